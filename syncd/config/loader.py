@@ -1,0 +1,164 @@
+"""Load the settings file, apply ``SYNCD_…`` environment overrides, attach secrets.
+
+Order of precedence (later wins): the YAML file, then environment variables named
+``SYNCD_<SECTION>__<KEY>`` (e.g. ``SYNCD_DATABASE__URL``, ``SYNCD_POLLING__BATCH_SIZE``;
+list/dict values as JSON).  Secrets never come from the YAML; each is read from, in order:
+
+1. the environment: ``SYNCD_PLATFORM__PASSWORD`` / ``SYNCD_DATABASE__PASSWORD``;
+2. the file named by ``password_file`` (in the YAML or ``SYNCD_…__PASSWORD_FILE``);
+3. the systemd credential ``platform-password`` / ``database-password`` in
+   ``$CREDENTIALS_DIRECTORY`` (``LoadCredential=``).
+
+All problems of a file are collected and raised together as one :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from syncd.config.settings import Settings
+from syncd.config.yamlfile import Located, load_yaml, validation_problems
+from syncd.errors import ConfigError, ConfigProblem
+
+ENV_PREFIX = "SYNCD_"
+CONFIG_ENV = "SYNCD_CONFIG"
+_SECRET_SECTIONS = ("platform", "database")
+_RELATIVE_PATHS = (("folders", "mappings"), ("folders", "reports"),
+                   ("platform", "password_file"), ("database", "password_file"))  # fmt: skip
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, override, validate and complete the settings; ConfigError lists every problem."""
+    env = os.environ if environ is None else environ
+    located = load_yaml(path)
+    if not isinstance(located.data, dict):
+        raise ConfigError([located.problem((), "the settings file must be a mapping of sections")])
+    problems = list(located.problems) + _secrets_in_yaml(located)
+    env_paths = _apply_env(located.data, env)
+    _resolve_paths(located.data, path.parent)
+    try:
+        settings = Settings.model_validate(located.data)
+    except ValidationError as exc:
+        problems += [_env_aware(p, loc, env_paths) for p, loc in _with_locs(exc, located)]
+        raise ConfigError(sorted(problems, key=_order)) from None
+    if problems:
+        raise ConfigError(problems)
+    return _attach_secrets(settings, env, located)
+
+
+def _order(problem: ConfigProblem) -> tuple[bool, int, int]:
+    return (problem.line == 0, problem.line, problem.column)
+
+
+def config_path(option: str | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file: ``--config``, else ``$SYNCD_CONFIG``, else ``./syncd.yaml``."""
+    env = os.environ if environ is None else environ
+    return Path(option or env.get(CONFIG_ENV) or "syncd.yaml")
+
+
+def _secrets_in_yaml(located: Located) -> list[ConfigProblem]:
+    problems = []
+    for section in _SECRET_SECTIONS:
+        block = located.data.get(section)
+        if isinstance(block, dict) and "password" in block:
+            block.pop("password")
+            problems.append(
+                located.problem(
+                    (section, "password"),
+                    f"'{section}.password' must not be written in the settings file",
+                    f"set SYNCD_{section.upper()}__PASSWORD, or '{section}.password_file', or a "
+                    f"systemd credential '{section}-password'",
+                )
+            )
+    return problems
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Overlay SYNCD_SECTION__KEY variables onto ``data``; return which paths came from env."""
+    applied: dict[tuple[str, ...], str] = {}
+    for name, raw in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name or name.endswith("__PASSWORD"):
+            continue
+        parts = tuple(p.lower() for p in name[len(ENV_PREFIX) :].split("__"))
+        target = data
+        for part in parts[:-1]:
+            target = target.setdefault(part, {}) if isinstance(target, dict) else {}
+        if isinstance(target, dict):
+            target[parts[-1]] = _env_value(raw)
+            applied[parts] = name
+    return applied
+
+
+def _env_value(raw: str) -> Any:
+    if raw[:1] in "[{":
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    for section, key in _RELATIVE_PATHS:
+        block = data.get(section)
+        if isinstance(block, dict) and isinstance(block.get(key), str):
+            block[key] = str(base / Path(block[key]).expanduser())
+
+
+def _with_locs(
+    exc: ValidationError, located: Located
+) -> list[tuple[ConfigProblem, tuple[Any, ...]]]:
+    problems = validation_problems(exc, located, Settings)
+    return [(p, tuple(e["loc"])) for p, e in zip(problems, exc.errors(), strict=True)]
+
+
+def _env_aware(
+    problem: ConfigProblem, loc: tuple[Any, ...], env_paths: dict[tuple[str, ...], str]
+) -> ConfigProblem:
+    name = env_paths.get(tuple(str(p) for p in loc))
+    if name is None:
+        return problem
+    return ConfigProblem(f"environment variable {name}", 0, 0, problem.message, problem.hint)
+
+
+def _attach_secrets(settings: Settings, env: Mapping[str, str], located: Located) -> Settings:
+    updates: dict[str, Any] = {}
+    problems: list[ConfigProblem] = []
+    for section in _SECRET_SECTIONS:
+        block = getattr(settings, section)
+        try:
+            secret = _read_secret(section, block.password_file, env)
+        except OSError as exc:
+            problems.append(
+                located.problem(
+                    (section, "password_file"),
+                    f"cannot read the {section} password file: {exc.strerror}",
+                    "check the path and that the syncd user may read it",
+                )
+            )
+            continue
+        if secret is not None:
+            updates[section] = block.model_copy(update={"password": SecretStr(secret)})
+    if problems:
+        raise ConfigError(problems)
+    return settings.model_copy(update=updates)
+
+
+def _read_secret(section: str, password_file: Path | None, env: Mapping[str, str]) -> str | None:
+    from_env = env.get(f"{ENV_PREFIX}{section.upper()}__PASSWORD")
+    if from_env:
+        return from_env
+    file_name = env.get(f"{ENV_PREFIX}{section.upper()}__PASSWORD_FILE")
+    path = Path(file_name) if file_name else password_file
+    if path is None and env.get("CREDENTIALS_DIRECTORY"):
+        candidate = Path(env["CREDENTIALS_DIRECTORY"]) / f"{section}-password"
+        path = candidate if candidate.exists() else None
+    if path is None:
+        return None
+    return path.read_text(encoding="utf-8").strip()

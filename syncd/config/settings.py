@@ -1,0 +1,155 @@
+"""The settings tree: frozen pydantic models, unknown keys rejected.
+
+Every key is documented in ``syncd.example.yaml`` and in the README.  Secrets (the platform
+password, the database password) are *not* fields a YAML file may hold: they are attached by
+:mod:`syncd.config.loader` from the environment, a file, or a systemd credential.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+class HospitalSettings(_Section):
+    """Who we are on the platform."""
+
+    akb020: str = Field(min_length=1, max_length=20, description="医疗机构编码 (institution code)")
+    name: str = Field(default="", description="akb021 医疗机构名称")
+    aab299: str = Field(default="", description="就医地行政区划 (city code, e.g. 440300)")
+    yab600: str = Field(default="", description="就医地分支机构")
+    akb026: str = Field(default="", description="执业许可证登记号")
+
+
+class DatabaseSettings(_Section):
+    """The HIS database syncd reads views from and writes staging tables into."""
+
+    url: str = Field(min_length=1, description="SQLAlchemy URL without the password")
+    password_file: Path | None = None
+    table_prefix: str = "WI_"
+    schema_name: str | None = None
+    pool_size: int = Field(default=5, ge=1, le=50)
+    pool_recycle_s: int = Field(default=1800, ge=60)
+    connect_timeout_s: int = Field(default=10, ge=1, le=300)
+    password: SecretStr | None = Field(default=None, exclude=True)
+
+    @field_validator("table_prefix")
+    @classmethod
+    def _prefix_is_identifier(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,9}", value):
+            raise ValueError("must be 1-10 letters, digits or '_' starting with a letter")
+        return value
+
+    @field_validator("schema_name")
+    @classmethod
+    def _schema_is_identifier(cls, value: str | None) -> str | None:
+        if value is not None and not _IDENTIFIER.match(value):
+            raise ValueError("must be a plain identifier (letters, digits, '_')")
+        return value
+
+
+class FunctionIds(_Section):
+    """Function ids the spec marks as inferred or unknown: configurable per deployment."""
+
+    settlement_slip: str = Field(default="bizh120206", description="结算信息提取 [inferred]")
+    medical_record_patient: str = Field(default="bizh200101", description="病案首页 [inferred]")
+    illness_late_upload: str | None = Field(
+        default=None, description="伤病分离因病数据事后补传 [unknown]: must be set to use it"
+    )
+
+
+class PlatformSettings(_Section):
+    """The provincial work-injury platform (or the simulator)."""
+
+    url: str = Field(
+        default="http://127.0.0.1:8090/hygeia_esb_sj/api/call.action",
+        pattern=r"^https?://",
+    )
+    userid: str = Field(min_length=1, description="login account (sys0001 userid)")
+    password_file: Path | None = None
+    connect_timeout_s: PositiveSeconds = 5.0
+    read_timeout_s: PositiveSeconds = 120.0
+    content_type: str = "text/xml; charset=UTF-8"
+    xml_declaration: bool = True
+    success_rule: Literal["exactly_one", "non_negative"] = "exactly_one"
+    session_timezone: str = "Asia/Shanghai"
+    fee_rows_per_call: int = Field(default=300, ge=1, le=300)
+    function_ids: FunctionIds = FunctionIds()
+    password: SecretStr | None = Field(default=None, exclude=True)
+
+
+class CitySettings(_Section):
+    """Provincial/city rules that differ between cities."""
+
+    fee_delete_allowed: bool = Field(
+        default=False, description="bizh120004 删除住院业务费用明细 offered in this city"
+    )
+
+
+class PollingSettings(_Section):
+    default_interval_s: PositiveSeconds = 10.0
+    command_interval_s: PositiveSeconds = 0.2
+    feed_intervals_s: dict[str, PositiveSeconds] = {}
+    batch_size: int = Field(default=500, ge=1, le=10000)
+    daily_login_at: str = "00:05"
+    reconcile_at: str = "02:00"
+
+    @field_validator("daily_login_at", "reconcile_at")
+    @classmethod
+    def _is_hhmm(cls, value: str) -> str:
+        if not _HHMM.match(value):
+            raise ValueError("must be a time of day HH:MM, e.g. 02:00")
+        return value
+
+
+class DeliverySettings(_Section):
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff_initial_s: PositiveSeconds = 5.0
+    backoff_max_s: PositiveSeconds = 900.0
+    backoff_jitter: float = Field(default=0.2, ge=0, le=1)
+    lease_s: PositiveSeconds = 120.0
+    stuck_after_s: PositiveSeconds = 1800.0
+
+
+class FolderSettings(_Section):
+    mappings: Path = Path("mappings")
+    reports: Path = Path("reports")
+
+
+class ArchiveSettings(_Section):
+    retention_days: int = Field(default=180, ge=1)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["kv", "json"] = "kv"
+    private_fields: list[str] = Field(
+        default=[], description="extra field names to mask in logs (ID numbers always are)"
+    )
+
+
+class Settings(_Section):
+    """The whole settings file."""
+
+    hospital: HospitalSettings
+    database: DatabaseSettings
+    platform: PlatformSettings
+    city: CitySettings = CitySettings()
+    polling: PollingSettings = PollingSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    folders: FolderSettings = FolderSettings()
+    archive: ArchiveSettings = ArchiveSettings()
+    logging: LoggingSettings = LoggingSettings()
