@@ -1,0 +1,192 @@
+-- syncd staging tables for mssql, table prefix WI_
+-- syncd 中间表建表语句（mssql）。由程序生成，请勿手工修改；重新生成：
+--   syncd init-db --print-sql --dialect mssql > sql/mssql/schema.sql
+-- Timestamps are naive local time. 时间字段均为本地时间（不带时区）。
+
+CREATE TABLE wi_sync_status (
+	id BIGINT NOT NULL IDENTITY,
+	feed NVARCHAR(64) NOT NULL,
+	source_key NVARCHAR(200) NOT NULL,
+	version NVARCHAR(64) NULL DEFAULT '',
+	function_id NVARCHAR(32) NOT NULL,
+	visit_key NVARCHAR(64) NULL,
+	status NVARCHAR(16) NOT NULL DEFAULT 'PENDING',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	lease_owner NVARCHAR(64) NULL,
+	lease_until DATETIME2 NULL,
+	request_id NVARCHAR(64) NULL,
+	return_code NVARCHAR(16) NULL,
+	return_code_message NVARCHAR(1000) NULL,
+	result_json NVARCHAR(max) NULL,
+	last_error NVARCHAR(1000) NULL,
+	aaz218 NVARCHAR(32) NULL,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	updated_at DATETIME2 NULL,
+	finished_at DATETIME2 NULL,
+	CONSTRAINT wi_sync_status_pk PRIMARY KEY (id),
+	CONSTRAINT wi_sync_status_uq UNIQUE (feed, source_key, version)
+);
+
+CREATE INDEX wi_sync_status_ix_due ON wi_sync_status (status, next_attempt_at);
+
+CREATE INDEX wi_sync_status_ix_visit ON wi_sync_status (visit_key);
+
+CREATE TABLE wi_visit (
+	id BIGINT NOT NULL IDENTITY,
+	visit_key NVARCHAR(64) NOT NULL,
+	kind NVARCHAR(16) NOT NULL,
+	aaz218 NVARCHAR(32) NULL,
+	aac001 NVARCHAR(32) NULL,
+	bka025 NVARCHAR(32) NULL,
+	state NVARCHAR(16) NOT NULL DEFAULT 'NONE',
+	last_batch INTEGER NOT NULL DEFAULT 0,
+	fee_count INTEGER NOT NULL DEFAULT 0,
+	fee_amount NUMERIC(14, 2) NOT NULL DEFAULT 0,
+	version INTEGER NOT NULL DEFAULT 0,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	updated_at DATETIME2 NULL,
+	state_changed_at DATETIME2 NULL,
+	CONSTRAINT wi_visit_pk PRIMARY KEY (id),
+	CONSTRAINT wi_visit_uq UNIQUE (visit_key, kind)
+);
+
+CREATE INDEX wi_visit_ix_z218 ON wi_visit (aaz218);
+
+CREATE TABLE wi_request (
+	id BIGINT NOT NULL IDENTITY,
+	command NVARCHAR(32) NOT NULL,
+	visit_key NVARCHAR(64) NULL,
+	bka895 NVARCHAR(16) NULL,
+	bka896 NVARCHAR(64) NULL,
+	aaz218 NVARCHAR(32) NULL,
+	params_json NVARCHAR(max) NULL,
+	requested_by NVARCHAR(64) NULL,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	status NVARCHAR(16) NOT NULL DEFAULT 'NEW',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	lease_owner NVARCHAR(64) NULL,
+	lease_until DATETIME2 NULL,
+	call_id NVARCHAR(64) NULL,
+	return_code NVARCHAR(16) NULL,
+	return_code_message NVARCHAR(1000) NULL,
+	result_json NVARCHAR(max) NULL,
+	last_error NVARCHAR(1000) NULL,
+	answered_at DATETIME2 NULL,
+	aac001 NVARCHAR(32) NULL,
+	aac003 NVARCHAR(64) NULL,
+	aac004 NVARCHAR(4) NULL,
+	bka888 NVARCHAR(4) NULL,
+	bka042 NVARCHAR(64) NULL,
+	aae030 NVARCHAR(8) NULL,
+	aae031 NVARCHAR(8) NULL,
+	bka025 NVARCHAR(32) NULL,
+	bka001 INTEGER NULL,
+	akc264 NUMERIC(14, 2) NULL,
+	bka831 NUMERIC(14, 2) NULL,
+	bka832 NUMERIC(14, 2) NULL,
+	ake039 NUMERIC(14, 2) NULL,
+	bka825 NUMERIC(14, 2) NULL,
+	bka826 NUMERIC(14, 2) NULL,
+	akb067 NUMERIC(14, 2) NULL,
+	akb066 NUMERIC(14, 2) NULL,
+	CONSTRAINT wi_request_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_request_ix_due ON wi_request (status, next_attempt_at);
+
+CREATE INDEX wi_request_ix_visit ON wi_request (visit_key);
+
+CREATE TABLE wi_request_row (
+	id BIGINT NOT NULL IDENTITY,
+	request_id BIGINT NOT NULL,
+	dataset NVARCHAR(32) NOT NULL,
+	row_no INTEGER NOT NULL,
+	aac001 NVARCHAR(32) NULL,
+	aaz218 NVARCHAR(32) NULL,
+	bka017 NVARCHAR(8) NULL,
+	aaa100 NVARCHAR(32) NULL,
+	aaa102 NVARCHAR(64) NULL,
+	aaa103 NVARCHAR(200) NULL,
+	ake005 NVARCHAR(64) NULL,
+	ake006 NVARCHAR(200) NULL,
+	bka056 NUMERIC(14, 4) NULL,
+	bka057 NUMERIC(14, 4) NULL,
+	bka058 NUMERIC(14, 2) NULL,
+	row_json NVARCHAR(max) NULL,
+	CONSTRAINT wi_request_row_pk PRIMARY KEY (id),
+	CONSTRAINT wi_request_row_uq UNIQUE (request_id, dataset, row_no),
+	CONSTRAINT wi_request_row_fk FOREIGN KEY(request_id) REFERENCES wi_request (id) ON DELETE CASCADE
+);
+
+CREATE TABLE wi_message (
+	id BIGINT NOT NULL IDENTITY,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	function_id NVARCHAR(32) NOT NULL,
+	feed NVARCHAR(64) NULL,
+	source_key NVARCHAR(200) NULL,
+	visit_key NVARCHAR(64) NULL,
+	aaz218 NVARCHAR(32) NULL,
+	call_id NVARCHAR(64) NULL,
+	outcome NVARCHAR(16) NULL,
+	return_code NVARCHAR(16) NULL,
+	duration_ms INTEGER NULL,
+	request_xml NVARCHAR(max) NULL,
+	reply_xml NVARCHAR(max) NULL,
+	CONSTRAINT wi_message_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_message_ix_created ON wi_message (created_at);
+
+CREATE INDEX wi_message_ix_z218 ON wi_message (aaz218);
+
+CREATE TABLE wi_recon_run (
+	id BIGINT NOT NULL IDENTITY,
+	recon_date DATETIME NOT NULL,
+	status NVARCHAR(16) NOT NULL DEFAULT 'RUNNING',
+	started_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	finished_at DATETIME2 NULL,
+	visit_count INTEGER NOT NULL DEFAULT 0,
+	item_count INTEGER NOT NULL DEFAULT 0,
+	mismatch_count INTEGER NOT NULL DEFAULT 0,
+	his_total NUMERIC(14, 2) NULL,
+	platform_total NUMERIC(14, 2) NULL,
+	report_xlsx NVARCHAR(400) NULL,
+	report_html NVARCHAR(400) NULL,
+	last_error NVARCHAR(1000) NULL,
+	CONSTRAINT wi_recon_run_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_recon_run_ix_date ON wi_recon_run (recon_date);
+
+CREATE TABLE wi_recon_item (
+	id BIGINT NOT NULL IDENTITY,
+	run_id BIGINT NOT NULL,
+	item_class NVARCHAR(32) NOT NULL,
+	aaz218 NVARCHAR(32) NULL,
+	visit_key NVARCHAR(64) NULL,
+	figure NVARCHAR(32) NULL,
+	his_value NVARCHAR(200) NULL,
+	platform_value NVARCHAR(200) NULL,
+	detail NVARCHAR(1000) NULL,
+	action NVARCHAR(200) NULL,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	CONSTRAINT wi_recon_item_pk PRIMARY KEY (id),
+	CONSTRAINT wi_recon_item_fk FOREIGN KEY(run_id) REFERENCES wi_recon_run (id) ON DELETE CASCADE
+);
+
+CREATE INDEX wi_recon_item_ix_run ON wi_recon_item (run_id);
+
+CREATE TABLE wi_code (
+	id BIGINT NOT NULL IDENTITY,
+	aaa100 NVARCHAR(32) NOT NULL,
+	aaa101 NVARCHAR(200) NULL,
+	aaa102 NVARCHAR(64) NOT NULL,
+	aaa103 NVARCHAR(200) NULL,
+	aaa027 NVARCHAR(32) NULL DEFAULT '',
+	aaa104 NVARCHAR(200) NULL,
+	fetched_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	CONSTRAINT wi_code_pk PRIMARY KEY (id),
+	CONSTRAINT wi_code_uq UNIQUE (aaa100, aaa102, aaa027)
+);

@@ -1,0 +1,192 @@
+-- syncd staging tables for sqlite, table prefix WI_
+-- syncd 中间表建表语句（sqlite）。由程序生成，请勿手工修改；重新生成：
+--   syncd init-db --print-sql --dialect sqlite > sql/sqlite/schema.sql
+-- Timestamps are naive local time. 时间字段均为本地时间（不带时区）。
+
+CREATE TABLE wi_sync_status (
+	id INTEGER NOT NULL,
+	feed VARCHAR(64) NOT NULL,
+	source_key VARCHAR(200) NOT NULL,
+	version VARCHAR(64) DEFAULT '',
+	function_id VARCHAR(32) NOT NULL,
+	visit_key VARCHAR(64),
+	status VARCHAR(16) DEFAULT 'PENDING' NOT NULL,
+	attempts INTEGER DEFAULT 0 NOT NULL,
+	next_attempt_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	lease_owner VARCHAR(64),
+	lease_until DATETIME,
+	request_id VARCHAR(64),
+	return_code VARCHAR(16),
+	return_code_message VARCHAR(1000),
+	result_json TEXT,
+	last_error VARCHAR(1000),
+	aaz218 VARCHAR(32),
+	created_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	updated_at DATETIME,
+	finished_at DATETIME,
+	CONSTRAINT wi_sync_status_pk PRIMARY KEY (id),
+	CONSTRAINT wi_sync_status_uq UNIQUE (feed, source_key, version)
+);
+
+CREATE INDEX wi_sync_status_ix_due ON wi_sync_status (status, next_attempt_at);
+
+CREATE INDEX wi_sync_status_ix_visit ON wi_sync_status (visit_key);
+
+CREATE TABLE wi_visit (
+	id INTEGER NOT NULL,
+	visit_key VARCHAR(64) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	aaz218 VARCHAR(32),
+	aac001 VARCHAR(32),
+	bka025 VARCHAR(32),
+	state VARCHAR(16) DEFAULT 'NONE' NOT NULL,
+	last_batch INTEGER DEFAULT 0 NOT NULL,
+	fee_count INTEGER DEFAULT 0 NOT NULL,
+	fee_amount NUMERIC(14, 2) DEFAULT 0 NOT NULL,
+	version INTEGER DEFAULT 0 NOT NULL,
+	created_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	updated_at DATETIME,
+	state_changed_at DATETIME,
+	CONSTRAINT wi_visit_pk PRIMARY KEY (id),
+	CONSTRAINT wi_visit_uq UNIQUE (visit_key, kind)
+);
+
+CREATE INDEX wi_visit_ix_z218 ON wi_visit (aaz218);
+
+CREATE TABLE wi_request (
+	id INTEGER NOT NULL,
+	command VARCHAR(32) NOT NULL,
+	visit_key VARCHAR(64),
+	bka895 VARCHAR(16),
+	bka896 VARCHAR(64),
+	aaz218 VARCHAR(32),
+	params_json TEXT,
+	requested_by VARCHAR(64),
+	created_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	status VARCHAR(16) DEFAULT 'NEW' NOT NULL,
+	attempts INTEGER DEFAULT 0 NOT NULL,
+	next_attempt_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	lease_owner VARCHAR(64),
+	lease_until DATETIME,
+	call_id VARCHAR(64),
+	return_code VARCHAR(16),
+	return_code_message VARCHAR(1000),
+	result_json TEXT,
+	last_error VARCHAR(1000),
+	answered_at DATETIME,
+	aac001 VARCHAR(32),
+	aac003 VARCHAR(64),
+	aac004 VARCHAR(4),
+	bka888 VARCHAR(4),
+	bka042 VARCHAR(64),
+	aae030 VARCHAR(8),
+	aae031 VARCHAR(8),
+	bka025 VARCHAR(32),
+	bka001 INTEGER,
+	akc264 NUMERIC(14, 2),
+	bka831 NUMERIC(14, 2),
+	bka832 NUMERIC(14, 2),
+	ake039 NUMERIC(14, 2),
+	bka825 NUMERIC(14, 2),
+	bka826 NUMERIC(14, 2),
+	akb067 NUMERIC(14, 2),
+	akb066 NUMERIC(14, 2),
+	CONSTRAINT wi_request_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_request_ix_due ON wi_request (status, next_attempt_at);
+
+CREATE INDEX wi_request_ix_visit ON wi_request (visit_key);
+
+CREATE TABLE wi_request_row (
+	id INTEGER NOT NULL,
+	request_id INTEGER NOT NULL,
+	dataset VARCHAR(32) NOT NULL,
+	row_no INTEGER NOT NULL,
+	aac001 VARCHAR(32),
+	aaz218 VARCHAR(32),
+	bka017 VARCHAR(8),
+	aaa100 VARCHAR(32),
+	aaa102 VARCHAR(64),
+	aaa103 VARCHAR(200),
+	ake005 VARCHAR(64),
+	ake006 VARCHAR(200),
+	bka056 NUMERIC(14, 4),
+	bka057 NUMERIC(14, 4),
+	bka058 NUMERIC(14, 2),
+	row_json TEXT,
+	CONSTRAINT wi_request_row_pk PRIMARY KEY (id),
+	CONSTRAINT wi_request_row_uq UNIQUE (request_id, dataset, row_no),
+	CONSTRAINT wi_request_row_fk FOREIGN KEY(request_id) REFERENCES wi_request (id) ON DELETE CASCADE
+);
+
+CREATE TABLE wi_message (
+	id INTEGER NOT NULL,
+	created_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	function_id VARCHAR(32) NOT NULL,
+	feed VARCHAR(64),
+	source_key VARCHAR(200),
+	visit_key VARCHAR(64),
+	aaz218 VARCHAR(32),
+	call_id VARCHAR(64),
+	outcome VARCHAR(16),
+	return_code VARCHAR(16),
+	duration_ms INTEGER,
+	request_xml TEXT,
+	reply_xml TEXT,
+	CONSTRAINT wi_message_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_message_ix_created ON wi_message (created_at);
+
+CREATE INDEX wi_message_ix_z218 ON wi_message (aaz218);
+
+CREATE TABLE wi_recon_run (
+	id INTEGER NOT NULL,
+	recon_date DATE NOT NULL,
+	status VARCHAR(16) DEFAULT 'RUNNING' NOT NULL,
+	started_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	finished_at DATETIME,
+	visit_count INTEGER DEFAULT 0 NOT NULL,
+	item_count INTEGER DEFAULT 0 NOT NULL,
+	mismatch_count INTEGER DEFAULT 0 NOT NULL,
+	his_total NUMERIC(14, 2),
+	platform_total NUMERIC(14, 2),
+	report_xlsx VARCHAR(400),
+	report_html VARCHAR(400),
+	last_error VARCHAR(1000),
+	CONSTRAINT wi_recon_run_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_recon_run_ix_date ON wi_recon_run (recon_date);
+
+CREATE TABLE wi_recon_item (
+	id INTEGER NOT NULL,
+	run_id INTEGER NOT NULL,
+	item_class VARCHAR(32) NOT NULL,
+	aaz218 VARCHAR(32),
+	visit_key VARCHAR(64),
+	figure VARCHAR(32),
+	his_value VARCHAR(200),
+	platform_value VARCHAR(200),
+	detail VARCHAR(1000),
+	action VARCHAR(200),
+	created_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	CONSTRAINT wi_recon_item_pk PRIMARY KEY (id),
+	CONSTRAINT wi_recon_item_fk FOREIGN KEY(run_id) REFERENCES wi_recon_run (id) ON DELETE CASCADE
+);
+
+CREATE INDEX wi_recon_item_ix_run ON wi_recon_item (run_id);
+
+CREATE TABLE wi_code (
+	id INTEGER NOT NULL,
+	aaa100 VARCHAR(32) NOT NULL,
+	aaa101 VARCHAR(200),
+	aaa102 VARCHAR(64) NOT NULL,
+	aaa103 VARCHAR(200),
+	aaa027 VARCHAR(32) DEFAULT '',
+	aaa104 VARCHAR(200),
+	fetched_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
+	CONSTRAINT wi_code_pk PRIMARY KEY (id),
+	CONSTRAINT wi_code_uq UNIQUE (aaa100, aaa102, aaa027)
+);

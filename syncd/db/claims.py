@@ -1,0 +1,171 @@
+"""Portable lease claiming on ``sync_status`` and ``request`` (any table with the lease columns).
+
+A claim is a lease: an owner and an expiry.  Several daemons may run against one database,
+and the work of a crashed one is taken over when its leases expire; nothing relies on an
+in-memory lock or on ``SELECT … FOR UPDATE SKIP LOCKED`` (SQL Server's dialect silently drops
+it, Oracle refuses it together with ``FETCH FIRST``).  Instead:
+
+1. :func:`due_statement` selects candidate ids with a plain query: status in a set,
+   ``next_attempt_at <= :now``, lease free or expired, oldest first, limited;
+2. :func:`claim_statement` takes each candidate with a conditional
+   ``UPDATE … SET lease_owner=:me, lease_until=:until
+   WHERE id=:claim_id AND (lease_owner IS NULL OR lease_until < :now)``, committed on its own;
+   a rowcount of 1 means the row is ours, 0 that another owner was faster.
+
+Every value is a bound parameter.  ``now`` is always passed in (naive local time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+
+LEASE_COLUMNS = ("id", "status", "next_attempt_at", "lease_owner", "lease_until")
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who claims (``owner``), the clock reading the claim is judged by, and the expiry."""
+
+    owner: str
+    now: datetime
+    until: datetime
+
+    @classmethod
+    def starting(cls, owner: str, now: datetime, duration: timedelta) -> Lease:
+        return cls(owner=owner, now=now, until=now + duration)
+
+
+def due_statement(
+    table: sa.Table,
+    statuses: Sequence[str],
+    limit: int,
+    only: Mapping[str, Sequence[str]] | None = None,
+) -> sa.Select[tuple[int]]:
+    """Ids of rows due now (bind ``now``): wanted status, attempt time reached, lease free."""
+    _check_lease_columns(table)
+    c = table.c
+    stmt = (
+        sa.select(c.id)
+        .where(c.status.in_(list(statuses)))
+        .where(c.next_attempt_at <= sa.bindparam("now"))
+        .where(_lease_free(table))
+        .order_by(c.next_attempt_at, c.id)
+        .limit(limit)
+    )
+    for column, values in (only or {}).items():
+        stmt = stmt.where(table.c[column].in_(list(values)))
+    return stmt
+
+
+def claim_statement(table: sa.Table) -> sa.Update:
+    """Take one row (bind ``claim_id``, ``me``, ``until``, ``now``) if its lease is free."""
+    _check_lease_columns(table)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("claim_id"))
+        .where(_lease_free(table))
+        .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
+    )
+
+
+def renew_statement(table: sa.Table) -> sa.Update:
+    """Extend our own lease on one row (bind ``claim_id``, ``me``, ``until``)."""
+    _check_lease_columns(table)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("claim_id"))
+        .where(table.c.lease_owner == sa.bindparam("me"))
+        .values(lease_until=sa.bindparam("until"))
+    )
+
+
+def release_statement(table: sa.Table) -> sa.Update:
+    """Give back our lease on one row (bind ``claim_id``, ``me``)."""
+    _check_lease_columns(table)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("claim_id"))
+        .where(table.c.lease_owner == sa.bindparam("me"))
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def _lease_free(table: sa.Table) -> sa.ColumnElement[bool]:
+    c = table.c
+    return sa.or_(c.lease_owner.is_(None), c.lease_until < sa.bindparam("now"))
+
+
+def _check_lease_columns(table: sa.Table) -> None:
+    missing = [name for name in LEASE_COLUMNS if name not in table.c]
+    if missing:
+        raise ValueError(f"table {table.name} has no lease columns {missing}")
+
+
+def due_ids(
+    engine: sa.Engine,
+    table: sa.Table,
+    statuses: Sequence[str],
+    now: datetime,
+    limit: int,
+    only: Mapping[str, Sequence[str]] | None = None,
+) -> list[int]:
+    """Candidate ids, oldest due first (not yet claimed: pass them to :func:`claim`)."""
+    stmt = due_statement(table, statuses, limit, only)
+    doing = f"selecting due rows of {table.name}"
+    with source_errors(engine.url, doing), engine.connect() as conn:
+        return [int(row_id) for row_id in conn.execute(stmt, {"now": now}).scalars()]
+
+
+def claim(engine: sa.Engine, table: sa.Table, ids: Iterable[int], lease: Lease) -> list[int]:
+    """Try to take every id, each in its own short transaction; return those we now hold."""
+    params = {"me": lease.owner, "until": lease.until, "now": lease.now}
+    return _each(engine, table, claim_statement(table), ids, params, "claiming")
+
+
+def claim_due(
+    engine: sa.Engine,
+    table: sa.Table,
+    statuses: Sequence[str],
+    lease: Lease,
+    limit: int,
+    only: Mapping[str, Sequence[str]] | None = None,
+) -> list[int]:
+    """Select what is due and claim it: the ids this owner now holds, oldest first."""
+    candidates = due_ids(engine, table, statuses, lease.now, limit, only)
+    return claim(engine, table, candidates, lease)
+
+
+def renew(engine: sa.Engine, table: sa.Table, ids: Iterable[int], lease: Lease) -> list[int]:
+    """Extend our leases to ``lease.until``; return the ids still ours (others were lost)."""
+    params = {"me": lease.owner, "until": lease.until}
+    return _each(engine, table, renew_statement(table), ids, params, "renewing leases")
+
+
+def release(engine: sa.Engine, table: sa.Table, ids: Iterable[int], owner: str) -> list[int]:
+    """Give back our leases; return the ids that were still ours."""
+    params = {"me": owner}
+    return _each(engine, table, release_statement(table), ids, params, "releasing leases")
+
+
+def _each(
+    engine: sa.Engine,
+    table: sa.Table,
+    stmt: sa.Update,
+    ids: Iterable[int],
+    params: Mapping[str, object],
+    doing: str,
+) -> list[int]:
+    """Run ``stmt`` once per id, each committed alone; keep the ids whose rowcount is 1."""
+    kept: list[int] = []
+    with source_errors(engine.url, f"{doing} on {table.name}"):
+        for row_id in ids:
+            with engine.begin() as conn:
+                if conn.execute(stmt, {**params, "claim_id": row_id}).rowcount == 1:
+                    kept.append(row_id)
+    return kept

@@ -1,0 +1,189 @@
+"""Engines for the HIS database, and the one place database errors become :class:`SourceError`.
+
+:func:`make_engine` builds a pooled engine for the supported drivers with a connect timeout,
+``pool_pre_ping`` (a restarted database costs one failed ping, not a failed tick) and
+``pool_recycle``.  The password comes from ``settings.password`` (attached by the loader from
+the environment, a file or a systemd credential) and is set on the URL *object*; the URL is
+never rendered with it.  :func:`source_errors` translates SQLAlchemy/DBAPI exceptions into a
+:class:`SourceError` that names the database and the kind of failure, without the password,
+the statement's parameters or anything shaped like an ID number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+
+from syncd.config.settings import DatabaseSettings
+from syncd.errors import ConfigError, SourceError
+from syncd.logs import mask_id_numbers
+
+SUPPORTED_DRIVERS = (
+    "oracle+oracledb",
+    "mssql+pyodbc",
+    "postgresql+psycopg",
+    "mysql+pymysql",
+    "mysql+pyodbc",
+    "sqlite",
+    "sqlite+pysqlite",
+)
+
+# (kind, Chinese label, pattern over the driver's code and message, lower-cased).
+# Checked in order: the first match names the failure.
+_FAILURE_KINDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (kind, label_zh, re.compile("|".join(patterns)))
+    for kind, label_zh, patterns in (
+        ("authentication failed", "用户名或密码错误", (
+            r"28p01", r"password authentication failed", r"no password supplied",
+            r"access denied for user", r"ora-01017", r"login failed", r"\b28000\b",
+        )),
+        ("database does not exist", "数据库不存在", (
+            r"3d000", r"unknown database", r"ora-12514", r"cannot open database",
+            r"database \S+ does not exist",
+        )),
+        ("table or view does not exist", "表或视图不存在", (
+            r"42p01", r"no such table", r"ora-00942", r"42s02", r"invalid object name",
+            r"\(1146,", r"table \S+ doesn't exist", r"relation \S+ does not exist",
+        )),
+        ("permission denied", "权限不足", (
+            r"42501", r"permission denied", r"ora-01031", r"command denied", r"\(229\)",
+        )),
+        ("unreachable", "无法连接", (
+            r"connection refused", r"could not translate host", r"can't connect",
+            r"timeout expired", r"timed out", r"unknown mysql server host", r"ora-12541",
+            r"ora-12170", r"dpy-6005", r"\b08001\b", r"\b08s01\b", r"name or service not known",
+            r"failed to resolve host", r"unable to open database file",
+            r"server closed the connection", r"lost connection", r"connection reset",
+            r"no route to host", r"network is unreachable", r"server has gone away",
+            r"terminating connection",
+        )),
+    )
+)  # fmt: skip
+
+
+def make_engine(settings: DatabaseSettings) -> sa.Engine:
+    """A pooled engine for the configured HIS database (ConfigError for an unusable URL)."""
+    url = database_url(settings)
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_recycle": settings.pool_recycle_s,
+        "connect_args": _connect_args(url, settings.connect_timeout_s),
+    }
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, **options)
+        _sqlite_pragmas(engine, settings.connect_timeout_s)
+        return engine
+    options.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
+    if url.get_backend_name() == "oracle":
+        options["use_nchar_for_unicode"] = True  # bind str as NVARCHAR2: 生僻字 survive
+    return sa.create_engine(url, **options)
+
+
+def database_url(settings: DatabaseSettings) -> sa.URL:
+    """The configured URL as an object, with the secret password set on it (never rendered)."""
+    try:
+        url = sa.make_url(settings.url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"database.url: not a database URL ({exc})") from None
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            f"database.url: unsupported driver '{url.drivername}'; "
+            f"use one of {', '.join(SUPPORTED_DRIVERS[:-1])}"
+        )
+    if settings.password is not None:
+        url = url.set(password=settings.password.get_secret_value())
+    return url
+
+
+def _connect_args(url: sa.URL, timeout_s: int) -> dict[str, Any]:
+    """The connect timeout, spelt the way each driver wants it."""
+    driver = url.get_driver_name()
+    if driver == "psycopg":
+        return {"connect_timeout": timeout_s}
+    if driver == "pymysql":
+        return {"connect_timeout": timeout_s}
+    if driver == "oracledb":
+        return {"tcp_connect_timeout": float(timeout_s)}
+    if driver == "pyodbc":
+        return {"timeout": timeout_s}
+    return {"timeout": float(timeout_s)}  # pysqlite: seconds to wait for a lock
+
+
+def _sqlite_pragmas(engine: sa.Engine, timeout_s: int) -> None:
+    """WAL (readers do not block the writer), a busy timeout and enforced foreign keys."""
+
+    @sa_event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+
+def describe(url: sa.URL | str) -> str:
+    """``dialect+driver host:port/database`` for messages and logs; never user or password."""
+    url = sa.make_url(url)
+    if url.get_backend_name() == "sqlite":
+        return f"{url.drivername} {url.database or ':memory:'}"
+    where = url.host or "localhost"
+    if url.port:
+        where = f"{where}:{url.port}"
+    return f"{url.drivername} {where}/{url.database or ''}"
+
+
+def failure_kind(exc: BaseException) -> tuple[str, str]:
+    """(English, Chinese) name of what went wrong, read from the driver's code and message."""
+    text = _driver_text(exc).lower()
+    for kind, label_zh, pattern in _FAILURE_KINDS:
+        if pattern.search(text):
+            return kind, label_zh
+    return "statement failed", "语句执行失败"
+
+
+def source_error(url: sa.URL | str, exc: BaseException, doing: str = "") -> SourceError:
+    """A SourceError naming the database and the failure, scrubbed of secrets and ID numbers."""
+    url = sa.make_url(url)
+    kind, label_zh = failure_kind(exc)
+    detail = _scrub(_driver_text(exc).strip().splitlines()[0:1], url.password)
+    during = f" while {doing}" if doing else ""
+    return SourceError(
+        f"HIS database {describe(url)}: {kind}{during} ({label_zh}): {detail}".rstrip(": ")
+    )
+
+
+@contextmanager
+def source_errors(url: sa.URL | str, doing: str = "") -> Iterator[None]:
+    """Run a block; any SQLAlchemy/DBAPI error leaves it as a :class:`SourceError`."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        raise source_error(url, exc, doing) from exc
+
+
+def check_connection(engine: sa.Engine) -> None:
+    """Open a connection and run a trivial query; SourceError when that is not possible."""
+    with source_errors(engine.url, "connecting"), engine.connect() as conn:
+        conn.execute(sa.select(sa.literal(1)))
+
+
+def _driver_text(exc: BaseException) -> str:
+    """The driver's own message (without SQLAlchemy's statement and parameters)."""
+    orig = getattr(exc, "orig", None)
+    source = orig if isinstance(orig, BaseException) else exc
+    code = getattr(source, "sqlstate", None) or ""
+    return f"{code} {source}".strip() if code else str(source)
+
+
+def _scrub(lines: list[str], password: str | None) -> str:
+    text = " ".join(lines)
+    if password:
+        text = text.replace(password, "***")
+    return mask_id_numbers(text)[:300]

@@ -1,0 +1,300 @@
+"""The syncd-owned staging tables, declared once for every dialect.
+
+:func:`staging_tables` builds the tables for a prefix (``database.table_prefix``, default
+``WI_``) and an optional schema.  Names are lower-case in the metadata, so no dialect quotes
+them: on Oracle they become ``WI_REQUEST`` and a HIS query ``SELECT * FROM WI_REQUEST`` works
+on every database (on MySQL/MariaDB under Linux table names are case-sensitive: write them in
+lower case there, or run with ``lower_case_table_names=1``).  Every identifier is at most 30
+characters even with the longest prefix (10), for Oracle 11/12.1.
+
+Column types and the "naive local time" rule are in :mod:`syncd.db.types`.  A ``version`` of
+``''`` means "no version"; Oracle stores ``''`` as NULL, which its unique constraint still
+compares as equal, so the column is nullable and lookups go through :func:`version_is`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.db.types import ID, LOCAL_NOW_DEFAULT, LONG_TEXT, MONEY, PRICE, TIMESTAMP, text
+
+DEFAULT_PREFIX = "WI_"
+MESSAGE_LENGTH = 1000  # return_code_message: Chinese text from the platform
+_NAMING = {
+    "pk": "%(table_name)s_pk",
+    "uq": "%(table_name)s_uq",
+    "fk": "%(table_name)s_fk",
+}
+Col = sa.Column[Any]
+_MYSQL: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+
+SYNC_STATUSES = ("PENDING", "WAITING", "IN_FLIGHT", "SUCCEEDED", "REJECTED", "UNKNOWN", "FAILED")
+VISIT_KINDS = ("OUTPATIENT", "INPATIENT")
+VISIT_STATES = ("NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED")
+REQUEST_STATUSES = ("NEW", "IN_FLIGHT", "DONE", "REJECTED", "FAILED", "UNKNOWN")
+
+
+@dataclass(frozen=True)
+class StagingTables:
+    """Every syncd-owned table, for one prefix and schema."""
+
+    metadata: sa.MetaData
+    sync_status: sa.Table
+    visit: sa.Table
+    request: sa.Table
+    request_row: sa.Table
+    message: sa.Table
+    recon_run: sa.Table
+    recon_item: sa.Table
+    code: sa.Table
+
+    def all(self) -> tuple[sa.Table, ...]:
+        """The tables in creation order (parents before children)."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "metadata")
+
+
+@functools.cache
+def staging_tables(prefix: str = DEFAULT_PREFIX, schema: str | None = None) -> StagingTables:
+    """The staging tables named ``<prefix>…`` (lower-cased) in ``schema``; built once each."""
+    metadata = sa.MetaData(schema=schema, naming_convention=_NAMING)
+    p = prefix.lower()
+    request = _request(metadata, p)
+    recon_run = _recon_run(metadata, p)
+    return StagingTables(
+        metadata=metadata,
+        sync_status=_sync_status(metadata, p),
+        visit=_visit(metadata, p),
+        request=request,
+        request_row=_request_row(metadata, p, request),
+        message=_message(metadata, p),
+        recon_run=recon_run,
+        recon_item=_recon_item(metadata, p, recon_run),
+        code=_code(metadata, p),
+    )
+
+
+def version_is(column: sa.ColumnElement[str], version: str) -> sa.ColumnElement[bool]:
+    """``column = version``, where ``''`` also matches NULL (Oracle stores '' as NULL)."""
+    if version == "":
+        return sa.or_(column == "", column.is_(None))
+    return column == version
+
+
+# -- column helpers ---------------------------------------------------------------------------
+
+
+def _id() -> Col:
+    return sa.Column("id", ID, sa.Identity(), primary_key=True)
+
+
+def _str(name: str, length: int, *, nullable: bool = True, default: str | None = None) -> Col:
+    server_default = sa.text(f"'{default}'") if default is not None else None
+    return sa.Column(name, text(length), nullable=nullable, server_default=server_default)
+
+
+def _int(name: str, *, default: int | None = 0) -> Col:
+    """An integer column: NOT NULL with ``default``, or NOT NULL without one (None)."""
+    server_default = sa.text(str(default)) if default is not None else None
+    return sa.Column(name, sa.Integer(), nullable=False, server_default=server_default)
+
+
+def _money(name: str, *, nullable: bool = True) -> Col:
+    server_default = None if nullable else sa.text("0")
+    return sa.Column(name, MONEY, nullable=nullable, server_default=server_default)
+
+
+def _ts(name: str, *, now_default: bool = False) -> Col:
+    if now_default:
+        return sa.Column(name, TIMESTAMP, nullable=False, server_default=LOCAL_NOW_DEFAULT)
+    return sa.Column(name, TIMESTAMP, nullable=True)
+
+
+def _lease_columns() -> list[Col]:
+    """attempts, next attempt and the lease (owner + expiry) every claimable table carries."""
+    return [
+        _int("attempts"),
+        _ts("next_attempt_at", now_default=True),
+        _str("lease_owner", 64),
+        _ts("lease_until"),
+    ]
+
+
+def _reply_columns() -> list[Col]:
+    """The platform's answer: return code and its (Chinese) message, the whole result."""
+    return [
+        _str("return_code", 16),
+        _str("return_code_message", MESSAGE_LENGTH),
+        sa.Column("result_json", LONG_TEXT),
+        _str("last_error", MESSAGE_LENGTH),
+    ]
+
+
+def _due_index(table_name: str) -> sa.Index:
+    return sa.Index(f"{table_name}_ix_due", "status", "next_attempt_at")
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+def _sync_status(metadata: sa.MetaData, p: str) -> sa.Table:
+    """One row per (feed, source key, version) of a fact view: where its delivery stands."""
+    name = f"{p}sync_status"
+    return sa.Table(
+        name, metadata, _id(),
+        _str("feed", 64, nullable=False),
+        _str("source_key", 200, nullable=False),
+        _str("version", 64, default=""),
+        _str("function_id", 32, nullable=False),
+        _str("visit_key", 64),
+        _str("status", 16, nullable=False, default="PENDING"),
+        *_lease_columns(),
+        _str("request_id", 64),
+        *_reply_columns(),
+        _str("aaz218", 32),
+        _ts("created_at", now_default=True), _ts("updated_at"), _ts("finished_at"),
+        sa.UniqueConstraint("feed", "source_key", "version"),
+        _due_index(name),
+        sa.Index(f"{name}_ix_visit", "visit_key"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _visit(metadata: sa.MetaData, p: str) -> sa.Table:
+    """The visit ledger: one row per HIS visit and kind, with its state on the platform."""
+    name = f"{p}visit"
+    return sa.Table(
+        name, metadata, _id(),
+        _str("visit_key", 64, nullable=False),
+        _str("kind", 16, nullable=False),
+        _str("aaz218", 32), _str("aac001", 32), _str("bka025", 32),
+        _str("state", 16, nullable=False, default="NONE"),
+        _int("last_batch"),
+        _int("fee_count"), _money("fee_amount", nullable=False),
+        _int("version"),
+        _ts("created_at", now_default=True), _ts("updated_at"), _ts("state_changed_at"),
+        sa.UniqueConstraint("visit_key", "kind"),
+        sa.Index(f"{name}_ix_z218", "aaz218"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _request(metadata: sa.MetaData, p: str) -> sa.Table:
+    """``WI_REQUEST``: the HIS inserts a command, syncd answers in the same row."""
+    name = f"{p}request"
+    return sa.Table(
+        name, metadata, _id(),
+        _str("command", 32, nullable=False),
+        _str("visit_key", 64), _str("bka895", 16), _str("bka896", 64), _str("aaz218", 32),
+        sa.Column("params_json", LONG_TEXT),
+        _str("requested_by", 64),
+        _ts("created_at", now_default=True),
+        _str("status", 16, nullable=False, default="NEW"),
+        *_lease_columns(),
+        _str("call_id", 64),
+        *_reply_columns(),
+        _ts("answered_at"),
+        *_flattened_reply(),
+        _due_index(name),
+        sa.Index(f"{name}_ix_visit", "visit_key"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _flattened_reply() -> list[Col]:
+    """Reply fields a HIS reads most, as columns (the rest is in result_json/request_row)."""
+    return [
+        _str("aac001", 32), _str("aac003", 64), _str("aac004", 4), _str("bka888", 4),
+        _str("bka042", 64), _str("aae030", 8), _str("aae031", 8), _str("bka025", 32),
+        sa.Column("bka001", sa.Integer()),
+        _money("akc264"), _money("bka831"), _money("bka832"), _money("ake039"),
+        _money("bka825"), _money("bka826"), _money("akb067"), _money("akb066"),
+    ]  # fmt: skip
+
+
+def _request_row(metadata: sa.MetaData, p: str, request: sa.Table) -> sa.Table:
+    """Rows of the reply's datasets (personinfo, payinfo, feeinfo …), one per row."""
+    return sa.Table(
+        f"{p}request_row", metadata, _id(),
+        sa.Column("request_id", ID, sa.ForeignKey(request.c.id, ondelete="CASCADE"),
+                  nullable=False),
+        _str("dataset", 32, nullable=False),
+        _int("row_no", default=None),
+        _str("aac001", 32), _str("aaz218", 32), _str("bka017", 8),
+        _str("aaa100", 32), _str("aaa102", 64), _str("aaa103", 200),
+        _str("ake005", 64), _str("ake006", 200),
+        sa.Column("bka056", PRICE), sa.Column("bka057", PRICE), _money("bka058"),
+        sa.Column("row_json", LONG_TEXT),
+        sa.UniqueConstraint("request_id", "dataset", "row_no"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _message(metadata: sa.MetaData, p: str) -> sa.Table:
+    """Archive of every exchange with the platform (kept ``archive.retention_days``)."""
+    name = f"{p}message"
+    return sa.Table(
+        name, metadata, _id(),
+        _ts("created_at", now_default=True),
+        _str("function_id", 32, nullable=False),
+        _str("feed", 64), _str("source_key", 200), _str("visit_key", 64), _str("aaz218", 32),
+        _str("call_id", 64), _str("outcome", 16), _str("return_code", 16),
+        sa.Column("duration_ms", sa.Integer()),
+        sa.Column("request_xml", LONG_TEXT), sa.Column("reply_xml", LONG_TEXT),
+        sa.Index(f"{name}_ix_created", "created_at"),
+        sa.Index(f"{name}_ix_z218", "aaz218"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _recon_run(metadata: sa.MetaData, p: str) -> sa.Table:
+    """One reconciliation of a day: what was compared, how many differed, where the report is."""
+    name = f"{p}recon_run"
+    return sa.Table(
+        name, metadata, _id(),
+        sa.Column("recon_date", sa.Date(), nullable=False),
+        _str("status", 16, nullable=False, default="RUNNING"),
+        _ts("started_at", now_default=True), _ts("finished_at"),
+        _int("visit_count"), _int("item_count"), _int("mismatch_count"),
+        _money("his_total"), _money("platform_total"),
+        _str("report_xlsx", 400), _str("report_html", 400),
+        _str("last_error", MESSAGE_LENGTH),
+        sa.Index(f"{name}_ix_date", "recon_date"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _recon_item(metadata: sa.MetaData, p: str, run: sa.Table) -> sa.Table:
+    """One difference (or check) found by a reconciliation run."""
+    name = f"{p}recon_item"
+    return sa.Table(
+        name, metadata, _id(),
+        sa.Column("run_id", ID, sa.ForeignKey(run.c.id, ondelete="CASCADE"), nullable=False),
+        _str("item_class", 32, nullable=False),
+        _str("aaz218", 32), _str("visit_key", 64),
+        _str("figure", 32),
+        _str("his_value", 200), _str("platform_value", 200),
+        _str("detail", MESSAGE_LENGTH), _str("action", 200),
+        _ts("created_at", now_default=True),
+        sa.Index(f"{name}_ix_run", "run_id"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _code(metadata: sa.MetaData, p: str) -> sa.Table:
+    """Code tables fetched from 码表服务 (bizh120205): category aaa100, code aaa102."""
+    return sa.Table(
+        f"{p}code", metadata, _id(),
+        _str("aaa100", 32, nullable=False),
+        _str("aaa101", 200),
+        _str("aaa102", 64, nullable=False),
+        _str("aaa103", 200),
+        _str("aaa027", 32, default=""),
+        _str("aaa104", 200),
+        _ts("fetched_at", now_default=True),
+        sa.UniqueConstraint("aaa100", "aaa102", "aaa027"),
+        **_MYSQL,
+    )  # fmt: skip
