@@ -1,0 +1,218 @@
+"""Check a validated feed against the platform catalogue and complete it from there.
+
+Problems found: unknown or unusable function ids, required platform fields (and required
+datasets) the mapping does not produce, field codes the transaction does not have, decimal
+fields without their places, date fields without a pattern, reply fields that do not exist.
+The returned feed carries the wire function id, the catalogue's Chinese field names as labels
+and ``required`` on every field the platform requires (unless the rule has a default).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from syncd.config.yamlfile import Located
+from syncd.errors import ConfigError, ConfigProblem
+from syncd.mapping.names import did_you_mean
+from syncd.mapping.rules import FieldRule
+from syncd.mapping.spec import DatasetSpec, FeedSpec
+from syncd.platform.catalogue import Catalogue, FieldSpec, FunctionSpec, Kind
+
+_WIRE_ID = re.compile(r"^(bizh\d{6}|sys\d{4})$")
+_ENVELOPE_REPLY = ("return_code", "return_code_message")
+Path_ = tuple[Any, ...]
+
+
+def catalogue_problems(
+    spec: FeedSpec, located: Located, catalogue: Catalogue
+) -> tuple[FeedSpec, list[ConfigProblem]]:
+    """The feed completed from the catalogue, and every problem found on the way."""
+    function, problem = _resolve(spec.function_id, catalogue, located)
+    if function is None:
+        return spec, [problem] if problem else []
+    problems = _field_problems(function, function.inputs, spec.fields, located, ("fields",))
+    problems += _dataset_problems(function, spec, located)
+    problems += _writeback_problems(function, spec, located)
+    return _completed(spec, function), problems
+
+
+def _resolve(
+    function_id: str, catalogue: Catalogue, located: Located
+) -> tuple[FunctionSpec | None, ConfigProblem | None]:
+    where = ("function_id",)
+    try:
+        function = catalogue.get(function_id) if _WIRE_ID.match(function_id) else None
+        function = function or catalogue.by_name(function_id)
+    except ConfigError as exc:
+        known = [*(f.function_id for f in catalogue.all() if f.function_id)]
+        known += [f.name for f in catalogue.all()]
+        if any(f.name == function_id for f in catalogue.all()):
+            return None, located.problem(where, exc.problems[0].message)
+        hint = did_you_mean(function_id, known)
+        return None, located.problem(where, f"unknown function id '{function_id}'", hint)
+    if function.kind is Kind.SESSION:
+        return None, located.problem(
+            where, "login (sys0001) is not a feed", "syncd logs in by itself; remove this file"
+        )
+    return function, None
+
+
+def short_name(field: FieldSpec) -> str:
+    """The Chinese name of a field without the explanation the spec appends."""
+    text = re.split(r"[\s（(]", field.name_zh.strip(), maxsplit=1)[0]
+    return text or field.code
+
+
+def _field_problems(
+    function: FunctionSpec,
+    known: tuple[FieldSpec, ...],
+    rules: Mapping[str, FieldRule],
+    located: Located,
+    path: Path_,
+) -> list[ConfigProblem]:
+    by_code = {field.code: field for field in known}
+    problems = [
+        _missing(field, function, located, path)
+        for field in known
+        if field.required and field.code not in rules
+    ]
+    for code, rule in rules.items():
+        field = by_code.get(code)
+        problem = (
+            _unknown(code, function, by_code, located, path)
+            if field is None
+            else (_shape_problem(field, rule, located, (*path, code)))
+        )
+        problems += [problem] if problem else []
+    return problems
+
+
+def _missing(
+    field: FieldSpec, function: FunctionSpec, located: Located, path: Path_
+) -> ConfigProblem:
+    return located.problem(
+        path,
+        f"required platform field '{field.code}' ({short_name(field)}) is not mapped "
+        f"for {function.function_id} {function.name_zh}",
+        f"add '{field.code}: {{column: ...}}' ({short_name(field)}) under {path[-1]}",
+    )
+
+
+def _unknown(
+    code: str,
+    function: FunctionSpec,
+    by_code: Mapping[str, FieldSpec],
+    located: Located,
+    path: Path_,
+) -> ConfigProblem:
+    return located.problem(
+        (*path, code),
+        f"'{code}' is not a field of {function.function_id} {function.name_zh}",
+        did_you_mean(code, by_code),
+    )
+
+
+def _shape_problem(
+    field: FieldSpec, rule: FieldRule, located: Located, path: Path_
+) -> ConfigProblem | None:
+    name = f"'{field.code}' ({short_name(field)})"
+    if field.type == "decimal" and field.places is not None and rule.decimal != field.places:
+        return located.problem(
+            path,
+            f"{name} has {field.places} decimal places on the platform",
+            f"write decimal: {field.places} in this rule",
+        )
+    if field.type == "date" and rule.date is None and rule.const is None:
+        return located.problem(
+            path,
+            f"{name} is a date on the platform",
+            "add date: yyyyMMdd (and date_in: if the view holds text)",
+        )
+    return None
+
+
+def _dataset_problems(
+    function: FunctionSpec, spec: FeedSpec, located: Located
+) -> list[ConfigProblem]:
+    problems = [
+        located.problem(
+            ("datasets",),
+            f"dataset '{name}' is required by {function.function_id} {function.name_zh}",
+            f"add datasets: {{{name}: {{view: ..., join: ..., order_by: ..., fields: ...}}}}",
+        )
+        for name in sorted(function.required_datasets - set(spec.datasets))
+    ]
+    for name, dataset in spec.datasets.items():
+        problems += _one_dataset(function, name, dataset, located)
+    return problems
+
+
+def _one_dataset(
+    function: FunctionSpec, name: str, dataset: DatasetSpec, located: Located
+) -> list[ConfigProblem]:
+    path = ("datasets", name)
+    if name not in function.datasets:
+        hint = (
+            did_you_mean(name, function.datasets)
+            if function.datasets
+            else (f"{function.function_id} takes no datasets")
+        )
+        return [located.problem(path, f"'{name}' is not a dataset of {function.function_id}", hint)]
+    problems = []
+    if function.max_rows and dataset.max_rows > function.max_rows:
+        problems.append(
+            located.problem(
+                (*path, "max_rows"),
+                f"max_rows is over the platform's {function.max_rows}",
+                f"use at most {function.max_rows}",
+            )
+        )
+    known = function.datasets[name]
+    return problems + _field_problems(function, known, dataset.fields, located, (*path, "fields"))
+
+
+def _writeback_problems(
+    function: FunctionSpec, spec: FeedSpec, located: Located
+) -> list[ConfigProblem]:
+    valid = {*_ENVELOPE_REPLY, *(f.code for f in function.outputs)}
+    valid |= {f"{ds}.{f.code}" for ds, rows in function.output_datasets.items() for f in rows}
+    return [
+        located.problem(
+            ("writeback", reply),
+            f"'{reply}' is not in the reply of {function.function_id} {function.name_zh}",
+            did_you_mean(reply, valid),
+        )
+        for reply in spec.writeback
+        if reply not in valid
+    ]
+
+
+def _completed(spec: FeedSpec, function: FunctionSpec) -> FeedSpec:
+    fields = _enriched(spec.fields, function.inputs)
+    datasets = {name: _enriched_dataset(name, ds, function) for name, ds in spec.datasets.items()}
+    update = {"fields": fields, "datasets": datasets, "wire_function_id": function.function_id}
+    return spec.model_copy(update=update)
+
+
+def _enriched_dataset(name: str, dataset: DatasetSpec, function: FunctionSpec) -> DatasetSpec:
+    fields = _enriched(dataset.fields, function.datasets.get(name, ()))
+    required = dataset.required or name in function.required_datasets
+    return dataset.model_copy(update={"fields": fields, "required": required})
+
+
+def _enriched(rules: Mapping[str, FieldRule], known: tuple[FieldSpec, ...]) -> dict[str, FieldRule]:
+    by_code = {field.code: field for field in known}
+    return {code: _enriched_rule(rule, by_code.get(code)) for code, rule in rules.items()}
+
+
+def _enriched_rule(rule: FieldRule, field: FieldSpec | None) -> FieldRule:
+    if field is None:
+        return rule
+    update: dict[str, Any] = {}
+    if rule.label is None:
+        update["label"] = short_name(field)
+    if field.required and rule.default is None and not rule.required:
+        update["required"] = True
+    return rule.model_copy(update=update) if update else rule

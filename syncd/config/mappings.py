@@ -1,0 +1,321 @@
+"""Load every mapping file of a folder: strict validation, every problem of every file at once.
+
+``load_mappings(folder, catalogue)`` reads ``folder/**/*.yaml`` (one file per feed; the feed
+is named after the file), validates each against :class:`~syncd.mapping.spec.FeedSpec`, then
+against the platform catalogue (function ids, required fields, decimal places, dates,
+datasets, reply fields), the settings tree (``setting:`` paths) and the other feeds
+(``requires.after``).  All problems are raised together as one :class:`ConfigError`, each with
+``file:line:column``, what is wrong and a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from syncd.config.mapping_catalogue import catalogue_problems
+from syncd.config.settings import Settings
+from syncd.config.yamlfile import Located, load_yaml
+from syncd.errors import ConfigError, ConfigProblem
+from syncd.mapping import names
+from syncd.mapping.spec import FeedSpec
+from syncd.mapping.types import FEED_NAME_HINT
+from syncd.platform.catalogue import Catalogue
+
+SCHEMA_HINT = "# yaml-language-server: $schema="
+_QUOTE_HINT = 'put the value in quotes, e.g. "01" (YAML reads 01 as a number)'
+
+
+@dataclass(frozen=True)
+class LoadedFeed:
+    """A validated feed and the parsed file it came from (for positions in later checks)."""
+
+    spec: FeedSpec
+    located: Located
+
+
+def load_mappings(folder: Path, catalogue: Catalogue | None) -> dict[str, FeedSpec]:
+    """Every feed of ``folder`` by name; ConfigError listing every problem of every file."""
+    if not folder.is_dir():
+        problem = ConfigProblem(
+            str(folder),
+            0,
+            0,
+            "mapping folder not found",
+            "check folders.mappings in the settings file",
+        )
+        raise ConfigError([problem])
+    problems: list[ConfigProblem] = []
+    feeds: dict[str, LoadedFeed] = {}
+    for path in _mapping_files(folder, problems):
+        loaded, found = load_feed_file(path, catalogue)
+        problems += found
+        if loaded is not None:
+            problems += _add_unique(feeds, loaded)
+    problems += _cross_feed_problems(feeds)
+    if problems:
+        raise ConfigError(sorted(problems, key=_order))
+    return {name: feed.spec for name, feed in sorted(feeds.items())}
+
+
+def _order(problem: ConfigProblem) -> tuple[str, int, int]:
+    return (problem.file, problem.line, problem.column)
+
+
+def _mapping_files(folder: Path, problems: list[ConfigProblem]) -> list[Path]:
+    for odd in sorted(folder.rglob("*.yml")):
+        hint = f"rename it to {odd.stem}.yaml"
+        problems.append(ConfigProblem(str(odd), 0, 0, "mapping files end in .yaml", hint))
+    return sorted(folder.rglob("*.yaml"))
+
+
+def load_feed_file(
+    path: Path, catalogue: Catalogue | None
+) -> tuple[LoadedFeed | None, list[ConfigProblem]]:
+    """Parse and validate one mapping file; the feed (or None) and the problems found."""
+    try:
+        located = load_yaml(path)
+    except ConfigError as exc:
+        return None, list(exc.problems)
+    problems = list(located.problems)
+    if not isinstance(located.data, dict):
+        return None, [*problems, located.problem((), "a mapping file must be a mapping of keys")]
+    problems += _name_problems(path, located) + _secret_problems(located, located.data, ())
+    spec, found = _validate(located, path.stem)
+    problems += found
+    if spec is None:
+        return None, problems
+    problems += _setting_problems(spec, located) + _param_problems(spec, located)
+    if catalogue is not None:
+        spec, found = catalogue_problems(spec, located, catalogue)
+        problems += found
+    return LoadedFeed(spec, located), problems
+
+
+def _name_problems(path: Path, located: Located) -> list[ConfigProblem]:
+    problems = []
+    if not names.FEED_NAME.match(path.stem):
+        problems.append(located.problem((), f"'{path.stem}' is not a feed name", FEED_NAME_HINT))
+    if "feed" in located.data:
+        problems.append(
+            located.problem(
+                ("feed",), "unknown key 'feed'", "the feed is named after its file; remove 'feed'"
+            )
+        )
+        located.data.pop("feed")
+    return problems
+
+
+def _secret_problems(located: Located, data: Any, path: tuple[Any, ...]) -> list[ConfigProblem]:
+    """Refuse (and drop) every key that names a secret, at any depth."""
+    problems: list[ConfigProblem] = []
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in list(items):
+        if isinstance(key, str) and names.looks_secret(key):
+            problems.append(
+                located.problem(
+                    (*path, key),
+                    f"'{key}' looks like a secret",
+                    "mapping files never hold secrets; syncd reads "
+                    "them from the environment or a credential file",
+                )
+            )
+            data.pop(key)
+            continue
+        problems += _secret_problems(located, value, (*path, key))
+    return problems
+
+
+def _validate(located: Located, feed: str) -> tuple[FeedSpec | None, list[ConfigProblem]]:
+    try:
+        spec = FeedSpec.model_validate(located.data)
+    except ValidationError as exc:
+        return None, [_problem(err, located) for err in exc.errors()]
+    return spec.model_copy(update={"feed": feed}), []
+
+
+def _problem(err: Any, located: Located) -> ConfigProblem:
+    loc = tuple(err["loc"])
+    return located.problem(loc, _describe(err, loc), _hint(err, loc))
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "the file"
+
+
+def _describe(err: Any, loc: tuple[Any, ...]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{_dotted(loc)}'"
+    if kind == "missing":
+        return f"missing required key '{_dotted(loc)}'"
+    return f"'{_dotted(loc)}': {err['msg']}"
+
+
+def _hint(err: Any, loc: tuple[Any, ...]) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if "hint" in ctx:
+        return str(ctx["hint"])
+    if kind == "extra_forbidden":
+        return names.did_you_mean(str(loc[-1]), _keys_at(FeedSpec, loc[:-1]))
+    if kind == "missing":
+        return f"add '{loc[-1]}: ...' under {_dotted(loc[:-1])}"
+    if kind == "literal_error":
+        return names.did_you_mean(str(err["input"]), _literal_choices(ctx))
+    if kind == "string_type":
+        return _QUOTE_HINT
+    return ""
+
+
+def _literal_choices(ctx: Mapping[str, Any]) -> list[str]:
+    return [
+        part.strip(" '") for part in str(ctx.get("expected", "")).replace(" or ", ",").split(",")
+    ]
+
+
+def _keys_at(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at ``path`` (dict keys and list indexes in the path are stepped over)."""
+    current: Any = model
+    parts = list(path)
+    while parts:
+        info = current.model_fields.get(str(parts.pop(0))) if _is_model(current) else None
+        if info is None:
+            return []
+        current, steps_over_item = _item_type(info.annotation)
+        if steps_over_item and parts:
+            parts.pop(0)
+    return (
+        [name for name, f in current.model_fields.items() if not f.exclude]
+        if _is_model(current)
+        else []
+    )
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _item_type(annotation: Any) -> tuple[Any, bool]:
+    """(the model inside ``annotation``, whether a dict key / list index comes first)."""
+    container = getattr(annotation, "__origin__", None) in (dict, tuple, list)
+    for candidate in _flatten(annotation):
+        if _is_model(candidate):
+            return candidate, container or _inside_container(annotation, candidate)
+    return None, False
+
+
+def _flatten(annotation: Any) -> Iterator[Any]:
+    yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _flatten(arg)
+    yield from getattr(annotation, "__metadata__", ())
+
+
+def _inside_container(annotation: Any, model: Any) -> bool:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if getattr(arg, "__origin__", None) in (dict, tuple, list) and model in _flatten(arg):
+            return True
+    return False
+
+
+def _setting_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
+    problems = []
+    for setting, path in _uses(located.data, "setting"):
+        error = _setting_error(setting)
+        if error:
+            problems.append(located.problem((*path, "setting"), *error))
+    return problems
+
+
+def _setting_error(setting: str) -> tuple[str, str] | None:
+    current: Any = Settings
+    for part in setting.split("."):
+        if not _is_model(current):
+            return f"setting '{setting}' is not a single value", "name a value, not a section"
+        if part not in current.model_fields:
+            return f"unknown setting '{setting}'", names.did_you_mean(part, current.model_fields)
+        current = _item_type(current.model_fields[part].annotation)[0] or object
+    if _is_model(current):
+        return f"setting '{setting}' is a whole section", "name one value in it"
+    return None
+
+
+def _param_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
+    declared = set(spec.source.params)
+    problems = []
+    for param, path in _uses(located.data, "param"):
+        if param not in declared:
+            problems.append(
+                located.problem(
+                    (*path, "param"),
+                    f"'{param}' is not a parameter of this command",
+                    names.did_you_mean(param, declared) or "declare it under source.params",
+                )
+            )
+    return problems
+
+
+def _uses(data: Any, key: str, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Every ``key: value`` (a string value) anywhere in the document, with its parent path."""
+    if isinstance(data, dict):
+        if isinstance(data.get(key), str):
+            yield data[key], path
+        for name, value in data.items():
+            yield from _uses(value, key, (*path, name))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _uses(value, key, (*path, index))
+
+
+def _add_unique(feeds: dict[str, LoadedFeed], loaded: LoadedFeed) -> list[ConfigProblem]:
+    name = loaded.spec.feed
+    if name in feeds:
+        first = feeds[name].located.file
+        return [
+            loaded.located.problem(
+                (),
+                f"feed '{name}' is defined twice (also {first})",
+                "feed names are file names: rename one file",
+            )
+        ]
+    feeds[name] = loaded
+    return []
+
+
+def _cross_feed_problems(feeds: Mapping[str, LoadedFeed]) -> list[ConfigProblem]:
+    problems = []
+    for feed in feeds.values():
+        for index, other in enumerate(feed.spec.requires.after):
+            if other not in feeds:
+                where = ("requires", "after", index)
+                problems.append(
+                    feed.located.problem(
+                        where, f"unknown feed '{other}'", names.did_you_mean(other, feeds)
+                    )
+                )
+    return problems
+
+
+def settings_values(settings: Settings) -> dict[str, object]:
+    """The settings as flat ``section.key`` values for the engine (secrets are not included)."""
+    flat: dict[str, object] = {}
+    _flatten_into(flat, settings.model_dump(mode="python"), "")
+    return flat
+
+
+def _flatten_into(flat: dict[str, object], data: Mapping[str, Any], prefix: str) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict) and not names.looks_secret(key):
+            _flatten_into(flat, value, f"{prefix}{key}.")
+        elif not names.looks_secret(key):
+            flat[f"{prefix}{key}"] = value

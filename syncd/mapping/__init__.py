@@ -1,0 +1,22 @@
+"""The mapping language (L1, pure): spec models, the engine, value transforms.
+
+``spec.FeedSpec`` is one mapping file; ``engine.render(spec, row, context)`` turns a source row
+into platform request(s).  Loading YAML files is :mod:`syncd.config.mappings` (L2).
+"""
+
+from __future__ import annotations
+
+from syncd.mapping.engine import RenderContext, Rendered, Request, render, row_key
+from syncd.mapping.rules import FieldRule
+from syncd.mapping.spec import DatasetSpec, FeedSpec
+
+__all__ = [
+    "DatasetSpec",
+    "FeedSpec",
+    "FieldRule",
+    "RenderContext",
+    "Rendered",
+    "Request",
+    "render",
+    "row_key",
+]

@@ -1,0 +1,129 @@
+"""The mapping engine: one row + its context in, the platform request(s) out.  Pure.
+
+``render(spec, row, context)`` reads nothing but its arguments, never logs, and raises only
+:class:`~syncd.errors.MappingError` (feed, key, field and a Chinese reason for the HIS user,
+never the offending value).  Values come out typed for the codec: ``str`` or ``Decimal``
+quantized to the field's places; dates already formatted; an empty optional field is ``""``.
+Datasets are split into batches of at most ``max_rows`` rows: one request per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from syncd.errors import MappingError
+from syncd.mapping.fieldvalue import FieldFailed, Scope, render_field
+from syncd.mapping.rules import FieldRule
+from syncd.mapping.spec import PLATFORM_MAX_ROWS, DatasetSpec, FeedSpec
+from syncd.mapping.transforms import text_of
+
+WireValue = str | Decimal
+WireRow = Mapping[str, WireValue]
+SourceRow = Mapping[str, object]
+Batch = Mapping[str, tuple[WireRow, ...]]
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything a row's rendering may read besides the row itself."""
+
+    key: str = ""  # the row key for messages; derived from the source key columns if empty
+    settings: Mapping[str, object] = field(default_factory=dict)  # "hospital.akb020" → value
+    visit: Mapping[str, object] = field(default_factory=dict)  # visit-ledger fields
+    params: Mapping[str, object] = field(default_factory=dict)  # command parameters
+    code_tables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    datasets: Mapping[str, Sequence[SourceRow]] = field(default_factory=dict)  # child rows
+    max_rows: int = PLATFORM_MAX_ROWS  # settings platform.fee_rows_per_call
+
+
+@dataclass(frozen=True)
+class Request:
+    """One platform call: function_id, scalar parameters, dataset rows."""
+
+    function_id: str
+    params: WireRow
+    datasets: Batch
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The whole result for one row; ``requests`` has one request per batch."""
+
+    feed: str
+    key: str
+    function_id: str
+    params: WireRow
+    datasets: Batch
+    batches: tuple[Batch, ...]
+
+    @property
+    def requests(self) -> tuple[Request, ...]:
+        return tuple(Request(self.function_id, self.params, batch) for batch in self.batches)
+
+
+def render(spec: FeedSpec, row: SourceRow, context: RenderContext) -> Rendered:
+    """Turn one source row into its platform request(s); MappingError on a bad value."""
+    key = context.key or row_key(spec, row)
+    scope = Scope(row, context.settings, context.visit, context.params, context.code_tables)
+    params = _render_fields(spec, key, spec.fields, scope, "")
+    datasets = {
+        name: _render_dataset(spec, key, name, ds, scope, context)
+        for name, ds in spec.datasets.items()
+    }
+    limit = max(1, context.max_rows)
+    limits = {name: min(ds.max_rows, limit) for name, ds in spec.datasets.items()}
+    batches = split_batches(datasets, limits)
+    return Rendered(spec.feed, key, spec.function, params, datasets, batches)
+
+
+def row_key(spec: FeedSpec, row: SourceRow) -> str:
+    """The row's key as text: its key column values joined by '/'."""
+    lookup = Scope(row).column
+    return "/".join(text_of(lookup(column)) for column in spec.source.key)
+
+
+def split_batches(
+    datasets: Mapping[str, tuple[WireRow, ...]], limits: Mapping[str, int]
+) -> tuple[Batch, ...]:
+    """Cut every dataset into chunks of at most its limit; batch i holds chunk i of each."""
+    chunks = {name: list(_chunks(rows, limits.get(name, PLATFORM_MAX_ROWS)))
+              for name, rows in datasets.items()}  # fmt: skip
+    count = max((len(c) for c in chunks.values()), default=0)
+    if count == 0:
+        return ({name: () for name in datasets},)
+    return tuple(
+        {name: c[i] if i < len(c) else () for name, c in chunks.items()} for i in range(count)
+    )
+
+
+def _chunks(rows: tuple[WireRow, ...], size: int) -> Iterator[tuple[WireRow, ...]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _render_dataset(
+    spec: FeedSpec, key: str, name: str, ds: DatasetSpec, parent: Scope, context: RenderContext
+) -> tuple[WireRow, ...]:
+    rows = context.datasets.get(name, ())
+    if ds.required and not rows:
+        raise MappingError(feed=spec.feed, key=key, field=name, reason_zh=f"缺少明细数据：{name}")
+    return tuple(
+        _render_fields(spec, key, ds.fields, parent.for_row(child), f"{name}[{i}].")
+        for i, child in enumerate(rows)
+    )
+
+
+def _render_fields(
+    spec: FeedSpec, key: str, fields: Mapping[str, FieldRule], scope: Scope, prefix: str
+) -> dict[str, WireValue]:
+    out: dict[str, WireValue] = {}
+    for code, rule in fields.items():
+        try:
+            out[code] = render_field(code, rule, scope)
+        except FieldFailed as exc:
+            raise MappingError(
+                feed=spec.feed, key=key, field=prefix + code, reason_zh=exc.reason_zh
+            ) from None
+    return out

@@ -1,0 +1,143 @@
+"""Compute one field's wire value from a rule (the steps listed in :mod:`syncd.mapping.rules`).
+
+Failures raise :class:`FieldFailed` with a Chinese reason naming the field, never its value;
+the engine adds the feed and row key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from syncd.mapping.formats import FormatFailed, InexactDecimal, format_date, quantize, to_decimal
+from syncd.mapping.rules import FieldRule
+from syncd.mapping.transforms import TRANSFORMS, TransformFailed, text_of
+
+_WHITESPACE = " \t\r\n\u3000"
+_SIGN_ZH = {"positive": "正数", "non_negative": "非负数", "negative": "负数",
+            "non_positive": "非正数"}  # fmt: skip
+
+
+class FieldFailed(ValueError):
+    def __init__(self, reason_zh: str) -> None:
+        self.reason_zh = reason_zh
+        super().__init__(reason_zh)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a rule may read: the row (columns, case-insensitively) and the render context."""
+
+    row: Mapping[str, object]
+    settings: Mapping[str, object] = field(default_factory=dict)
+    visit: Mapping[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict)
+    code_tables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def column(self, name: str) -> object:
+        if name in self.row:
+            return self.row[name]
+        folded = name.casefold()
+        return next((v for k, v in self.row.items() if str(k).casefold() == folded), None)
+
+    def for_row(self, row: Mapping[str, object]) -> Scope:
+        return Scope(row, self.settings, self.visit, self.params, self.code_tables)
+
+
+def render_field(code: str, rule: FieldRule, scope: Scope) -> str | Decimal:
+    """The wire value of field ``code``; FieldFailed with a Chinese reason if impossible."""
+    name = f"{rule.label}({code})" if rule.label else code
+    value = _trimmed(rule, _source(rule, scope, name))
+    if _empty(value):
+        return _when_empty(rule, name)
+    for transform in rule.transform:
+        value = _apply(transform, value, name)
+    if _empty(value):
+        return _when_empty(rule, name)
+    value = _translate(rule, value, scope, name)
+    shaped = _shape(rule, value, name)
+    if isinstance(shaped, str) and rule.max_length and len(shaped) > rule.max_length:
+        raise FieldFailed(f"超过最大长度 {rule.max_length}：{name}")
+    return shaped
+
+
+def _source(rule: FieldRule, scope: Scope, name: str) -> object:
+    if rule.column is not None:
+        return scope.column(rule.column)
+    if rule.const is not None:
+        return rule.const
+    if rule.setting is not None:
+        if rule.setting not in scope.settings:
+            raise FieldFailed(f"缺少配置项 {rule.setting}：{name}")
+        return scope.settings[rule.setting]
+    if rule.visit is not None:
+        return scope.visit.get(rule.visit)
+    if rule.param is not None:
+        return scope.params.get(rule.param)
+    return "".join(text_of(render_field(name, part, scope)) for part in rule.concat or ())
+
+
+def _trimmed(rule: FieldRule, value: object) -> object:
+    return value.strip(_WHITESPACE) if rule.trim and isinstance(value, str) else value
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == ""
+
+
+def _when_empty(rule: FieldRule, name: str) -> str | Decimal:
+    if rule.required:
+        raise FieldFailed(f"缺少必填项：{name}")
+    default = rule.default_value
+    return "" if default is None else default
+
+
+def _apply(transform: str, value: object, name: str) -> object:
+    try:
+        return TRANSFORMS[transform].apply(value)
+    except TransformFailed as exc:
+        raise FieldFailed(f"{exc.reason_zh}：{name}") from None
+
+
+def _translate(rule: FieldRule, value: object, scope: Scope, name: str) -> object:
+    if rule.codes is not None:
+        table: Mapping[str, str] = rule.codes
+    elif rule.codes_table is not None:
+        table = scope.code_tables.get(rule.codes_table.category, {})
+    else:
+        return value
+    translated = table.get(text_of(value))
+    if translated is None:
+        raise FieldFailed(f"代码无对照：{name}")
+    return translated
+
+
+def _shape(rule: FieldRule, value: object, name: str) -> str | Decimal:
+    if rule.date:
+        try:
+            return format_date(value, rule.date, rule.date_in)
+        except FormatFailed:
+            raise FieldFailed(f"日期格式错误：{name} 应为 {rule.date_in or rule.date}") from None
+    if rule.decimal is not None:
+        return _decimal(rule, value, name)
+    return text_of(value)
+
+
+def _decimal(rule: FieldRule, value: object, name: str) -> Decimal:
+    places = rule.decimal or 0
+    try:
+        number = quantize(to_decimal(value), places, half_up=rule.round == "half_up")
+    except InexactDecimal:
+        raise FieldFailed(f"小数位数超过 {places} 位：{name}") from None
+    except FormatFailed:
+        raise FieldFailed(f"数字格式错误：{name}") from None
+    if not _sign_ok(rule.sign, number):
+        raise FieldFailed(f"数值应为{_SIGN_ZH[rule.sign]}：{name}")
+    return number
+
+
+def _sign_ok(sign: str, number: Decimal) -> bool:
+    checks = {"positive": number > 0, "non_negative": number >= 0, "negative": number < 0,
+              "non_positive": number <= 0}  # fmt: skip
+    return checks.get(sign, True)

@@ -1,0 +1,56 @@
+"""Names a mapping file may use: SQL identifiers, platform field codes, and "did you mean".
+
+Identifiers are checked here, at load time, so that the database layer can quote them safely
+and the engine never has to think about SQL.  The pattern is deliberately narrow: letters,
+digits and ``_``, an optional ``schema.`` prefix, at most 30 characters a part (the Oracle
+limit most HIS databases still have).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+IDENTIFIER_MAX = 30
+_PART = rf"[A-Za-z_][A-Za-z0-9_]{{0,{IDENTIFIER_MAX - 1}}}"
+IDENTIFIER = re.compile(rf"^(?:{_PART}\.)?{_PART}$")
+COLUMN = re.compile(rf"^{_PART}$")
+FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+_SQL_WORDS = re.compile(
+    r"\b(select|from|where|join|union|insert|update|delete|drop|exec|alter|create)\b|[;'\"()*=]|--",
+    re.IGNORECASE,
+)
+SECRET_WORDS = ("password", "passwd", "pwd", "secret", "token", "credential", "private_key")
+
+
+def identifier_problem(text: str, *, qualified: bool = True) -> str | None:
+    """Why ``text`` is not a usable view/column name, or None when it is."""
+    pattern = IDENTIFIER if qualified else COLUMN
+    if pattern.match(text):
+        return None
+    if _SQL_WORDS.search(text):
+        return "must be a view or column name, not SQL text"
+    what = "[schema.]name" if qualified else "a column name"
+    return (
+        f"must be {what} of letters, digits and '_' "
+        f"(at most {IDENTIFIER_MAX} characters, not starting with a digit)"
+    )
+
+
+def looks_secret(key: str) -> bool:
+    """True for keys that name a password, token or other secret."""
+    lowered = key.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """A "did you mean 'x'?" hint, or a list of the allowed names when nothing is close."""
+    choices = sorted(set(known))
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    if len(choices) <= 12:
+        return f"known names: {', '.join(choices)}"
+    return ""

@@ -1,0 +1,150 @@
+"""One field rule: where a platform field's value comes from and how it is shaped.
+
+Compact YAML a DBA can read::
+
+    aac001: {column: PERSON_NO, required: true}
+    bka006: {const: "420"}
+    akb020: {setting: hospital.akb020}
+    aaz218: {visit: aaz218}
+    bka896: {param: bka896}
+    bka017: {column: ADMIT_TIME, date: yyyyMMdd}
+    bka058: {column: AMOUNT, decimal: 2}
+    bka061: {column: ILLNESS_FLAG, codes: {"Y": "1", "N": "0"}, default: "0"}
+    bka020: {column: DEPT_CODE, codes_table: {category: bka020}}
+    bka022: {column: WARD_NAME, max_length: 50, trim: true}
+    bka043: {concat: [{column: A}, {const: "-"}, {column: B}]}
+
+Exactly one source (column, const, setting, visit, param, concat) per rule.  The steps run
+in a fixed order: source → trim → empty? (default / required) → transform → codes →
+date or decimal (+ sign) → max_length.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from syncd.mapping.formats import FormatFailed, quantize, to_decimal
+from syncd.mapping.types import (
+    Column,
+    DatePattern,
+    ParamName,
+    SettingPath,
+    TransformName,
+    VisitField,
+    as_tuple,
+    fail,
+)
+
+SOURCES = ("column", "const", "setting", "visit", "param", "concat")
+_SHORTHAND_HINT = 'write {column: NAME} for a view column or {const: "text"} for a fixed value'
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CodesTable(Model):
+    """Translate through the code staging table (codes synchronised from 码表服务)."""
+
+    category: Annotated[str, Field(min_length=1, max_length=40, description="code category")]
+
+
+Sign = Literal["any", "positive", "non_negative", "negative", "non_positive"]
+
+
+class FieldRule(Model):
+    """How one platform field is filled from a row (see the module docstring)."""
+
+    column: Column | None = Field(None, description="read this column of the view")
+    const: str | None = Field(None, description='a fixed text, always quoted: "420"')
+    setting: SettingPath | None = Field(None, description="a settings value: hospital.akb020")
+    visit: VisitField | None = Field(None, description="a visit-ledger field, e.g. aaz218")
+    param: ParamName | None = Field(None, description="a parameter of the command row")
+    concat: tuple[FieldRule, ...] | None = Field(None, description="join several parts as text")
+    label: str | None = Field(None, description="Chinese name in messages (catalogue default)")
+    required: bool = Field(False, description="an empty value rejects the row")
+    default: str | None = Field(None, description="sent as written when the value is empty")
+    trim: bool = Field(False, description="strip spaces (also full-width) at both ends")
+    transform: Annotated[tuple[TransformName, ...], BeforeValidator(as_tuple)] = Field(
+        (), description="named transforms applied in order"
+    )
+    codes: dict[str, str] | None = Field(None, description="HIS code → platform code")
+    codes_table: CodesTable | None = None
+    date: DatePattern | None = Field(None, description="output date pattern, e.g. yyyyMMdd")
+    date_in: DatePattern | None = Field(None, description="pattern of date text in the view")
+    decimal: int | None = Field(None, ge=0, le=8, description="exact decimal places")
+    round: Literal["half_up"] | None = Field(None, description="allow rounding to the places")
+    sign: Sign = Field("any", description="which signs a number may have")
+    max_length: int | None = Field(None, ge=1, le=4000, description="characters at most")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_plain_text(cls, data: Any) -> Any:
+        if isinstance(data, str | int | float):
+            fail("a field rule must be a mapping, not plain text", _SHORTHAND_HINT)
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldRule:
+        given = [name for name in SOURCES if getattr(self, name) is not None]
+        if len(given) != 1:
+            found = f"{len(given)} ({', '.join(given)})" if given else "none"
+            fail(f"a field rule needs exactly one source; found {found}", _SHORTHAND_HINT)
+        self._check_pairs()
+        self._check_default()
+        return self
+
+    def _check_pairs(self) -> None:
+        if self.date and self.decimal is not None:
+            fail("'date' and 'decimal' cannot both shape one field", "keep the one that fits")
+        if self.codes is not None and self.codes_table is not None:
+            fail("use either 'codes' or 'codes_table', not both", "")
+        if self.decimal is None and (self.round or self.sign != "any"):
+            fail("'round' and 'sign' need 'decimal'", "add decimal: 2 (the places)")
+        if self.date_in and not self.date:
+            fail("'date_in' needs 'date' (the output pattern)", "add date: yyyyMMdd")
+        if self.concat is not None and not self.concat:
+            fail("'concat' needs at least one part", "")
+
+    def _check_default(self) -> None:
+        if self.default is None:
+            return
+        if self.required:
+            fail("a required field cannot have a default", "remove 'required' or 'default'")
+        if self.max_length and len(self.default) > self.max_length:
+            fail(f"the default is longer than max_length {self.max_length}", "")
+        if self.decimal is not None:
+            try:
+                quantize(to_decimal(self.default), self.decimal)
+            except FormatFailed:
+                fail(f"the default is not a number with {self.decimal} places", "")
+
+    @property
+    def default_value(self) -> str | Decimal | None:
+        """The default as it goes on the wire (a Decimal for decimal fields)."""
+        if self.default is None or self.decimal is None:
+            return self.default
+        return quantize(to_decimal(self.default), self.decimal)
+
+    def columns(self) -> frozenset[str]:
+        """Every view column this rule reads (concat parts included)."""
+        own = {self.column} if self.column else set()
+        return frozenset(own).union(*(part.columns() for part in self.concat or ()))
+
+    def params(self) -> frozenset[str]:
+        own = {self.param} if self.param else set()
+        return frozenset(own).union(*(part.params() for part in self.concat or ()))
+
+    def settings(self) -> frozenset[str]:
+        own = {self.setting} if self.setting else set()
+        return frozenset(own).union(*(part.settings() for part in self.concat or ()))
+
+    def code_categories(self) -> frozenset[str]:
+        own = {self.codes_table.category} if self.codes_table else set()
+        return frozenset(own).union(*(p.code_categories() for p in self.concat or ()))
+
+    def with_label(self, label: str) -> FieldRule:
+        return self if self.label else self.model_copy(update={"label": label})

@@ -1,0 +1,193 @@
+"""The mapping file of one feed, as frozen pydantic models (``extra="forbid"``).
+
+A feed reads rows from a DBA-owned view (or commands from the ``WI_REQUEST`` table), turns
+each into one platform call, and says what of the reply is written back::
+
+    # yaml-language-server: $schema=../schema.json
+    description: 入院登记
+    source: {view: V_WI_ADMISSION, key: ADMISSION_ID, version: UPDATED_AT}
+    function_id: bizh120103
+    visit: {column: VISIT_NO}
+    requires: {visit: {kind: INPATIENT, state: NONE}}
+    fields:
+      akb020: {setting: hospital.akb020}
+      aac001: {column: PERSON_NO, required: true}
+    writeback: {aaz218: AAZ218}
+
+The later database step needs, per feed: the view, its key/version columns and every column
+read (:meth:`FeedSpec.columns`), and per dataset the same plus the join and order columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from syncd.mapping.rules import FieldRule, Model
+from syncd.mapping.types import (
+    Column,
+    Columns,
+    FeedName,
+    FieldCode,
+    FunctionRef,
+    Identifier,
+    ParamName,
+    ReplyPath,
+    VisitKind,
+    VisitState,
+    as_tuple,
+    fail,
+)
+
+PLATFORM_MAX_ROWS = 300
+Fields = dict[FieldCode, FieldRule]
+
+
+class Source(Model):
+    """Where rows come from: a view (``view`` + ``key``) or a command (``command``)."""
+
+    view: Identifier | None = Field(None, description="the DBA's view, e.g. V_WI_ADMISSION")
+    key: Annotated[tuple[Column, ...], BeforeValidator(as_tuple)] = Field(
+        (), description="column(s) naming one row for good"
+    )
+    version: Column | None = Field(None, description="a column that changes when the row does")
+    command: FeedName | None = Field(None, description="WI_REQUEST command name, e.g. lookup")
+    params: Annotated[tuple[ParamName, ...], BeforeValidator(as_tuple)] = Field(
+        (), description="parameters the HIS writes with the command"
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Source:
+        if (self.view is None) == (self.command is None):
+            fail("a source is either a 'view' or a 'command'", "write view: NAME or command: NAME")
+        if self.view is not None and not self.key:
+            fail("a view source needs 'key' (the column(s) naming a row)", "add key: ROW_ID")
+        if self.command is not None and (self.key or self.version):
+            fail("a command source has no 'key'/'version'", "the request id is the key")
+        if self.view is not None and self.params:
+            fail("'params' belong to a command source", "remove 'params'")
+        return self
+
+    @property
+    def is_command(self) -> bool:
+        return self.command is not None
+
+
+class VisitKey(Model):
+    """Which column (or command parameter) holds the HIS visit key of a row."""
+
+    column: Column | None = None
+    param: ParamName | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> VisitKey:
+        if (self.column is None) == (self.param is None):
+            fail("'visit' needs exactly one of 'column' or 'param'", "e.g. visit: {column: VISIT}")
+        return self
+
+
+class VisitRequirement(Model):
+    kind: VisitKind
+    state: Annotated[tuple[VisitState, ...], BeforeValidator(as_tuple)] = Field(min_length=1)
+
+
+class Requires(Model):
+    """What must be true before a row may be sent; until then it waits (costs no attempt)."""
+
+    visit: VisitRequirement | None = Field(None, description="the visit's kind and state(s)")
+    after: Annotated[tuple[FeedName, ...], BeforeValidator(as_tuple)] = Field(
+        (), description="feeds whose rows of the same visit must all be final first"
+    )
+
+
+class DatasetSpec(Model):
+    """Rows of a child view sent as a dataset (``feeinfo``, ``detail``), in batches."""
+
+    view: Identifier
+    join: dict[Column, str] = Field(
+        min_length=1, description="child column → parent column (or command parameter)"
+    )
+    order_by: Columns = Field(description="columns giving a stable row order")
+    fields: Fields = Field(min_length=1)
+    max_rows: int = Field(PLATFORM_MAX_ROWS, ge=1, le=PLATFORM_MAX_ROWS)
+    required: bool = Field(False, description="no rows at all rejects the call")
+
+    def columns(self) -> frozenset[str]:
+        read = frozenset().union(*(rule.columns() for rule in self.fields.values()))
+        return read | set(self.join) | set(self.order_by)
+
+
+class FeedSpec(Model):
+    """One mapping file = one feed (see the module docstring)."""
+
+    description: str = ""
+    enabled: bool = True
+    source: Source
+    function_id: FunctionRef = Field(description="bizh…… or a configurable name")
+    visit: VisitKey | None = None
+    requires: Requires = Requires()
+    fields: Fields = Field(description="platform field code → rule")
+    datasets: dict[FieldCode, DatasetSpec] = Field({}, description="dataset name → child view")
+    writeback: dict[ReplyPath, Column] = Field(
+        {}, description="reply field (or dataset.field) → staging column"
+    )
+    feed: SkipJsonSchema[str] = Field("", exclude=True)
+    wire_function_id: SkipJsonSchema[str] = Field("", exclude=True)
+
+    @model_validator(mode="after")
+    def _visit_matches_source(self) -> FeedSpec:
+        if self.visit and self.visit.param and not self.source.is_command:
+            fail("'visit: {param: …}' needs a command source", "use visit: {column: …}")
+        if self.visit and self.visit.column and self.source.is_command:
+            fail("a command feed takes the visit from a parameter", "use visit: {param: …}")
+        return self
+
+    @property
+    def function(self) -> str:
+        """The function_id sent on the wire (configurable names resolved by the loader)."""
+        return self.wire_function_id or self.function_id
+
+    def columns(self) -> frozenset[str]:
+        """Every column of the source view the feed reads (key, version, visit, fields)."""
+        cols = set(self.source.key) | {self.source.version, self.visit and self.visit.column}
+        read = frozenset().union(*(rule.columns() for rule in self.fields.values()))
+        parents = set() if self.source.is_command else self._join_parents()
+        return frozenset(c for c in cols | read | parents if c)
+
+    def _join_parents(self) -> set[str]:
+        return {parent for ds in self.datasets.values() for parent in ds.join.values()}
+
+    def params(self) -> frozenset[str]:
+        """Command parameters referenced anywhere (fields, datasets' joins, visit)."""
+        used = set().union(*(r.params() for r in self.all_rules()))
+        if self.visit and self.visit.param:
+            used.add(self.visit.param)
+        return frozenset(used | self._join_parents() if self.source.is_command else used)
+
+    def settings(self) -> frozenset[str]:
+        return frozenset().union(*(rule.settings() for rule in self.all_rules()))
+
+    def code_categories(self) -> frozenset[str]:
+        return frozenset().union(*(rule.code_categories() for rule in self.all_rules()))
+
+    def all_rules(self) -> tuple[FieldRule, ...]:
+        nested = (rule for ds in self.datasets.values() for rule in ds.fields.values())
+        return (*self.fields.values(), *nested)
+
+    def labelled(self, labels: Mapping[str, str], dataset_labels: Mapping[str, Mapping[str, str]]
+                 ) -> FeedSpec:  # fmt: skip
+        """A copy whose rules carry Chinese labels (from the catalogue) where none is written."""
+        fields = _label(self.fields, labels)
+        datasets = {
+            name: ds.model_copy(update={"fields": _label(ds.fields, dataset_labels.get(name, {}))})
+            for name, ds in self.datasets.items()
+        }
+        return self.model_copy(update={"fields": fields, "datasets": datasets})
+
+
+def _label(fields: Fields, labels: Mapping[str, str]) -> Fields:
+    return {code: rule.with_label(labels[code]) if code in labels else rule
+            for code, rule in fields.items()}  # fmt: skip

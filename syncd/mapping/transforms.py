@@ -1,0 +1,103 @@
+"""Named value transforms a mapping rule may list under ``transform:``.
+
+Each is a small pure function ``value -> value``.  A transform that cannot handle a value
+raises :class:`TransformFailed`; the engine turns that into a MappingError with a Chinese
+reason.  Add a transform by writing the function and registering it in :data:`TRANSFORMS`;
+the JSON Schema and the "did you mean" hints pick it up from there.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from syncd.mapping.formats import FormatFailed, to_decimal
+
+Value = object
+
+
+class TransformFailed(ValueError):
+    """A transform cannot handle this value; ``reason_zh`` says why, without the value."""
+
+    def __init__(self, reason_zh: str) -> None:
+        self.reason_zh = reason_zh
+        super().__init__(reason_zh)
+
+
+def text_of(value: Value) -> str:
+    """The wire text of a plain value (integral floats lose their '.0')."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def upper(value: Value) -> Value:
+    return text_of(value).upper()
+
+
+def lower(value: Value) -> Value:
+    return text_of(value).lower()
+
+
+def halfwidth(value: Value) -> Value:
+    """Full-width letters, digits and spaces (ＡＢＣ１２３　) to their ASCII forms."""
+    return unicodedata.normalize("NFKC", text_of(value))
+
+
+def no_spaces(value: Value) -> Value:
+    return "".join(text_of(value).split())
+
+
+def digits_only(value: Value) -> Value:
+    return "".join(ch for ch in text_of(value) if ch.isascii() and ch.isdigit())
+
+
+def integer(value: Value) -> Value:
+    """An integral number as plain digits (``12.00`` → ``12``); fractions are refused."""
+    number = _number(value)
+    if number != number.to_integral_value():
+        raise TransformFailed("应为整数")
+    return format(number.to_integral_value(), "f")
+
+
+def negate(value: Value) -> Value:
+    """Flip the sign (HIS refund rows stored as positive amounts)."""
+    return -_number(value)
+
+
+def absolute(value: Value) -> Value:
+    return abs(_number(value))
+
+
+def _number(value: Value) -> Decimal:
+    try:
+        return to_decimal(value)
+    except FormatFailed as exc:
+        raise TransformFailed("数字格式错误") from exc
+
+
+@dataclass(frozen=True)
+class Transform:
+    name: str
+    apply: Callable[[Value], Value]
+    doc: str
+
+
+def _registry(*items: tuple[str, Callable[[Value], Value], str]) -> dict[str, Transform]:
+    return {name: Transform(name, fn, doc) for name, fn, doc in items}
+
+
+TRANSFORMS: dict[str, Transform] = _registry(
+    ("upper", upper, "letters to upper case (e.g. the X of an ID number)"),
+    ("lower", lower, "letters to lower case"),
+    ("halfwidth", halfwidth, "full-width letters/digits/spaces to half-width"),
+    ("no_spaces", no_spaces, "remove every space, tab and newline"),
+    ("digits_only", digits_only, "keep only the digits 0-9"),
+    ("integer", integer, "an integral number as plain digits (12.00 -> 12)"),
+    ("negate", negate, "flip the sign of a number (refund rows kept positive in the HIS)"),
+    ("abs", absolute, "the absolute value of a number"),
+)

@@ -1,0 +1,136 @@
+"""Annotated string types of the mapping language, each checked with a clear message + hint.
+
+A failed check raises ``PydanticCustomError("mapping", message, {"hint": ...})``; the loader
+reads the hint out of the error context and shows it under the positioned message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, NoReturn
+
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from syncd.mapping import names
+from syncd.mapping.formats import date_pattern_problem
+from syncd.mapping.transforms import TRANSFORMS
+
+VISIT_KINDS = ("OUTPATIENT", "INPATIENT")
+VISIT_STATES = ("NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED")
+VISIT_FIELDS = ("aaz218", "aac001", "visit_key", "kind", "state")
+VisitKind = Literal["OUTPATIENT", "INPATIENT"]
+VisitState = Literal["NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED"]
+
+_SETTING = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+_FUNCTION = re.compile(r"^(bizh\d{6}|[a-z][a-z0-9_]{2,39})$")
+_REPLY_PATH = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+
+
+def fail(message: str, hint: str = "") -> NoReturn:
+    """Raise the validation error every mapping check uses."""
+    raise PydanticCustomError("mapping", message, {"hint": hint})
+
+
+def _identifier(value: str) -> str:
+    problem = names.identifier_problem(value)
+    if problem:
+        fail(f"view name '{value}' {problem}", "ask the DBA for a view and write its name here")
+    return value
+
+
+def _column(value: str) -> str:
+    problem = names.identifier_problem(value, qualified=False)
+    if problem:
+        fail(f"column name '{value}' {problem}", "write the column exactly as the view names it")
+    return value
+
+
+def _field_code(value: str) -> str:
+    if names.looks_secret(value):
+        fail(f"'{value}' looks like a secret", "secrets never go into mapping files")
+    if not names.FIELD_CODE.match(value):
+        fail(f"'{value}' is not a platform field code", "codes are lower case, e.g. aac001")
+    return value
+
+
+def _setting(value: str) -> str:
+    if names.looks_secret(value):
+        fail(f"setting '{value}' is a secret", "mapping files may not read secrets")
+    if not _SETTING.match(value):
+        fail(f"'{value}' is not a settings path", "write section.key, e.g. hospital.akb020")
+    return value
+
+
+def _param(value: str) -> str:
+    if not _PARAM.match(value):
+        fail(f"'{value}' is not a parameter name", "letters, digits and '_', e.g. bka896")
+    return value
+
+
+def _visit_field(value: str) -> str:
+    if value not in VISIT_FIELDS:
+        fail(f"unknown visit-ledger field '{value}'", names.did_you_mean(value, VISIT_FIELDS))
+    return value
+
+
+def _transform(value: str) -> str:
+    if value not in TRANSFORMS:
+        fail(f"unknown transform '{value}'", names.did_you_mean(value, TRANSFORMS))
+    return value
+
+
+def _date_pattern(value: str) -> str:
+    problem = date_pattern_problem(value)
+    if problem:
+        fail(f"date pattern '{value}' is not valid", f"{problem}; e.g. yyyyMMdd")
+    return value
+
+
+def _function(value: str) -> str:
+    if not _FUNCTION.match(value):
+        fail(f"'{value}' is not a function id", "e.g. bizh120103, or a name like settlement_slip")
+    return value
+
+
+def _reply_path(value: str) -> str:
+    if not _REPLY_PATH.match(value):
+        fail(f"'{value}' is not a reply field", "write a field (aaz218) or dataset.field")
+    return value
+
+
+FEED_NAME_HINT = "feed names are file names: lower-case letters, digits and _"
+
+
+def _feed_name(value: str) -> str:
+    if not names.FEED_NAME.match(value):
+        fail(f"'{value}' is not a feed name", FEED_NAME_HINT)
+    return value
+
+
+def as_tuple(value: Any) -> Any:
+    """Allow one item where a list is expected: ``key: ID`` means ``key: [ID]``."""
+    return (value,) if isinstance(value, str) else value
+
+
+def _schema(pattern: str, description: str) -> Any:
+    return Field(json_schema_extra={"pattern": pattern}, description=description or None)
+
+
+_IDENT_RE = names.IDENTIFIER.pattern
+_COLUMN_RE = names.COLUMN.pattern
+Identifier = Annotated[str, AfterValidator(_identifier), _schema(_IDENT_RE, "[schema.]view")]
+Column = Annotated[str, AfterValidator(_column), _schema(_COLUMN_RE, "a column of the view")]
+FieldCode = Annotated[str, AfterValidator(_field_code), _schema(names.FIELD_CODE.pattern, "")]
+SettingPath = Annotated[str, AfterValidator(_setting), _schema(_SETTING.pattern, "")]
+ParamName = Annotated[str, AfterValidator(_param), _schema(_PARAM.pattern, "")]
+VisitField = Annotated[str, AfterValidator(_visit_field), Field(json_schema_extra={
+    "enum": list(VISIT_FIELDS)})]  # fmt: skip
+TransformName = Annotated[str, AfterValidator(_transform), Field(json_schema_extra={
+    "enum": sorted(TRANSFORMS)})]  # fmt: skip
+DatePattern = Annotated[str, AfterValidator(_date_pattern), _schema(r"^[yMdHms/:. T-]+$", "")]
+FunctionRef = Annotated[str, AfterValidator(_function), _schema(_FUNCTION.pattern, "")]
+ReplyPath = Annotated[str, AfterValidator(_reply_path), _schema(_REPLY_PATH.pattern, "")]
+FeedName = Annotated[str, AfterValidator(_feed_name), _schema(names.FEED_NAME.pattern, "")]
+Columns = Annotated[tuple[Column, ...], BeforeValidator(as_tuple), Field(min_length=1)]
