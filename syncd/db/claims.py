@@ -92,7 +92,7 @@ def release_statement(table: sa.Table) -> sa.Update:
         sa.update(table)
         .where(table.c.id == sa.bindparam("claim_id"))
         .where(table.c.lease_owner == sa.bindparam("me"))
-        .values(lease_owner=None, lease_until=None)
+        .values(lease_owner=sa.null(), lease_until=sa.null())
     )
 
 

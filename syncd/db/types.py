@@ -12,22 +12,46 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql, mysql, oracle
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite: INTEGER PRIMARY KEY
 MONEY = sa.Numeric(14, 2, asdecimal=True)
 PRICE = sa.Numeric(14, 4, asdecimal=True)
-TIMESTAMP = (
-    sa.DateTime(timezone=False)
-    .with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-    .with_variant(mssql.DATETIME2(), "mssql")  # type: ignore[no-untyped-call]
-    .with_variant(oracle.TIMESTAMP(), "oracle")
-)
+_TIMESTAMP_IMPLS: dict[str, sa.types.TypeEngine[Any]] = {
+    "mysql": mysql.DATETIME(fsp=6),
+    "mariadb": mysql.DATETIME(fsp=6),
+    "mssql": mssql.DATETIME2(),  # type: ignore[no-untyped-call]
+    "oracle": oracle.TIMESTAMP(),
+}
+
+
+class LocalTimestamp(sa.types.TypeDecorator[datetime]):
+    """A naive local timestamp with microseconds wherever the database keeps them.
+
+    MariaDB's ODBC driver drops the fraction of a bound ``datetime``; through pyodbc on MySQL
+    the value is therefore sent as ISO text, which the server parses exactly.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        return dialect.type_descriptor(_TIMESTAMP_IMPLS.get(dialect.name, sa.DateTime()))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, datetime) and dialect.name == "mysql" and dialect.driver == "pyodbc":
+            return value.isoformat(sep=" ", timespec="microseconds")
+        return value
+
+
+TIMESTAMP = LocalTimestamp()
 LONG_TEXT = (
     sa.UnicodeText()
     .with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
