@@ -97,6 +97,10 @@ def database_url(settings: DatabaseSettings) -> sa.URL:
         )
     if settings.password is not None:
         url = url.set(password=settings.password.get_secret_value())
+    if url.drivername == "mysql+pyodbc" and url.port is not None:
+        # SQLAlchemy writes "Server=host,port" (SQL Server syntax), which MariaDB/MySQL ODBC
+        # drivers do not understand.  With "port" in the query it writes "port=N" instead.
+        url = url.update_query_dict({"port": str(url.port)})
     return url
 
 

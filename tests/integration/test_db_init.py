@@ -90,9 +90,13 @@ def test_chinese_text_and_decimals_round_trip_in_the_staging_tables(engine: sa.E
     with engine.begin() as conn:
         request_id = conn.execute(
             TABLES.request.insert().values(
-                command="bizh120001", aac003=f"张{RARE}", return_code_message=MESSAGE,
-                akc264=Decimal("123456789012.34"), bka832=Decimal("-0.01"),
-                result_json="工伤" * 50_000, answered_at=stamp,
+                command="bizh120001",
+                aac003=f"张{RARE}",
+                return_code_message=MESSAGE,
+                akc264=Decimal("123456789012.34"),
+                bka832=Decimal("-0.01"),
+                result_json="工伤" * 50_000,
+                answered_at=stamp,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         conn.execute(
