@@ -1,0 +1,12 @@
+"""The HIS database: the only package that imports SQLAlchemy.
+
+* :mod:`syncd.db.engine` — ``make_engine(settings)``, ``describe(url)``, ``source_errors(url)``
+  (SQLAlchemy/DBAPI errors → :class:`~syncd.errors.SourceError`, without secrets);
+* :mod:`syncd.db.types` — column types per dialect (Unicode text, Decimal money, naive local
+  timestamps);
+* :mod:`syncd.db.schema` — ``staging_tables(prefix, schema)`` → :class:`StagingTables`, the
+  syncd-owned ``WI_*`` tables declared once;
+* :mod:`syncd.db.ddl` — ``init_db(engine, tables)`` (create what is missing, nothing else) and
+  ``render_ddl(dialect)`` (the DDL in ``sql/<dialect>/schema.sql``);
+* :mod:`syncd.db.claims` — portable lease claiming (select candidates, conditional UPDATE).
+"""

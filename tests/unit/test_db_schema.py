@@ -7,7 +7,15 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from syncd.db.schema import DEFAULT_PREFIX, staging_tables, version_is
+from syncd.db.schema import (
+    DEFAULT_PREFIX,
+    REQUEST_STATUSES,
+    SYNC_STATUSES,
+    VISIT_KINDS,
+    VISIT_STATES,
+    staging_tables,
+    version_is,
+)
 
 LONGEST_PREFIX = "ABCDEFGHI_"  # 10 characters, the most DatabaseSettings allows
 
@@ -131,3 +139,16 @@ def test_empty_version_also_matches_null_because_oracle_stores_empty_as_null() -
     given = str(version_is(column, "v2").compile(compile_kwargs={"literal_binds": True}))
     assert "IS NULL" in empty and "''" in empty
     assert "IS NULL" not in given and "'v2'" in given
+
+
+def test_status_and_state_defaults_belong_to_their_vocabularies() -> None:
+    tables = staging_tables()
+    defaults = {
+        "PENDING": (tables.sync_status.c.status, SYNC_STATUSES),
+        "NEW": (tables.request.c.status, REQUEST_STATUSES),
+        "NONE": (tables.visit.c.state, VISIT_STATES),
+    }
+    for value, (column, vocabulary) in defaults.items():
+        assert f"'{value}'" == str(column.server_default.arg)  # type: ignore[union-attr]
+        assert value in vocabulary
+    assert set(VISIT_KINDS) == {"OUTPATIENT", "INPATIENT"}
