@@ -74,8 +74,10 @@ class Simulator:
         self._platform.seed()
         self._server = _Server((self.host, self.port), _Handler, self)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name=f"syncd-simulator-{self.port}")  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True,
+            name=f"syncd-simulator-{self.port}",
+        )  # fmt: skip
         self._thread.start()
         event(logger, "sim.started", host=self.host, port=self.port)
         return self.port
@@ -155,6 +157,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Access lines are replaced by one ``sim.call`` event per call."""
@@ -228,13 +231,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _finish_call(
         self, function_id: str, started: float, at: Any, kind: str | None, reply: Reply | None
     ) -> None:
-        outcome = _send_reply(self, kind, reply)
+        """Log the call first (so /_sim/calls is current once the client has an answer),
+        then answer, or deliberately do not."""
+        outcome = _outcome(kind, reply)
         entry = {"function_id": function_id, "return_code": reply.return_code if reply else None,
                  "at": at.isoformat(), "duration_ms": int((time.monotonic() - started) * 1000),
                  "fault": kind, "outcome": outcome}  # fmt: skip
         self.sim.platform.store.log_call(entry)
         event(logger, "sim.call", function_id=function_id or "-", return_code=entry["return_code"],
               fault=kind or "-", outcome=outcome)  # fmt: skip
+        _send_reply(self, outcome, reply)
 
     def _send_json(self, status: HTTPStatus, doc: Any) -> None:
         payload = json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
@@ -248,14 +254,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def _send_reply(handler: _Handler, kind: str | None, reply: Reply | None) -> str:
-    """Answer (or deliberately not answer) one platform call; returns the outcome name."""
-    if kind in ("drop", "reply_lost"):
+def _outcome(kind: str | None, reply: Reply | None) -> str:
+    if kind in ("drop", "reply_lost", "malformed"):
+        return {"drop": "dropped", "reply_lost": "reply_lost", "malformed": "malformed"}[kind]
+    return "http500" if kind == "http500" or reply is None else "replied"
+
+
+def _send_reply(handler: _Handler, outcome: str, reply: Reply | None) -> None:
+    """Answer (or deliberately not answer) one platform call."""
+    if outcome in ("dropped", "reply_lost"):
         handler.close_connection = True
-        return {"drop": "dropped", "reply_lost": "reply_lost"}[kind]
-    if kind == "http500" or reply is None:
+    elif outcome == "http500" or reply is None:
         handler._send(500, "text/html; charset=UTF-8", SERVER_ERROR_TEXT.encode("utf-8"))
-        return "http500"
-    payload = malformed_reply() if kind == "malformed" else render_reply(reply)
-    handler._send(200, "text/xml; charset=UTF-8", payload)
-    return "malformed" if kind == "malformed" else "replied"
+    else:
+        payload = malformed_reply() if outcome == "malformed" else render_reply(reply)
+        handler._send(200, "text/xml; charset=UTF-8", payload)
