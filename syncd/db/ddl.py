@@ -8,6 +8,7 @@ Missing columns of an existing staging table are reported, not added.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,9 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from syncd import logs
 from syncd.db.engine import source_errors
 from syncd.db.schema import DEFAULT_PREFIX, StagingTables, staging_tables
 
+_log = logging.getLogger(__name__)
 DIALECTS = ("oracle", "mssql", "postgresql", "mysql", "sqlite")
 REGENERATE = (
     "for d in oracle mssql postgresql mysql sqlite; do "
@@ -60,22 +63,28 @@ def init_db(engine: sa.Engine, tables: StagingTables) -> InitReport:
             else:
                 table.create(conn)
                 report.created_tables.append(table.name)
+                logs.event(_log, "db.table_created", table=table.name)
     return report
 
 
 def _complete(conn: sa.Connection, table: sa.Table, report: InitReport) -> None:
-    """Add the indexes an existing staging table lacks; note the columns it lacks."""
+    """Add the indexes an existing staging table lacks; note the columns it lacks.
+
+    A table lacking columns gets no index either: it may be an older layout, or a HIS table
+    that happens to carry our name, and either way it is the DBA's to change.
+    """
     inspector = sa.inspect(conn)
-    schema = table.schema
-    have_indexes = _names(ix["name"] for ix in inspector.get_indexes(table.name, schema))
+    have_columns = _names(col["name"] for col in inspector.get_columns(table.name, table.schema))
+    missing = [col.name for col in table.columns if col.name.lower() not in have_columns]
+    if missing:
+        report.missing_columns[table.name] = missing
+        return
+    have_indexes = _names(ix["name"] for ix in inspector.get_indexes(table.name, table.schema))
     for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
         if str(index.name).lower() not in have_indexes:
             index.create(conn)
             report.created_indexes.append(str(index.name))
-    have_columns = _names(col["name"] for col in inspector.get_columns(table.name, schema))
-    missing = [col.name for col in table.columns if col.name.lower() not in have_columns]
-    if missing:
-        report.missing_columns[table.name] = missing
+            logs.event(_log, "db.index_created", index=str(index.name))
 
 
 def _names(names: Iterable[str | None]) -> set[str]:

@@ -127,3 +127,16 @@ def test_the_same_feed_key_and_version_cannot_be_recorded_twice(engine: sa.Engin
         conn.execute(TABLES.sync_status.insert().values(**{**row, "version": "2"}))
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(TABLES.sync_status.insert().values(**row))
+
+
+def test_a_his_table_carrying_our_name_is_reported_not_changed(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE wi_visit (visit_key VARCHAR(20), ward VARCHAR(20))"))
+    report = init_db(engine, TABLES)
+    assert "wi_visit" not in report.created_tables
+    assert report.created_indexes == []
+    assert "kind" in report.missing_columns["wi_visit"]
+    assert any("wi_visit lacks columns" in line for line in report.lines())
+    inspector = sa.inspect(engine)
+    assert [c["name"].lower() for c in inspector.get_columns("wi_visit")] == ["visit_key", "ward"]
+    assert inspector.get_indexes("wi_visit") == []
