@@ -88,8 +88,11 @@ def database_url(settings: DatabaseSettings) -> sa.URL:
     """The configured URL as an object, with the secret password set on it (never rendered)."""
     try:
         url = sa.make_url(settings.url)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigError(f"database.url: not a database URL ({exc})") from None
+    except sa.exc.ArgumentError:  # its message repeats the URL, password and all
+        raise ConfigError(
+            "database.url: not a database URL; expected e.g. "
+            "postgresql+psycopg://syncd@db-host:5432/his"
+        ) from None
     if url.drivername not in SUPPORTED_DRIVERS:
         raise ConfigError(
             f"database.url: unsupported driver '{url.drivername}'; "

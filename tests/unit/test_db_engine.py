@@ -87,7 +87,7 @@ def test_a_malformed_url_is_a_configuration_error() -> None:
         (
             f"postgresql+psycopg://syncd:{PASSWORD}@db01:5433/his",
             "postgresql+psycopg db01:5433/his",
-        ),  # noqa: E501
+        ),
         ("oracle+oracledb://syncd@db01/orcl", "oracle+oracledb db01/orcl"),
         ("sqlite:////var/lib/his.db", "sqlite /var/lib/his.db"),
     ],
@@ -125,3 +125,9 @@ def test_source_error_scrubs_the_password_and_id_numbers_from_driver_text() -> N
     message = str(source_error(url, sa.exc.DBAPIError("INSERT", {"k": 1}, cause)))
     assert PASSWORD not in message and "440000199001010011" not in message
     assert message.startswith("HIS database postgresql+psycopg db01/his: statement failed")
+
+
+def test_a_malformed_url_error_does_not_repeat_the_url_and_its_password() -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_engine(DatabaseSettings(url=f"syncd:{PASSWORD}@db01"))
+    assert PASSWORD not in str(caught.value)
