@@ -61,10 +61,7 @@ def test_replies_escape_values_and_keep_chinese() -> None:
     text = render_reply(reply).decode("utf-8")
     assert text.index("<return_code>-1") < text.index("<return_code_message>")
     assert "错误 &lt;&amp;&gt;" in text and "<aaz218>a&amp;b</aaz218>" in text
-    assert (
-        parse_request(render_reply(reply).replace(b"program>", b"program>", 1)).get("aaz218")
-        == "a&b"
-    )
+    assert parse_request(render_reply(reply)).get("aaz218") == "a&b"
 
 
 AMOUNTS = st.decimals(min_value=-1000, max_value=10000, places=2, allow_nan=False)

@@ -40,7 +40,7 @@ def register(call: Call) -> Reply:
     if bka042 and bka042 != person.injury.get("bka042"):
         raise Rejection("工伤凭证号bka042与该人员的工伤认定信息不符")
     check_date(call.req.get("bka017"), "bka017")
-    fields = {k: v for k, v in call.req.scalars.items() if k not in ("session_id", "password")}
+    fields = {k: v for k, v in call.req.scalars.items() if k not in ("session_id", "function_id")}
     fields.setdefault("bka017", call.today)
     business = call.ledger.open_business(
         call.akb020, new_aaz218(call, "MZ"), OUTPATIENT, person.aac001, REGISTERED, call.today,
