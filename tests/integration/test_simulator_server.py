@@ -176,7 +176,9 @@ def test_medical_record_uploads_validate_and_replace(client: Client) -> None:
     missing = client.rejected("bizh200101", aaz218=aaz218)
     assert "aac002" in missing.message
     client.rejected("bizh200101", **_header(aaz218, "440106199505201315"))
-    client.rejected("bizh200102", **_header(aaz218), detail=[])
+    for function_id in ("bizh200102", "bizh200103", "bizh200104", "bizh200105"):
+        client.rejected(function_id, **_header(aaz218), detail=[])
+        client.rejected(function_id, **_header(aaz218), detail=[{"yzy202": "1"}])
     client.rejected("bizh200106", **_header(aaz218))
     client.rejected("bizh200101", **_header("ZY-NOPE"))
 
