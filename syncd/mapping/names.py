@@ -48,9 +48,23 @@ def looks_secret(key: str) -> bool:
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     """A "did you mean 'x'?" hint, or a list of the allowed names when nothing is close."""
     choices = sorted(set(known))
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = _closest(word, choices)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
     if len(choices) <= 12:
         return f"known names: {', '.join(choices)}"
     return ""
+
+
+def _closest(word: str, choices: list[str]) -> list[str]:
+    """The best close matches: by similarity, then swapped letters first; ties kept (≤ 3)."""
+    scored = [(_score(word, c), c) for c in choices]
+    best = max((score for score, _ in scored), default=(0.0, False))
+    if best[0] < 0.6:
+        return []
+    return [choice for score, choice in scored if score == best][:3]
+
+
+def _score(word: str, choice: str) -> tuple[float, bool]:
+    ratio = round(difflib.SequenceMatcher(None, word, choice).ratio(), 6)
+    return ratio, sorted(word) == sorted(choice)

@@ -91,7 +91,15 @@ class VisitKey(Model):
 
 class VisitRequirement(Model):
     kind: VisitKind
-    state: Annotated[tuple[VisitState, ...], BeforeValidator(as_tuple)] = Field(min_length=1)
+    state: Annotated[tuple[VisitState, ...], BeforeValidator(as_tuple)] = Field(
+        description="the state(s) the visit must be in; NONE = no visit yet"
+    )
+
+    @model_validator(mode="after")
+    def _some_state(self) -> VisitRequirement:
+        if not self.state:
+            fail("'state' needs at least one state", "e.g. state: ADMITTED")
+        return self
 
 
 class Requires(Model):
