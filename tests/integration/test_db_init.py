@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 
 TABLES = staging_tables()
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 RARE = "𠀀𪚥"  # supplementary-plane characters (4 bytes in UTF-8): 生僻字 in names
 MESSAGE = ("结算失败：该参保人存在未结算的住院业务，请先办理出院结算。" * 40)[:1000]
 
@@ -140,3 +142,24 @@ def test_a_his_table_carrying_our_name_is_reported_not_changed(engine: sa.Engine
     inspector = sa.inspect(engine)
     assert [c["name"].lower() for c in inspector.get_columns("wi_visit")] == ["visit_key", "ward"]
     assert inspector.get_indexes("wi_visit") == []
+
+
+def _statements(path: Path) -> list[str]:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line[:2] != "--"]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip()]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_the_committed_schema_sql_runs_and_matches_what_init_db_creates(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """What a DBA runs by hand (sql/<dialect>/schema.sql) leaves init-db nothing to do."""
+    url = request.getfixturevalue(f"{backend}_url")
+    dialect = {"mariadb": "mysql"}.get(backend, backend)
+    engine = make_engine(DatabaseSettings(url=url))
+    with engine.begin() as conn:
+        for statement in _statements(SQL_DIR / dialect / "schema.sql"):
+            conn.exec_driver_sql(statement.rstrip(";"))
+    report = init_db(engine, TABLES)
+    assert report.nothing_done and report.missing_columns == {}
+    engine.dispose()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from syncd.db.ddl import DIALECTS, REGENERATE, render_ddl
+from syncd.db.schema import staging_tables
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
@@ -79,3 +80,17 @@ def test_prefix_and_schema_reach_the_ddl() -> None:
     assert "CREATE TABLE his.hx_request (" in ddl
     assert "REFERENCES his.hx_request (id)" in ddl
     assert "wi_" not in ddl
+
+
+@pytest.mark.parametrize("dialect", ["oracle", "mssql", "postgresql", "mysql"])
+def test_grant_examples_cover_every_staging_table(dialect: str) -> None:
+    grants = (SQL_DIR / "grants" / f"{dialect}.sql").read_text(encoding="utf-8").lower()
+    for table in staging_tables().all():
+        assert re.search(rf"select, insert, update, delete on[^;]*\b{table.name}\b", grants), (
+            f"sql/grants/{dialect}.sql grants no DML on {table.name}"
+        )
+    active = [line for line in grants.splitlines() if line.startswith("grant ")]
+    ddl_rights = ("create table", "create any", "alter", "drop", "all privileges", "create,")
+    assert not [line for line in active if any(right in line for right in ddl_rights)], (
+        "outside comments, the examples grant no DDL: init-db rights are an opt-in comment"
+    )
