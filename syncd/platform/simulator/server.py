@@ -195,7 +195,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
 
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
         return self.rfile.read(min(length, MAX_BODY)) if length > 0 else b""
 
     def _post_faults(self, body: bytes) -> None:
