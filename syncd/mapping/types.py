@@ -25,7 +25,7 @@ VisitState = Literal["NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", 
 _SETTING = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 _FUNCTION = re.compile(r"^(bizh\d{6}|[a-z][a-z0-9_]{2,39})$")
-_REPLY_PATH = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+_REPLY_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")
 
 
 def fail(message: str, hint: str = "") -> NoReturn:
