@@ -38,6 +38,19 @@ def catalogue_problems(
     return _completed(spec, function), problems
 
 
+def presence_problems(
+    data: Mapping[str, Any], located: Located, catalogue: Catalogue
+) -> list[ConfigProblem]:
+    """For a file that failed validation: what its keys alone show (id, missing fields)."""
+    function_id, fields = data.get("function_id"), data.get("fields")
+    if not isinstance(function_id, str) or not isinstance(fields, dict):
+        return []
+    function, problem = _resolve(function_id, catalogue, located)
+    if function is None:
+        return [problem] if problem else []
+    return _missing_fields(function, function.inputs, set(fields), located, ("fields",))
+
+
 def _resolve(
     function_id: str, catalogue: Catalogue, located: Located
 ) -> tuple[FunctionSpec | None, ConfigProblem | None]:
@@ -73,11 +86,7 @@ def _field_problems(
     path: Path_,
 ) -> list[ConfigProblem]:
     by_code = {field.code: field for field in known}
-    problems = [
-        _missing(field, function, located, path)
-        for field in known
-        if field.required and field.code not in rules
-    ]
+    problems = _missing_fields(function, known, set(rules), located, path)
     for code, rule in rules.items():
         field = by_code.get(code)
         problem = (
@@ -87,6 +96,17 @@ def _field_problems(
         )
         problems += [problem] if problem else []
     return problems
+
+
+def _missing_fields(
+    function: FunctionSpec,
+    known: tuple[FieldSpec, ...],
+    codes: set[Any],
+    located: Located,
+    path: Path_,
+) -> list[ConfigProblem]:
+    missing = [field for field in known if field.required and field.code not in codes]
+    return [_missing(field, function, located, path) for field in missing]
 
 
 def _missing(

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from syncd.config.mapping_catalogue import catalogue_problems
+from syncd.config.mapping_catalogue import catalogue_problems, presence_problems
 from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, load_yaml
 from syncd.errors import ConfigError, ConfigProblem
@@ -88,12 +88,22 @@ def load_feed_file(
     spec, found = _validate(located, path.stem)
     problems += found
     if spec is None:
-        return None, problems
+        return None, problems + _presence(located, found, catalogue)
     problems += _setting_problems(spec, located) + _param_problems(spec, located)
     if catalogue is not None:
         spec, found = catalogue_problems(spec, located, catalogue)
         problems += found
     return LoadedFeed(spec, located), problems
+
+
+def _presence(
+    located: Located, found: list[ConfigProblem], catalogue: Catalogue | None
+) -> list[ConfigProblem]:
+    """Catalogue problems of a file that failed validation, unless its function_id did."""
+    id_line = located.where(("function_id",))[0]
+    if catalogue is None or any(p.line == id_line for p in found):
+        return []
+    return presence_problems(located.data, located, catalogue)
 
 
 def _name_problems(path: Path, located: Located) -> list[ConfigProblem]:

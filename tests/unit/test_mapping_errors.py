@@ -334,3 +334,13 @@ def test_unset_configurable_function_id_says_which_setting_to_set(tmp_path: Path
     problem = only(tmp_path, "late.yaml", CANCEL.replace("bizh120109", "illness_late_upload"))
     assert where(problem) == (2, 1)
     assert "set platform.function_ids.illness_late_upload" in problem.message
+
+
+def test_missing_platform_fields_are_reported_even_when_the_file_has_other_errors(
+    tmp_path: Path,
+) -> None:
+    text = CANCEL.replace("V_WI_CANCEL", '"V;"').replace("  aaz218: {visit: aaz218}\n", "")
+    found = problems(tmp_path, {"cancel.yaml": text})
+    assert [(p.line, p.column) for p in found] == [(1, 10), (6, 1)]
+    assert "not SQL text" in found[0].message
+    assert found[1].message.startswith("required platform field 'aaz218' (就医登记号)")
