@@ -123,27 +123,20 @@ def _name_problems(path: Path, located: Located) -> list[ConfigProblem]:
 def _secret_problems(located: Located, data: Any, path: tuple[Any, ...]) -> list[ConfigProblem]:
     """Refuse (and drop) every key that names a secret, at any depth."""
     problems: list[ConfigProblem] = []
-    items = (
-        data.items()
-        if isinstance(data, dict)
-        else enumerate(data)
-        if isinstance(data, list)
-        else ()
-    )
-    for key, value in list(items):
+    for key, value in _children(data):
         if isinstance(key, str) and names.looks_secret(key):
-            problems.append(
-                located.problem(
-                    (*path, key),
-                    f"'{key}' looks like a secret",
-                    "mapping files never hold secrets; syncd reads "
-                    "them from the environment or a credential file",
-                )
-            )
+            hint = "mapping files never hold secrets; syncd reads them from the environment"
+            problems.append(located.problem((*path, key), f"'{key}' looks like a secret", hint))
             data.pop(key)
-            continue
-        problems += _secret_problems(located, value, (*path, key))
+        else:
+            problems += _secret_problems(located, value, (*path, key))
     return problems
+
+
+def _children(data: Any) -> list[tuple[Any, Any]]:
+    if isinstance(data, dict):
+        return list(data.items())
+    return list(enumerate(data)) if isinstance(data, list) else []
 
 
 def _validate(located: Located, feed: str) -> tuple[FeedSpec | None, list[ConfigProblem]]:
@@ -243,7 +236,7 @@ def _setting_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
     for setting, path in _uses(located.data, "setting"):
         error = _setting_error(setting)
         if error:
-            problems.append(located.problem((*path, "setting"), *error))
+            problems.append(located.problem(path, *error))
     return problems
 
 
@@ -261,27 +254,37 @@ def _setting_error(setting: str) -> tuple[str, str] | None:
 
 
 def _param_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
+    """Every parameter a rule, the visit or a dataset join names must be declared."""
     declared = set(spec.source.params)
-    problems = []
-    for param, path in _uses(located.data, "param"):
-        if param not in declared:
-            problems.append(
-                located.problem(
-                    (*path, "param"),
-                    f"'{param}' is not a parameter of this command",
-                    names.did_you_mean(param, declared) or "declare it under source.params",
-                )
-            )
-    return problems
+    used = list(_uses(located.data, "param"))
+    if spec.source.is_command:
+        for name, dataset in spec.datasets.items():
+            used += [
+                (parent, ("datasets", name, "join", child))
+                for child, parent in dataset.join.items()
+            ]
+    return [
+        located.problem(
+            path,
+            f"'{param}' is not a parameter of this command",
+            names.did_you_mean(param, declared) or "declare it under source.params",
+        )
+        for param, path in used
+        if param not in declared
+    ]
 
 
 def _uses(data: Any, key: str, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    """Every ``key: value`` (a string value) anywhere in the document, with its parent path."""
+    """Every ``key: value`` (string value) in the document, with its parent path.
+
+    Code tables (``codes:``) are data, not rules, and are not searched.
+    """
     if isinstance(data, dict):
         if isinstance(data.get(key), str):
-            yield data[key], path
+            yield data[key], (*path, key)
         for name, value in data.items():
-            yield from _uses(value, key, (*path, name))
+            if name != "codes":
+                yield from _uses(value, key, (*path, name))
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from _uses(value, key, (*path, index))

@@ -73,7 +73,7 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
-        value = value.strip().replace(",", "")
+        value = value.strip()
     if not isinstance(value, int | str | Decimal):
         raise FormatFailed("not a number")
     try:

@@ -344,3 +344,19 @@ def test_missing_platform_fields_are_reported_even_when_the_file_has_other_error
     assert [(p.line, p.column) for p in found] == [(1, 10), (6, 1)]
     assert "not SQL text" in found[0].message
     assert found[1].message.startswith("required platform field 'aaz218' (就医登记号)")
+
+
+def test_dataset_join_on_an_undeclared_command_parameter_is_refused(tmp_path: Path) -> None:
+    text = FEES.replace("source: {view: V_WI_FEE_VISIT, key: VISIT_NO}",
+                        "source: {command: upload_fees, params: [visit_no]}")  # fmt: skip
+    text = text.replace("visit: {column: VISIT_NO}", "visit: {param: visit_no}")
+    text = text.replace("join: {VISIT_NO: VISIT_NO}", "join: {VISIT_NO: visit_nr}")
+    problem = only(tmp_path, "fees.yaml", text)
+    assert where(problem) == (10, 12)
+    assert problem.message == "'visit_nr' is not a parameter of this command"
+    assert problem.hint == "did you mean 'visit_no'?"
+
+
+def test_a_code_table_entry_named_param_is_data_not_a_parameter(tmp_path: Path) -> None:
+    text = LOOKUP.replace('{const: "410"}', '{const: "410", codes: {param: "410", "410": "410"}}')
+    assert "lookup" in load_mappings(write(tmp_path, {"lookup.yaml": text}), catalogue.load())
