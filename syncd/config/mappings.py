@@ -26,7 +26,6 @@ from syncd.mapping.spec import FeedSpec
 from syncd.mapping.types import FEED_NAME_HINT
 from syncd.platform.catalogue import Catalogue
 
-SCHEMA_HINT = "# yaml-language-server: $schema="
 _QUOTE_HINT = 'put the value in quotes, e.g. "01" (YAML reads 01 as a number)'
 
 
@@ -89,7 +88,7 @@ def load_feed_file(
     problems += found
     if spec is None:
         return None, problems + _presence(located, found, catalogue)
-    problems += _setting_problems(spec, located) + _param_problems(spec, located)
+    problems += _setting_problems(located) + _param_problems(spec, located)
     if catalogue is not None:
         spec, found = catalogue_problems(spec, located, catalogue)
         problems += found
@@ -231,7 +230,8 @@ def _inside_container(annotation: Any, model: Any) -> bool:
     return False
 
 
-def _setting_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
+def _setting_problems(located: Located) -> list[ConfigProblem]:
+    """Every ``setting:`` must name one value of the settings tree (secrets excluded)."""
     problems = []
     for setting, path in _uses(located.data, "setting"):
         error = _setting_error(setting)

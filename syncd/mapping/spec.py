@@ -20,7 +20,6 @@ read (:meth:`FeedSpec.columns`), and per dataset the same plus the join and orde
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -184,18 +183,3 @@ class FeedSpec(Model):
     def all_rules(self) -> tuple[FieldRule, ...]:
         nested = (rule for ds in self.datasets.values() for rule in ds.fields.values())
         return (*self.fields.values(), *nested)
-
-    def labelled(self, labels: Mapping[str, str], dataset_labels: Mapping[str, Mapping[str, str]]
-                 ) -> FeedSpec:  # fmt: skip
-        """A copy whose rules carry Chinese labels (from the catalogue) where none is written."""
-        fields = _label(self.fields, labels)
-        datasets = {
-            name: ds.model_copy(update={"fields": _label(ds.fields, dataset_labels.get(name, {}))})
-            for name, ds in self.datasets.items()
-        }
-        return self.model_copy(update={"fields": fields, "datasets": datasets})
-
-
-def _label(fields: Fields, labels: Mapping[str, str]) -> Fields:
-    return {code: rule.with_label(labels[code]) if code in labels else rule
-            for code, rule in fields.items()}  # fmt: skip
