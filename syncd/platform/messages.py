@@ -163,6 +163,9 @@ def _dataset(program: Program, name: str) -> tuple[Row, ...]:
     """
     if name in program.datasets:
         return program.rows(name)
+    same = [rows for key, rows in program.datasets.items() if key.lower() == name.lower()]
+    if same:
+        return same[0]
     if len(program.datasets) == 1:
         return next(iter(program.datasets.values()))
     return ()

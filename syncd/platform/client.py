@@ -1,0 +1,368 @@
+"""The platform client: one HTTP exchange per call, with login, session cache and classification.
+
+* ``sys0001`` logs in with ``platform.userid`` / ``platform.password``; the session is kept
+  until 24:00 in ``platform.session_timezone`` (Asia/Shanghai) and shared by every client of
+  the process for the same endpoint and account (thread-safe; one login at a time).
+* A ``-9`` reply drops the session, logs in again and replays the call exactly once; a second
+  ``-9`` is RETRY, never a loop.
+* Every call returns a :class:`CallResult` whose ``outcome`` decides what the delivery engine
+  does next:
+
+  ========== ==============================================================================
+  SUCCEEDED  return_code is success per ``platform.success_rule`` ("1", or any >= 0)
+  REJECTED   any other return code except -9: final; the platform's Chinese message verbatim.
+             A login refused by the platform (wrong password) is REJECTED too, with
+             ``login_failed`` set: the row is not at fault, the configuration is.
+  RETRY      provably not processed: connection refused, connect/pool timeout, failure before
+             the request was sent, HTTP 4xx, a second -9 after re-login, any login failure
+             other than a refusal (the business call was never sent)
+  UNKNOWN    may have been processed: read/write timeout, connection reset or closed after
+             sending, HTTP 5xx, a body that is not a readable <program> (服务执行发生异常)
+  ========== ==============================================================================
+
+Logs carry the function id, outcome, duration and call id only: never passwords, session ids,
+payloads or ID numbers.  The exact request and reply bytes are in the result for the message
+archive (login exchanges are not: they hold the password).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Self
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from syncd.config.settings import PlatformSettings
+from syncd.errors import ConfigError, PlatformProtocolError
+from syncd.logs import event
+from syncd.platform.catalogue import LOGIN_FUNCTION_ID
+from syncd.platform.codec import Program, decode_program, encode_request
+from syncd.platform.messages import SESSION_EXPIRED_CODE, Request
+from syncd.records import Outcome
+
+logger = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+# Failures that happen before any byte of the request can have been processed.
+_NOT_SENT: tuple[type[httpx.HTTPError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.ProxyError,
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Exchange:
+    """One HTTP request/reply pair as bytes (reply None when none arrived)."""
+
+    request: bytes
+    reply: bytes | None
+    http_status: int | None = None
+
+    def __repr__(self) -> str:
+        size = None if self.reply is None else len(self.reply)
+        return f"Exchange(request={len(self.request)}B, reply={size}B, status={self.http_status})"
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """How one platform call ended, with everything the caller writes back and archives."""
+
+    call_id: str
+    function_id: str
+    outcome: Outcome
+    reply: Program | None
+    return_code: str | None
+    message: str  # the platform's message verbatim, or why there is no usable reply
+    exchanges: tuple[Exchange, ...]  # business exchanges: the first try and any replay
+    duration_s: float
+    started_at: datetime
+    login_failed: bool = False
+    relogged: bool = False
+
+    @property
+    def request_bytes(self) -> bytes:
+        return self.exchanges[-1].request if self.exchanges else b""
+
+    @property
+    def reply_bytes(self) -> bytes | None:
+        return self.exchanges[-1].reply if self.exchanges else None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome is Outcome.SUCCEEDED
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def session_expiry(issued: datetime, timezone: ZoneInfo) -> datetime:
+    """24:00 of the login day in the platform's time zone."""
+    local_day = issued.astimezone(timezone).date()
+    return datetime.combine(local_day + timedelta(days=1), datetime.min.time(), tzinfo=timezone)
+
+
+@dataclass
+class SessionCache:
+    """The current session of one endpoint + account; ``lock`` serialises logins."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    session_id: str | None = None
+    expires_at: datetime | None = None
+
+    def current(self, now: datetime) -> str | None:
+        with self.lock:
+            if self.session_id and self.expires_at and now < self.expires_at:
+                return self.session_id
+            return None
+
+    def store(self, session_id: str, expires_at: datetime) -> None:
+        with self.lock:
+            self.session_id, self.expires_at = session_id, expires_at
+
+    def invalidate(self, session_id: str) -> None:
+        """Forget ``session_id`` unless another thread has already replaced it."""
+        with self.lock:
+            if self.session_id == session_id:
+                self.session_id = self.expires_at = None
+
+
+_SHARED: dict[tuple[str, str], SessionCache] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_session_cache(url: str, userid: str) -> SessionCache:
+    """The process-wide session of one endpoint and account."""
+    with _SHARED_LOCK:
+        return _SHARED.setdefault((url, userid), SessionCache())
+
+
+# ---------------------------------------------------------------- one exchange
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    exchange: Exchange
+    outcome: Outcome
+    program: Program | None = None
+    message: str = ""
+
+    @property
+    def return_code(self) -> str | None:
+        return self.program.return_code if self.program else None
+
+    @property
+    def session_expired(self) -> bool:
+        return self.return_code is not None and self.return_code.strip() == SESSION_EXPIRED_CODE
+
+
+class _LoginFailed(Exception):
+    def __init__(self, attempt: _Attempt) -> None:
+        super().__init__(attempt.message)
+        self.attempt = attempt
+
+
+def _success(code: int, rule: str) -> bool:
+    return code >= 0 if rule == "non_negative" else code == 1
+
+
+def _classify_program(program: Program, rule: str) -> tuple[Outcome, str]:
+    message = program.return_code_message
+    try:
+        code = program.integer("return_code")
+    except PlatformProtocolError as exc:
+        return Outcome.UNKNOWN, exc.message
+    if code is None:
+        return Outcome.UNKNOWN, "the reply has no return_code"
+    if _success(code, rule):
+        return Outcome.SUCCEEDED, message
+    if code == int(SESSION_EXPIRED_CODE):
+        return Outcome.RETRY, message or "session expired"
+    return Outcome.REJECTED, message
+
+
+def _classify_response(response: httpx.Response, body: bytes, rule: str) -> _Attempt:
+    exchange = Exchange(body, response.content, response.status_code)
+    status = response.status_code
+    if status >= 500:
+        return _Attempt(exchange, Outcome.UNKNOWN, message=f"HTTP {status} from the platform")
+    if not 200 <= status < 300:
+        return _Attempt(exchange, Outcome.RETRY, message=f"HTTP {status} from the platform")
+    try:
+        program = decode_program(response.content)
+    except PlatformProtocolError as exc:
+        return _Attempt(exchange, Outcome.UNKNOWN, message=exc.message)
+    outcome, message = _classify_program(program, rule)
+    return _Attempt(exchange, outcome, program, message)
+
+
+def _classify_error(exc: httpx.HTTPError, body: bytes) -> _Attempt:
+    outcome = Outcome.RETRY if isinstance(exc, _NOT_SENT) else Outcome.UNKNOWN
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return _Attempt(Exchange(body, None), outcome, message=reason)
+
+
+# ---------------------------------------------------------------- the client
+
+
+class PlatformClient:
+    """Calls the platform (or the simulator) over HTTP; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sessions: SessionCache | None = None,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._zone = ZoneInfo(settings.session_timezone)
+        self._sessions = sessions or shared_session_cache(settings.url, settings.userid)
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout_s,
+            read=settings.read_timeout_s,
+            write=settings.read_timeout_s,
+            pool=settings.connect_timeout_s,
+        )
+        headers = {"Content-Type": settings.content_type}
+        self._http = httpx.Client(transport=transport, timeout=timeout, headers=headers)
+
+    # --- public API ---------------------------------------------------------------
+
+    def call(self, request: Request) -> CallResult:
+        """Send one validated request; never raises for platform or network failures."""
+        call_id, started, t0 = uuid.uuid4().hex, self._now(), time.monotonic()
+        attempts: list[_Attempt] = []
+        relogged = False
+        try:
+            session = self._session(call_id)
+            attempts.append(self._send(request, session))
+            if attempts[-1].session_expired:
+                self._sessions.invalidate(session)
+                relogged = True
+                attempts.append(self._send(request, self._session(call_id)))
+        except _LoginFailed as failed:
+            return self._result(call_id, request.function_id, started, t0, attempts,
+                                login=failed.attempt, relogged=relogged)  # fmt: skip
+        return self._result(call_id, request.function_id, started, t0, attempts, relogged=relogged)
+
+    def login(self) -> CallResult:
+        """Log in now (the daily re-login), replacing any cached session."""
+        call_id, started, t0 = uuid.uuid4().hex, self._now(), time.monotonic()
+        with self._sessions.lock:
+            try:
+                self._login(call_id)
+            except _LoginFailed as failed:
+                return self._result(
+                    call_id, LOGIN_FUNCTION_ID, started, t0, [], login=failed.attempt
+                )
+        return CallResult(call_id, LOGIN_FUNCTION_ID, Outcome.SUCCEEDED, None, "1", "",
+                          (), time.monotonic() - t0, started)  # fmt: skip
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- internals ----------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+    def _session(self, call_id: str) -> str:
+        with self._sessions.lock:
+            return self._sessions.current(self._now()) or self._login(call_id)
+
+    def _login(self, call_id: str) -> str:
+        password = self.settings.password
+        if password is None:
+            raise ConfigError("platform.password is not set (environment, file or credential)")
+        params = {"userid": self.settings.userid, "password": password.get_secret_value()}
+        body = encode_request(
+            LOGIN_FUNCTION_ID, params, xml_declaration=self.settings.xml_declaration
+        )
+        t0 = time.monotonic()
+        attempt = self._post(body)
+        _log("platform.login", LOGIN_FUNCTION_ID, attempt.outcome, t0, call_id)
+        session = attempt.program.get("session_id") if attempt.program else None
+        if attempt.outcome is not Outcome.SUCCEEDED or session is None:
+            raise _LoginFailed(attempt)
+        self._sessions.store(session, session_expiry(self._now(), self._zone))
+        return session
+
+    def _send(self, request: Request, session_id: str) -> _Attempt:
+        body = request.encode(session_id=session_id, xml_declaration=self.settings.xml_declaration)
+        return self._post(body)
+
+    def _post(self, body: bytes) -> _Attempt:
+        try:
+            response = self._http.post(self.settings.url, content=body)
+        except httpx.HTTPError as exc:
+            return _classify_error(exc, body)
+        return _classify_response(response, body, self.settings.success_rule)
+
+    def _result(
+        self,
+        call_id: str,
+        function_id: str,
+        started: datetime,
+        t0: float,
+        attempts: list[_Attempt],
+        *,
+        login: _Attempt | None = None,
+        relogged: bool = False,
+    ) -> CallResult:
+        last = login or attempts[-1]
+        outcome, message = last.outcome, last.message
+        if login is not None:
+            outcome, message = _login_outcome(login)
+        elif len(attempts) > 1 and last.session_expired:
+            message = f"session expired again after re-login: {message}"
+        result = CallResult(
+            call_id=call_id,
+            function_id=function_id,
+            outcome=outcome,
+            reply=None if login is not None else last.program,
+            return_code=last.return_code,
+            message=message,
+            exchanges=tuple(a.exchange for a in attempts),
+            duration_s=time.monotonic() - t0,
+            started_at=started,
+            login_failed=login is not None,
+            relogged=relogged,
+        )
+        _log("platform.call", function_id, outcome, t0, call_id)
+        return result
+
+
+def _login_outcome(login: _Attempt) -> tuple[Outcome, str]:
+    """A refused login is REJECTED; anything else means the call was never sent: RETRY."""
+    if login.outcome is Outcome.REJECTED:
+        return Outcome.REJECTED, f"登录失败（sys0001）：{login.message}"
+    if login.outcome is Outcome.SUCCEEDED:  # success without a session_id
+        return Outcome.RETRY, "login reply has no session_id"
+    return Outcome.RETRY, f"login failed, the call was not sent: {login.message}"
+
+
+def _log(name: str, function_id: str, outcome: Outcome, t0: float, call_id: str) -> None:
+    duration_ms = round((time.monotonic() - t0) * 1000)
+    level = logging.INFO if outcome is Outcome.SUCCEEDED else logging.WARNING
+    event(logger, name, level, function_id=function_id, outcome=outcome.value,
+          duration_ms=duration_ms, call_id=call_id)  # fmt: skip
