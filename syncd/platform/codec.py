@@ -275,11 +275,11 @@ def _check_name(code: str) -> None:
 
 @cache
 def known_dataset_names() -> frozenset[str]:
-    """Element names that are datasets even when empty (from the catalogue)."""
+    """Element names (lower case) that are datasets even when empty (from the catalogue)."""
     names = {"speinfo"}
     for spec in catalogue.load().all():
         names |= set(spec.datasets) | set(spec.output_datasets)
-    return frozenset(names)
+    return frozenset(name.lower() for name in names)
 
 
 def decode_program(body: bytes | str) -> Program:
@@ -334,7 +334,7 @@ def _snippet(data: bytes) -> str:
 def _is_dataset(element: Element) -> bool:
     if len(element):
         return True
-    return element.tag in known_dataset_names() and not (element.text or "").strip()
+    return element.tag.lower() in known_dataset_names() and not (element.text or "").strip()
 
 
 def _rows(element: Element) -> tuple[Row, ...]:

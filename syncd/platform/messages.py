@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Self
+from typing import ClassVar, Self
 
 from syncd.errors import PlatformProtocolError
 from syncd.platform import codec
 from syncd.platform.catalogue import Catalogue, FunctionSpec, Kind
 from syncd.platform.codec import Fields, Program, RequestEncodingError, Row, Value
 from syncd.platform.reply_rows import (
+    TOTALS,
     BusinessInfo,
     CodeInfo,
     CumulativeRow,
@@ -272,10 +273,13 @@ class SettlementReply(Reply):
 
     figures: SettlementFigures | None
     aaz218: str
+    figures_required: ClassVar[bool] = True
 
     @classmethod
     def from_program(cls, program: Program) -> Self:
-        if program.return_code != SUCCESS_CODE and not _has_figures(program):
+        if not _has_figures(program):
+            if program.return_code == SUCCESS_CODE and cls.figures_required:
+                raise PlatformProtocolError("the reply has no settlement figures (akc264/payinfo)")
             return cls(**cls.base(program), figures=None, aaz218=program.text("aaz218"))
         figures = SettlementFigures.from_fields(_figures_source(program))
         errors = figures.identity_errors()
@@ -283,6 +287,13 @@ class SettlementReply(Reply):
             raise PlatformProtocolError(f"settlement figures break spec §8.1: {'; '.join(errors)}")
         aaz218 = figures.aaz218 or program.text("aaz218")
         return cls(**cls.base(program), figures=figures, aaz218=aaz218)
+
+
+@dataclass(frozen=True, repr=False)
+class DischargeReply(SettlementReply):
+    """bizh120105: figures when the platform sends them (the spec only infers it does)."""
+
+    figures_required: ClassVar[bool] = False
 
 
 def _figures_source(program: Program) -> Fields:
@@ -293,7 +304,7 @@ def _figures_source(program: Program) -> Fields:
 
 
 def _has_figures(program: Program) -> bool:
-    return bool(program.rows("payinfo")) or program.get("akc264") is not None
+    return bool(program.rows("payinfo")) or any(program.get(code) for code in TOTALS)
 
 
 @dataclass(frozen=True, repr=False)
@@ -311,3 +322,42 @@ class SettlementSlipReply(Reply):
             slip=SettlementSlip.from_fields(program),
             funds=tuple(FundRow.from_fields(r) for r in rows),
         )
+
+
+@dataclass(frozen=True, repr=False)
+class RegistrationReply(Reply):
+    """bizh110104 / bizh120103: the new 就医登记号 ``aaz218`` (required on success)."""
+
+    aaz218: str
+
+    @classmethod
+    def from_program(cls, program: Program) -> Self:
+        ok = program.return_code == SUCCESS_CODE
+        aaz218 = program.require_text("aaz218") if ok else program.text("aaz218")
+        return cls(**cls.base(program), aaz218=aaz218)
+
+
+# Logical transaction name -> the reply model the daemon reads; any other: plain Reply.
+REPLY_TYPES: Mapping[str, type[Reply]] = {
+    "login": LoginReply,
+    "outpatient_person_info": PersonInfoReply,
+    "inpatient_person_info": PersonInfoReply,
+    "outpatient_business_info": BusinessInfoReply,
+    "inpatient_business_info": BusinessInfoReply,
+    "outpatient_refund_info": RefundInfoReply,
+    "outpatient_registration": RegistrationReply,
+    "inpatient_admission": RegistrationReply,
+    "outpatient_charge": SettlementReply,
+    "inpatient_pre_settlement": SettlementReply,
+    "inpatient_discharge": DischargeReply,
+    "inpatient_settlement": SettlementReply,
+    "settlement_slip": SettlementSlipReply,
+    "cumulative_query": CumulativeReply,
+    "fund_status_query": FundStatusReply,
+    "code_table": CodeTableReply,
+}
+
+
+def parse_reply(spec: FunctionSpec, program: Program) -> Reply:
+    """The typed reply of ``spec``'s transaction; :class:`PlatformProtocolError` if unreadable."""
+    return REPLY_TYPES.get(spec.name, Reply).from_program(program)

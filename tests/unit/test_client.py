@@ -280,6 +280,32 @@ def test_login_that_cannot_connect_is_retry() -> None:
     assert (result.outcome, result.login_failed) == (Outcome.RETRY, True)
 
 
+def test_a_login_answered_with_http_500_is_retry_and_the_call_is_not_sent(
+    platform: tuple[ScriptedPlatform, str],
+) -> None:
+    state, url = platform
+    state.add("sys0001", Action("reply", b"oops", 500))
+    with make_client(url) as client:
+        result = client.call(admission_cancel())
+    assert (result.outcome, result.login_failed, result.reply) == (Outcome.RETRY, True, None)
+    assert state.calls("bizh120109") == []
+
+
+def test_a_refused_re_login_after_minus_nine_is_rejected_as_a_login_failure(
+    platform: tuple[ScriptedPlatform, str],
+) -> None:
+    state, url = platform
+    refused = encode_program({"return_code": "-1", "return_code_message": "密码已过期"})
+    state.add("bizh120109", Action("reply", EXPIRED))
+    with make_client(url) as client:
+        client.login()
+        state.add("sys0001", Action("reply", refused))
+        result = client.call(admission_cancel())
+    assert (result.outcome, result.login_failed) == (Outcome.REJECTED, True)
+    assert result.message.endswith("密码已过期")
+    assert len(result.exchanges) == 1
+
+
 def test_a_missing_password_is_a_config_error(platform: tuple[ScriptedPlatform, str]) -> None:
     _, url = platform
     with (

@@ -12,18 +12,22 @@ from syncd.errors import ConfigError, PlatformProtocolError
 from syncd.platform import catalogue
 from syncd.platform.codec import RequestEncodingError, Value, decode_program, encode_program
 from syncd.platform.messages import (
+    REPLY_TYPES,
     BusinessInfoReply,
     CodeTableReply,
     CumulativeReply,
+    DischargeReply,
     FundStatusReply,
     InvalidRequest,
     LoginReply,
     PersonInfoReply,
     RefundInfoReply,
+    RegistrationReply,
     Reply,
     Request,
     SettlementReply,
     SettlementSlipReply,
+    parse_reply,
 )
 
 XML = Path(__file__).resolve().parent.parent / "data" / "xml"
@@ -219,6 +223,8 @@ def test_negative_figures_of_a_refund_satisfy_the_identities() -> None:
 def test_a_settlement_without_totals_is_a_protocol_error() -> None:
     with pytest.raises(PlatformProtocolError, match="<akc264> is missing"):
         SettlementReply.from_program(decode_program(encode_program(OK | {"bka831": "0"})))
+    with pytest.raises(PlatformProtocolError, match="no settlement figures"):
+        SettlementReply.from_program(decode_program(encode_program(OK)))
 
 
 def test_a_rejected_settlement_carries_the_message_and_no_figures() -> None:
@@ -283,3 +289,28 @@ def test_cumulative_and_fund_status_rows() -> None:
 def test_every_reply_carries_code_and_message() -> None:
     base = Reply.from_program(decode_program(reply("session_expired_reply.xml")))
     assert (base.return_code, base.return_code_message) == ("-9", "session已失效，请重新登录")
+
+
+def test_a_discharge_reply_may_come_without_figures() -> None:
+    discharge = DischargeReply.from_program(decode_program(encode_program(OK | {"aaz218": "A1"})))
+    assert (discharge.figures, discharge.aaz218) == (None, "A1")
+
+
+def test_registration_reply_requires_aaz218_on_success() -> None:
+    admitted = RegistrationReply.from_program(decode_program(reply("admission_reply.xml")))
+    assert admitted.aaz218 == "441900240301000017"
+    with pytest.raises(PlatformProtocolError, match="aaz218"):
+        RegistrationReply.from_program(decode_program(encode_program(OK)))
+
+
+def test_parse_reply_picks_the_model_by_transaction() -> None:
+    program = decode_program(reply("settlement_reply.xml"))
+    settled = parse_reply(CAT.get("bizh120106"), program)
+    assert isinstance(settled, SettlementReply) and settled.figures is not None
+    assert type(parse_reply(CAT.get("bizh120109"), program)) is Reply
+    assert isinstance(parse_reply(CAT.get("bizh120105"), program), DischargeReply)
+
+
+def test_every_reply_model_is_named_after_a_catalogue_transaction() -> None:
+    names = {spec.name for spec in CAT.all()}
+    assert set(REPLY_TYPES) <= names
