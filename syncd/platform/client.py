@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from syncd.config.settings import PlatformSettings
-from syncd.errors import ConfigError, PlatformProtocolError
+from syncd.errors import ConfigError, ConfigProblem, PlatformProtocolError
 from syncd.logs import event
 from syncd.platform.catalogue import LOGIN_FUNCTION_ID
 from syncd.platform.codec import Program, decode_program, encode_request
@@ -49,6 +49,14 @@ from syncd.records import Outcome
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+_PASSWORD_MISSING = ConfigProblem(
+    file="platform.password",
+    line=0,
+    column=0,
+    message="is not set",
+    hint="set SYNCD_PLATFORM__PASSWORD, platform.password_file or the systemd credential "
+    "platform-password",
+)
 
 # Failures that happen before any byte of the request can have been processed.
 _NOT_SENT: tuple[type[httpx.HTTPError], ...] = (
@@ -293,7 +301,7 @@ class PlatformClient:
     def _login(self, call_id: str) -> str:
         password = self.settings.password
         if password is None:
-            raise ConfigError("platform.password is not set (environment, file or credential)")
+            raise ConfigError([_PASSWORD_MISSING])
         params = {"userid": self.settings.userid, "password": password.get_secret_value()}
         body = encode_request(
             LOGIN_FUNCTION_ID, params, xml_declaration=self.settings.xml_declaration
