@@ -156,23 +156,34 @@ def _shape_problem(
 def _dataset_problems(
     function: FunctionSpec, spec: FeedSpec, located: Located
 ) -> list[ConfigProblem]:
+    given = set(spec.datasets) | ({spec.batch.dataset} if spec.batch else set())
     problems = [
         located.problem(
             ("datasets",),
             f"dataset '{name}' is required by {function.function_id} {function.name_zh}",
             f"add datasets: {{{name}: {{view: ..., join: ..., order_by: ..., fields: ...}}}}",
         )
-        for name in sorted(function.required_datasets - set(spec.datasets))
+        for name in sorted(function.required_datasets - given)
     ]
     for name, dataset in spec.datasets.items():
-        problems += _one_dataset(function, name, dataset, located)
+        path = ("datasets", name)
+        problems += _one_dataset(function, name, path, dataset.fields, dataset.max_rows, located)
+    if spec.batch is not None:
+        batch = spec.batch
+        problems += _one_dataset(
+            function, batch.dataset, ("batch",), batch.fields, batch.max_rows, located
+        )
     return problems
 
 
 def _one_dataset(
-    function: FunctionSpec, name: str, dataset: DatasetSpec, located: Located
+    function: FunctionSpec,
+    name: str,
+    path: Path_,
+    fields: Mapping[str, FieldRule],
+    max_rows: int,
+    located: Located,
 ) -> list[ConfigProblem]:
-    path = ("datasets", name)
     if name not in function.datasets:
         hint = (
             did_you_mean(name, function.datasets)
@@ -181,7 +192,7 @@ def _one_dataset(
         )
         return [located.problem(path, f"'{name}' is not a dataset of {function.function_id}", hint)]
     problems = []
-    if function.max_rows and dataset.max_rows > function.max_rows:
+    if function.max_rows and max_rows > function.max_rows:
         problems.append(
             located.problem(
                 (*path, "max_rows"),
@@ -190,7 +201,7 @@ def _one_dataset(
             )
         )
     known = function.datasets[name]
-    return problems + _field_problems(function, known, dataset.fields, located, (*path, "fields"))
+    return problems + _field_problems(function, known, fields, located, (*path, "fields"))
 
 
 def _writeback_problems(
@@ -212,7 +223,15 @@ def _writeback_problems(
 def _completed(spec: FeedSpec, function: FunctionSpec) -> FeedSpec:
     fields = _enriched(spec.fields, function.inputs)
     datasets = {name: _enriched_dataset(name, ds, function) for name, ds in spec.datasets.items()}
-    update = {"fields": fields, "datasets": datasets, "wire_function_id": function.function_id}
+    update: dict[str, Any] = {
+        "fields": fields,
+        "datasets": datasets,
+        "wire_function_id": function.function_id,
+    }
+    if spec.batch is not None:
+        known = function.datasets.get(spec.batch.dataset, ())
+        batch_fields = _enriched(spec.batch.fields, known)
+        update["batch"] = spec.batch.model_copy(update={"fields": batch_fields})
     return spec.model_copy(update=update)
 
 

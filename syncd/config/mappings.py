@@ -306,7 +306,7 @@ def _add_unique(feeds: dict[str, LoadedFeed], loaded: LoadedFeed) -> list[Config
 
 
 def _cross_feed_problems(feeds: Mapping[str, LoadedFeed]) -> list[ConfigProblem]:
-    problems = []
+    problems = [p for feed in feeds.values() for p in _before_problems(feed, feeds)]
     for feed in feeds.values():
         for index, other in enumerate(feed.spec.requires.after):
             if other not in feeds:
@@ -317,6 +317,20 @@ def _cross_feed_problems(feeds: Mapping[str, LoadedFeed]) -> list[ConfigProblem]
                     )
                 )
     return problems
+
+
+def _before_problems(feed: LoadedFeed, feeds: Mapping[str, LoadedFeed]) -> list[ConfigProblem]:
+    """``before:`` must name another command feed."""
+    first = feed.spec.before
+    if first is None:
+        return []
+    if first not in feeds:
+        hint = names.did_you_mean(first, feeds)
+        return [feed.located.problem(("before",), f"unknown feed '{first}'", hint)]
+    if first == feed.spec.feed or not feeds[first].spec.source.is_command:
+        message = f"'before' must name another command feed; '{first}' is not one"
+        return [feed.located.problem(("before",), message, "name a feed with source: {command: …}")]
+    return []
 
 
 def settings_values(settings: Settings) -> dict[str, object]:

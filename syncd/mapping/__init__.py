@@ -6,11 +6,22 @@ into platform request(s).  Loading YAML files is :mod:`syncd.config.mappings` (L
 
 from __future__ import annotations
 
-from syncd.mapping.engine import RenderContext, Rendered, Request, render, row_key
+from syncd.mapping.engine import (
+    BatchCall,
+    BatchRendered,
+    RenderContext,
+    Rendered,
+    Request,
+    render,
+    render_batch,
+    row_key,
+)
 from syncd.mapping.rules import FieldRule
 from syncd.mapping.spec import DatasetSpec, FeedSpec
 
 __all__ = [
+    "BatchCall",
+    "BatchRendered",
     "DatasetSpec",
     "FeedSpec",
     "FieldRule",
@@ -18,5 +29,6 @@ __all__ = [
     "Rendered",
     "Request",
     "render",
+    "render_batch",
     "row_key",
 ]

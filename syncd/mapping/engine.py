@@ -78,6 +78,67 @@ def render(spec: FeedSpec, row: SourceRow, context: RenderContext) -> Rendered:
     return Rendered(spec.feed, key, spec.function, params, datasets, batches)
 
 
+@dataclass(frozen=True)
+class BatchCall:
+    """One call of a row-batched feed: the request and the keys of the rows it carries."""
+
+    keys: tuple[str, ...]
+    request: Request
+
+
+@dataclass(frozen=True)
+class BatchRendered:
+    """The pending rows of one visit: the calls to make, and the rows that cannot be sent."""
+
+    feed: str
+    calls: tuple[BatchCall, ...]
+    rejected: tuple[MappingError, ...]
+
+
+def render_batch(
+    spec: FeedSpec, rows: Sequence[SourceRow], context: RenderContext
+) -> BatchRendered:
+    """Render the pending rows of one visit of a row-batched feed (``batch:``).
+
+    Each row is mapped on its own: a bad row comes back in ``rejected`` (its MappingError
+    names its key) and the others still go.  The top-level fields are per-visit values and
+    are rendered from the first good row; a failure there concerns every row and is raised.
+    """
+    batch = spec.batch
+    if batch is None:
+        raise ValueError(f"feed {spec.feed} has no 'batch'")
+    good: list[tuple[str, WireRow, SourceRow]] = []
+    rejected: list[MappingError] = []
+    for row in rows:
+        key = row_key(spec, row)
+        scope = Scope(row, context.settings, context.visit, context.params, context.code_tables)
+        try:
+            good.append(
+                (key, _render_fields(spec, key, batch.fields, scope, f"{batch.dataset}."), row)
+            )
+        except MappingError as exc:
+            rejected.append(exc)
+    return BatchRendered(spec.feed, _batch_calls(spec, good, context), tuple(rejected))
+
+
+def _batch_calls(
+    spec: FeedSpec, good: list[tuple[str, WireRow, SourceRow]], context: RenderContext
+) -> tuple[BatchCall, ...]:
+    if not good or spec.batch is None:
+        return ()
+    first_key, _, first_row = good[0]
+    scope = Scope(first_row, context.settings, context.visit, context.params, context.code_tables)
+    params = _render_fields(spec, first_key, spec.fields, scope, "")
+    size = max(1, min(spec.batch.max_rows, context.max_rows))
+    calls = []
+    for start in range(0, len(good), size):
+        chunk = good[start : start + size]
+        datasets = {spec.batch.dataset: tuple(wire for _, wire, _ in chunk)}
+        request = Request(spec.function, params, datasets)
+        calls.append(BatchCall(tuple(key for key, _, _ in chunk), request))
+    return tuple(calls)
+
+
 def row_key(spec: FeedSpec, row: SourceRow) -> str:
     """The row's key as text: its key column values joined by '/'."""
     lookup = Scope(row).column

@@ -111,20 +111,60 @@ class Requires(Model):
 
 
 class DatasetSpec(Model):
-    """Rows of a child view sent as a dataset (``feeinfo``, ``detail``), in batches."""
+    """Rows sent as a dataset (``feeinfo``, ``detail``), in batches.
 
-    view: Identifier
+    The rows come from a child view (``view`` + ``join`` + ``order_by``), or — in a two-step
+    command (``before:``) — from the first step's reply (``from_reply: feeinfo``), whose rows
+    are read by their platform codes (``{column: aaz213}``).
+    """
+
+    view: Identifier | None = Field(None, description="the child view, e.g. V_WI_FEE")
     join: dict[Column, str] = Field(
-        min_length=1, description="child column → parent column (or command parameter)"
+        {}, description="child column → parent column (or command parameter)"
     )
-    order_by: Columns = Field(description="columns giving a stable row order")
+    order_by: Annotated[tuple[Column, ...], BeforeValidator(as_tuple)] = Field(
+        (), description="columns giving a stable row order"
+    )
+    from_reply: FieldCode | None = Field(
+        None, description="take the rows from this dataset of the 'before' step's reply"
+    )
     fields: Fields = Field(min_length=1)
     max_rows: int = Field(PLATFORM_MAX_ROWS, ge=1, le=PLATFORM_MAX_ROWS)
     required: bool = Field(False, description="no rows at all rejects the call")
 
+    @model_validator(mode="after")
+    def _one_origin(self) -> DatasetSpec:
+        if (self.view is None) == (self.from_reply is None):
+            fail("a dataset reads either a 'view' or 'from_reply'", "e.g. view: V_WI_FEE")
+        if self.view is not None and not (self.join and self.order_by):
+            fail("a dataset view needs 'join' and 'order_by'", "join: {VISIT_NO: VISIT_NO}")
+        if self.from_reply is not None and (self.join or self.order_by):
+            fail("a 'from_reply' dataset has no 'join'/'order_by'", "the reply's order is kept")
+        return self
+
     def columns(self) -> frozenset[str]:
+        """View columns read (none for ``from_reply``: those are reply fields)."""
+        if self.view is None:
+            return frozenset()
         read = frozenset().union(*(rule.columns() for rule in self.fields.values()))
         return read | set(self.join) | set(self.order_by)
+
+
+class BatchSpec(Model):
+    """A row-batched feed: each source row is one dataset row, tracked on its own.
+
+    The pending rows of one visit are sent together, at most ``max_rows`` a call (further
+    capped by ``platform.fee_rows_per_call``), as the dataset ``dataset``.
+    """
+
+    dataset: FieldCode = Field(description="the dataset the rows are sent as, e.g. feeinfo")
+    order_by: Columns = Field(description="columns giving a stable row order within a visit")
+    fields: Fields = Field(min_length=1, description="platform field code → rule, per row")
+    max_rows: int = Field(PLATFORM_MAX_ROWS, ge=1, le=PLATFORM_MAX_ROWS)
+
+    def columns(self) -> frozenset[str]:
+        read = frozenset().union(*(rule.columns() for rule in self.fields.values()))
+        return read | set(self.order_by)
 
 
 class FeedSpec(Model):
@@ -138,6 +178,8 @@ class FeedSpec(Model):
     requires: Requires = Requires()
     fields: Fields = Field(description="platform field code → rule")
     datasets: dict[FieldCode, DatasetSpec] = Field({}, description="dataset name → child view")
+    batch: BatchSpec | None = Field(None, description="send the view's rows as a dataset")
+    before: FeedName | None = Field(None, description="a command feed that runs first")
     writeback: dict[ReplyPath, Column] = Field(
         {}, description="reply field (or dataset.field) → staging column"
     )
@@ -150,7 +192,24 @@ class FeedSpec(Model):
             fail("'visit: {param: …}' needs a command source", "use visit: {column: …}")
         if self.visit and self.visit.column and self.source.is_command:
             fail("a command feed takes the visit from a parameter", "use visit: {param: …}")
+        self._check_batch()
+        self._check_before()
         return self
+
+    def _check_batch(self) -> None:
+        if self.batch is None:
+            return
+        if self.source.is_command or not (self.visit and self.visit.column):
+            fail("'batch' needs a view source and visit: {column: …}", "rows are grouped by visit")
+        if self.batch.dataset in self.datasets:
+            fail(f"dataset '{self.batch.dataset}' is both 'batch' and under 'datasets'", "")
+
+    def _check_before(self) -> None:
+        replies = [name for name, ds in self.datasets.items() if ds.from_reply is not None]
+        if self.before is not None and not self.source.is_command:
+            fail("'before' needs a command source", "two-step calls are commands")
+        if replies and self.before is None:
+            fail(f"dataset '{replies[0]}' uses 'from_reply' without 'before'", "add before: FEED")
 
     @property
     def function(self) -> str:
@@ -162,7 +221,8 @@ class FeedSpec(Model):
         cols = set(self.source.key) | {self.source.version, self.visit and self.visit.column}
         read = frozenset().union(*(rule.columns() for rule in self.fields.values()))
         parents = set() if self.source.is_command else self._join_parents()
-        return frozenset(c for c in cols | read | parents if c)
+        batch = self.batch.columns() if self.batch else frozenset()
+        return frozenset(c for c in cols | read | parents | batch if c)
 
     def _join_parents(self) -> set[str]:
         return {parent for ds in self.datasets.values() for parent in ds.join.values()}
@@ -182,4 +242,5 @@ class FeedSpec(Model):
 
     def all_rules(self) -> tuple[FieldRule, ...]:
         nested = (rule for ds in self.datasets.values() for rule in ds.fields.values())
-        return (*self.fields.values(), *nested)
+        batch = self.batch.fields.values() if self.batch else ()
+        return (*self.fields.values(), *nested, *batch)
