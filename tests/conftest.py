@@ -14,6 +14,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+
+# A loaded 2-core CI machine must not turn slow examples into failures: no per-example
+# deadline, no "too slow" health check.  The properties themselves stay as strict.
+settings.register_profile(
+    "syncd", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("syncd")
 
 PG_URL = os.environ.get("SYNCD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MYSQL_URL = os.environ.get("SYNCD_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
