@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.db.types import ID, LOCAL_NOW_DEFAULT, LONG_TEXT, MONEY, PRICE, TIMESTAMP, text
+from syncd.records import REQUEST_STATUSES, SYNC_STATUSES, VISIT_KINDS, VISIT_STATES
 
 DEFAULT_PREFIX = "WI_"
 MESSAGE_LENGTH = 1000  # return_code_message: Chinese text from the platform
@@ -31,11 +32,15 @@ _NAMING = {
 }
 Col = sa.Column[Any]
 _MYSQL: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
-
-SYNC_STATUSES = ("PENDING", "WAITING", "IN_FLIGHT", "SUCCEEDED", "REJECTED", "UNKNOWN", "FAILED")
-VISIT_KINDS = ("OUTPATIENT", "INPATIENT")
-VISIT_STATES = ("NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED")
-REQUEST_STATUSES = ("NEW", "IN_FLIGHT", "DONE", "REJECTED", "FAILED", "UNKNOWN")
+__all__ = [
+    "REQUEST_STATUSES",
+    "SYNC_STATUSES",
+    "VISIT_KINDS",
+    "VISIT_STATES",
+    "StagingTables",
+    "staging_tables",
+    "version_is",
+]
 
 
 @dataclass(frozen=True)

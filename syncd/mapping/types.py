@@ -15,9 +15,9 @@ from pydantic_core import PydanticCustomError
 from syncd.mapping import names
 from syncd.mapping.formats import date_pattern_problem
 from syncd.mapping.transforms import TRANSFORMS
+from syncd.records import VISIT_KINDS as VISIT_KINDS  # re-exported: one vocabulary
+from syncd.records import VISIT_STATES as VISIT_STATES
 
-VISIT_KINDS = ("OUTPATIENT", "INPATIENT")
-VISIT_STATES = ("NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED")
 VISIT_FIELDS = ("aaz218", "aac001", "visit_key", "kind", "state")
 VisitKind = Literal["OUTPATIENT", "INPATIENT"]
 VisitState = Literal["NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED"]

@@ -1,0 +1,106 @@
+"""Delivery policy of the outbox (pure): what a row's status becomes after each event.
+
+Nothing here reads the clock or a random source: ``now`` and ``draw`` (a number in
+``[0, 1)``) are passed in, so every decision is reproducible in a test.
+
+======================= =============================================================
+event                   next status
+======================= =============================================================
+prerequisite not met    WAITING (attempts unchanged; looked at again after ``wait_s``)
+prerequisite impossible REJECTED with the Chinese reason (final)
+mapping error           REJECTED with the Chinese reason (final)
+SUCCEEDED               SUCCEEDED (final) + write-back + visit effect
+REJECTED                REJECTED (final), the platform's message verbatim
+RETRY                   PENDING after a backoff; FAILED once ``max_attempts`` are used
+UNKNOWN, query/upload   PENDING after a backoff (safe to repeat); FAILED after the limit
+UNKNOWN, state/money    UNKNOWN: resolved by a query before anything is sent again
+======================= =============================================================
+
+Backoff: ``initial * 2**(attempt-1)``, capped at ``max``, then spread by ``±jitter``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from syncd.records import Outcome, SyncStatus
+
+FINAL = frozenset({SyncStatus.SUCCEEDED, SyncStatus.REJECTED, SyncStatus.FAILED})
+BLIND_RESEND_UNSAFE = frozenset({"state_change", "money"})  # platform Kind values
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter, and the attempt limit."""
+
+    max_attempts: int = 8
+    initial_s: float = 5.0
+    max_s: float = 900.0
+    jitter: float = 0.2
+    wait_s: float = 5.0  # how soon a WAITING row is looked at again
+
+    def delay(self, attempt: int, draw: float) -> timedelta:
+        """The pause after failed attempt number ``attempt`` (1-based)."""
+        base = min(self.max_s, self.initial_s * 2 ** max(0, attempt - 1))
+        spread = 1.0 + self.jitter * (2.0 * draw - 1.0)
+        return timedelta(seconds=max(0.0, min(self.max_s, base * spread)))
+
+    def exhausted(self, attempts: int) -> bool:
+        return attempts >= self.max_attempts
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The new status of a row and when it is due again (None: never by itself)."""
+
+    status: SyncStatus
+    next_attempt_at: datetime | None
+    attempts: int
+    message: str = ""
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+
+def after_outcome(
+    outcome: Outcome, kind: str, attempts: int, policy: RetryPolicy, now: datetime, draw: float
+) -> Transition:
+    """The transition after a call that used attempt number ``attempts``."""
+    if outcome is Outcome.SUCCEEDED:
+        return Transition(SyncStatus.SUCCEEDED, None, attempts)
+    if outcome is Outcome.REJECTED:
+        return Transition(SyncStatus.REJECTED, None, attempts)
+    if outcome is Outcome.UNKNOWN and kind in BLIND_RESEND_UNSAFE:
+        return Transition(SyncStatus.UNKNOWN, now + policy.delay(attempts, draw), attempts)
+    return again_later(attempts, policy, now, draw)
+
+
+def again_later(attempts: int, policy: RetryPolicy, now: datetime, draw: float) -> Transition:
+    """PENDING after a backoff, or FAILED once the attempts are used up."""
+    if policy.exhausted(attempts):
+        return Transition(SyncStatus.FAILED, None, attempts, f"已重试{attempts}次仍未成功")
+    return Transition(SyncStatus.PENDING, now + policy.delay(attempts, draw), attempts)
+
+
+def unresolved(attempts: int, policy: RetryPolicy, now: datetime, draw: float) -> Transition:
+    """An UNKNOWN whose resolution query could not decide: stays UNKNOWN, asked again later."""
+    return Transition(SyncStatus.UNKNOWN, now + policy.delay(attempts, draw), attempts)
+
+
+def waiting(attempts: int, policy: RetryPolicy, now: datetime, reason_zh: str) -> Transition:
+    """A prerequisite is not met yet: WAITING, no attempt used."""
+    return Transition(
+        SyncStatus.WAITING, now + timedelta(seconds=policy.wait_s), attempts, reason_zh
+    )
+
+
+def refused(attempts: int, reason_zh: str) -> Transition:
+    """Cannot ever be sent as it is (impossible transition, bad row): REJECTED, final."""
+    return Transition(SyncStatus.REJECTED, None, attempts, reason_zh)
+
+
+def requeued(now: datetime) -> Transition:
+    """An operator's ``syncd retry``: PENDING now, attempts counted from zero."""
+    return Transition(SyncStatus.PENDING, now, 0)

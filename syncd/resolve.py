@@ -1,0 +1,279 @@
+"""Resolving an UNKNOWN outcome by asking the platform (design.md, "Delivery rules").
+
+A state-changing or money call whose reply was lost may or may not have been processed.  It is
+never sent again blindly: one strategy per function asks with a query the spec already knows
+and answers PROCESSED (adopt what the query shows: aaz218, batch, figures), NOT_PROCESSED (safe
+to send again) or UNDECIDED (stays UNKNOWN, shown to operators, asked again later; never
+re-sent).  The strategies read only their arguments; ``ask`` makes the query call and returns
+the reply, or None when the query itself failed (then the answer is UNDECIDED).
+
+===================== =====================================================================
+call                  how it is decided
+===================== =====================================================================
+bizh120103 admission  120102 by person (aac001, 未结算): a business with our 住院号 bka025
+bizh120002 fees       120003 akc264 vs the known uploaded sum: = known + batch → processed,
+                      = known → not processed, anything else → undecided (operator)
+bizh120105 discharge  120102 by aaz218: 出院日期 bka032 set → processed
+bizh120106 settlement 120102 by aaz218: bka891=1 → processed (figures from the slip)
+bizh120107 / 120108   120102 by aaz218: no longer settled / no 出院日期 → processed
+bizh120109            120102 by aaz218: the business is gone (cancelled) → processed
+bizh110104 register   110102 by person on the visit day: a business with our bka025
+bizh110105 charge     110103 bka001=0 lists the batches: a batch after the last known one
+                      (charge), or our batch marked refunded (refund) → processed;
+                      a trial (bka893=0) changes nothing → not processed
+bizh110106 cancel     110102 by aaz218: the business is gone → processed
+===================== =====================================================================
+
+病案首页 uploads and queries never get here: they are safe to repeat and are simply sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from syncd.platform.codec import Program, Row
+from syncd.visits import Visit
+
+Ask = Callable[[str, Mapping[str, str]], Program | None]
+_UNDECIDED_ZH = "结果未知：无法通过查询确认平台是否已处理，请人工核对"
+
+
+class Found(StrEnum):
+    PROCESSED = "PROCESSED"
+    NOT_PROCESSED = "NOT_PROCESSED"
+    UNDECIDED = "UNDECIDED"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    found: Found
+    fields: Mapping[str, str] = field(default_factory=dict)  # adopted reply values
+    reason_zh: str = ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The call whose outcome is unknown (re-rendered from its source), and the visit."""
+
+    function_id: str
+    params: Mapping[str, object]
+    datasets: Mapping[str, Sequence[Mapping[str, object]]]
+    visit: Visit | None
+    akb020: str
+
+    def text(self, code: str) -> str:
+        value = self.params.get(code)
+        return "" if value is None else str(value)
+
+    @property
+    def aaz218(self) -> str:
+        return self.text("aaz218") or (self.visit.aaz218 if self.visit else "")
+
+
+NOT_PROCESSED = Resolution(Found.NOT_PROCESSED)
+
+
+def undecided(reason_zh: str = _UNDECIDED_ZH) -> Resolution:
+    return Resolution(Found.UNDECIDED, reason_zh=reason_zh)
+
+
+def processed(**fields: str) -> Resolution:
+    return Resolution(Found.PROCESSED, fields)
+
+
+def resolve(sent: Sent, ask: Ask) -> Resolution:
+    """Decide an UNKNOWN with the function's strategy; UNDECIDED when there is none."""
+    strategy = STRATEGIES.get(sent.function_id)
+    if strategy is None:
+        return undecided("结果未知：此交易无法通过查询确认，请人工核对后重新提交")
+    return strategy(sent, ask)
+
+
+# ---------------------------------------------------------------- inpatient
+
+
+def _inpatient_by_aaz218(sent: Sent, ask: Ask) -> tuple[Row, ...] | None:
+    reply = ask("bizh120102", {"akb020": sent.akb020, "bka895": "aaz218",
+                               "bka896": sent.aaz218, "aka130": "42"})  # fmt: skip
+    return None if reply is None else reply.rows("bizinfo")
+
+
+def admission(sent: Sent, ask: Ask) -> Resolution:
+    bka025 = sent.text("bka025")
+    if not bka025:
+        return undecided("结果未知：入院登记未填住院号bka025，无法查询确认，请人工核对")
+    reply = ask(
+        "bizh120102",
+        {
+            "akb020": sent.akb020,
+            "bka895": "aac001",
+            "bka896": sent.text("aac001"),
+            "aka130": "42",
+            "bka891": "0",
+        },
+    )
+    if reply is None:
+        return undecided()
+    ours = [r for r in reply.rows("bizinfo") if r.get("bka025") == bka025]
+    return processed(aaz218=ours[0].text("aaz218")) if len(ours) == 1 else NOT_PROCESSED
+
+
+def fee_batch(sent: Sent, ask: Ask) -> Resolution:
+    reply = ask("bizh120003", {"akb020": sent.akb020, "aaz218": sent.aaz218, "bka438": "1"})
+    total = _decimal(reply.get("akc264") if reply else None)
+    if total is None:
+        return undecided()
+    known = _decimal(sent.visit.fee_amount if sent.visit else "0") or Decimal(0)
+    batch = batch_sum(sent.datasets.get("feeinfo", ()))
+    if total == known + batch:
+        return processed(**{"feeinfo.sum": str(batch)})
+    if total == known:
+        return NOT_PROCESSED
+    return undecided(
+        f"结果未知：平台费用总额{total}与已知上传{known}及本批{batch}不符，请人工核对"
+        "（城市允许时可删除全部明细后重传）"
+    )
+
+
+def discharge(sent: Sent, ask: Ask) -> Resolution:
+    rows = _inpatient_by_aaz218(sent, ask)
+    if not rows:
+        return undecided()
+    return processed() if rows[0].get("bka032") else NOT_PROCESSED
+
+
+def settlement(sent: Sent, ask: Ask) -> Resolution:
+    rows = _inpatient_by_aaz218(sent, ask)
+    if not rows:
+        return undecided()
+    if rows[0].get("bka891") != "1":
+        return NOT_PROCESSED
+    slip = ask("bizh120206", {"akb020": sent.akb020, "aaz218": sent.aaz218})
+    if slip is None:
+        return undecided("结果未知：平台显示已结算，但结算单提取失败，稍后再试")
+    figures = {"akc264": slip.text("bka979"), "bka832": slip.text("bka811"),
+               "bka831": slip.text("bka812"), "aaz218": sent.aaz218}  # fmt: skip
+    return processed(**figures)
+
+
+def cancel_settlement(sent: Sent, ask: Ask) -> Resolution:
+    rows = _inpatient_by_aaz218(sent, ask)
+    if not rows:
+        return undecided()
+    return processed() if rows[0].get("bka891") != "1" else NOT_PROCESSED
+
+
+def cancel_discharge(sent: Sent, ask: Ask) -> Resolution:
+    rows = _inpatient_by_aaz218(sent, ask)
+    if not rows:
+        return undecided()
+    return NOT_PROCESSED if rows[0].get("bka032") else processed()
+
+
+def cancel_admission(sent: Sent, ask: Ask) -> Resolution:
+    rows = _inpatient_by_aaz218(sent, ask)
+    if rows is None:
+        return undecided()
+    return processed() if not rows else NOT_PROCESSED
+
+
+# ---------------------------------------------------------------- outpatient
+
+
+def registration(sent: Sent, ask: Ask) -> Resolution:
+    day = sent.text("bka017")
+    reply = ask("bizh110102", {"akb020": sent.akb020, "bka895": "aac001",
+                               "bka896": sent.text("aac001"), "bka006": "410",
+                               "aae030": day, "aae031": day})  # fmt: skip
+    if reply is None:
+        return undecided()
+    rows = reply.rows("bizinfo")
+    bka025 = sent.text("bka025")
+    ours = [r for r in rows if r.get("bka025") == bka025] if bka025 else list(rows)
+    if not ours:
+        return NOT_PROCESSED
+    if len(ours) > 1:
+        return undecided("结果未知：当天有多笔门诊挂号，无法确认哪一笔是本次，请人工核对")
+    return processed(aaz218=ours[0].text("aaz218"))
+
+
+def charge(sent: Sent, ask: Ask) -> Resolution:
+    if sent.text("bka893") != "1":
+        return NOT_PROCESSED  # a trial changes nothing
+    reply = ask("bizh110103", {"akb020": sent.akb020, "bka895": "aaz218",
+                               "bka896": sent.aaz218, "bka006": "410", "bka001": "0"})  # fmt: skip
+    if reply is None:
+        return undecided()
+    batches = reply.rows("batchinfo")
+    fees = sent.datasets.get("feeinfo", ())
+    if fees and all(_is_negative(r.get("bka058")) for r in fees):
+        return _refund(batches, fees)
+    last = sent.visit.last_batch if sent.visit else 0
+    newer = [b for b in batches if (b.integer("bka001") or 0) > last]
+    if not newer:
+        return NOT_PROCESSED
+    if len(newer) > 1:
+        return undecided("结果未知：平台有多个新结算批次，请人工核对")
+    return processed(**{f"payinfo.{k}": v for k, v in newer[0].values.items()})
+
+
+def _refund(batches: Sequence[Row], fees: Sequence[Mapping[str, object]]) -> Resolution:
+    numbers = {str(r.get("bka001", "")) for r in fees} - {""}
+    if len(numbers) != 1:
+        return undecided()
+    batch = next((b for b in batches if b.get("bka001") == numbers.pop()), None)
+    if batch is None:
+        return undecided()
+    refunded = batch.get("aae100") == "0"
+    return (
+        processed(**{f"payinfo.{k}": v for k, v in batch.values.items()})
+        if refunded
+        else (NOT_PROCESSED)
+    )
+
+
+def cancel_registration(sent: Sent, ask: Ask) -> Resolution:
+    reply = ask("bizh110102", {"akb020": sent.akb020, "bka895": "aaz218",
+                               "bka896": sent.aaz218, "bka006": "410"})  # fmt: skip
+    if reply is None:
+        return undecided()
+    return processed() if not reply.rows("bizinfo") else NOT_PROCESSED
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _decimal(text: object) -> Decimal | None:
+    if text in (None, ""):
+        return None
+    try:
+        return Decimal(str(text))
+    except InvalidOperation:
+        return None
+
+
+def _is_negative(value: object) -> bool:
+    number = _decimal(value)
+    return number is not None and number < 0
+
+
+def batch_sum(rows: Sequence[Mapping[str, object]]) -> Decimal:
+    """The sum of ``bka058`` over the rows of a fee batch."""
+    return sum((_decimal(r.get("bka058")) or Decimal(0) for r in rows), Decimal(0))
+
+
+STRATEGIES: Mapping[str, Callable[[Sent, Ask], Resolution]] = {
+    "bizh120103": admission,
+    "bizh120002": fee_batch,
+    "bizh120105": discharge,
+    "bizh120106": settlement,
+    "bizh120107": cancel_settlement,
+    "bizh120108": cancel_discharge,
+    "bizh120109": cancel_admission,
+    "bizh110104": registration,
+    "bizh110105": charge,
+    "bizh110106": cancel_registration,
+}
