@@ -1,0 +1,281 @@
+"""One synthetic day of work-injury activity in the reference HIS (pure data, no database).
+
+:func:`day_rows` returns the rows per table for ``day``:
+
+* outpatient: 李秀英 (frozen fund) charged twice, the first charge refunded (negative rows);
+  刘志强 charged once; 黄小明 registered without 电脑号 (the bad row: rejected with
+  "缺少必填项：电脑号(aac001)"); a non-work-injury visit the views must not show;
+* inpatient, all discharged today: 张伟明 (fracture, surgery, ``300 × scale + 24`` fee rows with
+  negative refund rows and 因病 rows, a bed change, two late 因病 rows), 陈丽华 (a delivery),
+  刘志强 (tumour treatment with chemotherapy); 李秀英 admitted today and still in hospital;
+* medical records (diagnoses, operation, birth, tumour, chemo, summaries) and the HIS-side
+  settlements for the nightly reconciliation.
+
+Keys carry the day (``MZyyMMdd…``, ``ZYyyMMdd…``), so several days can be seeded.
+Deterministic for a given ``rng_seed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from syncd.reference.people import (
+    DEBRIDEMENT_ITEM,
+    ITEMS,
+    SURGERY_ITEM,
+    Row,
+    item_row,
+)
+
+PATIENT_PREFIX = "P00"
+ZHANG, LI, CHEN, LIU = "P0001", "P0002", "P0004", "P0005"  # simulator persons 1, 2, 4, 5
+NO_AAC001, NOT_WORK_INJURY = "P0051", "P0052"
+BIG_STAY_ROWS = 300
+
+
+class _Day:
+    def __init__(self, day: dt.date, scale: int, rng_seed: int) -> None:
+        self.day, self.scale = day, scale
+        self.rng = random.Random(rng_seed)
+        self.tag = f"{day:%y%m%d}"
+        self.rows: dict[str, list[Row]] = {}
+        self._ids: dict[str, int] = {}
+
+    def at(self, hour: int, minute: int = 0, days_before: int = 0) -> dt.datetime:
+        when = dt.datetime.combine(self.day, dt.time(hour, minute))
+        return when - dt.timedelta(days=days_before)
+
+    def next_id(self, table: str) -> int:
+        self._ids[table] = self._ids.get(table, 0) + 1
+        return int(self.tag) * 1_000_000 + self._ids[table]
+
+    def add(self, table: str, row: Row) -> Row:
+        self.rows.setdefault(table, []).append(row)
+        return row
+
+
+def day_rows(day: dt.date, scale: int = 1, rng_seed: int = 7) -> dict[str, list[Row]]:
+    """Every row of the day, by table name (insert in the order given)."""
+    d = _Day(day, scale, rng_seed)
+    _outpatient(d)
+    _inpatient(d)
+    return d.rows
+
+
+# -- outpatient -------------------------------------------------------------------------------
+
+
+def _op_visit(d: _Day, n: int, patient: str, hour: int, *, injury: bool = True) -> str:
+    visit = f"MZ{d.tag}{n:03d}"
+    d.add("HIS_OP_VISIT", {
+        "VISIT_NO": visit, "PATIENT_ID": patient, "VISIT_TIME": d.at(hour, 10),
+        "DEPT_CODE": "D01", "DOCTOR_NO": "Y006", "CLERK_NO": "S001",
+        "IS_WORK_INJURY": "1" if injury else "0", "INJURY_NO": None,
+        "DIAG_CODE": "S62.001" if injury else "J06.900", "DIAG_NAME": "手部开放性损伤",
+        "CANCELLED": "0", "UPDATED_AT": d.at(hour, 10),
+    })  # fmt: skip
+    return visit
+
+
+def _op_charge(
+    d: _Day, visit: str, charge: str, hour: int, items: list[tuple[str, ...]]
+) -> list[Row]:
+    rows = []
+    for item in items:
+        fee = item_row(item, Decimal(d.rng.choice((1, 1, 2))))
+        rows.append(d.add("HIS_OP_FEE", {
+            "FEE_ID": d.next_id("HIS_OP_FEE"), "VISIT_NO": visit, "CHARGE_NO": charge, **fee,
+            "FEE_TIME": d.at(hour, 30), "RECIPE_NO": f"CF{charge[2:]}", "DOCTOR_NO": "Y006",
+            "DEPT_CODE": "D01", "OPERATOR_NO": "S004", "LIMITED_FLAG": "0", "REFUND_OF": None,
+        }))  # fmt: skip
+    return rows
+
+
+def _op_refund(d: _Day, visit: str, charge: str, hour: int, originals: list[Row]) -> None:
+    for row in originals:
+        d.add("HIS_OP_FEE", {
+            **row, "FEE_ID": d.next_id("HIS_OP_FEE"), "CHARGE_NO": charge,
+            "QTY": -row["QTY"], "AMOUNT": -row["AMOUNT"], "FEE_TIME": d.at(hour),
+            "REFUND_OF": row["FEE_ID"],
+        })  # fmt: skip
+
+
+def _settlement(d: _Day, kind: str, visit: str, batch: int | None, rows: list[Row],
+                when: dt.datetime, *, cancelled: bool = False) -> None:  # fmt: skip
+    total = sum((r["AMOUNT"] for r in rows), Decimal("0.00"))
+    covered = sum((r["AMOUNT"] for r in rows if _covered(r)), Decimal("0.00"))
+    d.add("HIS_SETTLEMENT", {
+        "SETTLE_ID": d.next_id("HIS_SETTLEMENT"), "VISIT_KIND": kind, "VISIT_NO": visit,
+        "AAZ218": None, "BKA001": batch, "AKC264": total, "BKA831": total - covered,
+        "BKA832": covered, "AKE039": covered, "SETTLE_TIME": when,
+        "CANCELLED": "1" if cancelled else "0", "OPERATOR_NO": "S004",
+    })  # fmt: skip
+
+
+def _covered(row: Row) -> bool:
+    return str(row["ITEM_CODE"])[0] in "XZ" and row.get("ILLNESS_FLAG", "0") == "0"
+
+
+def _outpatient(d: _Day) -> None:
+    li = _op_visit(d, 1, LI, 8)
+    first = _op_charge(d, li, f"SF{d.tag}0001", 8, [ITEMS[7], ITEMS[3], ITEMS[1]])
+    _settlement(d, "1", li, 1, first, d.at(8, 40), cancelled=True)
+    _op_refund(d, li, f"TF{d.tag}0001", 9, first)
+    second = _op_charge(d, li, f"SF{d.tag}0002", 9, [ITEMS[7], DEBRIDEMENT_ITEM, ITEMS[0]])
+    _settlement(d, "1", li, 2, second, d.at(9, 40))
+    liu = _op_visit(d, 2, LIU, 10)
+    charged = _op_charge(d, liu, f"SF{d.tag}0003", 10, [ITEMS[7], ITEMS[4]])
+    _settlement(d, "1", liu, 1, charged, d.at(10, 40))
+    _op_visit(d, 3, NO_AAC001, 11)
+    _op_charge(d, _op_visit(d, 4, NOT_WORK_INJURY, 11, injury=False), f"SF{d.tag}0005", 11,
+               [ITEMS[7]])  # fmt: skip
+
+
+# -- inpatient --------------------------------------------------------------------------------
+
+
+def _stay(d: _Day, n: int, patient: str, dept: str, ward: str, admitted_days_ago: int,
+          *, discharged: bool = True, injury: bool = True) -> str:  # fmt: skip
+    stay = f"ZY{d.tag}{n:03d}"
+    d.add("HIS_IP_STAY", {
+        "STAY_NO": stay, "INPATIENT_NO": f"{d.day:%Y}{d.tag[2:]}{n:04d}", "PATIENT_ID": patient,
+        "TIMES": 1, "ADMIT_TIME": d.at(9, 0, admitted_days_ago), "DEPT_CODE": dept,
+        "WARD_CODE": ward, "BED_NO": f"{10 + n:02d}", "DOCTOR_NO": "Y002", "CLERK_NO": "S002",
+        "IS_WORK_INJURY": "1" if injury else "0", "INJURY_NO": None, "ADMIT_REASON": "4",
+        "ADMIT_WAY": "2", "ADMIT_COND": "2", "ADMIT_DIAG_CODE": "S52.501",
+        "ADMIT_DIAG_NAME": "桡骨远端骨折", "OP_DIAG_CODE": "S52.501", "OP_DIAG_NAME": "桡骨远端骨折",
+        "OP_DOCTOR_NO": "Y006",
+        "DISCHARGE_TIME": d.at(15, 0) if discharged else None,
+        "DISCHARGE_CLERK_NO": "S002" if discharged else None,
+        "DISCHARGE_DIAG_CODE": "S52.501" if discharged else None,
+        "DISCHARGE_DIAG_NAME": "桡骨远端骨折" if discharged else None,
+        "OUTCOME": "02" if discharged else None, "BLOOD_TYPE": "1", "RH": "2",
+        "RESCUE_COUNT": 0, "RESCUE_OK_COUNT": 0, "LEAVE_WAY": "1", "ALLERGY": "无",
+        "CHIEF_NO": "Y001", "ATTENDING_NO": "Y002", "RESIDENT_NO": "Y003", "NURSE_NO": "H001",
+        "CODER_NO": "S003", "QUALITY": "1", "QC_DATE": d.day if discharged else None,
+        "CANCELLED": "0", "UPDATED_AT": d.at(15, 5),
+    })  # fmt: skip
+    return stay
+
+
+def _ip_fee(d: _Day, stay: str, seq: int, item: tuple[str, ...], when: dt.datetime,
+            qty: Decimal | None = None, **extra: object) -> Row:  # fmt: skip
+    qty = Decimal(d.rng.choice((1, 1, 1, 2, 3))) if qty is None else qty
+    return d.add("HIS_IP_FEE", {
+        "FEE_ID": d.next_id("HIS_IP_FEE"), "STAY_NO": stay, "FEE_SEQ": seq,
+        **item_row(item, qty), "FEE_TIME": when, "RECIPE_NO": f"ZC{stay[2:]}{seq // 20:03d}",
+        "DOCTOR_NO": "Y003", "DEPT_CODE": "D05", "OPERATOR_NO": "H001", "ENTRY_NO": "H001",
+        "LIMITED_FLAG": "0", "ILLNESS_FLAG": "0", "ILLNESS_LATE": "0", "REFUND_OF": None,
+        **extra,
+    })  # fmt: skip
+
+
+def _fees(d: _Day, stay: str, count: int, days: int) -> list[Row]:
+    rows = []
+    for seq in range(1, count + 1):
+        when = d.at(8 + seq % 9, seq % 60, days - 1 - (seq * days) // (count + 1))
+        rows.append(_ip_fee(d, stay, seq, d.rng.choice(ITEMS), when))
+    return rows
+
+
+def _big_stay(d: _Day) -> str:
+    stay = _stay(d, 1, ZHANG, "D05", "W05", 6)
+    rows = _fees(d, stay, BIG_STAY_ROWS * d.scale + 10, 6)
+    seq = len(rows)
+    rows.append(_ip_fee(d, stay, seq + 1, SURGERY_ITEM, d.at(10, 0, 4), qty=Decimal(1)))
+    for n, original in enumerate(rows[:3], start=seq + 2):
+        rows.append(_ip_fee(d, stay, n, _item_of(original), d.at(11), qty=-original["QTY"],
+                            REFUND_OF=original["FEE_ID"]))  # fmt: skip
+    for n in range(seq + 5, seq + 10):
+        rows.append(_ip_fee(d, stay, n, ITEMS[8], d.at(12, n % 60), ILLNESS_FLAG="1"))
+    for n in range(seq + 10, seq + 12):
+        _ip_fee(d, stay, n, ITEMS[9], d.at(13), ILLNESS_FLAG="1", ILLNESS_LATE="1")
+    d.add("HIS_IP_CHANGE", {
+        "CHANGE_ID": d.next_id("HIS_IP_CHANGE"), "STAY_NO": stay, "CHANGE_TIME": d.at(10, 0, 5),
+        "DEPT_CODE": "D05", "WARD_CODE": "W05", "BED_NO": "15", "INPATIENT_NO": None,
+        "DOCTOR_NO": "Y002", "OPERATOR_NO": "S002",
+    })  # fmt: skip
+    _settlement(d, "2", stay, None, rows, d.at(16))
+    return stay
+
+
+def _item_of(row: Row) -> tuple[str, ...]:
+    return next((i for i in ITEMS if i[0] == row["ITEM_CODE"]), SURGERY_ITEM)
+
+
+def _inpatient(d: _Day) -> None:
+    zhang = _big_stay(d)
+    chen = _stay(d, 2, CHEN, "D16", "W16", 3)
+    _fees(d, chen, 12, 3)
+    liu = _stay(d, 3, LIU, "D15", "W15", 10)
+    _fees(d, liu, 20, 10)
+    li = _stay(d, 4, LI, "D07", "W07", 0, discharged=False)
+    _fees(d, li, 5, 1)
+    other = _stay(d, 5, NOT_WORK_INJURY, "D20", "W20", 2, injury=False)
+    _fees(d, other, 3, 2)
+    _diagnoses(d, zhang, ("S52.501", "桡骨远端骨折"), ("S60.201", "前臂挫伤"))
+    _diagnoses(d, chen, ("O80.001", "单胎顺产"), ("S30.001", "腰部挫伤"))
+    _diagnoses(d, liu, ("C34.901", "肺恶性肿瘤"), ("S22.301", "肋骨骨折"))
+    _operation(d, zhang)
+    _birth(d, chen)
+    _tumour(d, liu)
+    for stay in (zhang, chen, liu):
+        _summary(d, stay)
+
+
+# -- medical records (病案首页) ----------------------------------------------------------------
+
+
+def _diagnoses(d: _Day, stay: str, *diagnoses: tuple[str, str]) -> None:
+    for seq, (code, name) in enumerate(diagnoses, start=1):
+        d.add("HIS_DIAGNOSIS", {
+            "DIAG_ID": d.next_id("HIS_DIAGNOSIS"), "STAY_NO": stay, "DIAG_SEQ": seq,
+            "DIAG_TYPE": "1" if seq == 1 else "2", "DIAG_CODE": code, "DIAG_NAME": name,
+            "ADMIT_COND": "1",
+        })  # fmt: skip
+
+
+def _operation(d: _Day, stay: str) -> None:
+    d.add("HIS_OPERATION", {
+        "OPER_ID": d.next_id("HIS_OPERATION"), "STAY_NO": stay, "OPER_SEQ": 1,
+        "OPER_CODE": "79.3201", "OPER_NAME": "桡骨骨折切开复位内固定术",
+        "OPER_DATE": d.day - dt.timedelta(days=4), "INCISION": "2", "HEALING": "1",
+        "SURGEON_NO": "Y001", "ASSIST1_NO": "Y002", "ASSIST2_NO": "Y003", "ANES_WAY": "02",
+        "ANES_NAME": "臂丛神经阻滞麻醉", "ANES_DOCTOR_NO": "Y007", "OPER_LEVEL": "3",
+        "ELECTIVE": "0",
+    })  # fmt: skip
+
+
+def _birth(d: _Day, stay: str) -> None:
+    d.add("HIS_BIRTH", {
+        "BIRTH_ID": d.next_id("HIS_BIRTH"), "STAY_NO": stay, "BABY_SEQ": 1, "BABY_SEX": "2",
+        "BIRTH_WEIGHT": 3250, "BIRTH_RESULT": "1", "BABY_OUTCOME": "1", "RESCUE_OK_COUNT": 0,
+        "BREATH": "1",
+    })  # fmt: skip
+
+
+def _tumour(d: _Day, stay: str) -> None:
+    d.add("HIS_TUMOUR", {
+        "STAY_NO": stay, "RT_WAY": "1", "RT_PROGRAM": "1", "RT_DEVICE": "2",
+        "PRIMARY_DOSE": "60Gy", "PRIMARY_TIMES": 30, "PRIMARY_DAYS": 42,
+        "PRIMARY_START": d.day - dt.timedelta(days=9), "PRIMARY_END": d.day,
+        "CHEMO_WAY": "1", "CHEMO_METHOD": "2",
+    })  # fmt: skip
+    for seq, drug in enumerate(("顺铂 75mg/m2", "依托泊苷 100mg/m2", "顺铂 75mg/m2"), start=1):
+        d.add("HIS_CHEMO", {
+            "CHEMO_ID": d.next_id("HIS_CHEMO"), "STAY_NO": stay, "CHEMO_SEQ": seq,
+            "CHEMO_DATE": d.day - dt.timedelta(days=9 - 3 * seq), "DRUG_DOSE": drug,
+            "COURSE": f"第{seq}疗程", "EFFECT": "2",
+        })  # fmt: skip
+
+
+def _summary(d: _Day, stay: str) -> None:
+    d.add("HIS_DISCHARGE_SUMMARY", {
+        "STAY_NO": stay, "ADMIT_DIAG": "工伤致伤，详见入院记录", "DISCHARGE_DIAG": "病情好转",
+        "SYMPTOMS": "患者工作时受伤，局部疼痛、肿胀、活动受限。",
+        "TREATMENT": "入院后完善检查，予抗感染、消肿、止痛及对症治疗，病情好转。",
+        "DISCHARGE_STATUS": "一般情况好，伤口愈合良好。", "ADVICE": "定期门诊复查，注意休息。",
+        "DOCTOR_NO": "Y003", "WRITTEN_AT": d.at(14),
+    })  # fmt: skip

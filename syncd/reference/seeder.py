@@ -1,0 +1,96 @@
+"""Create the reference HIS (tables + views) in a database and fill it with one synthetic day.
+
+``seed(engine, day=date(2026, 11, 25))`` creates the missing ``HIS_*`` tables, (re)creates
+every ``V_WI_*`` view, inserts the departments, staff and patients that are not there yet,
+then the day's activity (:mod:`syncd.reference.activity`).  Seeding a day twice is refused
+(the day's keys exist already); another day adds to the same database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+from syncd.errors import SourceError
+from syncd.reference.activity import PATIENT_PREFIX, day_rows
+from syncd.reference.people import Row, base_rows, insured_patients, other_patients
+from syncd.reference.schema import build_metadata
+from syncd.reference.views import create_statements
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What :func:`seed` inserted: rows per table."""
+
+    day: dt.date
+    rows: dict[str, int]
+
+    def lines(self) -> list[str]:
+        return [f"{table}: {count}" for table, count in self.rows.items()]
+
+
+def seed(engine: sa.Engine, *, day: dt.date, scale: int = 1, rng_seed: int = 7) -> SeedReport:
+    """Create the reference schema and views; insert the base data and one day of activity."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    metadata = build_metadata()
+    with source_errors(engine.url, "seeding the reference HIS"), engine.begin() as conn:
+        create_tables(conn, metadata)
+        create_views(conn)
+        counts = _insert_base(conn, metadata)
+        activity = day_rows(day, scale, rng_seed)
+        _refuse_seeded_day(conn, metadata, activity)
+        for table, rows in activity.items():
+            counts[table] = counts.get(table, 0) + _insert(conn, metadata.tables[table], rows)
+    return SeedReport(day, counts)
+
+
+def create_tables(conn: sa.Connection, metadata: sa.MetaData) -> list[str]:
+    """Create the reference tables that do not exist yet (names compared case-blind)."""
+    existing = {name.lower() for name in sa.inspect(conn).get_table_names()}
+    created = []
+    for table in metadata.sorted_tables:
+        if table.name.lower() not in existing:
+            table.create(conn)  # with its indexes
+            created.append(table.name)
+    return created
+
+
+def create_views(conn: sa.Connection) -> None:
+    """(Re)create every reference view with this database's statements."""
+    for statement in create_statements(conn.dialect.name):
+        conn.execute(sa.text(statement))
+
+
+def _insert_base(conn: sa.Connection, metadata: sa.MetaData) -> dict[str, int]:
+    rows = base_rows()
+    rows["HIS_PATIENT"] = insured_patients(PATIENT_PREFIX) + other_patients(PATIENT_PREFIX, 4)
+    counts = {}
+    for name, table_rows in rows.items():
+        table = metadata.tables[name]
+        key = next(iter(table.primary_key.columns))
+        have = {r[0] for r in conn.execute(sa.select(key))}
+        counts[name] = _insert(conn, table, [r for r in table_rows if r[key.name] not in have])
+    return counts
+
+
+def _refuse_seeded_day(
+    conn: sa.Connection, metadata: sa.MetaData, activity: dict[str, list[Row]]
+) -> None:
+    visits = metadata.tables["HIS_OP_VISIT"]
+    first = activity["HIS_OP_VISIT"][0]["VISIT_NO"]
+    if conn.execute(sa.select(visits.c.VISIT_NO).where(visits.c.VISIT_NO == first)).first():
+        raise SourceError(f"参考库已有该日数据 / the reference HIS already holds this day ({first})")
+
+
+def _insert(conn: sa.Connection, table: sa.Table, rows: Iterable[Row]) -> int:
+    batch = list(rows)
+    for start in range(0, len(batch), _CHUNK):
+        conn.execute(sa.insert(table), batch[start : start + _CHUNK])
+    return len(batch)
