@@ -43,14 +43,24 @@ def _record_stored(d: Driver, aaz218: str, function_id: str, n_detail: int) -> A
 
 
 def _record_head(aaz218: str, aac002: str = NORMAL_ID_NUMBER) -> dict[str, Value]:
-    return {"aaz218": aaz218, "aab299": "440300", "akb021": "中山大学附属第七医院",
-            "aac002": aac002, "aac043": "01", "aac044": aac002}  # fmt: skip
+    return {
+        "aaz218": aaz218,
+        "aab299": "440300",
+        "akb021": "中山大学附属第七医院",
+        "aac002": aac002,
+        "aac043": "01",
+        "aac044": aac002,
+    }
 
 
 def happy_200101(d: Driver) -> Call:
     aaz218 = d.discharged()
-    params = _record_head(aaz218) | {"yzy001": "1", "akc023": "41", "ykc701": dt.date(2026, 11, 20),
-                                     "ykc702": DISCHARGED_ON}  # fmt: skip
+    params = _record_head(aaz218) | {
+        "yzy001": "1",
+        "akc023": "41",
+        "ykc701": dt.date(2026, 11, 20),
+        "ykc702": DISCHARGED_ON,
+    }
     return Call(params, check=_record_stored(d, aaz218, RECORD_PATIENT, 0))
 
 
@@ -75,8 +85,9 @@ def happy_detail(function_id: str) -> Callable[[Driver], Call]:
     def happy(d: Driver) -> Call:
         aaz218 = d.discharged()
         rows = [DETAILS[function_id], DETAILS[function_id] | {"yzy201": "2"}]
-        return Call(_record_head(aaz218), {"detail": rows},
-                    _record_stored(d, aaz218, function_id, 2))  # fmt: skip
+        return Call(
+            _record_head(aaz218), {"detail": rows}, _record_stored(d, aaz218, function_id, 2)
+        )
 
     return happy
 
@@ -91,8 +102,12 @@ def reject_detail_row(d: Driver) -> Call:
 
 def happy_200106(d: Driver) -> Call:
     aaz218 = d.discharged()
-    params = _record_head(aaz218) | {"yzy301": "右桡骨远端骨折", "yzy302": "右桡骨远端骨折术后",
-                                     "yzy305": "好转出院", "akc273": "王五"}  # fmt: skip
+    params = _record_head(aaz218) | {
+        "yzy301": "右桡骨远端骨折",
+        "yzy302": "右桡骨远端骨折术后",
+        "yzy305": "好转出院",
+        "akc273": "王五",
+    }
     return Call(params, check=_record_stored(d, aaz218, "bizh200106", 0))
 
 
@@ -110,8 +125,9 @@ def happy_410004(d: Driver) -> Call:
         assert row.ake053 == Decimal("1200.00")
         assert row.ake038 == Decimal("500000.00") - row.ake053
 
-    return Call({"aac001": NORMAL, "baa027": "440100", "aae001": "2026", "aae140": "410"},
-                check=check)  # fmt: skip
+    return Call(
+        {"aac001": NORMAL, "baa027": "440100", "aae001": "2026", "aae140": "410"}, check=check
+    )
 
 
 def reject_410004(d: Driver) -> Call:
@@ -123,8 +139,13 @@ def happy_410005(d: Driver) -> Call:
         assert [r.aae003 for r in reply.rows] == ["202601", "202602", "202603"]
         assert {(r.aaa157, r.bka888, r.aac031) for r in reply.rows} == {("410101", "1", "1")}
 
-    params = {"aac001": FROZEN, "bka977": "1", "aae030": dt.date(2026, 1, 1),
-              "aae031": dt.date(2026, 3, 31), "aae140": "410"}  # fmt: skip
+    params = {
+        "aac001": FROZEN,
+        "bka977": "1",
+        "aae030": dt.date(2026, 1, 1),
+        "aae031": dt.date(2026, 3, 31),
+        "aae140": "410",
+    }
     return Call(dict(params), check=check)
 
 
@@ -135,7 +156,9 @@ def reject_410005(d: Driver) -> Call:
 def happy_120205(d: Driver) -> Call:
     def check(reply: CodeTableReply) -> None:
         assert {(c.aaa100, c.aaa102, c.aaa103) for c in reply.codes} == {
-            ("bka006", "410", "工伤门诊"), ("bka006", "420", "工伤住院")}  # fmt: skip
+            ("bka006", "410", "工伤门诊"),
+            ("bka006", "420", "工伤住院"),
+        }
         assert {c.aaa101 for c in reply.codes} == {"医疗待遇类型"}
 
     return Call({"aaa100": "bka006"}, check=check)

@@ -133,14 +133,27 @@ def happy_110104(d: Driver) -> Call:
     def check(reply: RegistrationReply) -> None:
         assert reply.aaz218.startswith("MZ") and d.state(reply.aaz218) == "REGISTERED"
 
-    params = {"aac001": NORMAL, "aka130": "41", "bka006": "410", "bka017": DISCHARGED_ON,
-              "bka014": "0102", "bka015": "赵六", "bka042": "GS2026000101"}  # fmt: skip
+    params = {
+        "aac001": NORMAL,
+        "aka130": "41",
+        "bka006": "410",
+        "bka017": DISCHARGED_ON,
+        "bka014": "0102",
+        "bka015": "赵六",
+        "bka042": "GS2026000101",
+    }
     return Call(dict(params), check=check)
 
 
 def reject_110104(d: Driver) -> Call:
-    params = {"aac001": NORMAL, "aka130": "41", "bka006": "410", "bka014": "0102",
-              "bka015": "赵六", "bka042": "GS0000000000"}  # fmt: skip
+    params = {
+        "aac001": NORMAL,
+        "aka130": "41",
+        "bka006": "410",
+        "bka014": "0102",
+        "bka015": "赵六",
+        "bka042": "GS0000000000",
+    }
     return Call(dict(params))
 
 
@@ -164,8 +177,10 @@ def reject_110105(d: Driver) -> Call:
 
 def happy_110106(d: Driver) -> Call:
     aaz218 = d.register()
-    return Call({"aaz218": aaz218, "bka014": "0102", "bka015": "赵六"},
-                check=_state_is(d, aaz218, "CANCELLED"))  # fmt: skip
+    return Call(
+        {"aaz218": aaz218, "bka014": "0102", "bka015": "赵六"},
+        check=_state_is(d, aaz218, "CANCELLED"),
+    )
 
 
 def reject_110106(d: Driver) -> Call:
@@ -182,8 +197,13 @@ def happy_120001(d: Driver) -> Call:
         assert (person.aac001, person.bka026, person.bka888) == (NORMAL, "S52.501", "0")
         assert person.aae030 == dt.date(2026, 1, 1) and person.baa027 == "440100"
 
-    params = {"bka895": "aac002", "bka896": NORMAL_ID_NUMBER, "aka130": "42", "bka006": "420",
-              "bka017": DISCHARGED_ON}  # fmt: skip
+    params = {
+        "bka895": "aac002",
+        "bka896": NORMAL_ID_NUMBER,
+        "aka130": "42",
+        "bka006": "420",
+        "bka017": DISCHARGED_ON,
+    }
     return Call(dict(params), check=check)
 
 
@@ -210,8 +230,9 @@ def happy_120102(d: Driver) -> Call:
         assert (business.aaz218, business.bka025, business.bka891) == (aaz218, "ZY-E2E-4711", "0")
         assert business.bka017 == dt.date(2026, 11, 20) and business.aka130 == "42"
 
-    return Call({"bka895": "bka025", "bka896": "ZY-E2E-4711", "aka130": "42", "bka891": "0"},
-                check=check)  # fmt: skip
+    return Call(
+        {"bka895": "bka025", "bka896": "ZY-E2E-4711", "aka130": "42", "bka891": "0"}, check=check
+    )
 
 
 def reject_120102(d: Driver) -> Call:
@@ -277,8 +298,9 @@ def happy_120104(d: Driver) -> Call:
         fields = d.business(aaz218)["fields"]
         assert (fields["bka021"], fields["bka022"], fields["bka023"]) == ("W07", "手外科病区", "15")
 
-    return Call({"aaz218": aaz218, "bka021": "W07", "bka022": "手外科病区", "bka023": "15"},
-                check=check)  # fmt: skip
+    return Call(
+        {"aaz218": aaz218, "bka021": "W07", "bka022": "手外科病区", "bka023": "15"}, check=check
+    )
 
 
 def reject_120104(d: Driver) -> Call:
@@ -339,9 +361,16 @@ def happy_slip(d: Driver) -> Call:
     def check(reply: SettlementSlipReply) -> None:
         slip = reply.slip
         assert (slip.aaz218, slip.aac001, slip.bka025, slip.bka006) == (
-            aaz218, NORMAL, "ZY-E2E-0001", "420")  # fmt: skip
+            aaz218,
+            NORMAL,
+            "ZY-E2E-0001",
+            "420",
+        )
         assert (slip.bka979, slip.bka811, slip.bka812) == (
-            split["akc264"], split["bka832"], split["bka831"])  # fmt: skip
+            split["akc264"],
+            split["bka832"],
+            split["bka831"],
+        )
         assert slip.bka032 == DISCHARGED_ON and slip.bka030 == "5"
         assert [f.bka800 for f in reply.funds] == ["工伤保险支付范围费用", "个人自付费用", "合计"]
         assert reply.funds[-1].bka801_7 == split["akc264"]

@@ -74,7 +74,9 @@ def test_login_succeeds_and_its_session_is_used(sim: Simulator) -> None:
     assert result.outcome is Outcome.SUCCEEDED and not result.relogged
     assert isinstance(parse_reply(request.spec, result.reply), RegistrationReply)  # type: ignore[arg-type]
     assert [(c["function_id"], c["return_code"]) for c in sim.calls()] == [
-        (LOGIN_FUNCTION_ID, "1"), ("bizh120103", "1")]  # fmt: skip
+        (LOGIN_FUNCTION_ID, "1"),
+        ("bizh120103", "1"),
+    ]
 
 
 def test_login_refused_is_rejected_with_the_platform_message(sim: Simulator) -> None:
@@ -93,16 +95,21 @@ def test_configurable_ids_flow_from_settings_to_the_wire() -> None:
     """Other ids for the slip / 病案 patient / late 因病 upload, set in the settings and the
     simulator alike, are what the client sends and what the simulator serves; the default
     slip id is then unknown to the simulator."""
-    other = {"settlement_slip": "bizh120299", "medical_record_patient": "bizh200199",
-             "illness_late_upload": "bizh120298"}  # fmt: skip
+    other = {
+        "settlement_slip": "bizh120299",
+        "medical_record_patient": "bizh200199",
+        "illness_late_upload": "bizh120298",
+    }
     cat = catalogue.load(other)
-    sim_ids = SimFunctionIds(other["settlement_slip"], other["medical_record_patient"],
-                             other["illness_late_upload"])  # fmt: skip
+    sim_ids = SimFunctionIds(
+        other["settlement_slip"], other["medical_record_patient"], other["illness_late_upload"]
+    )
     with Simulator(sim_config(function_ids=sim_ids)) as simulator:
         with make_client(simulator, function_ids=other) as client:
             params = {"akb020": "SS0001", "aaz218": "ZY00000000000001"}
-            slip = client.call(Request.build(cat, cat.by_name("settlement_slip").function_id
-                                             or "", params))  # fmt: skip
+            slip = client.call(
+                Request.build(cat, cat.by_name("settlement_slip").function_id or "", params)
+            )
             default = client.call(Request.build(CAT, FUNCTION_IDS["settlement_slip"], params))
         logged = [c["function_id"] for c in simulator.calls()[1:]]
     assert slip.outcome is Outcome.REJECTED

@@ -223,15 +223,26 @@ class Driver:
     # --- outpatient -----------------------------------------------------------------
 
     def register(self, aac001: str = NORMAL) -> str:
-        reply = self.ok("bizh110104", aac001=aac001, aka130="41", bka006="410",
-                        bka017=DISCHARGED_ON, bka014="0102", bka015="赵六")  # fmt: skip
+        reply = self.ok(
+            "bizh110104",
+            aac001=aac001,
+            aka130="41",
+            bka006="410",
+            bka017=DISCHARGED_ON,
+            bka014="0102",
+            bka015="赵六",
+        )
         return str(reply.aaz218)
 
     def charge(self, aaz218: str, rows: list[dict[str, Value]]) -> SettlementReply:
         reply: SettlementReply = self.ok(
-            "bizh110105", {"feeinfo": rows}, aaz218=aaz218, bka014="0102", bka015="赵六",
+            "bizh110105",
+            {"feeinfo": rows},
+            aaz218=aaz218,
+            bka014="0102",
+            bka015="赵六",
             bka893="1",
-        )  # fmt: skip
+        )
         return reply
 
     # --- inpatient ------------------------------------------------------------------
@@ -258,15 +269,32 @@ class Driver:
 
 
 def admission(aac001: str = NORMAL, bka025: str = "ZY-E2E-0001") -> dict[str, Value]:
-    return {"aka130": "42", "bka006": "420", "aac001": aac001, "bka017": ADMITTED_ON,
-            "bka014": "0101", "bka015": "李四", "bka021": "W05", "bka022": "骨科病区",
-            "bka019": "D05", "bka020": "骨科", "bka025": bka025, "bka023": "12",
-            "bka026": "S52.501"}  # fmt: skip
+    return {
+        "aka130": "42",
+        "bka006": "420",
+        "aac001": aac001,
+        "bka017": ADMITTED_ON,
+        "bka014": "0101",
+        "bka015": "李四",
+        "bka021": "W05",
+        "bka022": "骨科病区",
+        "bka019": "D05",
+        "bka020": "骨科",
+        "bka025": bka025,
+        "bka023": "12",
+        "bka026": "S52.501",
+    }
 
 
 def discharge(aaz218: str, day: dt.date = DISCHARGED_ON) -> dict[str, Value]:
-    return {"aaz218": aaz218, "bka032": day, "bka033": "0101", "bka034": "李四",
-            "bka031": "S52.501", "bkf004": "02"}  # fmt: skip
+    return {
+        "aaz218": aaz218,
+        "bka032": day,
+        "bka033": "0101",
+        "bka034": "李四",
+        "bka031": "S52.501",
+        "bkf004": "02",
+    }
 
 
 def inpatient_rows() -> list[dict[str, Value]]:

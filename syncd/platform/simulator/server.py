@@ -13,8 +13,10 @@ Routes:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import sqlite3
 import threading
 import time
@@ -91,6 +93,7 @@ class Simulator:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join()
@@ -147,11 +150,34 @@ class Simulator:
 
 
 class _Server(ThreadingHTTPServer):
+    """Tracks its open connections so that :meth:`Simulator.stop` can close kept-alive ones
+    (else a client's pooled connection would still reach a handler of a stopped simulator)."""
+
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], handler: type, simulator: Simulator) -> None:
         self.simulator = simulator
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End every open connection (its handler thread then sees EOF and finishes)."""
+        with self._open_lock:
+            open_now = list(self._open)
+        for connection in open_now:
+            with contextlib.suppress(OSError):  # already closed by its handler
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
