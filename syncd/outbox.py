@@ -56,7 +56,7 @@ class Transition:
 
     status: SyncStatus
     next_attempt_at: datetime | None
-    attempts: int
+    attempts: int | None  # None: unchanged (waiting and refusing use no attempt)
     message: str = ""
 
     @property
@@ -89,16 +89,19 @@ def unresolved(attempts: int, policy: RetryPolicy, now: datetime, draw: float) -
     return Transition(SyncStatus.UNKNOWN, now + policy.delay(attempts, draw), attempts)
 
 
-def waiting(attempts: int, policy: RetryPolicy, now: datetime, reason_zh: str) -> Transition:
+def waiting(policy: RetryPolicy, now: datetime, reason_zh: str) -> Transition:
     """A prerequisite is not met yet: WAITING, no attempt used."""
-    return Transition(
-        SyncStatus.WAITING, now + timedelta(seconds=policy.wait_s), attempts, reason_zh
-    )
+    return Transition(SyncStatus.WAITING, now + timedelta(seconds=policy.wait_s), None, reason_zh)
 
 
-def refused(attempts: int, reason_zh: str) -> Transition:
+def refused(reason_zh: str) -> Transition:
     """Cannot ever be sent as it is (impossible transition, bad row): REJECTED, final."""
-    return Transition(SyncStatus.REJECTED, None, attempts, reason_zh)
+    return Transition(SyncStatus.REJECTED, None, None, reason_zh)
+
+
+def send_again(now: datetime, reason: str = "") -> Transition:
+    """A query proved the call was not processed: PENDING now, no attempt used."""
+    return Transition(SyncStatus.PENDING, now, None, reason)
 
 
 def requeued(now: datetime) -> Transition:

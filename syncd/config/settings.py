@@ -99,11 +99,22 @@ class CitySettings(_Section):
     )
 
 
+class WatermarkSettings(_Section):
+    """Limit a feed's new-row scan to rows whose ``column`` is at least (highest seen −
+    ``lookback``); late rows inside the window are still found by the anti-join."""
+
+    column: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
+    lookback: float = Field(default=3600.0, ge=0, description="seconds, or a count for ids")
+
+
 class PollingSettings(_Section):
     default_interval_s: PositiveSeconds = 10.0
     command_interval_s: PositiveSeconds = 0.2
     feed_intervals_s: dict[str, PositiveSeconds] = {}
     batch_size: int = Field(default=500, ge=1, le=10000)
+    watermarks: dict[str, WatermarkSettings] = Field(
+        default={}, description="feed name → optional watermark column and look-back window"
+    )
     daily_login_at: str = "00:05"
     reconcile_at: str = "02:00"
 

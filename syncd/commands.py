@@ -1,0 +1,247 @@
+"""The command table ``WI_REQUEST`` (L3): the HIS inserts a command, syncd answers in its row.
+
+A claimed command is looked up by name among the command feeds (``source.command``), checked
+against the visit (an unmet state is refused at once with a Chinese reason: the HIS user is
+waiting for the answer), rendered from its parameters (and child views), sent, and answered:
+status DONE / REJECTED / FAILED / UNKNOWN (or NEW again after a backoff), the return code and
+Chinese message, flattened reply columns, ``result_json`` and one ``WI_REQUEST_ROW`` per reply
+dataset row, together with the visit effect in one transaction.  A two-step command
+(``before:``) first runs the named command with the same parameters; when that does not
+succeed, this command ends with its answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from syncd import outbox, visits
+from syncd.db.claims import Lease
+from syncd.db.request_store import Answer, Command
+from syncd.db.writeback import Writeback
+from syncd.delivery import Delivery, Sent, Where
+from syncd.errors import MappingError
+from syncd.logs import event
+from syncd.mapping import DatasetSpec, FeedSpec, RenderContext, render
+from syncd.pipeline import RenderInputs
+from syncd.platform.codec import Program, RequestEncodingError
+from syncd.platform.messages import Request
+from syncd.records import Outcome, RequestStatus
+from syncd.replies import flat_columns, result_doc, writeback_columns
+from syncd.resolve import undecided
+from syncd.results import adopt, fields_for
+from syncd.visits import FEE_DELETE, Visit
+
+logger = logging.getLogger(__name__)
+Children = Callable[[DatasetSpec, Mapping[str, object]], list[dict[str, object]]]
+_STATUS = {"SUCCEEDED": "DONE", "REJECTED": "REJECTED", "FAILED": "FAILED",
+           "UNKNOWN": "UNKNOWN", "PENDING": "NEW", "WAITING": "NEW"}  # fmt: skip
+FEE_DELETE_OFF_ZH = (
+    "本市不允许删除住院费用明细（city.fee_delete_allowed 未开启），请上传负数冲减明细"
+)
+
+
+@dataclass
+class CommandReport:
+    claimed: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one step produced: the call's ending and what it sent."""
+
+    sent: Sent
+    request: Request | None
+    attempts: int
+
+
+class CommandRunner:
+    def __init__(
+        self, feeds: Mapping[str, FeedSpec], delivery: Delivery, store: Writeback,
+        inputs: RenderInputs, children: Children, *, batch_size: int, lease_s: float,
+        fee_delete_allowed: bool,
+    ) -> None:  # fmt: skip
+        self.by_command = {s.source.command: s for s in feeds.values() if s.source.command}
+        self.feeds, self.delivery, self.store = feeds, delivery, store
+        self.inputs, self.children = inputs, children
+        self.batch_size, self.lease_s = batch_size, lease_s
+        self.fee_delete_allowed = fee_delete_allowed
+        self.held: set[int] = set()
+        self.in_flight: set[int] = set()
+
+    def tick(self) -> CommandReport:
+        report = CommandReport()
+        now = self.delivery.clock()
+        lease = Lease.starting(self.delivery.owner, now, timedelta(seconds=self.lease_s))
+        commands = self.store.requests.claim(lease, self.batch_size)
+        report.claimed = len(commands)
+        self.held |= {c.id for c in commands}
+        try:
+            for command in commands:
+                status = self.run(command)
+                self.held.discard(command.id)
+                report.results[status] += 1
+                event(logger, "command.answered", command=command.command,
+                      request_id=command.id, status=status)  # fmt: skip
+        finally:
+            self.release()
+        return report
+
+    def release(self) -> None:
+        idle = sorted(self.held - self.in_flight)
+        if idle:
+            self.store.requests.release(idle, self.delivery.owner)
+        self.held &= self.in_flight
+
+    # --- one command ----------------------------------------------------------------
+
+    def run(self, command: Command) -> str:
+        spec = self.by_command.get(command.command)
+        if spec is None or not spec.enabled:
+            return self.refuse(command, f"未知或未启用的命令：{command.command}")
+        if "__invalid__" in command.params:
+            return self.refuse(command, 'params_json 必须是 JSON 对象，如 {"bka001": "1"}')
+        visit = self.visit_of(spec, command)
+        need = spec.requires.visit
+        check = visits.check(need.kind if need else None, need.state if need else (), visit,
+                             can_wait=False)  # fmt: skip
+        if check.verdict is not visits.Verdict.READY:
+            return self.refuse(command, check.reason_zh)
+        if spec.function == FEE_DELETE and not self.fee_delete_allowed:
+            return self.refuse(command, FEE_DELETE_OFF_ZH)
+        if command.status in ("UNKNOWN", "IN_FLIGHT") and self.delivery.unsafe(spec.function):
+            return self.settle_unknown(spec, command, visit)
+        return self.execute(spec, command, visit)
+
+    def execute(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
+        first: Program | None = None
+        if spec.before is not None:
+            before = self.feeds.get(spec.before)
+            if before is None:
+                return self.refuse(command, f"前置命令{spec.before}未定义")
+            step = self.step(before, command, visit, None)
+            if step.sent.outcome is not Outcome.SUCCEEDED:
+                return self.answer(before, command, step, visit)
+            first = step.sent.program
+        return self.answer(spec, command, self.step(spec, command, visit, first), visit)
+
+    def step(
+        self, spec: FeedSpec, command: Command, visit: Visit | None, first: Program | None
+    ) -> Step:
+        """Render, commit the intent, send (and resolve an unsafe unknown) one call."""
+        try:
+            request = self.request(spec, command, visit, first)
+        except MappingError as exc:
+            return Step(Sent(Outcome.REJECTED, "", None, exc.reason_zh), None, command.attempts)
+        except RequestEncodingError as exc:
+            return Step(Sent(Outcome.REJECTED, "", None, exc.reason_zh), None, command.attempts)
+        attempts = command.attempts + 1
+        call_id = self.delivery.new_request_id()
+        self.store.requests.mark_in_flight(command.id, call_id, attempts, self.delivery.clock())
+        self.in_flight.add(command.id)
+        where = self.where(spec, command, visit)
+        sent = self.delivery.send(request, where)
+        if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
+            sent = adopt(sent, self.delivery.resolve(request, visit, where))
+        self.in_flight.discard(command.id)
+        return Step(sent, request, attempts)
+
+    def request(
+        self, spec: FeedSpec, command: Command, visit: Visit | None, first: Program | None
+    ) -> Request:
+        params = dict(command.params)
+        datasets: dict[str, list[dict[str, object]]] = {}
+        for name, ds in spec.datasets.items():
+            if ds.from_reply is not None:
+                rows = first.rows(ds.from_reply) if first is not None else ()
+                datasets[name] = [dict(row.values) for row in rows]
+            else:
+                datasets[name] = self.children(ds, params)
+        context = RenderContext(
+            key=str(command.id), settings=self.inputs.settings,
+            visit=visit.fields() if visit else {}, params=params,
+            code_tables=self.inputs.code_tables, datasets=datasets,
+            max_rows=self.inputs.max_rows,
+        )  # fmt: skip
+        rendered = render(spec, {}, context)
+        if len(rendered.requests) != 1:
+            reason = f"明细超过每次{self.inputs.max_rows}条的上限，请分次提交"
+            raise MappingError(feed=spec.feed, key=str(command.id), field="datasets",
+                               reason_zh=reason)  # fmt: skip
+        return self.delivery.request(rendered.requests[0])
+
+    def settle_unknown(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
+        """A command whose outcome is unknown: ask before anything is sent again."""
+        try:
+            request = self.request(spec, command, visit, None)
+        except (MappingError, RequestEncodingError):
+            request = None
+        if request is None:
+            found = adopt(Sent(Outcome.UNKNOWN, command.call_id), undecided())
+        else:
+            where = self.where(spec, command, visit)
+            found = adopt(Sent(Outcome.UNKNOWN, command.call_id),
+                          self.delivery.resolve(request, visit, where))  # fmt: skip
+        return self.answer(spec, command, Step(found, request, command.attempts), visit)
+
+    # --- answering ------------------------------------------------------------------
+
+    def answer(self, spec: FeedSpec, command: Command, step: Step, visit: Visit | None) -> str:
+        now, sent = self.delivery.clock(), step.sent
+        transition = self.transition(spec, step)
+        status = _STATUS[transition.status.value]
+        if sent.resolved and sent.outcome is Outcome.RETRY:
+            status = RequestStatus.NEW.value
+        datasets = step.request.datasets if step.request else {}
+        fields = fields_for(spec.function, sent, datasets)
+        succeeded = sent.outcome is Outcome.SUCCEEDED
+        answer = Answer(
+            status=status, attempts=transition.attempts or step.attempts,
+            next_attempt_at=transition.next_attempt_at, return_code=sent.return_code,
+            message=sent.message, call_id=sent.call_id or None,
+            columns=self.columns(spec, fields) if succeeded else {},
+            result=result_doc(sent.program, fields if sent.resolved else None)
+            if succeeded else None,
+            last_error="" if succeeded or status == "REJECTED" else sent.message,
+        )  # fmt: skip
+        effect = None
+        if succeeded and visit is not None and step.request is not None:
+            effect = (visit, visits.effect(spec.function, step.request.params, fields))
+        self.store.command(command.id, answer, now, self.delivery.owner, effect)
+        return status
+
+    def columns(self, spec: FeedSpec, fields: Mapping[str, str]) -> dict[str, object]:
+        writable = self.store.requests.writable_columns()
+        return {**flat_columns(fields), **writeback_columns(spec.writeback, fields, writable)}
+
+    def transition(self, spec: FeedSpec, step: Step) -> outbox.Transition:
+        sent, now = step.sent, self.delivery.clock()
+        if sent.resolved and sent.outcome is Outcome.RETRY:
+            return outbox.send_again(now)
+        kind = self.delivery.kind(spec.function)
+        return outbox.after_outcome(sent.outcome, kind, step.attempts, self.delivery.policy,
+                                    now, self.delivery.draw())  # fmt: skip
+
+    def refuse(self, command: Command, reason_zh: str) -> str:
+        answer = Answer(status="REJECTED", attempts=command.attempts, message=reason_zh)
+        self.store.command(command.id, answer, self.delivery.clock(), self.delivery.owner)
+        return "REJECTED"
+
+    def visit_of(self, spec: FeedSpec, command: Command) -> Visit | None:
+        if spec.visit is None or spec.visit.param is None:
+            return None
+        visit_key = command.params.get(spec.visit.param, "")
+        if not visit_key:
+            return None
+        need = spec.requires.visit
+        if need is None:
+            return self.store.visits.find(visit_key)
+        return self.store.visits.get(visit_key, need.kind)
+
+    def where(self, spec: FeedSpec, command: Command, visit: Visit | None) -> Where:
+        return Where(spec.feed, str(command.id), visit.visit_key if visit else "",
+                     visit.aaz218 if visit else "")  # fmt: skip

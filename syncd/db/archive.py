@@ -1,0 +1,61 @@
+"""The message archive ``<p>message``: every request and reply, kept ``retention_days``.
+
+Each exchange is written in its own short transaction right after the call, so the archive
+holds what was sent even when the write-back that follows fails.  ID numbers are in here (as
+the platform saw them) and only here: operators with database rights can search them; logs
+never carry them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+from syncd.db.schema import StagingTables
+
+
+@dataclass(frozen=True)
+class Exchange:
+    function_id: str
+    call_id: str
+    outcome: str
+    return_code: str | None
+    duration_ms: int
+    request: bytes
+    reply: bytes | None
+    feed: str = ""
+    source_key: str = ""
+    visit_key: str = ""
+    aaz218: str = ""
+
+
+def _text(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", errors="replace")
+
+
+class Archive:
+    def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
+        self.engine, self.table = engine, tables.message
+
+    def record(self, exchange: Exchange, now: datetime) -> None:
+        values = {
+            "created_at": now, "function_id": exchange.function_id,
+            "feed": exchange.feed or None, "source_key": exchange.source_key[:200] or None,
+            "visit_key": exchange.visit_key or None, "aaz218": exchange.aaz218 or None,
+            "call_id": exchange.call_id, "outcome": exchange.outcome,
+            "return_code": (exchange.return_code or "")[:16] or None,
+            "duration_ms": exchange.duration_ms,
+            "request_xml": _text(exchange.request), "reply_xml": _text(exchange.reply),
+        }  # fmt: skip
+        with source_errors(self.engine.url, "archiving a message"), self.engine.begin() as conn:
+            conn.execute(sa.insert(self.table).values(**values))
+
+    def prune(self, now: datetime, retention_days: int) -> int:
+        """Delete exchanges older than ``retention_days``; the number deleted."""
+        cutoff = now - timedelta(days=retention_days)
+        stmt = sa.delete(self.table).where(self.table.c.created_at < cutoff)
+        with source_errors(self.engine.url, "pruning the archive"), self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)

@@ -1,0 +1,212 @@
+"""``sync_status``: the outbox rows of the fact-view feeds (one per feed, key, version).
+
+Inserting a discovered row tolerates another engine having inserted it first (the unique
+constraint decides).  Claiming goes through :mod:`syncd.db.claims` (leases).  Every status
+change here is one short transaction, except :meth:`OutboxStore.finish`, which runs inside
+the caller's write-back transaction (status, write-back columns and visit effect together).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.db import claims
+from syncd.db.engine import source_errors
+from syncd.db.schema import StagingTables
+from syncd.outbox import Transition
+from syncd.records import FINAL_SYNC_STATUSES, SyncStatus
+
+CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
+_MESSAGE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    feed: str
+    source_key: str
+    version: str
+    visit_key: str
+    status: str
+    attempts: int
+    request_id: str
+
+
+@dataclass(frozen=True)
+class NewRow:
+    source_key: str
+    version: str
+    visit_key: str
+
+
+class OutboxStore:
+    def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
+        self.engine, self.table = engine, tables.sync_status
+
+    def _errors(self, doing: str) -> Any:
+        return source_errors(self.engine.url, f"{doing} ({self.table.name})")
+
+    def add(self, feed: str, function_id: str, rows: Sequence[NewRow], now: datetime) -> int:
+        """Insert PENDING rows; a row another engine inserted meanwhile is skipped."""
+        added = 0
+        with self._errors("recording new rows"):
+            for row in rows:
+                values = {"feed": feed, "source_key": row.source_key, "version": row.version,
+                          "function_id": function_id, "visit_key": row.visit_key or None,
+                          "status": "PENDING", "next_attempt_at": now, "created_at": now,
+                          "updated_at": now}  # fmt: skip
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(sa.insert(self.table).values(**values))
+                    added += 1
+                except sa.exc.IntegrityError:
+                    continue
+        return added
+
+    def claim(self, feed: str, lease: claims.Lease, limit: int) -> list[OutboxRow]:
+        ids = claims.claim_due(
+            self.engine, self.table, CLAIMABLE, lease, limit, only={"feed": [feed]}
+        )
+        return self.load(ids)
+
+    def load(self, ids: Sequence[int]) -> list[OutboxRow]:
+        if not ids:
+            return []
+        c = self.table.c
+        stmt = (
+            sa.select(
+                c.id,
+                c.feed,
+                c.source_key,
+                c.version,
+                c.visit_key,
+                c.status,
+                c.attempts,
+                c.request_id,
+            )
+            .where(c.id.in_(list(ids)))
+            .order_by(c.id)
+        )
+        with self._errors("reading claimed rows"), self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(stmt).mappings()]
+
+    def statuses_for_visit(self, feeds: Sequence[str], visit_key: str) -> list[str]:
+        c = self.table.c
+        stmt = sa.select(c.status).where(c.feed.in_(list(feeds)), c.visit_key == visit_key)
+        with self._errors("reading visit rows"), self.engine.connect() as conn:
+            return [str(s) for s in conn.execute(stmt).scalars()]
+
+    def mark_in_flight(
+        self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], now: datetime
+    ) -> None:
+        """Commit the intent before the call: IN_FLIGHT, the attempt and the request id."""
+        stmt = sa.update(self.table).where(self.table.c.id == sa.bindparam("row_id"))
+        with self._errors("recording the intent"), self.engine.begin() as conn:
+            for row_id in ids:
+                conn.execute(
+                    stmt.values(status="IN_FLIGHT", request_id=request_id, updated_at=now,
+                                attempts=attempts[row_id]),
+                    {"row_id": row_id},
+                )  # fmt: skip
+
+    def set(self, ids: Sequence[int], transition: Transition, now: datetime, owner: str) -> None:
+        """A status change on its own (waiting, refused, retry later), lease given back."""
+        with self._errors("updating status"), self.engine.begin() as conn:
+            self.finish(conn, ids, transition, now, owner)
+
+    def finish(
+        self, conn: sa.Connection, ids: Sequence[int], transition: Transition, now: datetime,
+        owner: str, extra: Mapping[str, object] | None = None,
+    ) -> None:  # fmt: skip
+        """Inside the caller's transaction: new status, reply columns, lease released."""
+        values: dict[str, object] = {
+            "status": transition.status.value,
+            "next_attempt_at": transition.next_attempt_at or now, "updated_at": now,
+            "lease_owner": None, "lease_until": None,
+        }  # fmt: skip
+        if transition.attempts is not None:
+            values["attempts"] = transition.attempts
+        if transition.message:
+            values["last_error"] = transition.message[:_MESSAGE_MAX]
+        if transition.final:
+            values["finished_at"] = now
+        values.update(extra or {})
+        for row_id in ids:
+            conn.execute(
+                sa.update(self.table)
+                .where(self.table.c.id == row_id, self.table.c.lease_owner == owner)
+                .values(**values)
+            )
+
+    def release(self, ids: Sequence[int], owner: str) -> None:
+        claims.release(self.engine, self.table, ids, owner)
+
+    def renew(self, ids: Sequence[int], lease: claims.Lease) -> list[int]:
+        return claims.renew(self.engine, self.table, ids, lease)
+
+    def writable_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.table.c)
+
+    # --- operators ------------------------------------------------------------------
+
+    def requeue(self, feed: str | None, key: str | None, now: datetime) -> int:
+        """``syncd retry``: FAILED (or, with a key, any non-succeeded final) rows → PENDING."""
+        c = self.table.c
+        stmt = sa.update(self.table)
+        if key is not None:
+            stmt = stmt.where(c.source_key == key, c.status.in_(["FAILED", "REJECTED", "UNKNOWN"]))
+        else:
+            stmt = stmt.where(c.status == SyncStatus.FAILED.value)
+        if feed is not None:
+            stmt = stmt.where(c.feed == feed)
+        stmt = stmt.values(status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
+                           lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
+        with self._errors("re-queueing"), self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)
+
+    def summary(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Per feed: counts by status, last success, last error."""
+        c = self.table.c
+        counts = sa.select(c.feed, c.status, sa.func.count()).group_by(c.feed, c.status)
+        last_ok = sa.select(c.feed, sa.func.max(c.finished_at)).where(
+            c.status == "SUCCEEDED").group_by(c.feed)  # fmt: skip
+        waiting_due = sa.select(c.feed, sa.func.count()).where(
+            c.status == "PENDING", c.next_attempt_at > now).group_by(c.feed)  # fmt: skip
+        out: dict[str, dict[str, Any]] = {}
+        with self._errors("summarising"), self.engine.connect() as conn:
+            for feed, status, n in conn.execute(counts):
+                out.setdefault(feed, {})[status] = int(n)
+            for feed, at in conn.execute(last_ok):
+                out.setdefault(feed, {})["last_success"] = at
+            for feed, n in conn.execute(waiting_due):
+                out.setdefault(feed, {})["backing_off"] = int(n)
+            for feed in list(out):
+                out[feed]["last_error"] = self._last_error(conn, feed)
+        return out
+
+    def _last_error(self, conn: sa.Connection, feed: str) -> str:
+        c = self.table.c
+        stmt = (
+            sa.select(c.last_error)
+            .where(c.feed == feed, c.last_error.is_not(None), c.status != "SUCCEEDED")
+            .order_by(c.updated_at.desc(), c.id.desc())
+            .limit(1)
+        )
+        return str(conn.execute(stmt).scalar() or "")
+
+
+def _row(r: Any) -> OutboxRow:
+    return OutboxRow(
+        id=int(r["id"]), feed=r["feed"], source_key=r["source_key"],
+        version=r["version"] or "", visit_key=r["visit_key"] or "", status=r["status"],
+        attempts=int(r["attempts"]), request_id=r["request_id"] or "",
+    )  # fmt: skip
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL_SYNC_STATUSES

@@ -1,0 +1,170 @@
+"""``<p>request`` (the HIS's command table) and ``<p>request_row`` (reply dataset rows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.db import claims
+from syncd.db.engine import source_errors
+from syncd.db.schema import StagingTables
+
+CLAIMABLE = ("NEW", "UNKNOWN", "IN_FLIGHT")
+PARAM_COLUMNS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
+_MESSAGE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Command:
+    id: int
+    command: str
+    params: Mapping[str, str]
+    status: str
+    attempts: int
+    call_id: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything written into a command's row (and its reply rows) in one transaction."""
+
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None = None
+    return_code: str | None = None
+    message: str = ""
+    call_id: str | None = None
+    columns: Mapping[str, object] | None = None  # flattened reply fields + write-back
+    result: Mapping[str, Any] | None = None  # {"fields": …, "datasets": …}
+    last_error: str = ""
+
+
+class RequestStore:
+    def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
+        self.engine, self.table, self.rows = engine, tables.request, tables.request_row
+
+    def claim(self, lease: claims.Lease, limit: int) -> list[Command]:
+        ids = claims.claim_due(self.engine, self.table, CLAIMABLE, lease, limit)
+        if not ids:
+            return []
+        stmt = sa.select(self.table).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
+        with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
+            return [_command(r) for r in conn.execute(stmt).mappings()]
+
+    def mark_in_flight(self, command_id: int, call_id: str, attempts: int, now: datetime) -> None:
+        stmt = sa.update(self.table).where(self.table.c.id == command_id).values(
+            status="IN_FLIGHT", call_id=call_id, attempts=attempts)  # fmt: skip
+        with source_errors(self.engine.url, "recording the intent"), self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def answer(
+        self, conn: sa.Connection, command_id: int, answer: Answer, now: datetime, owner: str
+    ) -> None:
+        """Inside the caller's transaction: status, reply, flattened columns, reply rows."""
+        values = {**_flattened(self.table, answer.columns or {}), **_answer_values(answer, now)}
+        conn.execute(
+            sa.update(self.table)
+            .where(self.table.c.id == command_id, self.table.c.lease_owner == owner)
+            .values(**values)
+        )
+        if answer.result is not None:
+            conn.execute(sa.delete(self.rows).where(self.rows.c.request_id == command_id))
+            for row in _reply_rows(self.rows, command_id, answer.result.get("datasets", {})):
+                conn.execute(sa.insert(self.rows).values(**row))
+
+    def release(self, ids: Sequence[int], owner: str) -> None:
+        claims.release(self.engine, self.table, ids, owner)
+
+    def writable_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.table.c)
+
+    def summary(self) -> dict[str, int]:
+        c = self.table.c
+        stmt = sa.select(c.status, sa.func.count()).group_by(c.status)
+        with source_errors(self.engine.url, "summarising commands"), self.engine.connect() as cn:
+            return {str(s): int(n) for s, n in cn.execute(stmt)}
+
+
+def _answer_values(answer: Answer, now: datetime) -> dict[str, object]:
+    values: dict[str, object] = {
+        "status": answer.status, "attempts": answer.attempts,
+        "next_attempt_at": answer.next_attempt_at or now,
+        "lease_owner": None, "lease_until": None,
+        "return_code": answer.return_code, "return_code_message": answer.message[:_MESSAGE_MAX],
+        "last_error": answer.last_error[:_MESSAGE_MAX] or None,
+    }  # fmt: skip
+    if answer.call_id:
+        values["call_id"] = answer.call_id
+    if answer.status in ("DONE", "REJECTED", "FAILED"):
+        values["answered_at"] = now
+    if answer.result is not None:
+        values["result_json"] = json.dumps(answer.result, ensure_ascii=False, default=str)
+    return values
+
+
+_OWN = frozenset({"id", "command", "params_json", "created_at", "status", "attempts",
+                  "next_attempt_at", "lease_owner", "lease_until", "call_id", "answered_at",
+                  "return_code", "return_code_message", "result_json", "last_error",
+                  *PARAM_COLUMNS})  # fmt: skip
+
+
+def _flattened(table: sa.Table, columns: Mapping[str, object]) -> dict[str, object]:
+    """Reply values for the table's flattened columns (names matched case-insensitively)."""
+    out: dict[str, object] = {}
+    for name, value in columns.items():
+        column = name.lower()
+        if column in table.c and column not in _OWN and value not in (None, ""):
+            out[column] = _typed(table.c[column], value)
+    return out
+
+
+def _typed(column: sa.Column[Any], value: object) -> object:
+    if isinstance(column.type, (sa.Numeric, sa.Integer)):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return int(number) if isinstance(column.type, sa.Integer) else number
+    length = getattr(column.type, "length", None)
+    return str(value)[:length] if length else str(value)
+
+
+def _reply_rows(
+    table: sa.Table, request_id: int, datasets: Mapping[str, Sequence[Mapping[str, str]]]
+) -> list[dict[str, object]]:
+    rows = []
+    for name, dataset in datasets.items():
+        for number, row in enumerate(dataset, start=1):
+            values = {k: v for k, v in _flattened(table, row).items()
+                      if k not in ("request_id", "dataset", "row_no", "row_json")}  # fmt: skip
+            rows.append({**values, "request_id": request_id, "dataset": name[:32],
+                         "row_no": number,
+                         "row_json": json.dumps(row, ensure_ascii=False)})  # fmt: skip
+    return rows
+
+
+def _command(r: Any) -> Command:
+    params = {k: str(r[k]) for k in PARAM_COLUMNS if r[k] not in (None, "")}
+    params.update(_params_json(r["params_json"]))
+    return Command(
+        id=int(r["id"]), command=r["command"], params=params, status=r["status"],
+        attempts=int(r["attempts"]), call_id=r["call_id"] or "",
+    )  # fmt: skip
+
+
+def _params_json(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return {"__invalid__": "params_json"}
+    if not isinstance(doc, dict):
+        return {"__invalid__": "params_json"}
+    return {str(k): "" if v is None else str(v) for k, v in doc.items()}

@@ -1,0 +1,73 @@
+"""The visit ledger ``<p>visit``: one row per (visit_key, kind), created in state NONE."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+from syncd.db.schema import StagingTables
+from syncd.visits import Visit, VisitChange
+
+
+class VisitStore:
+    def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
+        self.engine, self.table = engine, tables.visit
+
+    def get(self, visit_key: str, kind: str) -> Visit:
+        """The ledger's view of a visit; a visit never seen is NONE (no row written)."""
+        c = self.table.c
+        stmt = sa.select(self.table).where(c.visit_key == visit_key, c.kind == kind)
+        with source_errors(self.engine.url, "reading the visit"), self.engine.connect() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return _visit(row) if row else Visit(visit_key, kind)
+
+    def find(self, visit_key: str) -> Visit | None:
+        """The visit of either kind (commands whose feed names no kind)."""
+        stmt = sa.select(self.table).where(self.table.c.visit_key == visit_key)
+        with source_errors(self.engine.url, "reading the visit"), self.engine.connect() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return _visit(row) if row else None
+
+    def apply(self, conn: sa.Connection, visit: Visit, change: VisitChange, now: datetime) -> None:
+        """Inside the write-back transaction: create the row if needed, then change it."""
+        c = self.table.c
+        where = (c.visit_key == visit.visit_key, c.kind == visit.kind)
+        row = conn.execute(sa.select(self.table).where(*where)).mappings().first()
+        if row is None:
+            conn.execute(
+                sa.insert(self.table).values(
+                    visit_key=visit.visit_key, kind=visit.kind, state="NONE", created_at=now
+                )
+            )
+            row = conn.execute(sa.select(self.table).where(*where)).mappings().one()
+        values = _changes(row, change, now)
+        if values:
+            conn.execute(sa.update(self.table).where(*where).values(**values))
+
+
+def _changes(row: Any, change: VisitChange, now: datetime) -> dict[str, object]:
+    values: dict[str, object] = {"updated_at": now, "version": int(row["version"] or 0) + 1}
+    if change.state and change.state != row["state"]:
+        values.update(state=change.state, state_changed_at=now)
+    if change.aaz218:
+        values["aaz218"] = change.aaz218
+    if change.last_batch is not None:
+        values["last_batch"] = max(int(row["last_batch"] or 0), change.last_batch)
+    if change.fee_reset:
+        values.update(fee_amount=Decimal("0"), fee_count=0)
+    elif change.fee_delta:
+        values["fee_amount"] = Decimal(row["fee_amount"] or 0) + Decimal(change.fee_delta)
+        values["fee_count"] = int(row["fee_count"] or 0) + 1
+    return values
+
+
+def _visit(row: Any) -> Visit:
+    return Visit(
+        visit_key=row["visit_key"], kind=row["kind"], state=row["state"],
+        aaz218=row["aaz218"] or "", aac001=row["aac001"] or "",
+        last_batch=int(row["last_batch"] or 0), fee_amount=str(row["fee_amount"] or "0"),
+    )  # fmt: skip

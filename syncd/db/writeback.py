@@ -1,0 +1,42 @@
+"""One transaction for a result: the outbox/command status, the write-back, the visit effect."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+from syncd.db.outbox_store import OutboxStore
+from syncd.db.request_store import Answer, RequestStore
+from syncd.db.schema import StagingTables
+from syncd.db.visit_store import VisitStore
+from syncd.outbox import Transition
+from syncd.visits import Visit, VisitChange
+
+
+class Writeback:
+    def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
+        self.engine = engine
+        self.outbox = OutboxStore(engine, tables)
+        self.visits = VisitStore(engine, tables)
+        self.requests = RequestStore(engine, tables)
+
+    def rows(
+        self, ids: Sequence[int], transition: Transition, now: datetime, owner: str,
+        columns: Mapping[str, object], effect: tuple[Visit, VisitChange] | None = None,
+    ) -> None:  # fmt: skip
+        with source_errors(self.engine.url, "writing back a result"), self.engine.begin() as c:
+            self.outbox.finish(c, ids, transition, now, owner, columns)
+            if effect is not None:
+                self.visits.apply(c, effect[0], effect[1], now)
+
+    def command(
+        self, command_id: int, answer: Answer, now: datetime, owner: str,
+        effect: tuple[Visit, VisitChange] | None = None,
+    ) -> None:  # fmt: skip
+        with source_errors(self.engine.url, "answering a command"), self.engine.begin() as c:
+            self.requests.answer(c, command_id, answer, now, owner)
+            if effect is not None:
+                self.visits.apply(c, effect[0], effect[1], now)

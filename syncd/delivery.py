@@ -1,0 +1,142 @@
+"""Sending one platform call the way the delivery rules say (L3).
+
+:class:`Delivery` holds what every send needs (client, catalogue, archive, clock, policy) and
+offers the steps a feed tick and a command share: build the validated request, call, archive
+the exchange in its own transaction, check the reply, and resolve an UNKNOWN by query.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from syncd import resolve
+from syncd.db.archive import Archive, Exchange
+from syncd.errors import PlatformProtocolError
+from syncd.logs import event
+from syncd.mapping import Request as MappedRequest
+from syncd.outbox import BLIND_RESEND_UNSAFE, RetryPolicy
+from syncd.platform.catalogue import Catalogue
+from syncd.platform.client import CallResult
+from syncd.platform.codec import Program, RequestEncodingError
+from syncd.platform.messages import Request, parse_reply
+from syncd.records import Outcome
+from syncd.replies import reply_fields
+from syncd.visits import Visit
+
+logger = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+class Caller(Protocol):
+    def call(self, request: Request) -> CallResult: ...
+
+
+@dataclass(frozen=True)
+class Where:
+    """What an archived exchange belongs to (ids only)."""
+
+    feed: str = ""
+    source_key: str = ""
+    visit_key: str = ""
+    aaz218: str = ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """How one call ended, after checking the reply and, for an UNKNOWN, resolving it."""
+
+    outcome: Outcome
+    call_id: str
+    return_code: str | None = None
+    message: str = ""
+    program: Program | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    resolved: bool = False
+
+
+@dataclass
+class Delivery:
+    client: Caller
+    catalogue: Catalogue
+    archive: Archive
+    clock: Clock
+    policy: RetryPolicy
+    draw: Callable[[], float]
+    akb020: str
+    owner: str
+
+    def request(self, mapped: MappedRequest) -> Request:
+        """The validated platform request (InvalidRequest carries a Chinese reason)."""
+        datasets = {name: list(rows) for name, rows in mapped.datasets.items()}
+        return Request.build(self.catalogue, mapped.function_id, dict(mapped.params), datasets)
+
+    def kind(self, function_id: str) -> str:
+        return self.catalogue.get(function_id).kind.value
+
+    def unsafe(self, function_id: str) -> bool:
+        """True for state-changing and money calls: never re-sent blindly."""
+        return self.kind(function_id) in BLIND_RESEND_UNSAFE
+
+    @staticmethod
+    def new_request_id() -> str:
+        return uuid.uuid4().hex
+
+    def send(self, request: Request, where: Where) -> Sent:
+        """Call, archive, check the reply; an unsafe UNKNOWN is resolved by query at once."""
+        result = self.client.call(request)
+        self._archive(result, where)
+        sent = _checked(request, result)
+        event(logger, "delivery.called", feed=where.feed, key=where.source_key,
+              function_id=request.function_id, outcome=sent.outcome.value,
+              call_id=result.call_id)  # fmt: skip
+        return sent
+
+    def _archive(self, result: CallResult, where: Where) -> None:
+        if not result.exchanges:
+            return
+        exchange = Exchange(
+            function_id=result.function_id, call_id=result.call_id,
+            outcome=result.outcome.value, return_code=result.return_code,
+            duration_ms=round(result.duration_s * 1000), request=result.request_bytes,
+            reply=result.reply_bytes, feed=where.feed, source_key=where.source_key,
+            visit_key=where.visit_key, aaz218=where.aaz218,
+        )  # fmt: skip
+        self.archive.record(exchange, self.clock())
+
+    def resolve(self, request: Request, visit: Visit | None, where: Where) -> resolve.Resolution:
+        """Ask the platform whether ``request`` (outcome unknown) was processed."""
+        sent = resolve.Sent(
+            function_id=request.function_id, params=request.params,
+            datasets=request.datasets, visit=visit, akb020=self.akb020,
+        )  # fmt: skip
+        found = resolve.resolve(sent, lambda fid, params: self._ask(fid, params, where))
+        event(logger, "delivery.resolved", feed=where.feed, key=where.source_key,
+              function_id=request.function_id, found=found.found.value)  # fmt: skip
+        return found
+
+    def _ask(self, function_id: str, params: Mapping[str, str], where: Where) -> Program | None:
+        try:
+            request = Request.build(self.catalogue, function_id, params)
+        except RequestEncodingError:
+            return None
+        result = self.client.call(request)
+        self._archive(result, where)
+        return result.reply if result.outcome is Outcome.SUCCEEDED else None
+
+
+def _checked(request: Request, result: CallResult) -> Sent:
+    """A success whose reply cannot be read is UNKNOWN: it may well have been processed."""
+    if result.outcome is Outcome.SUCCEEDED and result.reply is not None:
+        try:
+            parse_reply(request.spec, result.reply)
+        except PlatformProtocolError as exc:
+            return Sent(Outcome.UNKNOWN, result.call_id, result.return_code, exc.message)
+    return Sent(
+        outcome=result.outcome, call_id=result.call_id, return_code=result.return_code,
+        message=result.message, program=result.reply, fields=reply_fields(result.reply),
+    )  # fmt: skip

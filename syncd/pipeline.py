@@ -1,0 +1,300 @@
+"""One tick of one fact-view feed (L3), in the order the README tells it:
+
+discover new view rows → claim due rows (leases) → check the visit's prerequisites → render →
+commit the intent (IN_FLIGHT, attempt, request id) → call → archive → classify → resolve an
+unknown by query → write-back, status and visit effect in one transaction.
+
+Row-batched feeds (``batch:``) send the pending rows of one visit together; every row of a call
+shares its request id and outcome.  Rows taken over in UNKNOWN or IN_FLIGHT (a crashed engine)
+of a state-changing or money feed are resolved by query before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from syncd import outbox, visits
+from syncd.db.claims import Lease
+from syncd.db.feed_source import FeedSource, SourceRow
+from syncd.db.outbox_store import NewRow, OutboxRow
+from syncd.db.writeback import Writeback
+from syncd.delivery import Delivery, Sent, Where
+from syncd.errors import MappingError
+from syncd.logs import event
+from syncd.mapping import FeedSpec, RenderContext, render, render_batch
+from syncd.mapping import Request as MappedRequest
+from syncd.platform.codec import RequestEncodingError
+from syncd.records import Outcome, SyncStatus
+from syncd.resolve import Found, Resolution, batch_sum
+from syncd.results import adopt, columns_for, fields_for
+from syncd.visits import Visit
+
+logger = logging.getLogger(__name__)
+_STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
+_UNSETTLED = (SyncStatus.UNKNOWN.value, SyncStatus.IN_FLIGHT.value)
+DISCOVERY_PAGES = 20
+
+
+@dataclass(frozen=True)
+class RenderInputs:
+    settings: Mapping[str, object]
+    code_tables: Mapping[str, Mapping[str, str]]
+    max_rows: int
+
+
+@dataclass
+class TickReport:
+    feed: str
+    discovered: int = 0
+    claimed: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+
+
+class FeedPipeline:
+    def __init__(
+        self, spec: FeedSpec, source: FeedSource, after: Sequence[FeedSource],
+        delivery: Delivery, store: Writeback, inputs: RenderInputs, *,
+        batch_size: int, lease_s: float,
+    ) -> None:  # fmt: skip
+        self.spec, self.source, self.after = spec, source, after
+        self.delivery, self.store, self.inputs = delivery, store, inputs
+        self.batch_size, self.lease_s = batch_size, lease_s
+        self.held: set[int] = set()
+        self.in_flight: set[int] = set()
+
+    @property
+    def owner(self) -> str:
+        return self.delivery.owner
+
+    # --- the tick ---------------------------------------------------------------------
+
+    def tick(self) -> TickReport:
+        report = TickReport(self.spec.feed)
+        report.discovered = self.discover()
+        now = self.delivery.clock()
+        lease = Lease.starting(self.owner, now, timedelta(seconds=self.lease_s))
+        rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
+        report.claimed = len(rows)
+        self.held |= {r.id for r in rows}
+        try:
+            view = self.source.by_keys([r.source_key for r in rows])
+            for unit in self.units(rows):
+                self.process(unit, view, report)
+        finally:
+            self.release()
+        return report
+
+    def release(self) -> None:
+        """Give back every lease this pipeline holds that is not in flight."""
+        idle = sorted(self.held - self.in_flight)
+        if idle:
+            self.store.outbox.release(idle, self.owner)
+        self.held &= self.in_flight
+
+    def discover(self) -> int:
+        """Record new rows of this feed and of the feeds it must wait for."""
+        return sum(self._discover(source) for source in (self.source, *self.after))
+
+    def _discover(self, source: FeedSource) -> int:
+        added = 0
+        for _ in range(DISCOVERY_PAGES):
+            found = source.discover(self.batch_size)
+            new = [NewRow(r.key, r.version, visit_key_of(source.spec, r)) for r in found]
+            added += self.store.outbox.add(
+                source.spec.feed, source.spec.function, new, self.delivery.clock()
+            )
+            if len(found) < self.batch_size:
+                break
+        return added
+
+    def units(self, rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:
+        """What goes together: one row, or (batch feeds) the rows of a visit / of one call."""
+        if self.spec.batch is None:
+            return [[row] for row in rows]
+        groups: dict[tuple[str, str], list[OutboxRow]] = {}
+        for row in rows:
+            unsettled = row.status in _UNSETTLED and row.request_id
+            group = ("call", row.request_id) if unsettled else ("visit", row.visit_key)
+            groups.setdefault(group, []).append(row)
+        return list(groups.values())
+
+    # --- one unit -----------------------------------------------------------------------
+
+    def process(self, unit: list[OutboxRow], view: Mapping[str, SourceRow], r: TickReport) -> None:
+        live = [row for row in unit if _current(row, view)]
+        self.finish([row for row in unit if row not in live], outbox.refused(_STALE_ZH), r)
+        if not live:
+            return
+        visit = self.visit_of(live[0].visit_key)
+        if live[0].status in _UNSETTLED and self.delivery.unsafe(self.spec.function):
+            return self.settle_unknown(live, view, visit, r)
+        check = self.prerequisites(visit, live[0].visit_key)
+        if check.verdict is visits.Verdict.WAIT:
+            return self.finish(
+                live, outbox.waiting(self.delivery.policy, self._now(), check.reason_zh), r
+            )
+        if check.verdict is visits.Verdict.REFUSE:
+            return self.finish(live, outbox.refused(check.reason_zh), r)
+        for rows, requests in self.render(live, view, visit, r):
+            self.deliver(rows, requests, visit, r)
+
+    def visit_of(self, visit_key: str) -> Visit | None:
+        need = self.spec.requires.visit
+        if need is None or not visit_key:
+            return self.store.visits.find(visit_key) if visit_key else None
+        return self.store.visits.get(visit_key, need.kind)
+
+    def prerequisites(self, visit: Visit | None, visit_key: str) -> visits.Check:
+        need = self.spec.requires.visit
+        states = need.state if need else ()
+        check = visits.check(need.kind if need else None, states, visit, can_wait=True)
+        if check.verdict is not visits.Verdict.READY or not self.spec.requires.after:
+            return check
+        statuses = self.store.outbox.statuses_for_visit(self.spec.requires.after, visit_key)
+        return visits.after_feeds_pending(statuses)
+
+    def render(
+        self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
+        r: TickReport,
+    ) -> list[tuple[list[OutboxRow], tuple[MappedRequest, ...]]]:  # fmt: skip
+        """(rows, requests) to send; rows that cannot be mapped are rejected here."""
+        context = self.context(visit)
+        if self.spec.batch is None:
+            row = rows[0]
+            try:
+                rendered = render(self.spec, view[row.source_key].values, self.with_children(
+                    context, view[row.source_key]))  # fmt: skip
+            except MappingError as exc:
+                self.finish(rows, outbox.refused(exc.reason_zh), r)
+                return []
+            return [(rows, rendered.requests)]
+        batch = render_batch(self.spec, [view[row.source_key].values for row in rows], context)
+        for error in batch.rejected:
+            self.finish([x for x in rows if x.source_key == error.key],
+                        outbox.refused(error.reason_zh), r)  # fmt: skip
+        return [([x for x in rows if x.source_key in call.keys], (call.request,))
+                for call in batch.calls]  # fmt: skip
+
+    def context(self, visit: Visit | None) -> RenderContext:
+        return RenderContext(
+            settings=self.inputs.settings, visit=visit.fields() if visit else {},
+            code_tables=self.inputs.code_tables, max_rows=self.inputs.max_rows,
+        )  # fmt: skip
+
+    def with_children(self, context: RenderContext, row: SourceRow) -> RenderContext:
+        if not self.spec.datasets:
+            return context
+        datasets = {name: self.source.children(ds, row.values)
+                    for name, ds in self.spec.datasets.items()}  # fmt: skip
+        return RenderContext(context.key, context.settings, context.visit, context.params,
+                             context.code_tables, datasets, context.max_rows)  # fmt: skip
+
+    # --- sending ------------------------------------------------------------------------
+
+    def deliver(
+        self, rows: list[OutboxRow], requests: Sequence[MappedRequest], visit: Visit | None,
+        r: TickReport,
+    ) -> None:  # fmt: skip
+        where = self.where(rows, visit)
+        for index, mapped in enumerate(requests):
+            try:
+                request = self.delivery.request(mapped)
+            except RequestEncodingError as exc:
+                return self.finish(rows, outbox.refused(exc.reason_zh), r)
+            attempts = max(row.attempts for row in rows) + 1
+            ids = [row.id for row in rows]
+            self.store.outbox.mark_in_flight(ids, self.delivery.new_request_id(),
+                                             {row.id: row.attempts + 1 for row in rows},
+                                             self._now())  # fmt: skip
+            self.in_flight |= set(ids)
+            sent = self.delivery.send(request, where)
+            if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
+                sent = adopt(sent, self.delivery.resolve(request, visit, where))
+            self.in_flight -= set(ids)
+            last = index == len(requests) - 1
+            if sent.outcome is not Outcome.SUCCEEDED or last:
+                return self.conclude(rows, request.params, request.datasets, sent, visit,
+                                     attempts, r)  # fmt: skip
+
+    def conclude(
+        self, rows: list[OutboxRow], params: Mapping[str, object],
+        datasets: Mapping[str, Sequence[Mapping[str, object]]], sent: Sent,
+        visit: Visit | None, attempts: int, r: TickReport,
+    ) -> None:  # fmt: skip
+        now = self._now()
+        policy, kind = self.delivery.policy, self.delivery.kind(self.spec.function)
+        if sent.resolved and sent.outcome is Outcome.RETRY:
+            transition = outbox.send_again(now, sent.message)
+        else:
+            transition = outbox.after_outcome(sent.outcome, kind, attempts, policy, now,
+                                              self.delivery.draw())  # fmt: skip
+            if sent.outcome is not Outcome.SUCCEEDED and sent.message:
+                transition = outbox.Transition(transition.status, transition.next_attempt_at,
+                                               transition.attempts, sent.message)  # fmt: skip
+        fields = fields_for(self.spec.function, sent, datasets)
+        columns = columns_for(self.spec, sent, fields, visit,
+                              self.store.outbox.writable_columns())  # fmt: skip
+        effect = None
+        if sent.outcome is Outcome.SUCCEEDED and visit is not None:
+            effect = (visit, visits.effect(self.spec.function, params, fields))
+        self.store.rows([row.id for row in rows], transition, now, self.owner, columns, effect)
+        self._done(rows, transition.status.value, r)
+
+    def settle_unknown(
+        self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
+        r: TickReport,
+    ) -> None:  # fmt: skip
+        """A taken-over UNKNOWN/IN_FLIGHT unit: ask before anything is sent again."""
+        units = self.render(rows, view, visit, r)
+        if len(units) != 1 or len(units[0][1]) != 1:
+            return self.finish(rows, outbox.unresolved(
+                max(x.attempts for x in rows), self.delivery.policy, self._now(),
+                self.delivery.draw()), r)  # fmt: skip
+        unit_rows, (mapped,) = units[0]
+        request = self.delivery.request(mapped)
+        found: Resolution = self.delivery.resolve(request, visit, self.where(unit_rows, visit))
+        if found.found is Found.NOT_PROCESSED:
+            return self.finish(unit_rows, outbox.send_again(self._now()), r)
+        sent = adopt(Sent(Outcome.UNKNOWN, unit_rows[0].request_id), found)
+        attempts = max(x.attempts for x in unit_rows)
+        self.conclude(unit_rows, request.params, request.datasets, sent, visit, attempts, r)
+
+    # --- small helpers ----------------------------------------------------------------
+
+    def finish(self, rows: list[OutboxRow], transition: outbox.Transition, r: TickReport) -> None:
+        if rows:
+            self.store.outbox.set([row.id for row in rows], transition, self._now(), self.owner)
+            self._done(rows, transition.status.value, r)
+
+    def _done(self, rows: list[OutboxRow], status: str, r: TickReport) -> None:
+        self.held -= {row.id for row in rows}
+        r.results[status] += len(rows)
+        for row in rows:
+            event(logger, "feed.row", feed=self.spec.feed, key=row.source_key, status=status)
+
+    def where(self, rows: list[OutboxRow], visit: Visit | None) -> Where:
+        return Where(self.spec.feed, rows[0].source_key, rows[0].visit_key,
+                     visit.aaz218 if visit else "")  # fmt: skip
+
+    def _now(self) -> datetime:
+        return self.delivery.clock()
+
+
+def _current(row: OutboxRow, view: Mapping[str, SourceRow]) -> bool:
+    found = view.get(row.source_key)
+    return found is not None and found.version == row.version
+
+
+def visit_key_of(spec: FeedSpec, row: SourceRow) -> str:
+    if spec.visit is None or spec.visit.column is None:
+        return ""
+    column = spec.visit.column.casefold()
+    value = next((v for k, v in row.values.items() if str(k).casefold() == column), None)
+    return "" if value is None else str(value)
+
+
+__all__ = ["FeedPipeline", "RenderInputs", "TickReport", "batch_sum", "visit_key_of"]

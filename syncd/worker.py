@@ -1,0 +1,164 @@
+"""One engine instance (L4 composition): one process = one owner id, everything restartable.
+
+``Worker(settings, feeds)`` builds the database engine, the platform client, the stores and a
+:class:`~syncd.pipeline.FeedPipeline` per enabled fact-view feed plus the command runner, and
+offers what ``syncd once`` and the daemon's scheduler call: :meth:`tick_feed`,
+:meth:`tick_commands`, :meth:`once`, :meth:`prune_archive`, :meth:`release_all` (shutdown:
+give back every lease not in flight) and :meth:`close`.  Nothing old is re-sent at start-up:
+FAILED rows wait for ``syncd retry``; UNKNOWN rows are only ever resolved by query.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from syncd.commands import CommandReport, CommandRunner
+from syncd.config.mappings import settings_values
+from syncd.config.settings import Settings
+from syncd.db.archive import Archive
+from syncd.db.engine import make_engine
+from syncd.db.feed_source import FeedSource, Watermark, child_rows, load_code_tables
+from syncd.db.schema import StagingTables, staging_tables
+from syncd.db.writeback import Writeback
+from syncd.delivery import Caller, Delivery
+from syncd.mapping import FeedSpec
+from syncd.outbox import RetryPolicy
+from syncd.pipeline import FeedPipeline, RenderInputs, TickReport
+from syncd.platform import catalogue as catalogue_module
+from syncd.platform.catalogue import Catalogue
+from syncd.platform.client import PlatformClient
+
+Clock = Callable[[], datetime]
+
+
+def local_clock(timezone: str) -> Clock:
+    """Naive local wall-clock time in ``timezone`` (the staging tables' convention)."""
+    zone = ZoneInfo(timezone)
+    return lambda: datetime.now(zone).replace(tzinfo=None)
+
+
+def new_owner() -> str:
+    """``host:pid:random`` — unique per process, readable in ``lease_owner``."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    d = settings.delivery
+    return RetryPolicy(d.max_attempts, d.backoff_initial_s, d.backoff_max_s, d.backoff_jitter,
+                       wait_s=settings.polling.default_interval_s)  # fmt: skip
+
+
+@dataclass
+class OnceReport:
+    feeds: list[TickReport] = field(default_factory=list)
+    commands: CommandReport | None = None
+
+
+class Worker:
+    def __init__(
+        self, settings: Settings, feeds: Mapping[str, FeedSpec], *,
+        engine: sa.Engine | None = None, client: Caller | None = None,
+        clock: Clock | None = None, rng: random.Random | None = None,
+        owner: str | None = None, catalogue: Catalogue | None = None,
+    ) -> None:  # fmt: skip
+        self.settings, self.feeds = settings, dict(feeds)
+        self.clock = clock or local_clock(settings.platform.session_timezone)
+        self._own_engine = engine is None
+        self.engine = engine or make_engine(settings.database)
+        self.tables: StagingTables = staging_tables(
+            settings.database.table_prefix, settings.database.schema_name
+        )
+        self.catalogue = catalogue or catalogue_module.load(
+            settings.platform.function_ids.model_dump()
+        )
+        self._own_client = client is None
+        self.client: Caller = client or PlatformClient(settings.platform)
+        self.store = Writeback(self.engine, self.tables)
+        self.delivery = Delivery(
+            client=self.client, catalogue=self.catalogue,
+            archive=Archive(self.engine, self.tables), clock=self.clock,
+            policy=retry_policy(settings), draw=(rng or random.Random()).random,
+            akb020=settings.hospital.akb020, owner=owner or new_owner(),
+        )  # fmt: skip
+        self.inputs = RenderInputs(settings_values(settings), {},
+                                   settings.platform.fee_rows_per_call)  # fmt: skip
+        self.pipelines = {name: self._pipeline(spec) for name, spec in self.feeds.items()
+                          if spec.enabled and spec.source.view}  # fmt: skip
+        self.commands = CommandRunner(
+            self.feeds, self.delivery, self.store, self.inputs,
+            lambda ds, params: child_rows(self.engine, ds, params),
+            batch_size=settings.polling.batch_size, lease_s=settings.delivery.lease_s,
+            fee_delete_allowed=settings.city.fee_delete_allowed,
+        )  # fmt: skip
+
+    @property
+    def owner(self) -> str:
+        return self.delivery.owner
+
+    def _source(self, spec: FeedSpec) -> FeedSource:
+        mark = self.settings.polling.watermarks.get(spec.feed)
+        watermark = Watermark(mark.column, mark.lookback) if mark else None
+        return FeedSource(self.engine, self.tables, spec, watermark)
+
+    def _pipeline(self, spec: FeedSpec) -> FeedPipeline:
+        after = [self._source(self.feeds[name]) for name in spec.requires.after
+                 if name in self.feeds and self.feeds[name].source.view]  # fmt: skip
+        return FeedPipeline(
+            spec, self._source(spec), after, self.delivery, self.store, self.inputs,
+            batch_size=self.settings.polling.batch_size, lease_s=self.settings.delivery.lease_s,
+        )  # fmt: skip
+
+    def refresh_code_tables(self) -> None:
+        """Read the code tables (``<p>code``) the mappings translate through."""
+        self.inputs = RenderInputs(self.inputs.settings,
+                                   load_code_tables(self.engine, self.tables),
+                                   self.inputs.max_rows)  # fmt: skip
+        for pipeline in self.pipelines.values():
+            pipeline.inputs = self.inputs
+        self.commands.inputs = self.inputs
+
+    # --- what the scheduler and `syncd once` call --------------------------------------
+
+    def tick_feed(self, name: str) -> TickReport:
+        return self.pipelines[name].tick()
+
+    def tick_commands(self) -> CommandReport:
+        return self.commands.tick()
+
+    def once(self, feed: str | None = None) -> OnceReport:
+        """One pass: every enabled feed (or just ``feed``), then the command table."""
+        self.refresh_code_tables()
+        report = OnceReport()
+        names = [feed] if feed else list(self.pipelines)
+        for name in names:
+            report.feeds.append(self.tick_feed(name))
+        if feed is None or feed not in self.pipelines:
+            report.commands = self.tick_commands()
+        return report
+
+    def prune_archive(self, now: datetime | None = None) -> int:
+        return self.delivery.archive.prune(
+            now or self.clock(), self.settings.archive.retention_days
+        )
+
+    def release_all(self) -> None:
+        """Shutdown: give back every lease that is not in flight."""
+        for pipeline in self.pipelines.values():
+            pipeline.release()
+        self.commands.release()
+
+    def close(self) -> None:
+        self.release_all()
+        if self._own_client and isinstance(self.client, PlatformClient):
+            self.client.close()
+        if self._own_engine:
+            self.engine.dispose()
