@@ -19,7 +19,7 @@ from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
 from syncd.outbox import Transition
-from syncd.records import FINAL_SYNC_STATUSES, SyncStatus
+from syncd.records import FINAL_SYNC_STATUSES
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -155,19 +155,27 @@ class OutboxStore:
     # --- operators ------------------------------------------------------------------
 
     def requeue(self, feed: str | None, key: str | None, now: datetime) -> int:
-        """``syncd retry``: FAILED (or, with a key, any non-succeeded final) rows → PENDING."""
+        """``syncd retry``: FAILED (with a key also REJECTED) rows → PENDING, attempts from 0;
+        an UNKNOWN row stays UNKNOWN but is resolved by query again now (never re-sent blindly).
+        """
         c = self.table.c
-        stmt = sa.update(self.table)
+        wanted = ["FAILED", "REJECTED"] if key is not None else ["FAILED"]
+        where: list[sa.ColumnElement[bool]] = [c.status.in_(wanted)]
         if key is not None:
-            stmt = stmt.where(c.source_key == key, c.status.in_(["FAILED", "REJECTED", "UNKNOWN"]))
-        else:
-            stmt = stmt.where(c.status == SyncStatus.FAILED.value)
+            where.append(c.source_key == key)
         if feed is not None:
-            stmt = stmt.where(c.feed == feed)
-        stmt = stmt.values(status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
-                           lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
+            where.append(c.feed == feed)
+        again = sa.update(self.table).where(*where).values(
+            status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
+            lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
         with self._errors("re-queueing"), self.engine.begin() as conn:
-            return int(conn.execute(stmt).rowcount)
+            count = int(conn.execute(again).rowcount)
+            if key is not None:
+                unknown = [c.status == "UNKNOWN", c.source_key == key]
+                unknown += [c.feed == feed] if feed is not None else []
+                stmt = sa.update(self.table).where(*unknown).values(next_attempt_at=now)
+                count += int(conn.execute(stmt).rowcount)
+        return count
 
     def summary(self, now: datetime) -> dict[str, dict[str, Any]]:
         """Per feed: counts by status, last success, last error."""

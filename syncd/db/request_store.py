@@ -84,6 +84,17 @@ class RequestStore:
     def writable_columns(self) -> frozenset[str]:
         return frozenset(c.name for c in self.table.c)
 
+    def requeue(self, request_id: int | None, now: datetime) -> int:
+        """``syncd retry``: a FAILED command (or every FAILED one) → NEW, attempts from 0."""
+        c = self.table.c
+        stmt = sa.update(self.table).where(c.status == "FAILED")
+        if request_id is not None:
+            stmt = stmt.where(c.id == request_id)
+        stmt = stmt.values(status="NEW", attempts=0, next_attempt_at=now, lease_owner=None,
+                           lease_until=None, answered_at=None)  # fmt: skip
+        with source_errors(self.engine.url, "re-queueing commands"), self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)
+
     def summary(self) -> dict[str, int]:
         c = self.table.c
         stmt = sa.select(c.status, sa.func.count()).group_by(c.status)

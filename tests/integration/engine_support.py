@@ -120,9 +120,9 @@ class Env:
     def command(self, command: str, visit_key: str = "", **params: str) -> int:
         req = self.tables.request
         with self.db.begin() as conn:
-            result = conn.execute(req.insert().values(
-                command=command, visit_key=visit_key or None, requested_by="test",
-                params_json=json.dumps(params, ensure_ascii=False), next_attempt_at=START))  # fmt: skip
+            values = {"command": command, "visit_key": visit_key or None, "requested_by": "test",
+                      "params_json": json.dumps(params, ensure_ascii=False)}  # fmt: skip
+            result = conn.execute(req.insert().values(**values, next_attempt_at=START))
             return int(result.inserted_primary_key[0])
 
     def request_row(self, request_id: int) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine_support import NORMAL, Env, admit, discharge, env, fee
+from engine_support import Env, admit, discharge, env, fee
 
 __all__ = ["env"]
 

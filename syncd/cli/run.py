@@ -1,0 +1,163 @@
+"""``syncd once``, ``syncd status`` and ``syncd retry``: one pass, the state of every feed,
+and an operator's re-queue (nothing old is re-sent automatically at start-up)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import click
+
+from syncd.cli.context import CliContext
+from syncd.config.mappings import load_mappings
+from syncd.config.settings import Settings
+from syncd.db.engine import make_engine
+from syncd.db.outbox_store import OutboxStore
+from syncd.db.request_store import RequestStore
+from syncd.db.schema import staging_tables
+from syncd.errors import ConfigError
+from syncd.mapping import FeedSpec
+from syncd.platform import catalogue
+from syncd.worker import Worker, local_clock
+
+_COLUMNS = (("feed", "feed"), ("pending", "待发送"), ("waiting", "等待前置"),
+            ("in_flight", "发送中"), ("unknown", "结果未知"), ("failed", "失败"),
+            ("last_success", "最近成功"), ("last_error", "最近错误"))  # fmt: skip
+
+
+def _feeds(settings: Settings) -> dict[str, FeedSpec]:
+    ids = settings.platform.function_ids.model_dump()
+    return load_mappings(settings.folders.mappings, catalogue.load(ids))
+
+
+@click.command()
+@click.option("--feed", default=None, help="Only this feed (default: every enabled feed).")
+@click.pass_obj
+def once(obj: CliContext, feed: str | None) -> None:
+    """One pass over every enabled feed and the command table, then exit."""
+    settings = obj.settings
+    feeds = _feeds(settings)
+    if feed is not None and feed not in feeds:
+        raise ConfigError(f"unknown feed '{feed}' (known: {', '.join(sorted(feeds))})")
+    worker = Worker(settings, feeds)
+    try:
+        report = worker.once(feed)
+    finally:
+        worker.close()
+    for tick in report.feeds:
+        results = " ".join(f"{k}={v}" for k, v in sorted(tick.results.items()))
+        click.echo(f"{tick.feed}: new={tick.discovered} claimed={tick.claimed} {results}".strip())
+    if report.commands is not None:
+        results = " ".join(f"{k}={v}" for k, v in sorted(report.commands.results.items()))
+        click.echo(f"commands: claimed={report.commands.claimed} {results}".strip())
+
+
+def status_rows(settings: Settings, feeds: dict[str, FeedSpec]) -> list[dict[str, Any]]:
+    engine = make_engine(settings.database)
+    tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
+    try:
+        now = local_clock(settings.platform.session_timezone)()
+        summary = OutboxStore(engine, tables).summary(now)
+        commands = RequestStore(engine, tables).summary()
+    finally:
+        engine.dispose()
+    names = sorted({n for n, s in feeds.items() if s.source.view} | set(summary))
+    rows = [_feed_row(name, summary.get(name, {})) for name in names]
+    rows.append(_command_row(commands))
+    return rows
+
+
+def _command_row(counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "feed": "(commands)", "pending": counts.get("NEW", 0), "waiting": 0,
+        "in_flight": counts.get("IN_FLIGHT", 0), "unknown": counts.get("UNKNOWN", 0),
+        "failed": counts.get("FAILED", 0), "succeeded": counts.get("DONE", 0),
+        "rejected": counts.get("REJECTED", 0), "last_success": None, "last_error": "",
+    }  # fmt: skip
+
+
+def _feed_row(name: str, counts: dict[str, Any]) -> dict[str, Any]:
+    last: datetime | None = counts.get("last_success")
+    return {
+        "feed": name, "pending": counts.get("PENDING", 0), "waiting": counts.get("WAITING", 0),
+        "in_flight": counts.get("IN_FLIGHT", 0), "unknown": counts.get("UNKNOWN", 0),
+        "failed": counts.get("FAILED", 0), "succeeded": counts.get("SUCCEEDED", 0),
+        "rejected": counts.get("REJECTED", 0),
+        "last_success": last.isoformat(sep=" ", timespec="seconds") if last else None,
+        "last_error": counts.get("last_error", ""),
+    }  # fmt: skip
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
+@click.pass_obj
+def status(obj: CliContext, as_json: bool) -> None:
+    """Per feed: pending, waiting, in flight, unknown, failed, last success, last error."""
+    rows = status_rows(obj.settings, _feeds(obj.settings))
+    if as_json:
+        click.echo(json.dumps({"feeds": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(_table(rows))
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    header = [f"{zh}/{en}" if en != zh else en for en, zh in _COLUMNS]
+    cells = [[_cell(row.get(key)) for key, _ in _COLUMNS] for row in rows]
+    widths = [max(_width(c) for c in column) for column in zip(header, *cells, strict=False)]
+    lines = [header, *cells]
+    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(line, widths, strict=True))
+                     .rstrip() for line in lines)  # fmt: skip
+
+
+def _cell(value: Any) -> str:
+    text = "-" if value in (None, "") else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+@click.command()
+@click.argument("feed", required=False)
+@click.argument("key", required=False)
+@click.option("--failed", is_flag=True, help="Re-queue every FAILED row (of --feed F).")
+@click.option("--feed", "only_feed", default=None, help="With --failed: only this feed.")
+@click.pass_obj
+def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
+          only_feed: str | None) -> None:  # fmt: skip
+    """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`."""
+    if failed == bool(feed and key):
+        raise click.UsageError("use either FEED KEY or --failed [--feed F]")
+    settings = obj.settings
+    feeds = _feeds(settings)
+    target = feed if not failed else only_feed
+    if target is not None and target not in feeds:
+        raise ConfigError(f"unknown feed '{target}' (known: {', '.join(sorted(feeds))})")
+    engine = make_engine(settings.database)
+    tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
+    now = local_clock(settings.platform.session_timezone)()
+    try:
+        count = _requeue(engine, tables, feeds, target, key, now, failed)
+    finally:
+        engine.dispose()
+    click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
+
+
+def _requeue(engine: Any, tables: Any, feeds: dict[str, FeedSpec], feed: str | None,
+             key: str | None, now: datetime, failed: bool) -> int:  # fmt: skip
+    if failed:
+        count = OutboxStore(engine, tables).requeue(feed, None, now)
+        if feed is None or feeds[feed].source.is_command:
+            count += RequestStore(engine, tables).requeue(None, now)
+        return count
+    assert feed is not None and key is not None
+    if feeds[feed].source.is_command:
+        if not key.isdigit():
+            raise click.UsageError("for a command feed, KEY is the WI_REQUEST id")
+        return RequestStore(engine, tables).requeue(int(key), now)
+    return OutboxStore(engine, tables).requeue(feed, key, now)
+
+
+COMMANDS = [once, status, retry]
