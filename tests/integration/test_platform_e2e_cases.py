@@ -139,14 +139,14 @@ def happy_410005(d: Driver) -> Call:
         assert [r.aae003 for r in reply.rows] == ["202601", "202602", "202603"]
         assert {(r.aaa157, r.bka888, r.aac031) for r in reply.rows} == {("410101", "1", "1")}
 
-    params = {
+    params: dict[str, Value] = {
         "aac001": FROZEN,
         "bka977": "1",
         "aae030": dt.date(2026, 1, 1),
         "aae031": dt.date(2026, 3, 31),
         "aae140": "410",
     }
-    return Call(dict(params), check=check)
+    return Call(params, check=check)
 
 
 def reject_410005(d: Driver) -> Call:

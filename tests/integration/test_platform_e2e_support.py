@@ -172,6 +172,7 @@ class Driver:
         self,
         function_id: str,
         datasets: Mapping[str, Sequence[Mapping[str, Value]]] | None = None,
+        /,
         **params: Value,
     ) -> Request:
         return Request.build(CAT, function_id, {"akb020": AKB020, **params}, datasets)
@@ -180,6 +181,7 @@ class Driver:
         self,
         function_id: str,
         datasets: Mapping[str, Sequence[Mapping[str, Value]]] | None = None,
+        /,
         **params: Value,
     ) -> CallResult:
         result = self.client.call(self.request(function_id, datasets, **params))
@@ -190,6 +192,7 @@ class Driver:
         self,
         function_id: str,
         datasets: Mapping[str, Sequence[Mapping[str, Value]]] | None = None,
+        /,
         **params: Value,
     ) -> Any:
         """SUCCEEDED, seen by the simulator as code 1; the typed reply."""
@@ -204,6 +207,7 @@ class Driver:
         self,
         function_id: str,
         datasets: Mapping[str, Sequence[Mapping[str, Value]]] | None = None,
+        /,
         **params: Value,
     ) -> str:
         """REJECTED with the platform's message (returned verbatim for the caller to check)."""
