@@ -148,10 +148,10 @@ def test_latency_within_the_read_timeout_succeeds(driver: Driver) -> None:
 
 def test_latency_beyond_the_read_timeout_is_unknown_and_was_processed(sim: Simulator) -> None:
     """A read timeout shorter than the latency: UNKNOWN (the admission did happen later)."""
-    with make_client(sim, read_timeout_s=0.2) as client:
+    with make_client(sim, read_timeout_s=0.5) as client:
         d = Driver(sim, client)
         d.ok("bizh120205", **CODES)
-        sim.add_faults("latency:ms=800,function=bizh120103")
+        sim.add_faults("latency:ms=1500,function=bizh120103")
         result = admit(d)
         assert result.outcome is Outcome.UNKNOWN and "Timeout" in result.message
         wait_for(lambda: len(our_stays(sim)) == 1, "the delayed admission to commit")
