@@ -9,6 +9,7 @@ tests check on the simulator which of the two really happened.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -97,6 +98,21 @@ def test_a_second_expiry_after_relogin_is_retry_not_a_loop(driver: Driver) -> No
         (LOGIN_FUNCTION_ID, "1"),
         ("bizh120205", "-9"),
     ]
+
+
+def test_concurrent_calls_after_expiry_share_one_relogin(driver: Driver) -> None:
+    """Eight threads on one client after sim.expire_sessions(): all SUCCEED and the shared
+    session cache logs in exactly once more."""
+    d = driver
+    d.ok("bizh120205", **CODES)
+    start = len(d.sim.calls())
+    d.sim.expire_sessions()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: d.call("bizh120205", **CODES), range(8)))
+    assert {r.outcome for r in results} == {Outcome.SUCCEEDED}
+    logged = log_since(d.sim, start)
+    assert logged.count((LOGIN_FUNCTION_ID, "1")) == 1
+    assert logged.count(("bizh120205", "1")) == 8
 
 
 class MovableClock:
