@@ -29,7 +29,7 @@ from syncd.mapping import DatasetSpec, FeedSpec, RenderContext, render
 from syncd.pipeline import RenderInputs
 from syncd.platform.codec import Program, RequestEncodingError
 from syncd.platform.messages import Request
-from syncd.records import Outcome, RequestStatus
+from syncd.records import Outcome
 from syncd.replies import flat_columns, result_doc, writeback_columns
 from syncd.resolve import undecided
 from syncd.results import adopt, fields_for
@@ -194,8 +194,6 @@ class CommandRunner:
         now, sent = self.delivery.clock(), step.sent
         transition = self.transition(spec, step)
         status = _STATUS[transition.status.value]
-        if sent.resolved and sent.outcome is Outcome.RETRY:
-            status = RequestStatus.NEW.value
         datasets = step.request.datasets if step.request else {}
         fields = fields_for(spec.function, sent, datasets)
         succeeded = sent.outcome is Outcome.SUCCEEDED
@@ -220,8 +218,6 @@ class CommandRunner:
 
     def transition(self, spec: FeedSpec, step: Step) -> outbox.Transition:
         sent, now = step.sent, self.delivery.clock()
-        if sent.resolved and sent.outcome is Outcome.RETRY:
-            return outbox.send_again(now)
         kind = self.delivery.kind(spec.function)
         return outbox.after_outcome(sent.outcome, kind, step.attempts, self.delivery.policy,
                                     now, self.delivery.draw())  # fmt: skip

@@ -95,9 +95,11 @@ class Env:
     settings: Settings
     clock: Clock = field(default_factory=Clock)
     feeds: dict[str, FeedSpec] = field(default_factory=load_feeds)
+    clients: list[PlatformClient] = field(default_factory=list)
 
     def worker(self, owner: str = "engine-a", clock: Clock | None = None) -> Worker:
         client = PlatformClient(self.settings.platform, sessions=SessionCache())
+        self.clients.append(client)
         return Worker(self.settings, self.feeds, engine=self.db, client=client,
                       clock=clock or self.clock, owner=owner)  # fmt: skip
 
@@ -164,9 +166,12 @@ def build_env(db_url: str, **delivery: Any) -> Iterator[Env]:
         for ddl in SOURCE_DDL:
             conn.execute(sa.text(ddl))
     try:
-        yield Env(db, sim, make_settings(db_url, sim, **delivery))
+        env = Env(db, sim, make_settings(db_url, sim, **delivery))
+        yield env
     finally:
-        sim.stop()
+        for client in env.clients:
+            client.close()
+        env.sim.stop()
         db.dispose()
 
 

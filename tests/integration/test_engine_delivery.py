@@ -1,0 +1,162 @@
+"""Delivery rules against the simulator over real HTTP: prerequisites, reply lost resolved by
+query, platform down with backoff and FAILED, operator re-queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine_support import SECOND, Env, admit, discharge, env, fee
+
+from syncd.db.outbox_store import OutboxStore
+from syncd.platform.simulator import Simulator, SimulatorConfig
+
+__all__ = ["env"]
+
+
+def ours(env: Env) -> list[dict[str, object]]:
+    """Our hospital's inpatient businesses on the simulator (the fixture seeds others)."""
+    return [b for b in env.sim.businesses() if b["akb020"] == "SS0001" and b["kind"] == "inpatient"]
+
+
+def test_fee_before_admission_waits_without_using_attempts(env: Env) -> None:
+    """Fee rows of a visit not yet admitted wait (attempts 0, nothing sent), then go."""
+    worker = env.worker()
+    fee(env, "F1", "10.00")
+    worker.once()
+    row = env.status("ip_fee")["F1"]
+    assert (row["status"], row["attempts"]) == ("WAITING", 0)
+    assert "等待" in row["last_error"]
+    assert env.calls("bizh120002") == []
+    admit(env)
+    env.clock.advance(5)
+    worker.once()
+    env.clock.advance(60)
+    worker.once()
+    row = env.status("ip_fee")["F1"]
+    assert (row["status"], row["attempts"]) == ("SUCCEEDED", 1)
+
+
+def test_impossible_transition_is_refused_in_chinese_without_a_call(env: Env) -> None:
+    """Settling a visit that is only admitted: REJECTED with a Chinese reason, nothing sent."""
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    settle = env.command("ip_settle", "ZY1", operator_no="0101", operator_name="李四")
+    worker.once()
+    answer = env.request_row(settle)
+    assert answer["status"] == "REJECTED"
+    assert answer["return_code_message"] == "就诊状态为在院，此交易需要已出院登记"
+    assert env.calls("bizh120106") == []
+
+
+def test_bad_row_is_rejected_with_a_reason_and_the_others_still_flow(env: Env) -> None:
+    """One fee row with an amount that is not a number: REJECTED in Chinese; the rest go."""
+    worker = env.worker()
+    admit(env)
+    fee(env, "F1", "10.00")
+    env.insert("t_fee", fee_id="F2", visit_no="ZY1", item_code="X1", item_name="坏数据",
+               price="1", qty="1", amount="十元", fee_date="20261121", illness="0")  # fmt: skip
+    fee(env, "F3", "5.00")
+    worker.once()
+    rows = env.status("ip_fee")
+    assert rows["F2"]["status"] == "REJECTED" and "bka058" in rows["F2"]["last_error"]
+    assert rows["F1"]["status"] == rows["F3"]["status"] == "SUCCEEDED"
+    assert len(env.business(env.visit("ZY1")["aaz218"])["rows"]) == 2
+
+
+def test_admission_reply_lost_is_adopted_from_the_business_query(env: Env) -> None:
+    """The platform admits but the reply is lost (and the first query is dropped too): the row
+    stays UNKNOWN, the next pass finds the business by person + 住院号; one admission only."""
+    worker = env.worker()
+    env.sim.add_faults("reply_lost:function=bizh120103", "drop:function=bizh120102")
+    admit(env)
+    worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "UNKNOWN"
+    env.clock.advance(120)
+    worker.once()
+    row = env.status("ip_admission")["1"]
+    assert row["status"] == "SUCCEEDED"
+    businesses = ours(env)
+    assert len(businesses) == 1 and len(env.calls("bizh120103")) == 1
+    assert env.visit("ZY1")["aaz218"] == businesses[0]["aaz218"] == row["aaz218"]
+
+
+def test_admission_answered_500_but_not_processed_is_sent_again(env: Env) -> None:
+    """HTTP 500 is UNKNOWN; the query proves nothing happened, so it is sent again later."""
+    worker = env.worker()
+    env.sim.add_faults("http500:function=bizh120103")
+    admit(env)
+    worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "PENDING"
+    env.clock.advance(120)
+    worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
+    assert len(env.calls("bizh120103")) == 2
+    assert len(ours(env)) == 1
+
+
+def test_fee_batch_reply_lost_is_resolved_by_the_pre_settlement_total(env: Env) -> None:
+    """The second fee batch is stored but its reply lost: 120003's akc264 equals the known sum
+    plus that batch, so it is adopted; no row is uploaded twice."""
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    for i in range(1, 5):
+        fee(env, f"F{i}", f"{i}.00")
+    env.sim.add_faults("reply_lost:function=bizh120002")
+    worker.once()
+    rows = env.status("ip_fee")
+    assert {r["status"] for r in rows.values()} == {"SUCCEEDED"}
+    assert len(env.calls("bizh120002")) == 2
+    assert len(env.business(env.visit("ZY1")["aaz218"])["rows"]) == 4
+    assert str(env.visit("ZY1")["fee_amount"]) == "10.00"
+
+
+def test_settlement_reply_lost_is_resolved_and_never_settled_twice(env: Env) -> None:
+    """出院结算 processed, reply lost: 120102 shows it settled, the slip gives the figures."""
+    worker = env.worker()
+    admit(env)
+    fee(env, "F1", "80.00")
+    discharge(env)
+    for _ in range(3):
+        worker.once()
+        env.clock.advance(60)
+    assert env.visit("ZY1")["state"] == "DISCHARGED"
+    env.sim.add_faults("reply_lost:function=bizh120106")
+    settle = env.command("ip_settle", "ZY1", operator_no="0101", operator_name="李四")
+    worker.once()
+    answer = env.request_row(settle)
+    assert answer["status"] == "DONE" and str(answer["akc264"]) == "80.00"
+    assert env.visit("ZY1")["state"] == "SETTLED"
+    assert len(env.calls("bizh120106")) == 1
+    assert len(env.business(env.visit("ZY1")["aaz218"])["settlements"]) == 1
+
+
+def test_platform_down_backs_off_fails_after_max_attempts_and_retry_requeues(env: Env) -> None:
+    """Simulator stopped: RETRY with a jittered exponential pause (no attempt before it is
+    due), FAILED after 3 attempts, not re-sent by a new engine, re-queued by `retry`."""
+    port = env.sim.port
+    env.sim.stop()
+    worker = env.worker()
+    admit(env, person=SECOND)
+    worker.once()
+    row = env.status("ip_admission")["1"]
+    assert (row["status"], row["attempts"]) == ("PENDING", 1)
+    pause = row["next_attempt_at"] - env.clock.now
+    assert timedelta(seconds=8) <= pause <= timedelta(seconds=12)
+    env.clock.advance(5)
+    worker.once()
+    assert env.status("ip_admission")["1"]["attempts"] == 1
+    for _ in range(4):
+        env.clock.advance(60)
+        worker.once()
+    row = env.status("ip_admission")["1"]
+    assert (row["status"], row["attempts"]) == ("FAILED", 3)
+    env.sim = Simulator(SimulatorConfig(test_mode=True), port=port)
+    env.sim.start()
+    env.clock.advance(3600)
+    env.worker(owner="engine-after-restart").once()
+    assert env.status("ip_admission")["1"]["status"] == "FAILED"
+    assert OutboxStore(env.db, env.tables).requeue(None, None, env.clock.now) == 1
+    worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
