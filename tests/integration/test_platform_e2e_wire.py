@@ -109,3 +109,14 @@ def test_logs_of_a_run_hold_no_secret_session_or_person_data(
     assert "event=sim.call" in text and "outcome=UNKNOWN" in text
     for secret in (DEFAULT_PASSWORD, NORMAL_ID_NUMBER, NORMAL_NAME, *sessions):
         assert secret not in text
+
+
+def test_chinese_and_xml_special_text_round_trips(sim: Simulator) -> None:
+    """Ward name and remark with & < > quotes and a CDATA look-alike go out escaped, are
+    stored by the platform and come back in bizh120102 unchanged."""
+    ward, remark = "骨科&<病区>\"'甲", "备注 A&B ]]> <![CDATA[x]]>"
+    with make_client(sim) as client:
+        d = Driver(sim, client)
+        aaz218 = d.ok("bizh120103", **(admission() | {"bka022": ward, "bka043": remark})).aaz218
+        (business,) = d.ok("bizh120102", bka895="aaz218", bka896=aaz218, aka130="42").businesses
+    assert (business.raw.get("bka022"), business.raw.get("bka043")) == (ward, remark)
