@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from test_platform_e2e_support import (
@@ -230,3 +231,26 @@ def test_stopped_platform_is_retry_even_on_a_kept_alive_connection(sim: Simulato
         fresh = make_client(sim)
         with fresh:
             assert fresh.login().outcome is Outcome.RETRY
+
+
+def test_client_recovers_when_the_platform_comes_back(tmp_path: Path) -> None:
+    """Stopped: RETRY; restarted on the same port and state file: the same client succeeds
+    again with its session from before (no new login)."""
+    simulator = Simulator(sim_config(), state_path=tmp_path / "sim.sqlite")
+    simulator.start()
+    try:
+        with make_client(simulator) as client:
+            d = Driver(simulator, client)
+            d.ok("bizh120205", **CODES)
+            simulator.stop()
+            assert d.call("bizh120205", **CODES).outcome is Outcome.RETRY
+            simulator.start()
+            back = d.call("bizh120205", **CODES)
+            assert back.outcome is Outcome.SUCCEEDED and not back.relogged
+            assert [c["function_id"] for c in simulator.calls()] == [
+                LOGIN_FUNCTION_ID,
+                "bizh120205",
+                "bizh120205",
+            ]
+    finally:
+        simulator.stop()
