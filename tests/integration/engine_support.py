@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
+from sqlalchemy.sql.elements import quoted_name
 
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import (
@@ -25,6 +26,7 @@ from syncd.config.settings import (
     Settings,
 )
 from syncd.db.ddl import init_db
+from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.mapping import FeedSpec
 from syncd.platform import catalogue
@@ -38,19 +40,19 @@ SECOND = "1000010005"
 START = datetime(2026, 11, 25, 9, 0, 0)
 
 SOURCE_DDL = (
-    "CREATE TABLE t_admission (adm_id INTEGER PRIMARY KEY, visit_no VARCHAR(20),"
+    "CREATE TABLE T_ADMISSION (adm_id INTEGER PRIMARY KEY, visit_no VARCHAR(20),"
     " person_no VARCHAR(20), admit_date VARCHAR(8), clerk_no VARCHAR(10),"
     " clerk_name VARCHAR(20), ward_code VARCHAR(10), inpatient_no VARCHAR(20))",
-    "CREATE TABLE t_fee (fee_id VARCHAR(20) PRIMARY KEY, visit_no VARCHAR(20),"
+    "CREATE TABLE T_FEE (fee_id VARCHAR(20) PRIMARY KEY, visit_no VARCHAR(20),"
     " item_code VARCHAR(20), item_name VARCHAR(50), price DECIMAL(14,4), qty DECIMAL(14,2),"
     " amount DECIMAL(14,2), fee_date VARCHAR(8), illness VARCHAR(1))",
-    "CREATE TABLE t_discharge (visit_no VARCHAR(20) PRIMARY KEY, ver INTEGER,"
+    "CREATE TABLE T_DISCHARGE (visit_no VARCHAR(20) PRIMARY KEY, ver INTEGER,"
     " discharge_date VARCHAR(8), clerk_no VARCHAR(10), clerk_name VARCHAR(20),"
     " diagnosis VARCHAR(20))",
-    "CREATE TABLE t_op_reg (reg_id INTEGER PRIMARY KEY, visit_no VARCHAR(20),"
+    "CREATE TABLE T_OP_REG (reg_id INTEGER PRIMARY KEY, visit_no VARCHAR(20),"
     " person_no VARCHAR(20), visit_date VARCHAR(8), clerk_no VARCHAR(10),"
     " clerk_name VARCHAR(20), certificate VARCHAR(20), business_no VARCHAR(20))",
-    "CREATE TABLE t_op_fee (fee_id INTEGER PRIMARY KEY, charge_no VARCHAR(20),"
+    "CREATE TABLE T_OP_FEE (fee_id INTEGER PRIMARY KEY, charge_no VARCHAR(20),"
     " item_code VARCHAR(20), item_name VARCHAR(50), price DECIMAL(14,4), qty DECIMAL(14,2),"
     " amount DECIMAL(14,2), fee_date VARCHAR(8))",
 )
@@ -109,10 +111,10 @@ class Env:
 
     def insert(self, table: str, **values: Any) -> None:
         with self.db.begin() as conn:
-            conn.execute(sa.table(table, *[sa.column(k) for k in values]).insert().values(values))
+            conn.execute(_source(table, values).insert().values(values))
 
     def update(self, table: str, where: Mapping[str, Any], **values: Any) -> None:
-        t = sa.table(table, *[sa.column(k) for k in {**where, **values}])
+        t = _source(table, {**where, **values})
         stmt = t.update().values(values)
         for k, v in where.items():
             stmt = stmt.where(t.c[k] == v)
@@ -157,10 +159,15 @@ class Env:
         return next(b for b in self.sim.businesses() if b["aaz218"] == aaz218)
 
 
+def _source(table: str, columns: Mapping[str, Any]) -> sa.TableClause:
+    """A source table as the mappings name it (upper case, unquoted: MariaDB keeps the case)."""
+    return sa.table(quoted_name(table.upper(), quote=False), *[sa.column(k) for k in columns])
+
+
 def build_env(db_url: str, **delivery: Any) -> Iterator[Env]:
     sim = Simulator(SimulatorConfig(test_mode=True))
     sim.start()
-    db = sa.create_engine(db_url)
+    db = make_engine(DatabaseSettings(url=db_url))
     init_db(db, staging_tables())
     with db.begin() as conn:
         for ddl in SOURCE_DDL:
@@ -178,6 +185,16 @@ def build_env(db_url: str, **delivery: Any) -> Iterator[Env]:
 @pytest.fixture
 def env(sqlite_url: str) -> Iterator[Env]:
     yield from build_env(sqlite_url)
+
+
+BACKENDS = ["sqlite", "postgresql", "mariadb"]
+
+
+@pytest.fixture(params=BACKENDS)
+def any_env(request: pytest.FixtureRequest) -> Iterator[Env]:
+    """The environment on SQLite, PostgreSQL and MariaDB in turn."""
+    url = str(request.getfixturevalue(f"{request.param}_url"))
+    yield from build_env(url)
 
 
 def admit(env: Env, visit: str = "ZY1", person: str = NORMAL, adm_id: int = 1) -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine_support import Env, admit, discharge, env, fee
+from engine_support import Env, admit, any_env, discharge, fee
 
-__all__ = ["env"]
+__all__ = ["any_env"]
 
 
 def test_inpatient_flow_fees_in_batches_discharge_waits_settle_cancel_settle_again(
-    env: Env,
+    any_env: Env,
 ) -> None:
     """Admission → 7 fee rows (3 calls of ≤3, with a negative and a 因病 row) → discharge waits
     for the fees → settlement command writes the figures back → cancel → settle again."""
+    env = any_env
     worker = env.worker()
     admit(env)
     for i, amount in enumerate(["25.00", "-12.50", "40.00", "18.00", "7.30", "100.00", "1.00"]):

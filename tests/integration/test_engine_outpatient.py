@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine_support import NORMAL, Env, env
+from engine_support import NORMAL, Env, any_env
 
-__all__ = ["env"]
+__all__ = ["any_env"]
 
 
 def register(env: Env, visit: str = "MZ1") -> None:
@@ -22,9 +22,10 @@ def charge_rows(env: Env, charge_no: str = "C1") -> None:
                    fee_date="20261125")  # fmt: skip
 
 
-def test_outpatient_register_trial_settle_refund_twice_cancel(env: Env) -> None:
+def test_outpatient_register_trial_settle_refund_twice_cancel(any_env: Env) -> None:
     """Registration feed → trial (no batch) → settle (batch 1 written back) → refund via the
     two-step command → a second refund is rejected with the platform's message → cancel."""
+    env = any_env
     worker = env.worker()
     register(env)
     charge_rows(env)

@@ -1,0 +1,89 @@
+"""Several engines on one database: leases keep them from sending the same row; a crashed
+engine's in-flight row is taken over after its lease expires and resolved before re-sending."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from engine_support import NORMAL, SECOND, Env, admit, any_env, fee
+
+from syncd.platform.client import CallResult
+from syncd.platform.messages import Request
+
+__all__ = ["any_env"]
+
+
+def test_two_engines_on_one_database_never_send_the_same_row(any_env: Env) -> None:
+    """Two owners run passes at the same time over 2 admissions and 40 fee rows: every row is
+    sent exactly once (one admission per visit, no fee row uploaded twice)."""
+    env = any_env
+    admit(env, "ZY1", NORMAL, 1)
+    admit(env, "ZY2", SECOND, 2)
+    for i in range(20):
+        fee(env, f"A{i:02d}", "1.00", visit="ZY1")
+        fee(env, f"B{i:02d}", "2.00", visit="ZY2")
+    workers = [env.worker("engine-a"), env.worker("engine-b")]
+    errors: list[BaseException] = []
+
+    def run(worker_index: int) -> None:
+        try:
+            for _ in range(4):
+                workers[worker_index].once()
+        except BaseException as exc:  # reported below, never swallowed
+            errors.append(exc)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        env.clock.advance(60)
+    assert errors == []
+    assert {r["status"] for r in env.status("ip_fee").values()} == {"SUCCEEDED"}
+    assert len(env.calls("bizh120103")) == 2
+    for visit, count in (("ZY1", 20), ("ZY2", 20)):
+        rows = env.business(env.visit(visit)["aaz218"])["rows"]
+        assert len(rows) == count == len({r["aaz213"] for r in rows})
+    owners = {r["lease_owner"] for r in env.status("ip_fee").values()}
+    assert owners == {None}
+
+
+class Crash(BaseException):
+    """The process dies right after the platform processed the call."""
+
+
+class CrashAfterCall:
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    def call(self, request: Request) -> CallResult:
+        self.inner.call(request)  # type: ignore[attr-defined]
+        raise Crash
+
+
+def test_crashed_engines_in_flight_row_is_taken_over_after_the_lease_and_resolved(
+    any_env: Env,
+) -> None:
+    """Engine A dies after the admission was processed: its row stays IN_FLIGHT under its
+    lease (engine B leaves it alone), then B takes it over, finds the business by query and
+    adopts it: the platform sees exactly one admission."""
+    env = any_env
+    admit(env)
+    crashing = env.worker("engine-a")
+    crashing.delivery.client = CrashAfterCall(crashing.delivery.client)
+    with pytest.raises(Crash):
+        crashing.once()
+    row = env.status("ip_admission")["1"]
+    assert (row["status"], row["lease_owner"]) == ("IN_FLIGHT", "engine-a")
+    other = env.worker("engine-b")
+    env.clock.advance(60)
+    other.once()
+    assert env.status("ip_admission")["1"]["status"] == "IN_FLIGHT"
+    env.clock.advance(120)
+    other.once()
+    row = env.status("ip_admission")["1"]
+    assert row["status"] == "SUCCEEDED" and row["aaz218"]
+    assert len(env.calls("bizh120103")) == 1
+    assert env.visit("ZY1")["state"] == "ADMITTED"
