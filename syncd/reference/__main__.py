@@ -44,8 +44,13 @@ def write_sql(folder: Path) -> list[Path]:
 @click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="The day to generate.")
 @click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True)
 @click.option("--seed", "rng_seed", type=int, default=7, show_default=True)
-@click.option("--write-sql", "sql_folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write his_schema.sql and views.sql per dialect into this folder.")
+@click.option(
+    "--write-sql",
+    "sql_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write his_schema.sql and views.sql per dialect into this folder.",
+)
 def main(url: str | None, day: dt.datetime | None, scale: int, rng_seed: int,
          sql_folder: Path | None) -> None:  # fmt: skip
     """Seed the reference HIS (参考 HIS 建表、建视图并生成一天的工伤业务数据)."""

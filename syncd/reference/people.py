@@ -69,8 +69,7 @@ def base_rows() -> dict[str, list[Row]]:
     return {
         "HIS_DEPT": [{"DEPT_CODE": c, "DEPT_NAME": n, "STD_DEPT_CODE": c} for c, n in DEPTS],
         "HIS_WARD": [
-            {"WARD_CODE": c, "WARD_NAME": n, "DEPT_CODE": d, "ROOM_NAME": r}
-            for c, n, d, r in WARDS
+            {"WARD_CODE": c, "WARD_NAME": n, "DEPT_CODE": d, "ROOM_NAME": r} for c, n, d, r in WARDS
         ],
         "HIS_STAFF": [
             {"STAFF_NO": no, "STAFF_NAME": n, "DEPT_CODE": d, "ROLE": role, "TITLE": t}

@@ -16,12 +16,22 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 Col = sa.Column[Any]
 _MYSQL: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 MONEY = sa.Numeric(12, 2)
 PRICE = sa.Numeric(12, 4)
 QTY = sa.Numeric(10, 2)
+# SQLite keeps timestamps as text: store them without microseconds ("2026-11-25 08:30:00"),
+# the form any reader of the views (and the mapping's date parser) understands.
+TIMESTAMP = sa.DateTime().with_variant(
+    sqlite.DATETIME(  # type: ignore[no-untyped-call]
+        storage_format="%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d",
+        regexp=r"(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+)",
+    ),
+    "sqlite",
+)
 
 
 def _c(name: str, type_: Any, *, pk: bool = False, null: bool = True) -> Col:
@@ -81,10 +91,10 @@ def _outpatient(m: sa.MetaData) -> None:
     _table(
         m, "HIS_OP_VISIT", "门诊挂号/就诊",
         _s("VISIT_NO", 20, pk=True), _s("PATIENT_ID", 20, null=False),
-        _c("VISIT_TIME", sa.DateTime(), null=False), _s("DEPT_CODE", 10), _s("DOCTOR_NO", 10),
+        _c("VISIT_TIME", TIMESTAMP, null=False), _s("DEPT_CODE", 10), _s("DOCTOR_NO", 10),
         _s("CLERK_NO", 10), _flag("IS_WORK_INJURY"), _s("INJURY_NO", 30),
         _s("DIAG_CODE", 20), _s("DIAG_NAME", 100), _flag("CANCELLED"),
-        _c("UPDATED_AT", sa.DateTime(), null=False),
+        _c("UPDATED_AT", TIMESTAMP, null=False),
         _ix("HIS_OP_VISIT_IX_PATIENT", "PATIENT_ID"),
     )  # fmt: skip
     _table(
@@ -101,7 +111,7 @@ def _fee_columns() -> list[Col]:
         _s("ITEM_CODE", 20, null=False), _s("ITEM_NAME", 100, null=False), _s("ITEM_CLASS", 2),
         _s("DOSAGE_FORM", 20), _s("MAKER", 100), _s("SPEC", 50), _s("UNIT", 10),
         _c("PRICE", PRICE, null=False), _c("QTY", QTY, null=False),
-        _c("AMOUNT", MONEY, null=False), _c("FEE_TIME", sa.DateTime(), null=False),
+        _c("AMOUNT", MONEY, null=False), _c("FEE_TIME", TIMESTAMP, null=False),
         _s("RECIPE_NO", 20), _s("DOCTOR_NO", 10), _s("DEPT_CODE", 10), _s("OPERATOR_NO", 10),
         _flag("LIMITED_FLAG"),
     ]  # fmt: skip
@@ -112,18 +122,18 @@ def _inpatient(m: sa.MetaData) -> None:
         m, "HIS_IP_STAY", "住院登记（入院、出院）",
         _s("STAY_NO", 20, pk=True), _s("INPATIENT_NO", 20, null=False),
         _s("PATIENT_ID", 20, null=False), _c("TIMES", sa.Integer()),
-        _c("ADMIT_TIME", sa.DateTime(), null=False), _s("DEPT_CODE", 10), _s("WARD_CODE", 10),
+        _c("ADMIT_TIME", TIMESTAMP, null=False), _s("DEPT_CODE", 10), _s("WARD_CODE", 10),
         _s("BED_NO", 10), _s("DOCTOR_NO", 10), _s("CLERK_NO", 10), _flag("IS_WORK_INJURY"),
         _s("INJURY_NO", 30), _s("ADMIT_REASON", 1), _s("ADMIT_WAY", 1), _s("ADMIT_COND", 1),
         _s("ADMIT_DIAG_CODE", 20), _s("ADMIT_DIAG_NAME", 100), _s("OP_DIAG_CODE", 20),
         _s("OP_DIAG_NAME", 100), _s("OP_DOCTOR_NO", 10),
-        _c("DISCHARGE_TIME", sa.DateTime()), _s("DISCHARGE_CLERK_NO", 10),
+        _c("DISCHARGE_TIME", TIMESTAMP), _s("DISCHARGE_CLERK_NO", 10),
         _s("DISCHARGE_DIAG_CODE", 20), _s("DISCHARGE_DIAG_NAME", 100), _s("OUTCOME", 2),
         _s("BLOOD_TYPE", 1), _s("RH", 1), _c("RESCUE_COUNT", sa.Integer()),
         _c("RESCUE_OK_COUNT", sa.Integer()), _s("LEAVE_WAY", 1), _s("ALLERGY", 100),
         _s("CHIEF_NO", 10), _s("ATTENDING_NO", 10), _s("RESIDENT_NO", 10), _s("NURSE_NO", 10),
         _s("CODER_NO", 10), _s("QUALITY", 1), _c("QC_DATE", sa.Date()),
-        _flag("CANCELLED"), _c("UPDATED_AT", sa.DateTime(), null=False),
+        _flag("CANCELLED"), _c("UPDATED_AT", TIMESTAMP, null=False),
         _ix("HIS_IP_STAY_IX_PATIENT", "PATIENT_ID"),
     )  # fmt: skip
     _table(
@@ -136,7 +146,7 @@ def _inpatient(m: sa.MetaData) -> None:
     _table(
         m, "HIS_IP_CHANGE", "住院登记变更日志（转科、转床、改住院号）",
         _c("CHANGE_ID", sa.BigInteger(), pk=True), _s("STAY_NO", 20, null=False),
-        _c("CHANGE_TIME", sa.DateTime(), null=False), _s("DEPT_CODE", 10),
+        _c("CHANGE_TIME", TIMESTAMP, null=False), _s("DEPT_CODE", 10),
         _s("WARD_CODE", 10), _s("BED_NO", 10), _s("INPATIENT_NO", 20), _s("DOCTOR_NO", 10),
         _s("OPERATOR_NO", 10),
     )  # fmt: skip
@@ -181,7 +191,7 @@ def _records(m: sa.MetaData) -> None:
         m, "HIS_DISCHARGE_SUMMARY", "出院小结",
         _s("STAY_NO", 20, pk=True), _s("ADMIT_DIAG", 200), _s("DISCHARGE_DIAG", 200),
         _s("SYMPTOMS", 1000), _s("TREATMENT", 2000), _s("DISCHARGE_STATUS", 1000),
-        _s("ADVICE", 1000), _s("DOCTOR_NO", 10), _c("WRITTEN_AT", sa.DateTime()),
+        _s("ADVICE", 1000), _s("DOCTOR_NO", 10), _c("WRITTEN_AT", TIMESTAMP),
     )  # fmt: skip
 
 
@@ -191,7 +201,7 @@ def _settlement(m: sa.MetaData) -> None:
         _c("SETTLE_ID", sa.BigInteger(), pk=True), _s("VISIT_KIND", 1, null=False),
         _s("VISIT_NO", 20, null=False), _s("AAZ218", 30), _c("BKA001", sa.Integer()),
         _c("AKC264", MONEY), _c("BKA831", MONEY), _c("BKA832", MONEY), _c("AKE039", MONEY),
-        _c("SETTLE_TIME", sa.DateTime(), null=False), _flag("CANCELLED"),
+        _c("SETTLE_TIME", TIMESTAMP, null=False), _flag("CANCELLED"),
         _s("OPERATOR_NO", 10),
         _ix("HIS_SETTLEMENT_IX_TIME", "SETTLE_TIME"),
     )  # fmt: skip

@@ -85,8 +85,11 @@ def _refuse_seeded_day(
 ) -> None:
     visits = metadata.tables["HIS_OP_VISIT"]
     first = activity["HIS_OP_VISIT"][0]["VISIT_NO"]
-    if conn.execute(sa.select(visits.c.VISIT_NO).where(visits.c.VISIT_NO == first)).first():
-        raise SourceError(f"参考库已有该日数据 / the reference HIS already holds this day ({first})")
+    found = sa.select(visits.c.VISIT_NO).where(visits.c.VISIT_NO.in_([first]))
+    if conn.execute(found).first():
+        raise SourceError(
+            f"参考库已有该日数据 / the reference HIS already holds this day ({first})"
+        )
 
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: Iterable[Row]) -> int:

@@ -98,5 +98,6 @@ def _header(dialect: str, file: str, title_zh: str) -> str:
     return (
         f"-- {title_zh}：{dialect}\n"
         f"-- syncd reference HIS, {file} for {dialect}. Generated; do not edit by hand.\n"
-        f"-- 由程序生成，请勿手工修改；重新生成：python -m syncd.reference --write-sql sql/examples\n"
+        "-- 由程序生成，请勿手工修改；重新生成：\n"
+        "--   python -m syncd.reference --write-sql sql/examples\n"
     )

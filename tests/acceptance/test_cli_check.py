@@ -33,6 +33,7 @@ def test_check_reports_misspelt_key_and_missing_value_and_exits_78(tmp_path: Pat
 
 
 def test_check_passes_on_a_valid_config_with_password_from_env(tmp_path: Path) -> None:
+    (tmp_path / "mappings").mkdir()  # folders.mappings: an empty folder is valid
     cfg = tmp_path / "syncd.yaml"
     cfg.write_text(
         "hospital:\n  akb020: H1\ndatabase:\n  url: sqlite:///x.db\nplatform:\n  userid: A\n"

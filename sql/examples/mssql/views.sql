@@ -1,6 +1,7 @@
 -- 参考视图（工伤联网结算映射读取的视图）：mssql
 -- syncd reference HIS, views.sql for mssql. Generated; do not edit by hand.
--- 由程序生成，请勿手工修改；重新生成：python -m syncd.reference --write-sql sql/examples
+-- 由程序生成，请勿手工修改；重新生成：
+--   python -m syncd.reference --write-sql sql/examples
 
 -- 门诊挂号（bizh110104，文件 outpatient/op_registration.yaml）：
 -- 每个未作废的工伤门诊挂号一行；VISIT_NO 为门诊就诊号（主键，也是 syncd 的就诊键），

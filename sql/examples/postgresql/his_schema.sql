@@ -1,6 +1,7 @@
 -- 参考 HIS 表结构（示例，仅供联调与演示）：postgresql
 -- syncd reference HIS, his_schema.sql for postgresql. Generated; do not edit by hand.
--- 由程序生成，请勿手工修改；重新生成：python -m syncd.reference --write-sql sql/examples
+-- 由程序生成，请勿手工修改；重新生成：
+--   python -m syncd.reference --write-sql sql/examples
 
 -- 产科分娩婴儿
 CREATE TABLE HIS_BIRTH (

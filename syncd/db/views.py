@@ -1,0 +1,211 @@
+"""Read the DBA's views, and what a rendering needs from the staging tables.
+
+:class:`ViewReader` finds a view (or table) named in a mapping file and its columns by asking
+the database (SQLAlchemy inspection), comparing names case-blind: PostgreSQL folds unquoted
+names to lower case, Oracle to upper case, MySQL keeps them as written, and a mapping may
+write ``V_WI_IP_FEE`` for any of them.  Rows are selected with the database's own spelling,
+quoted by SQLAlchemy, values bound, and come back keyed by the names the mapping used.  The
+reflected column types are applied, so SQLite's stored text becomes ``datetime`` and its
+numbers ``Decimal`` as on the other databases.
+
+:func:`command_params` reads a ``WI_REQUEST`` row as the parameters of a command;
+:func:`visit_fields` reads a visit of the ledger ``WI_VISIT``; :func:`code_tables` reads the
+platform codes synchronised from 码表服务.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+from syncd.db.schema import StagingTables
+from syncd.errors import SourceError
+
+Row = dict[str, object]
+REQUEST_PARAMS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
+
+
+@dataclass(frozen=True)
+class ViewInfo:
+    """A view as the database spells it, with its columns (database spelling → type)."""
+
+    name: str
+    schema: str | None
+    columns: Mapping[str, Any]
+
+    def column(self, wanted: str) -> str | None:
+        """The database's spelling of column ``wanted`` (exact, else case-blind), or None."""
+        if wanted in self.columns:
+            return wanted
+        folded = wanted.casefold()
+        return next((c for c in self.columns if c.casefold() == folded), None)
+
+
+def split_name(view: str, default_schema: str | None = None) -> tuple[str | None, str]:
+    """``schema.view`` → (schema, view); a plain name takes ``default_schema``."""
+    schema, _, name = view.rpartition(".")
+    return (schema or default_schema), name
+
+
+class ViewReader:
+    """Inspect and read the views of one database (inspection cached per view)."""
+
+    def __init__(self, engine: sa.Engine, default_schema: str | None = None) -> None:
+        self.engine = engine
+        self.default_schema = default_schema
+        self._info: dict[str, ViewInfo | None] = {}
+        self._names: dict[str | None, list[str]] = {}
+
+    def describe(self, view: str) -> ViewInfo | None:
+        """The view and its columns, or None when the database has no such view or table."""
+        if view not in self._info:
+            with source_errors(self.engine.url, f"inspecting {view}"):
+                self._info[view] = self._describe(view)
+        return self._info[view]
+
+    def _describe(self, view: str) -> ViewInfo | None:
+        schema, name = split_name(view, self.default_schema)
+        with self.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            actual = _same_name(name, self._names_in(inspector, schema))
+            if actual is None:
+                return None
+            columns = {c["name"]: c["type"] for c in inspector.get_columns(actual, schema)}
+        return ViewInfo(actual, schema, columns)
+
+    def _names_in(self, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        if schema not in self._names:
+            names = inspector.get_view_names(schema) + inspector.get_table_names(schema)
+            self._names[schema] = names
+        return self._names[schema]
+
+    def names(self, schema: str | None) -> list[str]:
+        """Every view and table name of ``schema`` as the database spells them."""
+        if schema not in self._names:
+            with source_errors(self.engine.url, "listing views"), self.engine.connect() as conn:
+                self._names_in(sa.inspect(conn), schema)
+        return self._names[schema]
+
+    def require(self, view: str) -> ViewInfo:
+        info = self.describe(view)
+        if info is None:
+            raise SourceError(f"view {view} does not exist in the HIS database (视图不存在)")
+        return info
+
+    def select(
+        self,
+        view: str,
+        columns: Iterable[str],
+        where: Mapping[str, object] | None = None,
+        order_by: Sequence[str] = (),
+    ) -> list[Row]:
+        """Rows of ``view`` (only ``columns``, keyed as asked) matching ``where`` exactly."""
+        info = self.require(view)
+        wanted = sorted(set(columns) | set(where or {}) | set(order_by))
+        table = sa.table(
+            info.name,
+            *(sa.column(_actual(info, c), info.columns[_actual(info, c)]) for c in wanted),
+            schema=info.schema,
+        )
+        query = sa.select(*(table.c[_actual(info, c)] for c in wanted))
+        for name, value in (where or {}).items():
+            column = table.c[_actual(info, name)]
+            query = query.where(column == _coerced(column.type, value))
+        query = query.order_by(*(table.c[_actual(info, c)] for c in order_by))
+        with source_errors(self.engine.url, f"reading {view}"), self.engine.connect() as conn:
+            return [dict(zip(wanted, row, strict=True)) for row in conn.execute(query)]
+
+
+def _same_name(wanted: str, names: Iterable[str]) -> str | None:
+    names = list(names)
+    if wanted in names:
+        return wanted
+    folded = wanted.casefold()
+    return next((n for n in names if n.casefold() == folded), None)
+
+
+def _actual(info: ViewInfo, column: str) -> str:
+    actual = info.column(column)
+    if actual is None:
+        raise SourceError(f"view {info.name} has no column {column} (视图缺少列)")
+    return actual
+
+
+def _coerced(type_: Any, value: object) -> object:
+    """A key given as text (command line, JSON parameters) as the column's Python type."""
+    if not isinstance(value, str):
+        return value
+    try:
+        python_type = type_.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if python_type is int:
+            return int(value)
+        if python_type is Decimal:
+            return Decimal(value)
+    except (ArithmeticError, ValueError):
+        return value
+    return value
+
+
+def command_params(engine: sa.Engine, tables: StagingTables, request_id: int) -> Row | None:
+    """The parameters of the ``WI_REQUEST`` row ``request_id`` (and its command), or None."""
+    request = tables.request
+    query = sa.select(request).where(request.c.id == request_id)
+    with source_errors(engine.url, "reading a command"), engine.connect() as conn:
+        found = conn.execute(query).mappings().first()
+    if found is None:
+        return None
+    params: Row = {name: found[name] for name in REQUEST_PARAMS if found[name] is not None}
+    params.update(_json_params(found["params_json"], request_id))
+    params["command"] = found["command"]
+    return params
+
+
+def _json_params(text: str | None, request_id: int) -> Row:
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise SourceError(f"WI_REQUEST {request_id}: params_json is not JSON") from exc
+    if not isinstance(data, dict):
+        raise SourceError(f"WI_REQUEST {request_id}: params_json is not a JSON object")
+    return {str(k): v for k, v in data.items()}
+
+
+def visit_fields(
+    engine: sa.Engine, tables: StagingTables, visit_key: str, kind: str | None
+) -> Row | None:
+    """The ledger fields of a visit (aaz218, aac001, visit_key, kind, state), or None."""
+    visit = tables.visit
+    query = sa.select(visit.c.visit_key, visit.c.kind, visit.c.aaz218, visit.c.aac001,
+                      visit.c.state).where(visit.c.visit_key == visit_key)  # fmt: skip
+    if kind:
+        query = query.where(visit.c.kind == kind)
+    with source_errors(engine.url, "reading the visit ledger"), engine.connect() as conn:
+        found = conn.execute(query).mappings().first()
+    return None if found is None else {k: v for k, v in found.items() if v is not None}
+
+
+def code_tables(
+    engine: sa.Engine, tables: StagingTables, categories: Iterable[str]
+) -> dict[str, dict[str, str]]:
+    """Codes of 码表服务 per category, each code mapped to itself (the code must exist)."""
+    wanted = sorted(set(categories))
+    if not wanted:
+        return {}
+    code = tables.code
+    query = sa.select(code.c.aaa100, code.c.aaa102).where(code.c.aaa100.in_(wanted))
+    out: dict[str, dict[str, str]] = {name: {} for name in wanted}
+    with source_errors(engine.url, "reading code tables"), engine.connect() as conn:
+        for category, value in conn.execute(query):
+            out[category][value] = value
+    return out
