@@ -30,12 +30,19 @@ def catalogue_problems(
 ) -> tuple[FeedSpec, list[ConfigProblem]]:
     """The feed completed from the catalogue, and every problem found on the way."""
     function, problem = _resolve(spec.function_id, catalogue, located)
+    if function is None and not spec.enabled:
+        function = _unset_configurable(spec.function_id, catalogue)
     if function is None:
         return spec, [problem] if problem else []
     problems = _field_problems(function, function.inputs, spec.fields, located, ("fields",))
     problems += _dataset_problems(function, spec, located)
     problems += _writeback_problems(function, spec, located)
     return _completed(spec, function), problems
+
+
+def _unset_configurable(name: str, catalogue: Catalogue) -> FunctionSpec | None:
+    """A disabled feed may name a configurable transaction whose id is not set yet."""
+    return next((f for f in catalogue.all() if f.name == name and f.function_id is None), None)
 
 
 def presence_problems(

@@ -38,7 +38,8 @@ def test_check_passes_on_a_valid_config_with_password_from_env(tmp_path: Path) -
     cfg.write_text(
         "hospital:\n  akb020: H1\ndatabase:\n  url: sqlite:///x.db\nplatform:\n  userid: A\n"
     )
-    result = run("--config", str(cfg), "check", env={"SYNCD_PLATFORM__PASSWORD": "pw"})
+    env = {"SYNCD_PLATFORM__PASSWORD": "pw"}
+    result = run("--config", str(cfg), "check", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
 
 
