@@ -34,7 +34,7 @@ def _accounts(values: tuple[str, ...]) -> dict[str, str]:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8080, show_default=True, type=int, help="Port (0 = free port).")
+@click.option("--port", default=8090, show_default=True, type=int, help="Port (0 = free port).")
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
