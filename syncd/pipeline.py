@@ -227,14 +227,11 @@ class FeedPipeline:
     ) -> None:  # fmt: skip
         now = self._now()
         policy, kind = self.delivery.policy, self.delivery.kind(self.spec.function)
-        if sent.resolved and sent.outcome is Outcome.RETRY:
-            transition = outbox.send_again(now, sent.message)
-        else:
-            transition = outbox.after_outcome(sent.outcome, kind, attempts, policy, now,
-                                              self.delivery.draw())  # fmt: skip
-            if sent.outcome is not Outcome.SUCCEEDED and sent.message:
-                transition = outbox.Transition(transition.status, transition.next_attempt_at,
-                                               transition.attempts, sent.message)  # fmt: skip
+        transition = outbox.after_outcome(sent.outcome, kind, attempts, policy, now,
+                                          self.delivery.draw())  # fmt: skip
+        if sent.outcome is not Outcome.SUCCEEDED and sent.message:
+            transition = outbox.Transition(transition.status, transition.next_attempt_at,
+                                           transition.attempts, sent.message)  # fmt: skip
         fields = fields_for(self.spec.function, sent, datasets)
         columns = columns_for(self.spec, sent, fields, visit,
                               self.store.outbox.writable_columns())  # fmt: skip

@@ -1,0 +1,152 @@
+"""``syncd once``, ``syncd status`` and ``syncd retry`` as an operator runs them: the installed
+command in a subprocess, a SQLite HIS database, the simulator started by the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
+
+SYNCD = shutil.which("syncd") or str(Path(os.sys.executable).with_name("syncd"))
+MAPPINGS = Path(__file__).parent.parent / "data" / "engine"
+SOURCES = (
+    "CREATE TABLE T_ADMISSION (ADM_ID INTEGER PRIMARY KEY, VISIT_NO TEXT, PERSON_NO TEXT,"
+    " ADMIT_DATE TEXT, CLERK_NO TEXT, CLERK_NAME TEXT, WARD_CODE TEXT, INPATIENT_NO TEXT)",
+    "CREATE TABLE T_FEE (FEE_ID TEXT PRIMARY KEY, VISIT_NO TEXT, ITEM_CODE TEXT, ITEM_NAME TEXT,"
+    " PRICE TEXT, QTY TEXT, AMOUNT TEXT, FEE_DATE TEXT, ILLNESS TEXT)",
+    "CREATE TABLE T_DISCHARGE (VISIT_NO TEXT PRIMARY KEY, VER INTEGER, DISCHARGE_DATE TEXT,"
+    " CLERK_NO TEXT, CLERK_NAME TEXT, DIAGNOSIS TEXT)",
+    "CREATE TABLE T_OP_REG (REG_ID INTEGER PRIMARY KEY, VISIT_NO TEXT, PERSON_NO TEXT,"
+    " VISIT_DATE TEXT, CLERK_NO TEXT, CLERK_NAME TEXT, CERTIFICATE TEXT, BUSINESS_NO TEXT)",
+    "CREATE TABLE T_OP_FEE (FEE_ID INTEGER PRIMARY KEY, CHARGE_NO TEXT, ITEM_CODE TEXT,"
+    " ITEM_NAME TEXT, PRICE TEXT, QTY TEXT, AMOUNT TEXT, FEE_DATE TEXT)",
+)
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    simulator = Simulator(SimulatorConfig(test_mode=True))
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def his(tmp_path: Path, sim: Simulator) -> Path:
+    """A configured installation: settings file, staging tables, source tables, one stay."""
+    (tmp_path / "syncd.yaml").write_text(
+        f"hospital:\n  akb020: SS0001\ndatabase:\n  url: sqlite:///his.db\n"
+        f"platform:\n  url: {sim.endpoint}\n  userid: {DEFAULT_USERID}\n  read_timeout_s: 5\n"
+        f"polling:\n  default_interval_s: 0.1\n"
+        f"delivery:\n  max_attempts: 1\n  backoff_initial_s: 0.1\n"
+        f"folders:\n  mappings: {MAPPINGS}\n",
+        encoding="utf-8",
+    )
+    assert run("init-db", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "his.db") as conn:
+        for ddl in SOURCES:
+            conn.execute(ddl)
+        conn.execute("INSERT INTO T_ADMISSION VALUES (1, 'ZY1', '1000010001', '20261120',"
+                     " '0101', '李四', 'W05', 'NO-ZY1')")  # fmt: skip
+    return tmp_path
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_argv(*args), capture_output=True, text=True, env=_env(cwd), cwd=cwd,
+                          timeout=60, check=False)  # fmt: skip
+
+
+def _argv(*args: str) -> list[str]:
+    return [SYNCD, *args]
+
+
+def _env(cwd: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+    return {**base, "SYNCD_CONFIG": str(cwd / "syncd.yaml"),
+            "SYNCD_PLATFORM__PASSWORD": DEFAULT_PASSWORD}  # fmt: skip
+
+
+def add_fees(his: Path, count: int) -> None:
+    with sqlite3.connect(his / "his.db") as conn:
+        for i in range(count):
+            conn.execute("INSERT INTO T_FEE VALUES (?, 'ZY1', 'X0101', '换药', '1.0000', '1.00',"
+                         " '1.00', '20261121', '0')", (f"F{i:03d}",))  # fmt: skip
+
+
+def statuses(his: Path, feed: str) -> dict[str, str]:
+    with sqlite3.connect(his / "his.db") as conn:
+        rows = conn.execute("SELECT source_key, status FROM wi_sync_status WHERE feed = ?", (feed,))
+        return dict(rows.fetchall())
+
+
+def test_once_sends_and_status_reports_per_feed(his: Path, sim: Simulator) -> None:
+    """`syncd once` admits the stay and exits 0; `status --json` and the table agree."""
+    result = run("once", cwd=his)
+    assert result.returncode == 0, result.stderr
+    assert "ip_admission: new=1 claimed=1 SUCCEEDED=1" in result.stdout
+    assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
+    doc = json.loads(run("status", "--json", cwd=his).stdout)
+    admission = next(f for f in doc["feeds"] if f["feed"] == "ip_admission")
+    assert (admission["succeeded"], admission["failed"], admission["pending"]) == (1, 0, 0)
+    assert admission["last_success"] is not None
+    table = run("status", cwd=his)
+    assert table.returncode == 0 and "待发送/pending" in table.stdout
+    assert any(line.startswith("ip_admission") for line in table.stdout.splitlines())
+    assert "1000010001" not in result.stderr + table.stdout
+
+
+def test_failed_row_stays_failed_until_retry_requeues_it(his: Path, sim: Simulator) -> None:
+    """Platform dropping admissions: FAILED after max_attempts (1); a later `once` does not
+    resend it; `retry --failed` re-queues it and the next `once` succeeds."""
+    sim.add_faults("drop:function=bizh120103,times=0")
+    assert run("once", cwd=his).returncode == 0
+    assert statuses(his, "ip_admission") == {"1": "FAILED"}
+    assert run("once", cwd=his).returncode == 0
+    assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 1
+    sim.clear_faults()
+    requeued = run("retry", "--failed", "--feed", "ip_admission", cwd=his)
+    assert requeued.returncode == 0 and "re-queued 1 row(s)" in requeued.stdout
+    assert run("once", "--feed", "ip_admission", cwd=his).returncode == 0
+    assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
+
+
+def test_retry_one_key_and_usage_errors(his: Path, sim: Simulator) -> None:
+    """`retry FEED KEY` re-queues that row only; a wrong call is a usage error (exit 2)."""
+    sim.add_faults("drop:function=bizh120103,times=0")
+    run("once", cwd=his)
+    sim.clear_faults()
+    assert "re-queued 0 row(s)" in run("retry", "ip_admission", "2", cwd=his).stdout
+    assert "re-queued 1 row(s)" in run("retry", "ip_admission", "1", cwd=his).stdout
+    assert run("retry", cwd=his).returncode == 2
+    unknown = run("retry", "no_such_feed", "1", cwd=his)
+    assert unknown.returncode == 78 and "unknown feed" in unknown.stderr
+
+
+def test_two_once_processes_at_the_same_time_never_send_a_row_twice(
+    his: Path, sim: Simulator
+) -> None:
+    """Two `syncd once` processes started together over 1 admission and 60 fee rows: one
+    admission and every fee row uploaded exactly once."""
+    add_fees(his, 60)
+    procs = [subprocess.Popen(_argv("once"), cwd=his, env=_env(his), text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]  # fmt: skip
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    for _ in range(5):
+        if set(statuses(his, "ip_fee").values()) == {"SUCCEEDED"}:
+            break
+        assert run("once", cwd=his).returncode == 0
+    assert set(statuses(his, "ip_fee").values()) == {"SUCCEEDED"}
+    assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 1
+    business = next(b for b in sim.businesses() if b["akb020"] == "SS0001")
+    assert len(business["rows"]) == 60 == len({r["aaz213"] for r in business["rows"]})
