@@ -102,17 +102,19 @@ class FeedSource:
 
     def discover(self, limit: int) -> list[SourceRow]:
         """Rows with no ``sync_status`` row yet (oldest watermark first when there is one)."""
+        rows = self._fetch(self.discover_statement(limit), "discovering new rows")
+        self._remember_high(rows)
+        return rows
+
+    def discover_statement(self, limit: int) -> sa.Select[Any]:
+        """The anti-join (plus the watermark window once one is known)."""
         s = self.tables.sync_status
         known = sa.select(sa.literal(1)).where(
             s.c.feed == self.spec.feed, s.c.source_key == self._key()
         )
         if self.spec.source.version is not None:
             known = known.where(s.c.version == self._version())
-        stmt = self._select().where(~sa.exists(known)).limit(limit)
-        stmt = self._limit_scan(stmt)
-        rows = self._fetch(stmt, "discovering new rows")
-        self._remember_high(rows)
-        return rows
+        return self._limit_scan(self._select().where(~sa.exists(known)).limit(limit))
 
     def _limit_scan(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         if self.watermark is None:

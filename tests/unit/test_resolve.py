@@ -1,0 +1,104 @@
+"""UNKNOWN resolution strategies, each against a scripted query reply: processed (adopt),
+not processed (send again) or undecided (stays UNKNOWN for an operator)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from syncd.platform.codec import Program, Row
+from syncd.resolve import Found, Sent, resolve
+from syncd.visits import Visit
+
+VISIT = Visit("V1", "INPATIENT", "ADMITTED", aaz218="Z1", fee_amount="30.00", last_batch=1)
+
+
+def sent(function_id: str, visit: Visit | None = VISIT, datasets: object = None,
+         **params: str) -> Sent:  # fmt: skip
+    return Sent(function_id, params, datasets or {}, visit, "SS0001")  # type: ignore[arg-type]
+
+
+def answers(*replies: Program | None) -> tuple[list[tuple[str, dict[str, str]]], object]:
+    asked: list[tuple[str, dict[str, str]]] = []
+    queue = list(replies)
+
+    def ask(function_id: str, params: Mapping[str, str]) -> Program | None:
+        asked.append((function_id, dict(params)))
+        return queue.pop(0)
+
+    return asked, ask
+
+
+def biz(*rows: dict[str, str]) -> Program:
+    return Program(values={"return_code": "1"},
+                   datasets={"bizinfo": tuple(Row(values=r) for r in rows)})  # fmt: skip
+
+
+def test_admission_found_by_person_and_inpatient_number_is_adopted() -> None:
+    asked, ask = answers(biz({"aaz218": "Z7", "bka025": "NO-1"}, {"aaz218": "Z8", "bka025": "x"}))
+    found = resolve(sent("bizh120103", None, aac001="P1", bka025="NO-1"), ask)  # type: ignore[arg-type]
+    assert found.found is Found.PROCESSED and found.fields["aaz218"] == "Z7"
+    assert asked[0][0] == "bizh120102" and asked[0][1]["bka896"] == "P1"
+
+
+def test_admission_not_found_is_sent_again_and_a_failed_query_decides_nothing() -> None:
+    _, ask = answers(biz())
+    assert resolve(sent("bizh120103", None, aac001="P1", bka025="NO-1"), ask).found is (  # type: ignore[arg-type]
+        Found.NOT_PROCESSED)  # fmt: skip
+    _, ask = answers(None)
+    assert resolve(sent("bizh120103", None, aac001="P1", bka025="NO-1"), ask).found is (  # type: ignore[arg-type]
+        Found.UNDECIDED)  # fmt: skip
+
+
+def test_fee_batch_total_decides_processed_not_processed_or_operator() -> None:
+    """akc264 = known + batch → processed; = known → not; anything else → an operator."""
+    rows = {"feeinfo": [{"bka058": "10.00"}, {"bka058": "-2.50"}]}
+    for total, expected in (("37.50", Found.PROCESSED), ("30.00", Found.NOT_PROCESSED),
+                            ("99.00", Found.UNDECIDED)):  # fmt: skip
+        _, ask = answers(Program(values={"return_code": "1", "akc264": total}))
+        found = resolve(sent("bizh120002", datasets=rows, aaz218="Z1"), ask)  # type: ignore[arg-type]
+        assert found.found is expected, total
+    assert "人工核对" in found.reason_zh
+
+
+def test_settlement_seen_settled_takes_the_figures_from_the_slip() -> None:
+    slip = Program(values={"return_code": "1", "bka979": "80.00", "bka811": "70.00",
+                           "bka812": "10.00"})  # fmt: skip
+    asked, ask = answers(biz({"aaz218": "Z1", "bka891": "1"}), slip)
+    found = resolve(sent("bizh120106", aaz218="Z1"), ask)  # type: ignore[arg-type]
+    assert found.found is Found.PROCESSED
+    assert (found.fields["akc264"], found.fields["bka832"], found.fields["bka831"]) == (
+        "80.00", "70.00", "10.00")  # fmt: skip
+    assert [a[0] for a in asked] == ["bizh120102", "bizh120206"]
+    _, ask = answers(biz({"aaz218": "Z1", "bka891": "0"}))
+    assert resolve(sent("bizh120106", aaz218="Z1"), ask).found is Found.NOT_PROCESSED  # type: ignore[arg-type]
+
+
+def test_cancellations_and_discharge_read_the_business_state() -> None:
+    cases = [
+        ("bizh120105", {"bka032": "20261125"}, Found.PROCESSED),
+        ("bizh120105", {"bka032": ""}, Found.NOT_PROCESSED),
+        ("bizh120107", {"bka891": "0"}, Found.PROCESSED),
+        ("bizh120108", {"bka032": ""}, Found.PROCESSED),
+    ]
+    for function_id, row, expected in cases:
+        _, ask = answers(biz({"aaz218": "Z1", **row}))
+        assert resolve(sent(function_id, aaz218="Z1"), ask).found is expected, function_id  # type: ignore[arg-type]
+    _, ask = answers(biz())
+    assert resolve(sent("bizh120109", aaz218="Z1"), ask).found is Found.PROCESSED  # type: ignore[arg-type]
+
+
+def test_outpatient_charge_new_batch_is_adopted_and_a_trial_is_simply_sent_again() -> None:
+    rows = (Row(values={"bka001": "1", "aae100": "1"}), Row(values={"bka001": "2", "aae100": "1"}))
+    batches = Program(values={"return_code": "1"}, datasets={"batchinfo": rows})
+    _, ask = answers(batches)
+    found = resolve(sent("bizh110105", aaz218="Z1", bka893="1"), ask)  # type: ignore[arg-type]
+    assert found.found is Found.PROCESSED and found.fields["payinfo.bka001"] == "2"
+    asked, ask = answers()
+    assert resolve(sent("bizh110105", aaz218="Z1", bka893="0"), ask).found is (  # type: ignore[arg-type]
+        Found.NOT_PROCESSED) and asked == []  # fmt: skip
+
+
+def test_a_call_without_a_strategy_stays_unknown() -> None:
+    asked, ask = answers()
+    found = resolve(sent("bizh120104", aaz218="Z1"), ask)  # type: ignore[arg-type]
+    assert found.found is Found.UNDECIDED and asked == [] and "人工核对" in found.reason_zh
