@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,6 +45,7 @@ class RenderResult:
     """What a dry run produced: XML documents in send order, notes, and row errors."""
 
     documents: list[tuple[str, bytes]] = field(default_factory=list)
+    requests: list[messages.Request] = field(default_factory=list)  # unmasked, as sent
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -60,14 +61,21 @@ class RenderSources:
     feeds: Mapping[str, FeedSpec]
 
 
-def render_key(sources: RenderSources, feed: str, key: str, *, mask: bool = False) -> RenderResult:
-    """Render feed ``feed`` for ``key``; SourceError when the row or request does not exist."""
+def render_key(
+    sources: RenderSources, feed: str, key: str, *, mask: bool = False,
+    reply: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+) -> RenderResult:  # fmt: skip
+    """Render feed ``feed`` for ``key``; SourceError when the row or request does not exist.
+
+    ``reply`` (the first step's reply datasets) fills the ``from_reply`` datasets of a two-step
+    command as the engine does; without it they are shown empty.
+    """
     spec = sources.feeds[feed]
     reader = ViewReader(sources.engine)
     result = RenderResult()
     row, params = _source(sources, reader, spec, key)
     context = _context(sources, reader, spec, key, row, params, result)
-    if spec.before:
+    if spec.before and reply is None:
         first = sources.feeds[spec.before]
         _documents(sources, first, _rendered(reader, first, {}, context, result), mask, result)
         result.notes.append(
@@ -75,6 +83,8 @@ def render_key(sources: RenderSources, feed: str, key: str, *, mask: bool = Fals
             "the second step's from_reply dataset is filled from the first reply"
         )
         spec = _reply_datasets_optional(spec)
+    elif spec.before and reply is not None:
+        context = _with_reply(spec, context, reply)
     _documents(sources, spec, _rendered(reader, spec, row, context, result), mask, result)
     return result
 
@@ -162,6 +172,16 @@ def _reads_aaz218(spec: FeedSpec) -> bool:
     return any(reads(rule) for rule in spec.all_rules())
 
 
+def _with_reply(
+    spec: FeedSpec, context: RenderContext, reply: Mapping[str, Sequence[Mapping[str, object]]]
+) -> RenderContext:
+    datasets = dict(context.datasets)
+    for name, ds in spec.datasets.items():
+        if ds.from_reply is not None:
+            datasets[name] = list(reply.get(ds.from_reply, ()))
+    return replace(context, datasets=datasets)
+
+
 def _reply_datasets_optional(spec: FeedSpec) -> FeedSpec:
     datasets = {
         name: ds.model_copy(update={"required": False}) if ds.from_reply else ds
@@ -205,15 +225,16 @@ def _documents(
     result: RenderResult,
 ) -> None:  # fmt: skip
     for number, request in enumerate(requests, start=1):
-        params, datasets = request.params, request.datasets
-        if mask:
-            params, datasets = masked(params), {n: tuple(masked(r) for r in rows)
-                                                for n, rows in datasets.items()}  # fmt: skip
+        cat, function_id = sources.catalogue, request.function_id
         try:
-            built = messages.Request.build(sources.catalogue, request.function_id, params, datasets)
+            built = messages.Request.build(cat, function_id, request.params, request.datasets)
         except RequestEncodingError as exc:
             result.errors.append(f"{spec.feed} {exc.field}: {exc.reason_zh}")
             continue
+        result.requests.append(built)
+        if mask:
+            datasets = {n: tuple(masked(r) for r in rows) for n, rows in built.datasets.items()}
+            built = replace(built, params=masked(built.params), datasets=datasets)
         title = f"{spec.feed} {request.function_id} call {number}/{len(requests)}"
         xml = built.encode(session_id=SESSION_PLACEHOLDER,
                            xml_declaration=sources.settings.platform.xml_declaration)  # fmt: skip

@@ -5,9 +5,10 @@
 * outpatient: 李秀英 (frozen fund) charged twice, the first charge refunded (negative rows);
   刘志强 charged once; 黄小明 registered without 电脑号 (the bad row: rejected with
   "缺少必填项：电脑号(aac001)"); a non-work-injury visit the views must not show;
-* inpatient, all discharged today: 张伟明 (fracture, surgery, ``300 × scale + 24`` fee rows with
-  negative refund rows and 因病 rows, a bed change, two late 因病 rows), 陈丽华 (a delivery),
-  刘志强 (tumour treatment with chemotherapy); 李秀英 admitted today and still in hospital;
+* inpatient, discharged today: 张伟明 (fracture, surgery, ``300 × scale + 19`` fee rows with
+  negative refund rows and 因病 rows, a bed change, two late 因病 rows), 李秀英 (a delivery),
+  刘志强 (tumour treatment with chemotherapy); 陈丽华 admitted today and still in hospital
+  (the simulator refuses her: she is in hospital elsewhere, 业务互斥);
 * medical records (diagnoses, operation, birth, tumour, chemo, summaries) and the HIS-side
   settlements for the nightly reconciliation.
 
@@ -208,21 +209,21 @@ def _item_of(row: Row) -> tuple[str, ...]:
 
 def _inpatient(d: _Day) -> None:
     zhang = _big_stay(d)
-    chen = _stay(d, 2, CHEN, "D16", "W16", 3)
-    _fees(d, chen, 12, 3)
+    li = _stay(d, 2, LI, "D16", "W16", 3)
+    _fees(d, li, 12, 3)
     liu = _stay(d, 3, LIU, "D15", "W15", 10)
     _fees(d, liu, 20, 10)
-    li = _stay(d, 4, LI, "D07", "W07", 0, discharged=False)
-    _fees(d, li, 5, 1)
+    chen = _stay(d, 4, CHEN, "D07", "W07", 0, discharged=False)
+    _fees(d, chen, 5, 1)
     other = _stay(d, 5, NOT_WORK_INJURY, "D20", "W20", 2, injury=False)
     _fees(d, other, 3, 2)
     _diagnoses(d, zhang, ("S52.501", "桡骨远端骨折"), ("S60.201", "前臂挫伤"))
-    _diagnoses(d, chen, ("O80.001", "单胎顺产"), ("S30.001", "腰部挫伤"))
+    _diagnoses(d, li, ("O80.001", "单胎顺产"), ("S30.001", "腰部挫伤"))
     _diagnoses(d, liu, ("C34.901", "肺恶性肿瘤"), ("S22.301", "肋骨骨折"))
     _operation(d, zhang)
-    _birth(d, chen)
+    _birth(d, li)
     _tumour(d, liu)
-    for stay in (zhang, chen, liu):
+    for stay in (zhang, li, liu):
         _summary(d, stay)
 
 
