@@ -46,20 +46,27 @@ LATE_UPLOAD_ID = "bizh120005"  # the simulator serves the late 因病 upload und
 TABLES = staging_tables()
 
 
-def settings_for(db_url: str, *, platform_url: str = "http://127.0.0.1:9/x",
-                 fee_delete_allowed: bool = True, mappings: Path = MAPPINGS) -> Settings:  # fmt: skip
+def settings_for(
+    db_url: str,
+    *,
+    platform_url: str = "http://127.0.0.1:9/x",
+    fee_delete_allowed: bool = True,
+    mappings: Path = MAPPINGS,
+) -> Settings:
     return Settings(
-        hospital=HospitalSettings(akb020="SS0001", name="中山大学附属第七医院（测试）",
-                                  aab299="440300"),  # fmt: skip
+        hospital=HospitalSettings(akb020="SS0001", name="中山大学附属第七医院（测试）"),
         database=DatabaseSettings(url=db_url),
         platform=PlatformSettings(
-            url=platform_url, userid="SS0001", password=SecretStr("sim-password"),
-            connect_timeout_s=2.0, read_timeout_s=10.0,
+            url=platform_url,
+            userid="SS0001",
+            password=SecretStr("sim-password"),
+            connect_timeout_s=2.0,
+            read_timeout_s=10.0,
             function_ids=FunctionIds(illness_late_upload=LATE_UPLOAD_ID),
         ),
         city=CitySettings(fee_delete_allowed=fee_delete_allowed),
         folders=FolderSettings(mappings=mappings),
-    )  # fmt: skip
+    )
 
 
 def seeded_engine(settings: Settings) -> sa.Engine:

@@ -8,11 +8,12 @@ fees, discharge before 病案 and settlement …); the test fails if a shipped f
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 
 from syncd.db.views import ViewReader
-from syncd.platform.simulator import Simulator, SimulatorConfig
 from syncd.platform.simulator import FunctionIds as SimFunctionIds
+from syncd.platform.simulator import Simulator, SimulatorConfig
 from tests.integration.mappings_support import (
     LATE_UPLOAD_ID,
     TAG,
