@@ -9,7 +9,7 @@ case-blind (PostgreSQL folds to lower case, Oracle to upper case).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def file_problems(located: Located, reader: ViewReader) -> list[ConfigProblem]:
         info = reader.describe(named)
         if info is not None and info.column(column) is None:
             message = f"column '{column}' is not in view {named} (视图中没有该列)"
-            hint = did_you_mean(column, info.columns) or "check the view or the column name"
+            hint = _suggest(column, info.columns) or "check the view or the column name"
             problems.append(located.problem(where, message, hint))
     return problems
 
@@ -61,8 +61,14 @@ def _missing_view(
     located: Located, reader: ViewReader, where: YamlPath, view: str
 ) -> ConfigProblem:
     schema, name = split_name(view, reader.default_schema)
-    hint = did_you_mean(name, reader.names(schema)) or "create the view (sql/examples/)"
+    hint = _suggest(name, reader.names(schema)) or "create the view (sql/examples/)"
     return located.problem(where, f"view '{view}' does not exist in the database", hint)
+
+
+def _suggest(word: str, names: Iterable[str]) -> str:
+    """ "did you mean", names folded to lower case by the database shown as the mapping writes."""
+    shown = [n.upper() if word.isupper() and n.islower() else n for n in names]
+    return did_you_mean(word, shown)
 
 
 def _views(data: Mapping[str, Any]) -> Iterator[tuple[YamlPath, str]]:
