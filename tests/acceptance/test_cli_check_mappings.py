@@ -1,0 +1,87 @@
+"""``syncd check`` with mappings, as an operator runs it: the live check against the database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SYNCD = shutil.which("syncd") or str(Path(sys.executable).with_name("syncd"))
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+    env["SYNCD_PLATFORM__PASSWORD"] = "pw"
+    return subprocess.run(
+        list(args), capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
+    )
+
+
+def write_config(folder: Path, db: Path, mappings: Path) -> Path:
+    cfg = folder / "syncd.yaml"
+    cfg.write_text(
+        "hospital: {akb020: SS0001, name: 示例医院}\n"
+        f"database: {{url: 'sqlite:///{db}'}}\n"
+        "platform: {userid: SS0001}\n"
+        f"folders: {{mappings: '{mappings}'}}\n",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A reference HIS seeded the way a DBA does it (python -m syncd.reference)."""
+    db = tmp_path_factory.mktemp("his") / "his.db"
+    seeding = run(sys.executable, "-m", "syncd.reference", "--url", f"sqlite:///{db}",
+                  "--day", "2026-11-25", cwd=db.parent)  # fmt: skip
+    assert seeding.returncode == 0, seeding.stderr
+    return db
+
+
+def test_check_passes_with_the_shipped_mappings_on_the_reference_views(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    """Exit 0: the settings, 30 mapping files and every view/column they read are fine."""
+    cfg = write_config(tmp_path, seeded_db, REPO / "mappings")
+    result = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "30 mapping file(s) OK" in result.stdout
+    assert "every view and column the mappings read exists" in result.stdout
+
+
+def test_check_reports_a_renamed_column_with_position_and_suggestion_and_exits_78(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    """A DBA's typo in a copy of the mappings: file:line:column, what is wrong, did you mean."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(REPO / "mappings", mappings)
+    admission = mappings / "inpatient" / "ip_admission.yaml"
+    text = admission.read_text(encoding="utf-8")
+    admission.write_text(text.replace("{column: WARD_NAME,", "{column: WARD_NMAE,"), "utf-8")
+    line = next(n for n, s in enumerate(text.splitlines(), start=1) if "WARD_NAME," in s)
+    column = text.splitlines()[line - 1].index("column:") + 1
+    cfg = write_config(tmp_path, seeded_db, mappings)
+    result = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
+    assert result.returncode == 78, result.stderr
+    where = f"{admission}:{line}:{column}: column 'WARD_NMAE' is not in view V_WI_IP_ADMISSION"
+    assert where in result.stderr
+    assert "did you mean 'WARD_NAME'?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_says_clearly_when_the_database_cannot_be_reached_and_exits_1(
+    tmp_path: Path,
+) -> None:
+    """Valid mappings, database unreachable: not a configuration error (exit 1, not 78)."""
+    cfg = write_config(tmp_path, tmp_path / "no-such-dir" / "his.db", REPO / "mappings")
+    result = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "数据库无法连接" in result.stderr
+    assert "unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
