@@ -4,8 +4,8 @@ Composition only: read the row (:mod:`syncd.db.views`), the visit ledger and the
 parameters, run the mapping engine, build and encode each request as the client would.
 
 * a view feed: KEY is the row key (several key columns joined by ``/``);
-* a command feed: KEY is the ``WI_REQUEST`` id; a two-step command (``before:``) shows the
-  first step, then the second with its ``from_reply`` dataset empty (it comes from the reply);
+* a command feed: KEY is the ``WI_REQUEST`` id; a two-step command (``before:``) shows both
+  steps, or only the first when the second takes rows from the first one's reply;
 * a row-batched feed (``batch:``): every row of KEY's visit in the view, in batches;
 * a visit without ``aaz218`` in ``WI_VISIT``: a note, and the value shown as :data:`NO_AAZ218`.
 
@@ -78,11 +78,12 @@ def render_key(
     if spec.before and reply is None:
         first = sources.feeds[spec.before]
         _documents(sources, first, _rendered(reader, first, {}, context, result), mask, result)
-        result.notes.append(
-            f"第二步的数据集取自第一步 {spec.before} 的回复，此处为空 / "
-            "the second step's from_reply dataset is filled from the first reply"
-        )
-        spec = _reply_datasets_optional(spec)
+        if any(ds.from_reply for ds in spec.datasets.values()):
+            result.notes.append(
+                f"第二步（{spec.function}）在 {spec.before} 成功后按其回复生成，此处只显示第一步 / "
+                f"the second step ({spec.function}) is built from the reply of {spec.before}"
+            )
+            return result
     elif spec.before and reply is not None:
         context = _with_reply(spec, context, reply)
     _documents(sources, spec, _rendered(reader, spec, row, context, result), mask, result)
@@ -155,7 +156,9 @@ def _visit(
     visit_key = _lookup(row, spec.visit.column) if spec.visit.column else params.get(
         str(spec.visit.param))  # fmt: skip
     kind = spec.requires.visit.kind if spec.requires.visit else None
-    found = visit_fields(sources.engine, sources.tables, str(visit_key or ""), kind) or {}
+    if visit_key is None or visit_key == "":
+        return {}  # e.g. a look-up by person (bka895/bka896) instead of by visit
+    found = visit_fields(sources.engine, sources.tables, str(visit_key), kind) or {}
     if _reads_aaz218(spec) and not found.get("aaz218"):
         result.notes.append(
             f"注意：就诊 {visit_key} 在 WI_VISIT 中还没有就医登记号 aaz218（尚未在平台登记），"
@@ -180,14 +183,6 @@ def _with_reply(
         if ds.from_reply is not None:
             datasets[name] = list(reply.get(ds.from_reply, ()))
     return replace(context, datasets=datasets)
-
-
-def _reply_datasets_optional(spec: FeedSpec) -> FeedSpec:
-    datasets = {
-        name: ds.model_copy(update={"required": False}) if ds.from_reply else ds
-        for name, ds in spec.datasets.items()
-    }
-    return spec.model_copy(update={"datasets": datasets})
 
 
 def _rendered(

@@ -106,20 +106,26 @@ class ViewReader:
         order_by: Sequence[str] = (),
     ) -> list[Row]:
         """Rows of ``view`` (only ``columns``, keyed as asked) matching ``where`` exactly."""
-        info = self.require(view)
-        wanted = sorted(set(columns) | set(where or {}) | set(order_by))
-        table = sa.table(
-            info.name,
-            *(sa.column(_actual(info, c), info.columns[_actual(info, c)]) for c in wanted),
-            schema=info.schema,
-        )
-        query = sa.select(*(table.c[_actual(info, c)] for c in wanted))
-        for name, value in (where or {}).items():
-            column = table.c[_actual(info, name)]
-            query = query.where(column == _coerced(column.type, value))
-        query = query.order_by(*(table.c[_actual(info, c)] for c in order_by))
+        wanted, query = select_statement(self.require(view), columns, where or {}, order_by)
         with source_errors(self.engine.url, f"reading {view}"), self.engine.connect() as conn:
             return [dict(zip(wanted, row, strict=True)) for row in conn.execute(query)]
+
+
+def select_statement(
+    info: ViewInfo, columns: Iterable[str], where: Mapping[str, object], order_by: Sequence[str]
+) -> tuple[list[str], sa.Select[Any]]:
+    """(the names asked for, in result order; the SELECT with the database's spelling)."""
+    wanted = sorted(set(columns) | set(where) | set(order_by))
+    table = sa.table(
+        info.name,
+        *(sa.column(_actual(info, c), info.columns[_actual(info, c)]) for c in wanted),
+        schema=info.schema,
+    )
+    query = sa.select(*(table.c[_actual(info, c)] for c in wanted))
+    for name, value in where.items():
+        column = table.c[_actual(info, name)]
+        query = query.where(column == _coerced(column.type, value))
+    return wanted, query.order_by(*(table.c[_actual(info, c)] for c in order_by))
 
 
 def _same_name(wanted: str, names: Iterable[str]) -> str | None:

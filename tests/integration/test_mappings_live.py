@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from syncd.db.ddl import dialect_named
 from syncd.db.mapping_check import live_problems
-from syncd.db.views import ViewReader
+from syncd.db.views import ViewInfo, ViewReader, select_statement
 from syncd.reference import seed
 from tests.integration.mappings_support import DAY, MAPPINGS
 
@@ -98,3 +99,23 @@ def test_a_missing_view_is_reported_once_not_for_each_of_its_columns(
     assert (problem.file, problem.line) == (str(birth), _line_of(birth, "V_WI_MR_BRTH_STAY"))
     assert "V_WI_MR_BRTH_STAY' does not exist" in problem.message
     assert problem.hint == "did you mean 'V_WI_MR_BIRTH_STAY'?"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "view", "expected"),
+    [
+        ("oracle", "v_wi_ip_fee", "FROM v_wi_ip_fee WHERE v_wi_ip_fee.stay_no = :stay_no_1"),
+        ("mssql", "V_WI_IP_FEE", "FROM [V_WI_IP_FEE] WHERE [V_WI_IP_FEE].[STAY_NO] = :STAY_NO_1"),
+    ],
+)
+def test_view_reads_compile_for_oracle_and_sql_server(
+    dialect: str, view: str, expected: str
+) -> None:
+    """The SELECT of a view read, as each dialect spells the names its inspector reports."""
+    columns = {name: sa.String() for name in ("FEE_ID", "STAY_NO", "FEE_SEQ")}
+    if dialect == "oracle":  # Oracle's inspector reports case-insensitive names in lower case
+        columns = {name.lower(): type_ for name, type_ in columns.items()}
+    info = ViewInfo(view, None, columns)
+    _, query = select_statement(info, ["FEE_ID"], {"STAY_NO": "ZY1"}, ["FEE_SEQ"])
+    sql = " ".join(str(query.compile(dialect=dialect_named(dialect))).split())
+    assert expected in sql

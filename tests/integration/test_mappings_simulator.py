@@ -150,3 +150,24 @@ def test_a_visit_without_aaz218_renders_with_the_value_marked_and_a_note(flow: F
     assert rendered.errors == []
     assert all(r.params["aaz218"] == "(待登记)" for r in rendered.requests)
     assert any("没有就医登记号 aaz218" in note for note in rendered.notes)
+
+
+def test_two_step_commands_render_both_steps_unless_the_second_needs_the_reply(
+    flow: Flow,
+) -> None:
+    """op_cancel shows 110102 then 110106; op_refund shows 110103 and says why no 110105."""
+    flow.set_visit(LI_OP, "OUTPATIENT", "MZ20261125000001")
+    cancel = flow.render("op_cancel", flow.command("op_cancel", LI_OP, **OPERATOR))
+    assert [r.function_id for r in cancel.requests] == ["bizh110102", "bizh110106"]
+    refund = flow.render("op_refund", flow.command("op_refund", LI_OP, bka001="1", **OPERATOR))
+    assert [r.function_id for r in refund.requests] == ["bizh110103"]
+    assert any("bizh110105" in note for note in refund.notes)
+
+
+def test_a_look_up_by_person_needs_no_visit(flow: Flow) -> None:
+    """op_business by bka895/bka896 (no visit_key): no aaz218 note, the person's key is sent."""
+    key = flow.command("op_business", bka895="aac001", bka896="1000010002")
+    rendered = flow.render("op_business", key)
+    assert rendered.notes == [] and rendered.errors == []
+    (request,) = rendered.requests
+    assert (request.params["bka895"], request.params["bka896"]) == ("aac001", "1000010002")
