@@ -141,7 +141,9 @@ class CommandRunner:
             return Step(Sent(Outcome.REJECTED, "", None, exc.reason_zh), None, command.attempts)
         attempts = command.attempts + 1
         call_id = self.delivery.new_request_id()
-        self.store.requests.mark_in_flight(command.id, call_id, attempts, self.delivery.clock())
+        now = self.delivery.clock()
+        lease = Lease.starting(self.delivery.owner, now, timedelta(seconds=self.lease_s))
+        self.store.requests.mark_in_flight(command.id, call_id, attempts, lease)
         self.in_flight.add(command.id)
         where = self.where(spec, command, visit)
         sent = self.delivery.send(request, where)

@@ -207,9 +207,9 @@ class FeedPipeline:
                 return self.finish(rows, outbox.refused(exc.reason_zh), r)
             attempts = max(row.attempts for row in rows) + 1
             ids = [row.id for row in rows]
-            self.store.outbox.mark_in_flight(ids, self.delivery.new_request_id(),
-                                             {row.id: row.attempts + 1 for row in rows},
-                                             self._now())  # fmt: skip
+            lease = Lease.starting(self.owner, self._now(), timedelta(seconds=self.lease_s))
+            intents = {row.id: row.attempts + 1 for row in rows}
+            self.store.outbox.mark_in_flight(ids, self.delivery.new_request_id(), intents, lease)
             self.in_flight |= set(ids)
             sent = self.delivery.send(request, where)
             if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):

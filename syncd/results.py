@@ -46,6 +46,7 @@ def columns_for(
         columns["return_code_message"] = sent.message[:1000]
     if sent.outcome is not Outcome.SUCCEEDED:
         return columns
+    columns["last_error"] = None
     doc = result_doc(sent.program, fields if sent.resolved else None)
     columns["result_json"] = json.dumps(doc, ensure_ascii=False)
     aaz218 = fields.get("aaz218") or (visit.aaz218 if visit else "")

@@ -35,6 +35,7 @@ class OutboxRow:
     status: str
     attempts: int
     request_id: str
+    next_attempt_at: datetime
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,15 @@ class OutboxStore:
         return added
 
     def claim(self, feed: str, lease: claims.Lease, limit: int) -> list[OutboxRow]:
+        """Claim due rows.  A candidate another engine finished between our select and our
+        claim is no longer due: it is given back at once, never processed twice."""
         ids = claims.claim_due(
             self.engine, self.table, CLAIMABLE, lease, limit, only={"feed": [feed]}
         )
-        return self.load(ids)
+        rows = self.load(ids)
+        due = [r for r in rows if r.status in CLAIMABLE and r.next_attempt_at <= lease.now]
+        self.release([r.id for r in rows if r not in due], lease.owner)
+        return due
 
     def load(self, ids: Sequence[int]) -> list[OutboxRow]:
         if not ids:
@@ -88,6 +94,7 @@ class OutboxStore:
                 c.status,
                 c.attempts,
                 c.request_id,
+                c.next_attempt_at,
             )
             .where(c.id.in_(list(ids)))
             .order_by(c.id)
@@ -102,17 +109,17 @@ class OutboxStore:
             return [str(s) for s in conn.execute(stmt).scalars()]
 
     def mark_in_flight(
-        self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], now: datetime
+        self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: claims.Lease
     ) -> None:
-        """Commit the intent before the call: IN_FLIGHT, the attempt and the request id."""
+        """Commit the intent before the call: IN_FLIGHT, the attempt, the request id, and a
+        fresh lease (``lease.until``) covering the call."""
         stmt = sa.update(self.table).where(self.table.c.id == sa.bindparam("row_id"))
         with self._errors("recording the intent"), self.engine.begin() as conn:
             for row_id in ids:
-                conn.execute(
-                    stmt.values(status="IN_FLIGHT", request_id=request_id, updated_at=now,
-                                attempts=attempts[row_id]),
-                    {"row_id": row_id},
-                )  # fmt: skip
+                values = {"status": "IN_FLIGHT", "request_id": request_id,
+                          "updated_at": lease.now, "attempts": attempts[row_id],
+                          "lease_until": lease.until}  # fmt: skip
+                conn.execute(stmt.values(**values), {"row_id": row_id})
 
     def set(self, ids: Sequence[int], transition: Transition, now: datetime, owner: str) -> None:
         """A status change on its own (waiting, refused, retry later), lease given back."""
@@ -213,6 +220,7 @@ def _row(r: Any) -> OutboxRow:
         id=int(r["id"]), feed=r["feed"], source_key=r["source_key"],
         version=r["version"] or "", visit_key=r["visit_key"] or "", status=r["status"],
         attempts=int(r["attempts"]), request_id=r["request_id"] or "",
+        next_attempt_at=r["next_attempt_at"],
     )  # fmt: skip
 
 

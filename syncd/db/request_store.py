@@ -50,16 +50,24 @@ class RequestStore:
         self.engine, self.table, self.rows = engine, tables.request, tables.request_row
 
     def claim(self, lease: claims.Lease, limit: int) -> list[Command]:
+        """Claim due commands; one answered meanwhile by another engine is given back."""
         ids = claims.claim_due(self.engine, self.table, CLAIMABLE, lease, limit)
         if not ids:
             return []
         stmt = sa.select(self.table).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
-            return [_command(r) for r in conn.execute(stmt).mappings()]
+            rows = list(conn.execute(stmt).mappings())
+        due = [r for r in rows if r["status"] in CLAIMABLE and r["next_attempt_at"] <= lease.now]
+        self.release([int(r["id"]) for r in rows if r not in due], lease.owner)
+        return [_command(r) for r in due]
 
-    def mark_in_flight(self, command_id: int, call_id: str, attempts: int, now: datetime) -> None:
-        stmt = sa.update(self.table).where(self.table.c.id == command_id).values(
-            status="IN_FLIGHT", call_id=call_id, attempts=attempts)  # fmt: skip
+    def mark_in_flight(
+        self, command_id: int, call_id: str, attempts: int, lease: claims.Lease
+    ) -> None:
+        """Commit the intent before the call (IN_FLIGHT, attempt, call id, a fresh lease)."""
+        values = {"status": "IN_FLIGHT", "call_id": call_id, "attempts": attempts,
+                  "lease_until": lease.until}  # fmt: skip
+        stmt = sa.update(self.table).where(self.table.c.id == command_id).values(**values)
         with source_errors(self.engine.url, "recording the intent"), self.engine.begin() as conn:
             conn.execute(stmt)
 

@@ -33,35 +33,38 @@ class VisitStore:
         return _visit(row) if row else None
 
     def apply(self, conn: sa.Connection, visit: Visit, change: VisitChange, now: datetime) -> None:
-        """Inside the write-back transaction: create the row if needed, then change it."""
+        """Inside the write-back transaction: create the row if needed, then change it with
+        relative updates (two engines' fee batches of one visit never lose a sum)."""
         c = self.table.c
         where = (c.visit_key == visit.visit_key, c.kind == visit.kind)
-        row = conn.execute(sa.select(self.table).where(*where)).mappings().first()
-        if row is None:
-            conn.execute(
-                sa.insert(self.table).values(
-                    visit_key=visit.visit_key, kind=visit.kind, state="NONE", created_at=now
-                )
-            )
-            row = conn.execute(sa.select(self.table).where(*where)).mappings().one()
-        values = _changes(row, change, now)
-        if values:
-            conn.execute(sa.update(self.table).where(*where).values(**values))
+        if conn.execute(sa.select(c.id).where(*where)).first() is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.insert(self.table).values(
+                        visit_key=visit.visit_key, kind=visit.kind, state="NONE",
+                        created_at=now))  # fmt: skip
+            except sa.exc.IntegrityError:
+                pass  # another engine created it first
+        conn.execute(
+            sa.update(self.table).where(*where).values(**_changes(self.table, change, now))
+        )
 
 
-def _changes(row: Any, change: VisitChange, now: datetime) -> dict[str, object]:
-    values: dict[str, object] = {"updated_at": now, "version": int(row["version"] or 0) + 1}
-    if change.state and change.state != row["state"]:
+def _changes(table: sa.Table, change: VisitChange, now: datetime) -> dict[str, object]:
+    c = table.c
+    values: dict[str, object] = {"updated_at": now, "version": c.version + 1}
+    if change.state:
         values.update(state=change.state, state_changed_at=now)
     if change.aaz218:
         values["aaz218"] = change.aaz218
     if change.last_batch is not None:
-        values["last_batch"] = max(int(row["last_batch"] or 0), change.last_batch)
+        values["last_batch"] = sa.case((c.last_batch < change.last_batch, change.last_batch),
+                                       else_=c.last_batch)  # fmt: skip
     if change.fee_reset:
         values.update(fee_amount=Decimal("0"), fee_count=0)
     elif change.fee_delta:
-        values["fee_amount"] = Decimal(row["fee_amount"] or 0) + Decimal(change.fee_delta)
-        values["fee_count"] = int(row["fee_count"] or 0) + 1
+        values.update(fee_amount=c.fee_amount + Decimal(change.fee_delta),
+                      fee_count=c.fee_count + 1)  # fmt: skip
     return values
 
 

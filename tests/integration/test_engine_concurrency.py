@@ -87,3 +87,23 @@ def test_crashed_engines_in_flight_row_is_taken_over_after_the_lease_and_resolve
     assert row["status"] == "SUCCEEDED" and row["aaz218"]
     assert len(env.calls("bizh120103")) == 1
     assert env.visit("ZY1")["state"] == "ADMITTED"
+
+
+def test_a_candidate_finished_by_another_engine_before_our_claim_is_given_back(
+    any_env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race behind "claim after select": engine B selected the row as due, engine A then
+    sent it and released its lease; B's conditional claim succeeds on the free lease, but the
+    row is no longer due, so B gives it back instead of sending it a second time."""
+    env = any_env
+    admit(env)
+    first = env.worker("engine-a")
+    first.once()
+    assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
+    row_id = env.status("ip_admission")["1"]["id"]
+    monkeypatch.setattr("syncd.db.claims.due_ids", lambda *args, **kw: [row_id])
+    second = env.worker("engine-b")
+    report = second.tick_feed("ip_admission")
+    assert report.claimed == 0
+    assert env.status("ip_admission")["1"]["lease_owner"] is None
+    assert len(env.calls("bizh120103")) == 1
