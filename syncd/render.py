@@ -17,9 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
@@ -32,6 +30,9 @@ from syncd.mapping.engine import render_batch
 from syncd.platform import messages
 from syncd.platform.catalogue import Catalogue
 from syncd.platform.codec import RequestEncodingError
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 NO_AAZ218 = "(待登记)"
 SESSION_PLACEHOLDER = "********"

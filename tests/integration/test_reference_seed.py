@@ -16,6 +16,7 @@ from syncd.errors import SourceError
 from syncd.reference import render_schema, render_views, seed, view_names
 from syncd.reference.activity import day_rows
 from syncd.reference.people import id_number
+from syncd.reference.schema import build_metadata
 from syncd.reference.views import create_statements
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,3 +89,13 @@ def test_seeding_the_same_day_twice_is_refused_but_another_day_adds(engine: sa.E
     seed(engine, day=DAY + dt.timedelta(days=1))
     stays = ViewReader(engine).select("V_WI_IP_ADMISSION", ["STAY_NO"])
     assert len(stays) == 8
+
+
+def test_every_reference_identifier_fits_oracle_s_30_characters() -> None:
+    """Tables, columns, indexes and views stay within Oracle 11g/12.1's identifier limit."""
+    metadata = build_metadata()
+    names = [t.name for t in metadata.tables.values()]
+    names += [c.name for t in metadata.tables.values() for c in t.columns]
+    names += [str(ix.name) for t in metadata.tables.values() for ix in t.indexes]
+    names += list(view_names())
+    assert max(len(name) for name in names) <= 30
