@@ -30,6 +30,7 @@ from syncd.db.feed_source import FeedSource, Watermark, child_rows, load_code_ta
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
 from syncd.delivery import Caller, Delivery
+from syncd.errors import ConfigError
 from syncd.mapping import FeedSpec
 from syncd.outbox import RetryPolicy
 from syncd.pipeline import FeedPipeline, RenderInputs, TickReport
@@ -138,7 +139,12 @@ class Worker:
         """One pass: every enabled feed (or just ``feed``), then the command table."""
         self.refresh_code_tables()
         report = OnceReport()
-        names = [feed] if feed else list(self.pipelines)
+        commands = {spec.feed for spec in self.commands.by_command.values() if spec.enabled}
+        if feed is not None and feed not in self.pipelines and feed not in commands:
+            raise ConfigError(f"feed '{feed}' is not an enabled feed or command")
+        names = (
+            list(self.pipelines) if feed is None else [n for n in (feed,) if n in self.pipelines]
+        )
         for name in names:
             report.feeds.append(self.tick_feed(name))
         if feed is None or feed not in self.pipelines:
