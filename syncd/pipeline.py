@@ -96,8 +96,10 @@ class FeedPipeline:
         self.held &= self.in_flight
 
     def discover(self) -> int:
-        """Record new rows of this feed and of the feeds it must wait for."""
-        return sum(self._discover(source) for source in (self.source, *self.after))
+        """Record new rows of the feeds this one waits for, then its own (their number)."""
+        for source in self.after:
+            self._discover(source)
+        return self._discover(self.source)
 
     def _discover(self, source: FeedSource) -> int:
         added = 0
