@@ -44,6 +44,10 @@ FEE_DELETE_OFF_ZH = (
 )
 
 
+class LeaseLost(Exception):
+    """The command's lease expired and another engine took it over: it is theirs now."""
+
+
 @dataclass
 class CommandReport:
     claimed: int = 0
@@ -82,7 +86,10 @@ class CommandRunner:
         self.held |= {c.id for c in commands}
         try:
             for command in commands:
-                status = self.run(command)
+                try:
+                    status = self.run(command)
+                except LeaseLost:
+                    status = "LEASE_LOST"
                 self.held.discard(command.id)
                 report.results[status] += 1
                 event(logger, "command.answered", command=command.command,
@@ -143,7 +150,8 @@ class CommandRunner:
         call_id = self.delivery.new_request_id()
         now = self.delivery.clock()
         lease = Lease.starting(self.delivery.owner, now, timedelta(seconds=self.lease_s))
-        self.store.requests.mark_in_flight(command.id, call_id, attempts, lease)
+        if not self.store.requests.mark_in_flight(command.id, call_id, attempts, lease):
+            raise LeaseLost
         self.in_flight.add(command.id)
         where = self.where(spec, command, visit)
         sent = self.delivery.send(request, where)

@@ -211,7 +211,10 @@ class FeedPipeline:
             ids = [row.id for row in rows]
             lease = Lease.starting(self.owner, self._now(), timedelta(seconds=self.lease_s))
             intents = {row.id: row.attempts + 1 for row in rows}
-            self.store.outbox.mark_in_flight(ids, self.delivery.new_request_id(), intents, lease)
+            if not self.store.outbox.mark_in_flight(
+                ids, self.delivery.new_request_id(), intents, lease
+            ):
+                return self.lost(rows)
             self.in_flight |= set(ids)
             sent = self.delivery.send(request, where)
             if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
@@ -263,6 +266,13 @@ class FeedPipeline:
         self.conclude(unit_rows, request.params, request.datasets, sent, visit, attempts, r)
 
     # --- small helpers ----------------------------------------------------------------
+
+    def lost(self, rows: list[OutboxRow]) -> None:
+        """Our lease ran out and another engine holds the rows now: leave them to it."""
+        self.held -= {row.id for row in rows}
+        for row in rows:
+            event(logger, "feed.lease_lost", logging.WARNING, feed=self.spec.feed,
+                  key=row.source_key)  # fmt: skip
 
     def finish(self, rows: list[OutboxRow], transition: outbox.Transition, r: TickReport) -> None:
         if rows:

@@ -110,16 +110,23 @@ class OutboxStore:
 
     def mark_in_flight(
         self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: claims.Lease
-    ) -> None:
-        """Commit the intent before the call: IN_FLIGHT, the attempt, the request id, and a
-        fresh lease (``lease.until``) covering the call."""
-        stmt = sa.update(self.table).where(self.table.c.id == sa.bindparam("row_id"))
+    ) -> bool:
+        """Commit the intent before the call: IN_FLIGHT, the attempt, the request id and a
+        fresh lease covering the call — only if every row is still ours (a lease that expired
+        during a long tick may have been taken over); otherwise nothing changes: False."""
+        c = self.table.c
+        stmt = sa.update(self.table).where(
+            c.id == sa.bindparam("row_id"), c.lease_owner == lease.owner
+        )
         with self._errors("recording the intent"), self.engine.begin() as conn:
             for row_id in ids:
                 values = {"status": "IN_FLIGHT", "request_id": request_id,
                           "updated_at": lease.now, "attempts": attempts[row_id],
                           "lease_until": lease.until}  # fmt: skip
-                conn.execute(stmt.values(**values), {"row_id": row_id})
+                if conn.execute(stmt.values(**values), {"row_id": row_id}).rowcount != 1:
+                    conn.rollback()
+                    return False
+        return True
 
     def set(self, ids: Sequence[int], transition: Transition, now: datetime, owner: str) -> None:
         """A status change on its own (waiting, refused, retry later), lease given back."""

@@ -63,13 +63,15 @@ class RequestStore:
 
     def mark_in_flight(
         self, command_id: int, call_id: str, attempts: int, lease: claims.Lease
-    ) -> None:
-        """Commit the intent before the call (IN_FLIGHT, attempt, call id, a fresh lease)."""
+    ) -> bool:
+        """Commit the intent before the call (IN_FLIGHT, attempt, call id, a fresh lease),
+        only while the command is still ours; False when its lease was taken over."""
+        c = self.table.c
         values = {"status": "IN_FLIGHT", "call_id": call_id, "attempts": attempts,
                   "lease_until": lease.until}  # fmt: skip
-        stmt = sa.update(self.table).where(self.table.c.id == command_id).values(**values)
+        stmt = sa.update(self.table).where(c.id == command_id, c.lease_owner == lease.owner)
         with source_errors(self.engine.url, "recording the intent"), self.engine.begin() as conn:
-            conn.execute(stmt)
+            return int(conn.execute(stmt.values(**values)).rowcount) == 1
 
     def answer(
         self, conn: sa.Connection, command_id: int, answer: Answer, now: datetime, owner: str

@@ -107,3 +107,25 @@ def test_a_candidate_finished_by_another_engine_before_our_claim_is_given_back(
     assert report.claimed == 0
     assert env.status("ip_admission")["1"]["lease_owner"] is None
     assert len(env.calls("bizh120103")) == 1
+
+
+def test_an_engine_whose_lease_was_taken_over_mid_tick_does_not_send(any_env: Env) -> None:
+    """Engine A's lease ran out during a long tick and engine B took the row: A's intent
+    (conditional on still owning the row) fails, so A sends nothing and leaves the row to B."""
+    env = any_env
+    admit(env)
+    worker = env.worker("engine-a")
+    real = worker.delivery.request
+    table = env.tables.sync_status
+
+    def stolen_then_real(mapped: object) -> object:
+        with env.db.begin() as conn:
+            conn.execute(table.update().values(lease_owner="engine-b"))
+        return real(mapped)  # type: ignore[arg-type]
+
+    worker.delivery.request = stolen_then_real  # type: ignore[method-assign,assignment]
+    report = worker.tick_feed("ip_admission")
+    assert report.claimed == 1 and sum(report.results.values()) == 0
+    row = env.status("ip_admission")["1"]
+    assert (row["status"], row["lease_owner"], row["attempts"]) == ("PENDING", "engine-b", 0)
+    assert env.calls("bizh120103") == []
