@@ -66,6 +66,7 @@ class Rendered:
 def render(spec: FeedSpec, row: SourceRow, context: RenderContext) -> Rendered:
     """Turn one source row into its platform request(s); MappingError on a bad value."""
     key = context.key or row_key(spec, row)
+    check_enabled(spec, key, context)
     scope = Scope(row, context.settings, context.visit, context.params, context.code_tables)
     params = _render_fields(spec, key, spec.fields, scope, "")
     datasets = {
@@ -107,6 +108,8 @@ def render_batch(
     batch = spec.batch
     if batch is None:
         raise ValueError(f"feed {spec.feed} has no 'batch'")
+    if rows:
+        check_enabled(spec, row_key(spec, rows[0]), context)
     good: list[tuple[str, WireRow, SourceRow]] = []
     rejected: list[MappingError] = []
     for row in rows:
@@ -137,6 +140,15 @@ def _batch_calls(
         request = Request(spec.function, params, datasets)
         calls.append(BatchCall(tuple(key for key, _, _ in chunk), request))
     return tuple(calls)
+
+
+def check_enabled(spec: FeedSpec, key: str, context: RenderContext) -> None:
+    """Refuse the row when the feed's settings switch (``requires.enabled_by``) is off."""
+    switch = spec.requires.enabled_by
+    if switch is not None and context.settings.get(switch.setting) is not True:
+        raise MappingError(
+            feed=spec.feed, key=key, field="requires.enabled_by", reason_zh=switch.reason_zh
+        )
 
 
 def row_key(spec: FeedSpec, row: SourceRow) -> str:

@@ -35,6 +35,7 @@ from syncd.mapping.types import (
     Identifier,
     ParamName,
     ReplyPath,
+    SettingPath,
     VisitKind,
     VisitState,
     as_tuple,
@@ -101,10 +102,21 @@ class VisitRequirement(Model):
         return self
 
 
+class EnabledBy(Model):
+    """A settings switch that must be true (a city rule); otherwise the row is refused."""
+
+    setting: SettingPath = Field(description="a true/false setting, e.g. city.fee_delete_allowed")
+    reason_zh: str = Field(min_length=1, max_length=200, description="Chinese reason when off")
+
+
 class Requires(Model):
-    """What must be true before a row may be sent; until then it waits (costs no attempt)."""
+    """What must be true before a row may be sent; until then it waits (costs no attempt).
+
+    ``enabled_by`` is different: a switch that is off refuses the row at once, with its reason.
+    """
 
     visit: VisitRequirement | None = Field(None, description="the visit's kind and state(s)")
+    enabled_by: EnabledBy | None = Field(None, description="a settings switch that must be on")
     after: Annotated[tuple[FeedName, ...], BeforeValidator(as_tuple)] = Field(
         (), description="feeds whose rows of the same visit must all be final first"
     )

@@ -200,3 +200,38 @@ def test_dataset_view_needs_join_and_order(tmp_path: Path) -> None:
     text = REFUND.replace("    from_reply: feeinfo\n", "    view: V_WI_X\n")
     found = problems(tmp_path, op_refund_info=REFUND_INFO, op_refund=text)
     assert any("a dataset view needs 'join' and 'order_by'" in p for p in found)
+
+
+DELETE_FEES = """\
+source: {command: ip_delete_fees, params: [visit_key]}
+function_id: bizh120004
+visit: {param: visit_key}
+requires:
+  visit: {kind: INPATIENT, state: ADMITTED}
+  enabled_by:
+    setting: city.fee_delete_allowed
+    reason_zh: 本统筹区不允许删除住院费用明细，请上传负数明细冲减
+fields:
+  akb020: {setting: hospital.akb020}
+  aaz218: {visit: aaz218}
+"""
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_enabled_by_switch_refuses_in_chinese_only_when_off(tmp_path: Path, allowed: bool) -> None:
+    spec = load(tmp_path, ip_delete_fees=DELETE_FEES)["ip_delete_fees"]
+    settings = {"hospital.akb020": "SS0001", "city.fee_delete_allowed": allowed}
+    ctx = RenderContext(key="7", settings=settings, visit={"aaz218": "ZY1"})
+    if allowed:
+        assert render(spec, {}, ctx).params == {"akb020": "SS0001", "aaz218": "ZY1"}
+        return
+    with pytest.raises(MappingError) as info:
+        render(spec, {}, ctx)
+    assert info.value.reason_zh == "本统筹区不允许删除住院费用明细，请上传负数明细冲减"
+    assert info.value.field == "requires.enabled_by"
+
+
+def test_enabled_by_names_an_existing_setting(tmp_path: Path) -> None:
+    text = DELETE_FEES.replace("city.fee_delete_allowed", "city.fee_delete_allowd")
+    found = problems(tmp_path, ip_delete_fees=text)
+    assert any("ip_delete_fees.yaml:7:5:" in p and "fee_delete_allowed" in p for p in found)
