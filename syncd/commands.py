@@ -219,7 +219,8 @@ class CommandRunner:
         effect = None
         if succeeded and visit is not None and step.request is not None:
             effect = (visit, visits.effect(spec.function, step.request.params, fields))
-        self.store.command(command.id, answer, now, self.delivery.owner, effect)
+        if not self.store.command(command.id, answer, now, self.delivery.owner, effect):
+            raise LeaseLost
         return status
 
     def columns(self, spec: FeedSpec, fields: Mapping[str, str]) -> dict[str, object]:
@@ -234,7 +235,8 @@ class CommandRunner:
 
     def refuse(self, command: Command, reason_zh: str) -> str:
         answer = Answer(status="REJECTED", attempts=command.attempts, message=reason_zh)
-        self.store.command(command.id, answer, self.delivery.clock(), self.delivery.owner)
+        if not self.store.command(command.id, answer, self.delivery.clock(), self.delivery.owner):
+            raise LeaseLost
         return "REJECTED"
 
     def visit_of(self, spec: FeedSpec, command: Command) -> Visit | None:

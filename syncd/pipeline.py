@@ -243,7 +243,9 @@ class FeedPipeline:
         effect = None
         if sent.outcome is Outcome.SUCCEEDED and visit is not None:
             effect = (visit, visits.effect(self.spec.function, params, fields))
-        self.store.rows([row.id for row in rows], transition, now, self.owner, columns, effect)
+        if not self.store.rows([row.id for row in rows], transition, now, self.owner, columns,
+                               effect):  # fmt: skip
+            return self.lost(rows)
         self._done(rows, transition.status.value, r)
 
     def settle_unknown(

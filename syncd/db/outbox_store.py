@@ -136,8 +136,9 @@ class OutboxStore:
     def finish(
         self, conn: sa.Connection, ids: Sequence[int], transition: Transition, now: datetime,
         owner: str, extra: Mapping[str, object] | None = None,
-    ) -> None:  # fmt: skip
-        """Inside the caller's transaction: new status, reply columns, lease released."""
+    ) -> int:  # fmt: skip
+        """Inside the caller's transaction: new status, reply columns, lease released; the
+        number of rows changed (fewer than ``ids``: another engine holds the rest now)."""
         values: dict[str, object] = {
             "status": transition.status.value,
             "next_attempt_at": transition.next_attempt_at or now, "updated_at": now,
@@ -150,12 +151,14 @@ class OutboxStore:
         if transition.final:
             values["finished_at"] = now
         values.update(extra or {})
+        changed = 0
         for row_id in ids:
-            conn.execute(
+            changed += conn.execute(
                 sa.update(self.table)
                 .where(self.table.c.id == row_id, self.table.c.lease_owner == owner)
                 .values(**values)
-            )
+            ).rowcount
+        return int(changed)
 
     def release(self, ids: Sequence[int], owner: str) -> None:
         claims.release(self.engine, self.table, ids, owner)

@@ -75,18 +75,22 @@ class RequestStore:
 
     def answer(
         self, conn: sa.Connection, command_id: int, answer: Answer, now: datetime, owner: str
-    ) -> None:
-        """Inside the caller's transaction: status, reply, flattened columns, reply rows."""
+    ) -> bool:
+        """Inside the caller's transaction: status, reply, flattened columns, reply rows;
+        False (nothing written) when the command is no longer ours."""
         values = {**_flattened(self.table, answer.columns or {}), **_answer_values(answer, now)}
-        conn.execute(
+        changed = conn.execute(
             sa.update(self.table)
             .where(self.table.c.id == command_id, self.table.c.lease_owner == owner)
             .values(**values)
-        )
+        ).rowcount
+        if changed != 1:
+            return False
         if answer.result is not None:
             conn.execute(sa.delete(self.rows).where(self.rows.c.request_id == command_id))
             for row in _reply_rows(self.rows, command_id, answer.result.get("datasets", {})):
                 conn.execute(sa.insert(self.rows).values(**row))
+        return True
 
     def release(self, ids: Sequence[int], owner: str) -> None:
         claims.release(self.engine, self.table, ids, owner)

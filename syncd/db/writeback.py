@@ -26,17 +26,25 @@ class Writeback:
     def rows(
         self, ids: Sequence[int], transition: Transition, now: datetime, owner: str,
         columns: Mapping[str, object], effect: tuple[Visit, VisitChange] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> bool:  # fmt: skip
+        """True when every row was still ours; otherwise nothing is written (the engine that
+        took the rows over resolves them)."""
         with source_errors(self.engine.url, "writing back a result"), self.engine.begin() as c:
-            self.outbox.finish(c, ids, transition, now, owner, columns)
+            if self.outbox.finish(c, ids, transition, now, owner, columns) != len(ids):
+                c.rollback()
+                return False
             if effect is not None:
                 self.visits.apply(c, effect[0], effect[1], now)
+        return True
 
     def command(
         self, command_id: int, answer: Answer, now: datetime, owner: str,
         effect: tuple[Visit, VisitChange] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> bool:  # fmt: skip
         with source_errors(self.engine.url, "answering a command"), self.engine.begin() as c:
-            self.requests.answer(c, command_id, answer, now, owner)
+            if not self.requests.answer(c, command_id, answer, now, owner):
+                c.rollback()
+                return False
             if effect is not None:
                 self.visits.apply(c, effect[0], effect[1], now)
+        return True
