@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from syncd.records import VisitKind, VisitState
+from syncd.records import VisitState
 
 STATE_ZH: Mapping[str, str] = {
     "NONE": "未登记", "REGISTERED": "已挂号", "ADMITTED": "在院", "DISCHARGED": "已出院登记",
@@ -139,7 +139,3 @@ def effect(function_id: str, sent: Mapping[str, object], reply: Mapping[str, str
     if function_id == FEE_DELETE:
         return VisitChange(fee_reset=True)
     return change
-
-
-def kinds() -> tuple[str, ...]:
-    return tuple(k.value for k in VisitKind)
