@@ -35,6 +35,7 @@ from syncd.visits import Visit
 
 logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
+_STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
 _UNSETTLED = (SyncStatus.UNKNOWN.value, SyncStatus.IN_FLIGHT.value)
 DISCOVERY_PAGES = 20
 
@@ -128,7 +129,7 @@ class FeedPipeline:
 
     def process(self, unit: list[OutboxRow], view: Mapping[str, SourceRow], r: TickReport) -> None:
         live = [row for row in unit if _current(row, view)]
-        self.finish([row for row in unit if row not in live], outbox.refused(_STALE_ZH), r)
+        self.close_stale([row for row in unit if row not in live], r)
         if not live:
             return
         visit = self.visit_of(live[0].visit_key)
@@ -143,6 +144,19 @@ class FeedPipeline:
             return self.finish(live, outbox.refused(check.reason_zh), r)
         for rows, requests in self.render(live, view, visit, r):
             self.deliver(rows, requests, visit, r)
+
+    def close_stale(self, rows: list[OutboxRow], r: TickReport) -> None:
+        """Rows whose view row is gone or has a new version are not sent; one whose earlier
+        call may have been processed stays UNKNOWN for an operator (it cannot be re-rendered
+        to ask the platform)."""
+        unsafe = self.delivery.unsafe(self.spec.function)
+        open_calls = [row for row in rows if row.status in _UNSETTLED and unsafe]
+        self.finish([row for row in rows if row not in open_calls], outbox.refused(_STALE_ZH), r)
+        policy, now = self.delivery.policy, self._now()
+        for row in open_calls:
+            later = outbox.unresolved(row.attempts, policy, now, self.delivery.draw())
+            self.finish([row], outbox.Transition(later.status, later.next_attempt_at, None,
+                                                 _STALE_UNKNOWN_ZH), r)  # fmt: skip
 
     def visit_of(self, visit_key: str) -> Visit | None:
         need = self.spec.requires.visit

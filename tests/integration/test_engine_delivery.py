@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from engine_support import SECOND, Env, admit, discharge, env, fee
 
 from syncd.db.outbox_store import OutboxStore
@@ -160,3 +161,19 @@ def test_platform_down_backs_off_fails_after_max_attempts_and_retry_requeues(env
     assert OutboxStore(env.db, env.tables).requeue(None, None, env.clock.now) == 1
     worker.once()
     assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
+
+
+def test_unknown_row_whose_source_vanished_stays_unknown_for_an_operator(env: Env) -> None:
+    """An admission of unknown outcome whose view row is then deleted cannot be re-rendered
+    to ask the platform: it stays UNKNOWN with a Chinese note and is never sent again."""
+    env.sim.add_faults("reply_lost:function=bizh120103", "drop:function=bizh120102")
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    with env.db.begin() as conn:
+        conn.execute(sa.text("DELETE FROM T_ADMISSION"))
+    env.clock.advance(600)
+    worker.once()
+    row = env.status("ip_admission")["1"]
+    assert row["status"] == "UNKNOWN" and "人工核对" in row["last_error"]
+    assert len(env.calls("bizh120103")) == 1
