@@ -33,15 +33,12 @@ from syncd.records import Outcome
 from syncd.replies import flat_columns, result_doc, writeback_columns
 from syncd.resolve import undecided
 from syncd.results import adopt, fields_for
-from syncd.visits import FEE_DELETE, Visit
+from syncd.visits import Visit
 
 logger = logging.getLogger(__name__)
 Children = Callable[[DatasetSpec, Mapping[str, object]], list[dict[str, object]]]
 _STATUS = {"SUCCEEDED": "DONE", "REJECTED": "REJECTED", "FAILED": "FAILED",
            "UNKNOWN": "UNKNOWN", "PENDING": "NEW", "WAITING": "NEW"}  # fmt: skip
-FEE_DELETE_OFF_ZH = (
-    "本市不允许删除住院费用明细（city.fee_delete_allowed 未开启），请上传负数冲减明细"
-)
 
 
 class LeaseLost(Exception):
@@ -67,13 +64,11 @@ class CommandRunner:
     def __init__(
         self, feeds: Mapping[str, FeedSpec], delivery: Delivery, store: Writeback,
         inputs: RenderInputs, children: Children, *, batch_size: int, lease_s: float,
-        fee_delete_allowed: bool,
     ) -> None:  # fmt: skip
         self.by_command = {s.source.command: s for s in feeds.values() if s.source.command}
         self.feeds, self.delivery, self.store = feeds, delivery, store
         self.inputs, self.children = inputs, children
         self.batch_size, self.lease_s = batch_size, lease_s
-        self.fee_delete_allowed = fee_delete_allowed
         self.held: set[int] = set()
         self.in_flight: set[int] = set()
 
@@ -118,8 +113,6 @@ class CommandRunner:
                              can_wait=False)  # fmt: skip
         if check.verdict is not visits.Verdict.READY:
             return self.refuse(command, check.reason_zh)
-        if spec.function == FEE_DELETE and not self.fee_delete_allowed:
-            return self.refuse(command, FEE_DELETE_OFF_ZH)
         if command.status in ("UNKNOWN", "IN_FLIGHT") and self.delivery.unsafe(spec.function):
             return self.settle_unknown(spec, command, visit)
         return self.execute(spec, command, visit)

@@ -188,7 +188,11 @@ class FeedPipeline:
                 self.finish(rows, outbox.refused(exc.reason_zh), r)
                 return []
             return [(rows, rendered.requests)]
-        batch = render_batch(self.spec, [view[row.source_key].values for row in rows], context)
+        try:
+            batch = render_batch(self.spec, [view[x.source_key].values for x in rows], context)
+        except MappingError as exc:  # a per-visit field (or a city switch): every row
+            self.finish(rows, outbox.refused(exc.reason_zh), r)
+            return []
         for error in batch.rejected:
             self.finish([x for x in rows if x.source_key == error.key],
                         outbox.refused(error.reason_zh), r)  # fmt: skip

@@ -98,7 +98,6 @@ class Worker:
             self.feeds, self.delivery, self.store, self.inputs,
             lambda ds, params: child_rows(self.engine, ds, params),
             batch_size=settings.polling.batch_size, lease_s=settings.delivery.lease_s,
-            fee_delete_allowed=settings.city.fee_delete_allowed,
         )  # fmt: skip
 
     @property

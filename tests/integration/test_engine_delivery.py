@@ -177,3 +177,24 @@ def test_unknown_row_whose_source_vanished_stays_unknown_for_an_operator(env: En
     row = env.status("ip_admission")["1"]
     assert row["status"] == "UNKNOWN" and "人工核对" in row["last_error"]
     assert len(env.calls("bizh120103")) == 1
+
+
+def test_a_per_visit_field_failing_rejects_the_whole_batch_and_the_tick_goes_on(env: Env) -> None:
+    """A visit admitted in the ledger without aaz218 (hand-edited): the batch's top-level
+    aaz218 cannot be rendered, so every row of that visit is REJECTED with the reason; another
+    visit's fee rows in the same tick still go."""
+    worker = env.worker()
+    admit(env, "ZY2", SECOND, 2)
+    worker.once()
+    with env.db.begin() as conn:
+        conn.execute(env.tables.visit.insert().values(visit_key="ZY1", kind="INPATIENT",
+                                                      state="ADMITTED"))  # fmt: skip
+    fee(env, "F1", "1.00", visit="ZY1")
+    fee(env, "F2", "2.00", visit="ZY1")
+    fee(env, "G1", "3.00", visit="ZY2")
+    worker.once()
+    rows = env.status("ip_fee")
+    assert rows["F1"]["status"] == rows["F2"]["status"] == "REJECTED"
+    assert "aaz218" in rows["F1"]["last_error"]
+    assert rows["G1"]["status"] == "SUCCEEDED"
+    assert len(env.calls("bizh120002")) == 1
