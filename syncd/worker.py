@@ -30,7 +30,7 @@ from syncd.db.feed_source import FeedSource, Watermark, child_rows, load_code_ta
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
 from syncd.delivery import Caller, Delivery
-from syncd.errors import ConfigError
+from syncd.errors import ConfigError, ConfigProblem
 from syncd.mapping import FeedSpec
 from syncd.outbox import RetryPolicy
 from syncd.pipeline import FeedPipeline, RenderInputs, TickReport
@@ -39,6 +39,11 @@ from syncd.platform.catalogue import Catalogue
 from syncd.platform.client import PlatformClient
 
 Clock = Callable[[], datetime]
+_NO_PASSWORD = ConfigProblem(
+    "platform.password", 0, 0, "is not set",
+    "set SYNCD_PLATFORM__PASSWORD, platform.password_file or the systemd credential "
+    "platform-password",
+)  # fmt: skip
 
 
 def local_clock(timezone: str) -> Clock:
@@ -71,6 +76,8 @@ class Worker:
         clock: Clock | None = None, rng: random.Random | None = None,
         owner: str | None = None, catalogue: Catalogue | None = None,
     ) -> None:  # fmt: skip
+        if client is None and settings.platform.password is None:
+            raise ConfigError([_NO_PASSWORD])  # checked before any intent is committed
         self.settings, self.feeds = settings, dict(feeds)
         self.clock = clock or local_clock(settings.platform.session_timezone)
         self._own_engine = engine is None
