@@ -10,6 +10,8 @@
     │                               Chinese reason written back, keep the others flowing
     ├── StateError                  a row/visit is not in a state that allows the call:
     │                               wait (prerequisite) or refuse with a Chinese reason
+    ├── ReportError                 a reconciliation report could not be written or mailed
+    │                               (the run and its items are stored already)
     └── PlatformError               talking to the platform went wrong
         ├── PlatformUnavailable     nothing reached the platform: safe to send again later
         ├── PlatformOutcomeUnknown  the request may have been processed: resolve by query
@@ -90,6 +92,10 @@ class StateError(SyncdError):
         self.reason_zh = reason_zh or message
         self.wait = wait
         super().__init__(message)
+
+
+class ReportError(SyncdError):
+    """The reconciliation report could not be written or mailed."""
 
 
 class PlatformError(SyncdError):

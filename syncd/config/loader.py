@@ -4,10 +4,11 @@ Order of precedence (later wins): the YAML file, then environment variables name
 ``SYNCD_<SECTION>__<KEY>`` (e.g. ``SYNCD_DATABASE__URL``, ``SYNCD_POLLING__BATCH_SIZE``;
 list/dict values as JSON).  Secrets never come from the YAML; each is read from, in order:
 
-1. the environment: ``SYNCD_PLATFORM__PASSWORD`` / ``SYNCD_DATABASE__PASSWORD``;
+1. the environment: ``SYNCD_PLATFORM__PASSWORD`` / ``SYNCD_DATABASE__PASSWORD`` /
+   ``SYNCD_RECONCILE__SMTP__PASSWORD`` (the report mail's SMTP login);
 2. the file named by ``password_file`` (in the YAML or ``SYNCD_…__PASSWORD_FILE``);
-3. the systemd credential ``platform-password`` / ``database-password`` in
-   ``$CREDENTIALS_DIRECTORY`` (``LoadCredential=``).
+3. the systemd credential ``platform-password`` / ``database-password`` / ``smtp-password``
+   in ``$CREDENTIALS_DIRECTORY`` (``LoadCredential=``).
 
 All problems of a file are collected and raised together as one :class:`ConfigError`.
 """
@@ -28,9 +29,10 @@ from syncd.errors import ConfigError, ConfigProblem
 
 ENV_PREFIX = "SYNCD_"
 CONFIG_ENV = "SYNCD_CONFIG"
-_SECRET_SECTIONS = ("platform", "database")
+_SECRET_SECTIONS = ("platform", "database", "reconcile.smtp")
 _RELATIVE_PATHS = (("folders", "mappings"), ("folders", "reports"),
-                   ("platform", "password_file"), ("database", "password_file"))  # fmt: skip
+                   ("platform", "password_file"), ("database", "password_file"),
+                   ("reconcile", "smtp", "password_file"))  # fmt: skip
 
 
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,18 +67,34 @@ def config_path(option: str | None, environ: Mapping[str, str] | None = None) ->
 def _secrets_in_yaml(located: Located) -> list[ConfigProblem]:
     problems = []
     for section in _SECRET_SECTIONS:
-        block = located.data.get(section)
+        block = _block(located.data, section)
         if isinstance(block, dict) and "password" in block:
             block.pop("password")
             problems.append(
                 located.problem(
-                    (section, "password"),
+                    (*section.split("."), "password"),
                     f"'{section}.password' must not be written in the settings file",
-                    f"set SYNCD_{section.upper()}__PASSWORD, or '{section}.password_file', or a "
-                    f"systemd credential '{section}-password'",
+                    f"set {_env_name(section)}__PASSWORD, or '{section}.password_file', or a "
+                    f"systemd credential '{_credential(section)}'",
                 )
             )
     return problems
+
+
+def _block(data: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _env_name(section: str) -> str:
+    """``reconcile.smtp`` → ``SYNCD_RECONCILE__SMTP``."""
+    return ENV_PREFIX + "__".join(section.upper().split("."))
+
+
+def _credential(section: str) -> str:
+    """The systemd credential of a section: ``platform-password``, ``smtp-password``."""
+    return f"{section.rpartition('.')[2]}-password"
 
 
 def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
@@ -105,8 +123,8 @@ def _env_value(raw: str) -> Any:
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
-    for section, key in _RELATIVE_PATHS:
-        block = data.get(section)
+    for *sections, key in _RELATIVE_PATHS:
+        block = _block(data, ".".join(sections))
         if isinstance(block, dict) and isinstance(block.get(key), str):
             block[key] = str(base / Path(block[key]).expanduser())
 
@@ -131,13 +149,15 @@ def _attach_secrets(settings: Settings, env: Mapping[str, str], located: Located
     updates: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
     for section in _SECRET_SECTIONS:
-        block = getattr(settings, section)
+        block: Any = settings
+        for part in section.split("."):
+            block = getattr(block, part)
         try:
             secret = _read_secret(section, block.password_file, env)
         except OSError as exc:
             problems.append(
                 located.problem(
-                    (section, "password_file"),
+                    (*section.split("."), "password_file"),
                     f"cannot read the {section} password file: {exc.strerror}",
                     "check the path and that the syncd user may read it",
                 )
@@ -147,17 +167,27 @@ def _attach_secrets(settings: Settings, env: Mapping[str, str], located: Located
             updates[section] = block.model_copy(update={"password": SecretStr(secret)})
     if problems:
         raise ConfigError(problems)
-    return settings.model_copy(update=updates)
+    for section, block in updates.items():
+        settings = _replace(settings, section.split("."), block)
+    return settings
+
+
+def _replace(model: Any, path: list[str], value: Any) -> Any:
+    """``model`` with the (nested) section at ``path`` replaced by ``value``."""
+    if len(path) == 1:
+        return model.model_copy(update={path[0]: value})
+    inner = _replace(getattr(model, path[0]), path[1:], value)
+    return model.model_copy(update={path[0]: inner})
 
 
 def _read_secret(section: str, password_file: Path | None, env: Mapping[str, str]) -> str | None:
-    from_env = env.get(f"{ENV_PREFIX}{section.upper()}__PASSWORD")
+    from_env = env.get(f"{_env_name(section)}__PASSWORD")
     if from_env:
         return from_env
-    file_name = env.get(f"{ENV_PREFIX}{section.upper()}__PASSWORD_FILE")
+    file_name = env.get(f"{_env_name(section)}__PASSWORD_FILE")
     path = Path(file_name) if file_name else password_file
     if path is None and env.get("CREDENTIALS_DIRECTORY"):
-        candidate = Path(env["CREDENTIALS_DIRECTORY"]) / f"{section}-password"
+        candidate = Path(env["CREDENTIALS_DIRECTORY"]) / _credential(section)
         path = candidate if candidate.exists() else None
     if path is None:
         return None

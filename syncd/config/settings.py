@@ -152,6 +152,44 @@ class LoggingSettings(_Section):
     )
 
 
+class SmtpSettings(_Section):
+    """Where the nightly report is mailed (nothing is sent while ``host`` or ``to`` is empty)."""
+
+    host: str = Field(default="", description="SMTP server; empty = do not mail the report")
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = True
+    username: str = Field(default="", description="login name; empty = no SMTP login")
+    sender: str = Field(default="", description="From: address")
+    to: list[str] = Field(default=[], description="To: addresses")
+    timeout_s: PositiveSeconds = 30.0
+    password_file: Path | None = None
+    password: SecretStr | None = Field(default=None, exclude=True)
+
+
+class ReconcileSettings(_Section):
+    """The nightly reconciliation (``syncd reconcile``) and its report."""
+
+    settlement_view: str = Field(
+        default="V_WI_SETTLEMENT_DAY", description="HIS view of the day's settlements"
+    )
+    include_id_numbers: bool = Field(default=False, description="show ID numbers in reports")
+    include_names: bool = Field(default=False, description="show names in reports")
+    record_due_days: int = Field(
+        default=7, ge=1, le=365, description="病案首页 due this many days after discharge"
+    )
+    platform_workers: int = Field(
+        default=4, ge=1, le=32, description="parallel platform look-ups (one per person)"
+    )
+    smtp: SmtpSettings = SmtpSettings()
+
+    @field_validator("settlement_view")
+    @classmethod
+    def _view_is_identifier(cls, value: str) -> str:
+        if not all(_IDENTIFIER.match(part) for part in value.split(".", 1)):
+            raise ValueError("must be a view name, optionally schema.VIEW")
+        return value
+
+
 class Settings(_Section):
     """The whole settings file."""
 
@@ -164,3 +202,4 @@ class Settings(_Section):
     folders: FolderSettings = FolderSettings()
     archive: ArchiveSettings = ArchiveSettings()
     logging: LoggingSettings = LoggingSettings()
+    reconcile: ReconcileSettings = ReconcileSettings()

@@ -1,0 +1,183 @@
+"""Gather the three sides of a reconciliation day (L3, over small Protocol ports).
+
+1. the HIS view's rows of the day → :class:`Settlement`\\ s (an aaz218 the HIS did not record
+   is taken from syncd's visit ledger);
+2. the persons seen that day on either side (the view's PERSON_NO, plus the persons of visits
+   whose platform state syncd changed that day, read from the admission/registration views)
+   → the platform's businesses and settlements, one person at a time, ``workers`` in
+   parallel;
+3. syncd's ledger: stuck rows, fee rows of the day's settled visits never uploaded, 病案首页
+   overdue ``record_due_days`` after discharge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+
+from syncd.db.recon_source import FeedColumns, HisRow, StuckRow
+from syncd.reconcile.classify import FIGURES, Finding, ItemClass, Person, Settlement
+from syncd.reconcile.platform_side import PersonDay
+
+_STATUS_ZH = {"UNKNOWN": "结果未知", "FAILED": "发送失败", "IN_FLIGHT": "发送中超时",
+              "NEW": "命令长时间未处理"}  # fmt: skip
+
+
+class HisPort(Protocol):
+    def settlements(self, start: datetime, end: datetime) -> list[HisRow]: ...
+
+
+class LedgerPort(Protocol):
+    def visit_numbers(self, visit_keys: Sequence[str]) -> dict[tuple[str, str], str]: ...
+
+    def visits_touched(self, start: datetime, end: datetime) -> list[tuple[str, str, str]]: ...
+
+    def persons(self, source: FeedColumns, person_column: str,
+                visit_keys: Sequence[str]) -> dict[str, str]: ...  # fmt: skip
+
+    def stuck(self, now: datetime, stuck_after_s: float) -> list[StuckRow]: ...
+
+    def unsent_rows(self, source: FeedColumns, visit_keys: Sequence[str]) -> dict[str, int]: ...
+
+    def overdue(self, discharge_feed: str, record_feed: str,
+                cutoff: datetime) -> list[tuple[str, str, datetime]]: ...  # fmt: skip
+
+
+class PlatformPort(Protocol):
+    def person_day(self, aac001: str, day: date, wanted: frozenset[str]) -> PersonDay: ...
+
+
+@dataclass(frozen=True)
+class Feeds:
+    """The feeds the reconciliation reads (from the mappings); None = not configured."""
+
+    fees: FeedColumns | None = None  # inpatient fee upload (bizh120002)
+    discharge: str | None = None  # discharge registration feed (bizh120105)
+    record: str | None = None  # 病案首页 feed (medical_record_patient)
+    person_sources: tuple[tuple[str, FeedColumns, str], ...] = ()  # (kind, feed, person col)
+
+
+@dataclass(frozen=True)
+class Rules:
+    stuck_after_s: float
+    record_due_days: int
+    workers: int = 4
+
+
+@dataclass(frozen=True)
+class Gathered:
+    his: list[Settlement]
+    platform: list[Settlement]
+    findings: list[Finding]
+    persons: int
+    platform_calls: int
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min)
+    return start, start + timedelta(days=1)
+
+
+def gather(day: date, now: datetime, his: HisPort, ledger: LedgerPort, platform: PlatformPort,
+           feeds: Feeds, rules: Rules) -> Gathered:  # fmt: skip
+    """Everything :func:`~syncd.reconcile.classify.classify` needs for ``day``."""
+    start, end = day_bounds(day)
+    rows = his.settlements(start, end)
+    his_side = his_settlements(rows, ledger)
+    persons = persons_of_day(rows, start, end, ledger, feeds)
+    wanted = frozenset(s.aaz218 for s in his_side if s.aaz218)
+    days = _platform_days(platform, sorted(persons), day, wanted, rules.workers)
+    platform_side = [s for d in days for s in d.settlements]
+    findings = ledger_findings(day, now, his_side, ledger, feeds, rules)
+    return Gathered(his_side, platform_side, findings, len(persons), sum(d.calls for d in days))
+
+
+def his_settlements(rows: Sequence[HisRow], ledger: LedgerPort) -> list[Settlement]:
+    known = ledger.visit_numbers([r.text("visit_no") for r in rows if not r.text("aaz218")])
+    return [_his_settlement(row, known) for row in rows]
+
+
+def _his_settlement(row: HisRow, known: dict[tuple[str, str], str]) -> Settlement:
+    kind, visit = row.text("visit_kind").upper(), row.text("visit_no")
+    batch = row.text("bka001")
+    return Settlement(
+        kind=kind, aaz218=row.text("aaz218") or known.get((visit, kind), ""),
+        bka001=int(float(batch)) if batch and kind == "OUTPATIENT" else 0,
+        visit_key=visit, cancelled=row.text("cancelled") == "1",
+        figures=row.figures(FIGURES), person=Person(aac001=row.text("person_no")),
+        settled_at=row.values.get("settle_time"),
+    )  # fmt: skip
+
+
+def persons_of_day(rows: Sequence[HisRow], start: datetime, end: datetime,
+                   ledger: LedgerPort, feeds: Feeds) -> set[str]:  # fmt: skip
+    """Person numbers of the HIS rows and of the visits syncd moved on the platform that day."""
+    persons = {r.text("person_no") for r in rows if r.text("person_no")}
+    touched = ledger.visits_touched(start, end)
+    for kind, source, column in feeds.person_sources:
+        keys = [visit for visit, visit_kind, _ in touched if visit_kind == kind]
+        if keys:
+            persons |= set(ledger.persons(source, column, keys).values())
+    return persons
+
+
+def _platform_days(platform: PlatformPort, persons: list[str], day: date,
+                   wanted: frozenset[str], workers: int) -> list[PersonDay]:  # fmt: skip
+    if workers <= 1 or len(persons) <= 1:
+        return [platform.person_day(p, day, wanted) for p in persons]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile") as pool:
+        return list(pool.map(lambda p: platform.person_day(p, day, wanted), persons))
+
+
+def ledger_findings(day: date, now: datetime, his: Sequence[Settlement], ledger: LedgerPort,
+                    feeds: Feeds, rules: Rules) -> list[Finding]:  # fmt: skip
+    findings = [_stuck(row) for row in ledger.stuck(now, rules.stuck_after_s)]
+    findings += _unsent_fees(his, ledger, feeds)
+    findings += _overdue_records(day, ledger, feeds, rules.record_due_days)
+    return findings
+
+
+def _stuck(row: StuckRow) -> Finding:
+    since = f"，自 {row.since:%Y-%m-%d %H:%M}" if row.since else ""
+    return Finding(
+        ItemClass.STUCK, visit_key=row.visit_key, aaz218=row.aaz218, feed=row.feed,
+        detail=f"{row.feed} {row.key}：{_STATUS_ZH.get(row.status, row.status)}{since}",
+    )  # fmt: skip
+
+
+def _unsent_fees(his: Sequence[Settlement], ledger: LedgerPort, feeds: Feeds) -> list[Finding]:
+    if feeds.fees is None:
+        return []
+    settled = {s.visit_key: s for s in his if s.kind == "INPATIENT" and not s.cancelled}
+    counts = ledger.unsent_rows(feeds.fees, sorted(settled))
+    return [
+        Finding(
+            ItemClass.FEES_NOT_UPLOADED,
+            visit_key=visit,
+            aaz218=settled[visit].aaz218,
+            feed=feeds.fees.feed,
+            count=count,
+            detail=f"{count} 条费用明细未上传平台（{feeds.fees.feed}）",
+        )
+        for visit, count in sorted(counts.items())
+        if count
+    ]
+
+
+def _overdue_records(day: date, ledger: LedgerPort, feeds: Feeds, due_days: int) -> list[Finding]:
+    if feeds.discharge is None or feeds.record is None:
+        return []
+    cutoff = day_bounds(day - timedelta(days=due_days))[1]
+    return [
+        Finding(
+            ItemClass.RECORD_OVERDUE,
+            visit_key=visit,
+            aaz218=aaz218,
+            feed=feeds.record,
+            detail=f"{at:%Y-%m-%d} 出院登记，已超过 {due_days} 天未上传病案首页",
+        )
+        for visit, aaz218, at in ledger.overdue(feeds.discharge, feeds.record, cutoff)
+    ]

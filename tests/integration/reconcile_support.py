@@ -1,0 +1,164 @@
+"""Shared pieces of the reconciliation tests: a HIS database with the views the
+reconciliation reads (as plain tables), syncd's staging tables, the simulator over real HTTP
+at a fixed day, and settings pointing at both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy.sql.elements import quoted_name
+from test_platform_e2e_support import CAT, FUNCTION_IDS, Driver, sim_config
+
+from syncd.config.mappings import load_mappings
+from syncd.config.settings import (
+    DatabaseSettings,
+    FolderSettings,
+    FunctionIds,
+    HospitalSettings,
+    PlatformSettings,
+    ReconcileSettings,
+    Settings,
+)
+from syncd.db.ddl import init_db
+from syncd.db.engine import make_engine
+from syncd.db.schema import staging_tables
+from syncd.mapping import FeedSpec
+from syncd.platform.client import PlatformClient, SessionCache
+from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, SHANGHAI, Simulator
+
+DAY = dt.date(2026, 11, 25)
+NOW = dt.datetime(2026, 11, 26, 2, 0)  # the nightly slot after DAY (naive local time)
+MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
+
+HIS_DDL = (
+    "CREATE TABLE V_WI_SETTLEMENT_DAY (SETTLE_ID INTEGER PRIMARY KEY, VISIT_KIND VARCHAR(12),"
+    " VISIT_NO VARCHAR(20), PERSON_NO VARCHAR(20), AAZ218 VARCHAR(30), BKA001 INTEGER,"
+    " AKC264 DECIMAL(14,2), BKA831 DECIMAL(14,2), BKA832 DECIMAL(14,2), AKE039 DECIMAL(14,2),"
+    " SETTLE_TIME TIMESTAMP, CANCELLED VARCHAR(1))",
+    "CREATE TABLE V_WI_IP_FEE (FEE_ID INTEGER PRIMARY KEY, STAY_NO VARCHAR(20))",
+    "CREATE TABLE V_WI_IP_ADMISSION (STAY_NO VARCHAR(20) PRIMARY KEY, PERSON_NO VARCHAR(20))",
+    "CREATE TABLE V_WI_OP_REGISTRATION (VISIT_NO VARCHAR(20) PRIMARY KEY, PERSON_NO VARCHAR(20))",
+)
+
+
+def sim_clock() -> dt.datetime:
+    """The simulator's day is DAY (settlements made now are dated DAY)."""
+    return dt.datetime.combine(DAY, dt.time(10, 0), tzinfo=SHANGHAI)
+
+
+def make_settings(db_url: str, sim: Simulator, reports: Path, **reconcile: Any) -> Settings:
+    return Settings(
+        hospital=HospitalSettings(akb020="SS0001"),
+        database=DatabaseSettings(url=db_url),
+        platform=PlatformSettings(url=sim.endpoint, userid=DEFAULT_USERID,
+                                  password=SecretStr(DEFAULT_PASSWORD), read_timeout_s=10,
+                                  function_ids=FunctionIds(**FUNCTION_IDS)),
+        folders=FolderSettings(mappings=MAPPINGS, reports=reports),
+        reconcile=ReconcileSettings(**reconcile),
+    )  # fmt: skip
+
+
+def shipped_feeds() -> dict[str, FeedSpec]:
+    return load_mappings(MAPPINGS, CAT)
+
+
+@dataclass
+class HisEnv:
+    """A HIS database (views as tables + staging tables), the simulator and a driver."""
+
+    db: sa.Engine
+    db_url: str
+    sim: Simulator
+    driver: Driver
+    client: PlatformClient
+    reports: Path
+    settle_id: int = 0
+    feeds: dict[str, FeedSpec] = field(default_factory=shipped_feeds)
+
+    def settings(self, **reconcile: Any) -> Settings:
+        return make_settings(self.db_url, self.sim, self.reports, **reconcile)
+
+    def insert(self, table: str | sa.Table, **values: Any) -> None:
+        """Insert into a HIS view-table (by name) or a staging table."""
+        t = table if isinstance(table, sa.Table) else _his_table(table, values)
+        with self.db.begin() as conn:
+            conn.execute(t.insert().values(values))
+
+    def his_settlement(self, kind: str, visit: str, person: str, figures: dict[str, str],
+                       *, aaz218: str | None = None, batch: int | None = None,
+                       cancelled: bool = False, hour: int = 11) -> None:  # fmt: skip
+        self.settle_id += 1
+        self.insert(
+            "V_WI_SETTLEMENT_DAY", SETTLE_ID=self.settle_id, VISIT_KIND=kind, VISIT_NO=visit,
+            PERSON_NO=person, AAZ218=aaz218, BKA001=batch,
+            **{k.upper(): Decimal(v) for k, v in figures.items()},
+            SETTLE_TIME=dt.datetime.combine(DAY, dt.time(hour)),
+            CANCELLED="1" if cancelled else "0",
+        )  # fmt: skip
+
+    def visit(self, visit_key: str, kind: str, aaz218: str, state: str,
+              changed: dt.datetime | None = None) -> None:  # fmt: skip
+        changed = changed or dt.datetime.combine(DAY, dt.time(11))
+        self.insert(
+            staging_tables().visit, visit_key=visit_key, kind=kind, aaz218=aaz218,
+            state=state, state_changed_at=changed, updated_at=changed, created_at=changed,
+            fee_amount=Decimal("0"),
+        )  # fmt: skip
+
+    def status(
+        self, feed: str, key: str, visit_key: str, status: str,
+        finished: dt.datetime | None = None, function_id: str = "bizh120002",
+    ) -> None:  # fmt: skip
+        at = finished or dt.datetime.combine(DAY, dt.time(9))
+        self.insert(
+            staging_tables().sync_status, feed=feed, source_key=key, version="",
+            function_id=function_id, visit_key=visit_key, status=status,
+            created_at=at, updated_at=at, finished_at=at if status == "SUCCEEDED" else None,
+            next_attempt_at=at,
+        )  # fmt: skip
+
+    def command(self, command: str, status: str, visit_key: str = "") -> None:
+        at = dt.datetime.combine(DAY, dt.time(9))
+        self.insert(
+            staging_tables().request, command=command, visit_key=visit_key or None,
+            params_json=json.dumps({}), status=status, created_at=at, next_attempt_at=at,
+        )  # fmt: skip
+
+
+def _his_table(name: str, values: dict[str, Any]) -> sa.TableClause:
+    """A HIS table as the views name it (upper case, unquoted), typed by the values."""
+    columns = [sa.column(k, _TYPES.get(type(v), sa.String())) for k, v in values.items()]
+    return sa.table(quoted_name(name, quote=False), *columns)
+
+
+_TYPES: dict[type, Any] = {
+    Decimal: sa.Numeric(14, 2),
+    dt.datetime: sa.DateTime(),
+    int: sa.Integer(),
+}
+
+
+def build_his_env(db_url: str, reports: Path) -> Iterator[HisEnv]:
+    sim = Simulator(sim_config(test_mode=True), clock=sim_clock)
+    sim.start()
+    db = make_engine(DatabaseSettings(url=db_url))
+    init_db(db, staging_tables())
+    with db.begin() as conn:
+        for ddl in HIS_DDL:
+            conn.execute(sa.text(ddl))
+    client = PlatformClient(make_settings(db_url, sim, reports).platform,
+                            sessions=SessionCache())  # fmt: skip
+    try:
+        yield HisEnv(db, db_url, sim, Driver(sim, client), client, reports)
+    finally:
+        client.close()
+        sim.stop()
+        db.dispose()
