@@ -1,0 +1,103 @@
+"""The code staging table ``<p>code`` (码表服务 bizh120205) and the HIS values checked against it.
+
+* :class:`CodeStore` — upsert one category's codes (insert new, update changed names), report
+  the counts; read every category back (``category → {code: code}``, as the engine uses it).
+* :class:`ValueReader` — the distinct values of one view column, with counts, and a few
+  example keys of a value (for ``syncd codes check``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+from syncd.db.feed_source import load_code_tables, view_table
+from syncd.db.schema import StagingTables, version_is
+
+_NAMES = ("aaa101", "aaa103", "aaa104")
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    aaa100: str
+    aaa102: str
+    aaa101: str = ""
+    aaa103: str = ""
+    aaa104: str = ""
+    aaa027: str = ""
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class CodeStore:
+    def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
+        self.engine, self.tables, self.table = engine, tables, tables.code
+
+    def upsert(self, category: str, rows: Sequence[CodeRow], now: datetime) -> UpsertCounts:
+        """Insert the new codes of ``category`` and update changed names, in one transaction."""
+        c = self.table.c
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        with source_errors(self.engine.url, "storing code tables"), \
+                self.engine.begin() as conn:  # fmt: skip
+            for row in rows:
+                where = (c.aaa100 == category, c.aaa102 == row.aaa102,
+                         version_is(c.aaa027, row.aaa027))  # fmt: skip
+                known = conn.execute(sa.select(*(c[n] for n in _NAMES)).where(*where)).first()
+                outcome = _write(conn, self.table, where, row, known, now)
+                counts[outcome] += 1
+        return UpsertCounts(**counts)
+
+    def tables_by_category(self) -> dict[str, dict[str, str]]:
+        return load_code_tables(self.engine, self.tables)
+
+
+def _write(conn: sa.Connection, table: sa.Table, where: tuple[Any, ...], row: CodeRow,
+           known: Any, now: datetime) -> str:  # fmt: skip
+    names = {n: getattr(row, n) or None for n in _NAMES}
+    if known is None:
+        keys = {"aaa100": row.aaa100, "aaa102": row.aaa102, "aaa027": row.aaa027}
+        conn.execute(sa.insert(table).values(fetched_at=now, **keys, **names))
+        return "inserted"
+    if tuple(v or None for v in known) == tuple(names.values()):
+        return "unchanged"
+    conn.execute(sa.update(table).where(*where).values(fetched_at=now, **names))
+    return "updated"
+
+
+@dataclass(frozen=True)
+class ValueCount:
+    value: object
+    count: int
+
+
+class ValueReader:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def values(self, view: str, column: str) -> list[ValueCount]:
+        """Distinct non-NULL values of ``view.column`` with how many rows carry each."""
+        table = view_table(view, [column])
+        col = table.c[column]
+        stmt = sa.select(col, sa.func.count()).where(col.is_not(None)).group_by(col)
+        with source_errors(self.engine.url, f"reading {view}.{column}"), \
+                self.engine.connect() as conn:  # fmt: skip
+            return [ValueCount(v, int(n)) for v, n in conn.execute(stmt)]
+
+    def examples(self, view: str, column: str, value: object, keys: Sequence[str],
+                 limit: int = 3) -> list[str]:  # fmt: skip
+        """Up to ``limit`` keys (columns joined by '/') of rows carrying ``value``."""
+        table = view_table(view, [column, *keys])
+        stmt = (sa.select(*(table.c[k] for k in keys)).where(table.c[column] == value)
+                .order_by(*(table.c[k] for k in keys)).limit(limit))  # fmt: skip
+        with source_errors(self.engine.url, f"reading {view}"), self.engine.connect() as conn:
+            return ["/".join(str(part) for part in row) for row in conn.execute(stmt)]
