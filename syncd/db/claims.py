@@ -8,9 +8,10 @@ it, Oracle refuses it together with ``FETCH FIRST``).  Instead:
 1. :func:`due_statement` selects candidate ids with a plain query: status in a set,
    ``next_attempt_at <= :now``, lease free or expired, oldest first, limited;
 2. :func:`claim_statement` takes each candidate with a conditional
-   ``UPDATE … SET lease_owner=:me, lease_until=:until
-   WHERE id=:claim_id AND (lease_owner IS NULL OR lease_until < :now)``, committed on its own;
-   a rowcount of 1 means the row is ours, 0 that another owner was faster.
+   ``UPDATE … SET lease_owner=:me, lease_until=:until WHERE id=:claim_id
+   AND status IN (…) AND next_attempt_at <= :now AND (lease_owner IS NULL OR lease_until < :now)``,
+   committed on its own; a rowcount of 1 means the row is ours, 0 that another owner was faster
+   (or finished it between our select and our claim: the status and due time are checked again).
 
 Every value is a bound parameter.  ``now`` is always passed in (naive local time).
 """
@@ -63,12 +64,14 @@ def due_statement(
     return stmt
 
 
-def claim_statement(table: sa.Table) -> sa.Update:
-    """Take one row (bind ``claim_id``, ``me``, ``until``, ``now``) if its lease is free."""
+def claim_statement(table: sa.Table, statuses: Sequence[str]) -> sa.Update:
+    """Take one row (bind ``claim_id``, ``me``, ``until``, ``now``) if it is still due and free."""
     _check_lease_columns(table)
     return (
         sa.update(table)
         .where(table.c.id == sa.bindparam("claim_id"))
+        .where(table.c.status.in_(list(statuses)))
+        .where(table.c.next_attempt_at <= sa.bindparam("now"))
         .where(_lease_free(table))
         .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
     )
@@ -122,10 +125,17 @@ def due_ids(
         return [int(row_id) for row_id in conn.execute(stmt, {"now": now}).scalars()]
 
 
-def claim(engine: sa.Engine, table: sa.Table, ids: Iterable[int], lease: Lease) -> list[int]:
-    """Try to take every id, each in its own short transaction; return those we now hold."""
+def claim(
+    engine: sa.Engine,
+    table: sa.Table,
+    ids: Iterable[int],
+    lease: Lease,
+    statuses: Sequence[str],
+) -> list[int]:
+    """Try to take every id still due in ``statuses``, each in its own short transaction;
+    return those we now hold."""
     params = {"me": lease.owner, "until": lease.until, "now": lease.now}
-    return _each(engine, table, claim_statement(table), ids, params, "claiming")
+    return _each(engine, table, claim_statement(table, statuses), ids, params, "claiming")
 
 
 def claim_due(
@@ -138,7 +148,7 @@ def claim_due(
 ) -> list[int]:
     """Select what is due and claim it: the ids this owner now holds, oldest first."""
     candidates = due_ids(engine, table, statuses, lease.now, limit, only)
-    return claim(engine, table, candidates, lease)
+    return claim(engine, table, candidates, lease, statuses)
 
 
 def renew(engine: sa.Engine, table: sa.Table, ids: Iterable[int], lease: Lease) -> list[int]:

@@ -71,14 +71,11 @@ class OutboxStore:
 
     def claim(self, feed: str, lease: claims.Lease, limit: int) -> list[OutboxRow]:
         """Claim due rows.  A candidate another engine finished between our select and our
-        claim is no longer due: it is given back at once, never processed twice."""
+        claim is no longer due, so the conditional claim does not take it."""
         ids = claims.claim_due(
             self.engine, self.table, CLAIMABLE, lease, limit, only={"feed": [feed]}
         )
-        rows = self.load(ids)
-        due = [r for r in rows if r.status in CLAIMABLE and r.next_attempt_at <= lease.now]
-        self.release([r.id for r in rows if r not in due], lease.owner)
-        return due
+        return self.load(ids)
 
     def load(self, ids: Sequence[int]) -> list[OutboxRow]:
         if not ids:

@@ -50,16 +50,13 @@ class RequestStore:
         self.engine, self.table, self.rows = engine, tables.request, tables.request_row
 
     def claim(self, lease: claims.Lease, limit: int) -> list[Command]:
-        """Claim due commands; one answered meanwhile by another engine is given back."""
+        """Claim due commands (one answered meanwhile by another engine is not taken)."""
         ids = claims.claim_due(self.engine, self.table, CLAIMABLE, lease, limit)
         if not ids:
             return []
         stmt = sa.select(self.table).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
-            rows = list(conn.execute(stmt).mappings())
-        due = [r for r in rows if r["status"] in CLAIMABLE and r["next_attempt_at"] <= lease.now]
-        self.release([int(r["id"]) for r in rows if r not in due], lease.owner)
-        return [_command(r) for r in due]
+            return [_command(r) for r in conn.execute(stmt).mappings()]
 
     def mark_in_flight(
         self, command_id: int, call_id: str, attempts: int, lease: claims.Lease

@@ -19,6 +19,7 @@ from syncd.db.schema import staging_tables
 TABLES = staging_tables()
 NOW = datetime(2026, 3, 1, 8, 0, 0)
 LEASE = timedelta(minutes=2)
+STATUSES = ("PENDING", "WAITING")
 
 
 @pytest.fixture
@@ -51,9 +52,9 @@ def test_two_owners_claiming_the_same_candidates_each_row_goes_to_one(engine: sa
     seen_by_a = due_ids(engine, table, ["PENDING"], NOW, 10)
     seen_by_b = due_ids(engine, table, ["PENDING"], NOW, 10)
     assert seen_by_a == seen_by_b == ids, "both see every row as due, oldest first"
-    got_a = claim(engine, table, seen_by_a[:3], Lease.starting("a", NOW, LEASE))
-    got_b = claim(engine, table, seen_by_b, Lease.starting("b", NOW, LEASE))
-    got_a += claim(engine, table, seen_by_a[3:], Lease.starting("a", NOW, LEASE))
+    got_a = claim(engine, table, seen_by_a[:3], Lease.starting("a", NOW, LEASE), STATUSES)
+    got_b = claim(engine, table, seen_by_b, Lease.starting("b", NOW, LEASE), STATUSES)
+    got_a += claim(engine, table, seen_by_a[3:], Lease.starting("a", NOW, LEASE), STATUSES)
     assert got_a == ids[:3] and got_b == ids[3:]
     owners = _owners(engine, table)
     assert [owners[i] for i in ids] == ["a", "a", "a", "b", "b", "b"]
@@ -71,7 +72,9 @@ def test_concurrent_owners_never_share_a_row(engine: sa.Engine) -> None:
 
     def take(owner: str) -> None:
         start.wait(timeout=10)
-        results[owner] = claim(engine, table, candidates, Lease.starting(owner, now, LEASE))
+        results[owner] = claim(
+            engine, table, candidates, Lease.starting(owner, now, LEASE), ["NEW"]
+        )
 
     threads = [threading.Thread(target=take, args=(owner,)) for owner in ("a", "b")]
     for thread in threads:
@@ -90,7 +93,7 @@ def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(engine: sa.Engine)
     table = TABLES.sync_status
     before_expiry = Lease.starting("b", NOW - timedelta(seconds=1), LEASE)
     assert claim_due(engine, table, ["PENDING"], before_expiry, 10) == []
-    assert claim(engine, table, [row_id], before_expiry) == []
+    assert claim(engine, table, [row_id], before_expiry, STATUSES) == []
     after_expiry = Lease.starting("b", NOW + timedelta(seconds=1), LEASE)
     assert claim_due(engine, table, ["PENDING"], after_expiry, 10) == [row_id]
     assert _owners(engine, table)[row_id] == "b"
@@ -114,8 +117,8 @@ def test_only_due_rows_in_the_wanted_statuses_are_candidates(engine: sa.Engine) 
 def test_renew_and_release_only_touch_the_owners_rows(engine: sa.Engine) -> None:
     table = TABLES.sync_status
     mine, theirs = _add_status_rows(engine, 2)
-    claim(engine, table, [mine], Lease.starting("a", NOW, LEASE))
-    claim(engine, table, [theirs], Lease.starting("b", NOW, LEASE))
+    claim(engine, table, [mine], Lease.starting("a", NOW, LEASE), STATUSES)
+    claim(engine, table, [theirs], Lease.starting("b", NOW, LEASE), STATUSES)
     later = Lease.starting("a", NOW + timedelta(minutes=1), LEASE)
     assert renew(engine, table, [mine, theirs], later) == [mine]
     with engine.connect() as conn:
@@ -123,3 +126,18 @@ def test_renew_and_release_only_touch_the_owners_rows(engine: sa.Engine) -> None
     assert until == later.until
     assert release(engine, table, [mine, theirs], "a") == [mine]
     assert _owners(engine, table) == {mine: None, theirs: "b"}
+
+
+def test_a_candidate_finished_between_select_and_claim_is_not_taken(engine: sa.Engine) -> None:
+    """Another engine completed the row after our select: the claim re-checks status and due."""
+    table = TABLES.sync_status
+    done, postponed, still_due = _add_status_rows(engine, 3)
+    candidates = due_ids(engine, table, STATUSES, NOW, 10)
+    assert candidates == [done, postponed, still_due]
+    with engine.begin() as conn:
+        conn.execute(table.update().where(table.c.id == done).values(status="SUCCEEDED"))
+        later = NOW + timedelta(minutes=5)
+        conn.execute(table.update().where(table.c.id == postponed).values(next_attempt_at=later))
+    got = claim(engine, table, candidates, Lease.starting("a", NOW, LEASE), STATUSES)
+    assert got == [still_due]
+    assert _owners(engine, table) == {done: None, postponed: None, still_due: "a"}

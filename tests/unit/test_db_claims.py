@@ -71,12 +71,15 @@ def test_claim_is_a_conditional_update_of_one_id_with_every_value_bound(
     dialect: str, name: str
 ) -> None:
     table = CLAIMABLE[name]
-    compiled = claim_statement(table).compile(dialect=dialect_named(dialect))
+    compiled = claim_statement(table, ["PENDING", "WAITING"]).compile(
+        dialect=dialect_named(dialect), compile_kwargs={"render_postcompile": True}
+    )
     sql = " ".join(str(compiled).split())
     assert sql.startswith(f"UPDATE {table.name} SET lease_owner=")
     assert f"{table.name}.lease_owner IS NULL OR {table.name}.lease_until <" in sql
-    assert "FOR UPDATE" not in sql and "'" not in sql
-    assert set(compiled.params) == {"me", "until", "claim_id", "now"}
+    assert f"{table.name}.status IN (" in sql and f"{table.name}.next_attempt_at <=" in sql
+    assert "FOR UPDATE" not in sql and "'" not in sql and "PENDING" not in sql
+    assert set(compiled.params) == {"me", "until", "claim_id", "now", "status_1_1", "status_1_2"}
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -96,7 +99,7 @@ def test_due_query_filters_only_on_known_columns() -> None:
 
 def test_tables_without_lease_columns_are_refused() -> None:
     with pytest.raises(ValueError, match="lease columns"):
-        claim_statement(TABLES.message)
+        claim_statement(TABLES.message, ["NEW"])
 
 
 def test_lease_starting_now_expires_after_its_duration() -> None:
