@@ -72,14 +72,15 @@ def test_claim_is_a_conditional_update_of_one_id_with_every_value_bound(
 ) -> None:
     table = CLAIMABLE[name]
     compiled = claim_statement(table, ["PENDING", "WAITING"]).compile(
-        dialect=dialect_named(dialect), compile_kwargs={"render_postcompile": True}
+        dialect=dialect_named(dialect)
     )
     sql = " ".join(str(compiled).split())
     assert sql.startswith(f"UPDATE {table.name} SET lease_owner=")
     assert f"{table.name}.lease_owner IS NULL OR {table.name}.lease_until <" in sql
     assert f"{table.name}.status IN (" in sql and f"{table.name}.next_attempt_at <=" in sql
     assert "FOR UPDATE" not in sql and "'" not in sql and "PENDING" not in sql
-    assert set(compiled.params) == {"me", "until", "claim_id", "now", "status_1_1", "status_1_2"}
+    assert set(compiled.params) == {"me", "until", "claim_id", "now", "status_1"}
+    assert compiled.params["status_1"] == ["PENDING", "WAITING"]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
