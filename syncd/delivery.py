@@ -90,11 +90,21 @@ class Delivery:
         """Call, archive, check the reply; an unsafe UNKNOWN is resolved by query at once."""
         result = self.client.call(request)
         self._archive(result, where)
+        if result.login_failed:
+            return self._login_refused(result, where)
         sent = _checked(request, result)
         event(logger, "delivery.called", feed=where.feed, key=where.source_key,
               function_id=request.function_id, outcome=sent.outcome.value,
               call_id=result.call_id)  # fmt: skip
         return sent
+
+    def _login_refused(self, result: CallResult, where: Where) -> Sent:
+        """The platform refused our login (wrong account or password): the row is not at
+        fault and the business call was never sent, so it waits like a RETRY while an
+        operator fixes the credentials; one ERROR event per call tells them."""
+        event(logger, "platform.login_refused", logging.ERROR, feed=where.feed,
+              key=where.source_key, return_code=result.return_code)  # fmt: skip
+        return Sent(Outcome.RETRY, result.call_id, result.return_code, result.message)
 
     def _archive(self, result: CallResult, where: Where) -> None:
         if not result.exchanges:

@@ -3,11 +3,15 @@ query, platform down with backoff and FAILED, operator re-queue."""
 
 from __future__ import annotations
 
+import io
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
 from engine_support import SECOND, Env, admit, discharge, env, fee
+from pydantic import SecretStr
 
+from syncd import logs
 from syncd.db.outbox_store import OutboxStore
 from syncd.platform.simulator import Simulator, SimulatorConfig
 
@@ -198,3 +202,25 @@ def test_a_per_visit_field_failing_rejects_the_whole_batch_and_the_tick_goes_on(
     assert "aaz218" in rows["F1"]["last_error"]
     assert rows["G1"]["status"] == "SUCCEEDED"
     assert len(env.calls("bizh120002")) == 1
+
+
+def test_refused_login_keeps_rows_retryable_and_alerts_instead_of_rejecting(env: Env) -> None:
+    """A wrong platform password is the configuration's fault, not the row's: the admission is
+    not REJECTED (it would never be sent again) but retried, and an ERROR event says why."""
+    platform = env.settings.platform.model_copy(update={"password": SecretStr("wrong")})
+    env.settings = env.settings.model_copy(update={"platform": platform})
+    stream = io.StringIO()
+    handler = logs.setup_logging("INFO", "kv", [], stream=stream)
+    try:
+        worker = env.worker()
+        admit(env)
+        worker.once()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    row = env.status("ip_admission")["1"]
+    assert row["status"] == "PENDING" and row["attempts"] == 1
+    assert env.calls("bizh120103") == []
+    assert (
+        "level=error" in stream.getvalue() and "event=platform.login_refused" in stream.getvalue()
+    )
+    assert "wrong" not in stream.getvalue()
