@@ -1,9 +1,13 @@
-"""``syncd once``, ``syncd status`` and ``syncd retry``: one pass, the state of every feed,
-and an operator's re-queue (nothing old is re-sent automatically at start-up)."""
+"""``syncd run``, ``syncd once``, ``syncd status`` and ``syncd retry``: the daemon, one pass,
+the state of every feed, and an operator's re-queue (nothing old is re-sent automatically at
+start-up)."""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +16,7 @@ import click
 from syncd.cli.context import CliContext
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
+from syncd.daemon import Daemon
 from syncd.db.engine import make_engine
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
@@ -29,6 +34,20 @@ _COLUMNS = (("feed", "feed"), ("pending", "待发送"), ("waiting", "等待前�
 def _feeds(settings: Settings) -> dict[str, FeedSpec]:
     ids = settings.platform.function_ids.model_dump()
     return load_mappings(settings.folders.mappings, catalogue.load(ids))
+
+
+@click.command("run")
+@click.pass_obj
+def run_daemon(obj: CliContext) -> None:
+    """Run the daemon until SIGTERM/SIGINT (does not run init-db: do that once per upgrade)."""
+    settings = obj.settings
+    daemon = Daemon(Worker(settings, _feeds(settings)))
+    daemon.install_signals()
+    code = daemon.run()
+    if daemon.unfinished:  # a call still hangs after the stop timeout: do not wait for it
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
 
 
 @click.command()
@@ -160,4 +179,4 @@ def _requeue(engine: Any, tables: Any, feeds: dict[str, FeedSpec], feed: str | N
     return OutboxStore(engine, tables).requeue(feed, key, now)
 
 
-COMMANDS = [once, status, retry]
+COMMANDS = [run_daemon, once, status, retry]
