@@ -68,11 +68,13 @@ class Ledger:
         ).fetchone()
         return _business(row) if row else None
 
-    def find(self, kind: str | None = None, akb020: str | None = None) -> list[Business]:
+    def find(
+        self, kind: str | None = None, akb020: str | None = None, aac001: str | None = None
+    ) -> list[Business]:
         rows = self.conn.execute(
             "SELECT * FROM business WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR akb020 = ?)"
-            " ORDER BY id",
-            (kind, kind, akb020, akb020),
+            " AND (? IS NULL OR aac001 = ?) ORDER BY id",
+            (kind, kind, akb020, akb020, aac001, aac001),
         ).fetchall()
         return [_business(r) for r in rows]
 

@@ -41,12 +41,16 @@ def bizinfo_row(call: Call, business: Business) -> Row:
     return row
 
 
-def matches(call: Call, business: Business, key: str, value: str) -> bool:
+def businesses_named(call: Call, kind: str, key: str, value: str) -> list[Business]:
+    """The hospital's businesses of ``kind`` that the key names (cancelled ones included);
+    a person key is resolved once and filtered in SQL (lookups stay cheap in a big ledger)."""
     if key == "aaz218":
-        return business.aaz218 == value
+        found = call.ledger.get(call.akb020, value)
+        return [found] if found is not None and found.kind == kind else []
     if key == "bka025":
-        return bool(value) and business.fields.get("bka025") == value
-    return business.aac001 == find_person(call.cfg.persons, key, value).aac001
+        return [b for b in call.ledger.find(kind, call.akb020)
+                if value and b.fields.get("bka025") == value]  # fmt: skip
+    return call.ledger.find(kind, call.akb020, find_person(call.cfg.persons, key, value).aac001)
 
 
 def _in_filters(call: Call, business: Business) -> bool:
@@ -69,8 +73,8 @@ def _lookup(call: Call, kind: str, keys: tuple[str, ...]) -> Reply:
     check_date(call.req.get("aae031"), "aae031")
     rows = [
         bizinfo_row(call, b)
-        for b in call.ledger.find(kind, call.akb020)
-        if b.state != "CANCELLED" and matches(call, b, key, value) and _in_filters(call, b)
+        for b in businesses_named(call, kind, key, value)
+        if b.state != "CANCELLED" and _in_filters(call, b)
     ]
     return Reply(datasets={"bizinfo": rows})
 

@@ -19,7 +19,7 @@ from syncd.platform.simulator.rules_common import (
     check_new_serials,
     require_state,
 )
-from syncd.platform.simulator.rules_lookup import matches
+from syncd.platform.simulator.rules_lookup import businesses_named
 from syncd.platform.simulator.wire import Rejection, Reply, Row
 
 ALREADY_REFUNDED = "已经办理过退费，不能重复退费"
@@ -137,11 +137,7 @@ def refund_rows(call: Call) -> Reply:
     if not wanted.isdigit():
         raise Rejection("费用批次bka001必须是数字（0表示全部批次）")
     key, value = call.req.get("bka895"), call.req.get("bka896")
-    found = [
-        b
-        for b in call.ledger.find(OUTPATIENT, call.akb020)
-        if b.state != CANCELLED and matches(call, b, key, value)
-    ]
+    found = [b for b in businesses_named(call, OUTPATIENT, key, value) if b.state != CANCELLED]
     if wanted == "0":
         return _all_batches(call, found)
     return _one_batch(call, found, int(wanted))
