@@ -60,8 +60,7 @@ HIS_DDL = (
     # the other views the shipped mappings name and the reconciliation reads (empty here)
     "CREATE TABLE V_WI_IP_FEE (FEE_ID INTEGER PRIMARY KEY, STAY_NO VARCHAR(20))",
     "CREATE TABLE V_WI_IP_ADMISSION (STAY_NO VARCHAR(20) PRIMARY KEY, PERSON_NO VARCHAR(20))",
-    "CREATE TABLE V_WI_OP_REGISTRATION (VISIT_NO VARCHAR(20) PRIMARY KEY,"
-    " PERSON_NO VARCHAR(20))",
+    "CREATE TABLE V_WI_OP_REGISTRATION (VISIT_NO VARCHAR(20) PRIMARY KEY, PERSON_NO VARCHAR(20))",
 )
 
 
@@ -109,8 +108,17 @@ def settle_person(client: PlatformClient, index: int, outpatient: int, today: dt
     """One inpatient settlement and ``outpatient`` charges; the HIS view rows for them."""
     aac001 = f"2{index:09d}"
     rows = []
-    aaz218 = call(client, "bizh120103", aka130="42", bka006="420", aac001=aac001,
-                  bka017=today, bka014="0101", bka015="李四", bka025=f"ZY{index}").aaz218
+    aaz218 = call(
+        client,
+        "bizh120103",
+        aka130="42",
+        bka006="420",
+        aac001=aac001,
+        bka017=today,
+        bka014="0101",
+        bka015="李四",
+        bka025=f"ZY{index}",
+    ).aaz218
     call(client, "bizh120002", {"feeinfo": [fee("1", f"{100 + index % 97}.00", today)]},
          aaz218=aaz218)  # fmt: skip
     call(client, "bizh120105", aaz218=aaz218, bka032=today, bka033="0101", bka034="李四")
@@ -146,8 +154,9 @@ def seed(endpoint: str, db: sa.Engine, persons: int, outpatient: int, today: dt.
     money = ("AKC264", "BKA831", "BKA832", "AKE039")
     columns = [sa.column(k, sa.Numeric(14, 2) if k in money else sa.String())
                for k in rows[0] if k != "BKA001"]  # fmt: skip
-    table = sa.table("V_WI_SETTLEMENT_DAY", *columns, sa.column("BKA001", sa.Integer()),
-                     sa.column("SETTLE_ID", sa.Integer()), sa.column("SETTLE_TIME", sa.DateTime()))  # fmt: skip
+    columns += [sa.column("BKA001", sa.Integer()), sa.column("SETTLE_ID", sa.Integer()),
+                sa.column("SETTLE_TIME", sa.DateTime())]  # fmt: skip
+    table = sa.table("V_WI_SETTLEMENT_DAY", *columns)
     with db.begin() as conn:
         conn.execute(table.insert(), [{**r, "SETTLE_ID": i + 1, "SETTLE_TIME": when}
                                       for i, r in enumerate(rows)])  # fmt: skip
