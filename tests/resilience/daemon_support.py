@@ -1,0 +1,283 @@
+"""A hospital as an operator runs it: the seeded reference HIS, ``syncd simulator`` and
+``syncd run`` as real processes (killed, stopped and restarted by the tests).
+
+:class:`SimProcess` keeps its state in a SQLite file, so a stopped simulator comes back with
+the same businesses (the platform "down for minutes").  :class:`Site` writes the settings
+file, seeds the day, creates the staging tables and starts daemons; the HIS side is plain SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from syncd.db.ddl import init_db
+from syncd.db.schema import staging_tables
+from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
+from syncd.reference import seed
+
+SYNCD = shutil.which("syncd") or str(Path(sys.executable).with_name("syncd"))
+REPO = Path(__file__).resolve().parents[2]
+DAY = dt.date(2026, 11, 25)
+TAG = f"{DAY:%y%m%d}"
+ZHANG, LI, LIU, CHEN = f"ZY{TAG}001", f"ZY{TAG}002", f"ZY{TAG}003", f"ZY{TAG}004"
+LI_OP, LIU_OP = f"MZ{TAG}001", f"MZ{TAG}002"
+OPERATOR = {"operator_no": "S004", "operator_name": "邓海燕"}
+FINAL = {"SUCCEEDED", "REJECTED", "FAILED"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0, every: float = 0.1) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)
+
+
+def _env(config: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "NOTIFY_"))}
+    return {**base, "SYNCD_CONFIG": str(config), "SYNCD_PLATFORM__PASSWORD": DEFAULT_PASSWORD}
+
+
+@dataclass
+class SimProcess:
+    """``syncd simulator`` on a fixed port with a state file (restartable)."""
+
+    folder: Path
+    port: int = field(default_factory=free_port)
+    faults: tuple[str, ...] = ()
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.url}/hygeia_esb_sj/api/call.action"
+
+    def start(self) -> None:
+        argv = [SYNCD, "simulator", "--port", str(self.port), "--test-mode",
+                "--state", str(self.folder / "sim-state.db")]  # fmt: skip
+        for fault in self.faults:
+            argv += ["--fault", fault]
+        with (self.folder / "sim.log").open("ab") as log:
+            self.proc = subprocess.Popen(argv, stdout=log, stderr=log,
+                                         env=_env(self.folder / "x"))  # fmt: skip
+        wait_for("the simulator to listen", self._up, timeout=30)
+
+    def _up(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/_sim/faults", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    def get(self, path: str) -> Any:
+        reply = httpx.get(f"{self.url}{path}", timeout=10)
+        reply.raise_for_status()
+        return reply.json()
+
+    def fault(self, **spec: Any) -> None:
+        httpx.post(f"{self.url}/_sim/faults", json=spec, timeout=10).raise_for_status()
+
+    def calls(self, function_id: str | None = None) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = self.get("/_sim/calls")
+        return [c for c in calls if function_id is None or c["function_id"] == function_id]
+
+    def businesses(self) -> list[dict[str, Any]]:
+        return list(self.get("/_sim/businesses"))
+
+
+@dataclass
+class DaemonProcess:
+    """One ``syncd run`` process; its stderr goes to a log file the test can read."""
+
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def terminate(self, timeout: float = 90.0) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class Site:
+    """One installation: folder, settings file, seeded HIS database, simulator."""
+
+    folder: Path
+    db_url: str
+    sim: SimProcess
+    db: sa.Engine
+    daemons: list[DaemonProcess] = field(default_factory=list)
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "syncd.yaml"
+
+    def write_config(self, **sections: dict[str, Any]) -> None:
+        doc: dict[str, Any] = {
+            "hospital": {"akb020": "SS0001"},
+            "database": {"url": self.db_url},
+            "platform": {"url": self.sim.endpoint, "userid": DEFAULT_USERID,
+                         "connect_timeout_s": 2, "read_timeout_s": 10, "fee_rows_per_call": 20},
+            "polling": {"default_interval_s": 0.3, "command_interval_s": 0.1},
+            "delivery": {"backoff_initial_s": 0.3, "backoff_max_s": 2, "max_attempts": 30,
+                         "lease_s": 15},
+            "folders": {"mappings": str(REPO / "mappings"), "reports": str(self.folder)},
+        }  # fmt: skip
+        for name, values in sections.items():
+            doc[name] = {**doc.get(name, {}), **values}
+        self.config.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+    def start(self, name: str = "a", env: dict[str, str] | None = None) -> DaemonProcess:
+        log = self.folder / f"daemon-{name}.log"
+        environ = {**_env(self.config), **(env or {})}
+        with log.open("ab") as handle:
+            proc = subprocess.Popen([SYNCD, "run"], stdout=handle, stderr=handle,
+                                    cwd=self.folder, env=environ)  # fmt: skip
+        daemon = DaemonProcess(proc, log)
+        self.daemons.append(daemon)
+        return daemon
+
+    # --- the HIS side -------------------------------------------------------------------
+
+    def sql(self, statement: str, **params: Any) -> list[dict[str, Any]]:
+        with self.db.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return [dict(r) for r in result.mappings()] if result.returns_rows else []
+
+    def request(self, command: str, visit_key: str | None = None, **params: str) -> None:
+        self.sql("INSERT INTO WI_REQUEST (command, visit_key, params_json, requested_by)"
+                 " VALUES (:c, :v, :p, 'test')", c=command, v=visit_key,
+                 p=json.dumps(params, ensure_ascii=False))  # fmt: skip
+
+    def counts(self) -> Counter[str]:
+        rows = self.sql("SELECT status, COUNT(*) AS n FROM WI_SYNC_STATUS GROUP BY status")
+        return Counter({r["status"]: int(r["n"]) for r in rows})
+
+    def request_counts(self) -> Counter[str]:
+        rows = self.sql("SELECT status, COUNT(*) AS n FROM WI_REQUEST GROUP BY status")
+        return Counter({r["status"]: int(r["n"]) for r in rows})
+
+    def visit_state(self, visit_key: str) -> str | None:
+        rows = self.sql("SELECT state FROM WI_VISIT WHERE visit_key = :k", k=visit_key)
+        return str(rows[0]["state"]) if rows else None
+
+    def open_rows(self) -> int:
+        """Rows not final yet (WAITING rows whose prerequisite can never come are final)."""
+        c = self.counts()
+        return sum(n for status, n in c.items() if status not in FINAL | {"WAITING"})
+
+    def live_leases(self) -> list[dict[str, Any]]:
+        return self.sql("SELECT id, status, lease_owner FROM WI_SYNC_STATUS"
+                        " WHERE status = 'IN_FLIGHT' AND lease_owner IS NOT NULL")  # fmt: skip
+
+
+def platform_problems(site: Site) -> list[str]:
+    """What the platform holds twice or misses compared with the HIS ledger — must be empty.
+
+    One business per visit (our 住院号/门诊号), at most one live settlement per business, every
+    fee row (its HIS fee id ``bka071``) once, and as many fee rows on the platform as rows
+    syncd marked SUCCEEDED.
+    """
+    problems: list[str] = []
+    ours = [b for b in site.sim.businesses() if b["akb020"] == "SS0001"]
+    visits = Counter(f"{b['kind']}:{b['fields'].get('bka025')}" for b in ours)
+    problems += [f"business {k} opened {n} times" for k, n in visits.items() if n > 1]
+    fee_ids: Counter[str] = Counter()
+    for business in ours:
+        settled = [s for s in business["settlements"] if not s.get("cancelled")]
+        if len(settled) > 1:
+            problems.append(f"{business['aaz218']} settled {len(settled)} times")
+        if business["kind"] == "inpatient":
+            fee_ids.update(str(r["bka071"]) for r in business["rows"] + business["refund_rows"])
+    problems += [f"fee row {k} uploaded {n} times" for k, n in fee_ids.items() if n > 1]
+    (row,) = site.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS"
+                      " WHERE feed = 'ip_fee' AND status = 'SUCCEEDED'")  # fmt: skip
+    if int(row["n"]) != len(fee_ids):
+        problems.append(f"{row['n']} fee rows SUCCEEDED, {len(fee_ids)} on the platform")
+    return problems
+
+
+def settle_everything(site: Site) -> int:
+    """Once the visits are ready, insert the settlements a cashier would (and a few look-ups);
+    the number of commands inserted."""
+    for visit in (ZHANG, LI, LIU):
+        wait_for(f"{visit} discharged", lambda v=visit: site.visit_state(v) == "DISCHARGED",
+                 timeout=120)  # fmt: skip
+        site.request("ip_settle", visit, **OPERATOR)
+    for visit, charge in ((LI_OP, "0001"), (LIU_OP, "0003")):
+        wait_for(f"{visit} registered", lambda v=visit: site.visit_state(v) == "REGISTERED",
+                 timeout=120)  # fmt: skip
+        site.request("op_charge", visit, charge_no=f"SF{TAG}{charge}", bka893="1", **OPERATOR)
+    for visit in (ZHANG, LI, LIU):
+        site.request("ip_business", visit, bka891="0")
+    return 8
+
+
+def all_done(site: Site, commands: int) -> bool:
+    answered = site.request_counts()
+    return site.open_rows() == 0 and sum(answered[s] for s in ("DONE", "REJECTED")) == commands
+
+
+@contextmanager
+def site(folder: Path, db_url: str, *, faults: tuple[str, ...] = (),
+         scale: int = 1) -> Iterator[Site]:  # fmt: skip
+    """Seed the day, create the staging tables, start the simulator; stop everything after."""
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    seed(engine, day=DAY, scale=scale)
+    init_db(engine, staging_tables())
+    sim = SimProcess(folder, faults=faults)
+    sim.start()
+    here = Site(folder, db_url, sim, engine)
+    here.write_config()
+    try:
+        yield here
+    finally:
+        for daemon in here.daemons:
+            daemon.kill()
+        sim.stop()
+        engine.dispose()
