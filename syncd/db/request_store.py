@@ -136,12 +136,17 @@ _OWN = frozenset({"id", "command", "params_json", "created_at", "status", "attem
                   *PARAM_COLUMNS})  # fmt: skip
 
 
-def _flattened(table: sa.Table, columns: Mapping[str, object]) -> dict[str, object]:
+_ROW_OWN = frozenset({"id", "request_id", "dataset", "row_no", "row_json"})
+
+
+def _flattened(
+    table: sa.Table, columns: Mapping[str, object], own: frozenset[str] = _OWN
+) -> dict[str, object]:
     """Reply values for the table's flattened columns (names matched case-insensitively)."""
     out: dict[str, object] = {}
     for name, value in columns.items():
         column = name.lower()
-        if column in table.c and column not in _OWN and value not in (None, ""):
+        if column in table.c and column not in own and value not in (None, ""):
             out[column] = _typed(table.c[column], value)
     return out
 
@@ -163,8 +168,7 @@ def _reply_rows(
     rows = []
     for name, dataset in datasets.items():
         for number, row in enumerate(dataset, start=1):
-            values = {k: v for k, v in _flattened(table, row).items()
-                      if k not in ("request_id", "dataset", "row_no", "row_json")}  # fmt: skip
+            values = _flattened(table, row, _ROW_OWN)  # a reply row's aaz218 is a reply value
             rows.append({**values, "request_id": request_id, "dataset": name[:32],
                          "row_no": number,
                          "row_json": json.dumps(row, ensure_ascii=False)})  # fmt: skip
