@@ -185,15 +185,13 @@ class LedgerReader:
             done.c.feed == record_feed, done.c.visit_key == s.c.visit_key,
             done.c.status == "SUCCEEDED",
         )  # fmt: skip
-        stmt = sa.select(s.c.visit_key, s.c.aaz218, s.c.finished_at).where(
-            s.c.feed == discharge_feed, s.c.status == "SUCCEEDED",
-            s.c.finished_at < cutoff, ~sa.exists(uploaded),
-        ).order_by(s.c.finished_at)  # fmt: skip
-        rows = self._all(stmt, "reading discharges")
-        latest: dict[str, tuple[str, str, datetime]] = {}
-        for visit_key, aaz218, at in rows:
-            latest[visit_key] = (visit_key, aaz218 or "", at)
-        return list(latest.values())
+        last = sa.func.max(s.c.finished_at)  # a re-sent (new version) discharge counts anew
+        stmt = (
+            sa.select(s.c.visit_key, sa.func.max(s.c.aaz218), last)
+            .where(s.c.feed == discharge_feed, s.c.status == "SUCCEEDED", ~sa.exists(uploaded))
+            .group_by(s.c.visit_key).having(last < cutoff).order_by(last, s.c.visit_key)
+        )  # fmt: skip
+        return [(k, z or "", at) for k, z, at in self._all(stmt, "reading discharges")]
 
 
 def _key_expression(table: sa.TableClause, key: Iterable[str]) -> sa.ColumnElement[Any]:

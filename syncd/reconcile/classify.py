@@ -102,7 +102,8 @@ class Settlement:
 
     @property
     def key(self) -> tuple[str, str, int]:
-        return (self.kind, self.aaz218, self.bka001)
+        """(kind, aaz218, batch); a HIS row whose aaz218 nobody knows stands for its visit."""
+        return (self.kind, self.aaz218 or f"visit:{self.visit_key}", self.bka001)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,8 @@ def _describe(s: Settlement) -> str:
     total = s.figures.get("akc264")
     amount = f"，总费用 {total:.2f}" if total is not None else ""
     state = "（已取消）" if s.cancelled else ""
-    return f"{kind}{batch}{amount}{state}"
+    unknown = "" if s.aaz218 else "；HIS 与 syncd 台账均无就医登记号，未经 syncd 办理"
+    return f"{kind}{batch}{amount}{state}{unknown}"
 
 
 def _finding_item(finding: Finding) -> Item:

@@ -115,11 +115,11 @@ class HisEnv:
 
     def status(
         self, feed: str, key: str, visit_key: str, status: str,
-        finished: dt.datetime | None = None, function_id: str = "bizh120002",
+        finished: dt.datetime | None = None, function_id: str = "bizh120002", version: str = "",
     ) -> None:  # fmt: skip
         at = finished or dt.datetime.combine(DAY, dt.time(9))
         self.insert(
-            staging_tables().sync_status, feed=feed, source_key=key, version="",
+            staging_tables().sync_status, feed=feed, source_key=key, version=version,
             function_id=function_id, visit_key=visit_key, status=status,
             created_at=at, updated_at=at, finished_at=at if status == "SUCCEEDED" else None,
             next_attempt_at=at,
@@ -135,7 +135,10 @@ class HisEnv:
 
 def _his_table(name: str, values: dict[str, Any]) -> sa.TableClause:
     """A HIS table as the views name it (upper case, unquoted), typed by the values."""
-    columns = [sa.column(k, _TYPES.get(type(v), sa.String())) for k, v in values.items()]
+    columns = [
+        sa.column(quoted_name(k, quote=False), _TYPES.get(type(v), sa.String()))
+        for k, v in values.items()
+    ]
     return sa.table(quoted_name(name, quote=False), *columns)
 
 
@@ -143,6 +146,7 @@ _TYPES: dict[type, Any] = {
     Decimal: sa.Numeric(14, 2),
     dt.datetime: sa.DateTime(),
     int: sa.Integer(),
+    type(None): sa.types.NullType(),
 }
 
 

@@ -118,3 +118,14 @@ def test_every_key_live_on_a_side_gets_items_and_no_key_appears_twice_unless_amo
     for key in seen:
         mine = [i for i in items if i.aaz218 == key]
         assert len(mine) == 1 or all(i.item_class is ItemClass.AMOUNT_DIFF for i in mine)
+
+
+def test_his_rows_nobody_knows_the_aaz218_of_stay_apart_per_visit() -> None:
+    his = [
+        Settlement("INPATIENT", "", visit_key="ZY1"),
+        Settlement("INPATIENT", "", visit_key="ZY2"),
+    ]
+    items = classify(his, [], [])
+    assert [(i.item_class, i.visit_key) for i in items] == [
+        (ItemClass.HIS_ONLY, "ZY1"), (ItemClass.HIS_ONLY, "ZY2")]  # fmt: skip
+    assert "无就医登记号" in items[0].detail
