@@ -86,18 +86,26 @@ class ValueReader:
 
     def values(self, view: str, column: str) -> list[ValueCount]:
         """Distinct non-NULL values of ``view.column`` with how many rows carry each."""
-        table = view_table(view, [column])
-        col = table.c[column]
-        stmt = sa.select(col, sa.func.count()).where(col.is_not(None)).group_by(col)
         with source_errors(self.engine.url, f"reading {view}.{column}"), \
                 self.engine.connect() as conn:  # fmt: skip
-            return [ValueCount(v, int(n)) for v, n in conn.execute(stmt)]
+            return [ValueCount(v, int(n)) for v, n in conn.execute(values_statement(view, column))]
 
     def examples(self, view: str, column: str, value: object, keys: Sequence[str],
                  limit: int = 3) -> list[str]:  # fmt: skip
         """Up to ``limit`` keys (columns joined by '/') of rows carrying ``value``."""
-        table = view_table(view, [column, *keys])
-        stmt = (sa.select(*(table.c[k] for k in keys)).where(table.c[column] == value)
-                .order_by(*(table.c[k] for k in keys)).limit(limit))  # fmt: skip
+        stmt = examples_statement(view, column, value, keys, limit)
         with source_errors(self.engine.url, f"reading {view}"), self.engine.connect() as conn:
             return ["/".join(str(part) for part in row) for row in conn.execute(stmt)]
+
+
+def values_statement(view: str, column: str) -> sa.Select[Any]:
+    table = view_table(view, [column])
+    col = table.c[column]
+    return sa.select(col, sa.func.count()).where(col.is_not(None)).group_by(col)
+
+
+def examples_statement(view: str, column: str, value: object, keys: Sequence[str],
+                       limit: int) -> sa.Select[Any]:  # fmt: skip
+    table = view_table(view, [column, *keys])
+    ordered = [table.c[k] for k in keys]
+    return sa.select(*ordered).where(table.c[column] == value).order_by(*ordered).limit(limit)
