@@ -12,11 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from reconcile_support import DAY, NOW, HisEnv, build_his_env
 from test_platform_e2e_support import NORMAL, NORMAL_ID_NUMBER, NORMAL_NAME, SECOND, fee_row
 
 from syncd.db.recon_store import ReconStore
 from syncd.db.schema import staging_tables
+from syncd.errors import PlatformUnavailable
 from syncd.platform.codec import Value
 from syncd.reconcile import ItemClass, ReconResult, reconcile_day
 
@@ -227,3 +229,14 @@ def _xlsx_text(path: Path) -> str:
     book = openpyxl.load_workbook(path)
     return " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
                     for v in row if v is not None)  # fmt: skip
+
+
+def test_an_unreachable_platform_fails_the_run_and_stores_why(his: HisEnv) -> None:
+    his.his_settlement("INPATIENT", "ZY1", NORMAL, {"akc264": "10.00"}, aaz218="Z1")
+    his.sim.stop()
+    with pytest.raises(PlatformUnavailable):
+        _run(his)
+    with his.db.connect() as conn:
+        run = conn.execute(sa.select(staging_tables().recon_run)).mappings().one()
+    assert run["status"] == "FAILED" and "平台查询失败" in run["last_error"]
+    assert not list(his.reports.glob("*.html"))  # no report of a day half compared
