@@ -97,6 +97,9 @@ def seed_every_class(his: HisEnv) -> dict[str, str]:
     # stuck in syncd: an UNKNOWN settlement row and a FAILED command
     his.status("ip_discharge", "ZY8", "ZY8", "UNKNOWN", function_id="bizh120105")
     his.command("ip_settle", "FAILED", "ZY8")
+    # in flight: since yesterday morning is stuck, since a minute ago is not (stuck_after_s)
+    his.status("ip_fee", "81", "ZY81", "IN_FLIGHT")
+    his.status("ip_fee", "82", "ZY82", "IN_FLIGHT", NOW - dt.timedelta(minutes=1))
     # 病案首页 overdue: discharged 15 days ago, never uploaded; ZY1's was uploaded in time
     long_ago = dt.datetime(2026, 11, 10, 15)
     his.status("ip_discharge", "ZY9", "ZY9", "SUCCEEDED", long_ago, "bizh120105")
@@ -136,11 +139,12 @@ def test_every_seeded_discrepancy_is_found_and_nothing_else(any_his: HisEnv) -> 
         ("FEES_NOT_UPLOADED", ids["amount"], "ip_fee"),
         ("STUCK", "ZY8", "ip_discharge"),
         ("STUCK", "ZY8", "ip_settle"),
+        ("STUCK", "ZY81", "ip_fee"),
         ("RECORD_OVERDUE", "ZY9", "mr_patient"),
     ])  # fmt: skip
     diff = next(i for i in result.items if i.item_class is ItemClass.AMOUNT_DIFF)
     assert diff.his_value == "61.00" and Decimal(diff.platform_value) == Decimal("60.00")
-    assert result.exit_code == 2 and result.discrepancies == 9
+    assert result.exit_code == 2 and result.discrepancies == 10
 
 
 def test_the_run_and_its_items_are_stored(his: HisEnv) -> None:
@@ -148,8 +152,8 @@ def test_the_run_and_its_items_are_stored(his: HisEnv) -> None:
     result = _run(his)
     store = ReconStore(his.db, staging_tables())
     run = store.get(result.run_id)
-    assert (run["status"], run["recon_date"], run["mismatch_count"]) == ("DONE", DAY, 9)
-    assert run["item_count"] == len(result.items) == 11
+    assert (run["status"], run["recon_date"], run["mismatch_count"]) == ("DONE", DAY, 10)
+    assert run["item_count"] == len(result.items) == 12
     assert run["report_html"] == str(result.files.html)
     items = store.items(result.run_id)
     assert sorted(i["item_class"] for i in items) == sorted(i.item_class for i in result.items)
