@@ -45,9 +45,9 @@ def main(ctx: click.Context, config: str | None) -> None:
 
 
 def _register() -> None:
-    from syncd.cli import check, codes, db, reconcile, render, run, simulator
+    from syncd.cli import check, codes, db, demo, reconcile, render, run, simulator
 
-    for module in (check, codes, db, reconcile, render, run, simulator):
+    for module in (check, codes, db, demo, reconcile, render, run, simulator):
         for command in module.COMMANDS:
             main.add_command(command)
 

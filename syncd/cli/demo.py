@@ -1,0 +1,94 @@
+"""``syncd demo``: a day of work-injury activity against the simulator, no configuration."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from syncd.demo import DemoSite, prepare, reconcile, run_day, today
+from syncd.demo_report import DemoTables, display_width, summary_table
+from syncd.errors import SyncdError
+from syncd.logs import setup_logging
+
+
+class _Progress:
+    """Live counts on one line on a terminal; one plain line per finished stage otherwise."""
+
+    def __init__(self, live: bool) -> None:
+        self.live, self.stage, self.width = live, 0, 0
+
+    def __call__(self, text: str, final: bool) -> None:
+        if self.live:
+            pad = " " * max(0, self.width - display_width(text))
+            click.echo(f"\r{text}{pad}", nl=final)
+            self.width = 0 if final else display_width(text)
+        elif final:
+            click.echo(text)
+
+
+@click.command()
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the HIS database, settings and reports in DIR (default: a temp dir "
+                   "removed at exit).")  # fmt: skip
+@click.option("--no-progress", is_flag=True, help="No live progress line.")
+def demo(keep: Path | None, no_progress: bool) -> None:
+    """A day of work-injury activity (outpatient, inpatient, refunds, cancellations, a
+    rejected row, a frozen fund) through syncd and the platform simulator, on SQLite."""
+    setup_logging("ERROR")
+    started = time.monotonic()
+    folder = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="syncd-demo-"))
+    click.echo(f"syncd 演示 / demo — 工作目录 / folder: {folder}")
+    live = not no_progress and sys.stdout.isatty()
+    try:
+        finished = _run(prepare(folder, today()), _Progress(live))
+    finally:
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    took = time.monotonic() - started
+    click.echo(f"用时 / took {took:.1f} s")
+    if keep is None:
+        click.echo("临时目录已删除；用 --keep DIR 保留数据库与报告 / "
+                   "temp folder removed; use --keep DIR to keep the files")  # fmt: skip
+    if not finished:
+        raise SyncdError(
+            "演示未能在限定时间内处理完全部数据 / the demo's work did not finish in time "
+            "(see the counts above)"
+        )
+
+
+def _run(site: DemoSite, progress: _Progress) -> bool:
+    try:
+        click.echo(f"模拟平台 / simulator: {site.sim.endpoint}")
+        finished = run_day(site, progress)
+        lines = DemoTables(site.engine, site.tables).summary(site.feeds, site.catalogue)
+        click.echo("\n汇总 / summary\n" + summary_table(lines))
+        reports = reconcile(site)
+    finally:
+        site.close()
+    _where(site, reports)
+    return finished
+
+
+def _where(site: DemoSite, reports: list[str]) -> None:
+    db = site.database
+    click.echo("")
+    click.echo(f"HIS 数据库 / database (SQLite): {db}")
+    click.echo("  中间表 / staging tables: WI_REQUEST, WI_REQUEST_ROW, WI_SYNC_STATUS, WI_VISIT")
+    click.echo("  报文归档 / message archive: table WI_MESSAGE")
+    click.echo(f"  设置 / settings: {site.folder / 'syncd.yaml'}")
+    click.echo(f'  例 / e.g.: sqlite3 {db} "SELECT id, command, status, return_code_message'
+               ' FROM WI_REQUEST"')  # fmt: skip
+    if reports:
+        click.echo(f"对账报告 / reconciliation report ({site.day.isoformat()}):")
+        for path in reports:
+            click.echo(f"  {path}")
+    else:
+        click.echo("对账模块未安装，未生成对账报告 / syncd.reconcile is not installed: no report")
+
+
+COMMANDS = [demo]
