@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from syncd.demo import DemoSite, prepare, reconcile, run_day, today
+from syncd.demo import TIMEOUT_S, DemoSite, prepare, reconcile, run_day, today
 from syncd.demo_report import DemoTables, display_width, summary_table
 from syncd.errors import SyncdError
 from syncd.logs import setup_logging
@@ -56,8 +56,8 @@ def demo(keep: Path | None, no_progress: bool) -> None:
                    "temp folder removed; use --keep DIR to keep the files")  # fmt: skip
     if not finished:
         raise SyncdError(
-            "演示未能在限定时间内处理完全部数据 / the demo's work did not finish in time "
-            "(see the counts above)"
+            f"演示未能在 {TIMEOUT_S:.0f} 秒内处理完全部数据（待发送或发送中的记录见上）/ "
+            f"the demo's work did not finish within {TIMEOUT_S:.0f} s (pending rows above)"
         )
 
 
