@@ -130,18 +130,45 @@ def progress_text(counts: Mapping[str, int], stage: str) -> str:
 
 def summary_table(lines: list[Line]) -> str:
     """The per-transaction table (Chinese headings with English below), then the reasons."""
-    header = [zh for zh, _ in HEADINGS]
-    english = [en for _, en in HEADINGS]
-    rows = [header, english, *(line.cells() for line in lines)]
-    widths = [max(display_width(row[i]) for row in rows) for i in range(len(header))]
-    text = ["  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows]  # fmt: skip
+    text = [render_table(HEADINGS, [line.cells() for line in lines]), _COUNTED]
     reasons = [f"  {line.function_id} ×{n}: {reason}"
                for line in lines for reason, n in line.reasons.most_common()]  # fmt: skip
-    text.append("（成功/拒绝/等待/其他按记录计 / succeeded … other count rows and commands）")
     if reasons:
         text += ["", "拒绝/失败原因 / reasons:", *reasons]
     return "\n".join(text)
+
+
+_COUNTED = "（成功/拒绝/等待/其他按记录计 / succeeded … other count rows and commands）"
+REQUEST_HEADINGS = (("编号", "id"), ("命令", "command"), ("就诊", "visit_key"),
+                    ("状态", "status"), ("批次", "bka001"), ("总费用", "akc264"),
+                    ("冻结", "bka888"), ("平台回复", "return_code_message"))  # fmt: skip
+
+
+def request_table(engine: sa.Engine, tables: StagingTables) -> str:
+    """WI_REQUEST as the HIS reads it (no names, no ID numbers)."""
+    r = tables.request
+    stmt = sa.select(
+        r.c.id,
+        r.c.command,
+        r.c.visit_key,
+        r.c.status,
+        r.c.bka001,
+        r.c.akc264,
+        r.c.bka888,
+        sa.func.coalesce(r.c.return_code_message, r.c.last_error),
+    )
+    with engine.connect() as conn:
+        rows = [["" if v is None else str(v) for v in row]
+                for row in conn.execute(stmt.order_by(r.c.id))]  # fmt: skip
+    return render_table(REQUEST_HEADINGS, rows)
+
+
+def render_table(headings: tuple[tuple[str, str], ...], rows: list[list[str]]) -> str:
+    """Columns padded by display width; a Chinese and an English heading line."""
+    table = [[zh for zh, _ in headings], [en for _, en in headings], *rows]
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(headings))]
+    return "\n".join("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True))
+                     .rstrip() for row in table)  # fmt: skip
 
 
 def display_width(text: str) -> int:

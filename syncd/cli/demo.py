@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from syncd.demo import TIMEOUT_S, DemoSite, prepare, reconcile, run_day, today
-from syncd.demo_report import DemoTables, display_width, summary_table
+from syncd.demo_report import DemoTables, display_width, request_table, summary_table
 from syncd.errors import SyncdError
 from syncd.logs import setup_logging
 
@@ -67,6 +67,8 @@ def _run(site: DemoSite, progress: _Progress) -> bool:
         finished = run_day(site, progress)
         lines = DemoTables(site.engine, site.tables).summary(site.feeds, site.catalogue)
         click.echo("\n汇总 / summary\n" + summary_table(lines))
+        click.echo("\nHIS 读取的命令回执 / WI_REQUEST as the HIS reads it\n"
+                   + request_table(site.engine, site.tables))  # fmt: skip
         reports = reconcile(site)
     finally:
         site.close()

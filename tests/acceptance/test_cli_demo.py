@@ -31,6 +31,7 @@ def test_demo_with_keep_answers_every_command_and_keeps_the_database(tmp_path: P
     out = result.stdout
     assert "汇总 / summary" in out and "calls sent" in out and "bizh120106" in out
     assert "业务互斥" in out and "缺少必填项：电脑号(aac001)" in out
+    assert "WI_REQUEST as the HIS reads it" in out and "已经办理过退费" in out
     db = tmp_path / "kept" / "his.db"
     assert str(db) in out and "WI_MESSAGE" in out
     statuses = dict(_rows(db, "SELECT status, COUNT(*) FROM WI_REQUEST GROUP BY status"))
