@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from syncd import resources
 from syncd.config import Settings, load_settings
 from syncd.config.mappings import load_mappings
 from syncd.db.ddl import init_db
@@ -68,11 +69,11 @@ class DemoSite:
 
 
 def shipped_mappings() -> Path:
-    """The ``mappings/`` folder next to the installed package (source or editable install)."""
-    folder = Path(__file__).resolve().parent.parent / "mappings"
-    if not (folder / "inpatient").is_dir():
-        raise ConfigError(f"shipped mappings not found at {folder} (install with pip -e .)")
-    return folder
+    """The shipped ``mappings/`` folder (inside a wheel, or at the top of a checkout)."""
+    try:
+        return resources.shipped_mappings()
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{exc}; reinstall syncd") from exc
 
 
 def today() -> dt.date:
