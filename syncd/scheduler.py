@@ -50,6 +50,8 @@ class Scheduler:
         watched = EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR
         self._aps.add_listener(self._on_event, watched)
         self.names: list[str] = []
+        # APScheduler's own warnings (a late or refused run) are logged as events below.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
     def every(self, name: str, run: Job, seconds: float) -> None:
         """Run ``run`` now and then every ``seconds``."""
