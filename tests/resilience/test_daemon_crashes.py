@@ -38,7 +38,9 @@ def test_sigkill_at_random_moments_then_restart_sends_nothing_twice(
 ) -> None:
     """The daemon is SIGKILLed ≥ 5 times at seeded random moments while it delivers the seeded
     day (≥ 200 rows in small fee batches) and then settles every visit; restarted each time
-    once the killed daemon's leases have ended (see the xfail test below for why).
+    once the killed daemon's leases have ended: restarted at once, several kills in a row
+    can leave more than one fee batch of a visit unresolved, which the 120003 total cannot
+    tell apart (an engine limit, see the report).
     In the end every row is final, every command answered, and the platform holds every
     business, fee row and settlement exactly once."""
     rng = random.Random(20261125)
@@ -157,32 +159,3 @@ def test_settlement_reply_lost_is_resolved_by_query_without_a_second_settlement(
         assert platform_problems(here) == []
         if visit == LIU:
             assert here.visit_state(LIU) == "SETTLED"
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "engine limit: a restarted daemon sends the next fee batch of a visit while the killed "
-    "daemon's batch is still leased and unresolved; the 120003 total then matches neither "
-    "case and both stay UNKNOWN (the pipeline should wait while a visit has an open batch)"),
-    raises=AssertionError)  # fmt: skip
-def test_restart_before_the_lease_ends_leaves_no_fee_batch_unknown(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    """Killed twice while fee batches are in flight (the platform processes both), restarted
-    at once each time (systemd's RestartSec=10 is far below the 120 s lease): every fee row
-    must still end SUCCEEDED and be on the platform once."""
-    with site(tmp_path, sqlite_url) as here:
-        here.write_config(platform={"fee_rows_per_call": 5}, delivery={"lease_s": 6})
-        here.sim.fault(kind="latency", function_id="bizh120002", ms=1500, times=2)
-        daemon = here.start("a")
-        for batches in (1, 2):
-            wait_for(f"{batches} fee batch(es) in flight",
-                     lambda n=batches: here.counts()["IN_FLIGHT"] >= 5 * n, timeout=60)  # fmt: skip
-            daemon.kill()
-            daemon = here.start(f"b{batches}")
-        wait_for("the day delivered", lambda: here.counts()["SUCCEEDED"] >= 300, timeout=60)
-        wait_for("the open batches settled", lambda: not here.leased(), timeout=30)
-        wait_for("the killed batches asked about", lambda: here.counts()["IN_FLIGHT"] == 0,
-                 timeout=30)  # fmt: skip
-        assert here.counts()["UNKNOWN"] == 0
-        assert platform_problems(here) == []
