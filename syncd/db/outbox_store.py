@@ -23,6 +23,11 @@ from syncd.records import FINAL_SYNC_STATUSES
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
+_IN_LIST = 500  # ids per IN (...) list: well below Oracle's 1000
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    return [list(ids[i : i + _IN_LIST]) for i in range(0, len(ids), _IN_LIST)]
 
 
 @dataclass(frozen=True)
@@ -53,20 +58,33 @@ class OutboxStore:
         return source_errors(self.engine.url, f"{doing} ({self.table.name})")
 
     def add(self, feed: str, function_id: str, rows: Sequence[NewRow], now: datetime) -> int:
-        """Insert PENDING rows; a row another engine inserted meanwhile is skipped."""
-        added = 0
+        """Insert PENDING rows; a row another engine inserted meanwhile is skipped.
+
+        One multi-row transaction first; if another engine inserted any of the rows meanwhile
+        (unique constraint), it is rolled back and the rows go in one by one."""
+        values = [{"feed": feed, "source_key": row.source_key, "version": row.version,
+                   "function_id": function_id, "visit_key": row.visit_key or None,
+                   "status": "PENDING", "next_attempt_at": now, "created_at": now,
+                   "updated_at": now} for row in rows]  # fmt: skip
+        if not values:
+            return 0
         with self._errors("recording new rows"):
-            for row in rows:
-                values = {"feed": feed, "source_key": row.source_key, "version": row.version,
-                          "function_id": function_id, "visit_key": row.visit_key or None,
-                          "status": "PENDING", "next_attempt_at": now, "created_at": now,
-                          "updated_at": now}  # fmt: skip
-                try:
-                    with self.engine.begin() as conn:
-                        conn.execute(sa.insert(self.table).values(**values))
-                    added += 1
-                except sa.exc.IntegrityError:
-                    continue
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.insert(self.table), values)
+                return len(values)
+            except sa.exc.IntegrityError:
+                return self._add_each(values)
+
+    def _add_each(self, values: Sequence[Mapping[str, object]]) -> int:
+        added = 0
+        for row in values:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.insert(self.table).values(**row))
+                added += 1
+            except sa.exc.IntegrityError:
+                continue
         return added
 
     def claim(self, feed: str, lease: claims.Lease, limit: int) -> list[OutboxRow]:
@@ -112,17 +130,20 @@ class OutboxStore:
         fresh lease covering the call — only if every row is still ours (a lease that expired
         during a long tick may have been taken over); otherwise nothing changes: False."""
         c = self.table.c
-        stmt = sa.update(self.table).where(
-            c.id == sa.bindparam("row_id"), c.lease_owner == lease.owner
-        )
+        by_attempt: dict[int, list[int]] = {}
+        for row_id in ids:
+            by_attempt.setdefault(attempts[row_id], []).append(row_id)
         with self._errors("recording the intent"), self.engine.begin() as conn:
-            for row_id in ids:
+            for attempt, group in by_attempt.items():
                 values = {"status": "IN_FLIGHT", "request_id": request_id,
-                          "updated_at": lease.now, "attempts": attempts[row_id],
+                          "updated_at": lease.now, "attempts": attempt,
                           "lease_until": lease.until}  # fmt: skip
-                if conn.execute(stmt.values(**values), {"row_id": row_id}).rowcount != 1:
-                    conn.rollback()
-                    return False
+                for chunk in _chunks(group):
+                    stmt = sa.update(self.table).where(c.id.in_(chunk),
+                                                       c.lease_owner == lease.owner)  # fmt: skip
+                    if conn.execute(stmt.values(**values)).rowcount != len(chunk):
+                        conn.rollback()
+                        return False
         return True
 
     def set(self, ids: Sequence[int], transition: Transition, now: datetime, owner: str) -> None:
@@ -149,10 +170,10 @@ class OutboxStore:
             values["finished_at"] = now
         values.update(extra or {})
         changed = 0
-        for row_id in ids:
+        for chunk in _chunks(ids):
             changed += conn.execute(
                 sa.update(self.table)
-                .where(self.table.c.id == row_id, self.table.c.lease_owner == owner)
+                .where(self.table.c.id.in_(chunk), self.table.c.lease_owner == owner)
                 .values(**values)
             ).rowcount
         return int(changed)
