@@ -1,0 +1,331 @@
+"""Benchmarks of the engine and the daemon on PostgreSQL against the simulator (prints numbers,
+asserts nothing about time).
+
+(a) ``--part a``: 20,000 fee rows over 100 admitted stays through syncd (``Worker.once`` on
+    the ip_fee feed), then, in the same run, a minimal hand-written loop over another 20,000
+    rows (SELECT → XML by hand → POST → UPDATE, batches of 300 per stay): both rates and the
+    ratio.
+(b) ``--part b``: ``syncd run`` (default settings) in a subprocess; 500 ``code_table_query``
+    commands inserted into WI_REQUEST at 5 per second; insert → answer committed, p50/p95/p99
+    (seen by a poller every 2 ms).
+(c) ``--part c``: 1,000,000 fee rows already synced (view + sync_status) and 50,000 pending:
+    the daemon's peak RSS (VmHWM) while it delivers the pending rows, then the time of a poll
+    that finds nothing new — anti-join only, and with the optional watermark (+ look-back),
+    with the PostgreSQL plan of the anti-join.
+
+Run: ``.venv/bin/python bench/bench_engine.py [--part a|b|c|all]`` (PostgreSQL at
+127.0.0.1:5432, user postgres, db test; everything is created in a schema of its own and
+dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import httpx
+import sqlalchemy as sa
+from bench_engine_setup import (
+    add_admissions,
+    bench_schema,
+    copy_fees,
+    fee_watermark,
+    feeds,
+    mappings,
+    persons_fixture,
+    settings,
+    start_simulator,
+    wait_until,
+)
+from defusedxml import ElementTree
+
+from syncd.db.feed_source import FeedSource, Watermark
+from syncd.db.schema import staging_tables
+from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
+from syncd.worker import Worker
+
+SYNCD = str(Path(sys.executable).with_name("syncd"))
+
+
+def count(engine: sa.Engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text(sql)).scalar() or 0)
+
+
+# --- (a) throughput ---------------------------------------------------------------------------
+
+
+def part_a(fees: int, stays: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, bench_schema() as (url, engine):
+        folder = Path(tmp)
+        sim = start_simulator(persons_fixture(folder, 2 * stays))
+        try:
+            ours, raw = add_admissions(engine, 0, stays), add_admissions(engine, stays, stays)
+            s = settings(url, sim.endpoint, mappings(folder), batch_size=10000)
+            worker = Worker(s, feeds(s.folders.mappings))
+            worker.once("ip_admission")  # not timed: every stay admitted first
+            with engine.begin() as conn:
+                conn.execute(sa.text("CREATE TABLE t_fee_raw AS SELECT * FROM t_fee WITH NO DATA"))
+                conn.execute(sa.text("ALTER TABLE t_fee_raw ADD COLUMN sent VARCHAR(1)"))
+            copy_fees(engine, "t_fee", ours, fees // stays, "F")
+            copy_fees(engine, "t_fee_raw", raw, fees // stays, "R")
+            t0 = time.perf_counter()
+            while count(engine, "SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
+                        " AND status = 'SUCCEEDED'") < fees:  # fmt: skip
+                worker.once("ip_fee")
+            syncd_s = time.perf_counter() - t0
+            worker.close()
+            t0 = time.perf_counter()
+            minimal_loop(engine, sim.endpoint, raw)
+            minimal_s = time.perf_counter() - t0
+        finally:
+            sim.stop()
+    ours_rate, raw_rate = fees / syncd_s, fees / minimal_s
+    print(f"(a) syncd        {fees} rows in {syncd_s:.2f} s = {ours_rate:,.0f} rows/s")
+    print(f"(a) minimal loop {fees} rows in {minimal_s:.2f} s = {raw_rate:,.0f} rows/s")
+    print(f"(a) ratio syncd/minimal = {ours_rate / raw_rate:.2f}")
+
+
+_FEE_COLUMNS = ("fee_id", "item_code", "item_name", "price", "qty", "amount", "fee_date",
+                "illness")  # fmt: skip
+_FEE_TAGS = ("aaz213", "ake005", "ake006", "bka056", "bka057", "bka058", "bka051", "bka061")
+
+
+def minimal_loop(engine: sa.Engine, endpoint: str, stays: list[str]) -> None:
+    """No framework: per stay SELECT the unsent rows, 300 at a time hand-written XML, POST,
+    check return_code, UPDATE them sent."""
+    with httpx.Client(headers={"Content-Type": "text/xml; charset=UTF-8"}) as http:
+        session = _login(http, endpoint)
+        aaz218 = _business_numbers(engine)
+        for stay in stays:
+            with engine.connect() as conn:
+                rows = conn.execute(sa.text(
+                    f"SELECT {', '.join(_FEE_COLUMNS)} FROM t_fee_raw WHERE visit_no = :v"
+                    " AND sent IS NULL ORDER BY fee_id"), {"v": stay}).all()  # fmt: skip
+            for start in range(0, len(rows), 300):
+                chunk = rows[start : start + 300]
+                _post(http, endpoint, _fee_xml(session, aaz218[stay], chunk))
+                with engine.begin() as conn:
+                    conn.execute(sa.text("UPDATE t_fee_raw SET sent = 'Y' WHERE fee_id IN"
+                                         " :ids").bindparams(sa.bindparam("ids", expanding=True)),
+                                 {"ids": [r[0] for r in chunk]})  # fmt: skip
+
+
+def _fee_xml(session: str, aaz218: str, rows: list[sa.Row[object]]) -> bytes:
+    parts = [f'<?xml version="1.0" encoding="utf-8"?><program><session_id>{session}</session_id>'
+             f"<function_id>bizh120002</function_id><akb020>SS0001</akb020>"
+             f"<aaz218>{aaz218}</aaz218><feeinfo>"]  # fmt: skip
+    for row in rows:
+        price, qty = f"{row[3]:.4f}", f"{row[4]:.2f}"
+        values = (row[0], row[1], row[2], price, qty, f"{row[5]:.2f}", row[6], row[7])
+        parts.append("<row>" + "".join(f"<{t}>{escape(str(v))}</{t}>"
+                                       for t, v in zip(_FEE_TAGS, values, strict=True)) + "</row>")  # fmt: skip
+    parts.append("</feeinfo></program>")
+    return "".join(parts).encode("utf-8")
+
+
+def _login(http: httpx.Client, endpoint: str) -> str:
+    body = (f'<?xml version="1.0" encoding="utf-8"?><program><function_id>sys0001</function_id>'
+            f"<userid>{DEFAULT_USERID}</userid><password>{DEFAULT_PASSWORD}</password></program>")
+    return str(_post(http, endpoint, body.encode("utf-8")).findtext("session_id"))
+
+
+def _post(http: httpx.Client, endpoint: str, body: bytes) -> ElementTree.Element:
+    root = ElementTree.fromstring(http.post(endpoint, content=body).content)
+    if root.findtext("return_code") != "1":
+        raise RuntimeError(f"platform said {root.findtext('return_code_message')}")
+    return root
+
+
+def _business_numbers(engine: sa.Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {k: v for k, v in conn.execute(sa.text("SELECT visit_key, aaz218 FROM wi_visit"))}
+
+
+# --- (b) command latency ------------------------------------------------------------------
+
+
+def start_daemon(url: str, endpoint: str, folder: Path, extra: str = "") -> subprocess.Popen[bytes]:
+    config = folder / "syncd.yaml"
+    config.write_text(
+        f"hospital: {{akb020: SS0001}}\ndatabase: {{url: '{url}'}}\n"
+        f"platform: {{url: '{endpoint}', userid: {DEFAULT_USERID}}}\n"
+        f"folders: {{mappings: '{folder / 'mappings'}', reports: '{folder}'}}\n{extra}",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "SYNCD_CONFIG": str(config), "SYNCD_PLATFORM__PASSWORD": DEFAULT_PASSWORD}
+    log = (folder / "daemon.log").open("wb")
+    proc = subprocess.Popen([SYNCD, "run"], stdout=log, stderr=log, env=env)
+    log.close()
+    wait_until(lambda: b"daemon.ready" in (folder / "daemon.log").read_bytes(), 60)
+    return proc
+
+
+def part_b(commands: int, rate: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp, bench_schema() as (url, engine):
+        folder = Path(tmp)
+        sim = start_simulator(persons_fixture(folder, 0))
+        mappings(folder, commands=True)
+        daemon = start_daemon(url, sim.endpoint, folder)
+        try:
+            latencies = _measure_commands(engine, commands, rate)
+        finally:
+            daemon.terminate()
+            daemon.wait(90)
+            sim.stop()
+    q = statistics.quantiles(latencies, n=100)
+    print(f"(b) {commands} commands at {rate}/s: p50 {q[49] * 1000:.0f} ms  "
+          f"p95 {q[94] * 1000:.0f} ms  p99 {q[98] * 1000:.0f} ms  max {max(latencies) * 1000:.0f} ms")
+
+
+def _measure_commands(engine: sa.Engine, commands: int, rate: float) -> list[float]:
+    inserted: dict[int, float] = {}
+    answered: dict[int, float] = {}
+    done = threading.Event()
+
+    def poll() -> None:
+        with engine.connect() as conn:
+            while not done.is_set():
+                rows = conn.execute(sa.text("SELECT id FROM wi_request WHERE status <> 'NEW'"
+                                            " AND status <> 'IN_FLIGHT'")).all()  # fmt: skip
+                conn.commit()
+                now = time.perf_counter()
+                for (rid,) in rows:
+                    answered.setdefault(int(rid), now)
+                time.sleep(0.002)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    start = time.perf_counter()
+    insert = sa.text("INSERT INTO wi_request (command, params_json, requested_by) VALUES"
+                     " ('code_table_query', '{\"aaa100\": \"bka006\"}', 'bench') RETURNING id")
+    for i in range(commands):
+        time.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        with engine.begin() as conn:
+            rid = int(conn.execute(insert).scalar_one())
+        inserted[rid] = time.perf_counter()
+    wait_until(lambda: len(answered) >= commands, 60)
+    done.set()
+    poller.join()
+    return [answered[rid] - at for rid, at in inserted.items()]
+
+
+# --- (c) memory and the empty poll ----------------------------------------------------------
+
+
+def part_c(synced: int, pending: int, stays: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, bench_schema() as (url, engine):
+        folder = Path(tmp)
+        sim = start_simulator(persons_fixture(folder, stays))
+        try:
+            visits = add_admissions(engine, 0, stays)
+            s = settings(url, sim.endpoint, mappings(folder))
+            Worker(s, feeds(s.folders.mappings)).once("ip_admission")
+            t0 = time.perf_counter()
+            _history(engine, synced)
+            copy_fees(engine, "t_fee", visits, pending // stays, "P")
+            print(f"(c) data: {synced:,} synced + {pending:,} pending rows in "
+                  f"{time.perf_counter() - t0:.1f} s")
+            _daemon_memory(engine, url, sim.endpoint, folder, synced + pending)
+            _empty_poll(engine, url, s, folder)
+        finally:
+            sim.stop()
+
+
+def _history(engine: sa.Engine, synced: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO t_fee SELECT 'H' || lpad(g::text, 9, '0'), 'HIST' || (g % 5000),"
+            " 'X0101', '换药', 1.25, 2, 2.5, '20261001', '0', now() - interval '30 days'"
+            " FROM generate_series(1, :n) g"), {"n": synced})  # fmt: skip
+        conn.execute(sa.text(
+            "INSERT INTO wi_sync_status (feed, source_key, version, function_id, visit_key,"
+            " status, attempts) SELECT 'ip_fee', fee_id, '', 'bizh120002', visit_no,"
+            " 'SUCCEEDED', 1 FROM t_fee WHERE fee_id LIKE 'H%'"))  # fmt: skip
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
+
+
+def _daemon_memory(engine: sa.Engine, url: str, endpoint: str, folder: Path, total: int) -> None:
+    t0 = time.perf_counter()
+    daemon = start_daemon(url, endpoint, folder)
+    peak = 0
+    try:
+        def finished() -> bool:
+            nonlocal peak
+            peak = max(peak, _rss_kib(daemon.pid))
+            return count(engine, "SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
+                                 " AND status = 'SUCCEEDED'") >= total  # fmt: skip
+
+        wait_until(finished, 1800, every=0.5)
+        took = time.perf_counter() - t0
+        hwm = _rss_kib(daemon.pid, "VmHWM")
+    finally:
+        daemon.terminate()
+        daemon.wait(90)
+    print(f"(c) daemon delivered the pending rows in {took:.1f} s (start-up included); "
+          f"peak RSS {max(peak, hwm) / 1024:.0f} MiB (VmHWM)")
+
+
+def _rss_kib(pid: int, field: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _empty_poll(engine: sa.Engine, url: str, s: object, folder: Path) -> None:
+    spec = feeds(folder / "mappings")["ip_fee"]
+    tables = staging_tables()
+    anti = FeedSource(engine, tables, spec)
+    mark = fee_watermark()["ip_fee"]
+    marked = FeedSource(engine, tables, spec, Watermark(mark.column, mark.lookback))
+    print(f"(c) empty poll, anti-join only: median {_median_ms(anti, 5):.1f} ms")
+    first = time.perf_counter()
+    marked.discover(500)
+    print(f"(c) empty poll, watermark: first of a process {1000 * (time.perf_counter() - first):.0f}"
+          f" ms, then median {_median_ms(marked, 20):.1f} ms")
+    statement = anti.discover_statement(500).compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = [r[0] for r in conn.execute(sa.text(f"EXPLAIN {statement}"))]
+    print("(c) plan of the anti-join:\n    " + "\n    ".join(plan[:8]))
+
+
+def _median_ms(source: FeedSource, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        found = source.discover(500)
+        times.append(time.perf_counter() - t0)
+        assert not found, "the poll was meant to find nothing"
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["a", "b", "c", "all"], default="all")
+    parser.add_argument("--fees", type=int, default=20000)
+    parser.add_argument("--stays", type=int, default=100)
+    parser.add_argument("--commands", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--synced", type=int, default=1_000_000)
+    parser.add_argument("--pending", type=int, default=50_000)
+    args = parser.parse_args()
+    if args.part in ("a", "all"):
+        part_a(args.fees, args.stays)
+    if args.part in ("b", "all"):
+        part_b(args.commands, args.rate)
+    if args.part in ("c", "all"):
+        part_c(args.synced, args.pending, args.stays)
+
+
+if __name__ == "__main__":
+    main()
