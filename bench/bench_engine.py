@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 import httpx
@@ -53,6 +54,50 @@ from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 from syncd.worker import Worker
 
 SYNCD = str(Path(sys.executable).with_name("syncd"))
+
+
+def claims_in_one_transaction() -> None:
+    """Experiment (``--claims-one-transaction``): the per-id conditional UPDATEs of
+    :mod:`syncd.db.claims` in one transaction per claim instead of one commit per id."""
+    from syncd.db import claims
+    from syncd.db.engine import source_errors
+
+    def each(engine: sa.Engine, table: sa.Table, stmt: sa.Update, ids: Any,
+             params: Any, doing: str) -> list[int]:  # fmt: skip
+        kept: list[int] = []
+        with source_errors(engine.url, f"{doing} on {table.name}"), engine.begin() as conn:
+            for row_id in ids:
+                if conn.execute(stmt, {**params, "claim_id": row_id}).rowcount == 1:
+                    kept.append(row_id)
+        return kept
+
+    claims._each = each  # type: ignore[assignment]
+
+
+def set_based_claims() -> None:
+    """Experiment (``--set-claims``): claim a batch with one conditional ``UPDATE … WHERE id
+    IN (…) AND <still due and free>`` plus one SELECT of the ids now ours (per 500 ids), in
+    one transaction — the same per-row re-check, two statements instead of one per row."""
+    from syncd.db import claims
+    from syncd.db.engine import source_errors
+
+    def claim(engine: sa.Engine, table: sa.Table, ids: Any, lease: claims.Lease,
+              statuses: Any) -> list[int]:  # fmt: skip
+        wanted, kept, c = list(ids), set(), table.c
+        free = sa.or_(c.lease_owner.is_(None), c.lease_until < lease.now)
+        with source_errors(engine.url, f"claiming on {table.name}"), engine.begin() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                conn.execute(sa.update(table).where(
+                    c.id.in_(chunk), c.status.in_(list(statuses)),
+                    c.next_attempt_at <= lease.now, free,
+                ).values(lease_owner=lease.owner, lease_until=lease.until))  # fmt: skip
+                mine = sa.select(c.id).where(c.id.in_(chunk), c.lease_owner == lease.owner,
+                                             c.lease_until == lease.until)  # fmt: skip
+                kept.update(int(i) for i in conn.execute(mine).scalars())
+        return [i for i in wanted if i in kept]
+
+    claims.claim = claim  # type: ignore[assignment]
 
 
 def count(engine: sa.Engine, sql: str) -> int:
@@ -126,15 +171,18 @@ def _fee_xml(session: str, aaz218: str, rows: list[sa.Row[object]]) -> bytes:
     for row in rows:
         price, qty = f"{row[3]:.4f}", f"{row[4]:.2f}"
         values = (row[0], row[1], row[2], price, qty, f"{row[5]:.2f}", row[6], row[7])
-        parts.append("<row>" + "".join(f"<{t}>{escape(str(v))}</{t}>"
-                                       for t, v in zip(_FEE_TAGS, values, strict=True)) + "</row>")  # fmt: skip
+        cells = "".join(f"<{t}>{escape(str(v))}</{t}>"
+                        for t, v in zip(_FEE_TAGS, values, strict=True))  # fmt: skip
+        parts.append(f"<row>{cells}</row>")
     parts.append("</feeinfo></program>")
     return "".join(parts).encode("utf-8")
 
 
 def _login(http: httpx.Client, endpoint: str) -> str:
-    body = (f'<?xml version="1.0" encoding="utf-8"?><program><function_id>sys0001</function_id>'
-            f"<userid>{DEFAULT_USERID}</userid><password>{DEFAULT_PASSWORD}</password></program>")
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><program><function_id>sys0001</function_id>'
+        f"<userid>{DEFAULT_USERID}</userid><password>{DEFAULT_PASSWORD}</password></program>"
+    )
     return str(_post(http, endpoint, body.encode("utf-8")).findtext("session_id"))
 
 
@@ -182,8 +230,11 @@ def part_b(commands: int, rate: float) -> None:
             daemon.wait(90)
             sim.stop()
     q = statistics.quantiles(latencies, n=100)
-    print(f"(b) {commands} commands at {rate}/s: p50 {q[49] * 1000:.0f} ms  "
-          f"p95 {q[94] * 1000:.0f} ms  p99 {q[98] * 1000:.0f} ms  max {max(latencies) * 1000:.0f} ms")
+    print(
+        f"(b) {commands} commands at {rate}/s: p50 {q[49] * 1000:.0f} ms  "
+        f"p95 {q[94] * 1000:.0f} ms  p99 {q[98] * 1000:.0f} ms  "
+        f"max {max(latencies) * 1000:.0f} ms"
+    )
 
 
 def _measure_commands(engine: sa.Engine, commands: int, rate: float) -> list[float]:
@@ -205,8 +256,10 @@ def _measure_commands(engine: sa.Engine, commands: int, rate: float) -> list[flo
     poller = threading.Thread(target=poll)
     poller.start()
     start = time.perf_counter()
-    insert = sa.text("INSERT INTO wi_request (command, params_json, requested_by) VALUES"
-                     " ('code_table_query', '{\"aaa100\": \"bka006\"}', 'bench') RETURNING id")
+    insert = sa.text(
+        "INSERT INTO wi_request (command, params_json, requested_by) VALUES"
+        " ('code_table_query', '{\"aaa100\": \"bka006\"}', 'bench') RETURNING id"
+    )
     for i in range(commands):
         time.sleep(max(0.0, start + i / rate - time.perf_counter()))
         with engine.begin() as conn:
@@ -232,8 +285,10 @@ def part_c(synced: int, pending: int, stays: int) -> None:
             t0 = time.perf_counter()
             _history(engine, synced)
             copy_fees(engine, "t_fee", visits, pending // stays, "P")
-            print(f"(c) data: {synced:,} synced + {pending:,} pending rows in "
-                  f"{time.perf_counter() - t0:.1f} s")
+            print(
+                f"(c) data: {synced:,} synced + {pending:,} pending rows in "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
             _daemon_memory(engine, url, sim.endpoint, folder, synced + pending)
             _empty_poll(engine, url, s, folder)
         finally:
@@ -259,6 +314,7 @@ def _daemon_memory(engine: sa.Engine, url: str, endpoint: str, folder: Path, tot
     daemon = start_daemon(url, endpoint, folder)
     peak = 0
     try:
+
         def finished() -> bool:
             nonlocal peak
             peak = max(peak, _rss_kib(daemon.pid))
@@ -271,8 +327,10 @@ def _daemon_memory(engine: sa.Engine, url: str, endpoint: str, folder: Path, tot
     finally:
         daemon.terminate()
         daemon.wait(90)
-    print(f"(c) daemon delivered the pending rows in {took:.1f} s (start-up included); "
-          f"peak RSS {max(peak, hwm) / 1024:.0f} MiB (VmHWM)")
+    print(
+        f"(c) daemon delivered the pending rows in {took:.1f} s (start-up included); "
+        f"peak RSS {max(peak, hwm) / 1024:.0f} MiB (VmHWM)"
+    )
 
 
 def _rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -291,8 +349,11 @@ def _empty_poll(engine: sa.Engine, url: str, s: object, folder: Path) -> None:
     print(f"(c) empty poll, anti-join only: median {_median_ms(anti, 5):.1f} ms")
     first = time.perf_counter()
     marked.discover(500)
-    print(f"(c) empty poll, watermark: first of a process {1000 * (time.perf_counter() - first):.0f}"
-          f" ms, then median {_median_ms(marked, 20):.1f} ms")
+    first_ms = 1000 * (time.perf_counter() - first)
+    print(
+        f"(c) empty poll, watermark: first of a process {first_ms:.0f} ms, then median "
+        f"{_median_ms(marked, 20):.1f} ms"
+    )
     statement = anti.discover_statement(500).compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         plan = [r[0] for r in conn.execute(sa.text(f"EXPLAIN {statement}"))]
@@ -318,7 +379,21 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0)
     parser.add_argument("--synced", type=int, default=1_000_000)
     parser.add_argument("--pending", type=int, default=50_000)
+    parser.add_argument(
+        "--claims-one-transaction",
+        action="store_true",
+        help="experiment: claim in one transaction (in-process parts only)",
+    )
+    parser.add_argument(
+        "--set-claims",
+        action="store_true",
+        help="experiment: set-based claim (in-process parts only)",
+    )
     args = parser.parse_args()
+    if args.claims_one_transaction:
+        claims_in_one_transaction()
+    if args.set_claims:
+        set_based_claims()
     if args.part in ("a", "all"):
         part_a(args.fees, args.stays)
     if args.part in ("b", "all"):

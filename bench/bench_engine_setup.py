@@ -184,13 +184,14 @@ def copy_fees(engine: sa.Engine, table: str, visits: list[str], per_visit: int,
     for visit in visits:
         for _ in range(per_visit):
             n += 1
-            buffer.write(f"{prefix}{n:09d}\t{visit}\tX0101\t换药\t1.2500\t2.00\t2.50\t20261121\t0\n")
+            buffer.write(
+                f"{prefix}{n:09d}\t{visit}\tX0101\t换药\t1.2500\t2.00\t2.50\t20261121\t0\n"
+            )
     columns = "fee_id, visit_no, item_code, item_name, price, qty, amount, fee_date, illness"
     raw = engine.raw_connection()
     try:
-        with raw.cursor() as cur:  # type: ignore[attr-defined]
-            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                copy.write(buffer.getvalue())
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            copy.write(buffer.getvalue())
         raw.commit()
     finally:
         raw.close()
