@@ -1,6 +1,7 @@
 """The ``syncd run`` lifecycle: start the jobs, tell systemd, watch progress, stop gracefully.
 
-* **Jobs** (:mod:`syncd.scheduler`): one per enabled fact-view feed at its interval, the code
+* **Jobs** (:mod:`syncd.scheduler`): one per enabled fact-view feed at its interval (a run
+  ticks again at once while it claims full batches: a backlog drains), the code
   tables hourly, the daily re-login, archive pruning and the nightly reconciliation.  The
   command table is polled by a dedicated loop thread (:class:`CommandLoop`): it goes again at
   once after a tick that found work and otherwise waits ``polling.command_interval_s`` on an
@@ -221,7 +222,7 @@ class Daemon:
         self._every("code_tables", self.worker.refresh_code_tables, CODE_TABLES_EVERY_S)
         for name in self.worker.pipelines:
             seconds = polling.feed_intervals_s.get(name, polling.default_interval_s)
-            self._every(f"feed:{name}", _feed_tick(self.worker, name), seconds)
+            self._every(f"feed:{name}", feed_job(self.worker, name, self.stop), seconds)
         self._daily("daily_login", self.relogin, polling.daily_login_at)
         self._daily("archive_prune", self.prune, PRUNE_AT)
         self._daily("reconcile", self.reconcile, polling.reconcile_at)
@@ -334,5 +335,13 @@ class Daemon:
         return True
 
 
-def _feed_tick(worker: Worker, name: str) -> Callable[[], object]:
-    return lambda: worker.tick_feed(name)
+def feed_job(worker: Worker, name: str, stop: threading.Event) -> Callable[[], object]:
+    """One run of a feed job: ticks again at once while a tick claimed a full batch, so a
+    backlog drains at the engine's speed instead of ``batch_size`` rows per interval."""
+    full = worker.settings.polling.batch_size
+
+    def run() -> None:
+        while worker.tick_feed(name).claimed >= full and not stop.is_set():
+            pass
+
+    return run

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_support import Env, admit, env
+from engine_support import Env, admit, env, fee
 
 from syncd.config.settings import PollingSettings
 from syncd.daemon import (
@@ -22,6 +22,7 @@ from syncd.daemon import (
     Progress,
     ShutdownRequested,
     close_gate,
+    feed_job,
 )
 from syncd.errors import SourceError
 from syncd.scheduler import Scheduler
@@ -245,3 +246,17 @@ def test_scheduler_logs_a_refused_or_late_run_instead_of_skipping_silently(
         finally:
             block.set()
             scheduler.shutdown()
+
+
+def test_a_feed_job_run_drains_a_backlog_beyond_one_batch(env: Env) -> None:
+    """With batch_size 5, one run of the fee job sends all 12 pending rows (three full
+    claims), instead of 5 rows per interval."""
+    env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=5)})
+    admit(env)
+    worker = env.worker()
+    worker.once("ip_admission")
+    for i in range(12):
+        fee(env, f"F{i:02d}", "1.00")
+    feed_job(worker, "ip_fee", threading.Event())()
+    assert {row["status"] for row in env.status("ip_fee").values()} == {"SUCCEEDED"}
+    assert len(env.status("ip_fee")) == 12
