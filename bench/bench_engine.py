@@ -354,10 +354,27 @@ def _empty_poll(engine: sa.Engine, url: str, s: object, folder: Path) -> None:
         f"(c) empty poll, watermark: first of a process {first_ms:.0f} ms, then median "
         f"{_median_ms(marked, 20):.1f} ms"
     )
-    statement = anti.discover_statement(500).compile(engine, compile_kwargs={"literal_binds": True})
+    _explain(engine, anti, "the anti-join")
+    with engine.begin() as conn:  # two hours later: the delivered rows left the look-back window
+        conn.execute(sa.text("UPDATE t_fee SET updated_at = updated_at - interval '2 hours'"))
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE t_fee"))
+    later = FeedSource(engine, tables, spec, Watermark(mark.column, mark.lookback))
+    later.discover(500)
+    print(
+        f"(c) empty poll, watermark, nothing inside the look-back window: median "
+        f"{_median_ms(later, 20):.1f} ms"
+    )
+    _explain(engine, later, "the watermark poll")
+
+
+def _explain(engine: sa.Engine, source: FeedSource, what: str) -> None:
+    statement = source.discover_statement(500).compile(
+        engine, compile_kwargs={"literal_binds": True}
+    )
     with engine.connect() as conn:
         plan = [r[0] for r in conn.execute(sa.text(f"EXPLAIN {statement}"))]
-    print("(c) plan of the anti-join:\n    " + "\n    ".join(plan[:8]))
+    print(f"(c) plan of {what}:\n    " + "\n    ".join(plan[:9]))
 
 
 def _median_ms(source: FeedSource, runs: int) -> float:

@@ -129,7 +129,8 @@ class FeedPipeline:
 
     def process(self, unit: list[OutboxRow], view: Mapping[str, SourceRow], r: TickReport) -> None:
         live = [row for row in unit if _current(row, view)]
-        self.close_stale([row for row in unit if row not in live], r)
+        live_ids = {row.id for row in live}  # ids: a list test would be O(n²) on a 300-row batch
+        self.close_stale([row for row in unit if row.id not in live_ids], r)
         if not live:
             return
         visit = self.visit_of(live[0].visit_key)
