@@ -156,6 +156,7 @@ def test_settlement_reply_lost_is_resolved_by_query_without_a_second_settlement(
         (answer,) = here.sql("SELECT return_code_message, result_json FROM WI_REQUEST")
         assert json.loads(answer["result_json"])["resolved_by_query"] is True
         assert answer["return_code_message"]
+        wait_for("the rest of the day", lambda: all_done(here, 1), timeout=60)
         assert platform_problems(here) == []
         if visit == LIU:
             assert here.visit_state(LIU) == "SETTLED"

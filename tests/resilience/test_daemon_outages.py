@@ -67,7 +67,8 @@ def test_platform_down_backs_off_growing_then_resumes(sqlite_url: str, tmp_path:
 def _record_gap(here: Site, gaps: dict[int, float]) -> int:
     """Note (attempts → delay before the next attempt) of Zhang's admission; its attempts."""
     rows = here.sql("SELECT attempts, next_attempt_at, updated_at FROM WI_SYNC_STATUS"
-                    " WHERE feed = 'ip_admission' AND source_key LIKE :k",
+                    " WHERE feed = 'ip_admission' AND source_key LIKE :k"
+                    " AND status <> 'IN_FLIGHT'",  # mid-call: the intent, not the backoff
                     k=f"%{ZHANG[-3:]}")  # fmt: skip
     if not rows or rows[0]["updated_at"] is None:
         return 0
