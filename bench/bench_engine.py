@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
 import httpx
@@ -37,11 +36,13 @@ import sqlalchemy as sa
 from bench_engine_setup import (
     add_admissions,
     bench_schema,
+    claims_in_one_transaction,
     copy_fees,
     fee_watermark,
     feeds,
     mappings,
     persons_fixture,
+    set_based_claims,
     settings,
     start_simulator,
     wait_until,
@@ -54,50 +55,6 @@ from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 from syncd.worker import Worker
 
 SYNCD = str(Path(sys.executable).with_name("syncd"))
-
-
-def claims_in_one_transaction() -> None:
-    """Experiment (``--claims-one-transaction``): the per-id conditional UPDATEs of
-    :mod:`syncd.db.claims` in one transaction per claim instead of one commit per id."""
-    from syncd.db import claims
-    from syncd.db.engine import source_errors
-
-    def each(engine: sa.Engine, table: sa.Table, stmt: sa.Update, ids: Any,
-             params: Any, doing: str) -> list[int]:  # fmt: skip
-        kept: list[int] = []
-        with source_errors(engine.url, f"{doing} on {table.name}"), engine.begin() as conn:
-            for row_id in ids:
-                if conn.execute(stmt, {**params, "claim_id": row_id}).rowcount == 1:
-                    kept.append(row_id)
-        return kept
-
-    claims._each = each  # type: ignore[assignment]
-
-
-def set_based_claims() -> None:
-    """Experiment (``--set-claims``): claim a batch with one conditional ``UPDATE … WHERE id
-    IN (…) AND <still due and free>`` plus one SELECT of the ids now ours (per 500 ids), in
-    one transaction — the same per-row re-check, two statements instead of one per row."""
-    from syncd.db import claims
-    from syncd.db.engine import source_errors
-
-    def claim(engine: sa.Engine, table: sa.Table, ids: Any, lease: claims.Lease,
-              statuses: Any) -> list[int]:  # fmt: skip
-        wanted, kept, c = list(ids), set(), table.c
-        free = sa.or_(c.lease_owner.is_(None), c.lease_until < lease.now)
-        with source_errors(engine.url, f"claiming on {table.name}"), engine.begin() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                conn.execute(sa.update(table).where(
-                    c.id.in_(chunk), c.status.in_(list(statuses)),
-                    c.next_attempt_at <= lease.now, free,
-                ).values(lease_owner=lease.owner, lease_until=lease.until))  # fmt: skip
-                mine = sa.select(c.id).where(c.id.in_(chunk), c.lease_owner == lease.owner,
-                                             c.lease_until == lease.until)  # fmt: skip
-                kept.update(int(i) for i in conn.execute(mine).scalars())
-        return [i for i in wanted if i in kept]
-
-    claims.claim = claim  # type: ignore[assignment]
 
 
 def count(engine: sa.Engine, sql: str) -> int:
