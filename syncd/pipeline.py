@@ -144,6 +144,15 @@ class FeedPipeline:
         if check.verdict is visits.Verdict.REFUSE:
             return self.finish(live, outbox.refused(check.reason_zh), r)
         for rows, requests in self.render(live, view, visit, r):
+            if self.spec.batch is not None:  # one unsettled call per visit at a time
+                check = visits.unsettled_calls_pending(
+                    self.store.outbox.statuses_for_visit([self.spec.feed], rows[0].visit_key)
+                )
+                if check.verdict is visits.Verdict.WAIT:
+                    waiting = outbox.waiting(self.delivery.policy, self._now(), check.reason_zh)
+                    self.finish(rows, waiting, r)
+                    continue
+                visit = self.visit_of(rows[0].visit_key)  # fresh sums for the resolution
             self.deliver(rows, requests, visit, r)
 
     def close_stale(self, rows: list[OutboxRow], r: TickReport) -> None:

@@ -112,6 +112,16 @@ def after_feeds_pending(statuses: Sequence[str]) -> Check:
     return READY
 
 
+def unsettled_calls_pending(statuses: Sequence[str]) -> Check:
+    """A batched fee feed: wait while an earlier call of the same visit is IN_FLIGHT or
+    UNKNOWN.  Its outcome is resolved by comparing the platform's total with the known
+    uploaded sum, which only works while at most one call of the visit is unsettled."""
+    unsettled = [s for s in statuses if s in ("IN_FLIGHT", "UNKNOWN")]
+    if unsettled:
+        return Check(Verdict.WAIT, f"本次就诊有{len(unsettled)}条费用明细结果待确认，确认后再上传")
+    return READY
+
+
 @dataclass(frozen=True)
 class VisitChange:
     """What a success changes on the visit (None/empty: unchanged)."""

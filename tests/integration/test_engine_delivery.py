@@ -117,6 +117,47 @@ def test_fee_batch_reply_lost_is_resolved_by_the_pre_settlement_total(env: Env) 
     assert str(env.visit("ZY1")["fee_amount"]) == "10.00"
 
 
+def test_a_later_batch_of_a_visit_is_resolved_with_the_sum_of_the_earlier_one(env: Env) -> None:
+    """Two calls in one tick: the first succeeds, the second's reply is lost.  The resolution
+    compares the platform total with the known sum *including* the first call (10 = 6 + 4)."""
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    for i in range(1, 5):
+        fee(env, f"F{i}", f"{i}.00")
+    env.sim.add_faults("latency:function=bizh120002,ms=1", "reply_lost:function=bizh120002")
+    worker.once()
+    rows = env.status("ip_fee")
+    assert {r["status"] for r in rows.values()} == {"SUCCEEDED"}
+    assert len(env.calls("bizh120002")) == 2
+    assert str(env.visit("ZY1")["fee_amount"]) == "10.00"
+
+
+def test_no_fee_batch_is_sent_while_another_of_the_visit_is_unresolved(env: Env) -> None:
+    """The first batch's reply is lost and the pre-settlement query fails too: it stays UNKNOWN
+    and the next batch of the same visit waits (sending it would make the total unreadable).
+    Once the first is resolved the second goes; nothing is uploaded twice."""
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    for i in range(1, 5):
+        fee(env, f"F{i}", f"{i}.00")
+    env.sim.add_faults("reply_lost:function=bizh120002", "drop:function=bizh120003")
+    worker.once()
+    rows = env.status("ip_fee")
+    assert [rows[k]["status"] for k in ("F1", "F2", "F3", "F4")] == ["UNKNOWN"] * 3 + ["WAITING"]
+    assert "结果待确认" in rows["F4"]["last_error"]
+    assert len(env.calls("bizh120002")) == 1
+    for _ in range(3):
+        env.clock.advance(600)
+        worker.once()
+    rows = env.status("ip_fee")
+    assert {r["status"] for r in rows.values()} == {"SUCCEEDED"}
+    assert len(env.calls("bizh120002")) == 2
+    assert len(env.business(env.visit("ZY1")["aaz218"])["rows"]) == 4
+    assert str(env.visit("ZY1")["fee_amount"]) == "10.00"
+
+
 def test_settlement_reply_lost_is_resolved_and_never_settled_twice(env: Env) -> None:
     """出院结算 processed, reply lost: 120102 shows it settled, the slip gives the figures."""
     worker = env.worker()

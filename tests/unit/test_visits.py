@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from syncd import visits
 from syncd.visits import Verdict, Visit, after_feeds_pending, check, effect
 
 
@@ -64,3 +65,10 @@ def test_registration_takes_aaz218_and_settled_charge_records_the_batch() -> Non
     assert effect("bizh110105", {"bka893": "0"}, {"payinfo.bka001": "2"}).last_batch is None
     assert effect("bizh120002", {}, {"feeinfo.sum": "12.50"}).fee_delta == "12.50"
     assert effect("bizh120004", {}, {}).fee_reset
+
+
+def test_a_fee_batch_waits_while_another_call_of_the_visit_is_unsettled() -> None:
+    assert visits.unsettled_calls_pending(["SUCCEEDED", "PENDING", "WAITING"]) == visits.READY
+    for unsettled in ("IN_FLIGHT", "UNKNOWN"):
+        found = visits.unsettled_calls_pending(["SUCCEEDED", unsettled])
+        assert found.verdict is Verdict.WAIT and "结果待确认" in found.reason_zh
