@@ -163,6 +163,7 @@ def close_gate(worker: Worker, stop: threading.Event, progress: Progress) -> Non
     """
     for pipeline in worker.pipelines.values():
         setattr(pipeline, "process", _gated(pipeline.process, stop, progress, SCHEDULER))  # noqa: B010
+        pipeline.stopping = stop.is_set  # and between the calls of one unit (a long stay)
     setattr(worker.commands, "run", _gated(worker.commands.run, stop, progress, COMMANDS))  # noqa: B010
 
 

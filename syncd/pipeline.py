@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -66,6 +66,7 @@ class FeedPipeline:
         self.batch_size, self.lease_s = batch_size, lease_s
         self.held: set[int] = set()
         self.in_flight: set[int] = set()
+        self.stopping: Callable[[], bool] = _never  # the daemon sets it: stop between calls
 
     @property
     def owner(self) -> str:
@@ -144,6 +145,8 @@ class FeedPipeline:
         if check.verdict is visits.Verdict.REFUSE:
             return self.finish(live, outbox.refused(check.reason_zh), r)
         for rows, requests in self.render(live, view, visit, r):
+            if self.stopping():  # shutting down: the rest of the unit is handed back unsent
+                return
             if self.spec.batch is not None:  # one unsettled call per visit at a time
                 check = visits.unsettled_calls_pending(
                     self.store.outbox.statuses_for_visit([self.spec.feed], rows[0].visit_key)
@@ -321,6 +324,10 @@ class FeedPipeline:
 
     def _now(self) -> datetime:
         return self.delivery.clock()
+
+
+def _never() -> bool:
+    return False
 
 
 def _current(row: OutboxRow, view: Mapping[str, SourceRow]) -> bool:

@@ -265,3 +265,23 @@ def test_refused_login_keeps_rows_retryable_and_alerts_instead_of_rejecting(env:
         "level=error" in stream.getvalue() and "event=platform.login_refused" in stream.getvalue()
     )
     assert "wrong" not in stream.getvalue()
+
+
+def test_a_stop_between_the_calls_of_a_unit_hands_the_rest_back_unsent(env: Env) -> None:
+    """Shutting down in the middle of a stay's fee calls: the call under way finishes, the
+    rest of the stay is not sent, stays PENDING and holds no lease (a restart sends it)."""
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    for i in range(1, 5):
+        fee(env, f"F{i}", f"{i}.00")
+    pipeline = worker.pipelines["ip_fee"]
+    pipeline.stopping = lambda: len(env.calls("bizh120002")) >= 1
+    worker.once()
+    rows = env.status("ip_fee")
+    assert [rows[k]["status"] for k in ("F1", "F2", "F3")] == ["SUCCEEDED"] * 3
+    assert (rows["F4"]["status"], rows["F4"]["lease_owner"]) == ("PENDING", None)
+    assert len(env.calls("bizh120002")) == 1
+    pipeline.stopping = lambda: False
+    worker.once()
+    assert env.status("ip_fee")["F4"]["status"] == "SUCCEEDED"
