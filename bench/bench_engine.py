@@ -36,13 +36,11 @@ import sqlalchemy as sa
 from bench_engine_setup import (
     add_admissions,
     bench_schema,
-    claims_in_one_transaction,
     copy_fees,
     fee_watermark,
     feeds,
     mappings,
     persons_fixture,
-    set_based_claims,
     settings,
     start_simulator,
     wait_until,
@@ -354,21 +352,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0)
     parser.add_argument("--synced", type=int, default=1_000_000)
     parser.add_argument("--pending", type=int, default=50_000)
-    parser.add_argument(
-        "--claims-one-transaction",
-        action="store_true",
-        help="experiment: claim in one transaction (in-process parts only)",
-    )
-    parser.add_argument(
-        "--set-claims",
-        action="store_true",
-        help="experiment: set-based claim (in-process parts only)",
-    )
     args = parser.parse_args()
-    if args.claims_one_transaction:
-        claims_in_one_transaction()
-    if args.set_claims:
-        set_based_claims()
     if args.part in ("a", "all"):
         part_a(args.fees, args.stays)
     if args.part in ("b", "all"):

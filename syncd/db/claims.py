@@ -7,11 +7,16 @@ it, Oracle refuses it together with ``FETCH FIRST``).  Instead:
 
 1. :func:`due_statement` selects candidate ids with a plain query: status in a set,
    ``next_attempt_at <= :now``, lease free or expired, oldest first, limited;
-2. :func:`claim_statement` takes each candidate with a conditional
-   ``UPDATE … SET lease_owner=:me, lease_until=:until WHERE id=:claim_id
-   AND status IN (…) AND next_attempt_at <= :now AND (lease_owner IS NULL OR lease_until < :now)``,
-   committed on its own; a rowcount of 1 means the row is ours, 0 that another owner was faster
-   (or finished it between our select and our claim: the status and due time are checked again).
+2. :func:`claim_many_statement` takes the candidates with one conditional
+   ``UPDATE … SET lease_owner=:me, lease_until=:until WHERE id IN (…)
+   AND status IN (…) AND next_attempt_at <= :now AND (lease_owner IS NULL OR lease_until < :now)``
+   per chunk of ids (each chunk committed on its own), then reads back which of them carry our
+   lease: a row another owner took first — or finished between our select and our claim, since
+   status and due time are checked again — is simply not ours.  Each row is still judged by the
+   database under its row lock, so two owners never both take it; a deadlock between two
+   claimers (possible when their scans lock in different orders) aborts one claim, which is a
+   ``SourceError`` for that tick and is retried on the next.  :func:`claim_statement` is the
+   same condition for one id.
 
 Every value is a bound parameter.  ``now`` is always passed in (naive local time).
 """
@@ -27,6 +32,7 @@ import sqlalchemy as sa
 from syncd.db.engine import source_errors
 
 LEASE_COLUMNS = ("id", "status", "next_attempt_at", "lease_owner", "lease_until")
+CHUNK = 500  # ids per claim statement (well below every dialect's bind-parameter limit)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,31 @@ def claim_statement(table: sa.Table, statuses: Sequence[str]) -> sa.Update:
         .where(table.c.next_attempt_at <= sa.bindparam("now"))
         .where(_lease_free(table))
         .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
+    )
+
+
+def claim_many_statement(table: sa.Table, statuses: Sequence[str]) -> sa.Update:
+    """Take every row of ``claim_ids`` (expanding; bind ``me``, ``until``, ``now`` too) that
+    is still due and free."""
+    _check_lease_columns(table)
+    return (
+        sa.update(table)
+        .where(table.c.id.in_(sa.bindparam("claim_ids", expanding=True)))
+        .where(table.c.status.in_(list(statuses)))
+        .where(table.c.next_attempt_at <= sa.bindparam("now"))
+        .where(_lease_free(table))
+        .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
+    )
+
+
+def held_statement(table: sa.Table) -> sa.Select[tuple[int]]:
+    """Which of ``claim_ids`` carry a live lease of ``me`` (bind ``now``)."""
+    c = table.c
+    return (
+        sa.select(c.id)
+        .where(c.id.in_(sa.bindparam("claim_ids", expanding=True)))
+        .where(c.lease_owner == sa.bindparam("me"))
+        .where(c.lease_until > sa.bindparam("now"))
     )
 
 
@@ -132,10 +163,20 @@ def claim(
     lease: Lease,
     statuses: Sequence[str],
 ) -> list[int]:
-    """Try to take every id still due in ``statuses``, each in its own short transaction;
-    return those we now hold."""
+    """Try to take every id still due in ``statuses`` (a short transaction per chunk of
+    :data:`CHUNK` ids); return those we now hold, in the order given."""
+    wanted = list(dict.fromkeys(ids))
     params = {"me": lease.owner, "until": lease.until, "now": lease.now}
-    return _each(engine, table, claim_statement(table, statuses), ids, params, "claiming")
+    take, held = claim_many_statement(table, statuses), held_statement(table)
+    ours: set[int] = set()
+    with source_errors(engine.url, f"claiming on {table.name}"):
+        for start in range(0, len(wanted), CHUNK):
+            chunk = sorted(wanted[start : start + CHUNK])
+            with engine.begin() as conn:
+                conn.execute(take, {**params, "claim_ids": chunk})
+                found = conn.execute(held, {**params, "claim_ids": chunk}).scalars()
+                ours.update(int(i) for i in found)
+    return [row_id for row_id in wanted if row_id in ours]
 
 
 def claim_due(

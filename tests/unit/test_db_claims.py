@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from syncd.db.claims import (
     Lease,
+    claim_many_statement,
     claim_statement,
     due_statement,
+    held_statement,
     release_statement,
     renew_statement,
 )
@@ -81,6 +83,25 @@ def test_claim_is_a_conditional_update_of_one_id_with_every_value_bound(
     assert "FOR UPDATE" not in sql and "'" not in sql and "PENDING" not in sql
     assert set(compiled.params) == {"me", "until", "claim_id", "now", "status_1"}
     assert compiled.params["status_1"] == ["PENDING", "WAITING"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("name", sorted(CLAIMABLE))
+def test_batch_claim_rechecks_status_due_and_lease_with_every_value_bound(
+    dialect: str, name: str
+) -> None:
+    """The set-based claim keeps the per-row conditions; ids and statuses are bound lists."""
+    table = CLAIMABLE[name]
+    compiled = claim_many_statement(table, ["PENDING"]).compile(dialect=dialect_named(dialect))
+    sql = " ".join(str(compiled).split())
+    assert sql.startswith(f"UPDATE {table.name} SET lease_owner=")
+    assert f"{table.name}.id IN (" in sql and f"{table.name}.status IN (" in sql
+    assert f"{table.name}.next_attempt_at <=" in sql
+    assert f"{table.name}.lease_owner IS NULL OR {table.name}.lease_until <" in sql
+    assert "FOR UPDATE" not in sql and "'" not in sql
+    assert set(compiled.params) == {"me", "until", "claim_ids", "now", "status_1"}
+    held = " ".join(str(held_statement(table).compile(dialect=dialect_named(dialect))).split())
+    assert f"{table.name}.lease_owner =" in held and f"{table.name}.lease_until >" in held
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
