@@ -223,6 +223,16 @@ class Site:
         return sum(int(r["n"]) for r in rows if r["status"] not in FINAL | {"WAITING"}
                    and (r["status"], r["function_id"]) not in operator)  # fmt: skip
 
+    def live_work(self) -> int:
+        """Rows not final that can still go: everything but the rows of a visit whose
+        admission the platform refused (业务互斥), which wait for good."""
+        refused = ("SELECT visit_key FROM WI_SYNC_STATUS"
+                   " WHERE feed = 'ip_admission' AND status = 'REJECTED'")  # fmt: skip
+        rows = self.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS"
+                        " WHERE status NOT IN ('SUCCEEDED', 'REJECTED', 'FAILED')"
+                        f" AND (visit_key IS NULL OR visit_key NOT IN ({refused}))")  # fmt: skip
+        return int(rows[0]["n"])
+
     def in_flight(self) -> int:
         """Rows and commands whose intent is committed but whose answer is not."""
         return self.counts()["IN_FLIGHT"] + self.request_counts()["IN_FLIGHT"]
