@@ -37,7 +37,7 @@ from syncd.platform.catalogue import Catalogue
 from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
 from syncd.platform.simulator import FunctionIds as SimFunctionIds
 from syncd.reference import seed
-from syncd.worker import OnceReport, Worker
+from syncd.worker import Worker
 
 TIMEZONE = "Asia/Shanghai"
 LATE_UPLOAD_ID = "bizh120005"  # the demo's stand-in for the unknown late 因病 upload id
@@ -185,7 +185,7 @@ def _run_stage(
         counts = view.counts()
         text = progress_text(counts, stage.title_zh)
         progress(text, False)
-        if counts["PENDING"] + counts["IN_FLIGHT"] or not _quiet(report):
+        if counts["PENDING"] + counts["IN_FLIGHT"] or not report.quiet:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.monotonic()
@@ -195,14 +195,6 @@ def _run_stage(
         time.sleep(WAIT_S / 3 if quiet_since is not None else 0)
     progress(text + "  (超时 / timed out)", True)
     return False
-
-
-def _quiet(report: OnceReport) -> bool:
-    results = [tick.results for tick in report.feeds]
-    if report.commands is not None:
-        results.append(report.commands.results)
-    found = sum(tick.discovered for tick in report.feeds)
-    return found == 0 and all(set(r) <= {"WAITING"} for r in results)
 
 
 # --- the night ---------------------------------------------------------------------------

@@ -68,6 +68,15 @@ class OnceReport:
     feeds: list[TickReport] = field(default_factory=list)
     commands: CommandReport | None = None
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing new found and nothing but waiting: another pass would do the same."""
+        results = [tick.results for tick in self.feeds]
+        if self.commands is not None:
+            results.append(self.commands.results)
+        found = sum(tick.discovered for tick in self.feeds)
+        return found == 0 and all(set(r) <= {"WAITING"} for r in results)
+
 
 class Worker:
     def __init__(

@@ -15,8 +15,7 @@ it, Oracle refuses it together with ``FETCH FIRST``).  Instead:
    status and due time are checked again — is simply not ours.  Each row is still judged by the
    database under its row lock, so two owners never both take it; a deadlock between two
    claimers (possible when their scans lock in different orders) aborts one claim, which is a
-   ``SourceError`` for that tick and is retried on the next.  :func:`claim_statement` is the
-   same condition for one id.
+   ``SourceError`` for that tick and is retried on the next.
 
 Every value is a bound parameter.  ``now`` is always passed in (naive local time).
 """
@@ -68,19 +67,6 @@ def due_statement(
     for column, values in (only or {}).items():
         stmt = stmt.where(table.c[column].in_(list(values)))
     return stmt
-
-
-def claim_statement(table: sa.Table, statuses: Sequence[str]) -> sa.Update:
-    """Take one row (bind ``claim_id``, ``me``, ``until``, ``now``) if it is still due and free."""
-    _check_lease_columns(table)
-    return (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("claim_id"))
-        .where(table.c.status.in_(list(statuses)))
-        .where(table.c.next_attempt_at <= sa.bindparam("now"))
-        .where(_lease_free(table))
-        .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
-    )
 
 
 def claim_many_statement(table: sa.Table, statuses: Sequence[str]) -> sa.Update:

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from syncd.db.claims import (
     Lease,
     claim_many_statement,
-    claim_statement,
     due_statement,
     held_statement,
     release_statement,
@@ -69,24 +68,6 @@ def test_due_query_binds_every_value(dialect: str) -> None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("name", sorted(CLAIMABLE))
-def test_claim_is_a_conditional_update_of_one_id_with_every_value_bound(
-    dialect: str, name: str
-) -> None:
-    table = CLAIMABLE[name]
-    compiled = claim_statement(table, ["PENDING", "WAITING"]).compile(
-        dialect=dialect_named(dialect)
-    )
-    sql = " ".join(str(compiled).split())
-    assert sql.startswith(f"UPDATE {table.name} SET lease_owner=")
-    assert f"{table.name}.lease_owner IS NULL OR {table.name}.lease_until <" in sql
-    assert f"{table.name}.status IN (" in sql and f"{table.name}.next_attempt_at <=" in sql
-    assert "FOR UPDATE" not in sql and "'" not in sql and "PENDING" not in sql
-    assert set(compiled.params) == {"me", "until", "claim_id", "now", "status_1"}
-    assert compiled.params["status_1"] == ["PENDING", "WAITING"]
-
-
-@pytest.mark.parametrize("dialect", DIALECTS)
-@pytest.mark.parametrize("name", sorted(CLAIMABLE))
 def test_batch_claim_rechecks_status_due_and_lease_with_every_value_bound(
     dialect: str, name: str
 ) -> None:
@@ -121,7 +102,7 @@ def test_due_query_filters_only_on_known_columns() -> None:
 
 def test_tables_without_lease_columns_are_refused() -> None:
     with pytest.raises(ValueError, match="lease columns"):
-        claim_statement(TABLES.message, ["NEW"])
+        claim_many_statement(TABLES.message, ["NEW"])
 
 
 def test_lease_starting_now_expires_after_its_duration() -> None:
