@@ -98,7 +98,51 @@ def test_outpatient_charge_new_batch_is_adopted_and_a_trial_is_simply_sent_again
         Found.NOT_PROCESSED) and asked == []  # fmt: skip
 
 
+MODIFY = {"aaz218": "Z1", "bka021": "W07", "bka022": "新病区", "bka023": "21", "bka025": "NO-1"}
+
+
+def test_modify_seen_on_the_platform_is_processed() -> None:
+    """Every field we sent that 120102 returns equals ours; bka022, which this reply does
+    not carry (the spec's bizinfo has no bka022), is not compared."""
+    asked, ask = answers(biz({"aaz218": "Z1", "bka021": "W07", "bka023": "21",
+                              "bka025": "NO-1", "bka019": "D05"}))  # fmt: skip
+    found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
+    assert found.found is Found.PROCESSED
+    assert asked == [("bizh120102", {"akb020": "SS0001", "bka895": "aaz218", "bka896": "Z1",
+                                     "aka130": "42"})]  # fmt: skip
+
+
+def test_modify_with_one_field_still_old_is_sent_again() -> None:
+    _, ask = answers(biz({"aaz218": "Z1", "bka021": "W07", "bka023": "12", "bka025": "NO-1",
+                          "bka022": "新病区"}))  # fmt: skip
+    assert resolve(sent("bizh120104", **MODIFY), ask).found is Found.NOT_PROCESSED  # type: ignore[arg-type]
+
+
+def test_modify_undecided_without_query_business_or_comparable_field() -> None:
+    for reply in (None, biz(), biz({"aaz218": "Z1", "bka019": "D05", "bka021": ""})):
+        _, ask = answers(reply)
+        found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
+        assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh, reply
+    asked, ask = answers()
+    found = resolve(sent("bizh120104", aaz218="Z1", bka021=""), ask)  # type: ignore[arg-type]
+    assert found.found is Found.UNDECIDED and asked == []
+
+
+def test_fee_delete_reads_the_pre_settlement_total() -> None:
+    """akc264 0 → all rows gone; non-zero → delete again; no usable total → undecided."""
+    for total, expected in (("0.00", Found.PROCESSED), ("0", Found.PROCESSED),
+                            ("30.00", Found.NOT_PROCESSED), ("-0.01", Found.NOT_PROCESSED),
+                            ("", Found.UNDECIDED), ("abc", Found.UNDECIDED)):  # fmt: skip
+        asked, ask = answers(Program(values={"return_code": "1", "akc264": total}))
+        found = resolve(sent("bizh120004", aaz218="Z1"), ask)  # type: ignore[arg-type]
+        assert found.found is expected, total
+        assert asked == [("bizh120003", {"akb020": "SS0001", "aaz218": "Z1", "bka438": "1"})]
+    _, ask = answers(None)
+    found = resolve(sent("bizh120004", aaz218="Z1"), ask)  # type: ignore[arg-type]
+    assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh
+
+
 def test_a_call_without_a_strategy_stays_unknown() -> None:
     asked, ask = answers()
-    found = resolve(sent("bizh120104", aaz218="Z1"), ask)  # type: ignore[arg-type]
+    found = resolve(sent("bizh200106", aaz218="Z1"), ask)  # type: ignore[arg-type]
     assert found.found is Found.UNDECIDED and asked == [] and "人工核对" in found.reason_zh
