@@ -134,29 +134,41 @@ class FeedPipeline:
         self.close_stale([row for row in unit if row.id not in live_ids], r)
         if not live:
             return
-        visit = self.visit_of(live[0].visit_key)
+        key = live[0].visit_key
         if live[0].status in _UNSETTLED and self.delivery.unsafe(self.spec.function):
-            return self.settle_unknown(live, view, visit, r)
-        check = self.prerequisites(visit, live[0].visit_key)
+            return self.settle_unknown(live, view, self.visit_of(key), r)
+        statuses = self.visit_rows(key, [*self.spec.requires.after, *self._own()])
+        visit = self.visit_of(key)  # read after the statuses: its sums are at least as new
+        check = self.prerequisites(visit, statuses)
         if check.verdict is visits.Verdict.WAIT:
             return self.finish(
                 live, outbox.waiting(self.delivery.policy, self._now(), check.reason_zh), r
             )
         if check.verdict is visits.Verdict.REFUSE:
             return self.finish(live, outbox.refused(check.reason_zh), r)
-        for rows, requests in self.render(live, view, visit, r):
+        for index, (rows, requests) in enumerate(self.render(live, view, visit, r)):
             if self.stopping():  # shutting down: the rest of the unit is handed back unsent
                 return
             if self.spec.batch is not None:  # one unsettled call per visit at a time
-                check = visits.unsettled_calls_pending(
-                    self.store.outbox.statuses_for_visit([self.spec.feed], rows[0].visit_key)
-                )
+                if index:  # an earlier call of this unit changed both: read them again
+                    statuses = self.visit_rows(key, self._own())
+                    visit = self.visit_of(key)
+                check = visits.unsettled_calls_pending(statuses.get(self.spec.feed, []))
                 if check.verdict is visits.Verdict.WAIT:
                     waiting = outbox.waiting(self.delivery.policy, self._now(), check.reason_zh)
                     self.finish(rows, waiting, r)
                     continue
-                visit = self.visit_of(rows[0].visit_key)  # fresh sums for the resolution
             self.deliver(rows, requests, visit, r)
+
+    def _own(self) -> list[str]:
+        """This feed, when its calls of one visit must not overlap (row-batched fees)."""
+        return [self.spec.feed] if self.spec.batch is not None else []
+
+    def visit_rows(self, visit_key: str, feeds: Sequence[str]) -> dict[str, list[str]]:
+        """The statuses of the visit's rows of ``feeds`` (one query; none without feeds)."""
+        if not feeds or not visit_key:
+            return {feed: [] for feed in feeds}
+        return self.store.outbox.visit_statuses(feeds, visit_key)
 
     def close_stale(self, rows: list[OutboxRow], r: TickReport) -> None:
         """Rows whose view row is gone or has a new version are not sent; one whose earlier
@@ -177,14 +189,14 @@ class FeedPipeline:
             return self.store.visits.find(visit_key) if visit_key else None
         return self.store.visits.get(visit_key, need.kind)
 
-    def prerequisites(self, visit: Visit | None, visit_key: str) -> visits.Check:
+    def prerequisites(self, visit: Visit | None, statuses: Mapping[str, list[str]]) -> visits.Check:
         need = self.spec.requires.visit
         states = need.state if need else ()
         check = visits.check(need.kind if need else None, states, visit, can_wait=True)
         if check.verdict is not visits.Verdict.READY or not self.spec.requires.after:
             return check
-        statuses = self.store.outbox.statuses_for_visit(self.spec.requires.after, visit_key)
-        return visits.after_feeds_pending(statuses)
+        after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
+        return visits.after_feeds_pending(after)
 
     def render(
         self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,

@@ -25,10 +25,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
+from syncd.db.idlist import ids_in
 
 LEASE_COLUMNS = ("id", "status", "next_attempt_at", "lease_owner", "lease_until")
 CHUNK = 500  # ids per claim statement (well below every dialect's bind-parameter limit)
@@ -75,20 +77,23 @@ def claim_many_statement(table: sa.Table, statuses: Sequence[str]) -> sa.Update:
     _check_lease_columns(table)
     return (
         sa.update(table)
-        .where(table.c.id.in_(sa.bindparam("claim_ids", expanding=True)))
-        .where(table.c.status.in_(list(statuses)))
-        .where(table.c.next_attempt_at <= sa.bindparam("now"))
+        .where(ids_in(table.c.id, "claim_ids"))
+        .where(_not_indexed(table.c.status).in_(list(statuses)))
+        .where(_not_indexed(table.c.next_attempt_at) <= sa.bindparam("now"))
         .where(_lease_free(table))
         .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
     )
 
 
-def held_statement(table: sa.Table) -> sa.Select[tuple[int]]:
-    """Which of ``claim_ids`` carry a live lease of ``me`` (bind ``now``)."""
+def held_statement(
+    table: sa.Table, columns: Sequence[sa.ColumnElement[Any]] = ()
+) -> sa.Select[Any]:
+    """Which of ``claim_ids`` carry a live lease of ``me`` (bind ``now``): their id first,
+    then ``columns``."""
     c = table.c
     return (
-        sa.select(c.id)
-        .where(c.id.in_(sa.bindparam("claim_ids", expanding=True)))
+        sa.select(c.id, *columns)
+        .where(ids_in(c.id, "claim_ids"))
         .where(c.lease_owner == sa.bindparam("me"))
         .where(c.lease_until > sa.bindparam("now"))
     )
@@ -114,6 +119,15 @@ def release_statement(table: sa.Table) -> sa.Update:
         .where(table.c.lease_owner == sa.bindparam("me"))
         .values(lease_owner=sa.null(), lease_until=sa.null())
     )
+
+
+def _not_indexed(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """``column`` as an expression no index covers (``COALESCE(c, c)``: the same value).
+
+    The claim's re-check of status and due time must not drive the plan: right after a large
+    discovery PostgreSQL scanned the whole due index for every chunk instead of looking up
+    its 500 primary keys (about 40 ms instead of 2-5 ms per chunk)."""
+    return sa.func.coalesce(column, column)
 
 
 def _lease_free(table: sa.Table) -> sa.ColumnElement[bool]:
@@ -149,20 +163,33 @@ def claim(
     lease: Lease,
     statuses: Sequence[str],
 ) -> list[int]:
+    """Try to take every id still due in ``statuses``; return those we now hold, in the
+    order given."""
+    return [int(row[0]) for row in claim_rows(engine, table, ids, lease, statuses)]
+
+
+def claim_rows(
+    engine: sa.Engine,
+    table: sa.Table,
+    ids: Iterable[int],
+    lease: Lease,
+    statuses: Sequence[str],
+    columns: Sequence[sa.ColumnElement[Any]] = (),
+) -> list[sa.Row[Any]]:
     """Try to take every id still due in ``statuses`` (a short transaction per chunk of
-    :data:`CHUNK` ids); return those we now hold, in the order given."""
+    :data:`CHUNK` ids); the rows we now hold (id, then ``columns``), in the order given."""
     wanted = list(dict.fromkeys(ids))
     params = {"me": lease.owner, "until": lease.until, "now": lease.now}
-    take, held = claim_many_statement(table, statuses), held_statement(table)
-    ours: set[int] = set()
+    take, held = claim_many_statement(table, statuses), held_statement(table, columns)
+    ours: dict[int, sa.Row[Any]] = {}
     with source_errors(engine.url, f"claiming on {table.name}"):
         for start in range(0, len(wanted), CHUNK):
             chunk = sorted(wanted[start : start + CHUNK])
             with engine.begin() as conn:
                 conn.execute(take, {**params, "claim_ids": chunk})
-                found = conn.execute(held, {**params, "claim_ids": chunk}).scalars()
-                ours.update(int(i) for i in found)
-    return [row_id for row_id in wanted if row_id in ours]
+                for row in conn.execute(held, {**params, "claim_ids": chunk}):
+                    ours[int(row[0])] = row
+    return [ours[row_id] for row_id in wanted if row_id in ours]
 
 
 def claim_due(

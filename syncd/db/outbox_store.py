@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from syncd.db import claims
 from syncd.db.engine import source_errors
+from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
 from syncd.outbox import Transition
 from syncd.records import FINAL_SYNC_STATUSES
@@ -88,40 +89,29 @@ class OutboxStore:
         return added
 
     def claim(self, feed: str, lease: claims.Lease, limit: int) -> list[OutboxRow]:
-        """Claim due rows.  A candidate another engine finished between our select and our
-        claim is no longer due, so the conditional claim does not take it."""
-        ids = claims.claim_due(
-            self.engine, self.table, CLAIMABLE, lease, limit, only={"feed": [feed]}
+        """Claim due rows, read back with the claim (by id).  A candidate another engine
+        finished between our select and our claim is no longer due, so it is not taken."""
+        ids = claims.due_ids(
+            self.engine, self.table, CLAIMABLE, lease.now, limit, only={"feed": [feed]}
         )
-        return self.load(ids)
+        rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
+        return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id)
 
-    def load(self, ids: Sequence[int]) -> list[OutboxRow]:
-        if not ids:
-            return []
+    def _columns(self) -> list[sa.ColumnElement[Any]]:
         c = self.table.c
-        stmt = (
-            sa.select(
-                c.id,
-                c.feed,
-                c.source_key,
-                c.version,
-                c.visit_key,
-                c.status,
-                c.attempts,
-                c.request_id,
-                c.next_attempt_at,
-            )
-            .where(c.id.in_(list(ids)))
-            .order_by(c.id)
-        )
-        with self._errors("reading claimed rows"), self.engine.connect() as conn:
-            return [_row(r) for r in conn.execute(stmt).mappings()]
+        return [c.feed, c.source_key, c.version, c.visit_key, c.status, c.attempts,
+                c.request_id, c.next_attempt_at]  # fmt: skip
 
-    def statuses_for_visit(self, feeds: Sequence[str], visit_key: str) -> list[str]:
+    def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[str]]:
+        """The statuses of the visit's rows, by feed (every feed asked for is a key)."""
         c = self.table.c
-        stmt = sa.select(c.status).where(c.feed.in_(list(feeds)), c.visit_key == visit_key)
+        stmt = sa.select(c.feed, c.status).where(c.feed.in_(list(feeds)),
+                                                 c.visit_key == visit_key)  # fmt: skip
+        found: dict[str, list[str]] = {feed: [] for feed in feeds}
         with self._errors("reading visit rows"), self.engine.connect() as conn:
-            return [str(s) for s in conn.execute(stmt).scalars()]
+            for feed, status in conn.execute(stmt):
+                found.setdefault(feed, []).append(str(status))
+        return found
 
     def mark_in_flight(
         self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: claims.Lease
@@ -138,10 +128,10 @@ class OutboxStore:
                 values = {"status": "IN_FLIGHT", "request_id": request_id,
                           "updated_at": lease.now, "attempts": attempt,
                           "lease_until": lease.until}  # fmt: skip
+                stmt = sa.update(self.table).where(ids_in(c.id, "ids"),
+                                                   c.lease_owner == lease.owner)  # fmt: skip
                 for chunk in _chunks(group):
-                    stmt = sa.update(self.table).where(c.id.in_(chunk),
-                                                       c.lease_owner == lease.owner)  # fmt: skip
-                    if conn.execute(stmt.values(**values)).rowcount != len(chunk):
+                    if conn.execute(stmt.values(**values), {"ids": chunk}).rowcount != len(chunk):
                         conn.rollback()
                         return False
         return True
@@ -169,13 +159,11 @@ class OutboxStore:
         if transition.final:
             values["finished_at"] = now
         values.update(extra or {})
+        stmt = sa.update(self.table).where(ids_in(self.table.c.id, "ids"),
+                                           self.table.c.lease_owner == owner)  # fmt: skip
         changed = 0
         for chunk in _chunks(ids):
-            changed += conn.execute(
-                sa.update(self.table)
-                .where(self.table.c.id.in_(chunk), self.table.c.lease_owner == owner)
-                .values(**values)
-            ).rowcount
+            changed += conn.execute(stmt.values(**values), {"ids": chunk}).rowcount
         return int(changed)
 
     def release(self, ids: Sequence[int], owner: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from syncd.mapping.formats import FormatFailed, InexactDecimal, format_date, quantize, to_decimal
 from syncd.mapping.rules import FieldRule
@@ -38,8 +39,15 @@ class Scope:
     def column(self, name: str) -> object:
         if name in self.row:
             return self.row[name]
-        folded = name.casefold()
-        return next((v for k, v in self.row.items() if str(k).casefold() == folded), None)
+        return self._folded.get(name.casefold())
+
+    @cached_property
+    def _folded(self) -> Mapping[str, object]:
+        """The row by case-folded column name (the first of equal names wins)."""
+        folded: dict[str, object] = {}
+        for key, value in self.row.items():
+            folded.setdefault(str(key).casefold(), value)
+        return folded
 
     def for_row(self, row: Mapping[str, object]) -> Scope:
         return Scope(row, self.settings, self.visit, self.params, self.code_tables)

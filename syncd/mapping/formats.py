@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 DATE_TOKENS = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
 _TOKEN = re.compile(r"yyyy|MM|dd|HH|mm|ss|[-/:. T]")
+_SPLIT = re.compile(r"(yyyy|MM|dd|HH|mm|ss)")
 _ISO_INPUTS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d")
 
 
@@ -42,7 +44,13 @@ def format_date(value: object, pattern: str, input_pattern: str | None = None) -
         "yyyy": f"{when.year:04d}", "MM": f"{when.month:02d}", "dd": f"{when.day:02d}",
         "HH": f"{when.hour:02d}", "mm": f"{when.minute:02d}", "ss": f"{when.second:02d}",
     }  # fmt: skip
-    return _TOKEN.sub(lambda m: parts.get(m.group(0), m.group(0)), pattern)
+    return "".join(parts.get(token, token) for token in _tokens(pattern))
+
+
+@lru_cache(maxsize=256)
+def _tokens(pattern: str) -> tuple[str, ...]:
+    """The pattern cut into tokens and the text between them (kept as is)."""
+    return tuple(part for part in _SPLIT.split(pattern) if part)
 
 
 def to_datetime(value: object, input_pattern: str) -> dt.datetime:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 from xml.etree.ElementTree import Element, ParseError
 
@@ -44,11 +44,13 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _ILLEGAL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _ESCAPED = re.compile("[&<>\r]")
+_PLAIN = re.compile(r"[0-9A-Za-z .:_\-]*")
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _DATE_TEXT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[ T]?\d{2}:?\d{2}:?\d{2})?")
 _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._\-]+)[\"'][^>]*\?>")
 _INT_TEXT = re.compile(r"[+-]?\d+")
 _T = TypeVar("_T")
+_ENVELOPE = frozenset({"session_id", "function_id"})
 
 
 class RequestEncodingError(SyncdError):
@@ -179,14 +181,23 @@ def encode_program(
     places: Mapping[str, int] | None = None,
 ) -> bytes:
     """One ``<program>`` document as UTF-8 bytes; scalars first, then datasets, in order."""
+    head = XML_DECLARATION if xml_declaration else ""
+    return (head + f"<{ROOT}>" + encode_content(scalars, datasets, places)).encode("utf-8")
+
+
+def encode_content(
+    scalars: Mapping[str, Value],
+    datasets: Mapping[str, Rows] | None = None,
+    places: Mapping[str, int] | None = None,
+) -> str:
+    """Everything of a ``<program>`` after its start tag: the scalars, the datasets and the
+    end tag (checked and escaped; RequestEncodingError for what the wire cannot carry)."""
     places = default_places() if places is None else places
-    parts = [XML_DECLARATION] if xml_declaration else []
-    parts.append(f"<{ROOT}>")
-    parts += _elements(scalars, places)
+    parts = list(_elements(scalars, places))
     for name, rows in (datasets or {}).items():
         parts += _dataset(name, rows, places)
     parts.append(f"</{ROOT}>")
-    return "".join(parts).encode("utf-8")
+    return "".join(parts)
 
 
 def encode_request(
@@ -199,9 +210,20 @@ def encode_request(
     places: Mapping[str, int] | None = None,
 ) -> bytes:
     """A request: ``session_id`` (when given) and ``function_id`` first, then the params."""
-    envelope: dict[str, Value] = {"session_id": session_id, "function_id": function_id}
-    scalars = envelope | {k: v for k, v in params.items() if k not in envelope}
-    return encode_program(scalars, datasets, xml_declaration=xml_declaration, places=places)
+    content = encode_content(request_params(params), datasets, places)
+    return request_envelope(function_id, session_id, xml_declaration) + content.encode("utf-8")
+
+
+def request_params(params: Mapping[str, Value]) -> dict[str, Value]:
+    """The params of a request without the envelope fields (they always come first)."""
+    return {k: v for k, v in params.items() if k not in _ENVELOPE}
+
+
+def request_envelope(function_id: str, session_id: str | None, xml_declaration: bool) -> bytes:
+    """The start of a request document up to and including ``function_id``."""
+    head = XML_DECLARATION if xml_declaration else ""
+    envelope = {"session_id": session_id, "function_id": function_id}
+    return (head + f"<{ROOT}>" + "".join(_elements(envelope, {}))).encode("utf-8")
 
 
 def _dataset(name: str, rows: Rows, places: Mapping[str, int]) -> Iterable[str]:
@@ -258,6 +280,8 @@ def _format_decimal(code: str, value: Decimal, places: int) -> str:
 
 
 def _escape(code: str, text: str) -> str:
+    if _PLAIN.fullmatch(text):  # digits, letters and the like: nothing to check or escape
+        return text
     if _ILLEGAL_CHAR.search(text):
         raise RequestEncodingError(
             code, "contains a control character XML cannot carry", "含有非法控制字符"
@@ -266,8 +290,13 @@ def _escape(code: str, text: str) -> str:
 
 
 def _check_name(code: str) -> None:
-    if not _NAME.fullmatch(code) or code.lower().startswith("xml"):
+    if not _valid_name(code):
         raise RequestEncodingError(code, "is not a valid element name", "字段名不合法")
+
+
+@lru_cache(maxsize=4096)
+def _valid_name(code: str) -> bool:
+    return bool(_NAME.fullmatch(code)) and not code.lower().startswith("xml")
 
 
 # ---------------------------------------------------------------- decoding

@@ -53,6 +53,13 @@ class Request:
     spec: FunctionSpec
     params: Mapping[str, Value]
     datasets: Mapping[str, Table] = field(default_factory=dict)
+    content: bytes = field(init=False, compare=False)  # params + datasets, encoded once
+
+    def __post_init__(self) -> None:
+        # encoding refuses values the wire cannot carry (decimal places, control chars); the
+        # result is kept, so a call only adds the envelope (session, function id).  Computed
+        # here, not in build(), so a dataclasses.replace() (render --mask) encodes anew.
+        object.__setattr__(self, "content", _content(self.params, self.datasets))
 
     @property
     def function_id(self) -> str:
@@ -76,22 +83,19 @@ class Request:
         tables = {name: tuple(rows) for name, rows in (datasets or {}).items()}
         _check_required(spec, params, "", "缺少必填项")
         _check_datasets(spec, tables)
-        request = cls(spec=spec, params=dict(params), datasets=tables)
-        request.encode()  # refuses values the wire cannot carry (decimal places, control chars)
-        return request
+        return cls(spec=spec, params=dict(params), datasets=tables)
 
     def encode(self, *, session_id: str | None = None, xml_declaration: bool = True) -> bytes:
-        return codec.encode_request(
-            self.function_id,
-            self.params,
-            self.datasets,
-            session_id=session_id,
-            xml_declaration=xml_declaration,
-        )
+        envelope = codec.request_envelope(self.function_id, session_id, xml_declaration)
+        return envelope + self.content
 
     def __repr__(self) -> str:
         rows = {name: len(table) for name, table in self.datasets.items()}
         return f"Request({self.function_id}, params={sorted(self.params)}, datasets={rows})"
+
+
+def _content(params: Mapping[str, Value], tables: Mapping[str, Table]) -> bytes:
+    return codec.encode_content(codec.request_params(params), tables).encode("utf-8")
 
 
 def _check_required(spec: FunctionSpec, values: Mapping[str, Value], where: str, zh: str) -> None:

@@ -1,0 +1,38 @@
+"""``ids_in``: one bound list of ids; ``= ANY(array)`` on PostgreSQL, ``IN (…)`` elsewhere."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from syncd.db.ddl import DIALECTS, dialect_named
+from syncd.db.idlist import ids_in
+
+META = sa.MetaData()
+T = sa.Table("t", META, sa.Column("id", sa.BigInteger, primary_key=True),
+             sa.Column("x", sa.String(10)))  # fmt: skip
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_predicate_with_one_bound_list_and_no_literal(dialect: str) -> None:
+    stmt = sa.update(T).where(ids_in(T.c.id, "ids"), T.c.x == "b").values(x="a")
+    sql = " ".join(str(stmt.compile(dialect=dialect_named(dialect))).split())
+    if dialect == "postgresql":
+        assert "t.id = ANY (%(ids)s::BIGINT[])" in sql
+    else:
+        assert "t.id IN (__[POSTCOMPILE_ids]) AND" in sql  # no "= 1" after the predicate
+    assert "'" not in sql
+
+
+def test_the_postgresql_text_does_not_grow_with_the_list() -> None:
+    stmt = sa.select(T.c.id).where(ids_in(T.c.id, "ids"))
+    dialect = dialect_named("postgresql")
+    texts = {str(stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True},
+                              column_keys=None)) for _ in range(2)}  # fmt: skip
+    assert len(texts) == 1 and "POSTCOMPILE" not in texts.pop()
+
+
+def test_statements_on_different_columns_do_not_share_a_cache_key() -> None:
+    one = sa.select(T.c.id).where(ids_in(T.c.id, "ids"))
+    other = sa.select(T.c.id).where(ids_in(T.c.x, "ids"))
+    assert one._generate_cache_key() != other._generate_cache_key()
