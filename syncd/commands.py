@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from syncd import outbox, visits
-from syncd.db.claims import Lease
-from syncd.db.request_store import Answer, Command
-from syncd.db.writeback import Writeback
 from syncd.delivery import Delivery, Sent, Where
 from syncd.errors import MappingError
+from syncd.gate import OPEN, Gate
+from syncd.leases import Leases
 from syncd.logs import event
 from syncd.mapping import DatasetSpec, FeedSpec, RenderContext, render
 from syncd.pipeline import RenderInputs
 from syncd.platform.codec import Program, RequestEncodingError
 from syncd.platform.messages import Request
-from syncd.records import Outcome
+from syncd.ports import WritebackPort
+from syncd.records import Answer, Command, Lease, Outcome
 from syncd.replies import flat_columns, result_doc, writeback_columns
 from syncd.resolve import undecided
 from syncd.results import adopt, fields_for
@@ -62,15 +62,15 @@ class Step:
 
 class CommandRunner:
     def __init__(
-        self, feeds: Mapping[str, FeedSpec], delivery: Delivery, store: Writeback,
+        self, feeds: Mapping[str, FeedSpec], delivery: Delivery, store: WritebackPort,
         inputs: RenderInputs, children: Children, *, batch_size: int, lease_s: float,
     ) -> None:  # fmt: skip
         self.by_command = {s.source.command: s for s in feeds.values() if s.source.command}
         self.feeds, self.delivery, self.store = feeds, delivery, store
         self.inputs, self.children = inputs, children
         self.batch_size, self.lease_s = batch_size, lease_s
-        self.held: set[int] = set()
-        self.in_flight: set[int] = set()
+        self.leases = Leases()
+        self.gate: Gate = OPEN  # asked before each command (Worker.stop_claiming)
 
     def tick(self) -> CommandReport:
         report = CommandReport()
@@ -78,14 +78,15 @@ class CommandRunner:
         lease = Lease.starting(self.delivery.owner, now, timedelta(seconds=self.lease_s))
         commands = self.store.requests.claim(lease, self.batch_size)
         report.claimed = len(commands)
-        self.held |= {c.id for c in commands}
+        self.leases.held |= {c.id for c in commands}
         try:
             for command in commands:
+                self.gate.enter()
                 try:
                     status = self.run(command)
                 except LeaseLost:
                     status = "LEASE_LOST"
-                self.held.discard(command.id)
+                self.leases.held.discard(command.id)
                 report.results[status] += 1
                 event(logger, "command.answered", command=command.command,
                       request_id=command.id, status=status)  # fmt: skip
@@ -94,10 +95,8 @@ class CommandRunner:
         return report
 
     def release(self) -> None:
-        idle = sorted(self.held - self.in_flight)
-        if idle:
-            self.store.requests.release(idle, self.delivery.owner)
-        self.held &= self.in_flight
+        """Give back every lease this runner holds that is not in flight."""
+        self.leases.release(self.store.requests, self.delivery.owner)
 
     # --- one command ----------------------------------------------------------------
 
@@ -145,12 +144,12 @@ class CommandRunner:
         lease = Lease.starting(self.delivery.owner, now, timedelta(seconds=self.lease_s))
         if not self.store.requests.mark_in_flight(command.id, call_id, attempts, lease):
             raise LeaseLost
-        self.in_flight.add(command.id)
+        self.leases.in_flight.add(command.id)
         where = self.where(spec, command, visit)
         sent = self.delivery.send(request, where)
         if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
             sent = adopt(sent, self.delivery.resolve(request, visit, where))
-        self.in_flight.discard(command.id)
+        self.leases.in_flight.discard(command.id)
         return Step(sent, request, attempts)
 
     def request(

@@ -30,12 +30,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from functools import partial
 from types import FrameType
-from typing import Any
 
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
 from syncd.errors import SourceError, SyncdError
+from syncd.gate import ShutdownRequested
 from syncd.logs import event
 from syncd.platform.client import PlatformClient
 from syncd.scheduler import Scheduler
@@ -50,10 +51,6 @@ CODE_TABLES_EVERY_S = 3600.0
 PRUNE_AT = "03:30"
 SCHEDULER, COMMANDS = "scheduler", "commands"
 Monotonic = Callable[[], float]
-
-
-class ShutdownRequested(Exception):  # control flow, not an error
-    """Raised inside a tick when a stop was requested: the tick releases what it holds."""
 
 
 class Progress:
@@ -157,25 +154,12 @@ class CommandLoop(threading.Thread):
 def close_gate(worker: Worker, stop: threading.Event, progress: Progress) -> None:
     """Make every unit (a feed row/visit batch, a command) check for a stop request first.
 
-    The engine offers no stop hook, so each pipeline's ``process`` and the command runner's
-    ``run`` are wrapped: once ``stop`` is set they raise :class:`ShutdownRequested`, which
-    ends the tick; its ``finally`` gives back every lease not in flight.
+    Once ``stop`` is set a unit raises :class:`ShutdownRequested`, which ends the tick (its
+    ``finally`` gives back every lease not in flight), and a long stay's remaining calls are
+    not sent; each unit let through beats its lane's heartbeat.
     """
-    for pipeline in worker.pipelines.values():
-        setattr(pipeline, "process", _gated(pipeline.process, stop, progress, SCHEDULER))  # noqa: B010
-        pipeline.stopping = stop.is_set  # and between the calls of one unit (a long stay)
-    setattr(worker.commands, "run", _gated(worker.commands.run, stop, progress, COMMANDS))  # noqa: B010
-
-
-def _gated(method: Callable[..., Any], stop: threading.Event, progress: Progress,
-           lane: str) -> Callable[..., Any]:  # fmt: skip
-    def gated(*args: Any) -> Any:
-        if stop.is_set():
-            raise ShutdownRequested
-        progress.beat(lane)
-        return method(*args)
-
-    return gated
+    worker.stop_claiming(stop.is_set, on_feed_unit=partial(progress.beat, SCHEDULER),
+                         on_command_unit=partial(progress.beat, COMMANDS))  # fmt: skip
 
 
 def summary(worker: Worker) -> str:

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Protocol
 
 from syncd import resolve
-from syncd.db.archive import Archive, Exchange
 from syncd.errors import PlatformProtocolError
 from syncd.logs import event
 from syncd.mapping import Request as MappedRequest
@@ -24,7 +23,8 @@ from syncd.platform.catalogue import Catalogue
 from syncd.platform.client import CallResult
 from syncd.platform.codec import Program, RequestEncodingError
 from syncd.platform.messages import Request, parse_reply
-from syncd.records import Outcome
+from syncd.ports import ArchivePort
+from syncd.records import Exchange, Outcome
 from syncd.replies import reply_fields
 from syncd.visits import Visit
 
@@ -63,7 +63,7 @@ class Sent:
 class Delivery:
     client: Caller
     catalogue: Catalogue
-    archive: Archive
+    archive: ArchivePort
     clock: Clock
     policy: RetryPolicy
     draw: Callable[[], float]

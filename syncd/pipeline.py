@@ -13,22 +13,21 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from syncd import outbox, visits
-from syncd.db.claims import Lease
-from syncd.db.feed_source import FeedSource, SourceRow
-from syncd.db.outbox_store import NewRow, OutboxRow
-from syncd.db.writeback import Writeback
 from syncd.delivery import Delivery, Sent, Where
 from syncd.errors import MappingError
+from syncd.gate import OPEN, Gate
+from syncd.leases import Leases
 from syncd.logs import event
 from syncd.mapping import FeedSpec, RenderContext, render, render_batch
 from syncd.mapping import Request as MappedRequest
 from syncd.platform.codec import RequestEncodingError
-from syncd.records import Outcome, SyncStatus
+from syncd.ports import FeedSourcePort, WritebackPort
+from syncd.records import Lease, NewRow, OutboxRow, Outcome, SourceRow, SyncStatus
 from syncd.resolve import Found, Resolution, batch_sum
 from syncd.results import adopt, columns_for, fields_for
 from syncd.visits import Visit
@@ -57,16 +56,15 @@ class TickReport:
 
 class FeedPipeline:
     def __init__(
-        self, spec: FeedSpec, source: FeedSource, after: Sequence[FeedSource],
-        delivery: Delivery, store: Writeback, inputs: RenderInputs, *,
+        self, spec: FeedSpec, source: FeedSourcePort, after: Sequence[FeedSourcePort],
+        delivery: Delivery, store: WritebackPort, inputs: RenderInputs, *,
         batch_size: int, lease_s: float,
     ) -> None:  # fmt: skip
         self.spec, self.source, self.after = spec, source, after
         self.delivery, self.store, self.inputs = delivery, store, inputs
         self.batch_size, self.lease_s = batch_size, lease_s
-        self.held: set[int] = set()
-        self.in_flight: set[int] = set()
-        self.stopping: Callable[[], bool] = _never  # the daemon sets it: stop between calls
+        self.leases = Leases()
+        self.gate: Gate = OPEN  # asked before each unit and between its calls (stop_claiming)
 
     @property
     def owner(self) -> str:
@@ -81,10 +79,11 @@ class FeedPipeline:
         lease = Lease.starting(self.owner, now, timedelta(seconds=self.lease_s))
         rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
         report.claimed = len(rows)
-        self.held |= {r.id for r in rows}
+        self.leases.held |= {r.id for r in rows}
         try:
             view = self.source.by_keys([r.source_key for r in rows])
             for unit in self.units(rows):
+                self.gate.enter()
                 self.process(unit, view, report)
         finally:
             self.release()
@@ -92,10 +91,7 @@ class FeedPipeline:
 
     def release(self) -> None:
         """Give back every lease this pipeline holds that is not in flight."""
-        idle = sorted(self.held - self.in_flight)
-        if idle:
-            self.store.outbox.release(idle, self.owner)
-        self.held &= self.in_flight
+        self.leases.release(self.store.outbox, self.owner)
 
     def discover(self) -> int:
         """Record new rows of the feeds this one waits for, then its own (their number)."""
@@ -103,7 +99,7 @@ class FeedPipeline:
             self._discover(source)
         return self._discover(self.source)
 
-    def _discover(self, source: FeedSource) -> int:
+    def _discover(self, source: FeedSourcePort) -> int:
         added = 0
         for _ in range(DISCOVERY_PAGES):
             found = source.discover(self.batch_size)
@@ -147,7 +143,7 @@ class FeedPipeline:
         if check.verdict is visits.Verdict.REFUSE:
             return self.finish(live, outbox.refused(check.reason_zh), r)
         for index, (rows, requests) in enumerate(self.render(live, view, visit, r)):
-            if self.stopping():  # shutting down: the rest of the unit is handed back unsent
+            if self.gate.stopping():  # shutting down: the rest of the unit is handed back unsent
                 return
             if self.spec.batch is not None:  # one unsettled call per visit at a time
                 if index:  # an earlier call of this unit changed both: read them again
@@ -258,11 +254,11 @@ class FeedPipeline:
                 ids, self.delivery.new_request_id(), intents, lease
             ):
                 return self.lost(rows)
-            self.in_flight |= set(ids)
+            self.leases.in_flight |= set(ids)
             sent = self.delivery.send(request, where)
             if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
                 sent = adopt(sent, self.delivery.resolve(request, visit, where))
-            self.in_flight -= set(ids)
+            self.leases.in_flight -= set(ids)
             last = index == len(requests) - 1
             if sent.outcome is not Outcome.SUCCEEDED or last:
                 return self.conclude(rows, request.params, request.datasets, sent, visit,
@@ -314,7 +310,7 @@ class FeedPipeline:
 
     def lost(self, rows: list[OutboxRow]) -> None:
         """Our lease ran out and another engine holds the rows now: leave them to it."""
-        self.held -= {row.id for row in rows}
+        self.leases.held -= {row.id for row in rows}
         for row in rows:
             event(logger, "feed.lease_lost", logging.WARNING, feed=self.spec.feed,
                   key=row.source_key)  # fmt: skip
@@ -325,7 +321,7 @@ class FeedPipeline:
             self._done(rows, transition.status.value, r)
 
     def _done(self, rows: list[OutboxRow], status: str, r: TickReport) -> None:
-        self.held -= {row.id for row in rows}
+        self.leases.held -= {row.id for row in rows}
         r.results[status] += len(rows)
         for row in rows:
             event(logger, "feed.row", feed=self.spec.feed, key=row.source_key, status=status)
@@ -336,10 +332,6 @@ class FeedPipeline:
 
     def _now(self) -> datetime:
         return self.delivery.clock()
-
-
-def _never() -> bool:
-    return False
 
 
 def _current(row: OutboxRow, view: Mapping[str, SourceRow]) -> bool:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 
 class Outcome(enum.StrEnum):
@@ -58,3 +62,96 @@ FINAL_SYNC_STATUSES = ("SUCCEEDED", "REJECTED", "FAILED")
 REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
 VISIT_KINDS = tuple(k.value for k in VisitKind)
 VISIT_STATES = tuple(s.value for s in VisitState)
+
+
+# --- what the engine steps and the stores exchange ------------------------------------
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who claims (``owner``), the clock reading the claim is judged by, and the expiry."""
+
+    owner: str
+    now: datetime
+    until: datetime
+
+    @classmethod
+    def starting(cls, owner: str, now: datetime, duration: timedelta) -> Lease:
+        return cls(owner=owner, now=now, until=now + duration)
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One view row: its key and version as the database renders them, and its columns."""
+
+    key: str
+    version: str
+    values: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """A discovered view row, to be recorded in ``sync_status`` as PENDING."""
+
+    source_key: str
+    version: str
+    visit_key: str
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One claimed ``sync_status`` row."""
+
+    id: int
+    feed: str
+    source_key: str
+    version: str
+    visit_key: str
+    status: str
+    attempts: int
+    request_id: str
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True)
+class Command:
+    """One claimed ``<p>request`` command (its parameters as text)."""
+
+    id: int
+    command: str
+    params: Mapping[str, str]
+    status: str
+    attempts: int
+    call_id: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything written into a command's row (and its reply rows) in one transaction."""
+
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None = None
+    return_code: str | None = None
+    message: str = ""
+    call_id: str | None = None
+    columns: Mapping[str, object] | None = None  # flattened reply fields + write-back
+    result: Mapping[str, Any] | None = None  # {"fields": …, "datasets": …}
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One archived platform exchange: the bytes sent and received, and what it belongs to."""
+
+    function_id: str
+    call_id: str
+    outcome: str
+    return_code: str | None
+    duration_ms: int
+    request: bytes
+    reply: bytes | None
+    feed: str = ""
+    source_key: str = ""
+    visit_key: str = ""
+    aaz218: str = ""

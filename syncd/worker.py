@@ -3,9 +3,10 @@
 ``Worker(settings, feeds)`` builds the database engine, the platform client, the stores and a
 :class:`~syncd.pipeline.FeedPipeline` per enabled fact-view feed plus the command runner, and
 offers what ``syncd once`` and the daemon's scheduler call: :meth:`tick_feed`,
-:meth:`tick_commands`, :meth:`once`, :meth:`prune_archive`, :meth:`release_all` (shutdown:
-give back every lease not in flight) and :meth:`close`.  Nothing old is re-sent at start-up:
-FAILED rows wait for ``syncd retry``; UNKNOWN rows are only ever resolved by query.
+:meth:`tick_commands`, :meth:`once`, :meth:`prune_archive`, :meth:`stop_claiming` (the
+daemon's stop hook), :meth:`release_all` (shutdown: give back every lease not in flight) and
+:meth:`close`.  Nothing old is re-sent at start-up: FAILED rows wait for ``syncd retry``;
+UNKNOWN rows are only ever resolved by query.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
 from syncd.delivery import Caller, Delivery
 from syncd.errors import ConfigError, ConfigProblem
+from syncd.gate import Gate
 from syncd.mapping import FeedSpec
 from syncd.outbox import RetryPolicy
 from syncd.pipeline import FeedPipeline, RenderInputs, TickReport
@@ -100,9 +102,9 @@ class Worker:
         self._own_client = client is None
         self.client: Caller = client or PlatformClient(settings.platform)
         self.store = Writeback(self.engine, self.tables)
+        self.archive = Archive(self.engine, self.tables)
         self.delivery = Delivery(
-            client=self.client, catalogue=self.catalogue,
-            archive=Archive(self.engine, self.tables), clock=self.clock,
+            client=self.client, catalogue=self.catalogue, archive=self.archive, clock=self.clock,
             policy=retry_policy(settings), draw=(rng or random.Random()).random,
             akb020=settings.hospital.akb020, owner=owner or new_owner(),
         )  # fmt: skip
@@ -167,9 +169,19 @@ class Worker:
         return report
 
     def prune_archive(self, now: datetime | None = None) -> int:
-        return self.delivery.archive.prune(
-            now or self.clock(), self.settings.archive.retention_days
-        )
+        return self.archive.prune(now or self.clock(), self.settings.archive.retention_days)
+
+    def stop_claiming(
+        self, stop: Callable[[], bool], *, on_feed_unit: Callable[[], None],
+        on_command_unit: Callable[[], None],
+    ) -> None:  # fmt: skip
+        """From now on every unit (a feed row or visit batch, a command) asks ``stop`` first:
+        once true it raises :class:`~syncd.gate.ShutdownRequested`, which ends the tick (its
+        ``finally`` gives back every lease not in flight); a unit's later calls are handed
+        back unsent.  ``on_…_unit`` hears of each unit let through."""
+        for pipeline in self.pipelines.values():
+            pipeline.gate = Gate(stop, on_feed_unit)
+        self.commands.gate = Gate(stop, on_command_unit)
 
     def release_all(self) -> None:
         """Shutdown: give back every lease that is not in flight."""

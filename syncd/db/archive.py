@@ -8,28 +8,13 @@ never carry them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-
-
-@dataclass(frozen=True)
-class Exchange:
-    function_id: str
-    call_id: str
-    outcome: str
-    return_code: str | None
-    duration_ms: int
-    request: bytes
-    reply: bytes | None
-    feed: str = ""
-    source_key: str = ""
-    visit_key: str = ""
-    aaz218: str = ""
+from syncd.records import Exchange
 
 
 def _text(data: bytes | None) -> str | None:

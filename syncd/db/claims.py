@@ -23,30 +23,17 @@ Every value is a bound parameter.  ``now`` is always passed in (naive local time
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
+from syncd.records import Lease
 
 LEASE_COLUMNS = ("id", "status", "next_attempt_at", "lease_owner", "lease_until")
 CHUNK = 500  # ids per claim statement (well below every dialect's bind-parameter limit)
-
-
-@dataclass(frozen=True)
-class Lease:
-    """Who claims (``owner``), the clock reading the claim is judged by, and the expiry."""
-
-    owner: str
-    now: datetime
-    until: datetime
-
-    @classmethod
-    def starting(cls, owner: str, now: datetime, duration: timedelta) -> Lease:
-        return cls(owner=owner, now=now, until=now + duration)
 
 
 def due_statement(

@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import quoted_name
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
 from syncd.mapping.spec import DatasetSpec, FeedSpec
+from syncd.records import SourceRow
 
 KEY_LABEL, VERSION_LABEL = "syncd_key", "syncd_version"
 _TEXT = sa.String(200)
@@ -46,15 +47,6 @@ class Watermark:
 
     column: str
     lookback: float
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One view row: its key and version as the database renders them, and its columns."""
-
-    key: str
-    version: str
-    values: Mapping[str, object]
 
 
 def unquoted(name: str) -> quoted_name:

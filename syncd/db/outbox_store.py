@@ -9,7 +9,6 @@ the caller's write-back transaction (status, write-back columns and visit effect
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
 from syncd.outbox import Transition
-from syncd.records import FINAL_SYNC_STATUSES
+from syncd.records import FINAL_SYNC_STATUSES, Lease, NewRow, OutboxRow
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -29,26 +28,6 @@ _IN_LIST = 500  # ids per IN (...) list: well below Oracle's 1000
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
     return [list(ids[i : i + _IN_LIST]) for i in range(0, len(ids), _IN_LIST)]
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    feed: str
-    source_key: str
-    version: str
-    visit_key: str
-    status: str
-    attempts: int
-    request_id: str
-    next_attempt_at: datetime
-
-
-@dataclass(frozen=True)
-class NewRow:
-    source_key: str
-    version: str
-    visit_key: str
 
 
 class OutboxStore:
@@ -88,7 +67,7 @@ class OutboxStore:
                 continue
         return added
 
-    def claim(self, feed: str, lease: claims.Lease, limit: int) -> list[OutboxRow]:
+    def claim(self, feed: str, lease: Lease, limit: int) -> list[OutboxRow]:
         """Claim due rows, read back with the claim (by id).  A candidate another engine
         finished between our select and our claim is no longer due, so it is not taken."""
         ids = claims.due_ids(
@@ -114,7 +93,7 @@ class OutboxStore:
         return found
 
     def mark_in_flight(
-        self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: claims.Lease
+        self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: Lease
     ) -> bool:
         """Commit the intent before the call: IN_FLIGHT, the attempt, the request id and a
         fresh lease covering the call — only if every row is still ours (a lease that expired
@@ -169,7 +148,7 @@ class OutboxStore:
     def release(self, ids: Sequence[int], owner: str) -> None:
         claims.release(self.engine, self.table, ids, owner)
 
-    def renew(self, ids: Sequence[int], lease: claims.Lease) -> list[int]:
+    def renew(self, ids: Sequence[int], lease: Lease) -> list[int]:
         return claims.renew(self.engine, self.table, ids, lease)
 
     def writable_columns(self) -> frozenset[str]:

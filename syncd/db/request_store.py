@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,42 +13,18 @@ import sqlalchemy as sa
 from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
+from syncd.records import Answer, Command, Lease
 
 CLAIMABLE = ("NEW", "UNKNOWN", "IN_FLIGHT")
 PARAM_COLUMNS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
 _MESSAGE_MAX = 1000
 
 
-@dataclass(frozen=True)
-class Command:
-    id: int
-    command: str
-    params: Mapping[str, str]
-    status: str
-    attempts: int
-    call_id: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    """Everything written into a command's row (and its reply rows) in one transaction."""
-
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None = None
-    return_code: str | None = None
-    message: str = ""
-    call_id: str | None = None
-    columns: Mapping[str, object] | None = None  # flattened reply fields + write-back
-    result: Mapping[str, Any] | None = None  # {"fields": …, "datasets": …}
-    last_error: str = ""
-
-
 class RequestStore:
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
         self.engine, self.table, self.rows = engine, tables.request, tables.request_row
 
-    def claim(self, lease: claims.Lease, limit: int) -> list[Command]:
+    def claim(self, lease: Lease, limit: int) -> list[Command]:
         """Claim due commands (one answered meanwhile by another engine is not taken)."""
         ids = claims.claim_due(self.engine, self.table, CLAIMABLE, lease, limit)
         if not ids:
@@ -58,9 +33,7 @@ class RequestStore:
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
             return [_command(r) for r in conn.execute(stmt).mappings()]
 
-    def mark_in_flight(
-        self, command_id: int, call_id: str, attempts: int, lease: claims.Lease
-    ) -> bool:
+    def mark_in_flight(self, command_id: int, call_id: str, attempts: int, lease: Lease) -> bool:
         """Commit the intent before the call (IN_FLIGHT, attempt, call id, a fresh lease),
         only while the command is still ours; False when its lease was taken over."""
         c = self.table.c

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
 from syncd.db.outbox_store import OutboxStore
-from syncd.db.request_store import Answer, RequestStore
+from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
 from syncd.db.visit_store import VisitStore
 from syncd.outbox import Transition
+from syncd.records import Answer
 from syncd.visits import Visit, VisitChange
 
 

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from syncd import logs
 from syncd.db.outbox_store import OutboxStore
+from syncd.gate import OPEN, Gate
 from syncd.platform.simulator import Simulator, SimulatorConfig
 
 __all__ = ["env"]
@@ -276,12 +277,12 @@ def test_a_stop_between_the_calls_of_a_unit_hands_the_rest_back_unsent(env: Env)
     for i in range(1, 5):
         fee(env, f"F{i}", f"{i}.00")
     pipeline = worker.pipelines["ip_fee"]
-    pipeline.stopping = lambda: len(env.calls("bizh120002")) >= 1
+    pipeline.gate = Gate(stopping=lambda: len(env.calls("bizh120002")) >= 1)
     worker.once()
     rows = env.status("ip_fee")
     assert [rows[k]["status"] for k in ("F1", "F2", "F3")] == ["SUCCEEDED"] * 3
     assert (rows["F4"]["status"], rows["F4"]["lease_owner"]) == ("PENDING", None)
     assert len(env.calls("bizh120002")) == 1
-    pipeline.stopping = lambda: False
+    pipeline.gate = OPEN
     worker.once()
     assert env.status("ip_fee")["F4"]["status"] == "SUCCEEDED"
