@@ -207,7 +207,7 @@ class Daemon:
         self._every("code_tables", self.worker.refresh_code_tables, CODE_TABLES_EVERY_S)
         for name in self.worker.pipelines:
             seconds = polling.feed_intervals_s.get(name, polling.default_interval_s)
-            self._every(f"feed:{name}", feed_job(self.worker, name, self.stop), seconds)
+            self._every(f"feed:{name}", feed_job(self.worker, name, self.stop, seconds), seconds)
         self._daily("daily_login", self.relogin, polling.daily_login_at)
         self._daily("archive_prune", self.prune, PRUNE_AT)
         self._daily("reconcile", self.reconcile, polling.reconcile_at)
@@ -320,13 +320,21 @@ class Daemon:
         return True
 
 
-def feed_job(worker: Worker, name: str, stop: threading.Event) -> Callable[[], object]:
+def feed_job(
+    worker: Worker, name: str, stop: threading.Event, interval_s: float
+) -> Callable[[], object]:
     """One run of a feed job: ticks again at once while a tick claimed a full batch, so a
-    backlog drains at the engine's speed instead of ``batch_size`` rows per interval."""
+    backlog drains at the engine's speed instead of ``batch_size`` rows per interval.  While
+    it drains, the view is searched for new rows at most once per ``interval_s``: a full
+    discovery per batch cost more than the batch itself next to 1,000,000 synced rows."""
     full = worker.settings.polling.batch_size
 
     def run() -> None:
-        while worker.tick_feed(name).claimed >= full and not stop.is_set():
-            pass
+        searched = time.monotonic()
+        report = worker.tick_feed(name)
+        while report.claimed >= full and not stop.is_set():
+            due = time.monotonic() - searched >= interval_s
+            searched = time.monotonic() if due else searched
+            report = worker.tick_feed(name, discover=due)
 
     return run

@@ -72,9 +72,10 @@ class FeedPipeline:
 
     # --- the tick ---------------------------------------------------------------------
 
-    def tick(self) -> TickReport:
+    def tick(self, *, discover: bool = True) -> TickReport:
+        """Discover new view rows (unless told not to: a backlog drain), claim, process."""
         report = TickReport(self.spec.feed)
-        report.discovered = self.discover()
+        report.discovered = self.discover() if discover else 0
         now = self.delivery.clock()
         lease = Lease.starting(self.owner, now, timedelta(seconds=self.lease_s))
         rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)

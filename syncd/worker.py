@@ -146,8 +146,8 @@ class Worker:
 
     # --- what the scheduler and `syncd once` call --------------------------------------
 
-    def tick_feed(self, name: str) -> TickReport:
-        return self.pipelines[name].tick()
+    def tick_feed(self, name: str, *, discover: bool = True) -> TickReport:
+        return self.pipelines[name].tick(discover=discover)
 
     def tick_commands(self) -> CommandReport:
         return self.commands.tick()

@@ -25,6 +25,7 @@ from syncd.daemon import (
     feed_job,
 )
 from syncd.errors import SourceError
+from syncd.pipeline import TickReport
 from syncd.scheduler import Scheduler
 from syncd.systemd import Notifier
 
@@ -257,6 +258,32 @@ def test_a_feed_job_run_drains_a_backlog_beyond_one_batch(env: Env) -> None:
     worker.once("ip_admission")
     for i in range(12):
         fee(env, f"F{i:02d}", "1.00")
-    feed_job(worker, "ip_fee", threading.Event())()
+    feed_job(worker, "ip_fee", threading.Event(), 10.0)()
     assert {row["status"] for row in env.status("ip_fee").values()} == {"SUCCEEDED"}
     assert len(env.status("ip_fee")) == 12
+
+
+@pytest.mark.parametrize(("interval_s", "expected"), [(3600.0, [True, False, False]),
+                                                      (0.0, [True, True, True])])  # fmt: skip
+def test_a_backlog_drain_searches_the_view_at_most_once_per_interval(
+    env: Env, interval_s: float, expected: list[bool]
+) -> None:
+    """The first tick of a run discovers; the drain's further ticks only claim, until the
+    feed's interval has passed again (then they discover too)."""
+    env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=5)})
+    admit(env)
+    worker = env.worker()
+    worker.once("ip_admission")
+    for i in range(12):
+        fee(env, f"F{i:02d}", "1.00")
+    asked: list[bool] = []
+    tick = worker.tick_feed
+
+    def recording(name: str, *, discover: bool = True) -> TickReport:
+        asked.append(discover)
+        return tick(name, discover=discover)
+
+    worker.tick_feed = recording  # type: ignore[method-assign]
+    feed_job(worker, "ip_fee", threading.Event(), interval_s)()
+    assert asked == expected
+    assert {row["status"] for row in env.status("ip_fee").values()} == {"SUCCEEDED"}
