@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
 _UNSETTLED = (SyncStatus.UNKNOWN.value, SyncStatus.IN_FLIGHT.value)
-DISCOVERY_PAGES = 20
+DISCOVERY_PAGES = 20  # rows found per search: batch_size × this, at most DISCOVERY_MAX
+DISCOVERY_MAX = 20_000  # bounds the memory of one search (a few tens of MB)
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,13 @@ class FeedPipeline:
         return self._discover(self.source)
 
     def _discover(self, source: FeedSourcePort) -> int:
-        added = 0
-        for _ in range(DISCOVERY_PAGES):
-            found = source.discover(self.batch_size)
-            new = [NewRow(r.key, r.version, visit_key_of(source.spec, r)) for r in found]
-            added += self.store.outbox.add(
-                source.spec.feed, source.spec.function, new, self.delivery.clock()
-            )
-            if len(found) < self.batch_size:
-                break
+        """One search of the view (each search is a full anti-join), recorded in chunks."""
+        found = source.discover(min(self.batch_size * DISCOVERY_PAGES, DISCOVERY_MAX))
+        now, added = self.delivery.clock(), 0  # one due time: a claim then takes visits whole
+        for start in range(0, len(found), self.batch_size):
+            new = [NewRow(r.key, r.version, visit_key_of(source.spec, r))
+                   for r in found[start : start + self.batch_size]]  # fmt: skip
+            added += self.store.outbox.add(source.spec.feed, source.spec.function, new, now)
         return added
 
     def units(self, rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:

@@ -41,8 +41,11 @@ def due_statement(
     statuses: Sequence[str],
     limit: int,
     only: Mapping[str, Sequence[str]] | None = None,
+    together: str | None = None,
 ) -> sa.Select[tuple[int]]:
-    """Ids of rows due now (bind ``now``): wanted status, attempt time reached, lease free."""
+    """Ids of rows due now (bind ``now``): wanted status, attempt time reached, lease free;
+    oldest first, and among rows due at the same time those of one ``together`` value (a
+    visit) next to each other, so a limited claim takes a visit's rows whole."""
     _check_lease_columns(table)
     c = table.c
     stmt = (
@@ -50,7 +53,7 @@ def due_statement(
         .where(c.status.in_(list(statuses)))
         .where(c.next_attempt_at <= sa.bindparam("now"))
         .where(_lease_free(table))
-        .order_by(c.next_attempt_at, c.id)
+        .order_by(c.next_attempt_at, *([c[together]] if together else []), c.id)
         .limit(limit)
     )
     for column, values in (only or {}).items():
@@ -135,9 +138,10 @@ def due_ids(
     now: datetime,
     limit: int,
     only: Mapping[str, Sequence[str]] | None = None,
+    together: str | None = None,
 ) -> list[int]:
     """Candidate ids, oldest due first (not yet claimed: pass them to :func:`claim`)."""
-    stmt = due_statement(table, statuses, limit, only)
+    stmt = due_statement(table, statuses, limit, only, together)
     doing = f"selecting due rows of {table.name}"
     with source_errors(engine.url, doing), engine.connect() as conn:
         return [int(row_id) for row_id in conn.execute(stmt, {"now": now}).scalars()]

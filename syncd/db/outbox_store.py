@@ -70,9 +70,8 @@ class OutboxStore:
     def claim(self, feed: str, lease: Lease, limit: int) -> list[OutboxRow]:
         """Claim due rows, read back with the claim (by id).  A candidate another engine
         finished between our select and our claim is no longer due, so it is not taken."""
-        ids = claims.due_ids(
-            self.engine, self.table, CLAIMABLE, lease.now, limit, only={"feed": [feed]}
-        )
+        ids = claims.due_ids(self.engine, self.table, CLAIMABLE, lease.now, limit,
+                             only={"feed": [feed]}, together="visit_key")  # fmt: skip
         rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
         return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id)
 

@@ -111,3 +111,11 @@ def test_lease_starting_now_expires_after_its_duration() -> None:
     now = datetime(2026, 3, 1, 8, 0, 0)
     lease = Lease.starting("host-a:1", now, timedelta(seconds=120))
     assert lease.until == datetime(2026, 3, 1, 8, 2, 0) and lease.now == now
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_outbox_candidates_keep_a_visits_rows_together_after_the_due_time(dialect: str) -> None:
+    stmt = due_statement(TABLES.sync_status, ["PENDING"], 50, {"feed": ["ip_fee"]}, "visit_key")
+    order = " ".join(_sql(stmt, dialect).split()).split("ORDER BY")[1]
+    table = TABLES.sync_status.name
+    assert order.strip().startswith(f"{table}.next_attempt_at, {table}.visit_key, {table}.id")
