@@ -1,8 +1,12 @@
-"""``syncd run`` through outages: PostgreSQL connections cut under it, the platform down for a
-while, the platform session expiring in the middle of the fee uploads."""
+"""``syncd run`` through outages: PostgreSQL connections cut under it, the PostgreSQL server
+restarted under it, the platform down for a while, the platform session expiring in the middle
+of the fee uploads."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +38,47 @@ def test_postgresql_connections_terminated_mid_run_the_daemon_reconnects(
         assert daemon.alive(), "the daemon survived on its own (no restart)"
         assert daemon.terminate() == 0
         assert platform_problems(here) == []
+
+
+RESTART = os.environ.get("SYNCD_TEST_PG_RESTART", "")  # a command that restarts PostgreSQL
+
+
+@pytest.mark.slow
+def test_postgresql_server_restarted_mid_run_the_daemon_reconnects(
+    postgresql_url: str, tmp_path: Path
+) -> None:
+    """The PostgreSQL server itself is restarted twice while the day is delivered (every
+    connection gone, the server refusing connections for a while): the same daemon process
+    goes on, nothing is lost or sent twice.  Needs ``SYNCD_TEST_PG_RESTART`` (``.ci/run`` sets
+    it to ``pg_ctlcluster … restart``)."""
+    if not RESTART:
+        reason = "SYNCD_TEST_PG_RESTART (a command that restarts PostgreSQL) is not set"
+        if os.environ.get("SYNCD_TEST_REQUIRE_DBS") == "1":
+            pytest.fail(f"{reason} (SYNCD_TEST_REQUIRE_DBS=1 requires it)")
+        pytest.skip(reason)
+    with site(tmp_path, postgresql_url, faults=("latency:ms=20,times=0",)) as here:
+        here.write_config(platform={"fee_rows_per_call": 5})
+        daemon = here.start("a")
+        for round_ in range(2):
+            wait_for("progress", lambda n=round_: _succeeded(here) > 40 * (n + 1), timeout=60)
+            subprocess.run(shlex.split(RESTART), check=True, capture_output=True, timeout=120)
+        wait_for("every row final", lambda: _reachable(here) and all_done(here, 0), timeout=120)
+        assert "event=job.source_error" in daemon.text(), "the daemon met the restart"
+        assert daemon.alive(), "the daemon survived on its own (no restart of syncd)"
+        assert daemon.terminate() == 0
+        assert platform_problems(here) == []
+
+
+def _reachable(here: Site) -> bool:
+    try:
+        here.sql("SELECT 1")
+    except sa.exc.OperationalError:
+        return False
+    return True
+
+
+def _succeeded(here: Site) -> int:
+    return here.counts()["SUCCEEDED"] if _reachable(here) else 0
 
 
 def _terminate(here: Site, application_name: str) -> int:
