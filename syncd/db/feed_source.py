@@ -86,14 +86,23 @@ class FeedSource:
             return sa.literal("", _TEXT)
         return sa.func.coalesce(sa.cast(self.view.c[column], _TEXT), NO_VERSION)
 
-    def _select(self) -> sa.Select[Any]:
-        labelled = [self.view.c[c].label(c) for c in self.columns]
+    def _select(self, columns: Sequence[str] | None = None) -> sa.Select[Any]:
+        labelled = [self.view.c[c].label(c) for c in (self.columns if columns is None else columns)]
         return sa.select(
             self._key().label(KEY_LABEL), self._version().label(VERSION_LABEL), *labelled
         )
 
+    def _found_columns(self) -> list[str]:
+        """What recording a new row needs besides key and version: the visit column and the
+        watermark column (the values are read again by key when the row is sent)."""
+        wanted = {self.watermark.column.casefold()} if self.watermark else set()
+        if self.spec.visit is not None and self.spec.visit.column is not None:
+            wanted.add(self.spec.visit.column.casefold())
+        return [c for c in self.columns if c.casefold() in wanted]
+
     def discover(self, limit: int) -> list[SourceRow]:
-        """Rows with no ``sync_status`` row yet (oldest watermark first when there is one)."""
+        """Rows with no ``sync_status`` row yet (oldest watermark first when there is one):
+        key, version, and the visit and watermark columns only."""
         rows = self._fetch(self.discover_statement(limit), "discovering new rows")
         self._remember_high(rows)
         return rows
@@ -106,7 +115,8 @@ class FeedSource:
         )
         if self.spec.source.version is not None:
             known = known.where(s.c.version == self._version())
-        return self._limit_scan(self._select().where(~sa.exists(known)).limit(limit))
+        found = self._select(self._found_columns())
+        return self._limit_scan(found.where(~sa.exists(known)).limit(limit))
 
     def _limit_scan(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         if self.watermark is None:

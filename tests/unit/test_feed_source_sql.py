@@ -45,3 +45,17 @@ def test_watermark_limits_the_scan_after_the_first_poll(feeds: dict) -> None:  #
     source._high = datetime(2026, 11, 25, 10, 0)  # what the first poll saw
     sql = compiled(source, "postgresql")
     assert "T_FEE.FEE_ID >= %(FEE_ID_1)s" in sql and "ORDER BY T_FEE.FEE_ID" in sql
+
+
+def test_discovery_reads_key_version_visit_and_watermark_only(feeds: dict) -> None:  # type: ignore[type-arg]
+    """A search may find 20,000 rows: it carries only what recording them needs (the values
+    are read by key when a row is sent)."""
+    source = FeedSource(sa.create_engine("sqlite://"), staging_tables(), feeds["ip_fee"],
+                        Watermark("UPDATED_AT", 3600))  # fmt: skip
+    select_list = compiled(source, "postgresql").split(" FROM ")[0]
+    assert "AS syncd_key" in select_list and "AS syncd_version" in select_list
+    assert "VISIT_NO" in select_list
+    assert "UPDATED_AT" in select_list
+    assert "ITEM_NAME" not in select_list and "AMOUNT" not in select_list
+    by_key = str(source._select().compile(dialect=dialect_named("postgresql")))
+    assert "ITEM_NAME" in by_key and "AMOUNT" in by_key
