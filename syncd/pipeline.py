@@ -145,7 +145,7 @@ class FeedPipeline:
         for index, (rows, requests) in enumerate(self.render(live, view, visit, r)):
             if self.gate.stopping():  # shutting down: the rest of the unit is handed back unsent
                 return
-            if self.spec.batch is not None:  # one unsettled call per visit at a time
+            if self._own():  # one unsettled call of this feed per visit at a time
                 if index:  # an earlier call of this unit changed both: read them again
                     statuses = self.visit_rows(key, self._own())
                     visit = self.visit_of(key)
@@ -157,8 +157,11 @@ class FeedPipeline:
             self.deliver(rows, requests, visit, r)
 
     def _own(self) -> list[str]:
-        """This feed, when its calls of one visit must not overlap (row-batched fees)."""
-        return [self.spec.feed] if self.spec.batch is not None else []
+        """This feed, when its calls of one visit must not overlap: row-batched fees, and
+        every state-changing or money feed (an unknown outcome is resolved by query, which
+        a newer call of the same kind for the visit would make wrong)."""
+        serial = self.spec.batch is not None or self.delivery.unsafe(self.spec.function)
+        return [self.spec.feed] if serial else []
 
     def visit_rows(self, visit_key: str, feeds: Sequence[str]) -> dict[str, list[str]]:
         """The statuses of the visit's rows of ``feeds`` (one query; none without feeds)."""

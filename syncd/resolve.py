@@ -13,13 +13,13 @@ call                  how it is decided
 bizh120103 admission  120102 by person (aac001, 未结算): a business with our 住院号 bka025
 bizh120002 fees       120003 akc264 vs the known uploaded sum: = known + batch → processed,
                       = known → not processed, anything else → undecided (operator)
-bizh120104 modify     120102 by aaz218: every modifiable field we sent (non-empty) that the
-                      reply carries equals ours → processed; one differs → not processed
-                      (the change is idempotent); none comparable / not found → undecided.
-                      The spec's bizinfo carries bka019/021/023/025/503 only; bka020/022,
-                      ykc679/680 are compared only when a reply carries them
-bizh120004 fee delete 120003 akc264 of the stay: 0 → processed (all rows gone); non-zero →
-                      not processed (deleting all again is what we wanted anyway)
+bizh120104 modify     120102 by aaz218: every modifiable field we sent (non-empty) shown
+                      with our value → processed; one differs or is not shown → not
+                      processed (idempotent; a newer change of the stay waits meanwhile);
+                      not found → undecided.  The spec's bizinfo carries bka019/021/023/
+                      025/503 only, so a change of bka020/022, ykc679/680 is sent again
+bizh120004 fee delete 120003 akc264 vs the known uploaded sum: 0 (known ≠ 0) → processed,
+                      = known (≠ 0) → not processed, anything else → undecided (operator)
 bizh120105 discharge  120102 by aaz218: 出院日期 bka032 set → processed
 bizh120106 settlement 120102 by aaz218: bka891=1 → processed (figures from the slip)
 bizh120107 / 120108   120102 by aaz218: no longer settled / no 出院日期 → processed
@@ -146,8 +146,8 @@ def fee_batch(sent: Sent, ask: Ask) -> Resolution:
 
 
 # bizh120104 may change these (spec §4.2.7).  The spec's bizinfo (S4) carries only bka019,
-# bka021, bka023, bka025 and bka503 of them; bka020, bka022, ykc679 and ykc680 are compared
-# only when a reply happens to carry them (our simulator does), never assumed.
+# bka021, bka023, bka025 and bka503 of them; a change that sends bka020, bka022, ykc679 or
+# ykc680 can be confirmed only where a reply carries them (our simulator does).
 MODIFIABLE = ("bka021", "bka022", "bka019", "bka020", "bka025", "bka023", "bka503",
               "ykc679", "ykc680")  # fmt: skip
 
@@ -155,10 +155,11 @@ MODIFIABLE = ("bka021", "bka022", "bka019", "bka020", "bka025", "bka023", "bka50
 def modify(sent: Sent, ask: Ask) -> Resolution:
     """bizh120104 入院登记信息修改: compare what we sent with the business as 120102 shows it.
 
-    Compared: the fields of :data:`MODIFIABLE` that we sent non-empty and that the reply
-    carries non-empty (an empty element is the same as a missing one, spec §4).  All equal →
-    processed; one differs → not processed (sending the same change again is harmless).
-    Nothing to compare, the business not found or the query failed → undecided.
+    Processed only when every field of :data:`MODIFIABLE` we sent non-empty is shown by the
+    platform with our value.  Otherwise (a field differs, or the reply does not carry it) →
+    not processed: the change is idempotent and a newer change of the same stay waits while
+    this one is unsettled (the pipeline), so sending it again is harmless.  The business not
+    found or the query failed → undecided.
     """
     ours = {code: sent.text(code).strip() for code in MODIFIABLE if sent.text(code).strip()}
     if not ours:
@@ -169,27 +170,31 @@ def modify(sent: Sent, ask: Ask) -> Resolution:
     if not rows:
         return undecided(f"结果未知：平台查不到就医登记号{sent.aaz218}的住院业务，请人工核对")
     theirs = {code: (rows[0].get(code) or "").strip() for code in ours}
-    compared = {code: value for code, value in theirs.items() if value}
-    if not compared:
-        return undecided("结果未知：平台返回的业务信息不含本次修改的字段，无法确认，请人工核对")
-    if all(ours[code] == value for code, value in compared.items()):
-        return processed()
-    return NOT_PROCESSED
+    return processed() if theirs == ours else NOT_PROCESSED
 
 
 def delete_fees(sent: Sent, ask: Ask) -> Resolution:
-    """bizh120004 删除住院业务费用明细: 120003's total akc264 of the stay.
+    """bizh120004 删除住院业务费用明细: 120003's total akc264 of the stay against the known
+    uploaded sum (the visit ledger, not yet reset by this delete).
 
-    0 → processed (every uploaded row is gone).  Non-zero → not processed: deleting all rows
-    again is what we wanted anyway.  The query failed or its total is missing or not a
-    number → undecided.  A stay whose rows net to exactly 0 looks deleted either way; its
-    rows then stay on the platform but change no figure.
+    0 while the known sum is not → processed (every uploaded row is gone).  Equal to the known
+    sum → not processed (nothing was deleted).  Anything else — a stay whose rows net to 0
+    (it looks the same either way), or a total that moved (a fee batch went up meanwhile) — or
+    a failed query → undecided, for an operator: sending the delete again could remove rows
+    uploaded after it.
     """
     reply = ask("bizh120003", {"akb020": sent.akb020, "aaz218": sent.aaz218, "bka438": "1"})
     total = _decimal(reply.get("akc264") if reply else None)
     if total is None:
         return undecided()
-    return processed() if total == 0 else NOT_PROCESSED
+    known = _decimal(sent.visit.fee_amount if sent.visit else "0") or Decimal(0)
+    if total == 0 and known != 0:
+        return processed()
+    if total == known and known != 0:
+        return NOT_PROCESSED
+    return undecided(
+        f"结果未知：平台费用总额{total}与已知上传{known}无法判断删除是否完成，请人工核对"
+    )
 
 
 def discharge(sent: Sent, ask: Ask) -> Resolution:

@@ -113,12 +113,13 @@ def after_feeds_pending(statuses: Sequence[str]) -> Check:
 
 
 def unsettled_calls_pending(statuses: Sequence[str]) -> Check:
-    """A batched fee feed: wait while an earlier call of the same visit is IN_FLIGHT or
-    UNKNOWN.  Its outcome is resolved by comparing the platform's total with the known
-    uploaded sum, which only works while at most one call of the visit is unsettled."""
+    """A state-changing or money feed: wait while an earlier call of the same feed for the
+    visit is IN_FLIGHT or UNKNOWN.  Its outcome is resolved by query (a fee batch by the
+    platform's total against the known sum, a change by the fields the platform shows), which
+    only works while at most one call of the visit is unsettled and nothing newer overtook it."""
     unsettled = [s for s in statuses if s in ("IN_FLIGHT", "UNKNOWN")]
     if unsettled:
-        return Check(Verdict.WAIT, f"本次就诊有{len(unsettled)}条费用明细结果待确认，确认后再上传")
+        return Check(Verdict.WAIT, f"本次就诊有{len(unsettled)}条同类交易结果待确认，确认后再发送")
     return READY
 
 

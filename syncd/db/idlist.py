@@ -32,6 +32,10 @@ class IdIn(sa.ColumnElement[bool]):
     def __init__(self, column: sa.ColumnElement[Any], name: str) -> None:
         self.column, self.name = column, name
 
+    @property
+    def _from_objects(self) -> Any:  # the column's table joins the FROM clause
+        return self.column._from_objects
+
 
 def ids_in(column: sa.ColumnElement[Any], name: str) -> IdIn:
     return IdIn(column, name)

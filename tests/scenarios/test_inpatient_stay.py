@@ -4,6 +4,7 @@ every way back (cancel settlement, cancel discharge, cancel admission, delete fe
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from scenario_support import (
     LIU,
     NOT_INSURED_AAC001,
     OPERATOR,
+    WAIT_S,
     ZHANG,
     ZHANG_AAC001,
     Hospital,
@@ -86,6 +88,38 @@ def test_admission_change_of_an_allowed_field_and_a_disallowed_one_refused(
     with pytest.raises(ConfigError) as refused:
         load_mappings(folder, catalogue.load({"illness_late_upload": LATE_UPLOAD_ID}))
     assert "ip_admission_change.yaml" in str(refused.value) and "bka017" in str(refused.value)
+
+
+def test_a_newer_admission_change_waits_while_an_older_one_is_unknown(
+    hospital: Hospital,
+) -> None:
+    """Two bed changes of one stay (15, then 16; the stay is kept in hospital).  The first
+    one's reply is lost and the
+    business query fails too, so it stays UNKNOWN; the second waits instead of overtaking
+    it.  Once the query works the first is found processed (bed 15 shown) and the second
+    goes: the platform ends with bed 16, each change sent once.  Sent in the other order,
+    the first would be judged not processed against bed 16 and sent again (bed 15)."""
+    hospital.sql("UPDATE HIS_IP_STAY SET DISCHARGE_TIME = NULL WHERE STAY_NO = :s", s=ZHANG)
+    (first,) = hospital.sql("SELECT CHANGE_ID AS id, CHANGE_TIME AS t FROM HIS_IP_CHANGE"
+                            " WHERE STAY_NO = :s", s=ZHANG)  # fmt: skip
+    hospital.sql(
+        "INSERT INTO HIS_IP_CHANGE (CHANGE_ID, STAY_NO, CHANGE_TIME, DEPT_CODE, WARD_CODE,"
+        " BED_NO, DOCTOR_NO, OPERATOR_NO) VALUES (:id, :s, :t, 'D05', 'W05', '16', 'Y002',"
+        " 'S002')", id=int(first["id"]) + 1000, s=ZHANG, t=first["t"],
+    )  # fmt: skip
+    hospital.sim.add_faults("reply_lost:function=bizh120104", "drop:function=bizh120102,times=0")
+    for _ in range(4):
+        hospital.clock.now += dt.timedelta(seconds=WAIT_S)
+        hospital.worker.once()
+    older, newer = hospital.sync("ip_admission_change", ZHANG)
+    assert (older["status"], newer["status"]) == ("UNKNOWN", "WAITING"), newer["last_error"]
+    assert "同类交易结果待确认" in newer["last_error"]
+    assert len(hospital.calls("bizh120104")) == 1
+    hospital.sim.clear_faults()
+    hospital.run()
+    assert hospital.sync_statuses("ip_admission_change", ZHANG) == {"SUCCEEDED"}
+    assert len(hospital.calls("bizh120104")) == 2
+    assert hospital.business(hospital.visit(ZHANG)["aaz218"])["fields"]["bka023"] == "16"
 
 
 def test_fees_in_several_calls_with_refunds_and_illness_rows(hospital: Hospital) -> None:

@@ -36,3 +36,10 @@ def test_statements_on_different_columns_do_not_share_a_cache_key() -> None:
     one = sa.select(T.c.id).where(ids_in(T.c.id, "ids"))
     other = sa.select(T.c.id).where(ids_in(T.c.x, "ids"))
     assert one._generate_cache_key() != other._generate_cache_key()
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_column_table_joins_the_from_clause(dialect: str) -> None:
+    """A select with no column of the table (a count) still reads from it."""
+    stmt = sa.select(sa.func.count()).where(ids_in(T.c.id, "ids"))
+    assert " FROM t " in " ".join(str(stmt.compile(dialect=dialect_named(dialect))).split()) + " "

@@ -102,10 +102,9 @@ MODIFY = {"aaz218": "Z1", "bka021": "W07", "bka022": "新病区", "bka023": "21"
 
 
 def test_modify_seen_on_the_platform_is_processed() -> None:
-    """Every field we sent that 120102 returns equals ours; bka022, which this reply does
-    not carry (the spec's bizinfo has no bka022), is not compared."""
-    asked, ask = answers(biz({"aaz218": "Z1", "bka021": "W07", "bka023": "21",
-                              "bka025": "NO-1", "bka019": "D05"}))  # fmt: skip
+    """Every field we sent is shown by 120102 with our value."""
+    asked, ask = answers(biz({"aaz218": "Z1", "bka021": "W07", "bka022": "新病区",
+                              "bka023": "21", "bka025": "NO-1", "bka019": "D05"}))  # fmt: skip
     found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
     assert found.found is Found.PROCESSED
     assert asked == [("bizh120102", {"akb020": "SS0001", "bka895": "aaz218", "bka896": "Z1",
@@ -118,8 +117,18 @@ def test_modify_with_one_field_still_old_is_sent_again() -> None:
     assert resolve(sent("bizh120104", **MODIFY), ask).found is Found.NOT_PROCESSED  # type: ignore[arg-type]
 
 
-def test_modify_undecided_without_query_business_or_comparable_field() -> None:
-    for reply in (None, biz(), biz({"aaz218": "Z1", "bka019": "D05", "bka021": ""})):
+def test_modify_is_not_confirmed_by_the_fields_it_did_not_change() -> None:
+    """Only the ward name bka022 changed, and the spec's bizinfo does not carry bka022: the
+    unchanged fields that match prove nothing, so the change is sent again (idempotent)."""
+    for shown in ({"aaz218": "Z1", "bka021": "W07", "bka023": "21", "bka025": "NO-1"},
+                  {"aaz218": "Z1", "bka019": "D05", "bka021": ""}):  # fmt: skip
+        _, ask = answers(biz(shown))
+        found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
+        assert found.found is Found.NOT_PROCESSED, shown
+
+
+def test_modify_undecided_without_query_or_business() -> None:
+    for reply in (None, biz()):
         _, ask = answers(reply)
         found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
         assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh, reply
@@ -128,10 +137,12 @@ def test_modify_undecided_without_query_business_or_comparable_field() -> None:
     assert found.found is Found.UNDECIDED and asked == []
 
 
-def test_fee_delete_reads_the_pre_settlement_total() -> None:
-    """akc264 0 → all rows gone; non-zero → delete again; no usable total → undecided."""
+def test_fee_delete_compares_the_total_with_the_known_sum() -> None:
+    """Known sum 30.00: total 0 → all rows gone; 30.00 → nothing deleted, delete again;
+    another total (a batch went up meanwhile) or none → undecided, never a blind delete."""
     for total, expected in (("0.00", Found.PROCESSED), ("0", Found.PROCESSED),
-                            ("30.00", Found.NOT_PROCESSED), ("-0.01", Found.NOT_PROCESSED),
+                            ("30.00", Found.NOT_PROCESSED), ("30", Found.NOT_PROCESSED),
+                            ("120.00", Found.UNDECIDED), ("-0.01", Found.UNDECIDED),
                             ("", Found.UNDECIDED), ("abc", Found.UNDECIDED)):  # fmt: skip
         asked, ask = answers(Program(values={"return_code": "1", "akc264": total}))
         found = resolve(sent("bizh120004", aaz218="Z1"), ask)  # type: ignore[arg-type]
@@ -140,6 +151,14 @@ def test_fee_delete_reads_the_pre_settlement_total() -> None:
     _, ask = answers(None)
     found = resolve(sent("bizh120004", aaz218="Z1"), ask)  # type: ignore[arg-type]
     assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh
+
+
+def test_fee_delete_of_a_stay_known_at_zero_is_undecided() -> None:
+    """Rows that net to 0 look the same deleted or not."""
+    empty = Visit("V1", "INPATIENT", "ADMITTED", aaz218="Z1", fee_amount="0.00", last_batch=1)
+    _, ask = answers(Program(values={"return_code": "1", "akc264": "0.00"}))
+    found = resolve(sent("bizh120004", visit=empty, aaz218="Z1"), ask)  # type: ignore[arg-type]
+    assert found.found is Found.UNDECIDED
 
 
 def test_a_call_without_a_strategy_stays_unknown() -> None:
