@@ -78,10 +78,14 @@ class CommandRunner:
         lease = Lease.starting(self.delivery.owner, now, timedelta(seconds=self.lease_s))
         commands = self.store.requests.claim(lease, self.batch_size)
         report.claimed = len(commands)
-        self.leases.held |= {c.id for c in commands}
+        self.leases.claimed({c.id for c in commands}, now)
         try:
             for command in commands:
                 self.gate.enter()
+                self.leases.keep(self.store.requests, self.delivery.owner, self.delivery.clock(),
+                                 self.lease_s)  # fmt: skip
+                if command.id not in self.leases.held:  # taken over by another engine
+                    continue
                 try:
                     status = self.run(command)
                 except LeaseLost:

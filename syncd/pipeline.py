@@ -81,12 +81,15 @@ class FeedPipeline:
         lease = Lease.starting(self.owner, now, timedelta(seconds=self.lease_s))
         rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
         report.claimed = len(rows)
-        self.leases.held |= {r.id for r in rows}
+        self.leases.claimed({r.id for r in rows}, now)
         try:
             view = self.source.by_keys([r.source_key for r in rows])
             for unit in self.units(rows):
                 self.gate.enter()
-                self.process(unit, view, report)
+                self.leases.keep(self.store.outbox, self.owner, self._now(), self.lease_s)
+                held = [row for row in unit if row.id in self.leases.held]
+                if held:  # rows whose lease another engine took over are its own now
+                    self.process(held, view, report)
         finally:
             self.release()
         return report

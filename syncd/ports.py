@@ -23,7 +23,11 @@ class LeaseRelease(Protocol):
     def release(self, ids: Sequence[int], owner: str) -> None: ...
 
 
-class OutboxPort(LeaseRelease, Protocol):
+class LeaseKeeper(LeaseRelease, Protocol):
+    def renew(self, ids: Sequence[int], lease: Lease) -> list[int]: ...
+
+
+class OutboxPort(LeaseKeeper, Protocol):
     """``sync_status``: the fact-view rows a feed tick claims, sends and settles."""
 
     def add(self, feed: str, function_id: str, rows: Sequence[NewRow], now: datetime) -> int: ...
@@ -41,7 +45,7 @@ class OutboxPort(LeaseRelease, Protocol):
     def writable_columns(self) -> frozenset[str]: ...
 
 
-class RequestPort(LeaseRelease, Protocol):
+class RequestPort(LeaseKeeper, Protocol):
     """``<p>request``: the HIS's commands."""
 
     def claim(self, lease: Lease, limit: int) -> list[Command]: ...

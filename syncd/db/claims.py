@@ -22,7 +22,7 @@ Every value is a bound parameter.  ``now`` is always passed in (naive local time
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -90,25 +90,31 @@ def held_statement(
 
 
 def renew_statement(table: sa.Table) -> sa.Update:
-    """Extend our own lease on one row (bind ``claim_id``, ``me``, ``until``)."""
+    """Extend our own leases on ``claim_ids`` (bind ``me``, ``until``)."""
     _check_lease_columns(table)
     return (
         sa.update(table)
-        .where(table.c.id == sa.bindparam("claim_id"))
+        .where(ids_in(table.c.id, "claim_ids"))
         .where(table.c.lease_owner == sa.bindparam("me"))
         .values(lease_until=sa.bindparam("until"))
     )
 
 
 def release_statement(table: sa.Table) -> sa.Update:
-    """Give back our lease on one row (bind ``claim_id``, ``me``)."""
+    """Give back our leases on ``claim_ids`` (bind ``me``)."""
     _check_lease_columns(table)
     return (
         sa.update(table)
-        .where(table.c.id == sa.bindparam("claim_id"))
+        .where(ids_in(table.c.id, "claim_ids"))
         .where(table.c.lease_owner == sa.bindparam("me"))
         .values(lease_owner=sa.null(), lease_until=sa.null())
     )
+
+
+def owned_statement(table: sa.Table) -> sa.Select[tuple[int]]:
+    """Which of ``claim_ids`` carry a lease of ``me``, live or not."""
+    c = table.c
+    return sa.select(c.id).where(ids_in(c.id, "claim_ids"), c.lease_owner == sa.bindparam("me"))
 
 
 def _not_indexed(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
@@ -197,30 +203,34 @@ def claim_due(
 
 
 def renew(engine: sa.Engine, table: sa.Table, ids: Iterable[int], lease: Lease) -> list[int]:
-    """Extend our leases to ``lease.until``; return the ids still ours (others were lost)."""
-    params = {"me": lease.owner, "until": lease.until}
-    return _each(engine, table, renew_statement(table), ids, params, "renewing leases")
+    """Extend our leases to ``lease.until``; return the ids still ours (others were lost).
+    Read back after the update in its transaction: exactly the rows that now carry it."""
+    params = {"me": lease.owner, "until": lease.until, "now": lease.now}
+    kept: set[int] = set()
+    for conn, chunk in _chunks(engine, table, ids, "renewing leases"):
+        conn.execute(renew_statement(table), {**params, "claim_ids": chunk})
+        found = conn.execute(held_statement(table), {**params, "claim_ids": chunk})
+        kept.update(int(i) for i in found.scalars())
+    return [row_id for row_id in dict.fromkeys(ids) if row_id in kept]
 
 
 def release(engine: sa.Engine, table: sa.Table, ids: Iterable[int], owner: str) -> list[int]:
-    """Give back our leases; return the ids that were still ours."""
+    """Give back our leases; return the ids that were ours."""
     params = {"me": owner}
-    return _each(engine, table, release_statement(table), ids, params, "releasing leases")
+    ours: set[int] = set()
+    for conn, chunk in _chunks(engine, table, ids, "releasing leases"):
+        found = conn.execute(owned_statement(table), {**params, "claim_ids": chunk})
+        ours.update(int(i) for i in found.scalars())
+        conn.execute(release_statement(table), {**params, "claim_ids": chunk})
+    return [row_id for row_id in dict.fromkeys(ids) if row_id in ours]
 
 
-def _each(
-    engine: sa.Engine,
-    table: sa.Table,
-    stmt: sa.Update,
-    ids: Iterable[int],
-    params: Mapping[str, object],
-    doing: str,
-) -> list[int]:
-    """Run ``stmt`` once per id, each committed alone; keep the ids whose rowcount is 1."""
-    kept: list[int] = []
+def _chunks(
+    engine: sa.Engine, table: sa.Table, ids: Iterable[int], doing: str
+) -> Iterator[tuple[sa.Connection, list[int]]]:
+    """Chunks of at most :data:`CHUNK` ids, each with a transaction of its own."""
+    wanted = sorted(set(ids))
     with source_errors(engine.url, f"{doing} on {table.name}"):
-        for row_id in ids:
+        for start in range(0, len(wanted), CHUNK):
             with engine.begin() as conn:
-                if conn.execute(stmt, {**params, "claim_id": row_id}).rowcount == 1:
-                    kept.append(row_id)
-    return kept
+                yield conn, wanted[start : start + CHUNK]

@@ -65,6 +65,9 @@ class RequestStore:
     def release(self, ids: Sequence[int], owner: str) -> None:
         claims.release(self.engine, self.table, ids, owner)
 
+    def renew(self, ids: Sequence[int], lease: Lease) -> list[int]:
+        return claims.renew(self.engine, self.table, ids, lease)
+
     def writable_columns(self) -> frozenset[str]:
         return frozenset(c.name for c in self.table.c)
 

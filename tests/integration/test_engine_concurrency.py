@@ -4,9 +4,10 @@ engine's in-flight row is taken over after its lease expires and resolved before
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
-from engine_support import NORMAL, SECOND, Env, admit, any_env, fee
+from engine_support import NORMAL, SECOND, START, Env, admit, any_env, fee
 
 from syncd.platform.client import CallResult
 from syncd.platform.messages import Request
@@ -129,3 +130,52 @@ def test_an_engine_whose_lease_was_taken_over_mid_tick_does_not_send(any_env: En
     row = env.status("ip_admission")["1"]
     assert (row["status"], row["lease_owner"], row["attempts"]) == ("PENDING", "engine-b", 0)
     assert env.calls("bizh120103") == []
+
+
+def test_a_long_tick_renews_its_leases_so_another_engine_does_not_take_them(
+    any_env: Env,
+) -> None:
+    """Leases of 10 s; engine A claims four commands and each takes 6 s (of the test clock).
+    Half-way through the lease A renews what it still holds, so engine B, ticking 12 s after
+    A's claim, finds nothing to take.  Without renewal A's leases would have run out at 10 s
+    and B would take A's last three commands."""
+    env = any_env
+    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
+    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    ids = [env.command("no_such_command") for _ in range(4)]
+    a, b = env.worker("engine-a"), env.worker("engine-b")
+    taken_by_b: list[int] = []
+
+    def one_unit_later() -> None:
+        env.clock.advance(6)
+        if env.clock() - START >= timedelta(seconds=12) and not taken_by_b:
+            taken_by_b.append(b.tick_commands().claimed)
+
+    a.stop_claiming(lambda: False, on_feed_unit=lambda: None, on_command_unit=one_unit_later)
+    report = a.tick_commands()
+    assert taken_by_b == [0]
+    assert report.claimed == 4 and sum(report.results.values()) == 4
+    assert {env.request_row(i)["status"] for i in ids} == {"REJECTED"}
+
+
+def test_a_long_feed_tick_renews_its_leases_too(any_env: Env) -> None:
+    """The same for a fact-view feed: two admissions claimed by A, 6 s each; B ticking 12 s
+    after A's claim takes neither, and each admission is sent once."""
+    env = any_env
+    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
+    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    admit(env, "ZY1", NORMAL, 1)
+    admit(env, "ZY2", SECOND, 2)
+    a, b = env.worker("engine-a"), env.worker("engine-b")
+    taken_by_b: list[int] = []
+
+    def one_unit_later() -> None:
+        env.clock.advance(6)
+        if env.clock() - START >= timedelta(seconds=12) and not taken_by_b:
+            taken_by_b.append(b.tick_feed("ip_admission", discover=False).claimed)
+
+    a.stop_claiming(lambda: False, on_feed_unit=one_unit_later, on_command_unit=lambda: None)
+    report = a.tick_feed("ip_admission")
+    assert taken_by_b == [0] and report.claimed == 2
+    assert {row["status"] for row in env.status("ip_admission").values()} == {"SUCCEEDED"}
+    assert len(env.calls("bizh120103")) == 2
