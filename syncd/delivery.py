@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from syncd import resolve
@@ -24,7 +24,7 @@ from syncd.platform.client import CallResult
 from syncd.platform.codec import Program, RequestEncodingError
 from syncd.platform.messages import Request, parse_reply
 from syncd.ports import ArchivePort
-from syncd.records import Exchange, Outcome
+from syncd.records import Exchange, Lease, Outcome
 from syncd.replies import reply_fields
 from syncd.visits import Visit
 
@@ -69,6 +69,13 @@ class Delivery:
     draw: Callable[[], float]
     akb020: str
     owner: str
+    flight_s: float = 0.0  # the longest one call may take: logins, replay and queries included
+
+    def flight_lease(self, lease_s: float) -> Lease:
+        """The lease of an intent: it must outlast the call, or another engine could take the
+        row over as IN_FLIGHT, ask the platform too early, find nothing and send it again."""
+        duration = timedelta(seconds=max(lease_s, self.flight_s))
+        return Lease.starting(self.owner, self.clock(), duration)
 
     def request(self, mapped: MappedRequest) -> Request:
         """The validated platform request (InvalidRequest carries a Chinese reason)."""

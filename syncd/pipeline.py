@@ -254,7 +254,7 @@ class FeedPipeline:
                 return self.finish(rows, outbox.refused(exc.reason_zh), r)
             attempts = max(row.attempts for row in rows) + 1
             ids = [row.id for row in rows]
-            lease = Lease.starting(self.owner, self._now(), timedelta(seconds=self.lease_s))
+            lease = self.delivery.flight_lease(self.lease_s)
             intents = {row.id: row.attempts + 1 for row in rows}
             if not self.store.outbox.mark_in_flight(
                 ids, self.delivery.new_request_id(), intents, lease

@@ -59,6 +59,16 @@ def new_owner() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+CALLS_PER_INTENT = 4  # a login, the call, a login again after -9 and the replay
+
+
+def longest_call_s(settings: Settings) -> float:
+    """How long the sending of one intent may take at most (each of its HTTP exchanges timing
+    out).  The queries that resolve an UNKNOWN afterwards need no cover: they send nothing."""
+    p = settings.platform
+    return CALLS_PER_INTENT * (p.connect_timeout_s + p.read_timeout_s)
+
+
 def retry_policy(settings: Settings) -> RetryPolicy:
     d = settings.delivery
     return RetryPolicy(d.max_attempts, d.backoff_initial_s, d.backoff_max_s, d.backoff_jitter,
@@ -107,6 +117,7 @@ class Worker:
             client=self.client, catalogue=self.catalogue, archive=self.archive, clock=self.clock,
             policy=retry_policy(settings), draw=(rng or random.Random()).random,
             akb020=settings.hospital.akb020, owner=owner or new_owner(),
+            flight_s=longest_call_s(settings),
         )  # fmt: skip
         self.inputs = RenderInputs(settings_values(settings), {},
                                    settings.platform.fee_rows_per_call)  # fmt: skip

@@ -90,6 +90,30 @@ def test_crashed_engines_in_flight_row_is_taken_over_after_the_lease_and_resolve
     assert env.visit("ZY1")["state"] == "ADMITTED"
 
 
+def test_an_intents_lease_outlasts_the_longest_send_even_with_a_short_lease(
+    any_env: Env,
+) -> None:
+    """lease_s 10, but one send may take 4 × (2 s connect + 5 s read) = 28 s (login, call,
+    login again after -9, replay): the in-flight row of a crashed engine is left alone at
+    +20 s — the platform might still be working on the call — and taken over after 28 s."""
+    env = any_env
+    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
+    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    admit(env)
+    crashing = env.worker("engine-a")
+    crashing.delivery.client = CrashAfterCall(crashing.delivery.client)
+    with pytest.raises(Crash):
+        crashing.once()
+    other = env.worker("engine-b")
+    env.clock.advance(20)
+    other.once()
+    assert env.status("ip_admission")["1"]["lease_owner"] == "engine-a"
+    env.clock.advance(10)
+    other.once()
+    assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
+    assert len(env.calls("bizh120103")) == 1
+
+
 def test_a_candidate_finished_by_another_engine_before_our_claim_is_given_back(
     any_env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
