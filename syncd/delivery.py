@@ -69,7 +69,7 @@ class Delivery:
     draw: Callable[[], float]
     akb020: str
     owner: str
-    flight_s: float = 0.0  # the longest one call may take: logins, replay and queries included
+    flight_s: float = 0.0  # the longest sending of one intent: logins and the replay included
 
     def flight_lease(self, lease_s: float) -> Lease:
         """The lease of an intent: it must outlast the call, or another engine could take the

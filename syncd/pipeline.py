@@ -148,6 +148,7 @@ class FeedPipeline:
         for index, (rows, requests) in enumerate(self.render(live, view, visit, r)):
             if self.gate.stopping():  # shutting down: the rest of the unit is handed back unsent
                 return
+            self.leases.keep(self.store.outbox, self.owner, self._now(), self.lease_s)
             if self._own():  # one unsettled call of this feed per visit at a time
                 if index:  # an earlier call of this unit changed both: read them again
                     statuses = self.visit_rows(key, self._own())

@@ -203,3 +203,41 @@ def test_a_long_feed_tick_renews_its_leases_too(any_env: Env) -> None:
     assert taken_by_b == [0] and report.claimed == 2
     assert {row["status"] for row in env.status("ip_admission").values()} == {"SUCCEEDED"}
     assert len(env.calls("bizh120103")) == 2
+
+
+class SlowCalls:
+    """Each call takes ``seconds`` of the test clock; ``during`` runs inside the call."""
+
+    def __init__(self, inner: object, env: Env, seconds: float, during: object) -> None:
+        self.inner, self.env, self.seconds, self.during = inner, env, seconds, during
+
+    def call(self, request: Request) -> CallResult:
+        self.env.clock.advance(self.seconds)
+        self.during()  # type: ignore[operator]
+        return self.inner.call(request)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_a_long_stay_renews_the_leases_of_its_later_calls(any_env: Env) -> None:
+    """Nine fee rows of one stay go in three calls of three (lease 10 s, 6 s per call):
+    between the calls A renews the rows still waiting, so B, ticking 12 s after A's claim,
+    takes none of the third call's rows and the stay goes out whole from A."""
+    env = any_env
+    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
+    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    admit(env)
+    a, b = env.worker("engine-a"), env.worker("engine-b")
+    a.once("ip_admission")
+    for i in range(9):
+        fee(env, f"F{i}", "1.00")
+    taken_by_b: list[int] = []
+    start = env.clock()
+
+    def b_ticks_once() -> None:
+        if env.clock() - start >= timedelta(seconds=12) and not taken_by_b:
+            taken_by_b.append(b.tick_feed("ip_fee", discover=False).claimed)
+
+    a.delivery.client = SlowCalls(a.delivery.client, env, 6, b_ticks_once)
+    a.tick_feed("ip_fee")
+    assert taken_by_b == [0]
+    assert {r["status"] for r in env.status("ip_fee").values()} == {"SUCCEEDED"}
+    assert len(env.calls("bizh120002")) == 3
