@@ -55,6 +55,12 @@ class Crash(BaseException):
     """The process dies right after the platform processed the call."""
 
 
+def short_leases(env: Env, seconds: float = 10.0) -> None:
+    """Leases of ``seconds`` for the workers built from now on."""
+    delivery = env.settings.delivery.model_copy(update={"lease_s": seconds})
+    env.settings = env.settings.model_copy(update={"delivery": delivery})
+
+
 class CrashAfterCall:
     def __init__(self, inner: object) -> None:
         self.inner = inner
@@ -97,8 +103,7 @@ def test_an_intents_lease_outlasts_the_longest_send_even_with_a_short_lease(
     login again after -9, replay): the in-flight row of a crashed engine is left alone at
     +20 s — the platform might still be working on the call — and taken over after 28 s."""
     env = any_env
-    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
-    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    short_leases(env)
     admit(env)
     crashing = env.worker("engine-a")
     crashing.delivery.client = CrashAfterCall(crashing.delivery.client)
@@ -164,8 +169,7 @@ def test_a_long_tick_renews_its_leases_so_another_engine_does_not_take_them(
     A's claim, finds nothing to take.  Without renewal A's leases would have run out at 10 s
     and B would take A's last three commands."""
     env = any_env
-    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
-    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    short_leases(env)
     ids = [env.command("no_such_command") for _ in range(4)]
     a, b = env.worker("engine-a"), env.worker("engine-b")
     taken_by_b: list[int] = []
@@ -186,8 +190,7 @@ def test_a_long_feed_tick_renews_its_leases_too(any_env: Env) -> None:
     """The same for a fact-view feed: two admissions claimed by A, 6 s each; B ticking 12 s
     after A's claim takes neither, and each admission is sent once."""
     env = any_env
-    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
-    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    short_leases(env)
     admit(env, "ZY1", NORMAL, 1)
     admit(env, "ZY2", SECOND, 2)
     a, b = env.worker("engine-a"), env.worker("engine-b")
@@ -222,8 +225,7 @@ def test_a_long_stay_renews_the_leases_of_its_later_calls(any_env: Env) -> None:
     between the calls A renews the rows still waiting, so B, ticking 12 s after A's claim,
     takes none of the third call's rows and the stay goes out whole from A."""
     env = any_env
-    delivery = env.settings.delivery.model_copy(update={"lease_s": 10.0})
-    env.settings = env.settings.model_copy(update={"delivery": delivery})
+    short_leases(env)
     admit(env)
     a, b = env.worker("engine-a"), env.worker("engine-b")
     a.once("ip_admission")
