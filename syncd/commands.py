@@ -144,7 +144,7 @@ class CommandRunner:
             return Step(Sent(Outcome.REJECTED, "", None, exc.reason_zh), None, command.attempts)
         attempts = command.attempts + 1
         call_id = self.delivery.new_request_id()
-        lease = self.delivery.flight_lease(self.lease_s)
+        lease = self.delivery.flight_lease()
         if not self.store.requests.mark_in_flight(command.id, call_id, attempts, lease):
             raise LeaseLost
         self.leases.in_flight.add(command.id)

@@ -69,13 +69,12 @@ class Delivery:
     draw: Callable[[], float]
     akb020: str
     owner: str
-    flight_s: float = 0.0  # the longest sending of one intent: logins and the replay included
+    flight_s: float  # an intent's lease: at least the longest sending of one intent
 
-    def flight_lease(self, lease_s: float) -> Lease:
+    def flight_lease(self) -> Lease:
         """The lease of an intent: it must outlast the call, or another engine could take the
         row over as IN_FLIGHT, ask the platform too early, find nothing and send it again."""
-        duration = timedelta(seconds=max(lease_s, self.flight_s))
-        return Lease.starting(self.owner, self.clock(), duration)
+        return Lease.starting(self.owner, self.clock(), timedelta(seconds=self.flight_s))
 
     def request(self, mapped: MappedRequest) -> Request:
         """The validated platform request (InvalidRequest carries a Chinese reason)."""

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
 _UNSETTLED = (SyncStatus.UNKNOWN.value, SyncStatus.IN_FLIGHT.value)
-DISCOVERY_PAGES = 20  # rows found per search: batch_size × this, at most DISCOVERY_MAX
+DISCOVERY_BATCHES = 20  # rows found per search: batch_size × this, at most DISCOVERY_MAX
 DISCOVERY_MAX = 20_000  # bounds the memory of one search (a few tens of MB)
 
 
@@ -106,7 +106,7 @@ class FeedPipeline:
 
     def _discover(self, source: FeedSourcePort) -> int:
         """One search of the view (each search is a full anti-join), recorded in chunks."""
-        found = source.discover(min(self.batch_size * DISCOVERY_PAGES, DISCOVERY_MAX))
+        found = source.discover(min(self.batch_size * DISCOVERY_BATCHES, DISCOVERY_MAX))
         now, added = self.delivery.clock(), 0  # one due time: a claim then takes visits whole
         for start in range(0, len(found), self.batch_size):
             new = [NewRow(r.key, r.version, visit_key_of(source.spec, r))
@@ -255,7 +255,7 @@ class FeedPipeline:
                 return self.finish(rows, outbox.refused(exc.reason_zh), r)
             attempts = max(row.attempts for row in rows) + 1
             ids = [row.id for row in rows]
-            lease = self.delivery.flight_lease(self.lease_s)
+            lease = self.delivery.flight_lease()
             intents = {row.id: row.attempts + 1 for row in rows}
             if not self.store.outbox.mark_in_flight(
                 ids, self.delivery.new_request_id(), intents, lease

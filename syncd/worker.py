@@ -117,7 +117,7 @@ class Worker:
             client=self.client, catalogue=self.catalogue, archive=self.archive, clock=self.clock,
             policy=retry_policy(settings), draw=(rng or random.Random()).random,
             akb020=settings.hospital.akb020, owner=owner or new_owner(),
-            flight_s=longest_call_s(settings),
+            flight_s=max(settings.delivery.lease_s, longest_call_s(settings)),
         )  # fmt: skip
         self.inputs = RenderInputs(settings_values(settings), {},
                                    settings.platform.fee_rows_per_call)  # fmt: skip

@@ -234,3 +234,20 @@ def _chunks(
         for start in range(0, len(wanted), CHUNK):
             with engine.begin() as conn:
                 yield conn, wanted[start : start + CHUNK]
+
+
+class LeasedStore:
+    """What every store over a lease table offers the engine: give back, renew, and the
+    columns a write-back may name.  Subclasses set ``engine`` and ``table``."""
+
+    engine: sa.Engine
+    table: sa.Table
+
+    def release(self, ids: Sequence[int], owner: str) -> None:
+        release(self.engine, self.table, ids, owner)
+
+    def renew(self, ids: Sequence[int], lease: Lease) -> list[int]:
+        return renew(self.engine, self.table, ids, lease)
+
+    def writable_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.table.c)

@@ -30,7 +30,7 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
     return [list(ids[i : i + _IN_LIST]) for i in range(0, len(ids), _IN_LIST)]
 
 
-class OutboxStore:
+class OutboxStore(claims.LeasedStore):
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
         self.engine, self.table = engine, tables.sync_status
 
@@ -143,15 +143,6 @@ class OutboxStore:
         for chunk in _chunks(ids):
             changed += conn.execute(stmt.values(**values), {"ids": chunk}).rowcount
         return int(changed)
-
-    def release(self, ids: Sequence[int], owner: str) -> None:
-        claims.release(self.engine, self.table, ids, owner)
-
-    def renew(self, ids: Sequence[int], lease: Lease) -> list[int]:
-        return claims.renew(self.engine, self.table, ids, lease)
-
-    def writable_columns(self) -> frozenset[str]:
-        return frozenset(c.name for c in self.table.c)
 
     # --- operators ------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ PARAM_COLUMNS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
 _MESSAGE_MAX = 1000
 
 
-class RequestStore:
+class RequestStore(claims.LeasedStore):
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
         self.engine, self.table, self.rows = engine, tables.request, tables.request_row
 
@@ -61,15 +61,6 @@ class RequestStore:
             for row in _reply_rows(self.rows, command_id, answer.result.get("datasets", {})):
                 conn.execute(sa.insert(self.rows).values(**row))
         return True
-
-    def release(self, ids: Sequence[int], owner: str) -> None:
-        claims.release(self.engine, self.table, ids, owner)
-
-    def renew(self, ids: Sequence[int], lease: Lease) -> list[int]:
-        return claims.renew(self.engine, self.table, ids, lease)
-
-    def writable_columns(self) -> frozenset[str]:
-        return frozenset(c.name for c in self.table.c)
 
     def requeue(self, request_id: int | None, now: datetime) -> int:
         """``syncd retry``: a FAILED command (or every FAILED one) → NEW, attempts from 0."""

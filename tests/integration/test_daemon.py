@@ -28,6 +28,7 @@ from syncd.errors import SourceError
 from syncd.pipeline import TickReport
 from syncd.scheduler import Scheduler
 from syncd.systemd import Notifier
+from syncd.worker import Worker
 
 __all__ = ["env"]
 
@@ -249,15 +250,21 @@ def test_scheduler_logs_a_refused_or_late_run_instead_of_skipping_silently(
             scheduler.shutdown()
 
 
-def test_a_feed_job_run_drains_a_backlog_beyond_one_batch(env: Env) -> None:
-    """With batch_size 5, one run of the fee job sends all 12 pending rows (three full
-    claims), instead of 5 rows per interval."""
+def _twelve_fees_in_batches_of_five(env: Env) -> Worker:
+    """An admitted stay with 12 fee rows in the view and ``batch_size`` 5: the worker."""
     env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=5)})
     admit(env)
     worker = env.worker()
     worker.once("ip_admission")
     for i in range(12):
         fee(env, f"F{i:02d}", "1.00")
+    return worker
+
+
+def test_a_feed_job_run_drains_a_backlog_beyond_one_batch(env: Env) -> None:
+    """With batch_size 5, one run of the fee job sends all 12 pending rows (three full
+    claims), instead of 5 rows per interval."""
+    worker = _twelve_fees_in_batches_of_five(env)
     feed_job(worker, "ip_fee", threading.Event(), 10.0)()
     assert {row["status"] for row in env.status("ip_fee").values()} == {"SUCCEEDED"}
     assert len(env.status("ip_fee")) == 12
@@ -270,12 +277,7 @@ def test_a_backlog_drain_searches_the_view_at_most_once_per_interval(
 ) -> None:
     """The first tick of a run discovers; the drain's further ticks only claim, until the
     feed's interval has passed again (then they discover too)."""
-    env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=5)})
-    admit(env)
-    worker = env.worker()
-    worker.once("ip_admission")
-    for i in range(12):
-        fee(env, f"F{i:02d}", "1.00")
+    worker = _twelve_fees_in_batches_of_five(env)
     asked: list[bool] = []
     tick = worker.tick_feed
 

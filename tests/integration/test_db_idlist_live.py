@@ -29,3 +29,28 @@ def test_selects_and_updates_exactly_the_bound_ids(db_url: str) -> None:
     finally:
         meta.drop_all(engine)
         engine.dispose()
+
+
+def test_on_postgresql_the_statement_text_does_not_grow_with_the_list(db_url: str) -> None:
+    """What reaches the driver for 2 and for 3 ids: one text on PostgreSQL (prepared once),
+    one placeholder per id elsewhere."""
+    meta = sa.MetaData()
+    table = sa.Table("idlist_text", meta, sa.Column("id", sa.BigInteger, primary_key=True,
+                     autoincrement=False))  # fmt: skip
+    engine = sa.create_engine(db_url)
+    sent: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *rest: sent.append(statement))  # fmt: skip
+    try:
+        meta.drop_all(engine)
+        meta.create_all(engine)
+        probe = sa.select(table.c.id).where(ids_in(table.c.id, "ids"))
+        with engine.connect() as conn:
+            sent.clear()
+            conn.execute(probe, {"ids": [1, 2]}).all()
+            conn.execute(probe, {"ids": [1, 2, 3]}).all()
+        assert len(sent) == 2
+        assert (sent[0] == sent[1]) is (engine.dialect.name == "postgresql")
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()

@@ -70,6 +70,15 @@ class CrashAfterCall:
         raise Crash
 
 
+def _admission_processed_then_crash(env: Env) -> None:
+    """Engine A sends an admission; the platform processes it and A dies before the answer."""
+    admit(env)
+    crashing = env.worker("engine-a")
+    crashing.delivery.client = CrashAfterCall(crashing.delivery.client)
+    with pytest.raises(Crash):
+        crashing.once()
+
+
 def test_crashed_engines_in_flight_row_is_taken_over_after_the_lease_and_resolved(
     any_env: Env,
 ) -> None:
@@ -77,11 +86,7 @@ def test_crashed_engines_in_flight_row_is_taken_over_after_the_lease_and_resolve
     lease (engine B leaves it alone), then B takes it over, finds the business by query and
     adopts it: the platform sees exactly one admission."""
     env = any_env
-    admit(env)
-    crashing = env.worker("engine-a")
-    crashing.delivery.client = CrashAfterCall(crashing.delivery.client)
-    with pytest.raises(Crash):
-        crashing.once()
+    _admission_processed_then_crash(env)
     row = env.status("ip_admission")["1"]
     assert (row["status"], row["lease_owner"]) == ("IN_FLIGHT", "engine-a")
     other = env.worker("engine-b")
@@ -104,11 +109,7 @@ def test_an_intents_lease_outlasts_the_longest_send_even_with_a_short_lease(
     +20 s — the platform might still be working on the call — and taken over after 28 s."""
     env = any_env
     short_leases(env)
-    admit(env)
-    crashing = env.worker("engine-a")
-    crashing.delivery.client = CrashAfterCall(crashing.delivery.client)
-    with pytest.raises(Crash):
-        crashing.once()
+    _admission_processed_then_crash(env)
     other = env.worker("engine-b")
     env.clock.advance(20)
     other.once()

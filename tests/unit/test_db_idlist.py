@@ -24,14 +24,6 @@ def test_a_predicate_with_one_bound_list_and_no_literal(dialect: str) -> None:
     assert "'" not in sql
 
 
-def test_the_postgresql_text_does_not_grow_with_the_list() -> None:
-    stmt = sa.select(T.c.id).where(ids_in(T.c.id, "ids"))
-    dialect = dialect_named("postgresql")
-    texts = {str(stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True},
-                              column_keys=None)) for _ in range(2)}  # fmt: skip
-    assert len(texts) == 1 and "POSTCOMPILE" not in texts.pop()
-
-
 def test_statements_on_different_columns_do_not_share_a_cache_key() -> None:
     one = sa.select(T.c.id).where(ids_in(T.c.id, "ids"))
     other = sa.select(T.c.id).where(ids_in(T.c.x, "ids"))
