@@ -135,7 +135,9 @@ class Worker:
 
     def _source(self, spec: FeedSpec) -> FeedSource:
         mark = self.settings.polling.watermarks.get(spec.feed)
-        watermark = Watermark(mark.column, mark.lookback) if mark else None
+        if mark is None:
+            return FeedSource(self.engine, self.tables, spec)
+        watermark = Watermark(mark.column, mark.lookback, mark.full_scan_s)
         return FeedSource(self.engine, self.tables, spec, watermark)
 
     def _pipeline(self, spec: FeedSpec) -> FeedPipeline:

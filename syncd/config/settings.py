@@ -101,10 +101,14 @@ class CitySettings(_Section):
 
 class WatermarkSettings(_Section):
     """Limit a feed's new-row scan to rows whose ``column`` is at least (highest seen −
-    ``lookback``); late rows inside the window are still found by the anti-join."""
+    ``lookback``); late rows inside the window are still found by the anti-join, and a full
+    scan every ``full_scan_s`` finds a row that committed later than the window."""
 
     column: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
     lookback: float = Field(default=3600.0, ge=0, description="seconds, or a count for ids")
+    full_scan_s: float = Field(
+        default=900.0, gt=0, description="seconds between full scans (no watermark limit)"
+    )
 
 
 class PollingSettings(_Section):

@@ -14,7 +14,8 @@ comparison is exact on every dialect.  The unique index on (feed, source_key, ve
 each probe an index lookup.  For very large views an optional **watermark** (a column that
 grows: a timestamp or an id) limits the scan to rows at or after the highest value seen minus
 a **look-back window**; rows committing late inside the window are still found by the
-anti-join, and the first poll of a process always scans the whole view.
+anti-join; the first poll of a process scans the whole view, and so does one poll every
+``full_scan_s`` (default 15 minutes), which finds a row that committed after its window.
 
 Identifiers come from validated mapping files and are emitted unquoted (``quoted_name(…,
 quote=False)``): case-insensitive on PostgreSQL/Oracle/SQL Server, as written on MySQL.
@@ -22,7 +23,8 @@ quote=False)``): case-insensitive on PostgreSQL/Oracle/SQL Server, as written on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,10 +45,12 @@ NO_VERSION = "-"  # a versioned row whose version column is NULL
 @dataclass(frozen=True)
 class Watermark:
     """An optional scan limit: ``column`` grows with new rows; ``lookback`` in its units
-    (seconds for timestamps, a count for numbers)."""
+    (seconds for timestamps, a count for numbers); every ``full_scan_s`` seconds (and at
+    start-up) one scan has no limit, so a row that committed after its window is still found."""
 
     column: str
     lookback: float
+    full_scan_s: float = 900.0
 
 
 def unquoted(name: str) -> quoted_name:
@@ -64,7 +68,7 @@ class FeedSource:
 
     def __init__(
         self, engine: sa.Engine, tables: StagingTables, spec: FeedSpec,
-        watermark: Watermark | None = None,
+        watermark: Watermark | None = None, monotonic: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
         assert spec.source.view is not None, "a command feed has no view"
         self.engine, self.tables, self.spec, self.watermark = engine, tables, spec, watermark
@@ -72,6 +76,8 @@ class FeedSource:
         self.columns = sorted(spec.columns() | extra)
         self.view = view_table(spec.source.view, self.columns)
         self._high: Any = None  # the highest watermark value seen by this process
+        self._monotonic = monotonic
+        self._full_since: float | None = None  # when the last complete full scan started
 
     def _key(self) -> sa.ColumnElement[Any]:
         parts = [sa.cast(self.view.c[c], _TEXT) for c in self.spec.source.key]
@@ -103,12 +109,22 @@ class FeedSource:
     def discover(self, limit: int) -> list[SourceRow]:
         """Rows with no ``sync_status`` row yet (oldest watermark first when there is one):
         key, version, and the visit and watermark columns only."""
-        rows = self._fetch(self.discover_statement(limit), "discovering new rows")
+        started, full = self._monotonic(), self.full_scan_due()
+        rows = self._fetch(self.discover_statement(limit, full=full), "discovering new rows")
+        if full and len(rows) < limit:  # it saw every new row: windowed scans may follow
+            self._full_since = started
         self._remember_high(rows)
         return rows
 
-    def discover_statement(self, limit: int) -> sa.Select[Any]:
-        """The anti-join (plus the watermark window once one is known)."""
+    def full_scan_due(self) -> bool:
+        """True without a watermark, at start-up, until a full scan completed (found fewer
+        rows than its limit), and again ``full_scan_s`` after the last complete one."""
+        if self.watermark is None or self._full_since is None or self._high is None:
+            return True
+        return self._monotonic() - self._full_since >= self.watermark.full_scan_s
+
+    def discover_statement(self, limit: int, *, full: bool = False) -> sa.Select[Any]:
+        """The anti-join (plus the watermark window unless ``full``)."""
         s = self.tables.sync_status
         known = sa.select(sa.literal(1)).where(
             s.c.feed == self.spec.feed, s.c.source_key == self._key()
@@ -116,14 +132,14 @@ class FeedSource:
         if self.spec.source.version is not None:
             known = known.where(s.c.version == self._version())
         found = self._select(self._found_columns())
-        return self._limit_scan(found.where(~sa.exists(known)).limit(limit))
+        return self._limit_scan(found.where(~sa.exists(known)).limit(limit), full)
 
-    def _limit_scan(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
+    def _limit_scan(self, stmt: sa.Select[Any], full: bool) -> sa.Select[Any]:
         if self.watermark is None:
             return stmt
         column = self.view.c[self.watermark.column]
-        stmt = stmt.order_by(column)
-        if self._high is None:
+        stmt = stmt.order_by(column)  # oldest first: a limited full scan leaves no gap behind
+        if full or self._high is None:
             return stmt
         return stmt.where(column >= _minus(self._high, self.watermark.lookback))
 
