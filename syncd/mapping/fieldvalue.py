@@ -55,34 +55,39 @@ class Scope:
 
 def render_field(code: str, rule: FieldRule, scope: Scope) -> str | Decimal:
     """The wire value of field ``code``; FieldFailed with a Chinese reason if impossible."""
-    name = f"{rule.label}({code})" if rule.label else code
-    value = _trimmed(rule, _source(rule, scope, name))
+    value = _trimmed(rule, _source(rule, scope, code))
     if _empty(value):
-        return _when_empty(rule, name)
+        return _when_empty(rule, code)
     for transform in rule.transform:
-        value = _apply(transform, value, name)
+        value = _apply(transform, value, rule, code)
     if _empty(value):
-        return _when_empty(rule, name)
-    value = _translate(rule, value, scope, name)
-    shaped = _shape(rule, value, name)
+        return _when_empty(rule, code)
+    value = _translate(rule, value, scope, code)
+    shaped = _shape(rule, value, code)
     if isinstance(shaped, str) and rule.max_length and len(shaped) > rule.max_length:
-        raise FieldFailed(f"超过最大长度 {rule.max_length}：{name}")
+        raise FieldFailed(f"超过最大长度 {rule.max_length}：{field_name(rule, code)}")
     return shaped
 
 
-def _source(rule: FieldRule, scope: Scope, name: str) -> object:
+def field_name(rule: FieldRule, code: str) -> str:
+    """How a reason names the field: ``label(code)``, or the code (only built on failure)."""
+    return f"{rule.label}({code})" if rule.label else code
+
+
+def _source(rule: FieldRule, scope: Scope, code: str) -> object:
     if rule.column is not None:
         return scope.column(rule.column)
     if rule.const is not None:
         return rule.const
     if rule.setting is not None:
         if rule.setting not in scope.settings:
-            raise FieldFailed(f"缺少配置项 {rule.setting}：{name}")
+            raise FieldFailed(f"缺少配置项 {rule.setting}：{field_name(rule, code)}")
         return scope.settings[rule.setting]
     if rule.visit is not None:
         return scope.visit.get(rule.visit)
     if rule.param is not None:
         return scope.params.get(rule.param)
+    name = field_name(rule, code)
     return "".join(text_of(render_field(name, part, scope)) for part in rule.concat or ())
 
 
@@ -94,21 +99,21 @@ def _empty(value: object) -> bool:
     return value is None or value == ""
 
 
-def _when_empty(rule: FieldRule, name: str) -> str | Decimal:
+def _when_empty(rule: FieldRule, code: str) -> str | Decimal:
     if rule.required:
-        raise FieldFailed(f"缺少必填项：{name}")
+        raise FieldFailed(f"缺少必填项：{field_name(rule, code)}")
     default = rule.default_value
     return "" if default is None else default
 
 
-def _apply(transform: str, value: object, name: str) -> object:
+def _apply(transform: str, value: object, rule: FieldRule, code: str) -> object:
     try:
         return TRANSFORMS[transform].apply(value)
     except TransformFailed as exc:
-        raise FieldFailed(f"{exc.reason_zh}：{name}") from None
+        raise FieldFailed(f"{exc.reason_zh}：{field_name(rule, code)}") from None
 
 
-def _translate(rule: FieldRule, value: object, scope: Scope, name: str) -> object:
+def _translate(rule: FieldRule, value: object, scope: Scope, code: str) -> object:
     if rule.codes is not None:
         table: Mapping[str, str] = rule.codes
     elif rule.codes_table is not None:
@@ -117,35 +122,40 @@ def _translate(rule: FieldRule, value: object, scope: Scope, name: str) -> objec
         return value
     translated = table.get(text_of(value))
     if translated is None:
-        raise FieldFailed(f"代码无对照：{name}")
+        raise FieldFailed(f"代码无对照：{field_name(rule, code)}")
     return translated
 
 
-def _shape(rule: FieldRule, value: object, name: str) -> str | Decimal:
+def _shape(rule: FieldRule, value: object, code: str) -> str | Decimal:
     if rule.date:
         try:
             return format_date(value, rule.date, rule.date_in)
         except FormatFailed:
-            raise FieldFailed(f"日期格式错误：{name} 应为 {rule.date_in or rule.date}") from None
+            pattern = rule.date_in or rule.date
+            raise FieldFailed(f"日期格式错误：{field_name(rule, code)} 应为 {pattern}") from None
     if rule.decimal is not None:
-        return _decimal(rule, value, name)
+        return _decimal(rule, value, code)
     return text_of(value)
 
 
-def _decimal(rule: FieldRule, value: object, name: str) -> Decimal:
+def _decimal(rule: FieldRule, value: object, code: str) -> Decimal:
     places = rule.decimal or 0
     try:
         number = quantize(to_decimal(value), places, half_up=rule.round == "half_up")
     except InexactDecimal:
-        raise FieldFailed(f"小数位数超过 {places} 位：{name}") from None
+        raise FieldFailed(f"小数位数超过 {places} 位：{field_name(rule, code)}") from None
     except FormatFailed:
-        raise FieldFailed(f"数字格式错误：{name}") from None
+        raise FieldFailed(f"数字格式错误：{field_name(rule, code)}") from None
     if not _sign_ok(rule.sign, number):
-        raise FieldFailed(f"数值应为{_SIGN_ZH[rule.sign]}：{name}")
+        raise FieldFailed(f"数值应为{_SIGN_ZH[rule.sign]}：{field_name(rule, code)}")
     return number
 
 
 def _sign_ok(sign: str, number: Decimal) -> bool:
-    checks = {"positive": number > 0, "non_negative": number >= 0, "negative": number < 0,
-              "non_positive": number <= 0}  # fmt: skip
-    return checks.get(sign, True)
+    if sign == "positive":
+        return number > 0
+    if sign == "non_negative":
+        return number >= 0
+    if sign == "negative":
+        return number < 0
+    return number <= 0 if sign == "non_positive" else True

@@ -39,7 +39,18 @@ def strftime_of(pattern: str) -> str:
 
 def format_date(value: object, pattern: str, input_pattern: str | None = None) -> str:
     """Format a date, datetime or date text (read with ``input_pattern``) as ``pattern``."""
-    when = to_datetime(value, input_pattern or pattern)
+    if isinstance(value, str):  # the same few dates over and over (a day's fee rows)
+        return _format_text(value, pattern, input_pattern or pattern)
+    return _format(to_datetime(value, input_pattern or pattern), pattern)
+
+
+@lru_cache(maxsize=4096)
+def _format_text(text: str, pattern: str, input_pattern: str) -> str:
+    """A date text reformatted (cached: FormatFailed is raised again, never cached)."""
+    return _format(_parse_text(text.strip(), input_pattern), pattern)
+
+
+def _format(when: dt.datetime, pattern: str) -> str:
     parts = {
         "yyyy": f"{when.year:04d}", "MM": f"{when.month:02d}", "dd": f"{when.day:02d}",
         "HH": f"{when.hour:02d}", "mm": f"{when.minute:02d}", "ss": f"{when.second:02d}",
@@ -93,13 +104,18 @@ def to_decimal(value: object) -> Decimal:
     return number
 
 
+@lru_cache(maxsize=64)
+def _step(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 class InexactDecimal(FormatFailed):
     """Quantizing would change the value (more places than the field allows)."""
 
 
 def quantize(number: Decimal, places: int, *, half_up: bool = False) -> Decimal:
     """``number`` with exactly ``places`` decimals; InexactDecimal if that would lose value."""
-    step = Decimal(1).scaleb(-places)
+    step = _step(places)
     try:
         result = number.quantize(step, rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:

@@ -83,6 +83,18 @@ def test_unparsable_date_says_which_pattern(feeds: dict[str, FeedSpec]) -> None:
     assert error.reason_zh == "日期格式错误：住院时间(bka017) 应为 yyyyMMdd"
 
 
+def test_a_bad_date_is_refused_every_time_and_good_ones_stay_right(
+    feeds: dict[str, FeedSpec],
+) -> None:
+    """Date texts are reformatted through a cache: a failure is never cached as a value."""
+    for _ in range(2):
+        error = reason(feeds["admission"], admission_row(ADMIT_TIME="2024-13-45"))
+        assert error.reason_zh == "日期格式错误：住院时间(bka017) 应为 yyyyMMdd"
+    for text, wire in [("2024-03-01", "20240301"), ("20240302", "20240302")] * 2:
+        rendered = render(feeds["admission"], admission_row(ADMIT_TIME=text), context())
+        assert rendered.params["bka017"] == wire
+
+
 def test_date_text_in_iso_form_is_accepted(feeds: dict[str, FeedSpec]) -> None:
     rendered = render(feeds["admission"], admission_row(ADMIT_TIME="2024-03-01"), context())
     assert rendered.params["bka017"] == "20240301"
