@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from syncd.config.settings import DatabaseSettings
+from syncd.db import engine as engine_module
 from syncd.db.engine import check_connection, make_engine, source_errors
 from syncd.errors import SourceError
 
@@ -149,6 +150,22 @@ def test_mariadb_connection_killed_between_two_uses(mariadb_url: str) -> None:
         "KILL :sid",
         "SELECT count(*) FROM information_schema.processlist WHERE id = :sid",
     )
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_a_connection_idle_for_long_is_pinged_too(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link dropped without a word leaves nothing on the socket: the ping after
+    IDLE_PING_S finds it.  (Such a drop cannot be made here: the socket check is turned off
+    and the session killed instead, so only the ping can notice.)"""
+    monkeypatch.setattr(engine_module, "IDLE_PING_S", 0.0)
+    monkeypatch.setattr(engine_module, "_readable", lambda _fd: False)
+    kill = {"postgresql": ("SELECT pg_backend_pid()", "SELECT pg_terminate_backend(:sid)",
+                           "SELECT count(*) FROM pg_stat_activity WHERE pid = :sid"),
+            "mariadb": ("SELECT CONNECTION_ID()", "KILL :sid", "SELECT count(*) FROM "
+                        "information_schema.processlist WHERE id = :sid")}  # fmt: skip
+    _survives_kill(str(request.getfixturevalue(f"{backend}_url")), *kill[backend])
 
 
 @pytest.fixture

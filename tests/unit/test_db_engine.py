@@ -48,11 +48,26 @@ def test_each_driver_gets_its_connect_timeout(url: str, key: str, value: float) 
     assert _driver_kwargs(url)[key] == value
 
 
-def test_engines_ping_before_use_and_recycle_connections() -> None:
-    settings = DatabaseSettings(url="postgresql+psycopg://u@db/his", pool_recycle_s=600)
-    engine = make_engine(settings)
-    assert engine.pool._pre_ping is True  # type: ignore[attr-defined]
+@pytest.mark.parametrize(
+    ("url", "pre_ping"),
+    [
+        ("postgresql+psycopg://u@db/his", False),  # its socket is checked (and idle ones pinged)
+        ("mysql+pymysql://u@db/his", False),
+        ("oracle+oracledb://u@db:1521/?service_name=his", True),
+        ("mssql+pyodbc://u@dsn", True),
+    ],
+)
+def test_engines_check_connections_before_use_and_recycle_them(url: str, pre_ping: bool) -> None:
+    engine = make_engine(DatabaseSettings(url=url, pool_recycle_s=600))
+    assert engine.pool._pre_ping is pre_ping  # type: ignore[attr-defined]
+    assert sa.event.contains(engine, "checkout", _checks(engine)) is not pre_ping
     assert engine.pool._recycle == 600  # type: ignore[attr-defined]
+
+
+def _checks(engine: sa.Engine) -> Any:
+    """The checkout listener make_engine installed (or a stand-in when there is none)."""
+    listeners = list(engine.pool.dispatch.checkout)
+    return listeners[0] if listeners else (lambda *_: None)
 
 
 def test_password_from_settings_is_set_on_the_url_but_never_rendered() -> None:
