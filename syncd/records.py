@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 
@@ -59,6 +60,7 @@ class VisitState(enum.StrEnum):
 
 SYNC_STATUSES = tuple(s.value for s in SyncStatus)
 FINAL_SYNC_STATUSES = ("SUCCEEDED", "REJECTED", "FAILED")
+UNSETTLED_STATUSES = ("IN_FLIGHT", "UNKNOWN")  # a call that may be under way or processed
 REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
 VISIT_KINDS = tuple(k.value for k in VisitKind)
 VISIT_STATES = tuple(s.value for s in VisitState)
@@ -155,3 +157,45 @@ class Exchange:
     source_key: str = ""
     visit_key: str = ""
     aaz218: str = ""
+
+
+# --- what the nightly reconciliation reads ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class HisRow:
+    """One row of the HIS settlement view, columns by lower-case name."""
+
+    values: Mapping[str, Any]
+
+    def text(self, name: str) -> str:
+        value = self.values.get(name)
+        return "" if value is None else str(value).strip()
+
+    def figures(self, names: Iterable[str]) -> dict[str, Decimal]:
+        """The figure columns among ``names`` the view has, to two places."""
+        return {
+            name: Decimal(str(self.values[name])).quantize(Decimal("0.01"))
+            for name in names
+            if self.values.get(name) is not None
+        }
+
+
+@dataclass(frozen=True)
+class StuckRow:
+    feed: str
+    key: str
+    visit_key: str
+    aaz218: str
+    status: str
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedColumns:
+    """Where a feed's rows live: view, key column(s) and the visit column."""
+
+    feed: str
+    view: str
+    key: tuple[str, ...]
+    visit: str

@@ -13,10 +13,8 @@ unquoted; every value is bound.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,50 +22,12 @@ import sqlalchemy as sa
 from syncd.db.engine import source_errors
 from syncd.db.feed_source import view_table
 from syncd.db.schema import StagingTables
+from syncd.records import FeedColumns, HisRow, StuckRow
 
 _CHUNK = 500  # values per IN list (Oracle allows 1000)
 _TEXT = sa.String(200)
 _STUCK_SYNC = ("UNKNOWN", "FAILED")
 _STUCK_REQUEST = ("UNKNOWN", "FAILED")
-
-
-@dataclass(frozen=True)
-class HisRow:
-    """One row of the HIS settlement view, columns by lower-case name."""
-
-    values: Mapping[str, Any]
-
-    def text(self, name: str) -> str:
-        value = self.values.get(name)
-        return "" if value is None else str(value).strip()
-
-    def figures(self, names: Iterable[str]) -> dict[str, Decimal]:
-        """The figure columns among ``names`` the view has, to two places."""
-        return {
-            name: Decimal(str(self.values[name])).quantize(Decimal("0.01"))
-            for name in names
-            if self.values.get(name) is not None
-        }
-
-
-@dataclass(frozen=True)
-class StuckRow:
-    feed: str
-    key: str
-    visit_key: str
-    aaz218: str
-    status: str
-    since: datetime | None
-
-
-@dataclass(frozen=True)
-class FeedColumns:
-    """Where a feed's rows live: view, key column(s) and the visit column."""
-
-    feed: str
-    view: str
-    key: tuple[str, ...]
-    visit: str
 
 
 def chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:

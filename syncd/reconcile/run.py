@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from syncd.config.settings import Settings
-from syncd.db.recon_source import FeedColumns, HisSettlements, LedgerReader
+from syncd.db.recon_source import HisSettlements, LedgerReader
 from syncd.db.recon_store import ReconStore, RunSummary
 from syncd.db.schema import staging_tables
 from syncd.delivery import Caller
@@ -32,6 +32,7 @@ from syncd.reconcile.classify import Item, Totals, classify, totals
 from syncd.reconcile.gather import Feeds, Gathered, Rules, gather
 from syncd.reconcile.mail import send_report
 from syncd.reconcile.platform_side import PlatformSide
+from syncd.records import FeedColumns
 
 logger = logging.getLogger(__name__)
 EXIT_DISCREPANCIES = 2
