@@ -31,7 +31,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 import httpx
@@ -76,8 +79,8 @@ def part_a(fees: int, stays: int) -> None:
             s = settings(url, sim.endpoint, mappings(folder), batch_size=10000)
             worker = Worker(s, feeds(s.folders.mappings))
             worker.once("ip_admission")  # not timed: every stay admitted first
+            _hand_fee_table(engine, "t_fee_raw")
             with engine.begin() as conn:
-                conn.execute(sa.text("CREATE TABLE t_fee_raw AS SELECT * FROM t_fee WITH NO DATA"))
                 conn.execute(sa.text("ALTER TABLE t_fee_raw ADD COLUMN sent VARCHAR(1)"))
             copy_fees(engine, "t_fee", ours, fees // stays, "F")
             copy_fees(engine, "t_fee_raw", raw, fees // stays, "R")
@@ -114,9 +117,7 @@ _FEE_TAGS = ("aaz213", "ake005", "ake006", "bka056", "bka057", "bka058", "bka051
 def minimal_loop(engine: sa.Engine, endpoint: str, stays: list[str]) -> None:
     """No framework: per stay SELECT the unsent rows, 300 at a time hand-written XML, POST,
     check return_code, UPDATE them sent."""
-    with httpx.Client(headers={"Content-Type": "text/xml; charset=UTF-8"}) as http:
-        session = _login(http, endpoint)
-        aaz218 = _business_numbers(engine)
+    with _hand_client(engine, endpoint) as (http, session, aaz218):
         for stay in stays:
             with engine.connect() as conn:
                 rows = conn.execute(sa.text(
@@ -131,13 +132,29 @@ def minimal_loop(engine: sa.Engine, endpoint: str, stays: list[str]) -> None:
                                  {"ids": [r[0] for r in chunk]})  # fmt: skip
 
 
+@contextmanager
+def _hand_client(
+    engine: sa.Engine, endpoint: str
+) -> Iterator[tuple[httpx.Client, str, dict[str, str]]]:
+    """A hand loop's HTTP client, its platform session and the stays' business numbers."""
+    with httpx.Client(headers={"Content-Type": "text/xml; charset=UTF-8"}) as http:
+        yield http, _login(http, endpoint), _business_numbers(engine)
+
+
+def _hand_fee_table(engine: sa.Engine, name: str) -> None:
+    """A copy of the fee table with the same indexes as syncd's (primary key, visit)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE TABLE {name} AS SELECT * FROM t_fee WITH NO DATA"))
+        conn.execute(sa.text(f"ALTER TABLE {name} ADD PRIMARY KEY (fee_id)"))
+        conn.execute(sa.text(f"CREATE INDEX {name}_visit ON {name} (visit_no)"))
+
+
 def _rules_tables(engine: sa.Engine) -> None:
     """What the rules' loop keeps: its own copy of the fee table, a status row per fee row
     (unique key, due/status and visit indexes as an outbox needs) and an archive."""
+    _hand_fee_table(engine, "t_fee_rules")
     with engine.begin() as conn:
         for ddl in (
-            "CREATE TABLE t_fee_rules AS SELECT * FROM t_fee WITH NO DATA",
-            "CREATE INDEX t_fee_rules_visit ON t_fee_rules (visit_no)",
             "CREATE TABLE t_rules_status (id BIGSERIAL PRIMARY KEY, fee_id VARCHAR(20) UNIQUE,"
             " visit_no VARCHAR(20), status VARCHAR(12), request_id VARCHAR(32),"
             " attempts INTEGER NOT NULL DEFAULT 0, updated_at TIMESTAMP NOT NULL DEFAULT now())",
@@ -156,9 +173,7 @@ def rules_loop(engine: sa.Engine, endpoint: str, stays: list[str]) -> None:
     """The minimal loop plus only the writes the delivery rules require, no framework: per
     stay SELECT the unrecorded rows and record them; per call commit the intent, POST, then
     archive the exchange and write the result in one transaction."""
-    with httpx.Client(headers={"Content-Type": "text/xml; charset=UTF-8"}) as http:
-        session = _login(http, endpoint)
-        aaz218 = _business_numbers(engine)
+    with _hand_client(engine, endpoint) as (http, session, aaz218):
         for stay in stays:
             with engine.begin() as conn:
                 rows = conn.execute(sa.text(
@@ -187,7 +202,7 @@ def rules_loop(engine: sa.Engine, endpoint: str, stays: list[str]) -> None:
                     conn.execute(sa.text(done + _ANY_FEE), {"ids": ids})
 
 
-def _fee_xml(session: str, aaz218: str, rows: list[sa.Row[object]]) -> bytes:
+def _fee_xml(session: str, aaz218: str, rows: Sequence[sa.Row[Any]]) -> bytes:
     parts = [f'<?xml version="1.0" encoding="utf-8"?><program><session_id>{session}</session_id>'
              f"<function_id>bizh120002</function_id><akb020>SS0001</akb020>"
              f"<aaz218>{aaz218}</aaz218><feeinfo>"]  # fmt: skip
