@@ -118,6 +118,9 @@ class CommandRunner:
             return self.refuse(command, check.reason_zh)
         if command.status in ("UNKNOWN", "IN_FLIGHT") and self.delivery.unsafe(spec.function):
             return self.settle_unknown(spec, command, visit)
+        check = self.fee_upload_check(spec, command)
+        if check.verdict is not visits.Verdict.READY:
+            return self.refuse(command, check.reason_zh)
         return self.execute(spec, command, visit)
 
     def execute(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
@@ -147,6 +150,9 @@ class CommandRunner:
         lease = self.delivery.flight_lease()
         if not self.store.requests.mark_in_flight(command.id, call_id, attempts, lease):
             raise LeaseLost
+        check = self.fee_upload_check(spec, command)  # again, now that our intent shows: a
+        if check.verdict is not visits.Verdict.READY:  # fee batch may have gone meanwhile
+            return Step(Sent(Outcome.REJECTED, "", None, check.reason_zh), None, command.attempts)
         self.leases.in_flight.add(command.id)
         where = self.where(spec, command, visit)
         sent = self.delivery.send(request, where)
@@ -234,10 +240,21 @@ class CommandRunner:
             raise LeaseLost
         return "REJECTED"
 
-    def visit_of(self, spec: FeedSpec, command: Command) -> Visit | None:
+    def fee_upload_check(self, spec: FeedSpec, command: Command) -> visits.Check:
+        """A fee deletion is refused while a fee upload of the visit is unsettled."""
+        visit_key = self.visit_key_of(spec, command)
+        if spec.function != visits.FEE_DELETE or not visit_key:
+            return visits.READY
+        open_uploads = self.store.outbox.unsettled_calls(visits.FEE_UPLOAD, visit_key)
+        return visits.fee_upload_pending(open_uploads)
+
+    def visit_key_of(self, spec: FeedSpec, command: Command) -> str:
         if spec.visit is None or spec.visit.param is None:
-            return None
-        visit_key = command.params.get(spec.visit.param, "")
+            return ""
+        return command.params.get(spec.visit.param, "")
+
+    def visit_of(self, spec: FeedSpec, command: Command) -> Visit | None:
+        visit_key = self.visit_key_of(spec, command)
         if not visit_key:
             return None
         need = spec.requires.visit

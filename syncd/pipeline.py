@@ -59,11 +59,12 @@ class FeedPipeline:
     def __init__(
         self, spec: FeedSpec, source: FeedSourcePort, after: Sequence[FeedSourcePort],
         delivery: Delivery, store: WritebackPort, inputs: RenderInputs, *,
-        batch_size: int, lease_s: float,
+        batch_size: int, lease_s: float, fee_deletes: Sequence[str] = (),
     ) -> None:  # fmt: skip
         self.spec, self.source, self.after = spec, source, after
         self.delivery, self.store, self.inputs = delivery, store, inputs
         self.batch_size, self.lease_s = batch_size, lease_s
+        self.fee_deletes = tuple(fee_deletes)  # the commands a fee upload waits for
         self.leases = Leases()
         self.gate: Gate = OPEN  # asked before each unit and between its calls (stop_claiming)
 
@@ -138,7 +139,7 @@ class FeedPipeline:
             return self.settle_unknown(live, view, self.visit_of(key), r)
         statuses = self.visit_rows(key, [*self.spec.requires.after, *self._own()])
         visit = self.visit_of(key)  # read after the statuses: its sums are at least as new
-        check = self.prerequisites(visit, statuses)
+        check = self.prerequisites(key, visit, statuses)
         if check.verdict is visits.Verdict.WAIT:
             return self.finish(
                 live, outbox.waiting(self.delivery.policy, self._now(), check.reason_zh), r
@@ -192,14 +193,26 @@ class FeedPipeline:
             return self.store.visits.find(visit_key) if visit_key else None
         return self.store.visits.get(visit_key, need.kind)
 
-    def prerequisites(self, visit: Visit | None, statuses: Mapping[str, list[str]]) -> visits.Check:
+    def prerequisites(
+        self, visit_key: str, visit: Visit | None, statuses: Mapping[str, list[str]]
+    ) -> visits.Check:
+        """The visit's state, the feeds this one comes after, and no open fee deletion."""
         need = self.spec.requires.visit
         states = need.state if need else ()
         check = visits.check(need.kind if need else None, states, visit, can_wait=True)
-        if check.verdict is not visits.Verdict.READY or not self.spec.requires.after:
+        if check.verdict is visits.Verdict.READY and self.spec.requires.after:
+            after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
+            check = visits.after_feeds_pending(after)
+        if check.verdict is not visits.Verdict.READY:
             return check
-        after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
-        return visits.after_feeds_pending(after)
+        return self.fee_deletion_check(visit_key)
+
+    def fee_deletion_check(self, visit_key: str) -> visits.Check:
+        """A fee upload waits while a fee-deletion command of the visit is unsettled."""
+        if self.spec.function != visits.FEE_UPLOAD or not self.fee_deletes or not visit_key:
+            return visits.READY
+        open_deletes = self.store.requests.unsettled_commands(self.fee_deletes, visit_key)
+        return visits.fee_deletion_pending(open_deletes)
 
     def render(
         self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
@@ -261,6 +274,9 @@ class FeedPipeline:
                 ids, self.delivery.new_request_id(), intents, lease
             ):
                 return self.lost(rows)
+            check = self.fee_deletion_check(rows[0].visit_key)  # again, now that our intent
+            if check.verdict is visits.Verdict.WAIT:  # shows: a deletion may have gone meanwhile
+                return self.step_back(rows, check.reason_zh, r)
             self.leases.in_flight |= set(ids)
             sent = self.delivery.send(request, where)
             if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
@@ -313,6 +329,14 @@ class FeedPipeline:
         attempts = max(x.attempts for x in unit_rows)
         self.conclude(unit_rows, request.params, request.datasets, sent, visit, attempts, r)
 
+    def step_back(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
+        """An intent committed but not sent: the rows wait again with the attempts they had."""
+        waiting = outbox.waiting(self.delivery.policy, self._now(), reason_zh)
+        for attempts in sorted({row.attempts for row in rows}):
+            self.finish([row for row in rows if row.attempts == attempts],
+                        outbox.Transition(waiting.status, waiting.next_attempt_at, attempts,
+                                          reason_zh), r)  # fmt: skip
+
     # --- small helpers ----------------------------------------------------------------
 
     def lost(self, rows: list[OutboxRow]) -> None:
@@ -346,6 +370,12 @@ def _current(row: OutboxRow, view: Mapping[str, SourceRow]) -> bool:
     return found is not None and found.version == row.version
 
 
+def fee_delete_commands(feeds: Mapping[str, FeedSpec]) -> tuple[str, ...]:
+    """The commands (``WI_REQUEST.command``) that delete a stay's fees (bizh120004)."""
+    return tuple(sorted(spec.source.command for spec in feeds.values()
+                        if spec.source.command and spec.function == visits.FEE_DELETE))  # fmt: skip
+
+
 def visit_key_of(spec: FeedSpec, row: SourceRow) -> str:
     if spec.visit is None or spec.visit.column is None:
         return ""
@@ -354,4 +384,11 @@ def visit_key_of(spec: FeedSpec, row: SourceRow) -> str:
     return "" if value is None else str(value)
 
 
-__all__ = ["FeedPipeline", "RenderInputs", "TickReport", "batch_sum", "visit_key_of"]
+__all__ = [
+    "FeedPipeline",
+    "RenderInputs",
+    "TickReport",
+    "batch_sum",
+    "fee_delete_commands",
+    "visit_key_of",
+]

@@ -36,6 +36,8 @@ class OutboxPort(LeaseKeeper, Protocol):
 
     def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[str]]: ...
 
+    def unsettled_calls(self, function_id: str, visit_key: str) -> int: ...
+
     def mark_in_flight(self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int],
                        lease: Lease) -> bool: ...  # fmt: skip
 
@@ -49,6 +51,8 @@ class RequestPort(LeaseKeeper, Protocol):
     """``<p>request``: the HIS's commands."""
 
     def claim(self, lease: Lease, limit: int) -> list[Command]: ...
+
+    def unsettled_commands(self, commands: Sequence[str], visit_key: str) -> int: ...
 
     def mark_in_flight(self, command_id: int, call_id: str, attempts: int,
                        lease: Lease) -> bool: ...  # fmt: skip

@@ -123,6 +123,23 @@ def unsettled_calls_pending(statuses: Sequence[str]) -> Check:
     return READY
 
 
+def fee_deletion_pending(unsettled: int) -> Check:
+    """A fee upload (bizh120002) waits while a fee deletion (bizh120004) of the visit is
+    IN_FLIGHT or UNKNOWN: the deletion is judged by the platform's fee total (bizh120003),
+    which an upload would move (and an upload's by the same total, which a deletion resets)."""
+    if unsettled:
+        return Check(Verdict.WAIT, "该就诊的费用删除结果待确认，费用暂缓上传")
+    return READY
+
+
+def fee_upload_pending(unsettled: int) -> Check:
+    """A fee deletion is refused while a fee upload of the visit is IN_FLIGHT or UNKNOWN (the
+    same total again; the cashier asked now, so it is refused rather than kept waiting)."""
+    if unsettled:
+        return Check(Verdict.REFUSE, "该就诊有费用上传结果待确认，请稍后再试删除")
+    return READY
+
+
 @dataclass(frozen=True)
 class VisitChange:
     """What a success changes on the visit (None/empty: unchanged)."""

@@ -35,7 +35,7 @@ from syncd.errors import ConfigError, ConfigProblem
 from syncd.gate import Gate
 from syncd.mapping import FeedSpec
 from syncd.outbox import RetryPolicy
-from syncd.pipeline import FeedPipeline, RenderInputs, TickReport
+from syncd.pipeline import FeedPipeline, RenderInputs, TickReport, fee_delete_commands
 from syncd.platform import catalogue as catalogue_module
 from syncd.platform.catalogue import Catalogue
 from syncd.platform.client import PlatformClient
@@ -146,6 +146,7 @@ class Worker:
         return FeedPipeline(
             spec, self._source(spec), after, self.delivery, self.store, self.inputs,
             batch_size=self.settings.polling.batch_size, lease_s=self.settings.delivery.lease_s,
+            fee_deletes=fee_delete_commands(self.feeds),
         )  # fmt: skip
 
     def refresh_code_tables(self) -> None:

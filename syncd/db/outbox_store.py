@@ -19,7 +19,7 @@ from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
 from syncd.outbox import Transition
-from syncd.records import FINAL_SYNC_STATUSES, Lease, NewRow, OutboxRow
+from syncd.records import FINAL_SYNC_STATUSES, UNSETTLED_STATUSES, Lease, NewRow, OutboxRow
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -90,6 +90,13 @@ class OutboxStore(claims.LeasedStore):
             for feed, status in conn.execute(stmt):
                 found.setdefault(feed, []).append(str(status))
         return found
+
+    def unsettled_calls(self, function_id: str, visit_key: str) -> int:
+        """How many of the visit's rows calling ``function_id`` (any feed) are IN_FLIGHT or
+        UNKNOWN."""
+        stmt = unsettled_calls_statement(self.table, function_id, visit_key)
+        with self._errors("reading unsettled calls"), self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
 
     def mark_in_flight(
         self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: Lease
@@ -198,6 +205,13 @@ class OutboxStore(claims.LeasedStore):
             .limit(1)
         )
         return str(conn.execute(stmt).scalar() or "")
+
+
+def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str) -> sa.Select[Any]:
+    c = table.c
+    return sa.select(sa.func.count()).where(
+        c.visit_key == visit_key, c.function_id == function_id, c.status.in_(UNSETTLED_STATUSES)
+    )
 
 
 def _row(r: Any) -> OutboxRow:

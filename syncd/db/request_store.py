@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.records import Answer, Command, Lease
+from syncd.records import UNSETTLED_STATUSES, Answer, Command, Lease
 
 CLAIMABLE = ("NEW", "UNKNOWN", "IN_FLIGHT")
 PARAM_COLUMNS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
@@ -32,6 +32,15 @@ class RequestStore(claims.LeasedStore):
         stmt = sa.select(self.table).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
             return [_command(r) for r in conn.execute(stmt).mappings()]
+
+    def unsettled_commands(self, commands: Sequence[str], visit_key: str) -> int:
+        """How many of the visit's ``commands`` (by name; the visit is the ``visit_key``
+        column) are IN_FLIGHT or UNKNOWN."""
+        if not commands:
+            return 0
+        stmt = unsettled_commands_statement(self.table, commands, visit_key)
+        with source_errors(self.engine.url, "reading open commands"), self.engine.connect() as cn:
+            return int(cn.execute(stmt).scalar_one())
 
     def mark_in_flight(self, command_id: int, call_id: str, attempts: int, lease: Lease) -> bool:
         """Commit the intent before the call (IN_FLIGHT, attempt, call id, a fresh lease),
@@ -78,6 +87,15 @@ class RequestStore(claims.LeasedStore):
         stmt = sa.select(c.status, sa.func.count()).group_by(c.status)
         with source_errors(self.engine.url, "summarising commands"), self.engine.connect() as cn:
             return {str(s): int(n) for s, n in cn.execute(stmt)}
+
+
+def unsettled_commands_statement(
+    table: sa.Table, commands: Sequence[str], visit_key: str
+) -> sa.Select[Any]:
+    c = table.c
+    return sa.select(sa.func.count()).where(
+        c.visit_key == visit_key, c.command.in_(list(commands)), c.status.in_(UNSETTLED_STATUSES)
+    )
 
 
 def _answer_values(answer: Answer, now: datetime) -> dict[str, object]:
