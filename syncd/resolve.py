@@ -179,9 +179,9 @@ def delete_fees(sent: Sent, ask: Ask) -> Resolution:
 
     0 while the known sum is not → processed (every uploaded row is gone).  Equal to the known
     sum → not processed (nothing was deleted).  Anything else — a stay whose rows net to 0
-    (it looks the same either way), or a total that moved (a fee batch went up meanwhile) — or
-    a failed query → undecided, for an operator: sending the delete again could remove rows
-    uploaded after it.
+    (it looks the same either way), or a total that moved (fee uploads of the visit wait while
+    a deletion is unsettled, so only something outside syncd moves it) — or a failed query →
+    undecided, for an operator: sending the delete again could remove rows uploaded after it.
     """
     reply = ask("bizh120003", {"akb020": sent.akb020, "aaz218": sent.aaz218, "bka438": "1"})
     total = _decimal(reply.get("akc264") if reply else None)
