@@ -5,14 +5,17 @@ never sent again blindly: one strategy per function asks with a query the spec a
 and answers PROCESSED (adopt what the query shows: aaz218, batch, figures), NOT_PROCESSED (safe
 to send again) or UNDECIDED (stays UNKNOWN, shown to operators, asked again later; never
 re-sent).  The strategies read only their arguments; ``ask`` makes the query call and returns
-the reply, or None when the query itself failed (then the answer is UNDECIDED).
+the reply, or None when the query itself failed (then the answer is UNDECIDED).  A query whose
+function id a site may configure (the settlement slip) is asked with the id in :class:`Sent`.
 
 ===================== =====================================================================
 call                  how it is decided
 ===================== =====================================================================
-bizh120103 admission  120102 by person (aac001, 未结算): a business with our 住院号 bka025
+bizh120103 admission  120102 by person (aac001, 未结算): one business with our 住院号 bka025
+                      → processed (adopt aaz218), none → not processed, several → undecided
 bizh120002 fees       120003 akc264 vs the known uploaded sum: = known + batch → processed,
-                      = known → not processed, anything else → undecided (operator)
+                      = known → not processed, anything else → undecided (operator); a
+                      batch that nets to 0 → undecided unasked (both sums are the same)
 bizh120104 modify     120102 by aaz218: every modifiable field we sent (non-empty) shown
                       with our value → processed; one differs or is not shown → not
                       processed (idempotent; a newer change of the stay waits meanwhile);
@@ -21,10 +24,12 @@ bizh120104 modify     120102 by aaz218: every modifiable field we sent (non-empt
 bizh120004 fee delete 120003 akc264 vs the known uploaded sum: 0 (known ≠ 0) → processed,
                       = known (≠ 0) → not processed, anything else → undecided (operator)
 bizh120105 discharge  120102 by aaz218: 出院日期 bka032 set → processed
-bizh120106 settlement 120102 by aaz218: bka891=1 → processed (figures from the slip)
+bizh120106 settlement 120102 by aaz218: bka891=1 → processed (figures from the slip, asked
+                      with the configured id platform.function_ids.settlement_slip)
 bizh120107 / 120108   120102 by aaz218: no longer settled / no 出院日期 → processed
 bizh120109            120102 by aaz218: the business is gone (cancelled) → processed
-bizh110104 register   110102 by person on the visit day: a business with our bka025
+bizh110104 register   110102 by person on the visit day: one business with our bka025 →
+                      processed (adopt aaz218), none → not processed, several → undecided
 bizh110105 charge     110103 bka001=0 lists the batches: a batch after the last known one
                       (charge), or our batch marked refunded (refund) → processed;
                       a trial (bka893=0) changes nothing → not processed
@@ -70,6 +75,7 @@ class Sent:
     datasets: Mapping[str, Sequence[Mapping[str, object]]]
     visit: Visit | None
     akb020: str
+    slip_function: str = "bizh120206"  # 结算信息提取: platform.function_ids.settlement_slip
 
     def text(self, code: str) -> str:
         value = self.params.get(code)
@@ -125,16 +131,33 @@ def admission(sent: Sent, ask: Ask) -> Resolution:
     if reply is None:
         return undecided()
     ours = [r for r in reply.rows("bizinfo") if r.get("bka025") == bka025]
-    return processed(aaz218=ours[0].text("aaz218")) if len(ours) == 1 else NOT_PROCESSED
+    if not ours:
+        return NOT_PROCESSED
+    if len(ours) > 1:
+        return undecided(
+            f"结果未知：平台有多笔住院号{bka025}的未结算住院业务，无法确认哪一笔是本次，请人工核对"
+        )
+    return processed(aaz218=ours[0].text("aaz218"))
 
 
 def fee_batch(sent: Sent, ask: Ask) -> Resolution:
+    """bizh120002 上传住院费用明细: 120003's total akc264 of the stay against the known
+    uploaded sum (the visit ledger, not yet counting this batch).
+
+    Equal to known + batch → processed; equal to known → not processed; anything else or a
+    failed query → undecided.  A batch whose rows net to 0 (+5.00/−5.00, all 0.00) leaves the
+    total where it was whether or not it was processed, so it is undecided without asking.
+    """
+    batch = batch_sum(sent.datasets.get("feeinfo", ()))
+    if batch == 0:
+        return undecided(
+            "结果未知：本批费用明细合计为0，平台费用总额无法判断本批是否已上传，请人工核对"
+        )
     reply = ask("bizh120003", {"akb020": sent.akb020, "aaz218": sent.aaz218, "bka438": "1"})
     total = _decimal(reply.get("akc264") if reply else None)
     if total is None:
         return undecided()
     known = _decimal(sent.visit.fee_amount if sent.visit else "0") or Decimal(0)
-    batch = batch_sum(sent.datasets.get("feeinfo", ()))
     if total == known + batch:
         return processed(**{"feeinfo.sum": str(batch)})
     if total == known:
@@ -210,7 +233,7 @@ def settlement(sent: Sent, ask: Ask) -> Resolution:
         return undecided()
     if rows[0].get("bka891") != "1":
         return NOT_PROCESSED
-    slip = ask("bizh120206", {"akb020": sent.akb020, "aaz218": sent.aaz218})
+    slip = ask(sent.slip_function, {"akb020": sent.akb020, "aaz218": sent.aaz218})
     if slip is None:
         return undecided("结果未知：平台显示已结算，但结算单提取失败，稍后再试")
     figures = {"akc264": slip.text("bka979"), "bka832": slip.text("bka811"),

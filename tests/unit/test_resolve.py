@@ -165,3 +165,42 @@ def test_a_call_without_a_strategy_stays_unknown() -> None:
     asked, ask = answers()
     found = resolve(sent("bizh200106", aaz218="Z1"), ask)  # type: ignore[arg-type]
     assert found.found is Found.UNDECIDED and asked == [] and "人工核对" in found.reason_zh
+
+
+def test_admission_with_two_businesses_of_our_inpatient_number_is_undecided() -> None:
+    """Two stays with our 住院号: one may be ours, so the admission is never sent again."""
+    _, ask = answers(biz({"aaz218": "Z7", "bka025": "NO-1"}, {"aaz218": "Z8", "bka025": "NO-1"}))
+    found = resolve(sent("bizh120103", None, aac001="P1", bka025="NO-1"), ask)  # type: ignore[arg-type]
+    assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh
+
+
+def test_registration_with_two_businesses_of_our_number_is_undecided() -> None:
+    _, ask = answers(biz({"aaz218": "Z7", "bka025": "MZ-1"}, {"aaz218": "Z8", "bka025": "MZ-1"}))
+    found = resolve(sent("bizh110104", None, aac001="P1", bka025="MZ-1", bka017="20261125"),
+                    ask)  # type: ignore[arg-type]  # fmt: skip
+    assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh
+    _, ask = answers(biz({"aaz218": "Z7", "bka025": "MZ-1"}, {"aaz218": "Z8", "bka025": "x"}))
+    found = resolve(sent("bizh110104", None, aac001="P1", bka025="MZ-1", bka017="20261125"),
+                    ask)  # type: ignore[arg-type]  # fmt: skip
+    assert found.found is Found.PROCESSED and found.fields["aaz218"] == "Z7"
+
+
+def test_fee_batch_that_nets_to_zero_is_undecided_whatever_the_total() -> None:
+    """+5.00/−5.00 or all 0.00: the total is the known sum whether or not the batch was
+    processed, so neither "processed" (rows never uploaded would be marked done) nor "not
+    processed" (sent twice) can be told; the query is not even asked."""
+    for rows in ([{"bka058": "5.00"}, {"bka058": "-5.00"}], [{"bka058": "0.00"}] * 3):
+        asked, ask = answers(Program(values={"return_code": "1", "akc264": "30.00"}))
+        found = resolve(sent("bizh120002", datasets={"feeinfo": rows}, aaz218="Z1"), ask)  # type: ignore[arg-type]
+        assert found.found is Found.UNDECIDED, rows
+        assert "合计为0" in found.reason_zh and "人工核对" in found.reason_zh
+        assert asked == []
+
+
+def test_settlement_asks_the_configured_slip_function() -> None:
+    slip = Program(values={"return_code": "1", "bka979": "80.00", "bka811": "70.00",
+                           "bka812": "10.00"})  # fmt: skip
+    asked, ask = answers(biz({"aaz218": "Z1", "bka891": "1"}), slip)
+    configured = Sent("bizh120106", {"aaz218": "Z1"}, {}, VISIT, "SS0001", "bizh120299")
+    assert resolve(configured, ask).found is Found.PROCESSED  # type: ignore[arg-type]
+    assert [a[0] for a in asked] == ["bizh120102", "bizh120299"]
