@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from syncd import resolve
-from syncd.errors import PlatformProtocolError
+from syncd.errors import PlatformProtocolError, SyncdError
 from syncd.logs import event
 from syncd.mapping import Request as MappedRequest
 from syncd.outbox import BLIND_RESEND_UNSAFE, RetryPolicy
 from syncd.platform.catalogue import Catalogue
 from syncd.platform.client import CallResult
-from syncd.platform.codec import Program, RequestEncodingError
+from syncd.platform.codec import Program
 from syncd.platform.messages import Request, parse_reply
 from syncd.ports import ArchivePort
 from syncd.records import Exchange, Lease, Outcome
@@ -30,6 +30,9 @@ from syncd.visits import Visit
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+STILL_RUNNING_ZH = (
+    "结果未知：平台暂未查到此交易，可能仍在处理，稍后再查询确认（确认未处理后才重发）"
+)
 
 
 class Caller(Protocol):
@@ -124,11 +127,25 @@ class Delivery:
         )  # fmt: skip
         self.archive.record(exchange, self.clock())
 
+    def resolve_just_sent(
+        self, request: Request, visit: Visit | None, where: Where
+    ) -> resolve.Resolution:
+        """Right after an unknown outcome: a "processed" is adopted at once, but a "not
+        processed" is not believed yet — after a timeout the platform may still be working on
+        the call.  It stays UNKNOWN and is asked again after the in-flight window
+        (``RetryPolicy.unknown_hold_s``), when "not processed" is safe to act on."""
+        found = self.resolve(request, visit, where)
+        if found.found is resolve.Found.NOT_PROCESSED:
+            return resolve.Resolution(resolve.Found.UNDECIDED, reason_zh=STILL_RUNNING_ZH)
+        return found
+
     def resolve(self, request: Request, visit: Visit | None, where: Where) -> resolve.Resolution:
         """Ask the platform whether ``request`` (outcome unknown) was processed."""
+        slip = next((s.function_id for s in self.catalogue if s.name == "settlement_slip"), None)
         sent = resolve.Sent(
             function_id=request.function_id, params=request.params,
             datasets=request.datasets, visit=visit, akb020=self.akb020,
+            slip_function=slip or "",  # unset: the query fails in _ask → UNDECIDED
         )  # fmt: skip
         found = resolve.resolve(sent, lambda fid, params: self._ask(fid, params, where))
         event(logger, "delivery.resolved", feed=where.feed, key=where.source_key,
@@ -136,11 +153,19 @@ class Delivery:
         return found
 
     def _ask(self, function_id: str, params: Mapping[str, str], where: Where) -> Program | None:
+        """One resolution query: its reply, or None when it failed (the answer is UNDECIDED).
+
+        Any syncd error building or sending it — a value the wire cannot carry
+        (RequestEncodingError), a function id the catalogue does not know (ConfigError) — is
+        a failed query: a strategy must never stall the loop that resolves."""
         try:
             request = Request.build(self.catalogue, function_id, params)
-        except RequestEncodingError:
+            result = self.client.call(request)
+        except SyncdError as exc:
+            event(logger, "delivery.query_failed", logging.WARNING, feed=where.feed,
+                  key=where.source_key, function_id=function_id,
+                  error=type(exc).__name__)  # fmt: skip
             return None
-        result = self.client.call(request)
         self._archive(result, where)
         return result.reply if result.outcome is Outcome.SUCCEEDED else None
 
