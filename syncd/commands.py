@@ -157,7 +157,7 @@ class CommandRunner:
         where = self.where(spec, command, visit)
         sent = self.delivery.send(request, where)
         if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
-            sent = adopt(sent, self.delivery.resolve(request, visit, where))
+            sent = adopt(sent, self.delivery.resolve_just_sent(request, visit, where))
         self.leases.in_flight.discard(command.id)
         return Step(sent, request, attempts)
 

@@ -177,7 +177,8 @@ def insert_commands(
 def _run_stage(
     worker: Worker, view: DemoTables, stage: Stage, progress: Progress, deadline: float
 ) -> bool:
-    """Passes until nothing is pending and a whole wait interval went by without a change."""
+    """Passes until nothing is pending, in flight or unknown, and a whole wait interval went
+    by without a change."""
     quiet_since: float | None = None
     text = ""
     while time.monotonic() < deadline:
@@ -185,7 +186,7 @@ def _run_stage(
         counts = view.counts()
         text = progress_text(counts, stage.title_zh)
         progress(text, False)
-        if counts["PENDING"] + counts["IN_FLIGHT"] or not report.quiet:
+        if counts["PENDING"] + counts["IN_FLIGHT"] + counts["UNKNOWN"] or not report.quiet:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.monotonic()

@@ -12,8 +12,12 @@ mapping error           REJECTED with the Chinese reason (final)
 SUCCEEDED               SUCCEEDED (final) + write-back + visit effect
 REJECTED                REJECTED (final), the platform's message verbatim
 RETRY                   PENDING after a backoff; FAILED once ``max_attempts`` are used
+UNKNOWN → not processed PENDING at once (the query came after the in-flight window);
+                        FAILED once ``max_attempts`` are used
 UNKNOWN, query/upload   PENDING after a backoff (safe to repeat); FAILED after the limit
-UNKNOWN, state/money    UNKNOWN: resolved by a query before anything is sent again
+UNKNOWN, state/money    UNKNOWN: resolved by a query before anything is sent again, and
+                        asked again no sooner than ``unknown_hold_s`` (the in-flight
+                        window: a timed-out call may still be running on the platform)
 ======================= =============================================================
 
 Backoff: ``initial * 2**(attempt-1)``, capped at ``max``, then spread by ``±jitter``.
@@ -39,12 +43,19 @@ class RetryPolicy:
     max_s: float = 900.0
     jitter: float = 0.2
     wait_s: float = 5.0  # how soon a WAITING row is looked at again
+    unknown_hold_s: float = 0.0  # an UNKNOWN is asked again no sooner (the in-flight window)
 
     def delay(self, attempt: int, draw: float) -> timedelta:
         """The pause after failed attempt number ``attempt`` (1-based)."""
         base = min(self.max_s, self.initial_s * 2 ** max(0, attempt - 1))
         spread = 1.0 + self.jitter * (2.0 * draw - 1.0)
         return timedelta(seconds=max(0.0, min(self.max_s, base * spread)))
+
+    def unknown_delay(self, attempt: int, draw: float) -> timedelta:
+        """The pause before an UNKNOWN is asked about again: the backoff, but never less than
+        the in-flight window — until then the platform may still be working on the call, and
+        a query would wrongly find it "not processed"."""
+        return max(self.delay(attempt, draw), timedelta(seconds=self.unknown_hold_s))
 
     def exhausted(self, attempts: int) -> bool:
         return attempts >= self.max_attempts
@@ -73,7 +84,7 @@ def after_outcome(
     if outcome is Outcome.REJECTED:
         return Transition(SyncStatus.REJECTED, None, attempts)
     if outcome is Outcome.UNKNOWN and kind in BLIND_RESEND_UNSAFE:
-        return Transition(SyncStatus.UNKNOWN, now + policy.delay(attempts, draw), attempts)
+        return Transition(SyncStatus.UNKNOWN, now + policy.unknown_delay(attempts, draw), attempts)
     return again_later(attempts, policy, now, draw)
 
 
@@ -86,7 +97,7 @@ def again_later(attempts: int, policy: RetryPolicy, now: datetime, draw: float) 
 
 def unresolved(attempts: int, policy: RetryPolicy, now: datetime, draw: float) -> Transition:
     """An UNKNOWN whose resolution query could not decide: stays UNKNOWN, asked again later."""
-    return Transition(SyncStatus.UNKNOWN, now + policy.delay(attempts, draw), attempts)
+    return Transition(SyncStatus.UNKNOWN, now + policy.unknown_delay(attempts, draw), attempts)
 
 
 def waiting(policy: RetryPolicy, now: datetime, reason_zh: str) -> Transition:
@@ -99,9 +110,14 @@ def refused(reason_zh: str) -> Transition:
     return Transition(SyncStatus.REJECTED, None, None, reason_zh)
 
 
-def send_again(now: datetime, reason: str = "") -> Transition:
-    """A query proved the call was not processed: PENDING now, no attempt used."""
-    return Transition(SyncStatus.PENDING, now, None, reason)
+def not_processed(attempts: int, policy: RetryPolicy, now: datetime) -> Transition:
+    """A query proved the call was not processed (asked after the in-flight window): PENDING
+    now, or FAILED once its attempts are used up (a platform that loses every call of a kind
+    must not be called for ever)."""
+    if policy.exhausted(attempts):
+        return Transition(SyncStatus.FAILED, None, attempts,
+                          f"经查询确认平台未处理；已发送{attempts}次仍未成功")  # fmt: skip
+    return Transition(SyncStatus.PENDING, now, attempts, "经查询确认平台未处理，将重新发送")
 
 
 def requeued(now: datetime) -> Transition:

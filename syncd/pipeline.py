@@ -280,7 +280,7 @@ class FeedPipeline:
             self.leases.in_flight |= set(ids)
             sent = self.delivery.send(request, where)
             if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
-                sent = adopt(sent, self.delivery.resolve(request, visit, where))
+                sent = adopt(sent, self.delivery.resolve_just_sent(request, visit, where))
             self.leases.in_flight -= set(ids)
             last = index == len(requests) - 1
             if sent.outcome is not Outcome.SUCCEEDED or last:
@@ -323,10 +323,11 @@ class FeedPipeline:
         unit_rows, (mapped,) = units[0]
         request = self.delivery.request(mapped)
         found: Resolution = self.delivery.resolve(request, visit, self.where(unit_rows, visit))
-        if found.found is Found.NOT_PROCESSED:
-            return self.finish(unit_rows, outbox.send_again(self._now()), r)
-        sent = adopt(Sent(Outcome.UNKNOWN, unit_rows[0].request_id), found)
         attempts = max(x.attempts for x in unit_rows)
+        if found.found is Found.NOT_PROCESSED:
+            policy = self.delivery.policy
+            return self.finish(unit_rows, outbox.not_processed(attempts, policy, self._now()), r)
+        sent = adopt(Sent(Outcome.UNKNOWN, unit_rows[0].request_id), found)
         self.conclude(unit_rows, request.params, request.datasets, sent, visit, attempts, r)
 
     def step_back(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:

@@ -72,7 +72,14 @@ def longest_call_s(settings: Settings) -> float:
 def retry_policy(settings: Settings) -> RetryPolicy:
     d = settings.delivery
     return RetryPolicy(d.max_attempts, d.backoff_initial_s, d.backoff_max_s, d.backoff_jitter,
-                       wait_s=settings.polling.default_interval_s)  # fmt: skip
+                       wait_s=settings.polling.default_interval_s,
+                       unknown_hold_s=flight_s(settings))  # fmt: skip
+
+
+def flight_s(settings: Settings) -> float:
+    """How long an intent may be under way: its lease, and the least an UNKNOWN waits before
+    a query may call it "not processed"."""
+    return max(settings.delivery.lease_s, longest_call_s(settings))
 
 
 @dataclass
@@ -117,7 +124,7 @@ class Worker:
             client=self.client, catalogue=self.catalogue, archive=self.archive, clock=self.clock,
             policy=retry_policy(settings), draw=(rng or random.Random()).random,
             akb020=settings.hospital.akb020, owner=owner or new_owner(),
-            flight_s=max(settings.delivery.lease_s, longest_call_s(settings)),
+            flight_s=flight_s(settings),
         )  # fmt: skip
         self.inputs = RenderInputs(settings_values(settings), {},
                                    settings.platform.fee_rows_per_call)  # fmt: skip

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from engine_support import SECOND, Env, admit, discharge, env, fee
@@ -13,6 +16,7 @@ from pydantic import SecretStr
 
 from syncd import logs
 from syncd.db.outbox_store import OutboxStore
+from syncd.delivery import STILL_RUNNING_ZH
 from syncd.gate import OPEN, Gate
 from syncd.platform.simulator import Simulator, SimulatorConfig
 
@@ -88,13 +92,21 @@ def test_admission_reply_lost_is_adopted_from_the_business_query(env: Env) -> No
 
 
 def test_admission_answered_500_but_not_processed_is_sent_again(env: Env) -> None:
-    """HTTP 500 is UNKNOWN; the query proves nothing happened, so it is sent again later."""
+    """HTTP 500 is UNKNOWN.  The query right after it finds nothing, but the platform may still
+    be working on the call: the row stays UNKNOWN for the in-flight window (lease_s, 120 s
+    here), and only a query after it proves nothing happened, so it is sent again then."""
     worker = env.worker()
     env.sim.add_faults("http500:function=bizh120103")
     admit(env)
     worker.once()
-    assert env.status("ip_admission")["1"]["status"] == "PENDING"
-    env.clock.advance(120)
+    row = env.status("ip_admission")["1"]
+    assert (row["status"], row["last_error"]) == ("UNKNOWN", STILL_RUNNING_ZH)
+    assert len(env.calls("bizh120103")) == 1
+    env.clock.advance(119)
+    worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "UNKNOWN"  # not asked again yet
+    env.clock.advance(1)
+    worker.once()  # asked again: not processed → due again at once
     worker.once()
     assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
     assert len(env.calls("bizh120103")) == 2
@@ -286,3 +298,54 @@ def test_a_stop_between_the_calls_of_a_unit_hands_the_rest_back_unsent(env: Env)
     pipeline.gate = OPEN
     worker.once()
     assert env.status("ip_fee")["F4"]["status"] == "SUCCEEDED"
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_a_fee_batch_that_timed_out_while_the_platform_still_works_is_not_sent_twice(
+    env: Env,
+) -> None:
+    """The platform takes 6.5 s, the read timeout is 5 s: right after the timeout the query
+    finds nothing (the platform has not committed yet).  That "not processed" is not believed:
+    the rows stay UNKNOWN for the in-flight window; asked after it, the platform shows the
+    batch, which is adopted — one upload, never two."""
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    fee(env, "F1", "10.00")
+    env.sim.add_faults("latency:function=bizh120002,ms=6500,times=1")
+    worker.once()
+    row = env.status("ip_fee")["F1"]
+    assert (row["status"], row["last_error"]) == ("UNKNOWN", STILL_RUNNING_ZH)
+    aaz218 = env.visit("ZY1")["aaz218"]
+    _wait_for(lambda: len(env.business(aaz218)["rows"]) == 1, "the slow upload to commit")
+    env.clock.advance(120)
+    worker.once()
+    assert env.status("ip_fee")["F1"]["status"] == "SUCCEEDED"
+    assert len(env.calls("bizh120002")) == 1
+    assert [r["aaz213"] for r in env.business(aaz218)["rows"]] == ["F1"]
+    assert env.visit("ZY1")["fee_amount"] == Decimal("10.00")
+
+
+def test_a_platform_that_loses_every_admission_ends_failed_after_max_attempts(env: Env) -> None:
+    """Each call is dropped (UNKNOWN); each query after the in-flight window proves it was not
+    processed, so it is sent again — until the attempts (3) are used up: FAILED, not for ever."""
+    worker = env.worker()
+    env.sim.add_faults("drop:function=bizh120103,times=0")
+    admit(env)
+    for attempt in (1, 2, 3):
+        worker.once()  # sent: dropped
+        assert env.status("ip_admission")["1"]["status"] == "UNKNOWN"
+        assert len(env.calls("bizh120103")) == attempt
+        env.clock.advance(120)
+        worker.once()  # asked: not processed
+    row = env.status("ip_admission")["1"]
+    assert (row["status"], row["attempts"]) == ("FAILED", 3)
+    worker.once()
+    assert len(env.calls("bizh120103")) == 3

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncd.outbox import RetryPolicy, after_outcome, refused, requeued, waiting
+from syncd.outbox import (
+    RetryPolicy,
+    after_outcome,
+    not_processed,
+    refused,
+    requeued,
+    unresolved,
+    waiting,
+)
 from syncd.records import Outcome, SyncStatus
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -64,3 +72,24 @@ def test_waiting_and_refusing_use_no_attempt_and_requeue_starts_over() -> None:
     refuse = refused("就诊状态为已出院登记")
     assert (refuse.status, refuse.attempts, refuse.final) == (SyncStatus.REJECTED, None, True)
     assert requeued(NOW).attempts == 0 and requeued(NOW).status is SyncStatus.PENDING
+
+
+def test_an_unknown_is_asked_again_no_sooner_than_the_in_flight_window() -> None:
+    """The backoff of an UNKNOWN is at least ``unknown_hold_s``: a query any sooner could find
+    a call the platform is still working on "not processed"."""
+    held = RetryPolicy(max_attempts=4, initial_s=5, max_s=60, jitter=0.2, unknown_hold_s=120)
+    for kind in ("state_change", "money"):
+        first = after_outcome(Outcome.UNKNOWN, kind, 1, held, NOW, 0.5)
+        assert (first.status, first.next_attempt_at) == (SyncStatus.UNKNOWN,
+                                                         NOW + timedelta(seconds=120))  # fmt: skip
+    assert unresolved(1, held, NOW, 0.5).next_attempt_at == NOW + timedelta(seconds=120)
+    long = RetryPolicy(initial_s=300, max_s=900, jitter=0, unknown_hold_s=120)
+    assert unresolved(1, long, NOW, 0.5).next_attempt_at == NOW + timedelta(seconds=300)
+
+
+def test_not_processed_is_sent_again_at_once_until_the_attempts_are_used_up() -> None:
+    again = not_processed(3, POLICY, NOW)
+    assert (again.status, again.next_attempt_at, again.attempts) == (SyncStatus.PENDING, NOW, 3)
+    last = not_processed(4, POLICY, NOW)
+    assert (last.status, last.next_attempt_at, last.final) == (SyncStatus.FAILED, None, True)
+    assert "4" in last.message
