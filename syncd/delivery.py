@@ -96,7 +96,8 @@ class Delivery:
         return uuid.uuid4().hex
 
     def send(self, request: Request, where: Where) -> Sent:
-        """Call, archive, check the reply; an unsafe UNKNOWN is resolved by query at once."""
+        """Call, archive (a failed archive write is logged, not raised: the result counts),
+        check the reply."""
         result = self.client.call(request)
         self._archive(result, where)
         if result.login_failed:
@@ -125,7 +126,12 @@ class Delivery:
             reply=result.reply_bytes, feed=where.feed, source_key=where.source_key,
             visit_key=where.visit_key, aaz218=where.aaz218,
         )  # fmt: skip
-        self.archive.record(exchange, self.clock())
+        try:
+            self.archive.record(exchange, self.clock())
+        except SyncdError as exc:  # the call happened: its result must still be written back
+            event(logger, "archive.failed", logging.ERROR, feed=where.feed,
+                  key=where.source_key, function_id=result.function_id,
+                  call_id=result.call_id, error=type(exc).__name__)  # fmt: skip
 
     def resolve_just_sent(
         self, request: Request, visit: Visit | None, where: Where

@@ -18,6 +18,7 @@ class Leases:
 
     def claimed(self, ids: set[int], now: datetime) -> None:
         self.held |= ids
+        self.in_flight -= ids  # claimed anew (an earlier send of ours raised): not under way
         self.since = now
 
     def keep(self, store: LeaseKeeper, owner: str, now: datetime, lease_s: float) -> None:

@@ -35,9 +35,12 @@ from syncd.visits import Visit
 logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
+_CANNOT_ASK_ZH = "结果未知，且无法按当前HIS数据重新生成原请求去查询确认，请人工核对"
 _UNSETTLED = (SyncStatus.UNKNOWN.value, SyncStatus.IN_FLIGHT.value)
 DISCOVERY_BATCHES = 20  # rows found per search: batch_size × this, at most DISCOVERY_MAX
 DISCOVERY_MAX = 20_000  # bounds the memory of one search (a few tens of MB)
+Calls = list[tuple[list[OutboxRow], tuple[MappedRequest, ...]]]  # rows and what they send
+Refused = list[tuple[list[OutboxRow], str]]  # rows that cannot be mapped, and why
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class FeedPipeline:
         self.fee_deletes = tuple(fee_deletes)  # the commands a fee upload waits for
         self.leases = Leases()
         self.gate: Gate = OPEN  # asked before each unit and between its calls (stop_claiming)
+        self.after_read = False  # the last search of every `requires.after` view saw it all
 
     @property
     def owner(self) -> str:
@@ -100,20 +104,30 @@ class FeedPipeline:
         self.leases.release(self.store.outbox, self.owner)
 
     def discover(self) -> int:
-        """Record new rows of the feeds this one waits for, then its own (their number)."""
-        for source in self.after:
-            self._discover(source)
-        return self._discover(self.source)
+        """Record new rows of the feeds this one waits for, then its own (their number).
 
-    def _discover(self, source: FeedSourcePort) -> int:
-        """One search of the view (each search is a full anti-join), recorded in chunks."""
-        found = source.discover(min(self.batch_size * DISCOVERY_BATCHES, DISCOVERY_MAX))
-        now, added = self.delivery.clock(), 0  # one due time: a claim then takes visits whole
+        A search is limited; when one of a waited-for view found as many rows as its limit,
+        some of a visit's earlier rows (its fees, say) may not be recorded yet, and a row of
+        this feed must not go before them: ``after_read`` stays False until a search of every
+        waited-for view comes back short."""
+        limit = self.discovery_limit()
+        complete = [self._discover(source, limit) < limit for source in self.after]
+        self.after_read = all(complete)
+        return self._discover(self.source, limit)
+
+    def discovery_limit(self) -> int:
+        return min(self.batch_size * DISCOVERY_BATCHES, DISCOVERY_MAX)
+
+    def _discover(self, source: FeedSourcePort, limit: int) -> int:
+        """One search of the view (each search is a full anti-join), recorded in chunks; the
+        number of rows found."""
+        found = source.discover(limit)
+        now = self.delivery.clock()  # one due time: a claim then takes visits whole
         for start in range(0, len(found), self.batch_size):
             new = [NewRow(r.key, r.version, visit_key_of(source.spec, r))
                    for r in found[start : start + self.batch_size]]  # fmt: skip
-            added += self.store.outbox.add(source.spec.feed, source.spec.function, new, now)
-        return added
+            self.store.outbox.add(source.spec.feed, source.spec.function, new, now)
+        return len(found)
 
     def units(self, rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:
         """What goes together: one row, or (batch feeds) the rows of a visit / of one call."""
@@ -203,6 +217,8 @@ class FeedPipeline:
         if check.verdict is visits.Verdict.READY and self.spec.requires.after:
             after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
             check = visits.after_feeds_pending(after)
+            if check.verdict is visits.Verdict.READY and self.after and not self.after_read:
+                check = visits.AFTER_FEEDS_UNREAD
         if check.verdict is not visits.Verdict.READY:
             return check
         return self.fee_deletion_check(visit_key)
@@ -217,28 +233,35 @@ class FeedPipeline:
     def render(
         self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
         r: TickReport,
-    ) -> list[tuple[list[OutboxRow], tuple[MappedRequest, ...]]]:  # fmt: skip
+    ) -> Calls:  # fmt: skip
         """(rows, requests) to send; rows that cannot be mapped are rejected here."""
+        calls, rejected = self.rendered(rows, view, visit)
+        for refused_rows, reason_zh in rejected:
+            self.finish(refused_rows, outbox.refused(reason_zh), r)
+        return calls
+
+    def rendered(
+        self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None
+    ) -> tuple[Calls, Refused]:
+        """The calls ``rows`` make, and the rows that cannot be mapped with the reason."""
         context = self.context(visit)
         if self.spec.batch is None:
             row = rows[0]
             try:
-                rendered = render(self.spec, view[row.source_key].values, self.with_children(
+                one = render(self.spec, view[row.source_key].values, self.with_children(
                     context, view[row.source_key]))  # fmt: skip
             except MappingError as exc:
-                self.finish(rows, outbox.refused(exc.reason_zh), r)
-                return []
-            return [(rows, rendered.requests)]
+                return [], [(rows, exc.reason_zh)]
+            return [(rows, one.requests)], []
         try:
             batch = render_batch(self.spec, [view[x.source_key].values for x in rows], context)
         except MappingError as exc:  # a per-visit field (or a city switch): every row
-            self.finish(rows, outbox.refused(exc.reason_zh), r)
-            return []
-        for error in batch.rejected:
-            self.finish([x for x in rows if x.source_key == error.key],
-                        outbox.refused(error.reason_zh), r)  # fmt: skip
-        return [([x for x in rows if x.source_key in call.keys], (call.request,))
-                for call in batch.calls]  # fmt: skip
+            return [], [(rows, exc.reason_zh)]
+        rejected = [([x for x in rows if x.source_key == error.key], error.reason_zh)
+                    for error in batch.rejected]  # fmt: skip
+        calls: Calls = [([x for x in rows if x.source_key in call.keys], (call.request,))
+                        for call in batch.calls]  # fmt: skip
+        return calls, rejected
 
     def context(self, visit: Visit | None) -> RenderContext:
         return RenderContext(
@@ -274,13 +297,14 @@ class FeedPipeline:
                 ids, self.delivery.new_request_id(), intents, lease
             ):
                 return self.lost(rows)
-            check = self.fee_deletion_check(rows[0].visit_key)  # again, now that our intent
-            if check.verdict is visits.Verdict.WAIT:  # shows: a deletion may have gone meanwhile
+            check = self.after_intent(rows)
+            if check.verdict is visits.Verdict.WAIT:
                 return self.step_back(rows, check.reason_zh, r)
-            self.leases.in_flight |= set(ids)
-            sent = self.delivery.send(request, where)
+            self.leases.in_flight |= set(ids)  # kept if anything below raises: not released,
+            sent = self.delivery.send(request, where)  # taken over after the in-flight lease
             if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
-                sent = adopt(sent, self.delivery.resolve_just_sent(request, visit, where))
+                known = self.visit_of(rows[0].visit_key)  # sums as they are now
+                sent = adopt(sent, self.delivery.resolve_just_sent(request, known, where))
             self.leases.in_flight -= set(ids)
             last = index == len(requests) - 1
             if sent.outcome is not Outcome.SUCCEEDED or last:
@@ -314,14 +338,19 @@ class FeedPipeline:
         self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
         r: TickReport,
     ) -> None:  # fmt: skip
-        """A taken-over UNKNOWN/IN_FLIGHT unit: ask before anything is sent again."""
-        units = self.render(rows, view, visit, r)
-        if len(units) != 1 or len(units[0][1]) != 1:
-            return self.finish(rows, outbox.unresolved(
-                max(x.attempts for x in rows), self.delivery.policy, self._now(),
-                self.delivery.draw()), r)  # fmt: skip
-        unit_rows, (mapped,) = units[0]
-        request = self.delivery.request(mapped)
+        """A taken-over UNKNOWN/IN_FLIGHT unit: ask before anything is sent again.  The
+        question is the call rebuilt from the view; when it cannot be rebuilt as one request
+        (a row no longer maps, or maps into more calls), nothing can be asked: the rows stay
+        UNKNOWN with the reason, for an operator — never REJECTED, the call may have gone."""
+        units, rejected = self.rendered(rows, view, visit)
+        try:
+            request = self.delivery.request(units[0][1][0]) if len(units) == 1 else None
+        except RequestEncodingError as exc:
+            rejected, request = [*rejected, (rows, exc.reason_zh)], None
+        if rejected or request is None or len(units[0][1]) != 1:
+            reason = rejected[0][1] if rejected else ""
+            return self.keep_unknown(rows, reason, r)
+        unit_rows = units[0][0]
         found: Resolution = self.delivery.resolve(request, visit, self.where(unit_rows, visit))
         attempts = max(x.attempts for x in unit_rows)
         if found.found is Found.NOT_PROCESSED:
@@ -330,13 +359,36 @@ class FeedPipeline:
         sent = adopt(Sent(Outcome.UNKNOWN, unit_rows[0].request_id), found)
         self.conclude(unit_rows, request.params, request.datasets, sent, visit, attempts, r)
 
+    def keep_unknown(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
+        later = outbox.unresolved(max(x.attempts for x in rows), self.delivery.policy,
+                                  self._now(), self.delivery.draw())  # fmt: skip
+        message = _CANNOT_ASK_ZH + (f"（{reason_zh}）" if reason_zh else "")
+        self.finish(rows, outbox.Transition(later.status, later.next_attempt_at, None, message), r)
+
+    def after_intent(self, rows: list[OutboxRow]) -> visits.Check:
+        """Look again once our intent is committed (and visible to every other engine): an
+        engine that read the visit at the same moment as we did may have started a call of
+        the same kind for it, or the HIS a fee deletion.  If both see each other, both step
+        back; neither sends."""
+        key = rows[0].visit_key
+        if self._own() and key:
+            statuses = self.visit_rows(key, self._own())[self.spec.feed]
+            others = sum(status in _UNSETTLED for status in statuses) - len(rows)
+            if others > 0:
+                return visits.unsettled_calls_pending(["UNKNOWN"] * others)
+        return self.fee_deletion_check(key)
+
     def step_back(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
-        """An intent committed but not sent: the rows wait again with the attempts they had."""
-        waiting = outbox.waiting(self.delivery.policy, self._now(), reason_zh)
+        """An intent committed but not sent: the rows wait again with the attempts they had,
+        for a jittered while (two engines that both stepped back do not meet again)."""
+        spread = self.delivery.policy.wait_s * (1.0 + self.delivery.draw())
+        due = self._now() + timedelta(seconds=spread)
         for attempts in sorted({row.attempts for row in rows}):
-            self.finish([row for row in rows if row.attempts == attempts],
-                        outbox.Transition(waiting.status, waiting.next_attempt_at, attempts,
-                                          reason_zh), r)  # fmt: skip
+            self.finish(
+                [row for row in rows if row.attempts == attempts],
+                outbox.Transition(SyncStatus.WAITING, due, attempts, reason_zh),
+                r,
+            )
 
     # --- small helpers ----------------------------------------------------------------
 

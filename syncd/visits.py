@@ -105,11 +105,20 @@ def _reachable(kind: str, state: str, states: Sequence[str]) -> bool:
 
 
 def after_feeds_pending(statuses: Sequence[str]) -> Check:
-    """``requires.after``: wait while any row of those feeds for the visit is not final."""
-    open_rows = [s for s in statuses if s not in ("SUCCEEDED", "REJECTED", "FAILED")]
+    """``requires.after``: wait while any row of those feeds for the visit is not done.  A
+    FAILED row is not done either: it waits for an operator's ``syncd retry`` (a discharge
+    must not go while one of the stay's fee rows never reached the platform)."""
+    failed = [s for s in statuses if s == "FAILED"]
+    if failed:
+        return Check(Verdict.WAIT, f"本次就诊有{len(failed)}条前序数据发送失败，"
+                                   "请处理后重新排队（syncd retry）")  # fmt: skip
+    open_rows = [s for s in statuses if s not in ("SUCCEEDED", "REJECTED")]
     if open_rows:
         return Check(Verdict.WAIT, f"等待本次就诊的{len(open_rows)}条前序数据处理完成")
     return READY
+
+
+AFTER_FEEDS_UNREAD = Check(Verdict.WAIT, "前序数据较多，尚未全部读取，读取完后再发送")
 
 
 def unsettled_calls_pending(statuses: Sequence[str]) -> Check:

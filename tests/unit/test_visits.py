@@ -42,10 +42,13 @@ def test_a_visit_of_the_other_kind_is_refused() -> None:
     assert result.verdict is Verdict.REFUSE and "门诊" in result.reason_zh
 
 
-def test_after_feeds_wait_until_every_row_is_final() -> None:
-    """requires.after: discharge waits while a fee row of the visit is not final."""
+def test_after_feeds_wait_until_every_row_is_sent_or_refused() -> None:
+    """requires.after: discharge waits while a fee row of the visit is not final, and while
+    one FAILED (it never reached the platform: an operator re-queues it)."""
     assert after_feeds_pending(["SUCCEEDED", "PENDING"]).verdict is Verdict.WAIT
-    assert after_feeds_pending(["SUCCEEDED", "REJECTED", "FAILED"]).verdict is Verdict.READY
+    assert after_feeds_pending(["SUCCEEDED", "REJECTED"]).verdict is Verdict.READY
+    failed = after_feeds_pending(["SUCCEEDED", "FAILED"])
+    assert failed.verdict is Verdict.WAIT and "syncd retry" in failed.reason_zh
 
 
 @pytest.mark.parametrize(

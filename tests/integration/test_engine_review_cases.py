@@ -1,0 +1,138 @@
+"""Cases a review of the delivery engine found (each failed before its fix): a call whose
+request can no longer be rebuilt stays UNKNOWN; a discharge waits until the stay's fee rows
+are all read and none FAILED; two engines never both send for one visit; a failed archive
+write does not throw a known result away."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from engine_support import Env, admit, discharge, env, fee
+
+from syncd.config.settings import PollingSettings
+from syncd.visits import AFTER_FEEDS_UNREAD
+
+__all__ = ["env"]
+
+
+def set_rows(env: Env, feed: str, key: str, **values: Any) -> None:
+    table = env.tables.sync_status
+    stmt = sa.update(table).where(table.c.feed == feed, table.c.source_key == key)
+    with env.db.begin() as conn:
+        conn.execute(stmt.values(**values))
+
+
+def test_an_unknown_call_that_no_longer_maps_stays_unknown_for_an_operator(env: Env) -> None:
+    """The admission was processed, its reply lost and the query failed (UNKNOWN); then the
+    HIS row changed so that it no longer maps.  Nothing can be asked: it stays UNKNOWN with
+    the reason — never REJECTED (a later `syncd retry` would send it a second time)."""
+    worker = env.worker()
+    env.sim.add_faults("reply_lost:function=bizh120103", "drop:function=bizh120102")
+    admit(env)
+    worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "UNKNOWN"
+    env.update("t_admission", {"adm_id": 1}, person_no=None)
+    env.clock.advance(120)
+    worker.once()
+    row = env.status("ip_admission")["1"]
+    assert row["status"] == "UNKNOWN"
+    assert "无法按当前HIS数据重新生成原请求" in row["last_error"] and "电脑号" in row["last_error"]
+    assert len(env.calls("bizh120103")) == 1
+
+
+def test_a_discharge_waits_until_every_fee_row_of_the_views_was_read(env: Env) -> None:
+    """A search finds at most batch_size × 20 rows (20 here).  With 25 other rows ahead, the
+    stay's last fee row may not be recorded yet: the discharge waits until a search of the
+    fee view comes back short, and then for that fee row to go."""
+    env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=1)})
+    worker = env.worker()
+    admit(env, "ZY1")
+    worker.once("ip_admission")
+    for i in range(25):  # another stay's rows (not admitted: they wait)
+        fee(env, f"B{i:02d}", "1.00", visit="ZY2")
+    fee(env, "Z1", "88.00", visit="ZY1")
+    discharge(env, "ZY1")
+    worker.tick_feed("ip_discharge")
+    row = env.status("ip_discharge")["ZY1@1"]
+    assert (row["status"], row["last_error"]) == ("WAITING", AFTER_FEEDS_UNREAD.reason_zh)
+    for _ in range(60):
+        env.clock.advance(30)
+        worker.tick_feed("ip_fee")
+        worker.tick_feed("ip_discharge")
+        if env.status("ip_discharge")["ZY1@1"]["status"] == "SUCCEEDED":
+            break
+    assert env.status("ip_fee")["Z1"]["status"] == "SUCCEEDED"
+    assert env.status("ip_discharge")["ZY1@1"]["status"] == "SUCCEEDED"
+    rows = env.business(env.visit("ZY1")["aaz218"])["rows"]
+    assert [r["aaz213"] for r in rows] == ["Z1"]
+
+
+def test_a_failed_fee_row_holds_the_discharge_until_it_is_requeued(env: Env) -> None:
+    """A fee row that used up its attempts (FAILED) never reached the platform: the discharge
+    waits, saying so, until `syncd retry` re-queues it and it is uploaded."""
+    worker = env.worker()
+    admit(env)
+    worker.once()
+    fee(env, "F1", "10.00")
+    worker.pipelines["ip_fee"].discover()
+    set_rows(env, "ip_fee", "F1", status="FAILED", attempts=8)
+    discharge(env)
+    env.clock.advance(30)
+    worker.once()
+    row = env.status("ip_discharge")["ZY1@1"]
+    assert row["status"] == "WAITING" and "发送失败" in row["last_error"]
+    assert not env.calls("bizh120105")
+    worker.store.outbox.requeue("ip_fee", None, env.clock())
+    for _ in range(3):
+        env.clock.advance(30)
+        worker.once()
+    assert env.status("ip_fee")["F1"]["status"] == "SUCCEEDED"
+    assert env.status("ip_discharge")["ZY1@1"]["status"] == "SUCCEEDED"
+
+
+def test_two_engines_starting_a_call_for_one_visit_at_once_do_not_both_send(env: Env) -> None:
+    """Engine B commits the intent of fee row F2 of the stay just after engine A checked the
+    stay and just before A commits its own for F1.  A looks again after its intent, sees B's
+    call and steps back: F1 waits (attempts unchanged), nothing is sent by A."""
+    worker = env.worker("engine-a")
+    admit(env)
+    worker.once()
+    fee(env, "F1", "10.00")
+    fee(env, "F2", "5.00")
+    worker.pipelines["ip_fee"].discover()
+    until = env.clock() + timedelta(minutes=5)
+    set_rows(env, "ip_fee", "F2", lease_owner="engine-b", lease_until=until)
+    outbox = worker.store.outbox
+    real = outbox.mark_in_flight
+
+    def b_first(*args: Any, **kwargs: Any) -> bool:
+        set_rows(env, "ip_fee", "F2", status="IN_FLIGHT", request_id="b-call", attempts=1)
+        return real(*args, **kwargs)
+
+    outbox.mark_in_flight = b_first  # type: ignore[method-assign]
+    worker.tick_feed("ip_fee", discover=False)
+    row = env.status("ip_fee")["F1"]
+    assert (row["status"], row["attempts"]) == ("WAITING", 0)
+    assert "同类交易结果待确认" in row["last_error"]
+    assert not env.calls("bizh120002")
+
+
+def test_a_failed_archive_write_does_not_lose_the_result(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The message archive cannot be written (its table is gone): the admission the platform
+    made is still written back, and an ERROR event says the archive failed."""
+    worker = env.worker()
+    with env.db.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE {env.tables.message.name}"))
+    admit(env)
+    with caplog.at_level(logging.ERROR):
+        worker.once("ip_admission")
+    row = env.status("ip_admission")["1"]
+    assert row["status"] == "SUCCEEDED" and row["aaz218"]
+    assert env.visit("ZY1")["aaz218"] == row["aaz218"]
+    assert "archive.failed" in [record.getMessage() for record in caplog.records]
