@@ -1,7 +1,10 @@
 """The command table ``WI_REQUEST`` (L3): the HIS inserts a command, syncd answers in its row.
 
-A claimed command is looked up by name among the command feeds (``source.command``), checked
-against the visit (an unmet state is refused at once with a Chinese reason: the HIS user is
+A claimed command whose outcome is unsettled (IN_FLIGHT taken over, UNKNOWN) is resolved by
+query first, whatever the visit's state has become meanwhile (its spec gone or disabled: it
+stays UNKNOWN for an operator).  Any other command is looked up by name among the command feeds
+(``source.command``), checked against the visit (an unmet state, or another call of the visit
+whose outcome it would confuse, is refused at once with a Chinese reason: the HIS user is
 waiting for the answer), rendered from its parameters (and child views), sent, and answered:
 status DONE / REJECTED / FAILED / UNKNOWN (or NEW again after a backoff), the return code and
 Chinese message, flattened reply columns, ``result_json`` and one ``WI_REQUEST_ROW`` per reply
@@ -13,14 +16,14 @@ succeed, this command ends with its answer.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from syncd import outbox, visits
 from syncd.delivery import Delivery, Sent, Where
-from syncd.errors import MappingError
+from syncd.errors import MappingError, SourceError, SyncdError
 from syncd.gate import OPEN, Gate
 from syncd.leases import Leases
 from syncd.logs import event
@@ -28,8 +31,8 @@ from syncd.mapping import DatasetSpec, FeedSpec, RenderContext, render
 from syncd.pipeline import RenderInputs
 from syncd.platform.codec import Program, RequestEncodingError
 from syncd.platform.messages import Request
-from syncd.ports import WritebackPort
-from syncd.records import Answer, Command, Lease, Outcome
+from syncd.ports import Effect, WritebackPort
+from syncd.records import Answer, Command, Lease, Outcome, SyncStatus
 from syncd.replies import flat_columns, result_doc, writeback_columns
 from syncd.resolve import undecided
 from syncd.results import adopt, fields_for
@@ -39,10 +42,24 @@ logger = logging.getLogger(__name__)
 Children = Callable[[DatasetSpec, Mapping[str, object]], list[dict[str, object]]]
 _STATUS = {"SUCCEEDED": "DONE", "REJECTED": "REJECTED", "FAILED": "FAILED",
            "UNKNOWN": "UNKNOWN", "PENDING": "NEW", "WAITING": "NEW"}  # fmt: skip
+_UNSETTLED = ("UNKNOWN", "IN_FLIGHT")
+SAME_KIND_PENDING_ZH = "该就诊有同类交易结果待确认，请稍后再试"
+UNSETTLED_DISABLED_ZH = (
+    "命令{}未定义或未启用，其上次调用结果未知：请人工核对，或恢复该命令后自动查询确认"
+)
+CHILD_VIEW_ZH = "读取明细视图失败，稍后自动重试；请核对命令参数与明细视图是否相符"
 
 
 class LeaseLost(Exception):
     """The command's lease expired and another engine took it over: it is theirs now."""
+
+
+class ChildViewError(SourceError):
+    """A child view could not be read for one command's parameters (e.g. ORA-01722 or
+    PostgreSQL 22P02 when a parameter does not fit the view's column type)."""
+
+
+_ONE_COMMAND = (MappingError, RequestEncodingError, ChildViewError)  # see CommandRunner.failed
 
 
 @dataclass
@@ -66,11 +83,17 @@ class CommandRunner:
         inputs: RenderInputs, children: Children, *, batch_size: int, lease_s: float,
     ) -> None:  # fmt: skip
         self.by_command = {s.source.command: s for s in feeds.values() if s.source.command}
+        same: defaultdict[str, list[str]] = defaultdict(list)
+        for name, spec in sorted(self.by_command.items()):
+            same[spec.function].append(name)
+        self.by_function = {function: tuple(names) for function, names in same.items()}
         self.feeds, self.delivery, self.store = feeds, delivery, store
         self.inputs, self.children = inputs, children
         self.batch_size, self.lease_s = batch_size, lease_s
         self.leases = Leases()
         self.gate: Gate = OPEN  # asked before each command (Worker.stop_claiming)
+        self.intents: set[int] = set()  # intent committed this tick, not answered yet
+        self.troubles: Counter[int] = Counter()  # failures in a row of a deferred command
 
     def tick(self) -> CommandReport:
         report = CommandReport()
@@ -90,13 +113,53 @@ class CommandRunner:
                     status = self.run(command)
                 except LeaseLost:
                     status = "LEASE_LOST"
+                except SyncdError as exc:
+                    status = self.failed(command, exc)
+                else:
+                    self.troubles.pop(command.id, None)
                 self.leases.held.discard(command.id)
                 report.results[status] += 1
                 event(logger, "command.answered", command=command.command,
                       request_id=command.id, status=status)  # fmt: skip
         finally:
+            self.intents.clear()
             self.release()
         return report
+
+    def failed(self, command: Command, exc: SyncdError) -> str:
+        """A syncd error while processing one command (ids in the log, never parameters).
+
+        Errors that concern this command alone — its parameters cannot be rendered or encoded
+        (MappingError, RequestEncodingError where they are not already answered), or a child
+        view cannot be read with them (:class:`ChildViewError`: a charge number the view's
+        numeric column refuses) — must not stop the commands behind it: the command waits
+        (status and attempts unchanged, due again after a growing backoff, the reason in
+        ``last_error``) and the tick goes on.  Every other error (the database down, a
+        statement on our own tables failing) would fail every command alike: it ends the
+        tick (the job backs off).  So does a contained error when the database is down after
+        all, since recording the deferral fails too.
+
+        A command whose intent we committed (IN_FLIGHT, perhaps sent) is left as it is with
+        its intent's lease: neither deferred nor given back, so no one asks the platform about
+        it before the in-flight window is over; then it is resolved by query."""
+        ours = command.id in self.intents
+        event(logger, "command.error", logging.ERROR, command=command.command,
+              request_id=command.id, error=type(exc).__name__, in_flight=ours)  # fmt: skip
+        if ours:
+            self.intents.discard(command.id)
+            self.leases.held.discard(command.id)
+            self.leases.in_flight.discard(command.id)
+        if not isinstance(exc, _ONE_COMMAND):
+            raise exc
+        if ours:
+            return "IN_FLIGHT"
+        self.troubles[command.id] += 1
+        delay = self.delivery.policy.delay(self.troubles[command.id], self.delivery.draw())
+        reason_zh = getattr(exc, "reason_zh", "") or CHILD_VIEW_ZH
+        until = self.delivery.clock() + delay
+        if not self.store.requests.defer(command.id, self.delivery.owner, until, reason_zh):
+            return "LEASE_LOST"
+        return "DEFERRED"
 
     def release(self) -> None:
         """Give back every lease this runner holds that is not in flight."""
@@ -106,6 +169,11 @@ class CommandRunner:
 
     def run(self, command: Command) -> str:
         spec = self.by_command.get(command.command)
+        if command.status in _UNSETTLED:  # may have been processed: settled before any check
+            if spec is None or not spec.enabled:
+                return self.keep_unknown(command, UNSETTLED_DISABLED_ZH.format(command.command))
+            if self.delivery.unsafe(spec.function):
+                return self.settle_unknown(spec, command, self.visit_of(spec, command))
         if spec is None or not spec.enabled:
             return self.refuse(command, f"未知或未启用的命令：{command.command}")
         if "__invalid__" in command.params:
@@ -116,9 +184,7 @@ class CommandRunner:
                              can_wait=False)  # fmt: skip
         if check.verdict is not visits.Verdict.READY:
             return self.refuse(command, check.reason_zh)
-        if command.status in ("UNKNOWN", "IN_FLIGHT") and self.delivery.unsafe(spec.function):
-            return self.settle_unknown(spec, command, visit)
-        check = self.fee_upload_check(spec, command)
+        check = self.unsettled_check(spec, command)
         if check.verdict is not visits.Verdict.READY:
             return self.refuse(command, check.reason_zh)
         return self.execute(spec, command, visit)
@@ -148,11 +214,15 @@ class CommandRunner:
         attempts = command.attempts + 1
         call_id = self.delivery.new_request_id()
         lease = self.delivery.flight_lease()
-        if not self.store.requests.mark_in_flight(command.id, call_id, attempts, lease):
+        visit_key = self.visit_key_of(spec, command)
+        if not self.store.requests.mark_in_flight(command.id, call_id, attempts, lease,
+                                                  visit_key):  # fmt: skip
             raise LeaseLost
-        check = self.fee_upload_check(spec, command)  # again, now that our intent shows: a
-        if check.verdict is not visits.Verdict.READY:  # fee batch may have gone meanwhile
-            return Step(Sent(Outcome.REJECTED, "", None, check.reason_zh), None, command.attempts)
+        self.intents.add(command.id)
+        check = self.unsettled_check(spec, command)  # again, now that our intent shows: a fee
+        if check.verdict is not visits.Verdict.READY:  # batch or a call of the same kind may
+            return Step(Sent(Outcome.REJECTED, "", None, check.reason_zh), None,  # have gone
+                        command.attempts)  # fmt: skip
         self.leases.in_flight.add(command.id)
         where = self.where(spec, command, visit)
         sent = self.delivery.send(request, where)
@@ -171,7 +241,7 @@ class CommandRunner:
                 rows = first.rows(ds.from_reply) if first is not None else ()
                 datasets[name] = [dict(row.values) for row in rows]
             else:
-                datasets[name] = self.children(ds, params)
+                datasets[name] = self.child_rows(ds, params)
         context = RenderContext(
             key=str(command.id), settings=self.inputs.settings,
             visit=visit.fields() if visit else {}, params=params,
@@ -184,6 +254,18 @@ class CommandRunner:
             raise MappingError(feed=spec.feed, key=str(command.id), field="datasets",
                                reason_zh=reason)  # fmt: skip
         return self.delivery.request(rendered.requests[0])
+
+    def child_rows(
+        self, dataset: DatasetSpec, params: Mapping[str, object]
+    ) -> list[dict[str, object]]:
+        """The rows of a child view for this command's parameters; a failing read is this
+        command's :class:`ChildViewError` (if the database is down, deferring fails too)."""
+        try:
+            return self.children(dataset, params)
+        except ChildViewError:
+            raise
+        except SourceError as exc:
+            raise ChildViewError(exc.message) from exc
 
     def settle_unknown(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
         """A command whose outcome is unknown: ask before anything is sent again."""
@@ -208,37 +290,67 @@ class CommandRunner:
         datasets = step.request.datasets if step.request else {}
         fields = fields_for(spec.function, sent, datasets)
         succeeded = sent.outcome is Outcome.SUCCEEDED
+        message = sent.message
+        if transition.status is SyncStatus.FAILED and transition.message:  # not "将重新发送"
+            last = sent.message if sent.message and not sent.resolved else ""
+            message = f"{transition.message}：{last}" if last else transition.message
         answer = Answer(
             status=status, attempts=transition.attempts or step.attempts,
             next_attempt_at=transition.next_attempt_at, return_code=sent.return_code,
-            message=sent.message, call_id=sent.call_id or None,
+            message=message, call_id=sent.call_id or None,
             columns=self.columns(spec, fields) if succeeded else {},
             result=result_doc(sent.program, fields if sent.resolved else None)
             if succeeded else None,
-            last_error="" if succeeded or status == "REJECTED" else sent.message,
+            last_error="" if succeeded or status == "REJECTED" else message,
         )  # fmt: skip
         effect = None
         if succeeded and visit is not None and step.request is not None:
             effect = (visit, visits.effect(spec.function, step.request.params, fields))
+        return self.write(command, answer, now, effect)
+
+    def write(
+        self, command: Command, answer: Answer, now: datetime, effect: Effect | None = None
+    ) -> str:
         if not self.store.command(command.id, answer, now, self.delivery.owner, effect):
             raise LeaseLost
-        return status
+        self.intents.discard(command.id)  # answered: no longer an open intent of ours
+        return answer.status
 
     def columns(self, spec: FeedSpec, fields: Mapping[str, str]) -> dict[str, object]:
         writable = self.store.requests.writable_columns()
         return {**flat_columns(fields), **writeback_columns(spec.writeback, fields, writable)}
 
     def transition(self, spec: FeedSpec, step: Step) -> outbox.Transition:
-        sent, now = step.sent, self.delivery.clock()
+        sent, now, policy = step.sent, self.delivery.clock(), self.delivery.policy
+        if sent.outcome is Outcome.RETRY and sent.resolved:  # a query proved it not processed
+            return outbox.not_processed(step.attempts, policy, now)
         kind = self.delivery.kind(spec.function)
-        return outbox.after_outcome(sent.outcome, kind, step.attempts, self.delivery.policy,
-                                    now, self.delivery.draw())  # fmt: skip
+        return outbox.after_outcome(sent.outcome, kind, step.attempts, policy, now,
+                                    self.delivery.draw())  # fmt: skip
 
     def refuse(self, command: Command, reason_zh: str) -> str:
         answer = Answer(status="REJECTED", attempts=command.attempts, message=reason_zh)
-        if not self.store.command(command.id, answer, self.delivery.clock(), self.delivery.owner):
-            raise LeaseLost
-        return "REJECTED"
+        return self.write(command, answer, self.delivery.clock())
+
+    def keep_unknown(self, command: Command, reason_zh: str) -> str:
+        """An unsettled command that cannot be resolved now (its spec is gone or disabled):
+        UNKNOWN for an operator, asked again later; never refused, never sent."""
+        now, policy = self.delivery.clock(), self.delivery.policy
+        later = outbox.unresolved(command.attempts, policy, now, self.delivery.draw())
+        answer = Answer(status="UNKNOWN", attempts=command.attempts,
+                        next_attempt_at=later.next_attempt_at, message=reason_zh,
+                        last_error=reason_zh)  # fmt: skip
+        return self.write(command, answer, now)
+
+    def unsettled_check(self, spec: FeedSpec, command: Command) -> visits.Check:
+        """Refused at once (the HIS user asked now) while the visit has an unsettled call
+        whose resolution this one would confuse: a fee upload for a fee deletion, another
+        command of the same state/money function (a charge's outcome is judged by the batches
+        after the last known one, which a later charge would move)."""
+        check = self.fee_upload_check(spec, command)
+        if check.verdict is not visits.Verdict.READY:
+            return check
+        return self.same_kind_check(spec, command)
 
     def fee_upload_check(self, spec: FeedSpec, command: Command) -> visits.Check:
         """A fee deletion is refused while a fee upload of the visit is unsettled."""
@@ -247,6 +359,16 @@ class CommandRunner:
             return visits.READY
         open_uploads = self.store.outbox.unsettled_calls(visits.FEE_UPLOAD, visit_key)
         return visits.fee_upload_pending(open_uploads)
+
+    def same_kind_check(self, spec: FeedSpec, command: Command) -> visits.Check:
+        """An unsafe command is refused while another command of the visit with the same
+        function is IN_FLIGHT or UNKNOWN."""
+        visit_key = self.visit_key_of(spec, command)
+        if not visit_key or not self.delivery.unsafe(spec.function):
+            return visits.READY
+        names = self.by_function.get(spec.function, ())
+        unsettled = self.store.requests.unsettled_commands(names, visit_key, besides=command.id)
+        return same_kind_pending(unsettled)
 
     def visit_key_of(self, spec: FeedSpec, command: Command) -> str:
         if spec.visit is None or spec.visit.param is None:
@@ -265,3 +387,8 @@ class CommandRunner:
     def where(self, spec: FeedSpec, command: Command, visit: Visit | None) -> Where:
         return Where(spec.feed, str(command.id), visit.visit_key if visit else "",
                      visit.aaz218 if visit else "")  # fmt: skip
+
+
+def same_kind_pending(unsettled: int) -> visits.Check:
+    """Refused while ``unsettled`` other calls of the same kind for the visit are open."""
+    return visits.Check(visits.Verdict.REFUSE, SAME_KIND_PENDING_ZH) if unsettled else visits.READY

@@ -52,10 +52,13 @@ class RequestPort(LeaseKeeper, Protocol):
 
     def claim(self, lease: Lease, limit: int) -> list[Command]: ...
 
-    def unsettled_commands(self, commands: Sequence[str], visit_key: str) -> int: ...
+    def unsettled_commands(self, commands: Sequence[str], visit_key: str, *,
+                           besides: int | None = None) -> int: ...  # fmt: skip
 
-    def mark_in_flight(self, command_id: int, call_id: str, attempts: int,
-                       lease: Lease) -> bool: ...  # fmt: skip
+    def mark_in_flight(self, command_id: int, call_id: str, attempts: int, lease: Lease,
+                       visit_key: str = "") -> bool: ...  # fmt: skip
+
+    def defer(self, command_id: int, owner: str, until: datetime, reason_zh: str) -> bool: ...
 
     def writable_columns(self) -> frozenset[str]: ...
 

@@ -33,24 +33,51 @@ class RequestStore(claims.LeasedStore):
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
             return [_command(r) for r in conn.execute(stmt).mappings()]
 
-    def unsettled_commands(self, commands: Sequence[str], visit_key: str) -> int:
+    def unsettled_commands(
+        self, commands: Sequence[str], visit_key: str, *, besides: int | None = None
+    ) -> int:
         """How many of the visit's ``commands`` (by name; the visit is the ``visit_key``
-        column) are IN_FLIGHT or UNKNOWN."""
+        column, which :meth:`mark_in_flight` fills in) are IN_FLIGHT or UNKNOWN, not counting
+        the command ``besides``."""
         if not commands:
             return 0
-        stmt = unsettled_commands_statement(self.table, commands, visit_key)
+        stmt = unsettled_commands_statement(self.table, commands, visit_key, besides)
         with source_errors(self.engine.url, "reading open commands"), self.engine.connect() as cn:
             return int(cn.execute(stmt).scalar_one())
 
-    def mark_in_flight(self, command_id: int, call_id: str, attempts: int, lease: Lease) -> bool:
+    def mark_in_flight(
+        self, command_id: int, call_id: str, attempts: int, lease: Lease, visit_key: str = ""
+    ) -> bool:
         """Commit the intent before the call (IN_FLIGHT, attempt, call id, a fresh lease),
-        only while the command is still ours; False when its lease was taken over."""
+        only while the command is still ours; False when its lease was taken over.
+
+        ``visit_key`` is the visit the command acts on (its ``visit_key`` column, or the one
+        in ``params_json``, which wins): it is written into the column with the intent, so
+        every count of a visit's unsettled commands (:meth:`unsettled_commands`) sees this one
+        while it is IN_FLIGHT or UNKNOWN, whichever way the HIS passed the visit."""
         c = self.table.c
         values = {"status": "IN_FLIGHT", "call_id": call_id, "attempts": attempts,
                   "lease_until": lease.until}  # fmt: skip
+        room = getattr(c.visit_key.type, "length", None)
+        if visit_key and (room is None or len(visit_key) <= room):  # too long: no such visit
+            values["visit_key"] = visit_key
         stmt = sa.update(self.table).where(c.id == command_id, c.lease_owner == lease.owner)
         with source_errors(self.engine.url, "recording the intent"), self.engine.begin() as conn:
             return int(conn.execute(stmt.values(**values)).rowcount) == 1
+
+    def defer(self, command_id: int, owner: str, until: datetime, reason_zh: str) -> bool:
+        """A command that could not be processed this time (nothing sent for it): due again
+        at ``until`` with the reason in ``last_error``, its status and attempts unchanged,
+        its lease given back; False when it was no longer ours."""
+        c = self.table.c
+        stmt = (
+            sa.update(self.table)
+            .where(c.id == command_id, c.lease_owner == owner)
+            .values(next_attempt_at=until, last_error=reason_zh[:_MESSAGE_MAX],
+                    lease_owner=None, lease_until=None)
+        )  # fmt: skip
+        with source_errors(self.engine.url, "deferring a command"), self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount) == 1
 
     def answer(
         self, conn: sa.Connection, command_id: int, answer: Answer, now: datetime, owner: str
@@ -90,12 +117,13 @@ class RequestStore(claims.LeasedStore):
 
 
 def unsettled_commands_statement(
-    table: sa.Table, commands: Sequence[str], visit_key: str
+    table: sa.Table, commands: Sequence[str], visit_key: str, besides: int | None = None
 ) -> sa.Select[Any]:
     c = table.c
-    return sa.select(sa.func.count()).where(
+    stmt = sa.select(sa.func.count()).where(
         c.visit_key == visit_key, c.command.in_(list(commands)), c.status.in_(UNSETTLED_STATUSES)
     )
+    return stmt if besides is None else stmt.where(c.id != besides)
 
 
 def _answer_values(answer: Answer, now: datetime) -> dict[str, object]:

@@ -67,3 +67,14 @@ def test_the_unsettled_fee_deletions_query_binds_every_value(dialect: str) -> No
     for literal in ("ip_delete_fees", "ZY1", "IN_FLIGHT", "UNKNOWN", "'"):
         assert literal not in sql
     assert {"ip_delete_fees", "ZY1", "IN_FLIGHT", "UNKNOWN"} <= set(compiled.params.values())
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_unsettled_commands_query_leaves_out_the_asking_command_by_a_bound_id(
+    dialect: str,
+) -> None:
+    stmt = unsettled_commands_statement(TABLES.request, ["op_charge", "op_refund"], "MZ1", 4242)
+    compiled = _compiled(stmt, dialect)
+    sql = " ".join(str(compiled).split())
+    assert "4242" not in sql and "op_charge" not in sql and "MZ1" not in sql
+    assert {4242, "op_charge", "op_refund", "MZ1"} <= set(compiled.params.values())
