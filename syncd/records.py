@@ -19,6 +19,9 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "UNKNOWN"  # may have been processed: resolve by querying before re-sending
 
 
+RESEND_BY_OPERATOR_ZH = "人工核对确认平台未处理，重新发送"  # `syncd retry … --not-processed`
+
+
 class SyncStatus(enum.StrEnum):
     """Where one fact-view row (feed, key, version) stands in ``<p>sync_status``."""
 

@@ -22,9 +22,12 @@ from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
 from syncd.db.schema import staging_tables
 from syncd.errors import ConfigError
+from syncd.logs import event
 from syncd.mapping import FeedSpec
 from syncd.platform import catalogue
 from syncd.worker import Worker, local_clock
+
+logger = logging.getLogger(__name__)
 
 _COLUMNS = (("feed", "feed"), ("pending", "待发送"), ("waiting", "等待前置"),
             ("in_flight", "发送中"), ("unknown", "结果未知"), ("failed", "失败"),
@@ -143,12 +146,18 @@ def _width(text: str) -> int:
 @click.argument("key", required=False)
 @click.option("--failed", is_flag=True, help="Re-queue every FAILED row (of --feed F).")
 @click.option("--feed", "only_feed", default=None, help="With --failed: only this feed.")
+@click.option("--not-processed", "not_processed", is_flag=True,
+              help="With FEED KEY of an UNKNOWN row: you checked the platform and its call was "
+                   "not processed; send it again (the other rows of that call too).")  # fmt: skip
 @click.pass_obj
 def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
-          only_feed: str | None) -> None:  # fmt: skip
-    """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`."""
+          only_feed: str | None, not_processed: bool) -> None:  # fmt: skip
+    """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`;
+    `retry FEED KEY --not-processed` sends an UNKNOWN row again after a manual check."""
     if failed == bool(feed and key):
         raise click.UsageError("use either FEED KEY or --failed [--feed F]")
+    if not_processed and failed:
+        raise click.UsageError("--not-processed goes with FEED KEY (one UNKNOWN row)")
     settings = obj.settings
     feeds = _feeds(settings)
     target = feed if not failed else only_feed
@@ -158,10 +167,24 @@ def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
     now = local_clock(settings.platform.session_timezone)()
     try:
-        count = _requeue(engine, tables, feeds, target, key, now, failed)
+        if not_processed:
+            assert target is not None and key is not None
+            count = _resend(engine, tables, feeds[target], key, now)
+        else:
+            count = _requeue(engine, tables, feeds, target, key, now, failed)
     finally:
         engine.dispose()
     click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
+
+
+def _resend(engine: Any, tables: Any, spec: FeedSpec, key: str, now: datetime) -> int:
+    """An operator's "not processed" for an UNKNOWN row (or command): sent again."""
+    event(logger, "operator.not_processed", logging.WARNING, feed=spec.feed, key=key)
+    if spec.source.is_command:
+        if not key.isdigit():
+            raise click.UsageError("for a command feed, KEY is the WI_REQUEST id")
+        return RequestStore(engine, tables).resend_unknown(int(key), now)
+    return OutboxStore(engine, tables).resend_unknown(spec.feed, key, now)
 
 
 def _requeue(engine: Any, tables: Any, feeds: dict[str, FeedSpec], feed: str | None,

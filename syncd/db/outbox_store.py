@@ -19,7 +19,14 @@ from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
 from syncd.outbox import Transition
-from syncd.records import FINAL_SYNC_STATUSES, UNSETTLED_STATUSES, Lease, NewRow, OutboxRow
+from syncd.records import (
+    FINAL_SYNC_STATUSES,
+    RESEND_BY_OPERATOR_ZH,
+    UNSETTLED_STATUSES,
+    Lease,
+    NewRow,
+    OutboxRow,
+)
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -175,6 +182,23 @@ class OutboxStore(claims.LeasedStore):
                 stmt = sa.update(self.table).where(*unknown).values(next_attempt_at=now)
                 count += int(conn.execute(stmt).rowcount)
         return count
+
+    def resend_unknown(self, feed: str, key: str, now: datetime) -> int:
+        """``syncd retry FEED KEY --not-processed``: an operator checked the platform and the
+        UNKNOWN call of this row was not processed.  The row and every UNKNOWN row of the same
+        call go back to PENDING now (attempts kept); a row whose source is gone is then closed
+        instead of sent."""
+        c = self.table.c
+        unknown = [c.feed == feed, c.status == "UNKNOWN"]
+        call = sa.select(c.request_id).where(*unknown, c.source_key == key)
+        with self._errors("re-sending an unknown row"), self.engine.begin() as conn:
+            calls = [r for r in conn.execute(call).scalars() if r]  # MySQL: no self-subquery
+            rows = sa.or_(c.source_key == key, c.request_id.in_(calls)) if calls else (
+                c.source_key == key)  # fmt: skip
+            stmt = sa.update(self.table).where(*unknown, rows).values(
+                status="PENDING", next_attempt_at=now, updated_at=now, lease_owner=None,
+                lease_until=None, last_error=RESEND_BY_OPERATOR_ZH)  # fmt: skip
+            return int(conn.execute(stmt).rowcount)
 
     def summary(self, now: datetime) -> dict[str, dict[str, Any]]:
         """Per feed: counts by status, last success, last error."""

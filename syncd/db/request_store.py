@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.records import UNSETTLED_STATUSES, Answer, Command, Lease
+from syncd.records import RESEND_BY_OPERATOR_ZH, UNSETTLED_STATUSES, Answer, Command, Lease
 
 CLAIMABLE = ("NEW", "UNKNOWN", "IN_FLIGHT")
 PARAM_COLUMNS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
@@ -107,6 +107,16 @@ class RequestStore(claims.LeasedStore):
         stmt = stmt.values(status="NEW", attempts=0, next_attempt_at=now, lease_owner=None,
                            lease_until=None, answered_at=None)  # fmt: skip
         with source_errors(self.engine.url, "re-queueing commands"), self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)
+
+    def resend_unknown(self, request_id: int, now: datetime) -> int:
+        """``syncd retry FEED ID --not-processed``: an operator checked the platform and the
+        UNKNOWN command was not processed: NEW again now (attempts kept), so it is sent."""
+        c = self.table.c
+        stmt = sa.update(self.table).where(c.id == request_id, c.status == "UNKNOWN").values(
+            status="NEW", next_attempt_at=now, lease_owner=None, lease_until=None,
+            answered_at=None, last_error=RESEND_BY_OPERATOR_ZH)  # fmt: skip
+        with source_errors(self.engine.url, "re-sending a command"), self.engine.begin() as conn:
             return int(conn.execute(stmt).rowcount)
 
     def summary(self) -> dict[str, int]:

@@ -154,3 +154,22 @@ def test_two_once_processes_at_the_same_time_never_send_a_row_twice(
     assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 1
     business = next(b for b in sim.businesses() if b["akb020"] == "SS0001")
     assert len(business["rows"]) == 60 == len({r["aaz213"] for r in business["rows"]})
+
+
+def test_not_processed_sends_an_unknown_row_again_after_a_manual_check(
+    his: Path, sim: Simulator
+) -> None:
+    """The admission was lost and the query fails too: UNKNOWN, never re-sent by itself.  The
+    operator checks the platform, finds nothing and says so: the next pass sends it again."""
+    sim.add_faults("drop:function=bizh120103,times=1", "drop:function=bizh120102,times=0")
+    assert run("once", cwd=his).returncode == 0
+    assert statuses(his, "ip_admission") == {"1": "UNKNOWN"}
+    assert run("retry", "--failed", "--not-processed", cwd=his).returncode == 2
+    result = run("retry", "ip_admission", "1", "--not-processed", cwd=his)
+    assert result.returncode == 0 and "re-queued 1 row(s)" in result.stdout
+    sim.clear_faults()
+    assert run("once", "--feed", "ip_admission", cwd=his).returncode == 0
+    assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
+    assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 2
+    again = run("retry", "ip_admission", "1", "--not-processed", cwd=his)
+    assert "re-queued 0 row(s)" in again.stdout  # only an UNKNOWN row
