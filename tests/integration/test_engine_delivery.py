@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import io
 import logging
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from engine_support import SECOND, Env, admit, discharge, env, fee
 from pydantic import SecretStr
+from test_platform_e2e_support import wait_for
 
 from syncd import logs
 from syncd.db.outbox_store import OutboxStore
@@ -300,14 +299,6 @@ def test_a_stop_between_the_calls_of_a_unit_hands_the_rest_back_unsent(env: Env)
     assert env.status("ip_fee")["F4"]["status"] == "SUCCEEDED"
 
 
-def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_a_fee_batch_that_timed_out_while_the_platform_still_works_is_not_sent_twice(
     env: Env,
 ) -> None:
@@ -324,7 +315,7 @@ def test_a_fee_batch_that_timed_out_while_the_platform_still_works_is_not_sent_t
     row = env.status("ip_fee")["F1"]
     assert (row["status"], row["last_error"]) == ("UNKNOWN", STILL_RUNNING_ZH)
     aaz218 = env.visit("ZY1")["aaz218"]
-    _wait_for(lambda: len(env.business(aaz218)["rows"]) == 1, "the slow upload to commit")
+    wait_for(lambda: len(env.business(aaz218)["rows"]) == 1, "the slow upload to commit", 15)
     env.clock.advance(120)
     worker.once()
     assert env.status("ip_fee")["F1"]["status"] == "SUCCEEDED"
