@@ -116,13 +116,21 @@ def _check_before_use(engine: sa.Engine, socket_of: Callable[[Any], int]) -> Non
         since = record.info.pop(_IDLE_SINCE, None)
         if since is None:  # a new connection
             return
-        if _readable(socket_of(dbapi)):
+        if _closed(dbapi, socket_of):
             raise sa.exc.DisconnectionError("the server closed the connection")
         if time.monotonic() - since >= IDLE_PING_S:
             try:
                 engine.dialect.do_ping(dbapi)
             except Exception as exc:
                 raise sa.exc.DisconnectionError("the connection no longer answers") from exc
+
+
+def _closed(dbapi: Any, socket_of: Callable[[Any], int]) -> bool:
+    """The driver has no socket any more, or its idle socket is readable."""
+    try:
+        return _readable(socket_of(dbapi))
+    except Exception:  # psycopg: "the connection is lost"; PyMySQL: no socket object
+        return True
 
 
 def _readable(fd: int) -> bool:
