@@ -43,7 +43,6 @@ Children = Callable[[DatasetSpec, Mapping[str, object]], list[dict[str, object]]
 _STATUS = {"SUCCEEDED": "DONE", "REJECTED": "REJECTED", "FAILED": "FAILED",
            "UNKNOWN": "UNKNOWN", "PENDING": "NEW", "WAITING": "NEW"}  # fmt: skip
 _UNSETTLED = ("UNKNOWN", "IN_FLIGHT")
-SAME_KIND_PENDING_ZH = "该就诊有同类交易结果待确认，请稍后再试"
 UNSETTLED_DISABLED_ZH = (
     "命令{}未定义或未启用，其上次调用结果未知：请人工核对，或恢复该命令后自动查询确认"
 )
@@ -368,7 +367,7 @@ class CommandRunner:
             return visits.READY
         names = self.by_function.get(spec.function, ())
         unsettled = self.store.requests.unsettled_commands(names, visit_key, besides=command.id)
-        return same_kind_pending(unsettled)
+        return visits.same_kind_pending(unsettled)
 
     def visit_key_of(self, spec: FeedSpec, command: Command) -> str:
         if spec.visit is None or spec.visit.param is None:
@@ -387,8 +386,3 @@ class CommandRunner:
     def where(self, spec: FeedSpec, command: Command, visit: Visit | None) -> Where:
         return Where(spec.feed, str(command.id), visit.visit_key if visit else "",
                      visit.aaz218 if visit else "")  # fmt: skip
-
-
-def same_kind_pending(unsettled: int) -> visits.Check:
-    """Refused while ``unsettled`` other calls of the same kind for the visit are open."""
-    return visits.Check(visits.Verdict.REFUSE, SAME_KIND_PENDING_ZH) if unsettled else visits.READY

@@ -149,6 +149,18 @@ def fee_upload_pending(unsettled: int) -> Check:
     return READY
 
 
+SAME_KIND_PENDING_ZH = "该就诊有同类交易结果待确认，请稍后再试"
+
+
+def same_kind_pending(unsettled: int) -> Check:
+    """A state-changing or money command is refused (the cashier asked now) while another
+    command of the visit with the same function is IN_FLIGHT or UNKNOWN: a charge's outcome is
+    judged by the batches after the last known one, which a later charge would move."""
+    if unsettled:
+        return Check(Verdict.REFUSE, SAME_KIND_PENDING_ZH)
+    return READY
+
+
 @dataclass(frozen=True)
 class VisitChange:
     """What a success changes on the visit (None/empty: unchanged)."""

@@ -28,8 +28,9 @@ from engine_support import START, Env, admit, any_env, discharge, env, fee
 from test_engine_fee_deletion import FEES_WAIT, allow_fee_deletion, before
 from test_engine_outpatient import charge_rows, register
 
-from syncd.commands import CHILD_VIEW_ZH, SAME_KIND_PENDING_ZH
+from syncd.commands import CHILD_VIEW_ZH
 from syncd.errors import SourceError
+from syncd.visits import SAME_KIND_PENDING_ZH
 from syncd.worker import Worker
 
 __all__ = ["any_env", "env"]
