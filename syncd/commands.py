@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from syncd import outbox, visits
-from syncd.delivery import Delivery, Sent, Where
+from syncd.delivery import Called, Delivery, Sent, Where
 from syncd.errors import MappingError, SourceError, SyncdError
 from syncd.gate import OPEN, Gate
 from syncd.leases import Leases
 from syncd.logs import event
 from syncd.mapping import DatasetSpec, FeedSpec, RenderContext, render
+from syncd.mapping import Request as Rendered
 from syncd.pipeline import RenderInputs
 from syncd.platform.codec import Program, RequestEncodingError
 from syncd.platform.messages import Request
@@ -72,7 +73,7 @@ class Step:
     """What one step produced: the call's ending and what it sent."""
 
     sent: Sent
-    request: Request | None
+    request: Called | None
     attempts: int
 
 
@@ -189,23 +190,23 @@ class CommandRunner:
         return self.execute(spec, command, visit)
 
     def execute(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
-        first: Program | None = None
+        first: Step | None = None
         if spec.before is not None:
             before = self.feeds.get(spec.before)
             if before is None:
                 return self.refuse(command, f"前置命令{spec.before}未定义")
-            step = self.step(before, command, visit, None)
-            if step.sent.outcome is not Outcome.SUCCEEDED:
-                return self.answer(before, command, step, visit)
-            first = step.sent.program
+            first = self.step(before, command, visit, None)
+            if first.sent.outcome is not Outcome.SUCCEEDED:
+                return self.answer(before, command, first, visit)
         return self.answer(spec, command, self.step(spec, command, visit, first), visit)
 
     def step(
-        self, spec: FeedSpec, command: Command, visit: Visit | None, first: Program | None
+        self, spec: FeedSpec, command: Command, visit: Visit | None, first: Step | None
     ) -> Step:
-        """Render, commit the intent, send (and resolve an unsafe unknown) one call."""
+        """Render, commit the intent, send (and resolve an unsafe unknown) one call; ``first``
+        is the ``before:`` step that prepared it (its reply's rows, its request's fields)."""
         try:
-            request = self.request(spec, command, visit, first)
+            request = self.request(spec, command, visit, first.sent.program if first else None)
         except MappingError as exc:
             return Step(Sent(Outcome.REJECTED, "", None, exc.reason_zh), None, command.attempts)
         except RequestEncodingError as exc:
@@ -226,13 +227,19 @@ class CommandRunner:
         where = self.where(spec, command, visit)
         sent = self.delivery.send(request, where)
         if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
-            sent = adopt(sent, self.delivery.resolve_just_sent(request, visit, where))
+            hints = first.request.params if first and first.request else {}  # its 110103
+            sent = adopt(sent, self.delivery.resolve_just_sent(request, visit, where, hints))
         self.leases.in_flight.discard(command.id)
         return Step(sent, request, attempts)
 
     def request(
         self, spec: FeedSpec, command: Command, visit: Visit | None, first: Program | None
     ) -> Request:
+        return self.delivery.request(self.rendered(spec, command, visit, first))
+
+    def rendered(
+        self, spec: FeedSpec, command: Command, visit: Visit | None, first: Program | None
+    ) -> Rendered:
         params = dict(command.params)
         datasets: dict[str, list[dict[str, object]]] = {}
         for name, ds in spec.datasets.items():
@@ -252,7 +259,7 @@ class CommandRunner:
             reason = f"明细超过每次{self.inputs.max_rows}条的上限，请分次提交"
             raise MappingError(feed=spec.feed, key=str(command.id), field="datasets",
                                reason_zh=reason)  # fmt: skip
-        return self.delivery.request(rendered.requests[0])
+        return rendered.requests[0]
 
     def child_rows(
         self, dataset: DatasetSpec, params: Mapping[str, object]
@@ -268,17 +275,43 @@ class CommandRunner:
 
     def settle_unknown(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
         """A command whose outcome is unknown: ask before anything is sent again."""
-        try:
-            request = self.request(spec, command, visit, None)
-        except (MappingError, RequestEncodingError):
-            request = None
+        request = self.unsettled_request(spec, command, visit)
         if request is None:
             found = adopt(Sent(Outcome.UNKNOWN, command.call_id), undecided())
         else:
             where = self.where(spec, command, visit)
+            hints = self.before_fields(spec, command, visit)
             found = adopt(Sent(Outcome.UNKNOWN, command.call_id),
-                          self.delivery.resolve(request, visit, where))  # fmt: skip
+                          self.delivery.resolve(request, visit, where, hints))  # fmt: skip
         return self.answer(spec, command, Step(found, request, command.attempts), visit)
+
+    def unsettled_request(
+        self, spec: FeedSpec, command: Command, visit: Visit | None
+    ) -> Called | None:
+        """The call of an unsettled command rebuilt to be asked about (None: it no longer
+        renders).  A two-step command's rows came from its ``before:`` reply, which is not
+        fetched again (after a processed refund 110103 refuses the batch): they are left out
+        — so it is only rendered, not built — and the fields that step sends are the
+        resolution's hints instead."""
+        try:
+            if spec.before is not None:
+                return self.rendered(without_reply_rows(spec), command, visit, None)
+            return self.request(spec, command, visit, None)
+        except (MappingError, RequestEncodingError):
+            return None
+
+    def before_fields(
+        self, spec: FeedSpec, command: Command, visit: Visit | None
+    ) -> Mapping[str, object]:
+        """The fields the ``before:`` step of ``spec`` sends for this command (none when it
+        has no such step or it does not render)."""
+        before = self.feeds.get(spec.before) if spec.before else None
+        if before is None:
+            return {}
+        try:
+            return self.request(before, command, visit, None).params
+        except (MappingError, RequestEncodingError):
+            return {}
 
     # --- answering ------------------------------------------------------------------
 
@@ -386,3 +419,10 @@ class CommandRunner:
     def where(self, spec: FeedSpec, command: Command, visit: Visit | None) -> Where:
         return Where(spec.feed, str(command.id), visit.visit_key if visit else "",
                      visit.aaz218 if visit else "")  # fmt: skip
+
+
+def without_reply_rows(spec: FeedSpec) -> FeedSpec:
+    """``spec`` with its datasets taken from a ``before:`` reply no longer required."""
+    datasets = {name: ds.model_copy(update={"required": False}) if ds.from_reply else ds
+                for name, ds in spec.datasets.items()}  # fmt: skip
+    return spec.model_copy(update={"datasets": datasets})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -30,6 +30,8 @@ from syncd.visits import Visit
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+Hints = Mapping[str, object]
+_NO_HINTS: Hints = {}
 STILL_RUNNING_ZH = (
     "结果未知：平台暂未查到此交易，可能仍在处理，稍后再查询确认（确认未处理后才重发）"
 )
@@ -37,6 +39,18 @@ STILL_RUNNING_ZH = (
 
 class Caller(Protocol):
     def call(self, request: Request) -> CallResult: ...
+
+
+class Called(Protocol):
+    """What asking about a call needs of it: a built :class:`Request`, or a rendered one
+    that could not be built (a refund rebuilt without the rows only its first step fetches)."""
+
+    @property
+    def function_id(self) -> str: ...
+    @property
+    def params(self) -> Mapping[str, object]: ...
+    @property
+    def datasets(self) -> Mapping[str, Sequence[Mapping[str, object]]]: ...
 
 
 @dataclass(frozen=True)
@@ -134,24 +148,28 @@ class Delivery:
                   call_id=result.call_id, error=type(exc).__name__)  # fmt: skip
 
     def resolve_just_sent(
-        self, request: Request, visit: Visit | None, where: Where
+        self, request: Called, visit: Visit | None, where: Where, hints: Hints = _NO_HINTS
     ) -> resolve.Resolution:
         """Right after an unknown outcome: a "processed" is adopted at once, but a "not
         processed" is not believed yet — after a timeout the platform may still be working on
         the call.  It stays UNKNOWN and is asked again after the in-flight window
         (``RetryPolicy.unknown_hold_s``), when "not processed" is safe to act on."""
-        found = self.resolve(request, visit, where)
+        found = self.resolve(request, visit, where, hints)
         if found.found is resolve.Found.NOT_PROCESSED:
             return resolve.Resolution(resolve.Found.UNDECIDED, reason_zh=STILL_RUNNING_ZH)
         return found
 
-    def resolve(self, request: Request, visit: Visit | None, where: Where) -> resolve.Resolution:
-        """Ask the platform whether ``request`` (outcome unknown) was processed."""
+    def resolve(
+        self, request: Called, visit: Visit | None, where: Where, hints: Hints = _NO_HINTS
+    ) -> resolve.Resolution:
+        """Ask the platform whether ``request`` (outcome unknown) was processed; ``hints``
+        are the wire fields of the call that prepared it (:attr:`resolve.Sent.hints`)."""
         slip = next((s.function_id for s in self.catalogue if s.name == "settlement_slip"), None)
         sent = resolve.Sent(
             function_id=request.function_id, params=request.params,
             datasets=request.datasets, visit=visit, akb020=self.akb020,
             slip_function=slip or "",  # unset: the query fails in _ask → UNDECIDED
+            hints=hints,
         )  # fmt: skip
         found = resolve.resolve(sent, lambda fid, params: self._ask(fid, params, where))
         event(logger, "delivery.resolved", feed=where.feed, key=where.source_key,

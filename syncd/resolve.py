@@ -30,9 +30,14 @@ bizh120107 / 120108   120102 by aaz218: no longer settled / no 出院日期 → 
 bizh120109            120102 by aaz218: the business is gone (cancelled) → processed
 bizh110104 register   110102 by person on the visit day: one business with our bka025 →
                       processed (adopt aaz218), none → not processed, several → undecided
-bizh110105 charge     110103 bka001=0 lists the batches: a batch after the last known one
-                      (charge), or our batch marked refunded (refund) → processed;
-                      a trial (bka893=0) changes nothing → not processed
+bizh110105 charge     110103 bka001=0 lists the batches (``batchinfo``, aae100 0=refunded
+                      [inferred]): one batch after the last known one → processed (adopt
+                      it), none → not processed, several → undecided; a trial (bka893=0)
+                      changes nothing → not processed
+bizh110105 refund     (negative rows, or none rebuilt) the batch its 110103 step asked for
+                      (hint ``bka001``): listed as refunded → processed (its figures
+                      negated: a refund gives back the whole batch), listed live → not
+                      processed, not listed or no batch known → undecided
 bizh110106 cancel     110102 by aaz218: the business is gone → processed
 ===================== =====================================================================
 
@@ -68,7 +73,11 @@ class Resolution:
 
 @dataclass(frozen=True)
 class Sent:
-    """The call whose outcome is unknown (re-rendered from its source), and the visit."""
+    """The call whose outcome is unknown (re-rendered from its source), and the visit.
+
+    ``hints``: the wire fields of the call that prepared this one (a refund's 110103 step: the
+    batch ``bka001`` it gives back, which the refund itself does not carry).
+    """
 
     function_id: str
     params: Mapping[str, object]
@@ -76,6 +85,7 @@ class Sent:
     visit: Visit | None
     akb020: str
     slip_function: str = "bizh120206"  # 结算信息提取: platform.function_ids.settlement_slip
+    hints: Mapping[str, object] = field(default_factory=dict)
 
     def text(self, code: str) -> str:
         value = self.params.get(code)
@@ -285,14 +295,15 @@ def registration(sent: Sent, ask: Ask) -> Resolution:
 def charge(sent: Sent, ask: Ask) -> Resolution:
     if sent.text("bka893") != "1":
         return NOT_PROCESSED  # a trial changes nothing
+    fees = sent.datasets.get("feeinfo", ())
+    refund = _refunded_batch(sent, fees)
     reply = ask("bizh110103", {"akb020": sent.akb020, "bka895": "aaz218",
                                "bka896": sent.aaz218, "bka006": "410", "bka001": "0"})  # fmt: skip
     if reply is None:
         return undecided()
     batches = reply.rows("batchinfo")
-    fees = sent.datasets.get("feeinfo", ())
-    if fees and all(_is_negative(r.get("bka058")) for r in fees):
-        return _refund(batches, fees)
+    if refund is not None:
+        return _refund(batches, refund)
     last = sent.visit.last_batch if sent.visit else 0
     newer = [b for b in batches if (b.integer("bka001") or 0) > last]
     if not newer:
@@ -302,19 +313,29 @@ def charge(sent: Sent, ask: Ask) -> Resolution:
     return processed(**{f"payinfo.{k}": v for k, v in newer[0].values.items()})
 
 
-def _refund(batches: Sequence[Row], fees: Sequence[Mapping[str, object]]) -> Resolution:
-    numbers = {str(r.get("bka001", "")) for r in fees} - {""}
-    if len(numbers) != 1:
-        return undecided()
-    batch = next((b for b in batches if b.get("bka001") == numbers.pop()), None)
+def _refunded_batch(sent: Sent, fees: Sequence[Mapping[str, object]]) -> str | None:
+    """The batch a refund gives back ("" when it is a refund of no known batch); None for a
+    charge.  A refund's rows are all negative; after a processed refund they cannot be
+    fetched again (110103 refuses the batch), so a call without rows whose 110103 step named a
+    batch is a refund too."""
+    hinted = str(sent.hints.get("bka001") or "").strip()
+    hinted = "" if hinted == "0" else hinted  # 0 = every batch: names none
+    if fees and all(_is_negative(r.get("bka058")) for r in fees):
+        numbers = {str(r.get("bka001", "")) for r in fees} - {""}
+        return hinted or (numbers.pop() if len(numbers) == 1 else "")
+    return hinted if not fees and hinted else None
+
+
+def _refund(batches: Sequence[Row], number: str) -> Resolution:
+    if not number:
+        return undecided("结果未知：无法确定本次退费的批次号bka001，请人工核对")
+    batch = next((b for b in batches if b.text("bka001") == number), None)
     if batch is None:
-        return undecided()
-    refunded = batch.get("aae100") == "0"
-    return (
-        processed(**{f"payinfo.{k}": v for k, v in batch.values.items()})
-        if refunded
-        else (NOT_PROCESSED)
-    )
+        return undecided(f"结果未知：平台未列出第{number}批次，无法确认退费是否完成，请人工核对")
+    if batch.text("aae100") != "0":
+        return NOT_PROCESSED
+    figures = {f"payinfo.{k}": _negated(batch.text(k)) for k in ("akc264", "bka831", "bka832")}
+    return processed(**{"payinfo.bka001": number, **{k: v for k, v in figures.items() if v}})
 
 
 def cancel_registration(sent: Sent, ask: Ask) -> Resolution:
@@ -340,6 +361,11 @@ def _decimal(text: object) -> Decimal | None:
 def _is_negative(value: object) -> bool:
     number = _decimal(value)
     return number is not None and number < 0
+
+
+def _negated(text: str) -> str:
+    number = _decimal(text)
+    return "" if number is None else str(Decimal(0) - number)  # 0 - 0.00 is 0.00, not -0.00
 
 
 def batch_sum(rows: Sequence[Mapping[str, object]]) -> Decimal:

@@ -98,6 +98,53 @@ def test_outpatient_charge_new_batch_is_adopted_and_a_trial_is_simply_sent_again
         Found.NOT_PROCESSED) and asked == []  # fmt: skip
 
 
+def batch_list(*rows: dict[str, str]) -> Program:
+    return Program(values={"return_code": "1"},
+                   datasets={"batchinfo": tuple(Row(values=r) for r in rows)})  # fmt: skip
+
+
+def refund_sent(hint: str, fees: list[dict[str, str]]) -> Sent:
+    return Sent("bizh110105", {"aaz218": "Z1", "bka893": "1"}, {"feeinfo": fees}, VISIT,
+                "SS0001", hints={"bka001": hint})  # fmt: skip
+
+
+REFUNDED = {"bka001": "1", "aae100": "0", "akc264": "42.40", "bka831": "0.00", "bka832": "42.40"}
+
+
+def test_a_refund_is_judged_by_the_batch_its_first_step_named() -> None:
+    """With or without its (negative) rows, the batch named by the hint decides: refunded →
+    processed with the batch's figures negated; live → not processed.  Batch 2 after it does
+    not make the refund look like a new charge."""
+    for fees in ([{"bka058": "-42.40"}], []):
+        _, ask = answers(batch_list(REFUNDED, {"bka001": "2", "aae100": "1"}))
+        found = resolve(refund_sent("1", fees), ask)
+        assert found.found is Found.PROCESSED, fees
+        assert found.fields == {"payinfo.bka001": "1", "payinfo.akc264": "-42.40",
+                                "payinfo.bka831": "0.00", "payinfo.bka832": "-42.40"}  # fmt: skip
+        _, ask = answers(batch_list({**REFUNDED, "aae100": "1"}))
+        assert resolve(refund_sent("1", fees), ask).found is Found.NOT_PROCESSED, fees
+
+
+def test_a_refund_of_no_known_or_unlisted_batch_is_undecided() -> None:
+    """No hint (or 0: every batch) and rows without a batch number: which batch is unknown.
+    A batch the platform does not list: nothing to judge by."""
+    _, ask = answers(batch_list(REFUNDED))
+    found = resolve(refund_sent("0", [{"bka058": "-42.40"}]), ask)
+    assert found.found is Found.UNDECIDED and "批次号" in found.reason_zh
+    _, ask = answers(batch_list(REFUNDED))
+    found = resolve(refund_sent("7", []), ask)
+    assert found.found is Found.UNDECIDED and "第7批次" in found.reason_zh
+    _, ask = answers(batch_list(REFUNDED))  # the rows name it when there is no hint
+    assert resolve(refund_sent("", [{"bka058": "-42.40", "bka001": "1"}]), ask).found is (
+        Found.PROCESSED)  # fmt: skip
+
+
+def test_a_charge_with_a_hint_is_still_judged_as_a_charge() -> None:
+    _, ask = answers(batch_list(REFUNDED, {"bka001": "2", "aae100": "1"}))
+    found = resolve(refund_sent("1", [{"bka058": "5.00"}]), ask)
+    assert found.found is Found.PROCESSED and found.fields["payinfo.bka001"] == "2"
+
+
 MODIFY = {"aaz218": "Z1", "bka021": "W07", "bka022": "新病区", "bka023": "21", "bka025": "NO-1"}
 
 

@@ -1,0 +1,124 @@
+"""An outpatient refund (op_refund: 110103 fetches the batch's rows, 110105 sends them negative)
+whose outcome is unknown is settled by query, never refunded twice.
+
+The refund's request does not carry the batch it gives back; the batch is the one its 110103
+step asked for (``bka001``).  The query (110103 ``bka001=0``) lists the batches: ours marked
+refunded → processed (the batch's figures, negated, are written back); still live → not
+processed, so it is sent again — its rows fetched afresh.  After a processed refund 110103
+refuses the batch (``已经办理过退费``), so the rows cannot be fetched again to judge by.
+
+The faults are stacked in order: the first matching fault fires, so a zero-latency fault on
+110103 lets the refund's own 110103 step through and the next 110103 (the query) is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import sqlalchemy as sa
+from engine_support import Env, any_env, env
+from test_engine_outpatient import charge_rows, register
+
+from syncd.worker import Worker
+
+__all__ = ["any_env", "env"]
+
+OPERATOR = {"operator_no": "0102", "operator_name": "赵六"}
+QUERY_FAILS = ("latency:function=bizh110103,ms=0", "drop:function=bizh110103")
+
+
+def settled_batch(env: Env) -> Worker:
+    """MZ1 registered and its charge C1 (42.40) settled as batch 1."""
+    worker = env.worker()
+    register(env)
+    charge_rows(env, "C1")
+    worker.once()
+    env.command("op_charge", "MZ1", charge_no="C1", bka893="1", **OPERATOR)
+    worker.once()
+    assert env.visit("MZ1")["last_batch"] == 1
+    return worker
+
+
+def refund(env: Env) -> int:
+    return env.command("op_refund", "MZ1", bka001="1", **OPERATOR)
+
+
+def refunded(env: Env) -> list[bool]:
+    business = env.business(env.visit("MZ1")["aaz218"])
+    return [b["refunded_at"] is not None for b in business["batches"]]
+
+
+def test_a_refund_whose_reply_is_lost_is_adopted_at_once(any_env: Env) -> None:
+    env = any_env
+    worker = settled_batch(env)
+    env.sim.add_faults("reply_lost:function=bizh110105")
+    command = refund(env)
+    worker.once()
+    answer = env.request_row(command)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert (answer["bka001"], answer["akc264"]) == (1, Decimal("-42.40"))
+    assert len(env.calls("bizh110105")) == 2  # the charge and one refund
+    assert refunded(env) == [True]
+    assert env.visit("MZ1")["last_batch"] == 1
+
+
+def test_an_unknown_refund_found_processed_later_is_not_sent_again(env: Env) -> None:
+    """Processed, reply lost, the query fails: UNKNOWN.  Later the batch's rows cannot be
+    fetched any more (refunded), yet the query settles it from the batch it names."""
+    worker = settled_batch(env)
+    env.sim.add_faults(*QUERY_FAILS, "reply_lost:function=bizh110105")
+    command = refund(env)
+    worker.once()
+    assert env.request_row(command)["status"] == "UNKNOWN"
+    env.sim.clear_faults()
+    env.clock.advance(600)
+    worker.once()
+    answer = env.request_row(command)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert (answer["bka001"], answer["akc264"]) == (1, Decimal("-42.40"))
+    assert answer["bka831"] + answer["bka832"] == Decimal("-42.40")
+    assert len(env.calls("bizh110105")) == 2
+    assert refunded(env) == [True]
+
+
+def test_an_unknown_refund_found_not_processed_is_sent_again_once(env: Env) -> None:
+    """Lost before the platform processed it, the query fails: UNKNOWN.  Later the query finds
+    batch 1 still live: the refund goes again (its rows fetched afresh) and is done once."""
+    worker = settled_batch(env)
+    env.sim.add_faults(*QUERY_FAILS, "drop:function=bizh110105")
+    command = refund(env)
+    worker.once()
+    assert env.request_row(command)["status"] == "UNKNOWN"
+    env.sim.clear_faults()
+    for _ in range(4):
+        env.clock.advance(600)
+        worker.once()
+        if env.request_row(command)["status"] == "DONE":
+            break
+    answer = env.request_row(command)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert (answer["bka001"], answer["akc264"]) == (1, Decimal("-42.40"))
+    assert answer["attempts"] == 2
+    assert len(env.calls("bizh110105")) == 3  # the charge, the lost refund, the refund
+    assert refunded(env) == [True]
+
+
+def test_a_refund_of_a_batch_the_query_does_not_list_stays_unknown(env: Env) -> None:
+    """The batch named is not among the platform's batches: nothing to judge by, so it is
+    not sent again; the reason names the batch for the operator."""
+    worker = settled_batch(env)
+    env.sim.add_faults(*QUERY_FAILS, "reply_lost:function=bizh110105")
+    command = refund(env)
+    worker.once()
+    r = env.tables.request
+    params = json.dumps({"visit_key": "MZ1", "bka001": "7", **OPERATOR})
+    with env.db.begin() as conn:
+        conn.execute(sa.update(r).where(r.c.id == command).values(params_json=params))
+    env.sim.clear_faults()
+    env.clock.advance(600)
+    worker.once()
+    answer = env.request_row(command)
+    assert answer["status"] == "UNKNOWN"
+    assert "第7批次" in answer["return_code_message"]
+    assert len(env.calls("bizh110105")) == 2
