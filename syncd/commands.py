@@ -225,7 +225,7 @@ class CommandRunner:
                         command.attempts)  # fmt: skip
         self.leases.in_flight.add(command.id)
         where = self.where(spec, command, visit)
-        sent = self.delivery.send(request, where)
+        sent = self.delivery.send(request, where, call_id)
         if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
             hints = first.request.params if first and first.request else {}  # its 110103
             sent = adopt(sent, self.delivery.resolve_just_sent(request, visit, where, hints))

@@ -38,7 +38,7 @@ STILL_RUNNING_ZH = (
 
 
 class Caller(Protocol):
-    def call(self, request: Request) -> CallResult: ...
+    def call(self, request: Request, call_id: str | None = None) -> CallResult: ...
 
 
 class Called(Protocol):
@@ -109,10 +109,11 @@ class Delivery:
     def new_request_id() -> str:
         return uuid.uuid4().hex
 
-    def send(self, request: Request, where: Where) -> Sent:
+    def send(self, request: Request, where: Where, call_id: str | None = None) -> Sent:
         """Call, archive (a failed archive write is logged, not raised: the result counts),
-        check the reply."""
-        result = self.client.call(request)
+        check the reply.  ``call_id``: the request id committed with the intent, so the row
+        in flight and the archived exchange carry the same id."""
+        result = self.client.call(request, call_id)
         self._archive(result, where)
         if result.login_failed:
             return self._login_refused(result, where)

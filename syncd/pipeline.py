@@ -293,15 +293,14 @@ class FeedPipeline:
             ids = [row.id for row in rows]
             lease = self.delivery.flight_lease()
             intents = {row.id: row.attempts + 1 for row in rows}
-            if not self.store.outbox.mark_in_flight(
-                ids, self.delivery.new_request_id(), intents, lease
-            ):
+            call_id = self.delivery.new_request_id()
+            if not self.store.outbox.mark_in_flight(ids, call_id, intents, lease):
                 return self.lost(rows)
             check = self.after_intent(rows)
             if check.verdict is visits.Verdict.WAIT:
                 return self.step_back(rows, check.reason_zh, r)
             self.leases.in_flight |= set(ids)  # kept if anything below raises: not released,
-            sent = self.delivery.send(request, where)  # taken over after the in-flight lease
+            sent = self.delivery.send(request, where, call_id)  # taken over after the lease
             if sent.outcome is Outcome.UNKNOWN and self.delivery.unsafe(request.function_id):
                 known = self.visit_of(rows[0].visit_key)  # sums as they are now
                 sent = adopt(sent, self.delivery.resolve_just_sent(request, known, where))

@@ -249,9 +249,10 @@ class PlatformClient:
 
     # --- public API ---------------------------------------------------------------
 
-    def call(self, request: Request) -> CallResult:
-        """Send one validated request; never raises for platform or network failures."""
-        call_id, started, t0 = uuid.uuid4().hex, self._now(), time.monotonic()
+    def call(self, request: Request, call_id: str | None = None) -> CallResult:
+        """Send one validated request; never raises for platform or network failures.
+        ``call_id``: the id the caller committed with its intent (a new one when None)."""
+        call_id, started, t0 = call_id or uuid.uuid4().hex, self._now(), time.monotonic()
         attempts: list[_Attempt] = []
         relogged = False
         try:

@@ -58,3 +58,36 @@ def test_a_new_version_supersedes_the_waiting_one(env: Env) -> None:
     assert rows["ZY1@1"]["status"] == "REJECTED" and "新版本" in rows["ZY1@1"]["last_error"]
     assert rows["ZY1@2"]["status"] == "SUCCEEDED"
     assert len(env.calls("bizh120105")) == 1
+
+
+class SeesInFlight:
+    """Reads the request ids committed with the intents while each call is on the wire."""
+
+    def __init__(self, inner: object, env: Env) -> None:
+        self.inner, self.env, self.seen = inner, env, list[tuple[str, str]]()
+
+    def call(self, request: object, call_id: str | None = None) -> object:
+        s, r = self.env.tables.sync_status, self.env.tables.request
+        with self.env.db.connect() as conn:
+            for table, column in ((s, s.c.request_id), (r, r.c.call_id)):
+                stmt = sa.select(column).where(table.c.status == "IN_FLIGHT")
+                self.seen += [(table.name, str(v)) for v in conn.execute(stmt).scalars()]
+        return self.inner.call(request, call_id)  # type: ignore[attr-defined]
+
+
+def test_a_call_in_flight_carries_the_id_it_is_archived_under(env: Env) -> None:
+    """A feed row and a command in flight show the request id of their intent; the archived
+    exchange has that id, so an operator can find the message of a call still in flight (or
+    of an engine that died during it)."""
+    worker = env.worker()
+    spy = SeesInFlight(worker.delivery.client, env)
+    worker.delivery.client = spy  # type: ignore[assignment]
+    admit(env)
+    worker.once()
+    env.command("ip_presettle", "ZY1")
+    worker.once()
+    message = env.tables.message
+    with env.db.connect() as conn:
+        archived = dict(conn.execute(sa.select(message.c.call_id, message.c.function_id)).all())
+    assert [t for t, _ in spy.seen] == ["wi_sync_status", "wi_request"], spy.seen
+    assert [archived.get(call_id) for _, call_id in spy.seen] == ["bizh120103", "bizh120003"]

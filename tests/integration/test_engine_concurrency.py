@@ -65,8 +65,8 @@ class CrashAfterCall:
     def __init__(self, inner: object) -> None:
         self.inner = inner
 
-    def call(self, request: Request) -> CallResult:
-        self.inner.call(request)  # type: ignore[attr-defined]
+    def call(self, request: Request, call_id: str | None = None) -> CallResult:
+        self.inner.call(request, call_id)  # type: ignore[attr-defined]
         raise Crash
 
 
@@ -215,10 +215,10 @@ class SlowCalls:
     def __init__(self, inner: object, env: Env, seconds: float, during: object) -> None:
         self.inner, self.env, self.seconds, self.during = inner, env, seconds, during
 
-    def call(self, request: Request) -> CallResult:
+    def call(self, request: Request, call_id: str | None = None) -> CallResult:
         self.env.clock.advance(self.seconds)
         self.during()  # type: ignore[operator]
-        return self.inner.call(request)  # type: ignore[attr-defined,no-any-return]
+        return self.inner.call(request, call_id)  # type: ignore[attr-defined,no-any-return]
 
 
 def test_a_long_stay_renews_the_leases_of_its_later_calls(any_env: Env) -> None:

@@ -31,7 +31,7 @@ class Platform:
     def __init__(self, replies: Mapping[str, Program]) -> None:
         self.replies, self.asked = replies, list[str]()
 
-    def call(self, request: Request) -> CallResult:
+    def call(self, request: Request, call_id: str | None = None) -> CallResult:
         self.asked.append(request.function_id)
         reply = self.replies.get(request.function_id)
         outcome = Outcome.SUCCEEDED if reply is not None else Outcome.REJECTED
