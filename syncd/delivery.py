@@ -21,7 +21,7 @@ from syncd.mapping import Request as MappedRequest
 from syncd.outbox import BLIND_RESEND_UNSAFE, RetryPolicy
 from syncd.platform.catalogue import Catalogue
 from syncd.platform.client import CallResult
-from syncd.platform.codec import Program
+from syncd.platform.codec import Program, decode_program
 from syncd.platform.messages import Request, parse_reply
 from syncd.ports import ArchivePort
 from syncd.records import Exchange, Lease, Outcome
@@ -31,6 +31,7 @@ from syncd.visits import Visit
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Hints = Mapping[str, object]
+_ENVELOPE = ("session_id", "function_id")
 _NO_HINTS: Hints = {}
 STILL_RUNNING_ZH = (
     "结果未知：平台暂未查到此交易，可能仍在处理，稍后再查询确认（确认未处理后才重发）"
@@ -74,6 +75,15 @@ class Sent:
     program: Program | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     resolved: bool = False
+
+
+@dataclass(frozen=True)
+class Archived:
+    """A call as the archive holds it: what went out, read back (values as sent, text)."""
+
+    function_id: str
+    params: Mapping[str, object]
+    datasets: Mapping[str, Sequence[Mapping[str, object]]]
 
 
 @dataclass
@@ -147,6 +157,26 @@ class Delivery:
             event(logger, "archive.failed", logging.ERROR, feed=where.feed,
                   key=where.source_key, function_id=result.function_id,
                   call_id=result.call_id, error=type(exc).__name__)  # fmt: skip
+
+    def archived(self, call_id: str | None, where: Where) -> Archived | None:
+        """Call ``call_id`` as it went out, from the archive; None when it is not there (the
+        engine died before archiving it, the archive write failed or was pruned) or cannot be
+        read — the caller then rebuilds the call from its source."""
+        if not call_id:
+            return None
+        try:
+            body = self.archive.sent(call_id)
+            program = decode_program(body) if body is not None else None
+        except SyncdError as exc:  # a database error or an unreadable document
+            event(logger, "archive.unreadable", logging.WARNING, feed=where.feed,
+                  key=where.source_key, call_id=call_id, error=type(exc).__name__)  # fmt: skip
+            return None
+        if program is None:
+            return None
+        params = {k: v for k, v in program.values.items() if k not in _ENVELOPE}
+        datasets = {name: [dict(row.values) for row in rows]
+                    for name, rows in program.datasets.items()}  # fmt: skip
+        return Archived(program.text("function_id"), params, datasets)
 
     def resolve_just_sent(
         self, request: Called, visit: Visit | None, where: Where, hints: Hints = _NO_HINTS

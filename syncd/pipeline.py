@@ -143,14 +143,12 @@ class FeedPipeline:
     # --- one unit -----------------------------------------------------------------------
 
     def process(self, unit: list[OutboxRow], view: Mapping[str, SourceRow], r: TickReport) -> None:
-        live = [row for row in unit if _current(row, view)]
-        live_ids = {row.id for row in live}  # ids: a list test would be O(n²) on a 300-row batch
-        self.close_stale([row for row in unit if row.id not in live_ids], r)
+        if unit[0].status in _UNSETTLED and self.delivery.unsafe(self.spec.function):
+            return self.settle_unknown(unit, view, r)  # a unit of one call (units())
+        live = self.close_stale(unit, view, r)
         if not live:
             return
         key = live[0].visit_key
-        if live[0].status in _UNSETTLED and self.delivery.unsafe(self.spec.function):
-            return self.settle_unknown(live, view, self.visit_of(key), r)
         statuses = self.visit_rows(key, [*self.spec.requires.after, *self._own()])
         visit = self.visit_of(key)  # read after the statuses: its sums are at least as new
         check = self.prerequisites(key, visit, statuses)
@@ -188,11 +186,18 @@ class FeedPipeline:
             return {feed: [] for feed in feeds}
         return self.store.outbox.visit_statuses(feeds, visit_key)
 
-    def close_stale(self, rows: list[OutboxRow], r: TickReport) -> None:
-        """Rows whose view row is gone or has a new version are not sent; one whose earlier
-        call may have been processed stays UNKNOWN for an operator (it cannot be re-rendered
-        to ask the platform)."""
-        unsafe = self.delivery.unsafe(self.spec.function)
+    def close_stale(
+        self, unit: list[OutboxRow], view: Mapping[str, SourceRow], r: TickReport,
+        *, asked: bool = False,
+    ) -> list[OutboxRow]:  # fmt: skip
+        """The rows of ``unit`` still current in the view.  The others (gone, or a new
+        version) are not sent; one whose earlier call may have been processed stays UNKNOWN
+        for an operator (it cannot be re-rendered to ask the platform) unless the platform
+        was ``asked`` and said it was not."""
+        live = [row for row in unit if _current(row, view)]
+        live_ids = {row.id for row in live}  # ids: a list test would be O(n²) on a 300-row batch
+        rows = [row for row in unit if row.id not in live_ids]
+        unsafe = self.delivery.unsafe(self.spec.function) and not asked
         open_calls = [row for row in rows if row.status in _UNSETTLED and unsafe]
         self.finish([row for row in rows if row not in open_calls], outbox.refused(_STALE_ZH), r)
         policy, now = self.delivery.policy, self._now()
@@ -200,6 +205,7 @@ class FeedPipeline:
             later = outbox.unresolved(row.attempts, policy, now, self.delivery.draw())
             self.finish([row], outbox.Transition(later.status, later.next_attempt_at, None,
                                                  _STALE_UNKNOWN_ZH), r)  # fmt: skip
+        return live
 
     def visit_of(self, visit_key: str) -> Visit | None:
         need = self.spec.requires.visit
@@ -334,13 +340,43 @@ class FeedPipeline:
         self._done(rows, transition.status.value, r)
 
     def settle_unknown(
-        self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
+        self, unit: list[OutboxRow], view: Mapping[str, SourceRow], r: TickReport
+    ) -> None:
+        """A taken-over UNKNOWN/IN_FLIGHT call: ask before anything is sent again.
+
+        The question is the call as it went out, read back from the archive: the view may
+        have changed since (a row deleted, a new version, a value edited in place), and a
+        call rebuilt from it could be judged wrongly.  Found processed, every row of the call
+        is concluded, current or not (the platform has them all); found not processed, the
+        current rows are sent again and the others closed as stale.  Without the archived
+        call (see :meth:`Delivery.archived`), or for a row whose child datasets may fill
+        several calls (the archive holds the last), the call is rebuilt from the view."""
+        visit = self.visit_of(unit[0].visit_key)
+        asked = None
+        if self.spec.batch is not None or not self.spec.datasets:
+            asked = self.delivery.archived(unit[0].request_id, self.where(unit, visit))
+        if asked is None:
+            return self.settle_rebuilt(unit, view, visit, r)
+        found = self.delivery.resolve(asked, visit, self.where(unit, visit))
+        attempts = max(x.attempts for x in unit)
+        if found.found is Found.NOT_PROCESSED:
+            live = self.close_stale(unit, view, r, asked=True)
+            transition = outbox.not_processed(attempts, self.delivery.policy, self._now())
+            return self.finish(live, transition, r) if live else None
+        sent = adopt(Sent(Outcome.UNKNOWN, unit[0].request_id), found)
+        self.conclude(unit, asked.params, asked.datasets, sent, visit, attempts, r)
+
+    def settle_rebuilt(
+        self, unit: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
         r: TickReport,
     ) -> None:  # fmt: skip
-        """A taken-over UNKNOWN/IN_FLIGHT unit: ask before anything is sent again.  The
-        question is the call rebuilt from the view; when it cannot be rebuilt as one request
-        (a row no longer maps, or maps into more calls), nothing can be asked: the rows stay
-        UNKNOWN with the reason, for an operator — never REJECTED, the call may have gone."""
+        """:meth:`settle_unknown` with the call rebuilt from the view.  Rows gone from it
+        stay UNKNOWN; when the rest cannot be rebuilt as one request (a row no longer maps,
+        or maps into more calls), nothing can be asked: they stay UNKNOWN with the reason,
+        for an operator — never REJECTED, the call may have gone."""
+        rows = self.close_stale(unit, view, r)
+        if not rows:
+            return
         units, rejected = self.rendered(rows, view, visit)
         try:
             request = self.delivery.request(units[0][1][0]) if len(units) == 1 else None

@@ -95,6 +95,8 @@ class ArchivePort(Protocol):
 
     def record(self, exchange: Exchange, now: datetime) -> None: ...
 
+    def sent(self, call_id: str) -> bytes | None: ...
+
 
 class FeedSourcePort(Protocol):
     """The view of one fact-view feed."""

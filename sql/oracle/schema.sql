@@ -137,6 +137,8 @@ CREATE TABLE wi_message (
 	CONSTRAINT wi_message_pk PRIMARY KEY (id)
 );
 
+CREATE INDEX wi_message_ix_call ON wi_message (call_id);
+
 CREATE INDEX wi_message_ix_created ON wi_message (created_at);
 
 CREATE INDEX wi_message_ix_z218 ON wi_message (aaz218);

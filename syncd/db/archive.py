@@ -38,6 +38,14 @@ class Archive:
         with source_errors(self.engine.url, "archiving a message"), self.engine.begin() as conn:
             conn.execute(sa.insert(self.table).values(**values))
 
+    def sent(self, call_id: str) -> bytes | None:
+        """The request of call ``call_id`` as it went out (None when it is not here)."""
+        t = self.table
+        stmt = sa.select(t.c.request_xml).where(t.c.call_id == call_id).order_by(t.c.id.desc())
+        with source_errors(self.engine.url, "reading the archive"), self.engine.connect() as conn:
+            text = conn.execute(stmt.limit(1)).scalar()
+        return None if text is None else str(text).encode("utf-8")
+
     def prune(self, now: datetime, retention_days: int) -> int:
         """Delete exchanges older than ``retention_days``; the number deleted."""
         cutoff = now - timedelta(days=retention_days)

@@ -251,6 +251,7 @@ def _message(metadata: sa.MetaData, p: str) -> sa.Table:
         sa.Column("request_xml", LONG_TEXT), sa.Column("reply_xml", LONG_TEXT),
         sa.Index(f"{name}_ix_created", "created_at"),
         sa.Index(f"{name}_ix_z218", "aaz218"),
+        sa.Index(f"{name}_ix_call", "call_id"),
         **_MYSQL,
     )  # fmt: skip
 

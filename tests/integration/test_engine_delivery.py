@@ -18,6 +18,7 @@ from syncd.db.outbox_store import OutboxStore
 from syncd.delivery import STILL_RUNNING_ZH
 from syncd.gate import OPEN, Gate
 from syncd.platform.simulator import Simulator, SimulatorConfig
+from syncd.worker import Worker
 
 __all__ = ["env"]
 
@@ -220,16 +221,37 @@ def test_platform_down_backs_off_fails_after_max_attempts_and_retry_requeues(env
     assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
 
 
-def test_unknown_row_whose_source_vanished_stays_unknown_for_an_operator(env: Env) -> None:
-    """An admission of unknown outcome whose view row is then deleted cannot be re-rendered
-    to ask the platform: it stays UNKNOWN with a Chinese note and is never sent again."""
+def unknown_admission_then_deleted(env: Env) -> Worker:
+    """An admission of unknown outcome (processed, reply lost, the query fails) whose view
+    row the HIS then deletes."""
     env.sim.add_faults("reply_lost:function=bizh120103", "drop:function=bizh120102")
     worker = env.worker()
     admit(env)
     worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "UNKNOWN"
     with env.db.begin() as conn:
         conn.execute(sa.text("DELETE FROM T_ADMISSION"))
     env.clock.advance(600)
+    return worker
+
+
+def test_unknown_row_whose_source_vanished_is_asked_about_as_it_was_sent(env: Env) -> None:
+    """The call is read back from the archive and asked about: processed, so it is adopted
+    (the platform has the stay) and never sent again."""
+    worker = unknown_admission_then_deleted(env)
+    worker.once()
+    row = env.status("ip_admission")["1"]
+    assert row["status"] == "SUCCEEDED", row["last_error"]
+    assert env.visit("ZY1")["state"] == "ADMITTED" and env.visit("ZY1")["aaz218"]
+    assert len(env.calls("bizh120103")) == 1
+
+
+def test_unknown_row_whose_source_vanished_and_not_archived_stays_unknown(env: Env) -> None:
+    """Without the archived call (pruned, or its write failed) it cannot be re-rendered to
+    ask the platform: it stays UNKNOWN with a Chinese note and is never sent again."""
+    worker = unknown_admission_then_deleted(env)
+    with env.db.begin() as conn:
+        conn.execute(sa.delete(env.tables.message))
     worker.once()
     row = env.status("ip_admission")["1"]
     assert row["status"] == "UNKNOWN" and "人工核对" in row["last_error"]

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from engine_support import Env, admit, discharge, env, fee
+from engine_support import Env, admit, any_env, discharge, env, fee
 
 from syncd.config.settings import PollingSettings
 from syncd.visits import AFTER_FEEDS_UNREAD
 
-__all__ = ["env"]
+__all__ = ["any_env", "env"]
 
 
 def set_rows(env: Env, feed: str, key: str, **values: Any) -> None:
@@ -28,14 +29,18 @@ def set_rows(env: Env, feed: str, key: str, **values: Any) -> None:
 
 def test_an_unknown_call_that_no_longer_maps_stays_unknown_for_an_operator(env: Env) -> None:
     """The admission was processed, its reply lost and the query failed (UNKNOWN); then the
-    HIS row changed so that it no longer maps.  Nothing can be asked: it stays UNKNOWN with
-    the reason — never REJECTED (a later `syncd retry` would send it a second time)."""
+    HIS row changed so that it no longer maps, and the archive does not hold the call (with
+    it, the call is asked about as sent: test_engine_delivery).  Nothing can be asked: it
+    stays UNKNOWN with the reason — never REJECTED (a later `syncd retry` would send it a
+    second time)."""
     worker = env.worker()
     env.sim.add_faults("reply_lost:function=bizh120103", "drop:function=bizh120102")
     admit(env)
     worker.once()
     assert env.status("ip_admission")["1"]["status"] == "UNKNOWN"
     env.update("t_admission", {"adm_id": 1}, person_no=None)
+    with env.db.begin() as conn:
+        conn.execute(sa.delete(env.tables.message))
     env.clock.advance(120)
     worker.once()
     row = env.status("ip_admission")["1"]
@@ -136,3 +141,62 @@ def test_a_failed_archive_write_does_not_lose_the_result(
     assert row["status"] == "SUCCEEDED" and row["aaz218"]
     assert env.visit("ZY1")["aaz218"] == row["aaz218"]
     assert "archive.failed" in [record.getMessage() for record in caplog.records]
+
+
+# --- F7: a fee row deleted from the HIS while its call is UNKNOWN ---------------------------
+
+
+def unknown_fee_call_then_one_row_deleted(env: Env, fault: str) -> Any:
+    """F1..F3 (10 + 20 + 30) go in one call whose outcome is unknown (``fault`` on 120002, the
+    120003 query dropped); the HIS then deletes F2.  A later row F4 waits behind the call."""
+    worker = env.worker()
+    admit(env)
+    worker.once("ip_admission")
+    for fee_id, amount in (("F1", "10.00"), ("F2", "20.00"), ("F3", "30.00")):
+        fee(env, fee_id, amount)
+    env.sim.add_faults(fault, "drop:function=bizh120003")
+    worker.once("ip_fee")
+    assert {k: v["status"] for k, v in env.status("ip_fee").items()} == dict.fromkeys(
+        ("F1", "F2", "F3"), "UNKNOWN")  # fmt: skip
+    with env.db.begin() as conn:
+        conn.execute(sa.text("DELETE FROM T_FEE WHERE fee_id = 'F2'"))
+    fee(env, "F4", "4.00")
+    env.sim.clear_faults()
+    return worker
+
+
+def fee_rounds(env: Env, worker: Any) -> dict[str, str]:
+    for _ in range(6):
+        env.clock.advance(600)
+        worker.once("ip_fee")
+    return {k: v["status"] for k, v in env.status("ip_fee").items()}
+
+
+def test_an_unknown_fee_call_with_a_row_deleted_since_is_settled_as_it_was_sent(
+    any_env: Env,
+) -> None:
+    """Processed: the archived call (with F2) matches the platform's total, so all three rows
+    are concluded — F2 too, the platform has it — and F4 goes after them."""
+    env = any_env
+    worker = unknown_fee_call_then_one_row_deleted(env, "reply_lost:function=bizh120002")
+    statuses = fee_rounds(env, worker)
+    assert statuses == dict.fromkeys(("F1", "F2", "F3", "F4"), "SUCCEEDED")
+    visit = env.visit("ZY1")
+    assert Decimal(str(visit["fee_amount"])) == Decimal("64.00")
+    rows = env.business(visit["aaz218"])["rows"]
+    assert sorted(r["aaz213"] for r in rows) == ["F1", "F2", "F3", "F4"]
+    assert len(env.calls("bizh120002")) == 2
+
+
+def test_an_unknown_fee_call_not_processed_sends_only_the_rows_still_there(env: Env) -> None:
+    """Not processed: F2 is closed as deleted, F1 and F3 go again (then F4); the platform
+    never gets F2."""
+    worker = unknown_fee_call_then_one_row_deleted(env, "drop:function=bizh120002")
+    statuses = fee_rounds(env, worker)
+    assert statuses == {"F1": "SUCCEEDED", "F2": "REJECTED", "F3": "SUCCEEDED",
+                        "F4": "SUCCEEDED"}  # fmt: skip
+    assert "已删除" in env.status("ip_fee")["F2"]["last_error"]
+    visit = env.visit("ZY1")
+    assert Decimal(str(visit["fee_amount"])) == Decimal("44.00")
+    rows = env.business(visit["aaz218"])["rows"]
+    assert sorted(r["aaz213"] for r in rows) == ["F1", "F3", "F4"]
