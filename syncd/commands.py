@@ -274,12 +274,16 @@ class CommandRunner:
             raise ChildViewError(exc.message) from exc
 
     def settle_unknown(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
-        """A command whose outcome is unknown: ask before anything is sent again."""
-        request = self.unsettled_request(spec, command, visit)
+        """A command whose outcome is unknown: ask before anything is sent again — about the
+        call as it went out (the archive; its child rows may have changed since), or rebuilt
+        when the archive does not hold it."""
+        where = self.where(spec, command, visit)
+        request: Called | None = self.delivery.archived(command.call_id, spec.function, where)
+        if request is None:
+            request = self.unsettled_request(spec, command, visit)
         if request is None:
             found = adopt(Sent(Outcome.UNKNOWN, command.call_id), undecided())
         else:
-            where = self.where(spec, command, visit)
             hints = self.before_fields(spec, command, visit)
             found = adopt(Sent(Outcome.UNKNOWN, command.call_id),
                           self.delivery.resolve(request, visit, where, hints))  # fmt: skip

@@ -158,10 +158,11 @@ class Delivery:
                   key=where.source_key, function_id=result.function_id,
                   call_id=result.call_id, error=type(exc).__name__)  # fmt: skip
 
-    def archived(self, call_id: str | None, where: Where) -> Archived | None:
-        """Call ``call_id`` as it went out, from the archive; None when it is not there (the
-        engine died before archiving it, the archive write failed or was pruned) or cannot be
-        read — the caller then rebuilds the call from its source."""
+    def archived(self, call_id: str | None, function_id: str, where: Where) -> Archived | None:
+        """Call ``call_id`` of ``function_id`` as it went out, from the archive; None when it
+        is not there (the engine died before archiving it, the archive write failed or was
+        pruned), cannot be read, or is another function's (a two-step command that died
+        between its steps holds the first step's id) — the caller then rebuilds the call."""
         if not call_id:
             return None
         try:
@@ -171,12 +172,12 @@ class Delivery:
             event(logger, "archive.unreadable", logging.WARNING, feed=where.feed,
                   key=where.source_key, call_id=call_id, error=type(exc).__name__)  # fmt: skip
             return None
-        if program is None:
+        if program is None or program.text("function_id") != function_id:
             return None
         params = {k: v for k, v in program.values.items() if k not in _ENVELOPE}
         datasets = {name: [dict(row.values) for row in rows]
                     for name, rows in program.datasets.items()}  # fmt: skip
-        return Archived(program.text("function_id"), params, datasets)
+        return Archived(function_id, params, datasets)
 
     def resolve_just_sent(
         self, request: Called, visit: Visit | None, where: Where, hints: Hints = _NO_HINTS

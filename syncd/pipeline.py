@@ -354,7 +354,8 @@ class FeedPipeline:
         visit = self.visit_of(unit[0].visit_key)
         asked = None
         if self.spec.batch is not None or not self.spec.datasets:
-            asked = self.delivery.archived(unit[0].request_id, self.where(unit, visit))
+            asked = self.delivery.archived(unit[0].request_id, self.spec.function,
+                                           self.where(unit, visit))  # fmt: skip
         if asked is None:
             return self.settle_rebuilt(unit, view, visit, r)
         found = self.delivery.resolve(asked, visit, self.where(unit, visit))

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from engine_support import Env, any_env, env
 from test_engine_outpatient import charge_rows, register
@@ -122,3 +124,76 @@ def test_a_refund_of_a_batch_the_query_does_not_list_stays_unknown(env: Env) -> 
     assert answer["status"] == "UNKNOWN"
     assert "第7批次" in answer["return_code_message"]
     assert len(env.calls("bizh110105")) == 2
+
+
+# --- asked about as it went out (the archive) -----------------------------------------------
+
+
+def test_an_unknown_charge_whose_fee_rows_were_deleted_since_is_settled_as_sent(
+    env: Env,
+) -> None:
+    """C1 is charged, its reply lost and the query fails; the HIS then deletes C1's rows.  The
+    call can no longer be rebuilt (no rows), but the archive holds it as it went out: the
+    query finds batch 1 and it is adopted, never charged again."""
+    worker = env.worker()
+    register(env)
+    charge_rows(env, "C1")
+    worker.once()
+    env.sim.add_faults("reply_lost:function=bizh110105", "drop:function=bizh110103")
+    command = env.command("op_charge", "MZ1", charge_no="C1", bka893="1", **OPERATOR)
+    worker.once()
+    assert env.request_row(command)["status"] == "UNKNOWN"
+    with env.db.begin() as conn:
+        conn.execute(sa.text("DELETE FROM T_OP_FEE"))
+    env.sim.clear_faults()
+    env.clock.advance(600)
+    worker.once()
+    answer = env.request_row(command)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert (answer["bka001"], answer["akc264"]) == (1, Decimal("42.40"))
+    assert len(env.calls("bizh110105")) == 1
+
+
+class Crash(BaseException):
+    """The process dies."""
+
+
+def test_a_refund_that_died_between_its_steps_is_judged_as_a_refund(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine dies after the 110103 step, before the refund's intent: the command is left
+    IN_FLIGHT with the 110103 call's id, which the archive holds.  That archived query is not
+    the refund: the refund is rebuilt, found not processed (batch 1 still live) and sent."""
+    dying = settled_batch(env)
+    command = refund(env)
+    requests = dying.store.requests
+    calls: list[int] = []
+
+    def second_intent_dies(*args: Any, **kwargs: Any) -> bool:
+        calls.append(1)
+        if len(calls) == 2:
+            raise Crash
+        return bool(original(*args, **kwargs))
+
+    original = requests.mark_in_flight
+    monkeypatch.setattr(requests, "mark_in_flight", second_intent_dies)
+    with pytest.raises(Crash):
+        dying.once()
+    row = env.request_row(command)
+    assert row["status"] == "IN_FLIGHT" and len(env.calls("bizh110103")) == 1
+    env.clock.advance(3600)
+    worker = env.worker("engine-b")
+    for _ in range(3):
+        worker.once()
+        if env.request_row(command)["status"] == "DONE":
+            break
+        env.clock.advance(600)
+    answer = env.request_row(command)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert (answer["bka001"], answer["akc264"]) == (1, Decimal("-42.40"))
+    assert len(env.calls("bizh110105")) == 2 and refunded(env) == [True]
+    message = env.tables.message  # judged as a refund: the batches were listed (bka001=0)
+    stmt = sa.select(message.c.request_xml).where(message.c.function_id == "bizh110103")
+    with env.db.connect() as conn:
+        asked = conn.execute(stmt).scalars().all()
+    assert any("<bka001>0</bka001>" in text for text in asked), asked
