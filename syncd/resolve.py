@@ -73,7 +73,8 @@ class Resolution:
 
 @dataclass(frozen=True)
 class Sent:
-    """The call whose outcome is unknown (re-rendered from its source), and the visit.
+    """The call whose outcome is unknown (as archived, or re-rendered from its source), and
+    the visit.
 
     ``hints``: the wire fields of the call that prepared this one (a refund's 110103 step: the
     batch ``bka001`` it gives back, which the refund itself does not carry).
