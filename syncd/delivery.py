@@ -162,17 +162,19 @@ class Delivery:
         """Call ``call_id`` of ``function_id`` as it went out, from the archive; None when it
         is not there (the engine died before archiving it, the archive write failed or was
         pruned), cannot be read, or is another function's (a two-step command that died
-        between its steps holds the first step's id) — the caller then rebuilds the call."""
-        if not call_id:
+        between its steps holds the first step's id) — the caller then rebuilds the call.
+        A database error reading it is raised: the call is asked about on a later tick, not
+        judged by a rebuilt one meanwhile."""
+        body = self.archive.sent(call_id) if call_id else None
+        if body is None:
             return None
         try:
-            body = self.archive.sent(call_id)
-            program = decode_program(body) if body is not None else None
-        except SyncdError as exc:  # a database error or an unreadable document
+            program = decode_program(body)
+        except PlatformProtocolError:
             event(logger, "archive.unreadable", logging.WARNING, feed=where.feed,
-                  key=where.source_key, call_id=call_id, error=type(exc).__name__)  # fmt: skip
+                  key=where.source_key, call_id=call_id)  # fmt: skip
             return None
-        if program is None or program.text("function_id") != function_id:
+        if program.text("function_id") != function_id:
             return None
         params = {k: v for k, v in program.values.items() if k not in _ENVELOPE}
         datasets = {name: [dict(row.values) for row in rows]

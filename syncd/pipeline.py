@@ -35,6 +35,7 @@ from syncd.visits import Visit
 logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
+_CALL_HELD_ZH = "结果未知：同一调用的其他行正由另一进程处理，稍后一并查询确认"
 _CANNOT_ASK_ZH = "结果未知，且无法按当前HIS数据重新生成原请求去查询确认，请人工核对"
 _UNSETTLED = (SyncStatus.UNKNOWN.value, SyncStatus.IN_FLIGHT.value)
 DISCOVERY_BATCHES = 20  # rows found per search: batch_size × this, at most DISCOVERY_MAX
@@ -351,6 +352,13 @@ class FeedPipeline:
         current rows are sent again and the others closed as stale.  Without the archived
         call (see :meth:`Delivery.archived`), or for a row whose child datasets may fill
         several calls (the archive holds the last), the call is rebuilt from the view."""
+        whole = self.whole_call(unit, view)
+        if whole is None:
+            later = outbox.unresolved(max(x.attempts for x in unit), self.delivery.policy,
+                                      self._now(), self.delivery.draw())  # fmt: skip
+            split = outbox.Transition(later.status, later.next_attempt_at, None, _CALL_HELD_ZH)
+            return self.finish(unit, split, r)
+        unit, view = whole
         visit = self.visit_of(unit[0].visit_key)
         asked = None
         if self.spec.batch is not None or not self.spec.datasets:
@@ -366,6 +374,24 @@ class FeedPipeline:
             return self.finish(live, transition, r) if live else None
         sent = adopt(Sent(Outcome.UNKNOWN, unit[0].request_id), found)
         self.conclude(unit, asked.params, asked.datasets, sent, visit, attempts, r)
+
+    def whole_call(
+        self, unit: list[OutboxRow], view: Mapping[str, SourceRow]
+    ) -> tuple[list[OutboxRow], Mapping[str, SourceRow]] | None:
+        """A call of a batch feed is settled whole: a claim may have taken only some of its
+        rows (its limit, or an operator's ``syncd retry`` of one row), and judging part of a
+        fee batch by the platform's total would send the rest again.  The rest is claimed
+        now and read from the view; None while another engine holds some of it."""
+        if self.spec.batch is None or not unit[0].request_id:
+            return unit, view
+        lease = Lease.starting(self.owner, self._now(), timedelta(seconds=self.lease_s))
+        rows, total = self.store.outbox.claim_call(self.spec.feed, unit[0].request_id, lease)
+        self.leases.claimed({row.id for row in rows}, lease.now)
+        if len(rows) < total:
+            return None
+        known = {row.id for row in unit}
+        extra = [row.source_key for row in rows if row.id not in known]
+        return rows, {**view, **self.source.by_keys(extra)} if extra else view
 
     def settle_rebuilt(
         self, unit: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,

@@ -34,10 +34,10 @@ bizh110105 charge     110103 bka001=0 lists the batches (``batchinfo``, aae100 0
                       [inferred]): one batch after the last known one → processed (adopt
                       it), none → not processed, several → undecided; a trial (bka893=0)
                       changes nothing → not processed
-bizh110105 refund     (negative rows, or none rebuilt) the batch its 110103 step asked for
-                      (hint ``bka001``): listed as refunded → processed (its figures
-                      negated: a refund gives back the whole batch), listed live → not
-                      processed, not listed or no batch known → undecided
+bizh110105 refund     the batch its 110103 step asked for (hint ``bka001``; without one,
+                      the batch all-negative rows name): aae100=0 → processed (its figures
+                      negated: a refund gives back the whole batch), aae100=1 → not
+                      processed, not listed / no aae100 / no batch known → undecided
 bizh110106 cancel     110102 by aaz218: the business is gone → processed
 ===================== =====================================================================
 
@@ -316,24 +316,30 @@ def charge(sent: Sent, ask: Ask) -> Resolution:
 
 def _refunded_batch(sent: Sent, fees: Sequence[Mapping[str, object]]) -> str | None:
     """The batch a refund gives back ("" when it is a refund of no known batch); None for a
-    charge.  A refund's rows are all negative; after a processed refund they cannot be
-    fetched again (110103 refuses the batch), so a call without rows whose 110103 step named a
-    batch is a refund too."""
+    charge.  Only a refund's first step (110103) names a batch, so a hinted batch makes the
+    call a refund whatever its rows (a free item is 0.00; the sign 110103 returns is not
+    documented, spec §11) and whether or not they could be fetched again.  Without a hint,
+    rows all negative are a refund of the batch they name."""
     hinted = str(sent.hints.get("bka001") or "").strip()
-    hinted = "" if hinted == "0" else hinted  # 0 = every batch: names none
+    if hinted and hinted != "0":  # 0 = every batch: names none
+        return hinted
     if fees and all(_is_negative(r.get("bka058")) for r in fees):
         numbers = {str(r.get("bka001", "")) for r in fees} - {""}
-        return hinted or (numbers.pop() if len(numbers) == 1 else "")
-    return hinted if not fees and hinted else None
+        return numbers.pop() if len(numbers) == 1 else ""
+    return None
 
 
 def _refund(batches: Sequence[Row], number: str) -> Resolution:
+    """Batch ``number`` as 110103 lists it: aae100 0 (refunded) → processed, its figures
+    negated; 1 (live) → not processed; not listed, or aae100 anything else → undecided."""
     if not number:
         return undecided("结果未知：无法确定本次退费的批次号bka001，请人工核对")
     batch = next((b for b in batches if b.text("bka001") == number), None)
-    if batch is None:
-        return undecided(f"结果未知：平台未列出第{number}批次，无法确认退费是否完成，请人工核对")
-    if batch.text("aae100") != "0":
+    if batch is None or batch.text("aae100") not in ("0", "1"):
+        return undecided(
+            f"结果未知：平台未列出第{number}批次的退费状态，无法确认退费是否完成，请人工核对"
+        )
+    if batch.text("aae100") == "1":
         return NOT_PROCESSED
     figures = {f"payinfo.{k}": _negated(batch.text(k)) for k in ("akc264", "bka831", "bka832")}
     return processed(**{"payinfo.bka001": number, **{k: v for k, v in figures.items() if v}})

@@ -82,6 +82,22 @@ class OutboxStore(claims.LeasedStore):
         rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
         return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id)
 
+    def claim_call(self, feed: str, request_id: str, lease: Lease) -> tuple[list[OutboxRow], int]:
+        """Every unsettled row of one call (IN_FLIGHT or UNKNOWN with ``request_id``), made
+        due now and claimed: a call is settled whole.  The rows we now hold, and how many
+        the call has (more than we hold: another engine holds the rest)."""
+        c = self.table.c
+        of_call = [c.feed == feed, c.request_id == request_id,
+                   c.status.in_(UNSETTLED_STATUSES)]  # fmt: skip
+        free = sa.or_(c.lease_owner.is_(None), c.lease_until < lease.now)
+        due = sa.update(self.table).where(*of_call, free, c.next_attempt_at > lease.now)
+        with self._errors("claiming the rows of a call"), self.engine.begin() as conn:
+            conn.execute(due.values(next_attempt_at=lease.now))
+            ids = [int(i) for i in conn.execute(sa.select(c.id).where(*of_call)).scalars()]
+        rows = claims.claim_rows(self.engine, self.table, ids, lease, UNSETTLED_STATUSES,
+                                 self._columns())  # fmt: skip
+        return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id), len(ids)
+
     def _columns(self) -> list[sa.ColumnElement[Any]]:
         c = self.table.c
         return [c.feed, c.source_key, c.version, c.visit_key, c.status, c.attempts,

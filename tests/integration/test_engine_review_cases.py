@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from engine_support import Env, admit, any_env, discharge, env, fee
 
 from syncd.config.settings import PollingSettings
+from syncd.db.outbox_store import OutboxStore
+from syncd.errors import SourceError
 from syncd.visits import AFTER_FEEDS_UNREAD
 
 __all__ = ["any_env", "env"]
@@ -200,3 +202,66 @@ def test_an_unknown_fee_call_not_processed_sends_only_the_rows_still_there(env: 
     assert Decimal(str(visit["fee_amount"])) == Decimal("44.00")
     rows = env.business(visit["aaz218"])["rows"]
     assert sorted(r["aaz213"] for r in rows) == ["F1", "F3", "F4"]
+
+
+def unknown_fee_call_one_row_requeued(env: Env) -> Any:
+    """F1..F3 in one call of unknown outcome (processed, reply lost, the query dropped); then
+    `syncd retry ip_fee F1` makes only F1 due."""
+    worker = env.worker()
+    admit(env)
+    worker.once("ip_admission")
+    for fee_id, amount in (("F1", "10.00"), ("F2", "20.00"), ("F3", "30.00")):
+        fee(env, fee_id, amount)
+    env.sim.add_faults("reply_lost:function=bizh120002", "drop:function=bizh120003")
+    worker.once("ip_fee")
+    env.sim.clear_faults()
+    assert OutboxStore(env.db, env.tables).requeue("ip_fee", "F1", env.clock.now) == 1
+    return worker
+
+
+def test_one_row_of_an_unknown_fee_call_requeued_alone_settles_the_whole_call(
+    any_env: Env,
+) -> None:
+    """Judging F1 alone by the platform's total would count the whole call's sum and then
+    send F2 and F3 a second time.  The rest of the call is claimed with it and the call is
+    settled whole: one upload."""
+    env = any_env
+    worker = unknown_fee_call_one_row_requeued(env)
+    worker.once("ip_fee")
+    statuses = {k: v["status"] for k, v in env.status("ip_fee").items()}
+    assert statuses == dict.fromkeys(("F1", "F2", "F3"), "SUCCEEDED")
+    assert Decimal(str(env.visit("ZY1")["fee_amount"])) == Decimal("60.00")
+    env.clock.advance(3600)
+    worker.once("ip_fee")
+    assert len(env.calls("bizh120002")) == 1
+
+
+def test_a_call_part_of_which_another_engine_holds_waits_to_be_settled_whole(env: Env) -> None:
+    worker = unknown_fee_call_one_row_requeued(env)
+    set_rows(env, "ip_fee", "F2", lease_owner="engine-b",
+             lease_until=env.clock.now + timedelta(minutes=5))  # fmt: skip
+    queries = len(env.calls("bizh120003"))
+    worker.once("ip_fee")
+    rows = env.status("ip_fee")
+    assert [rows[k]["status"] for k in ("F1", "F2", "F3")] == ["UNKNOWN"] * 3
+    assert "另一进程" in rows["F1"]["last_error"] and rows["F3"]["lease_owner"] is None
+    assert len(env.calls("bizh120003")) == queries
+
+
+def test_a_database_error_reading_the_archive_ends_the_tick_without_judging(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive cannot be read: the call is not judged by one rebuilt from the view (which
+    may have changed); the tick ends and the rows stay UNKNOWN for a later tick."""
+    worker = unknown_fee_call_one_row_requeued(env)
+    queries = len(env.calls("bizh120003"))
+
+    def down(call_id: str) -> bytes | None:
+        raise SourceError("reading the archive failed")
+
+    monkeypatch.setattr(worker.delivery.archive, "sent", down)
+    with pytest.raises(SourceError):
+        worker.tick_feed("ip_fee")
+    rows = env.status("ip_fee")
+    assert [rows[k]["status"] for k in ("F1", "F2", "F3")] == ["UNKNOWN"] * 3
+    assert len(env.calls("bizh120003")) == queries

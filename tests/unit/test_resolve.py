@@ -139,10 +139,20 @@ def test_a_refund_of_no_known_or_unlisted_batch_is_undecided() -> None:
         Found.PROCESSED)  # fmt: skip
 
 
-def test_a_charge_with_a_hint_is_still_judged_as_a_charge() -> None:
-    _, ask = answers(batch_list(REFUNDED, {"bka001": "2", "aae100": "1"}))
-    found = resolve(refund_sent("1", [{"bka058": "5.00"}]), ask)
-    assert found.found is Found.PROCESSED and found.fields["payinfo.bka001"] == "2"
+def test_a_refund_is_a_refund_whatever_the_sign_of_its_rows() -> None:
+    """A free item (0.00) in the batch, or 110103 giving the amounts positive (its sign is
+    not documented): the hinted batch still decides — batch 2 is not taken for a charge."""
+    for fees in ([{"bka058": "-42.40"}, {"bka058": "0.00"}], [{"bka058": "42.40"}]):
+        _, ask = answers(batch_list(REFUNDED, {"bka001": "2", "aae100": "1"}))
+        found = resolve(refund_sent("1", fees), ask)
+        assert found.found is Found.PROCESSED and found.fields["payinfo.bka001"] == "1", fees
+
+
+def test_a_refund_whose_batch_shows_no_refund_state_is_undecided() -> None:
+    for aae100 in ("", "9"):
+        _, ask = answers(batch_list({**REFUNDED, "aae100": aae100}))
+        found = resolve(refund_sent("1", []), ask)
+        assert found.found is Found.UNDECIDED and "第1批次" in found.reason_zh, aae100
 
 
 MODIFY = {"aaz218": "Z1", "bka021": "W07", "bka022": "新病区", "bka023": "21", "bka025": "NO-1"}
