@@ -21,6 +21,12 @@ class Leases:
         self.in_flight -= ids  # claimed anew (an earlier send of ours raised): not under way
         self.since = now
 
+    def joined(self, ids: set[int]) -> None:
+        """Rows claimed in the middle of a step (the rest of a call): held and renewed with
+        the others.  The renewal clock stays with the older leases of the step's claim."""
+        self.held |= ids
+        self.in_flight -= ids
+
     def keep(self, store: LeaseKeeper, owner: str, now: datetime, lease_s: float) -> None:
         """Renew the held leases once half of the lease has passed since the claim or the
         last renewal (a long tick against a slow platform must not let them run out); rows

@@ -386,7 +386,7 @@ class FeedPipeline:
             return unit, view
         lease = Lease.starting(self.owner, self._now(), timedelta(seconds=self.lease_s))
         rows, total = self.store.outbox.claim_call(self.spec.feed, unit[0].request_id, lease)
-        self.leases.claimed({row.id for row in rows}, lease.now)
+        self.leases.joined({row.id for row in rows})
         if len(rows) < total:
             return None
         known = {row.id for row in unit}

@@ -25,7 +25,7 @@ from syncd.errors import ConfigError
 from syncd.logs import event
 from syncd.mapping import FeedSpec
 from syncd.platform import catalogue
-from syncd.worker import Worker, local_clock
+from syncd.worker import Worker, flight_s, local_clock
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,8 @@ def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
             assert target is not None and key is not None
             count = _resend(engine, tables, feeds[target], key, now)
         else:
-            count = _requeue(engine, tables, feeds, target, key, now, failed)
+            count = _requeue(engine, tables, feeds, target, key, now, failed,
+                             flight_s(settings))  # fmt: skip
     finally:
         engine.dispose()
     click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
@@ -188,7 +189,7 @@ def _resend(engine: Any, tables: Any, spec: FeedSpec, key: str, now: datetime) -
 
 
 def _requeue(engine: Any, tables: Any, feeds: dict[str, FeedSpec], feed: str | None,
-             key: str | None, now: datetime, failed: bool) -> int:  # fmt: skip
+             key: str | None, now: datetime, failed: bool, hold_s: float) -> int:  # fmt: skip
     if failed:
         count = OutboxStore(engine, tables).requeue(feed, None, now)
         if feed is None or feeds[feed].source.is_command:
@@ -199,7 +200,7 @@ def _requeue(engine: Any, tables: Any, feeds: dict[str, FeedSpec], feed: str | N
         if not key.isdigit():
             raise click.UsageError("for a command feed, KEY is the WI_REQUEST id")
         return RequestStore(engine, tables).requeue(int(key), now)
-    return OutboxStore(engine, tables).requeue(feed, key, now)
+    return OutboxStore(engine, tables).requeue(feed, key, now, hold_s)
 
 
 COMMANDS = [run_daemon, once, status, retry]

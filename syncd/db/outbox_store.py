@@ -9,7 +9,7 @@ the caller's write-back transaction (status, write-back columns and visit effect
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -176,10 +176,11 @@ class OutboxStore(claims.LeasedStore):
 
     # --- operators ------------------------------------------------------------------
 
-    def requeue(self, feed: str | None, key: str | None, now: datetime) -> int:
+    def requeue(self, feed: str | None, key: str | None, now: datetime, hold_s: float = 0.0) -> int:
         """``syncd retry``: FAILED (with a key also REJECTED) rows → PENDING, attempts from 0;
-        an UNKNOWN row stays UNKNOWN but is resolved by query again now (never re-sent blindly).
-        """
+        an UNKNOWN row stays UNKNOWN but is resolved by query again now (never re-sent
+        blindly) — once ``hold_s`` (the in-flight window) has passed since its call ended: a
+        query while the platform may still be working on it could say "not processed"."""
         c = self.table.c
         wanted = ["FAILED", "REJECTED"] if key is not None else ["FAILED"]
         where: list[sa.ColumnElement[bool]] = [c.status.in_(wanted)]
@@ -193,7 +194,8 @@ class OutboxStore(claims.LeasedStore):
         with self._errors("re-queueing"), self.engine.begin() as conn:
             count = int(conn.execute(again).rowcount)
             if key is not None:
-                unknown = [c.status == "UNKNOWN", c.source_key == key]
+                settled_by = now - timedelta(seconds=hold_s)
+                unknown = [c.status == "UNKNOWN", c.source_key == key, c.updated_at <= settled_by]
                 unknown += [c.feed == feed] if feed is not None else []
                 stmt = sa.update(self.table).where(*unknown).values(next_attempt_at=now)
                 count += int(conn.execute(stmt).rowcount)

@@ -66,3 +66,17 @@ def test_retry_of_an_unknown_row_asks_again_now_and_never_resends(env: Env) -> N
     with env.db.connect() as conn:
         count = conn.execute(sa.select(sa.func.count()).select_from(env.tables.message)).scalar()
     assert count == 4  # the admission and three queries, each archived
+
+
+def test_retry_of_an_unknown_row_waits_out_the_in_flight_window(env: Env) -> None:
+    """Right after its call the platform may still be working on it: a query then could say
+    "not processed".  `retry FEED KEY` leaves the row's next query where it is until the
+    in-flight window (hold) after the call has passed."""
+    env.sim.add_faults("reply_lost:function=bizh120103", "drop:function=bizh120102")
+    admit(env)
+    env.worker().once()
+    store, hold = OutboxStore(env.db, env.tables), 480.0
+    assert store.requeue("ip_admission", "1", env.clock.now, hold) == 0
+    env.clock.advance(hold)
+    assert store.requeue("ip_admission", "1", env.clock.now, hold) == 1
+    assert env.status("ip_admission")["1"]["next_attempt_at"] == env.clock.now

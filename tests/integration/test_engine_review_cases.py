@@ -265,3 +265,16 @@ def test_a_database_error_reading_the_archive_ends_the_tick_without_judging(
     rows = env.status("ip_fee")
     assert [rows[k]["status"] for k in ("F1", "F2", "F3")] == ["UNKNOWN"] * 3
     assert len(env.calls("bizh120003")) == queries
+
+
+def test_a_call_larger_than_the_claim_limit_is_still_settled_whole(env: Env) -> None:
+    """An engine that claims one row at a time (batch_size 1) meets the three-row call: the
+    rest of it is claimed with the first row and the call settles whole, uploaded once."""
+    unknown_fee_call_one_row_requeued(env)
+    env.clock.advance(3600)
+    env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=1)})
+    env.worker("engine-b").tick_feed("ip_fee", discover=False)
+    statuses = {k: v["status"] for k, v in env.status("ip_fee").items()}
+    assert statuses == dict.fromkeys(("F1", "F2", "F3"), "SUCCEEDED")
+    assert len(env.calls("bizh120002")) == 1
+    assert Decimal(str(env.visit("ZY1")["fee_amount"])) == Decimal("60.00")
