@@ -41,7 +41,6 @@ ZHANG, LI, LIU, CHEN = f"ZY{TAG}001", f"ZY{TAG}002", f"ZY{TAG}003", f"ZY{TAG}004
 LI_OP, LIU_OP = f"MZ{TAG}001", f"MZ{TAG}002"
 OPERATOR = {"operator_no": "S004", "operator_name": "邓海燕"}
 FINAL = {"SUCCEEDED", "REJECTED", "FAILED"}
-NO_STRATEGY = frozenset({"bizh120104"})  # 入院登记信息修改: no query can tell if it happened
 
 
 def free_port() -> int:
@@ -214,18 +213,8 @@ class Site:
         return str(rows[0]["state"]) if rows else None
 
     def open_rows(self) -> int:
-        """Rows not final yet.  WAITING rows whose prerequisite never comes (陈丽华, refused
-        admission) are final here, and so is an UNKNOWN row of a transaction the engine has
-        no query for (:data:`NO_STRATEGY`): it waits for an operator, it is never re-sent."""
-        rows = self.sql("SELECT status, function_id, COUNT(*) AS n FROM WI_SYNC_STATUS"
-                        " GROUP BY status, function_id")  # fmt: skip
-        operator = {("UNKNOWN", f) for f in NO_STRATEGY}
-        return sum(int(r["n"]) for r in rows if r["status"] not in FINAL | {"WAITING"}
-                   and (r["status"], r["function_id"]) not in operator)  # fmt: skip
-
-    def live_work(self) -> int:
-        """Rows not final that can still go: everything but the rows of a visit whose
-        admission the platform refused (业务互斥), which wait for good."""
+        """Rows not final yet, WAITING ones included: everything but the rows of a visit
+        whose admission the platform refused (陈丽华, 业务互斥), which wait for good."""
         refused = ("SELECT visit_key FROM WI_SYNC_STATUS"
                    " WHERE feed = 'ip_admission' AND status = 'REJECTED'")  # fmt: skip
         rows = self.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS"
