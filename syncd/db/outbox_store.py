@@ -104,14 +104,16 @@ class OutboxStore(claims.LeasedStore):
                 c.request_id, c.next_attempt_at]  # fmt: skip
 
     def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[str]]:
-        """The statuses of the visit's rows, by feed (every feed asked for is a key)."""
+        """The statuses of the visit's rows, by feed (every feed asked for is a key); counted
+        in the database (a stay has hundreds of fee rows), one entry per row."""
         c = self.table.c
-        stmt = sa.select(c.feed, c.status).where(c.feed.in_(list(feeds)),
-                                                 c.visit_key == visit_key)  # fmt: skip
+        stmt = (sa.select(c.feed, c.status, sa.func.count())
+                .where(c.feed.in_(list(feeds)), c.visit_key == visit_key)
+                .group_by(c.feed, c.status))  # fmt: skip
         found: dict[str, list[str]] = {feed: [] for feed in feeds}
         with self._errors("reading visit rows"), self.engine.connect() as conn:
-            for feed, status in conn.execute(stmt):
-                found.setdefault(feed, []).append(str(status))
+            for feed, status, n in conn.execute(stmt):
+                found.setdefault(feed, []).extend([str(status)] * int(n))
         return found
 
     def unsettled_calls(self, function_id: str, visit_key: str) -> int:
