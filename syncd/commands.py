@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from syncd import outbox, visits
 from syncd.delivery import Called, Delivery, Sent, Where
-from syncd.errors import MappingError, SourceError, SyncdError
+from syncd.errors import MappingError, OperatorError, SourceError, SyncdError
 from syncd.gate import OPEN, Gate
 from syncd.leases import Leases
 from syncd.logs import event
@@ -36,7 +36,7 @@ from syncd.ports import Effect, WritebackPort
 from syncd.records import Answer, Command, Lease, Outcome, SyncStatus
 from syncd.replies import flat_columns, result_doc, writeback_columns
 from syncd.resolve import undecided
-from syncd.results import adopt, fields_for
+from syncd.results import adopt, fields_for, operator_processed
 from syncd.visits import Visit
 
 logger = logging.getLogger(__name__)
@@ -288,6 +288,33 @@ class CommandRunner:
             found = adopt(Sent(Outcome.UNKNOWN, command.call_id),
                           self.delivery.resolve(request, visit, where, hints))  # fmt: skip
         return self.answer(spec, command, Step(found, request, command.attempts), visit)
+
+    def adopt_processed(self, command_id: int, given: Mapping[str, str]) -> str:
+        """An operator checked the platform: unsettled command ``command_id`` was processed.
+        It is answered DONE as if its reply had come, the visit ledger too; ``given`` holds
+        what only the reply tells.  Its status; OperatorError when it cannot be done now."""
+        lease = Lease.starting(self.delivery.owner, self.delivery.clock(),
+                               timedelta(seconds=self.lease_s))  # fmt: skip
+        command = self.store.requests.claim_unsettled(command_id, lease)
+        if command is None:
+            raise OperatorError(f"命令 {command_id} 不是结果未知（UNKNOWN）或发送中的记录，"
+                                "或正由运行中的 syncd 处理")  # fmt: skip
+        self.leases.claimed({command.id}, lease.now)
+        try:
+            spec = self.by_command.get(command.command)
+            if spec is None:
+                raise OperatorError(UNSETTLED_DISABLED_ZH.format(command.command))
+            visit = self.visit_of(spec, command)
+            where = self.where(spec, command, visit)
+            request: Called | None = self.delivery.archived(command.call_id, spec.function,
+                                                            where)  # fmt: skip
+            if request is None:
+                request = self.unsettled_request(spec, command, visit)
+            params = request.params if request else None
+            sent = operator_processed(command.call_id, spec.function, params, given)
+            return self.answer(spec, command, Step(sent, request, command.attempts), visit)
+        finally:
+            self.release()
 
     def unsettled_request(
         self, spec: FeedSpec, command: Command, visit: Visit | None

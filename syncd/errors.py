@@ -94,6 +94,11 @@ class StateError(SyncdError):
         super().__init__(message)
 
 
+class OperatorError(SyncdError):
+    """An operator's request (``syncd retry …``) that cannot be carried out as asked; the
+    message says why and what to do instead."""
+
+
 class ReportError(SyncdError):
     """The reconciliation report could not be written or mailed."""
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from syncd import outbox, visits
 from syncd.delivery import Delivery, Sent, Where
-from syncd.errors import MappingError
+from syncd.errors import MappingError, OperatorError
 from syncd.gate import OPEN, Gate
 from syncd.leases import Leases
 from syncd.logs import event
@@ -29,7 +29,7 @@ from syncd.platform.codec import RequestEncodingError
 from syncd.ports import FeedSourcePort, WritebackPort
 from syncd.records import Lease, NewRow, OutboxRow, Outcome, SourceRow, SyncStatus
 from syncd.resolve import Found, Resolution, batch_sum
-from syncd.results import adopt, columns_for, fields_for
+from syncd.results import adopt, columns_for, fields_for, operator_processed
 from syncd.visits import Visit
 
 logger = logging.getLogger(__name__)
@@ -392,6 +392,32 @@ class FeedPipeline:
         known = {row.id for row in unit}
         extra = [row.source_key for row in rows if row.id not in known]
         return rows, {**view, **self.source.by_keys(extra)} if extra else view
+
+    def adopt_processed(self, key: str, given: Mapping[str, str]) -> int:
+        """An operator checked the platform: the unsettled call of row ``key`` was processed.
+        Every row of the call is concluded as if its reply had come, the visit ledger too;
+        ``given`` holds what only the reply tells (:func:`operator_processed`).  The number
+        of rows concluded; OperatorError when it cannot be done now."""
+        request_id = self.store.outbox.unsettled_call(self.spec.feed, key)
+        if request_id is None:
+            raise OperatorError(f"{self.spec.feed} {key} 不是结果未知（UNKNOWN）或发送中的记录")
+        lease = Lease.starting(self.owner, self._now(), timedelta(seconds=self.lease_s))
+        rows, total = self.store.outbox.claim_call(self.spec.feed, request_id, lease)
+        self.leases.claimed({row.id for row in rows}, lease.now)
+        try:
+            if not rows or len(rows) < total:
+                raise OperatorError("该调用的记录正由运行中的 syncd 处理，请稍后再试")
+            visit = self.visit_of(rows[0].visit_key)
+            asked = self.delivery.archived(request_id, self.spec.function,
+                                           self.where(rows, visit))  # fmt: skip
+            params = asked.params if asked else None
+            sent = operator_processed(request_id, self.spec.function, params, given)
+            report = TickReport(self.spec.feed)
+            self.conclude(rows, params or {}, asked.datasets if asked else {}, sent, visit,
+                          max(row.attempts for row in rows), report)  # fmt: skip
+            return sum(report.results.values())
+        finally:
+            self.release()
 
     def settle_rebuilt(
         self, unit: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,

@@ -31,7 +31,7 @@ from syncd.db.feed_source import FeedSource, Watermark, child_rows, load_code_ta
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
 from syncd.delivery import Caller, Delivery
-from syncd.errors import ConfigError, ConfigProblem
+from syncd.errors import ConfigError, ConfigProblem, OperatorError
 from syncd.gate import Gate
 from syncd.mapping import FeedSpec
 from syncd.outbox import RetryPolicy
@@ -172,6 +172,19 @@ class Worker:
 
     def tick_commands(self) -> CommandReport:
         return self.commands.tick()
+
+    def adopt_processed(self, feed: str, key: str, given: Mapping[str, str]) -> int:
+        """``syncd retry FEED KEY --processed``: an operator checked the platform and the
+        unsettled call of this row (a command: its WI_REQUEST id) was processed.  How many
+        rows (or commands) were concluded."""
+        spec = self.feeds.get(feed)
+        if spec is not None and spec.source.is_command:
+            if not key.isdigit():
+                raise OperatorError("命令表的 KEY 是 WI_REQUEST 的 id（数字）")
+            return int(self.commands.adopt_processed(int(key), given) == "DONE")
+        if feed not in self.pipelines:
+            raise OperatorError(f"数据表 {feed} 未定义或未启用")
+        return self.pipelines[feed].adopt_processed(key, given)
 
     def once(self, feed: str | None = None) -> OnceReport:
         """One pass: every enabled feed (or just ``feed``), then the command table."""

@@ -21,7 +21,7 @@ from syncd.db.engine import make_engine
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
 from syncd.db.schema import staging_tables
-from syncd.errors import ConfigError
+from syncd.errors import ConfigError, OperatorError
 from syncd.logs import event
 from syncd.mapping import FeedSpec
 from syncd.platform import catalogue
@@ -149,16 +149,43 @@ def _width(text: str) -> int:
 @click.option("--not-processed", "not_processed", is_flag=True,
               help="With FEED KEY of an UNKNOWN row: you checked the platform and its call was "
                    "not processed; send it again (the other rows of that call too).")  # fmt: skip
+@click.option(
+    "--processed",
+    is_flag=True,
+    help="With FEED KEY of an UNKNOWN row: you checked the platform and its call was "
+    "processed; conclude it (the other rows of that call too) and the visit.",
+)
+@click.option(
+    "--aaz218",
+    default=None,
+    help="With --processed: the platform's 就医登记号 of an admission or registration.",
+)
+@click.option(
+    "--bka001",
+    default=None,
+    help="With --processed: the platform's batch number of an outpatient settlement or refund.",
+)
 @click.pass_obj
 def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
-          only_feed: str | None, not_processed: bool) -> None:  # fmt: skip
+          only_feed: str | None, not_processed: bool, processed: bool, aaz218: str | None,
+          bka001: str | None) -> None:  # fmt: skip
     """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`;
-    `retry FEED KEY --not-processed` sends an UNKNOWN row again after a manual check."""
+    `retry FEED KEY --not-processed` sends an UNKNOWN row again after a manual check,
+    `retry FEED KEY --processed [--aaz218 …] [--bka001 …]` concludes it."""
     if failed == bool(feed and key):
         raise click.UsageError("use either FEED KEY or --failed [--feed F]")
-    if not_processed and failed:
-        raise click.UsageError("--not-processed goes with FEED KEY (one UNKNOWN row)")
+    if ((not_processed or processed) and failed) or (not_processed and processed):
+        raise click.UsageError("--not-processed or --processed goes with FEED KEY (one UNKNOWN"
+                               " row)")  # fmt: skip
+    if (aaz218 or bka001) and not processed:
+        raise click.UsageError("--aaz218 and --bka001 go with --processed")
     settings = obj.settings
+    if processed:
+        assert feed is not None and key is not None
+        given = {k: v for k, v in (("aaz218", aaz218), ("payinfo.bka001", bka001)) if v}
+        count = _adopt(settings, feed, key, given)
+        click.echo(f"concluded {count} row(s) as processed / 已按平台已处理登记 {count} 条")
+        return
     feeds = _feeds(settings)
     target = feed if not failed else only_feed
     if target is not None and target not in feeds:
@@ -176,6 +203,26 @@ def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
     finally:
         engine.dispose()
     click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
+
+
+class _NoPlatform:
+    """The client of `retry --processed`: it concludes from what is known and never calls."""
+
+    def call(self, request: Any, call_id: str | None = None) -> Any:
+        raise OperatorError("syncd retry --processed does not call the platform")
+
+
+def _adopt(settings: Settings, feed: str, key: str, given: dict[str, str]) -> int:
+    """An operator's "processed" for an UNKNOWN row (or command): concluded."""
+    feeds = _feeds(settings)
+    if feed not in feeds:
+        raise ConfigError(f"unknown feed '{feed}' (known: {', '.join(sorted(feeds))})")
+    event(logger, "operator.processed", logging.WARNING, feed=feed, key=key)
+    worker = Worker(settings, feeds, client=_NoPlatform())
+    try:
+        return worker.adopt_processed(feed, key, given)
+    finally:
+        worker.close()
 
 
 def _resend(engine: Any, tables: Any, spec: FeedSpec, key: str, now: datetime) -> int:

@@ -82,6 +82,16 @@ class OutboxStore(claims.LeasedStore):
         rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
         return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id)
 
+    def unsettled_call(self, feed: str, key: str) -> str | None:
+        """The request id of row ``key``'s call when the row is IN_FLIGHT or UNKNOWN."""
+        c = self.table.c
+        stmt = (sa.select(c.request_id)
+                .where(c.feed == feed, c.source_key == key, c.status.in_(UNSETTLED_STATUSES))
+                .order_by(c.id.desc()).limit(1))  # fmt: skip
+        with self._errors("reading an unsettled row"), self.engine.connect() as conn:
+            found = conn.execute(stmt).scalar()
+        return str(found) if found else None
+
     def claim_call(self, feed: str, request_id: str, lease: Lease) -> tuple[list[OutboxRow], int]:
         """Every unsettled row of one call (IN_FLIGHT or UNKNOWN with ``request_id``), made
         due now and claimed: a call is settled whole.  The rows we now hold, and how many

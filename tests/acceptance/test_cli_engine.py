@@ -173,3 +173,21 @@ def test_not_processed_sends_an_unknown_row_again_after_a_manual_check(
     assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 2
     again = run("retry", "ip_admission", "1", "--not-processed", cwd=his)
     assert "re-queued 0 row(s)" in again.stdout  # only an UNKNOWN row
+
+
+def test_processed_concludes_an_unknown_row_after_a_manual_check(his: Path, sim: Simulator) -> None:
+    """The admission was processed, its reply lost and the query fails: UNKNOWN.  The operator
+    finds it on the platform and says so with its 就医登记号: concluded, never sent again."""
+    sim.add_faults("reply_lost:function=bizh120103,times=1", "drop:function=bizh120102,times=0")
+    assert run("once", cwd=his).returncode == 0
+    assert statuses(his, "ip_admission") == {"1": "UNKNOWN"}
+    assert run("retry", "ip_admission", "1", "--aaz218", "X", cwd=his).returncode == 2
+    missing = run("retry", "ip_admission", "1", "--processed", cwd=his)
+    assert missing.returncode == 1 and "--aaz218" in missing.stderr
+    aaz218 = next(b["aaz218"] for b in sim.businesses() if b["akb020"] == "SS0001")
+    done = run("retry", "ip_admission", "1", "--processed", "--aaz218", aaz218, cwd=his)
+    assert done.returncode == 0 and "concluded 1 row(s)" in done.stdout, done.stderr
+    assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
+    sim.clear_faults()
+    assert run("once", cwd=his).returncode == 0
+    assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 1
