@@ -51,6 +51,31 @@ def refunded(env: Env) -> list[bool]:
     return [b["refunded_at"] is not None for b in business["batches"]]
 
 
+def unknown_refund(env: Env, fault: str) -> tuple[Worker, int]:
+    """A refund of batch 1 whose call meets ``fault`` while its query fails: UNKNOWN."""
+    worker = settled_batch(env)
+    env.sim.add_faults(*QUERY_FAILS, fault)
+    command = refund(env)
+    worker.once()
+    assert env.request_row(command)["status"] == "UNKNOWN"
+    env.sim.clear_faults()
+    return worker, command
+
+
+def unknown_charge(env: Env) -> tuple[Worker, int]:
+    """MZ1's charge C1 (42.40) is processed, its reply lost and the query fails: UNKNOWN."""
+    worker = env.worker()
+    register(env)
+    charge_rows(env, "C1")
+    worker.once()
+    env.sim.add_faults("reply_lost:function=bizh110105", "drop:function=bizh110103")
+    command = env.command("op_charge", "MZ1", charge_no="C1", bka893="1", **OPERATOR)
+    worker.once()
+    assert env.request_row(command)["status"] == "UNKNOWN"
+    env.sim.clear_faults()
+    return worker, command
+
+
 def test_a_refund_whose_reply_is_lost_is_adopted_at_once(any_env: Env) -> None:
     env = any_env
     worker = settled_batch(env)
@@ -68,12 +93,7 @@ def test_a_refund_whose_reply_is_lost_is_adopted_at_once(any_env: Env) -> None:
 def test_an_unknown_refund_found_processed_later_is_not_sent_again(env: Env) -> None:
     """Processed, reply lost, the query fails: UNKNOWN.  Later the batch's rows cannot be
     fetched any more (refunded), yet the query settles it from the batch it names."""
-    worker = settled_batch(env)
-    env.sim.add_faults(*QUERY_FAILS, "reply_lost:function=bizh110105")
-    command = refund(env)
-    worker.once()
-    assert env.request_row(command)["status"] == "UNKNOWN"
-    env.sim.clear_faults()
+    worker, command = unknown_refund(env, "reply_lost:function=bizh110105")
     env.clock.advance(600)
     worker.once()
     answer = env.request_row(command)
@@ -87,12 +107,7 @@ def test_an_unknown_refund_found_processed_later_is_not_sent_again(env: Env) -> 
 def test_an_unknown_refund_found_not_processed_is_sent_again_once(env: Env) -> None:
     """Lost before the platform processed it, the query fails: UNKNOWN.  Later the query finds
     batch 1 still live: the refund goes again (its rows fetched afresh) and is done once."""
-    worker = settled_batch(env)
-    env.sim.add_faults(*QUERY_FAILS, "drop:function=bizh110105")
-    command = refund(env)
-    worker.once()
-    assert env.request_row(command)["status"] == "UNKNOWN"
-    env.sim.clear_faults()
+    worker, command = unknown_refund(env, "drop:function=bizh110105")
     for _ in range(4):
         env.clock.advance(600)
         worker.once()
@@ -109,15 +124,11 @@ def test_an_unknown_refund_found_not_processed_is_sent_again_once(env: Env) -> N
 def test_a_refund_of_a_batch_the_query_does_not_list_stays_unknown(env: Env) -> None:
     """The batch named is not among the platform's batches: nothing to judge by, so it is
     not sent again; the reason names the batch for the operator."""
-    worker = settled_batch(env)
-    env.sim.add_faults(*QUERY_FAILS, "reply_lost:function=bizh110105")
-    command = refund(env)
-    worker.once()
+    worker, command = unknown_refund(env, "reply_lost:function=bizh110105")
     r = env.tables.request
     params = json.dumps({"visit_key": "MZ1", "bka001": "7", **OPERATOR})
     with env.db.begin() as conn:
         conn.execute(sa.update(r).where(r.c.id == command).values(params_json=params))
-    env.sim.clear_faults()
     env.clock.advance(600)
     worker.once()
     answer = env.request_row(command)
@@ -135,17 +146,9 @@ def test_an_unknown_charge_whose_fee_rows_were_deleted_since_is_settled_as_sent(
     """C1 is charged, its reply lost and the query fails; the HIS then deletes C1's rows.  The
     call can no longer be rebuilt (no rows), but the archive holds it as it went out: the
     query finds batch 1 and it is adopted, never charged again."""
-    worker = env.worker()
-    register(env)
-    charge_rows(env, "C1")
-    worker.once()
-    env.sim.add_faults("reply_lost:function=bizh110105", "drop:function=bizh110103")
-    command = env.command("op_charge", "MZ1", charge_no="C1", bka893="1", **OPERATOR)
-    worker.once()
-    assert env.request_row(command)["status"] == "UNKNOWN"
+    worker, command = unknown_charge(env)
     with env.db.begin() as conn:
         conn.execute(sa.text("DELETE FROM T_OP_FEE"))
-    env.sim.clear_faults()
     env.clock.advance(600)
     worker.once()
     answer = env.request_row(command)

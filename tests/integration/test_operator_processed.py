@@ -10,14 +10,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from engine_support import Env, admit, any_env, env, fee
-from test_engine_outpatient import charge_rows, register
+from test_engine_refund_unknown import unknown_charge
 
 from syncd.errors import OperatorError
 from syncd.results import OPERATOR_PROCESSED_ZH
 
 __all__ = ["any_env", "env"]
-
-OPERATOR = {"operator_no": "0102", "operator_name": "赵六"}
 
 
 def unknown_fee_call(env: Env) -> None:
@@ -85,14 +83,7 @@ def test_an_admission_needs_the_platforms_aaz218(env: Env) -> None:
 
 
 def test_a_charge_command_needs_its_batch_and_then_is_done(env: Env) -> None:
-    worker = env.worker()
-    register(env)
-    charge_rows(env, "C1")
-    worker.once()
-    env.sim.add_faults("reply_lost:function=bizh110105", "drop:function=bizh110103")
-    command = env.command("op_charge", "MZ1", charge_no="C1", bka893="1", **OPERATOR)
-    worker.once()
-    assert env.request_row(command)["status"] == "UNKNOWN"
+    _, command = unknown_charge(env)
     operator = env.worker("operator")
     with pytest.raises(OperatorError, match="--bka001"):
         operator.adopt_processed("op_charge", str(command), {})
