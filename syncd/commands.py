@@ -289,29 +289,35 @@ class CommandRunner:
                           self.delivery.resolve(request, visit, where, hints))  # fmt: skip
         return self.answer(spec, command, Step(found, request, command.attempts), visit)
 
-    def adopt_processed(self, command_id: int, given: Mapping[str, str]) -> str:
-        """An operator checked the platform: unsettled command ``command_id`` was processed.
-        It is answered DONE as if its reply had come, the visit ledger too; ``given`` holds
-        what only the reply tells.  Its status; OperatorError when it cannot be done now."""
+    def adopt_processed(self, spec: FeedSpec, command_id: int, given: Mapping[str, str]) -> str:
+        """An operator checked the platform: unsettled command ``command_id`` (of ``spec``) was
+        processed.  It is answered DONE as if its reply had come, the visit ledger too;
+        ``given`` holds what only the reply tells (checked before anything is claimed).  Its
+        status; OperatorError when it cannot be done now (nothing moves)."""
+        command = self.store.requests.unsettled(command_id)
+        if command is None:
+            raise OperatorError(f"命令 {command_id} 不是结果未知（UNKNOWN）或发送中的记录")
+        if command.command != spec.source.command or not spec.enabled:
+            raise OperatorError(f"命令 {command_id} 是 {command.command}，不是已启用的 "
+                                f"{spec.source.command}")  # fmt: skip
+        visit = self.visit_of(spec, command)
+        where = self.where(spec, command, visit)
+        request: Called | None = self.delivery.archived(command.call_id, spec.function,
+                                                        where)  # fmt: skip
+        if request is None:
+            request = self.unsettled_request(spec, command, visit)
+        hints = self.before_fields(spec, command, visit)
+        sent = operator_processed(
+            command.call_id, spec.function, request.params if request else None, given, visit, hints
+        )
         lease = Lease.starting(self.delivery.owner, self.delivery.clock(),
                                timedelta(seconds=self.lease_s))  # fmt: skip
-        command = self.store.requests.claim_unsettled(command_id, lease)
-        if command is None:
-            raise OperatorError(f"命令 {command_id} 不是结果未知（UNKNOWN）或发送中的记录，"
-                                "或正由运行中的 syncd 处理")  # fmt: skip
-        self.leases.claimed({command.id}, lease.now)
+        if not self.store.requests.claim_unsettled(command_id, lease):
+            raise OperatorError(f"命令 {command_id} 正由运行中的 syncd 处理，请稍后再试")
+        self.leases.claimed({command_id}, lease.now)
         try:
-            spec = self.by_command.get(command.command)
-            if spec is None:
-                raise OperatorError(UNSETTLED_DISABLED_ZH.format(command.command))
-            visit = self.visit_of(spec, command)
-            where = self.where(spec, command, visit)
-            request: Called | None = self.delivery.archived(command.call_id, spec.function,
-                                                            where)  # fmt: skip
-            if request is None:
-                request = self.unsettled_request(spec, command, visit)
-            params = request.params if request else None
-            sent = operator_processed(command.call_id, spec.function, params, given)
+            if self.store.requests.unsettled(command_id) != command:
+                raise OperatorError(f"命令 {command_id} 的状态刚刚变化，请重新核对")
             return self.answer(spec, command, Step(sent, request, command.attempts), visit)
         finally:
             self.release()

@@ -396,22 +396,23 @@ class FeedPipeline:
     def adopt_processed(self, key: str, given: Mapping[str, str]) -> int:
         """An operator checked the platform: the unsettled call of row ``key`` was processed.
         Every row of the call is concluded as if its reply had come, the visit ledger too;
-        ``given`` holds what only the reply tells (:func:`operator_processed`).  The number
-        of rows concluded; OperatorError when it cannot be done now."""
-        request_id = self.store.outbox.unsettled_call(self.spec.feed, key)
-        if request_id is None:
+        ``given`` holds what only the reply tells (:func:`operator_processed`, checked before
+        anything is claimed).  The number of rows concluded; OperatorError when it cannot be
+        done now (nothing moves, not even the rows' next attempt)."""
+        found = self.store.outbox.unsettled_call(self.spec.feed, key)
+        if found is None:
             raise OperatorError(f"{self.spec.feed} {key} 不是结果未知（UNKNOWN）或发送中的记录")
+        request_id, visit_key = found
+        visit = self.visit_of(visit_key)
+        asked = self.delivery.archived(request_id, self.spec.function, Where(self.spec.feed, key))
+        params = asked.params if asked else None
+        sent = operator_processed(request_id, self.spec.function, params, given, visit, {})
         lease = Lease.starting(self.owner, self._now(), timedelta(seconds=self.lease_s))
         rows, total = self.store.outbox.claim_call(self.spec.feed, request_id, lease)
         self.leases.claimed({row.id for row in rows}, lease.now)
         try:
             if not rows or len(rows) < total:
                 raise OperatorError("该调用的记录正由运行中的 syncd 处理，请稍后再试")
-            visit = self.visit_of(rows[0].visit_key)
-            asked = self.delivery.archived(request_id, self.spec.function,
-                                           self.where(rows, visit))  # fmt: skip
-            params = asked.params if asked else None
-            sent = operator_processed(request_id, self.spec.function, params, given)
             report = TickReport(self.spec.feed)
             self.conclude(rows, params or {}, asked.datasets if asked else {}, sent, visit,
                           max(row.attempts for row in rows), report)  # fmt: skip

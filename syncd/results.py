@@ -15,7 +15,9 @@ from syncd.visits import FEE_UPLOAD, OUTPATIENT_CHARGE, TAKES_AAZ218, Visit
 
 PROCESSED_ZH = "经查询确认平台已处理（应答丢失）"
 NOT_PROCESSED_ZH = "经查询确认平台未处理，将重新发送"
-OPERATOR_PROCESSED_ZH = "人工核对确认平台已处理"  # `syncd retry … --processed`
+OPERATOR_PROCESSED_ZH = (
+    "人工核对确认平台已处理（未取得应答，金额等结果请在平台查询）"  # --processed
+)
 
 
 def adopt(sent: Sent, found: Resolution) -> Sent:
@@ -29,23 +31,40 @@ def adopt(sent: Sent, found: Resolution) -> Sent:
 
 def operator_processed(
     call_id: str, function_id: str, params: Mapping[str, object] | None,
-    given: Mapping[str, str],
+    given: Mapping[str, str], visit: Visit | None, hints: Mapping[str, object],
 ) -> Sent:  # fmt: skip
     """An operator checked the platform: the unsettled call was processed.  The outcome as
     if its reply had come, with ``given`` for what only the reply tells (an admission's
-    aaz218, a charge's batch).  ``params``: the call as sent (None: not known), needed where
-    the visit ledger takes something from it.  OperatorError says what is missing."""
-    if function_id in TAKES_AAZ218 and not given.get("aaz218"):
-        raise OperatorError(
-            "请用 --aaz218 给出平台上该业务的就医登记号（登记后才能继续上传费用等）"
-        )
+    aaz218, a charge's batch).  ``params``: the call as sent (None: not known); ``hints``: the
+    fields of its first step (a refund's batch).  OperatorError says what is wrong."""
+    fields = dict(given)
+    if ("aaz218" in given) != (function_id in TAKES_AAZ218):
+        raise OperatorError("--aaz218 只用于且必须用于入院登记、门诊挂号：给出平台上该业务的"
+                            "就医登记号（登记后才能继续上传费用等）")  # fmt: skip
     if params is None and function_id in (FEE_UPLOAD, OUTPATIENT_CHARGE):
-        raise OperatorError("归档中没有该调用的报文（已过保留期或未写入），无法得知本次金额；"
-                            "请按 README 的 SQL 手工登记")  # fmt: skip
+        raise OperatorError("归档中没有该调用的报文，也无法按当前HIS数据重建，无法得知本次金额；"
+                            "请在平台核对后由 DBA 按 README 的说明手工登记")  # fmt: skip
     settles = function_id == OUTPATIENT_CHARGE and str((params or {}).get("bka893")) == "1"
-    if settles and not given.get("payinfo.bka001"):
-        raise OperatorError("请用 --bka001 给出平台上该次结算（或退费）的批次号")
-    return Sent(Outcome.SUCCEEDED, call_id, None, OPERATOR_PROCESSED_ZH, None, given, True)
+    if not settles and "payinfo.bka001" in given:
+        raise OperatorError("--bka001 只用于门诊结算或退费")
+    if settles:
+        fields["payinfo.bka001"] = _batch_given(given.get("payinfo.bka001", ""), visit, hints)
+    return Sent(Outcome.SUCCEEDED, call_id, None, OPERATOR_PROCESSED_ZH, None, fields, True)
+
+
+def _batch_given(given: str, visit: Visit | None, hints: Mapping[str, object]) -> str:
+    """The batch of an outpatient settlement (a new one: after the visit's last known batch)
+    or of a refund (the batch its first step named)."""
+    refunded = str(hints.get("bka001") or "").strip()
+    if refunded and refunded != "0":
+        if given and given != refunded:
+            raise OperatorError(f"本次退费的是第{refunded}批次，--bka001 应为 {refunded}")
+        return refunded
+    last = visit.last_batch if visit else 0
+    if not given.isdigit() or int(given) <= last:
+        raise OperatorError(f"请用 --bka001 给出平台上该次结算的批次号（数字，大于本就诊已知的"
+                            f"最后批次 {last}）")  # fmt: skip
+    return given
 
 
 def fields_for(

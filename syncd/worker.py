@@ -181,7 +181,7 @@ class Worker:
         if spec is not None and spec.source.is_command:
             if not key.isdigit():
                 raise OperatorError("命令表的 KEY 是 WI_REQUEST 的 id（数字）")
-            return int(self.commands.adopt_processed(int(key), given) == "DONE")
+            return int(self.commands.adopt_processed(spec, int(key), given) == "DONE")
         if feed not in self.pipelines:
             raise OperatorError(f"数据表 {feed} 未定义或未启用")
         return self.pipelines[feed].adopt_processed(key, given)

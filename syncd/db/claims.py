@@ -61,18 +61,22 @@ def due_statement(
     return stmt
 
 
-def claim_many_statement(table: sa.Table, statuses: Sequence[str]) -> sa.Update:
+def claim_many_statement(
+    table: sa.Table, statuses: Sequence[str], *, due: bool = True
+) -> sa.Update:
     """Take every row of ``claim_ids`` (expanding; bind ``me``, ``until``, ``now`` too) that
-    is still due and free."""
+    is still due (unless not ``due``: whatever its attempt time) and free."""
     _check_lease_columns(table)
-    return (
+    stmt = (
         sa.update(table)
         .where(ids_in(table.c.id, "claim_ids"))
         .where(_not_indexed(table.c.status).in_(list(statuses)))
-        .where(_not_indexed(table.c.next_attempt_at) <= sa.bindparam("now"))
         .where(_lease_free(table))
         .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
     )
+    if due:
+        stmt = stmt.where(_not_indexed(table.c.next_attempt_at) <= sa.bindparam("now"))
+    return stmt
 
 
 def held_statement(
@@ -159,10 +163,12 @@ def claim(
     ids: Iterable[int],
     lease: Lease,
     statuses: Sequence[str],
+    *,
+    due: bool = True,
 ) -> list[int]:
-    """Try to take every id still due in ``statuses``; return those we now hold, in the
-    order given."""
-    return [int(row[0]) for row in claim_rows(engine, table, ids, lease, statuses)]
+    """Try to take every id still due (unless not ``due``) in ``statuses``; return those we
+    now hold, in the order given."""
+    return [int(row[0]) for row in claim_rows(engine, table, ids, lease, statuses, due=due)]
 
 
 def claim_rows(
@@ -172,12 +178,16 @@ def claim_rows(
     lease: Lease,
     statuses: Sequence[str],
     columns: Sequence[sa.ColumnElement[Any]] = (),
+    *,
+    due: bool = True,
 ) -> list[sa.Row[Any]]:
-    """Try to take every id still due in ``statuses`` (a short transaction per chunk of
-    :data:`CHUNK` ids); the rows we now hold (id, then ``columns``), in the order given."""
+    """Try to take every id still due (unless not ``due``) in ``statuses`` (a short
+    transaction per chunk of :data:`CHUNK` ids); the rows we now hold (id, then
+    ``columns``), in the order given."""
     wanted = list(dict.fromkeys(ids))
     params = {"me": lease.owner, "until": lease.until, "now": lease.now}
-    take, held = claim_many_statement(table, statuses), held_statement(table, columns)
+    take = claim_many_statement(table, statuses, due=due)
+    held = held_statement(table, columns)
     ours: dict[int, sa.Row[Any]] = {}
     with source_errors(engine.url, f"claiming on {table.name}"):
         for start in range(0, len(wanted), CHUNK):

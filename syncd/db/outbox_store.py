@@ -82,30 +82,30 @@ class OutboxStore(claims.LeasedStore):
         rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
         return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id)
 
-    def unsettled_call(self, feed: str, key: str) -> str | None:
-        """The request id of row ``key``'s call when the row is IN_FLIGHT or UNKNOWN."""
+    def unsettled_call(self, feed: str, key: str) -> tuple[str, str] | None:
+        """(request id of its call, visit key) of row ``key`` when it is IN_FLIGHT or UNKNOWN."""
         c = self.table.c
-        stmt = (sa.select(c.request_id)
+        stmt = (sa.select(c.request_id, c.visit_key)
                 .where(c.feed == feed, c.source_key == key, c.status.in_(UNSETTLED_STATUSES))
                 .order_by(c.id.desc()).limit(1))  # fmt: skip
         with self._errors("reading an unsettled row"), self.engine.connect() as conn:
-            found = conn.execute(stmt).scalar()
-        return str(found) if found else None
+            found = conn.execute(stmt).first()
+        if found is None or not found[0]:
+            return None
+        return str(found[0]), str(found[1] or "")
 
     def claim_call(self, feed: str, request_id: str, lease: Lease) -> tuple[list[OutboxRow], int]:
-        """Every unsettled row of one call (IN_FLIGHT or UNKNOWN with ``request_id``), made
-        due now and claimed: a call is settled whole.  The rows we now hold, and how many
-        the call has (more than we hold: another engine holds the rest)."""
+        """Every unsettled row of one call (IN_FLIGHT or UNKNOWN with ``request_id``), claimed
+        whatever its attempt time (which is left alone): a call is settled whole.  The rows
+        we now hold, and how many the call has (more than we hold: another engine holds the
+        rest)."""
         c = self.table.c
-        of_call = [c.feed == feed, c.request_id == request_id,
-                   c.status.in_(UNSETTLED_STATUSES)]  # fmt: skip
-        free = sa.or_(c.lease_owner.is_(None), c.lease_until < lease.now)
-        due = sa.update(self.table).where(*of_call, free, c.next_attempt_at > lease.now)
-        with self._errors("claiming the rows of a call"), self.engine.begin() as conn:
-            conn.execute(due.values(next_attempt_at=lease.now))
-            ids = [int(i) for i in conn.execute(sa.select(c.id).where(*of_call)).scalars()]
+        of_call = sa.select(c.id).where(c.feed == feed, c.request_id == request_id,
+                                        c.status.in_(UNSETTLED_STATUSES))  # fmt: skip
+        with self._errors("reading the rows of a call"), self.engine.connect() as conn:
+            ids = [int(i) for i in conn.execute(of_call).scalars()]
         rows = claims.claim_rows(self.engine, self.table, ids, lease, UNSETTLED_STATUSES,
-                                 self._columns())  # fmt: skip
+                                 self._columns(), due=False)  # fmt: skip
         return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id), len(ids)
 
     def _columns(self) -> list[sa.ColumnElement[Any]]:

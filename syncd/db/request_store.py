@@ -33,20 +33,19 @@ class RequestStore(claims.LeasedStore):
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
             return [_command(r) for r in conn.execute(stmt).mappings()]
 
-    def claim_unsettled(self, command_id: int, lease: Lease) -> Command | None:
-        """Command ``command_id`` when it is IN_FLIGHT or UNKNOWN and no other engine holds
-        it: made due now and claimed (an operator's ``syncd retry … --processed``)."""
+    def unsettled(self, command_id: int) -> Command | None:
+        """Command ``command_id`` when it is IN_FLIGHT or UNKNOWN (read, not claimed)."""
         c = self.table.c
-        free = sa.or_(c.lease_owner.is_(None), c.lease_until < lease.now)
-        due = sa.update(self.table).where(c.id == command_id,
-                                          c.status.in_(UNSETTLED_STATUSES), free)  # fmt: skip
-        with source_errors(self.engine.url, "claiming a command"), self.engine.begin() as conn:
-            conn.execute(due.values(next_attempt_at=lease.now))
-        if not claims.claim(self.engine, self.table, [command_id], lease, UNSETTLED_STATUSES):
-            return None
-        stmt = sa.select(self.table).where(c.id == command_id)
+        stmt = sa.select(self.table).where(c.id == command_id, c.status.in_(UNSETTLED_STATUSES))
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
-            return _command(conn.execute(stmt).mappings().one())
+            row = conn.execute(stmt).mappings().first()
+        return None if row is None else _command(row)
+
+    def claim_unsettled(self, command_id: int, lease: Lease) -> bool:
+        """Claim command ``command_id`` while it is IN_FLIGHT or UNKNOWN and no other engine
+        holds it, whatever its attempt time (which is left alone)."""
+        return bool(claims.claim(self.engine, self.table, [command_id], lease,
+                                 UNSETTLED_STATUSES, due=False))  # fmt: skip
 
     def unsettled_commands(
         self, commands: Sequence[str], visit_key: str, *, besides: int | None = None

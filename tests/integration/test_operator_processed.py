@@ -5,12 +5,13 @@ a charge's batch); what only the reply could tell must be given, or nothing move
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from engine_support import Env, admit, any_env, env, fee
-from test_engine_refund_unknown import unknown_charge
+from test_engine_refund_unknown import unknown_charge, unknown_refund
 
 from syncd.errors import OperatorError
 from syncd.results import OPERATOR_PROCESSED_ZH
@@ -66,10 +67,10 @@ def test_an_admission_needs_the_platforms_aaz218(env: Env) -> None:
     assert env.status("ip_admission")["1"]["status"] == "UNKNOWN"
     env.sim.clear_faults()
     operator = env.worker("operator")
+    before = env.status("ip_admission")["1"]
     with pytest.raises(OperatorError, match="--aaz218"):
         operator.adopt_processed("ip_admission", "1", {})
-    row = env.status("ip_admission")["1"]
-    assert (row["status"], row["lease_owner"]) == ("UNKNOWN", None)
+    assert env.status("ip_admission")["1"] == before  # its next query not brought forward
     aaz218 = next(
         b["aaz218"] for b in env.sim.businesses() if b["fields"].get("bka025") == "NO-ZY1"
     )  # as the operator finds it
@@ -85,9 +86,15 @@ def test_an_admission_needs_the_platforms_aaz218(env: Env) -> None:
 def test_a_charge_command_needs_its_batch_and_then_is_done(env: Env) -> None:
     _, command = unknown_charge(env)
     operator = env.worker("operator")
-    with pytest.raises(OperatorError, match="--bka001"):
-        operator.adopt_processed("op_charge", str(command), {})
-    assert env.request_row(command)["lease_owner"] is None
+    before = env.request_row(command)
+    for wrong in ({}, {"payinfo.bka001": "abc"}, {"payinfo.bka001": "0"}):
+        with pytest.raises(OperatorError, match="--bka001"):
+            operator.adopt_processed("op_charge", str(command), wrong)
+    with pytest.raises(OperatorError, match="--aaz218"):
+        operator.adopt_processed("op_charge", str(command), {"aaz218": "X"})
+    with pytest.raises(OperatorError, match="不是已启用的 op_cancel"):
+        operator.adopt_processed("op_cancel", str(command), {"payinfo.bka001": "1"})
+    assert env.request_row(command) == before
     assert operator.adopt_processed("op_charge", str(command), {"payinfo.bka001": "1"}) == 1
     answer = env.request_row(command)
     assert (answer["status"], answer["bka001"]) == ("DONE", 1)
@@ -105,3 +112,30 @@ def test_only_an_unsettled_row_or_command_is_concluded(env: Env) -> None:
         operator.adopt_processed("op_charge", str(env.command("op_charge", "MZ1")), {})
     with pytest.raises(OperatorError, match="WI_REQUEST"):
         operator.adopt_processed("op_charge", "MZ1", {})
+
+
+def test_a_refund_takes_the_batch_its_first_step_named(env: Env) -> None:
+    """The refund of batch 1: --bka001 is not needed (the command named the batch); another
+    number is refused."""
+    _, command = unknown_refund(env, "reply_lost:function=bizh110105")
+    operator = env.worker("operator")
+    with pytest.raises(OperatorError, match="第1批次"):
+        operator.adopt_processed("op_refund", str(command), {"payinfo.bka001": "2"})
+    assert operator.adopt_processed("op_refund", str(command), {}) == 1
+    answer = env.request_row(command)
+    assert (answer["status"], answer["bka001"]) == ("DONE", 1)
+    assert env.visit("MZ1")["last_batch"] == 1
+
+
+def test_a_call_a_running_engine_holds_is_left_to_it(env: Env) -> None:
+    unknown_fee_call(env)
+    s = env.tables.sync_status
+    with env.db.begin() as conn:
+        conn.execute(sa.update(s).where(s.c.source_key == "F1").values(
+            lease_owner="engine-b", lease_until=env.clock.now + timedelta(minutes=5)))  # fmt: skip
+    before = env.status("ip_fee")
+    with pytest.raises(OperatorError, match="正由运行中的 syncd 处理"):
+        env.worker("operator").adopt_processed("ip_fee", "F2", {})
+    assert env.status("ip_fee") == before
+    with pytest.raises(OperatorError, match="--aaz218"):
+        env.worker("operator").adopt_processed("ip_fee", "F2", {"aaz218": "X"})
