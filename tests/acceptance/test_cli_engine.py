@@ -123,10 +123,15 @@ def test_failed_row_stays_failed_until_retry_requeues_it(his: Path, sim: Simulat
 
 
 def test_retry_one_key_and_usage_errors(his: Path, sim: Simulator) -> None:
-    """`retry FEED KEY` re-queues that row only; a wrong call is a usage error (exit 2)."""
+    """`retry FEED KEY` re-queues that row only — an UNKNOWN one once the in-flight window
+    after its call has passed; a wrong call is a usage error (exit 2)."""
     sim.add_faults("drop:function=bizh120103,times=0")
     run("once", cwd=his)
     sim.clear_faults()
+    assert statuses(his, "ip_admission") == {"1": "UNKNOWN"}
+    assert "re-queued 0 row(s)" in run("retry", "ip_admission", "1", cwd=his).stdout
+    with sqlite3.connect(his / "his.db") as conn:  # an hour later
+        conn.execute("UPDATE wi_sync_status SET updated_at = datetime(updated_at, '-1 hour')")
     assert "re-queued 0 row(s)" in run("retry", "ip_admission", "2", cwd=his).stdout
     assert "re-queued 1 row(s)" in run("retry", "ip_admission", "1", cwd=his).stdout
     assert run("retry", cwd=his).returncode == 2
