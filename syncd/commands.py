@@ -274,16 +274,13 @@ class CommandRunner:
             raise ChildViewError(exc.message) from exc
 
     def settle_unknown(self, spec: FeedSpec, command: Command, visit: Visit | None) -> str:
-        """A command whose outcome is unknown: ask before anything is sent again — about the
-        call as it went out (the archive; its child rows may have changed since), or rebuilt
-        when the archive does not hold it."""
-        where = self.where(spec, command, visit)
-        request: Called | None = self.delivery.archived(command.call_id, spec.function, where)
-        if request is None:
-            request = self.unsettled_request(spec, command, visit)
+        """A command whose outcome is unknown: ask before anything is sent again, about the
+        call as it went out (:meth:`as_sent`)."""
+        request = self.as_sent(spec, command, visit)
         if request is None:
             found = adopt(Sent(Outcome.UNKNOWN, command.call_id), undecided())
         else:
+            where = self.where(spec, command, visit)
             hints = self.before_fields(spec, command, visit)
             found = adopt(Sent(Outcome.UNKNOWN, command.call_id),
                           self.delivery.resolve(request, visit, where, hints))  # fmt: skip
@@ -301,11 +298,7 @@ class CommandRunner:
             raise OperatorError(f"命令 {command_id} 是 {command.command}，不是已启用的 "
                                 f"{spec.source.command}")  # fmt: skip
         visit = self.visit_of(spec, command)
-        where = self.where(spec, command, visit)
-        request: Called | None = self.delivery.archived(command.call_id, spec.function,
-                                                        where)  # fmt: skip
-        if request is None:
-            request = self.unsettled_request(spec, command, visit)
+        request = self.as_sent(spec, command, visit)
         hints = self.before_fields(spec, command, visit)
         sent = operator_processed(
             command.call_id, spec.function, request.params if request else None, given, visit, hints
@@ -321,6 +314,13 @@ class CommandRunner:
             return self.answer(spec, command, Step(sent, request, command.attempts), visit)
         finally:
             self.release()
+
+    def as_sent(self, spec: FeedSpec, command: Command, visit: Visit | None) -> Called | None:
+        """The call of an unsettled command as it went out (the archive; its child rows may
+        have changed since), else rebuilt (:meth:`unsettled_request`)."""
+        where = self.where(spec, command, visit)
+        archived = self.delivery.archived(command.call_id, spec.function, where)
+        return archived or self.unsettled_request(spec, command, visit)
 
     def unsettled_request(
         self, spec: FeedSpec, command: Command, visit: Visit | None
