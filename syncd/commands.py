@@ -34,9 +34,9 @@ from syncd.platform.codec import Program, RequestEncodingError
 from syncd.platform.messages import Request
 from syncd.ports import Effect, WritebackPort
 from syncd.records import Answer, Command, Lease, Outcome, SyncStatus
-from syncd.replies import flat_columns, result_doc, writeback_columns
+from syncd.replies import flat_columns, writeback_columns
 from syncd.resolve import undecided
-from syncd.results import adopt, fields_for, operator_processed
+from syncd.results import adopt, fields_for, operator_processed, result_for
 from syncd.visits import Visit
 
 logger = logging.getLogger(__name__)
@@ -368,8 +368,7 @@ class CommandRunner:
             next_attempt_at=transition.next_attempt_at, return_code=sent.return_code,
             message=message, call_id=sent.call_id or None,
             columns=self.columns(spec, fields) if succeeded else {},
-            result=result_doc(sent.program, fields if sent.resolved else None)
-            if succeeded else None,
+            result=result_for(sent, fields) if succeeded else None,
             last_error="" if succeeded or status == "REJECTED" else message,
         )  # fmt: skip
         effect = None

@@ -27,10 +27,13 @@ def reply_fields(program: Program | None) -> dict[str, str]:
     return fields
 
 
-def result_doc(program: Program | None, adopted: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The reply as JSON-ready data; ``adopted`` fields (found by a resolution) when no reply."""
+def result_doc(
+    program: Program | None, adopted: Mapping[str, str] | None = None, *, by: str = "query"
+) -> dict[str, Any]:
+    """The reply as JSON-ready data; ``adopted`` fields when no reply came, marked with who
+    found them: ``resolved_by_query`` (a resolution) or ``resolved_by_operator``."""
     if program is None:
-        return {"fields": dict(adopted or {}), "datasets": {}, "resolved_by_query": True}
+        return {"fields": dict(adopted or {}), "datasets": {}, f"resolved_by_{by}": True}
     datasets = {name: [dict(r.values) for r in rows] for name, rows in program.datasets.items()}
     scalars = {k: v for k, v in program.values.items() if k != "session_id"}
     return {"fields": scalars, "datasets": datasets}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from syncd.delivery import Sent
 from syncd.errors import OperatorError
@@ -77,6 +78,13 @@ def fields_for(
     return fields
 
 
+def result_for(sent: Sent, fields: Mapping[str, str]) -> dict[str, Any]:
+    """``result_json`` of a success: the reply, or the fields a resolution or an operator
+    adopted (no reply came)."""
+    by = "operator" if sent.message == OPERATOR_PROCESSED_ZH else "query"
+    return result_doc(sent.program, fields if sent.resolved else None, by=by)
+
+
 def columns_for(
     spec: FeedSpec, sent: Sent, fields: Mapping[str, str], visit: Visit | None,
     writable: frozenset[str],
@@ -89,7 +97,7 @@ def columns_for(
     if sent.outcome is not Outcome.SUCCEEDED:
         return columns
     columns["last_error"] = None
-    doc = result_doc(sent.program, fields if sent.resolved else None)
+    doc = result_for(sent, fields)
     columns["result_json"] = json.dumps(doc, ensure_ascii=False)
     aaz218 = fields.get("aaz218") or (visit.aaz218 if visit else "")
     if aaz218:

@@ -5,6 +5,7 @@ a charge's batch); what only the reply could tell must be given, or nothing move
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -38,6 +39,7 @@ def test_a_fee_call_found_processed_by_hand_is_concluded_whole(any_env: Env) -> 
     rows = env.status("ip_fee")
     assert {k: r["status"] for k, r in rows.items()} == {"F1": "SUCCEEDED", "F2": "SUCCEEDED"}
     assert rows["F1"]["return_code_message"] == OPERATOR_PROCESSED_ZH
+    assert json.loads(rows["F1"]["result_json"])["resolved_by_operator"] is True
     assert rows["F1"]["lease_owner"] is None
     assert Decimal(str(env.visit("ZY1")["fee_amount"])) == Decimal("30.00")
     fee(env, "F3", "3.00")
