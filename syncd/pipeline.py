@@ -354,10 +354,7 @@ class FeedPipeline:
         several calls (the archive holds the last), the call is rebuilt from the view."""
         whole = self.whole_call(unit, view)
         if whole is None:
-            later = outbox.unresolved(max(x.attempts for x in unit), self.delivery.policy,
-                                      self._now(), self.delivery.draw())  # fmt: skip
-            split = outbox.Transition(later.status, later.next_attempt_at, None, _CALL_HELD_ZH)
-            return self.finish(unit, split, r)
+            return self.unresolved(unit, _CALL_HELD_ZH, r)
         unit, view = whole
         visit = self.visit_of(unit[0].visit_key)
         asked = None
@@ -449,9 +446,12 @@ class FeedPipeline:
         self.conclude(unit_rows, request.params, request.datasets, sent, visit, attempts, r)
 
     def keep_unknown(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
+        self.unresolved(rows, _CANNOT_ASK_ZH + (f"（{reason_zh}）" if reason_zh else ""), r)
+
+    def unresolved(self, rows: list[OutboxRow], message: str, r: TickReport) -> None:
+        """The call stays UNKNOWN with ``message``, asked again later."""
         later = outbox.unresolved(max(x.attempts for x in rows), self.delivery.policy,
                                   self._now(), self.delivery.draw())  # fmt: skip
-        message = _CANNOT_ASK_ZH + (f"（{reason_zh}）" if reason_zh else "")
         self.finish(rows, outbox.Transition(later.status, later.next_attempt_at, None, message), r)
 
     def after_intent(self, rows: list[OutboxRow]) -> visits.Check:

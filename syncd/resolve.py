@@ -320,13 +320,19 @@ def _refunded_batch(sent: Sent, fees: Sequence[Mapping[str, object]]) -> str | N
     call a refund whatever its rows (a free item is 0.00; the sign 110103 returns is not
     documented, spec §11) and whether or not they could be fetched again.  Without a hint,
     rows all negative are a refund of the batch they name."""
-    hinted = str(sent.hints.get("bka001") or "").strip()
-    if hinted and hinted != "0":  # 0 = every batch: names none
+    hinted = hinted_batch(sent.hints)
+    if hinted:
         return hinted
     if fees and all(_is_negative(r.get("bka058")) for r in fees):
         numbers = {str(r.get("bka001", "")) for r in fees} - {""}
         return numbers.pop() if len(numbers) == 1 else ""
     return None
+
+
+def hinted_batch(hints: Mapping[str, object]) -> str:
+    """The batch a refund's first step (110103) named, "" when none (0 = every batch)."""
+    hinted = str(hints.get("bka001") or "").strip()
+    return "" if hinted == "0" else hinted
 
 
 def _refund(batches: Sequence[Row], number: str) -> Resolution:

@@ -11,7 +11,7 @@ from syncd.errors import OperatorError
 from syncd.mapping import FeedSpec
 from syncd.records import Outcome
 from syncd.replies import result_doc, writeback_columns
-from syncd.resolve import Found, Resolution, batch_sum
+from syncd.resolve import Found, Resolution, batch_sum, hinted_batch
 from syncd.visits import FEE_UPLOAD, OUTPATIENT_CHARGE, TAKES_AAZ218, Visit
 
 PROCESSED_ZH = "经查询确认平台已处理（应答丢失）"
@@ -56,8 +56,8 @@ def operator_processed(
 def _batch_given(given: str, visit: Visit | None, hints: Mapping[str, object]) -> str:
     """The batch of an outpatient settlement (a new one: after the visit's last known batch)
     or of a refund (the batch its first step named)."""
-    refunded = str(hints.get("bka001") or "").strip()
-    if refunded and refunded != "0":
+    refunded = hinted_batch(hints)
+    if refunded:
         if given and given != refunded:
             raise OperatorError(f"本次退费的是第{refunded}批次，--bka001 应为 {refunded}")
         return refunded

@@ -177,6 +177,7 @@ class Worker:
         """``syncd retry FEED KEY --processed``: an operator checked the platform and the
         unsettled call of this row (a command: its WI_REQUEST id) was processed.  How many
         rows (or commands) were concluded."""
+        self.refresh_code_tables()  # a call the archive no longer holds is rebuilt
         spec = self.feeds.get(feed)
         if spec is not None and spec.source.is_command:
             if not key.isdigit():

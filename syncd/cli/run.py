@@ -180,16 +180,16 @@ def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
     if (aaz218 or bka001) and not processed:
         raise click.UsageError("--aaz218 and --bka001 go with --processed")
     settings = obj.settings
-    if processed:
-        assert feed is not None and key is not None
-        given = {k: v for k, v in (("aaz218", aaz218), ("payinfo.bka001", bka001)) if v}
-        count = _adopt(settings, feed, key, given)
-        click.echo(f"concluded {count} row(s) as processed / 已按平台已处理登记 {count} 条")
-        return
     feeds = _feeds(settings)
     target = feed if not failed else only_feed
     if target is not None and target not in feeds:
         raise ConfigError(f"unknown feed '{target}' (known: {', '.join(sorted(feeds))})")
+    if processed:
+        assert target is not None and key is not None
+        given = {k: v for k, v in (("aaz218", aaz218), ("payinfo.bka001", bka001)) if v}
+        count = _adopt(settings, feeds, target, key, given)
+        click.echo(f"concluded {count} row(s) as processed / 已按平台已处理登记 {count} 条")
+        return
     engine = make_engine(settings.database)
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
     now = local_clock(settings.platform.session_timezone)()
@@ -212,11 +212,9 @@ class _NoPlatform:
         raise OperatorError("syncd retry --processed does not call the platform")
 
 
-def _adopt(settings: Settings, feed: str, key: str, given: dict[str, str]) -> int:
+def _adopt(settings: Settings, feeds: dict[str, FeedSpec], feed: str, key: str,
+           given: dict[str, str]) -> int:  # fmt: skip
     """An operator's "processed" for an UNKNOWN row (or command): concluded."""
-    feeds = _feeds(settings)
-    if feed not in feeds:
-        raise ConfigError(f"unknown feed '{feed}' (known: {', '.join(sorted(feeds))})")
     event(logger, "operator.processed", logging.WARNING, feed=feed, key=key)
     worker = Worker(settings, feeds, client=_NoPlatform())
     try:
