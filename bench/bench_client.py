@@ -30,12 +30,12 @@ import httpx
 from pydantic import SecretStr
 
 from syncd.config.settings import PlatformSettings
-from syncd.platform import catalogue
+from syncd.core.records import Outcome
 from syncd.platform.client import PlatformClient, SessionCache
-from syncd.platform.codec import Value, decode_program, encode_request
-from syncd.platform.messages import Request
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
-from syncd.records import Outcome
+from syncd.protocol import catalogue
+from syncd.protocol.codec import Value, decode_program, encode_request
+from syncd.protocol.messages import Request
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 
 AKB020 = "SS0001"
 PERSON = "1000010001"

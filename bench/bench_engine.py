@@ -55,8 +55,8 @@ from defusedxml import ElementTree
 
 from syncd.db.feed_source import FeedSource, Watermark
 from syncd.db.schema import staging_tables
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
-from syncd.worker import Worker
+from syncd.service.worker import Worker
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 
 SYNCD = str(Path(sys.executable).with_name("syncd"))
 

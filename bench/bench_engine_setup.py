@@ -35,8 +35,8 @@ from syncd.config.settings import (
 from syncd.db.ddl import init_db
 from syncd.db.schema import staging_tables
 from syncd.mapping import FeedSpec
-from syncd.platform import catalogue
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
+from syncd.protocol import catalogue
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 
 REPO = Path(__file__).resolve().parents[1]
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -64,7 +64,7 @@ def id_number(serial: int) -> str:
 
 def persons_fixture(folder: Path, count: int) -> Path:
     """The shipped persons plus ``count`` clones of the first one (aac001 20000xxxxx)."""
-    shipped = yaml.safe_load((REPO / "syncd/platform/simulator/data/persons.yaml")
+    shipped = yaml.safe_load((REPO / "syncd/simulator/data/persons.yaml")
                              .read_text(encoding="utf-8"))  # fmt: skip
     template = shipped["persons"][0]
     clones = [{**template, "aac001": person_no(i), "aac002": id_number(i + 1),

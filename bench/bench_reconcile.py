@@ -43,10 +43,10 @@ from syncd.config.settings import (
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
-from syncd.platform import catalogue
 from syncd.platform.client import PlatformClient
-from syncd.platform.codec import Value
-from syncd.platform.messages import Request, SettlementReply, parse_reply
+from syncd.protocol import catalogue
+from syncd.protocol.codec import Value
+from syncd.protocol.messages import Request, SettlementReply, parse_reply
 from syncd.reconcile import reconcile_day
 
 AKB020 = "SS0001"

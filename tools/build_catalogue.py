@@ -1,11 +1,11 @@
-"""Build ``syncd/platform/catalogue.json`` from the platform spec (run once, commit the output).
+"""Build ``syncd/protocol/catalogue.json`` from the platform spec (run once, commit the output).
 
 Usage::
 
     .venv/bin/python tools/build_catalogue.py [/work/shared/spec/gd-workinjury-interface.yaml]
 
 The spec lives outside the repository; the generated JSON is package data read by
-:mod:`syncd.platform.catalogue`.  What the spec leaves open is decided here, in one table:
+:mod:`syncd.protocol.catalogue`.  What the spec leaves open is decided here, in one table:
 the logical name and kind of every transaction (from requirements.md), and the element names
 of reply datasets the spec marks as unknown.
 """

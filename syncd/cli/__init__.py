@@ -1,7 +1,7 @@
 """The ``syncd`` command line: parse arguments, build the parts, call one function, exit.
 
 Each command group lives in its own module and registers itself on :data:`main`.
-Expected failures (every :class:`~syncd.errors.SyncdError`) print a message, never a
+Expected failures (every :class:`~syncd.core.errors.SyncdError`) print a message, never a
 traceback; configuration errors exit 78 so systemd does not restart-loop.
 """
 
@@ -14,7 +14,7 @@ import click
 
 from syncd import __version__
 from syncd.cli.context import CliContext
-from syncd.errors import EXIT_CONFIG, EXIT_FAILURE, ConfigError, SyncdError
+from syncd.core.errors import EXIT_CONFIG, EXIT_FAILURE, ConfigError, SyncdError
 
 
 class _Group(click.Group):

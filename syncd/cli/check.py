@@ -14,11 +14,11 @@ import click
 from syncd.cli.context import CliContext
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
+from syncd.core.errors import ConfigError, ConfigProblem, SourceError
 from syncd.db.engine import make_engine
 from syncd.db.mapping_check import live_problems
 from syncd.db.views import ViewReader
-from syncd.errors import ConfigError, ConfigProblem, SourceError
-from syncd.platform import catalogue
+from syncd.protocol import catalogue
 
 
 @click.command()

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 import click
 
 from syncd.cli.context import CliContext
-from syncd.codes import Uncovered, categories_of, check_codes, sync_codes
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
+from syncd.core.errors import EXIT_FAILURE
 from syncd.db.code_store import CodeStore, ValueReader
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
-from syncd.errors import EXIT_FAILURE
+from syncd.engine.codes import Uncovered, categories_of, check_codes, sync_codes
 from syncd.mapping import FeedSpec
-from syncd.platform import catalogue as catalogue_module
 from syncd.platform.client import PlatformClient
+from syncd.protocol import catalogue as catalogue_module
 
 EXIT_UNCOVERED = 2
 

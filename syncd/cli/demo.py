@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from syncd.demo import TIMEOUT_S, DemoSite, prepare, reconcile, run_day, today
-from syncd.demo_report import DemoTables, display_width, request_table, summary_table
-from syncd.errors import SyncdError
+from syncd.core.errors import SyncdError
+from syncd.demo.report import DemoTables, display_width, request_table, summary_table
+from syncd.demo.run import TIMEOUT_S, DemoSite, prepare, reconcile, run_day, today
 from syncd.logs import setup_logging
 
 

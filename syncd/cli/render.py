@@ -13,12 +13,12 @@ import click
 
 from syncd.cli.context import CliContext
 from syncd.config.mappings import load_mappings
+from syncd.core.errors import EXIT_FAILURE
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
-from syncd.errors import EXIT_FAILURE
 from syncd.mapping.names import did_you_mean
-from syncd.platform import catalogue
-from syncd.render import RenderResult, RenderSources, render_key
+from syncd.protocol import catalogue
+from syncd.service.render import RenderResult, RenderSources, render_key
 
 
 @click.command("render")

@@ -16,16 +16,16 @@ import click
 from syncd.cli.context import CliContext
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
-from syncd.daemon import Daemon
+from syncd.core.errors import ConfigError, OperatorError
 from syncd.db.engine import make_engine
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
 from syncd.db.schema import staging_tables
-from syncd.errors import ConfigError, OperatorError
 from syncd.logs import event
 from syncd.mapping import FeedSpec
-from syncd.platform import catalogue
-from syncd.worker import Worker, flight_s, local_clock
+from syncd.protocol import catalogue
+from syncd.service.daemon import Daemon
+from syncd.service.worker import Worker, flight_s, local_clock
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from types import FrameType
 
 import click
 
-from syncd.errors import ConfigError
+from syncd.core.errors import ConfigError
 from syncd.logs import setup_logging
-from syncd.platform.simulator import (
+from syncd.simulator import (
     DEFAULT_AKB020S,
     DEFAULT_PASSWORD,
     DEFAULT_USERID,

@@ -25,7 +25,7 @@ from pydantic import SecretStr, ValidationError
 
 from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, load_yaml, validation_problems
-from syncd.errors import ConfigError, ConfigProblem
+from syncd.core.errors import ConfigError, ConfigProblem
 
 ENV_PREFIX = "SYNCD_"
 CONFIG_ENV = "SYNCD_CONFIG"

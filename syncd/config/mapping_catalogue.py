@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from syncd.config.yamlfile import Located
-from syncd.errors import ConfigError, ConfigProblem
+from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.mapping.names import did_you_mean
 from syncd.mapping.rules import FieldRule
 from syncd.mapping.spec import DatasetSpec, FeedSpec
-from syncd.platform.catalogue import Catalogue, FieldSpec, FunctionSpec, Kind
+from syncd.protocol.catalogue import Catalogue, FieldSpec, FunctionSpec, Kind
 
 _WIRE_ID = re.compile(r"^(bizh\d{6}|sys\d{4})$")
 _ENVELOPE_REPLY = ("return_code", "return_code_message")

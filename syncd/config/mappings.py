@@ -20,11 +20,11 @@ from pydantic import BaseModel, ValidationError
 from syncd.config.mapping_catalogue import catalogue_problems, presence_problems
 from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, load_yaml
-from syncd.errors import ConfigError, ConfigProblem
+from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.mapping import names
 from syncd.mapping.spec import FeedSpec
 from syncd.mapping.types import FEED_NAME_HINT
-from syncd.platform.catalogue import Catalogue
+from syncd.protocol.catalogue import Catalogue
 
 _QUOTE_HINT = 'put the value in quotes, e.g. "01" (YAML reads 01 as a number)'
 

@@ -2,7 +2,7 @@
 
 Settings and mapping files share this reader, so every error they report can name
 ``file:line:column``.  Duplicate keys (which PyYAML silently lets win) are problems too.
-Validation errors from pydantic are turned into :class:`~syncd.errors.ConfigProblem` with a
+Validation errors from pydantic are turned into :class:`~syncd.core.errors.ConfigProblem` with a
 "did you mean" hint for misspelt keys.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from syncd.errors import ConfigError, ConfigProblem
+from syncd.core.errors import ConfigError, ConfigProblem
 
 Path_ = tuple[str | int, ...]
 

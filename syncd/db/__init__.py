@@ -1,7 +1,7 @@
 """The HIS database: the only package that imports SQLAlchemy.
 
 * :mod:`syncd.db.engine` — ``make_engine(settings)``, ``describe(url)``, ``source_errors(url)``
-  (SQLAlchemy/DBAPI errors → :class:`~syncd.errors.SourceError`, without secrets);
+  (SQLAlchemy/DBAPI errors → :class:`~syncd.core.errors.SourceError`, without secrets);
 * :mod:`syncd.db.types` — column types per dialect (Unicode text, Decimal money, naive local
   timestamps);
 * :mod:`syncd.db.schema` — ``staging_tables(prefix, schema)`` → :class:`StagingTables`, the

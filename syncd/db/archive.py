@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from syncd.core.records import Exchange
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.records import Exchange
 
 
 def _text(data: bytes | None) -> str | None:

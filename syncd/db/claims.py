@@ -28,9 +28,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.records import Lease
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
-from syncd.records import Lease
 
 LEASE_COLUMNS = ("id", "status", "next_attempt_at", "lease_owner", "lease_until")
 CHUNK = 500  # ids per claim statement (well below every dialect's bind-parameter limit)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
 from syncd.config.settings import DatabaseSettings
-from syncd.errors import ConfigError, SourceError
+from syncd.core.errors import ConfigError, SourceError
 from syncd.logs import mask_id_numbers
 
 SUPPORTED_DRIVERS = (

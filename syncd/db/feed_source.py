@@ -32,10 +32,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import quoted_name
 
+from syncd.core.records import SourceRow
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
 from syncd.mapping.spec import DatasetSpec, FeedSpec
-from syncd.records import SourceRow
 
 KEY_LABEL, VERSION_LABEL = "syncd_key", "syncd_version"
 _TEXT = sa.String(200)

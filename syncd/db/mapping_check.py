@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from syncd.config.yamlfile import Located, load_yaml
+from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.db.views import ViewReader, split_name
-from syncd.errors import ConfigError, ConfigProblem
 from syncd.mapping.names import did_you_mean
 
 YamlPath = tuple[Any, ...]

@@ -14,12 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.db import claims
-from syncd.db.engine import source_errors
-from syncd.db.idlist import ids_in
-from syncd.db.schema import StagingTables
-from syncd.outbox import Transition
-from syncd.records import (
+from syncd.core.records import (
     FINAL_SYNC_STATUSES,
     RESEND_BY_OPERATOR_ZH,
     UNSETTLED_STATUSES,
@@ -27,6 +22,11 @@ from syncd.records import (
     NewRow,
     OutboxRow,
 )
+from syncd.db import claims
+from syncd.db.engine import source_errors
+from syncd.db.idlist import ids_in
+from syncd.db.schema import StagingTables
+from syncd.rules.outbox import Transition
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000

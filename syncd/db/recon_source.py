@@ -19,10 +19,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.records import FeedColumns, HisRow, StuckRow
 from syncd.db.engine import source_errors
 from syncd.db.feed_source import view_table
 from syncd.db.schema import StagingTables
-from syncd.records import FeedColumns, HisRow, StuckRow
 
 _CHUNK = 500  # values per IN list (Oracle allows 1000)
 _TEXT = sa.String(200)

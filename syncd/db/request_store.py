@@ -10,10 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.records import RESEND_BY_OPERATOR_ZH, UNSETTLED_STATUSES, Answer, Command, Lease
 from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.records import RESEND_BY_OPERATOR_ZH, UNSETTLED_STATUSES, Answer, Command, Lease
 
 CLAIMABLE = ("NEW", "UNKNOWN", "IN_FLIGHT")
 PARAM_COLUMNS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")

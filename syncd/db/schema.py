@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.records import REQUEST_STATUSES, SYNC_STATUSES, VISIT_KINDS, VISIT_STATES
 from syncd.db.types import ID, LOCAL_NOW_DEFAULT, LONG_TEXT, MONEY, PRICE, TIMESTAMP, text
-from syncd.records import REQUEST_STATUSES, SYNC_STATUSES, VISIT_KINDS, VISIT_STATES
 
 DEFAULT_PREFIX = "WI_"
 MESSAGE_LENGTH = 1000  # return_code_message: Chinese text from the platform

@@ -23,9 +23,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.errors import SourceError
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.errors import SourceError
 
 Row = dict[str, object]
 REQUEST_PARAMS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.visits import Visit, VisitChange
+from syncd.rules.visits import Visit, VisitChange
 
 
 class VisitStore:

@@ -7,14 +7,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from syncd.core.records import Answer
 from syncd.db.engine import source_errors
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
 from syncd.db.visit_store import VisitStore
-from syncd.outbox import Transition
-from syncd.records import Answer
-from syncd.visits import Visit, VisitChange
+from syncd.rules.outbox import Transition
+from syncd.rules.visits import Visit, VisitChange
 
 
 class Writeback:

@@ -1,7 +1,7 @@
 """The mapping engine: one row + its context in, the platform request(s) out.  Pure.
 
 ``render(spec, row, context)`` reads nothing but its arguments, never logs, and raises only
-:class:`~syncd.errors.MappingError` (feed, key, field and a Chinese reason for the HIS user,
+:class:`~syncd.core.errors.MappingError` (feed, key, field and a Chinese reason for the HIS user,
 never the offending value).  Values come out typed for the codec: ``str`` or ``Decimal``
 quantized to the field's places; dates already formatted; an empty optional field is ``""``.
 Datasets are split into batches of at most ``max_rows`` rows: one request per batch.
@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from syncd.errors import MappingError
+from syncd.core.errors import MappingError
 from syncd.mapping.fieldvalue import FieldFailed, Scope, render_field
 from syncd.mapping.rules import FieldRule
 from syncd.mapping.spec import PLATFORM_MAX_ROWS, DatasetSpec, FeedSpec

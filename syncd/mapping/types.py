@@ -12,11 +12,11 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from syncd.core.records import VISIT_KINDS as VISIT_KINDS  # re-exported: one vocabulary
+from syncd.core.records import VISIT_STATES as VISIT_STATES
 from syncd.mapping import names
 from syncd.mapping.formats import date_pattern_problem
 from syncd.mapping.transforms import TRANSFORMS
-from syncd.records import VISIT_KINDS as VISIT_KINDS  # re-exported: one vocabulary
-from syncd.records import VISIT_STATES as VISIT_STATES
 
 VISIT_FIELDS = ("aaz218", "aac001", "visit_key", "kind", "state")
 VisitKind = Literal["OUTPATIENT", "INPATIENT"]

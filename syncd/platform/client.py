@@ -40,12 +40,12 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from syncd.config.settings import PlatformSettings
-from syncd.errors import ConfigError, ConfigProblem, PlatformProtocolError
+from syncd.core.errors import ConfigError, ConfigProblem, PlatformProtocolError
+from syncd.core.records import Outcome
 from syncd.logs import event
-from syncd.platform.catalogue import LOGIN_FUNCTION_ID
-from syncd.platform.codec import Program, decode_program, encode_request
-from syncd.platform.messages import SESSION_EXPIRED_CODE, Request
-from syncd.records import Outcome
+from syncd.protocol.catalogue import LOGIN_FUNCTION_ID
+from syncd.protocol.codec import Program, decode_program, encode_request
+from syncd.protocol.messages import SESSION_EXPIRED_CODE, Request
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+from syncd.core.records import FeedColumns, HisRow, StuckRow
 from syncd.reconcile.classify import FIGURES, Finding, ItemClass, Person, Settlement
 from syncd.reconcile.platform_side import PersonDay
-from syncd.records import FeedColumns, HisRow, StuckRow
 
 _STATUS_ZH = {"UNKNOWN": "结果未知", "FAILED": "发送失败", "IN_FLIGHT": "发送中超时",
               "NEW": "命令长时间未处理"}  # fmt: skip

@@ -2,7 +2,7 @@
 
 STARTTLS when configured, a login only when a user name is set (the password is a secret:
 ``SYNCD_RECONCILE__SMTP__PASSWORD``, ``password_file`` or the credential ``smtp-password``).
-A failure raises :class:`~syncd.errors.ReportError`; the run itself is already stored.
+A failure raises :class:`~syncd.core.errors.ReportError`; the run itself is already stored.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from syncd.config.settings import SmtpSettings
-from syncd.errors import ReportError
+from syncd.core.errors import ReportError
 
 
 def build_message(smtp: SmtpSettings, subject: str, html_file: Path) -> EmailMessage:

@@ -8,7 +8,7 @@
   bka001, akc264, bka831, bka832, bka045, aae100 1=live/0=refunded).
 
 Look-ups are read-only and safe to repeat; a platform that cannot be reached fails the run
-(:class:`~syncd.errors.PlatformError`), a refusal (unknown person) means "nothing there".
+(:class:`~syncd.core.errors.PlatformError`), a refusal (unknown person) means "nothing there".
 """
 
 from __future__ import annotations
@@ -19,20 +19,20 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from syncd.delivery import Caller
-from syncd.errors import PlatformOutcomeUnknown, PlatformProtocolError, PlatformUnavailable
+from syncd.core.errors import PlatformOutcomeUnknown, PlatformProtocolError, PlatformUnavailable
+from syncd.core.records import Outcome
+from syncd.engine.delivery import Caller
 from syncd.logs import event
-from syncd.platform.catalogue import Catalogue
 from syncd.platform.client import CallResult
-from syncd.platform.codec import Program, Value
-from syncd.platform.messages import (
+from syncd.protocol.catalogue import Catalogue
+from syncd.protocol.codec import Program, Value
+from syncd.protocol.messages import (
     BusinessInfoReply,
     Request,
     SettlementSlipReply,
     parse_reply,
 )
 from syncd.reconcile.classify import Person, Settlement
-from syncd.records import Outcome
 
 logger = logging.getLogger(__name__)
 INPATIENT, OUTPATIENT = "INPATIENT", "OUTPATIENT"

@@ -18,7 +18,7 @@ import jinja2
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from syncd.errors import ReportError
+from syncd.core.errors import ReportError
 from syncd.reconcile.classify import Item, ItemClass, Totals
 
 COLUMNS = (("kind", "类别"), ("visit_key", "就诊号"), ("aaz218", "就医登记号"),

@@ -18,21 +18,21 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from syncd.config.settings import Settings
+from syncd.core.errors import SyncdError
+from syncd.core.records import FeedColumns
 from syncd.db.recon_source import HisSettlements, LedgerReader
 from syncd.db.recon_store import ReconStore, RunSummary
 from syncd.db.schema import staging_tables
-from syncd.delivery import Caller
-from syncd.errors import SyncdError
+from syncd.engine.delivery import Caller
 from syncd.logs import event
 from syncd.mapping import FeedSpec
-from syncd.platform import catalogue as catalogue_module
-from syncd.platform.catalogue import Catalogue
+from syncd.protocol import catalogue as catalogue_module
+from syncd.protocol.catalogue import Catalogue
 from syncd.reconcile import reports
 from syncd.reconcile.classify import Item, Totals, classify, totals
 from syncd.reconcile.gather import Feeds, Gathered, Rules, gather
 from syncd.reconcile.mail import send_report
 from syncd.reconcile.platform_side import PlatformSide
-from syncd.records import FeedColumns
 
 logger = logging.getLogger(__name__)
 EXIT_DISCREPANCIES = 2

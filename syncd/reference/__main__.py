@@ -19,9 +19,9 @@ import click
 from pydantic import SecretStr
 
 from syncd.config.settings import DatabaseSettings
+from syncd.core.errors import SyncdError
 from syncd.db.ddl import DIALECTS
 from syncd.db.engine import make_engine
-from syncd.errors import SyncdError
 from syncd.reference.seeder import seed
 from syncd.reference.views import render_schema, render_views
 

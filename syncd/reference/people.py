@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from syncd.platform.simulator import load_persons
+from syncd.simulator import load_persons
 
 Row = dict[str, Any]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from syncd.core.errors import SourceError
 from syncd.db.engine import source_errors
-from syncd.errors import SourceError
 from syncd.reference.activity import PATIENT_PREFIX, day_rows
 from syncd.reference.people import Row, base_rows, insured_patients, other_patients
 from syncd.reference.schema import build_metadata

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
 
 SYNCD = shutil.which("syncd") or str(Path(os.sys.executable).with_name("syncd"))
 MAPPINGS = Path(__file__).parent.parent / "data" / "engine"

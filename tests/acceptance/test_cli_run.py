@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_cli_engine import SYNCD, _env, add_fees, his, run, sim, statuses
 
-from syncd.platform.simulator import Simulator
+from syncd.simulator import Simulator
 
 __all__ = ["his", "sim"]
 

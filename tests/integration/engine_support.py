@@ -29,10 +29,10 @@ from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.mapping import FeedSpec
-from syncd.platform import catalogue
 from syncd.platform.client import PlatformClient, SessionCache
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
-from syncd.worker import Worker
+from syncd.protocol import catalogue
+from syncd.service.worker import Worker
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
 
 MAPPINGS = Path(__file__).parent.parent / "data" / "engine"
 NORMAL = "1000010001"  # insured, with work-injury certificate GS2026000101

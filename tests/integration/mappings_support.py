@@ -1,6 +1,6 @@
 """Shared parts of the mapping tests: a seeded reference HIS, settings, and a tiny send helper.
 
-:class:`Flow` renders a feed's row (or a ``WI_REQUEST`` command) with :func:`syncd.render.
+:class:`Flow` renders a feed's row (or a ``WI_REQUEST`` command) with :func:`syncd.service.render.
 render_key` (which reads the real views and ``WI_VISIT``), sends each request with the real
 :class:`PlatformClient` over HTTP, and keeps the visit ledger minimal: after a registration or
 admission it writes the reply's aaz218 into ``WI_VISIT`` (the engine's real ledger is not used
@@ -28,15 +28,15 @@ from syncd.config.settings import (
     PlatformSettings,
     Settings,
 )
+from syncd.core.records import Outcome
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.mapping import FeedSpec
-from syncd.platform import catalogue
 from syncd.platform.client import CallResult, PlatformClient, SessionCache
-from syncd.records import Outcome
+from syncd.protocol import catalogue
 from syncd.reference import seed
-from syncd.render import RenderResult, RenderSources, render_key
+from syncd.service.render import RenderResult, RenderSources, render_key
 
 REPO = Path(__file__).resolve().parents[2]
 MAPPINGS = REPO / "mappings"

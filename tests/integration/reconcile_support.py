@@ -32,7 +32,7 @@ from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.mapping import FeedSpec
 from syncd.platform.client import PlatformClient, SessionCache
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, SHANGHAI, Simulator
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, SHANGHAI, Simulator
 
 DAY = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 26, 2, 0)  # the nightly slot after DAY (naive local time)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from engine_support import MAPPINGS, NORMAL, SECOND, Env, build_env
 
-from syncd.codes import categories_of, check_codes, sync_codes
 from syncd.config.mappings import load_mappings
 from syncd.db.code_store import CodeStore, ValueReader
-from syncd.platform import catalogue
+from syncd.engine.codes import categories_of, check_codes, sync_codes
 from syncd.platform.client import PlatformClient, SessionCache
+from syncd.protocol import catalogue
 
 NOW = datetime(2026, 11, 25, 8, 0)
 WARD_TABLE = "  bka021: {column: WARD_CODE, codes_table: {category: bka021}}\n"

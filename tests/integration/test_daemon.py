@@ -14,7 +14,9 @@ import pytest
 from engine_support import Env, admit, env, fee
 
 from syncd.config.settings import PollingSettings
-from syncd.daemon import (
+from syncd.core.errors import SourceError
+from syncd.engine.pipeline import TickReport
+from syncd.service.daemon import (
     COMMANDS,
     SCHEDULER,
     Daemon,
@@ -24,11 +26,9 @@ from syncd.daemon import (
     close_gate,
     feed_job,
 )
-from syncd.errors import SourceError
-from syncd.pipeline import TickReport
-from syncd.scheduler import Scheduler
-from syncd.systemd import Notifier
-from syncd.worker import Worker
+from syncd.service.scheduler import Scheduler
+from syncd.service.systemd import Notifier
+from syncd.service.worker import Worker
 
 __all__ = ["env"]
 
@@ -240,7 +240,7 @@ def test_scheduler_logs_a_refused_or_late_run_instead_of_skipping_silently(
     block = threading.Event()
     scheduler.every("slow", lambda: block.wait(5), 0.2)
     scheduler.every("starved", lambda: None, 0.2)
-    with caplog.at_level(logging.DEBUG, logger="syncd.scheduler"):
+    with caplog.at_level(logging.DEBUG, logger="syncd.service.scheduler"):
         scheduler.start()
         try:
             _wait(lambda: "job.misfired" in caplog.text or "job.still_busy" in caplog.text,

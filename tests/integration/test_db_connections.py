@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from syncd.config.settings import DatabaseSettings
+from syncd.core.errors import SourceError
 from syncd.db import engine as engine_module
 from syncd.db.engine import check_connection, make_engine, source_errors
-from syncd.errors import SourceError
 
 PASSWORD = "Pw-s3cret-9f2b"
 

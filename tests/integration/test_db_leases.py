@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from syncd.config.settings import DatabaseSettings
+from syncd.core.records import Lease
 from syncd.db.claims import claim, claim_due, due_ids, release, renew
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
-from syncd.records import Lease
 
 TABLES = staging_tables()
 NOW = datetime(2026, 3, 1, 8, 0, 0)

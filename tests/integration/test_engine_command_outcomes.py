@@ -28,10 +28,10 @@ from engine_support import START, Env, admit, any_env, discharge, env, fee
 from test_engine_fee_deletion import FEES_WAIT, allow_fee_deletion, before
 from test_engine_outpatient import charge_rows, register
 
-from syncd.commands import CHILD_VIEW_ZH
-from syncd.errors import SourceError
-from syncd.visits import SAME_KIND_PENDING_ZH
-from syncd.worker import Worker
+from syncd.core.errors import SourceError
+from syncd.engine.commands import CHILD_VIEW_ZH
+from syncd.rules.visits import SAME_KIND_PENDING_ZH
+from syncd.service.worker import Worker
 
 __all__ = ["any_env", "env"]
 

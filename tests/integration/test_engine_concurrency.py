@@ -10,7 +10,7 @@ import pytest
 from engine_support import NORMAL, SECOND, START, Env, admit, any_env, fee
 
 from syncd.platform.client import CallResult
-from syncd.platform.messages import Request
+from syncd.protocol.messages import Request
 
 __all__ = ["any_env"]
 

@@ -15,10 +15,10 @@ from test_platform_e2e_support import wait_for
 
 from syncd import logs
 from syncd.db.outbox_store import OutboxStore
-from syncd.delivery import STILL_RUNNING_ZH
-from syncd.gate import OPEN, Gate
-from syncd.platform.simulator import Simulator, SimulatorConfig
-from syncd.worker import Worker
+from syncd.engine.delivery import STILL_RUNNING_ZH
+from syncd.engine.gate import OPEN, Gate
+from syncd.service.worker import Worker
+from syncd.simulator import Simulator, SimulatorConfig
 
 __all__ = ["env"]
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from engine_support import Env, any_env, env
 from test_engine_outpatient import charge_rows, register
 
-from syncd.worker import Worker
+from syncd.service.worker import Worker
 
 __all__ = ["any_env", "env"]
 

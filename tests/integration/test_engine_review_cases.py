@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from engine_support import Env, admit, any_env, discharge, env, fee
 
 from syncd.config.settings import PollingSettings
+from syncd.core.errors import SourceError
 from syncd.db.outbox_store import OutboxStore
-from syncd.errors import SourceError
-from syncd.visits import AFTER_FEEDS_UNREAD
+from syncd.rules.visits import AFTER_FEEDS_UNREAD
 
 __all__ = ["any_env", "env"]
 

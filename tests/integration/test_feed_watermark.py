@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from engine_support import START, Env, any_env, fee
 
+from syncd.core.records import NewRow
 from syncd.db.feed_source import FeedSource, Watermark
 from syncd.db.outbox_store import OutboxStore
-from syncd.records import NewRow
 
 __all__ = ["any_env"]
 

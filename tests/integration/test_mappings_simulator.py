@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from syncd.db.views import ViewReader
-from syncd.platform.simulator import FunctionIds as SimFunctionIds
-from syncd.platform.simulator import Simulator, SimulatorConfig
+from syncd.simulator import FunctionIds as SimFunctionIds
+from syncd.simulator import Simulator, SimulatorConfig
 from tests.integration.mappings_support import (
     LATE_UPLOAD_ID,
     TAG,

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from engine_support import Env, admit, any_env, env, fee
 from test_engine_refund_unknown import unknown_charge, unknown_refund
 
-from syncd.errors import OperatorError
-from syncd.results import OPERATOR_PROCESSED_ZH
+from syncd.core.errors import OperatorError
+from syncd.engine.results import OPERATOR_PROCESSED_ZH
 
 __all__ = ["any_env", "env"]
 

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from engine_support import START, Env, any_env
 
+from syncd.core.records import RESEND_BY_OPERATOR_ZH, NewRow
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
-from syncd.records import RESEND_BY_OPERATOR_ZH, NewRow
 
 __all__ = ["any_env"]
 

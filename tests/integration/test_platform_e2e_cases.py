@@ -28,8 +28,8 @@ from test_platform_e2e_support import (
     inpatient_rows,
 )
 
-from syncd.platform.codec import Value
-from syncd.platform.messages import CodeTableReply, CumulativeReply, FundStatusReply
+from syncd.protocol.codec import Value
+from syncd.protocol.messages import CodeTableReply, CumulativeReply, FundStatusReply
 
 # ---------------------------------------------------------------- 病案首页
 

@@ -30,8 +30,8 @@ from test_platform_e2e_support import (
     inpatient_rows,
 )
 
-from syncd.platform.codec import Value
-from syncd.platform.messages import (
+from syncd.protocol.codec import Value
+from syncd.protocol.messages import (
     BusinessInfoReply,
     PersonInfoReply,
     RefundInfoReply,

@@ -22,12 +22,12 @@ from test_platform_e2e_support import (
     sim_config,
 )
 
-from syncd.platform import catalogue
-from syncd.platform.catalogue import LOGIN_FUNCTION_ID
-from syncd.platform.messages import RegistrationReply, Request, parse_reply
-from syncd.platform.simulator import FunctionIds as SimFunctionIds
-from syncd.platform.simulator import Simulator
-from syncd.records import Outcome
+from syncd.core.records import Outcome
+from syncd.protocol import catalogue
+from syncd.protocol.catalogue import LOGIN_FUNCTION_ID
+from syncd.protocol.messages import RegistrationReply, Request, parse_reply
+from syncd.simulator import FunctionIds as SimFunctionIds
+from syncd.simulator import Simulator
 
 __all__ = ["driver", "sim"]  # fixtures
 

@@ -39,9 +39,9 @@ from test_platform_e2e_support import (
     sim_config,
 )
 
-from syncd.platform.codec import Value
-from syncd.platform.messages import InvalidRequest, Request
-from syncd.platform.simulator import SHANGHAI, Simulator
+from syncd.protocol.codec import Value
+from syncd.protocol.messages import InvalidRequest, Request
+from syncd.simulator import SHANGHAI, Simulator
 
 __all__ = ["driver", "sim"]  # fixtures
 OPERATOR = {"bka014": "0102", "bka015": "赵六"}

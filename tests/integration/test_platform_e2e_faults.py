@@ -1,6 +1,6 @@
 """Faults over real HTTP land in the right outcome class, and sessions expire as they should.
 
-Outcome classes (``syncd.records.Outcome``): SUCCEEDED, REJECTED, RETRY (provably not
+Outcome classes (``syncd.core.records.Outcome``): SUCCEEDED, REJECTED, RETRY (provably not
 processed), UNKNOWN (may have been processed).  The simulator's ``drop`` closes the connection
 before processing, ``reply_lost`` after committing: the client sees the same thing (a
 connection closed without a response) and cannot tell them apart, so both are UNKNOWN; the
@@ -25,10 +25,10 @@ from test_platform_e2e_support import (
     wait_for,
 )
 
-from syncd.platform.catalogue import LOGIN_FUNCTION_ID
+from syncd.core.records import Outcome
 from syncd.platform.client import CallResult
-from syncd.platform.simulator import SHANGHAI, Simulator
-from syncd.records import Outcome
+from syncd.protocol.catalogue import LOGIN_FUNCTION_ID
+from syncd.simulator import SHANGHAI, Simulator
 
 __all__ = ["driver", "sim"]  # fixtures
 CODES = {"aaa100": "bka006"}

@@ -20,24 +20,24 @@ import pytest
 from pydantic import SecretStr
 
 from syncd.config.settings import FunctionIds, PlatformSettings
-from syncd.platform import catalogue
+from syncd.core.records import Outcome
 from syncd.platform.client import CallResult, Clock, PlatformClient, SessionCache
-from syncd.platform.codec import Value
-from syncd.platform.messages import (
+from syncd.protocol import catalogue
+from syncd.protocol.codec import Value
+from syncd.protocol.messages import (
     Reply,
     Request,
     SettlementReply,
     parse_reply,
 )
-from syncd.platform.reply_rows import IDENTITIES, SettlementFigures
-from syncd.platform.simulator import (
+from syncd.protocol.reply_rows import IDENTITIES, SettlementFigures
+from syncd.simulator import (
     DEFAULT_PASSWORD,
     DEFAULT_USERID,
     Simulator,
     SimulatorConfig,
 )
-from syncd.platform.simulator import FunctionIds as SimFunctionIds
-from syncd.records import Outcome
+from syncd.simulator import FunctionIds as SimFunctionIds
 
 NORMAL = "1000010001"  # insured, work-injury certificate GS2026000101
 FROZEN = "1000010002"  # insured, fund frozen (bka888=1)

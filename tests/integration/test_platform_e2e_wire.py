@@ -19,10 +19,10 @@ from test_platform_e2e_support import (
     sim,
 )
 
+from syncd.core.records import Outcome
 from syncd.logs import setup_logging
-from syncd.platform.codec import XML_DECLARATION, decode_program
-from syncd.platform.simulator import DEFAULT_PASSWORD, Simulator
-from syncd.records import Outcome
+from syncd.protocol.codec import XML_DECLARATION, decode_program
+from syncd.simulator import DEFAULT_PASSWORD, Simulator
 
 __all__ = ["sim"]  # fixtures
 

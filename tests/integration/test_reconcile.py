@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from reconcile_support import DAY, NOW, HisEnv, build_his_env
 from test_platform_e2e_support import NORMAL, NORMAL_ID_NUMBER, NORMAL_NAME, SECOND, fee_row
 
+from syncd.core.errors import PlatformUnavailable
 from syncd.db.recon_store import ReconStore
 from syncd.db.schema import staging_tables
-from syncd.errors import PlatformUnavailable
-from syncd.platform.codec import Value
+from syncd.protocol.codec import Value
 from syncd.reconcile import ItemClass, ReconResult, reconcile_day
 
 THIRD = "1000010003"  # not insured: a person the HIS settled but the platform never saw

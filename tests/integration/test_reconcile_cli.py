@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from reconcile_support import DAY, MAPPINGS, HisEnv, build_his_env
 from test_platform_e2e_support import NORMAL, NORMAL_ID_NUMBER, fee_row
 
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 
 
 @pytest.fixture

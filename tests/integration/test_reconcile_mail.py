@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 from syncd.config.settings import SmtpSettings
-from syncd.errors import ReportError
+from syncd.core.errors import ReportError
 from syncd.reconcile.mail import send_report
 
 

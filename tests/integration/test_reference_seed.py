@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from syncd.core.errors import SourceError
 from syncd.db.ddl import DIALECTS
 from syncd.db.views import ViewReader
-from syncd.errors import SourceError
 from syncd.reference import render_schema, render_views, seed, view_names
 from syncd.reference.activity import day_rows
 from syncd.reference.people import id_number

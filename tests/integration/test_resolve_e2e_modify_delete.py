@@ -2,7 +2,7 @@
 against the real simulator over HTTP with the real PlatformClient.
 
 ``reply_lost`` commits the call and closes the connection without a reply; ``drop`` closes it
-before processing.  The client sees both as UNKNOWN; :func:`syncd.resolve.resolve` must tell
+before processing.  The client sees both as UNKNOWN; :func:`syncd.rules.resolve.resolve` must tell
 them apart with the query the strategy uses (120102 by aaz218 / 120003's akc264).
 """
 
@@ -19,11 +19,11 @@ from test_platform_e2e_support import (
     sim,
 )
 
-from syncd import resolve
-from syncd.platform.codec import Program, Value
-from syncd.platform.messages import Request
-from syncd.records import Outcome
-from syncd.visits import Visit
+from syncd.core.records import Outcome
+from syncd.protocol.codec import Program, Value
+from syncd.protocol.messages import Request
+from syncd.rules import resolve
+from syncd.rules.visits import Visit
 
 __all__ = ["driver", "sim"]  # fixtures
 AKB020 = "SS0001"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from test_simulator_support import NORMAL, Client, build_xml, client, parse_reply, sim
 
-from syncd.platform.simulator import SERVER_ERROR_TEXT, Fault, Simulator
+from syncd.simulator import SERVER_ERROR_TEXT, Fault, Simulator
 
 __all__ = ["client", "sim"]  # fixtures
 

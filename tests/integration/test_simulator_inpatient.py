@@ -232,7 +232,7 @@ def test_inpatient_lookup_by_every_key_and_filters(client: Client) -> None:
 def test_late_illness_upload_accepts_only_bka061_1() -> None:
     """The configured late 因病 upload adds bka061=1 rows to a settled stay, refuses other
     rows, and leaves the settlement untouched; without an id it is an unknown function."""
-    from syncd.platform.simulator import FunctionIds
+    from syncd.simulator import FunctionIds
 
     ids = FunctionIds(illness_late_upload="bizh120010")
     with make_sim(function_ids=ids) as sim, Client(sim) as c:

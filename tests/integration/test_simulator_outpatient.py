@@ -17,7 +17,7 @@ from test_simulator_support import (
 )
 
 from syncd.logs import mask_id_numbers
-from syncd.platform.simulator.rules_outpatient import ALREADY_REFUNDED
+from syncd.simulator.rules_outpatient import ALREADY_REFUNDED
 
 __all__ = ["client", "sim"]  # fixtures
 

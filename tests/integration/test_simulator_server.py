@@ -21,8 +21,8 @@ from test_simulator_support import (
 )
 
 from syncd.logs import KeyValueFormatter
-from syncd.platform.simulator import SHANGHAI, Simulator
-from syncd.platform.simulator.platform import handler_table
+from syncd.simulator import SHANGHAI, Simulator
+from syncd.simulator.platform import handler_table
 
 __all__ = ["client", "sim"]  # fixtures
 

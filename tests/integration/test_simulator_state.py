@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from test_simulator_support import NORMAL, SECOND, Client, build_xml, fee, make_sim, parse_reply
 
-from syncd.platform.simulator import Simulator, SimulatorConfig
+from syncd.simulator import Simulator, SimulatorConfig
 
 
 def test_state_survives_a_restart_on_the_same_file(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 import httpx
 import pytest
 
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
 
 NORMAL = "1000010001"  # insured, work-injury certificate
 FROZEN = "1000010002"  # insured, fund frozen

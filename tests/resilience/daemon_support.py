@@ -29,9 +29,9 @@ import sqlalchemy as sa
 
 from syncd.db.ddl import init_db
 from syncd.db.schema import staging_tables
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 from syncd.reference import seed
-from syncd.worker import local_clock
+from syncd.service.worker import local_clock
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 
 SYNCD = shutil.which("syncd") or str(Path(sys.executable).with_name("syncd"))
 REPO = Path(__file__).resolve().parents[2]

@@ -36,12 +36,12 @@ from syncd.config.settings import (
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
-from syncd.platform import catalogue
 from syncd.platform.client import PlatformClient, SessionCache
-from syncd.platform.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
-from syncd.platform.simulator import FunctionIds as SimFunctionIds
+from syncd.protocol import catalogue
 from syncd.reference import seed
-from syncd.worker import OnceReport, Worker, local_clock
+from syncd.service.worker import OnceReport, Worker, local_clock
+from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
+from syncd.simulator import FunctionIds as SimFunctionIds
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 11, 25)

@@ -1,4 +1,4 @@
-"""The demo's day (``syncd.demo``) in-process: its commands are shipped command feeds, and a
+"""The demo's day (``syncd.demo.run``) in-process: its commands are shipped command feeds, and a
 platform that keeps failing ends the run with a clear timeout instead of hanging."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from syncd.demo import prepare, run_day
-from syncd.demo_day import day_stages
+from syncd.demo.day import day_stages
+from syncd.demo.run import prepare, run_day
 
 DAY = dt.date(2026, 11, 25)
 

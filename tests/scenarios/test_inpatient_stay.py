@@ -27,8 +27,8 @@ from scenario_support import (
 )
 
 from syncd.config.mappings import load_mappings
-from syncd.errors import ConfigError
-from syncd.platform import catalogue
+from syncd.core.errors import ConfigError
+from syncd.protocol import catalogue
 
 
 def _cjk(text: str | None) -> bool:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from syncd.config.settings import FunctionIds
-from syncd.errors import ConfigError
-from syncd.platform import catalogue
-from syncd.platform.catalogue import Kind
+from syncd.core.errors import ConfigError
+from syncd.protocol import catalogue
+from syncd.protocol.catalogue import Kind
 
 REQUIREMENTS = Path("/work/shared/docs/requirements.md")
 

@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 
 from syncd.config.settings import PlatformSettings
-from syncd.errors import ConfigError
+from syncd.core.errors import ConfigError
+from syncd.core.records import Outcome
 from syncd.logs import setup_logging
-from syncd.platform import catalogue
 from syncd.platform.client import PlatformClient, SessionCache, session_expiry
-from syncd.platform.codec import Program, Value, decode_program, encode_program
-from syncd.platform.messages import Request
-from syncd.records import Outcome
+from syncd.protocol import catalogue
+from syncd.protocol.codec import Program, Value, decode_program, encode_program
+from syncd.protocol.messages import Request
 
 CAT = catalogue.load()
 PASSWORD = "pa55-SECRET-word"

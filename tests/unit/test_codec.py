@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from syncd.errors import PlatformProtocolError
-from syncd.platform import codec
-from syncd.platform.codec import RequestEncodingError, Value, decode_program, encode_program
+from syncd.core.errors import PlatformProtocolError
+from syncd.protocol import codec
+from syncd.protocol.codec import RequestEncodingError, Value, decode_program, encode_program
 
 XML = Path(__file__).resolve().parent.parent / "data" / "xml"
 

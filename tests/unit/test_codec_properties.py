@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncd.platform.codec import Value, decode_program, encode_program, format_value
+from syncd.protocol.codec import Value, decode_program, encode_program, format_value
 
 # Text XML 1.0 can carry (no control characters except \t \n \r, no surrogates), as decoded
 # values come back stripped: no leading or trailing whitespace.

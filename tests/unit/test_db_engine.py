@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from syncd.config.settings import DatabaseSettings
+from syncd.core.errors import ConfigError
 from syncd.db.engine import describe, failure_kind, make_engine, source_error
-from syncd.errors import ConfigError
 
 PASSWORD = "Pw-s3cret-9f2b"
 

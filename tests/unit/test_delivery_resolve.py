@@ -8,14 +8,14 @@ import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from syncd.delivery import Delivery, Where
-from syncd.outbox import RetryPolicy
-from syncd.platform import catalogue
+from syncd.core.records import Exchange, Outcome
+from syncd.engine.delivery import Delivery, Where
 from syncd.platform.client import CallResult
-from syncd.platform.codec import Program, Row
-from syncd.platform.messages import Request
-from syncd.records import Exchange, Outcome
-from syncd.resolve import Found
+from syncd.protocol import catalogue
+from syncd.protocol.codec import Program, Row
+from syncd.protocol.messages import Request
+from syncd.rules.outbox import RetryPolicy
+from syncd.rules.resolve import Found
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CONFIGURED = catalogue.load({"settlement_slip": "bizh120299"})

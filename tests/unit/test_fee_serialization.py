@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from syncd import visits
 from syncd.config.mappings import load_mappings
 from syncd.db.ddl import DIALECTS, dialect_named
 from syncd.db.outbox_store import unsettled_calls_statement
 from syncd.db.request_store import unsettled_commands_statement
 from syncd.db.schema import staging_tables
-from syncd.pipeline import fee_delete_commands
-from syncd.platform import catalogue
-from syncd.visits import Verdict
+from syncd.engine.pipeline import fee_delete_commands
+from syncd.protocol import catalogue
+from syncd.rules import visits
+from syncd.rules.visits import Verdict
 
 MAPPINGS = Path(__file__).parents[2] / "mappings"
 TABLES = staging_tables()

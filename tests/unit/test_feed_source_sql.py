@@ -13,7 +13,7 @@ from syncd.config.mappings import load_mappings
 from syncd.db.ddl import dialect_named
 from syncd.db.feed_source import FeedSource, Watermark
 from syncd.db.schema import staging_tables
-from syncd.platform import catalogue
+from syncd.protocol import catalogue
 
 MAPPINGS = Path(__file__).parent.parent / "data" / "engine"
 DIALECTS = ["postgresql", "oracle", "mssql", "mysql", "sqlite"]

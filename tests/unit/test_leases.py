@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from syncd.leases import Leases
-from syncd.records import Lease
+from syncd.core.records import Lease
+from syncd.engine.leases import Leases
 
 T0 = datetime(2026, 11, 25, 9, 0)
 

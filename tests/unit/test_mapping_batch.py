@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from syncd.config.mappings import load_mappings
-from syncd.errors import ConfigError, MappingError
+from syncd.core.errors import ConfigError, MappingError
 from syncd.mapping import FeedSpec, RenderContext, render, render_batch
-from syncd.platform import catalogue
+from syncd.protocol import catalogue
 
 IP_FEE = """\
 source: {view: V_WI_IP_FEE, key: FEE_ID}

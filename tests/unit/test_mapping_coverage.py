@@ -8,8 +8,8 @@ from pathlib import Path
 
 from syncd.config.mappings import load_mappings
 from syncd.mapping import RenderContext, render
-from syncd.platform import catalogue
-from syncd.platform.catalogue import FieldSpec, FunctionSpec, Kind
+from syncd.protocol import catalogue
+from syncd.protocol.catalogue import FieldSpec, FunctionSpec, Kind
 
 VALID = Path(__file__).parent.parent / "data" / "mappings" / "valid"
 LATE_UPLOAD_ID = "bizh120009"

@@ -11,9 +11,9 @@ import pytest
 
 from syncd.config.mappings import load_mappings, settings_values
 from syncd.config.settings import Settings
-from syncd.errors import MappingError
+from syncd.core.errors import MappingError
 from syncd.mapping import FeedSpec, RenderContext, render
-from syncd.platform import catalogue
+from syncd.protocol import catalogue
 
 VALID = Path(__file__).parent.parent / "data" / "mappings" / "valid"
 ID_NUMBER = "44000019900101001X"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from syncd.config.mappings import load_mappings
-from syncd.errors import ConfigError, ConfigProblem
-from syncd.platform import catalogue
+from syncd.core.errors import ConfigError, ConfigProblem
+from syncd.protocol import catalogue
 
 CANCEL = """\
 source: {view: V_WI_CANCEL, key: CANCEL_ID}

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncd.config.mappings import load_mappings
-from syncd.errors import MappingError
+from syncd.core.errors import MappingError
 from syncd.mapping import FeedSpec, RenderContext, render
 from syncd.mapping.engine import split_batches
 from syncd.mapping.transforms import TRANSFORMS
-from syncd.platform import catalogue
+from syncd.protocol import catalogue
 
 VALID = Path(__file__).parent.parent / "data" / "mappings" / "valid"
 FEEDS = load_mappings(VALID, catalogue.load())

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from syncd.errors import ConfigError, PlatformProtocolError
-from syncd.platform import catalogue
-from syncd.platform.codec import RequestEncodingError, Value, decode_program, encode_program
-from syncd.platform.messages import (
+from syncd.core.errors import ConfigError, PlatformProtocolError
+from syncd.protocol import catalogue
+from syncd.protocol.codec import RequestEncodingError, Value, decode_program, encode_program
+from syncd.protocol.messages import (
     REPLY_TYPES,
     BusinessInfoReply,
     CodeTableReply,

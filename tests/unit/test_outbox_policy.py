@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncd.outbox import (
+from syncd.core.records import Outcome, SyncStatus
+from syncd.rules.outbox import (
     RetryPolicy,
     after_outcome,
     not_processed,
@@ -18,7 +19,6 @@ from syncd.outbox import (
     unresolved,
     waiting,
 )
-from syncd.records import Outcome, SyncStatus
 
 NOW = datetime(2026, 11, 25, 10, 0)
 POLICY = RetryPolicy(max_attempts=4, initial_s=5, max_s=60, jitter=0.2, wait_s=7)

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from syncd.errors import ReportError
+from syncd.core.errors import ReportError
 from syncd.reconcile.classify import Item, ItemClass, Person, Settlement, classify, totals
 from syncd.reconcile.reports import (
     Privacy,

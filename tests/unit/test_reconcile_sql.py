@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from syncd.core.records import FeedColumns
 from syncd.db.code_store import examples_statement, values_statement
 from syncd.db.ddl import dialect_named
 from syncd.db.recon_source import HisSettlements, LedgerReader
 from syncd.db.schema import staging_tables
-from syncd.records import FeedColumns
 
 DIALECTS = ["oracle", "mssql", "postgresql", "mysql", "sqlite"]
 START, END, NOW = datetime(2026, 11, 25), datetime(2026, 11, 26), datetime(2026, 11, 26, 2)

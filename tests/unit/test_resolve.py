@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from syncd.platform.codec import Program, Row
-from syncd.resolve import Found, Sent, resolve
-from syncd.visits import Visit
+from syncd.protocol.codec import Program, Row
+from syncd.rules.resolve import Found, Sent, resolve
+from syncd.rules.visits import Visit
 
 VISIT = Visit("V1", "INPATIENT", "ADMITTED", aaz218="Z1", fee_amount="30.00", last_batch=1)
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncd.errors import ConfigError
-from syncd.platform.simulator import SHANGHAI, Fault, load_persons, parse_fault
-from syncd.platform.simulator.faults import FaultBook, fault_from_json
-from syncd.platform.simulator.figures import compute, negate
-from syncd.platform.simulator.fixtures import load_code_tables, load_covered_items
-from syncd.platform.simulator.platform import next_midnight
-from syncd.platform.simulator.wire import MalformedRequest, Reply, parse_request, render_reply
+from syncd.core.errors import ConfigError
+from syncd.simulator import SHANGHAI, Fault, load_persons, parse_fault
+from syncd.simulator.faults import FaultBook, fault_from_json
+from syncd.simulator.figures import compute, negate
+from syncd.simulator.fixtures import load_code_tables, load_covered_items
+from syncd.simulator.platform import next_midnight
+from syncd.simulator.wire import MalformedRequest, Reply, parse_request, render_reply
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

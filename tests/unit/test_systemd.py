@@ -6,7 +6,7 @@ import configparser
 import socket
 from pathlib import Path
 
-from syncd.systemd import Notifier
+from syncd.service.systemd import Notifier
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "syncd.service"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from syncd import visits
-from syncd.visits import Verdict, Visit, after_feeds_pending, check, effect
+from syncd.rules import visits
+from syncd.rules.visits import Verdict, Visit, after_feeds_pending, check, effect
 
 
 def visit(state: str, kind: str = "INPATIENT") -> Visit:

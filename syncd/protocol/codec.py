@@ -1,0 +1,392 @@
+"""The ``<program>`` envelope <-> Python values (pure: no I/O library, no clock).
+
+Wire format (spec §2, §9)::
+
+    <?xml version="1.0" encoding="utf-8"?>            (optional)
+    <program><session_id>…</session_id><function_id>bizh120002</function_id>
+      <aaz218>…</aaz218>                                scalars at program level
+      <feeinfo><row><ake005>…</ake005>…</row>…</feeinfo>  datasets: <name><row>…</row></name>
+    </program>
+
+Encoding writes UTF-8 with every value escaped; ``Decimal`` gets the field's places from the
+catalogue (bka056 4, other money 2) and is refused, never rounded, when that would change it;
+``date`` becomes ``yyyyMMdd``; ``None`` is omitted.  Decoding accepts any byte body with or
+without an XML declaration, ignores whitespace between elements, strips values, and refuses
+DTDs, entity declarations and external references (defusedxml).  Decoded values are strings;
+:class:`Fields` offers typed accessors that raise :class:`PlatformProtocolError` on bad text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
+from typing import TypeVar
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree as safe_et
+
+from syncd.core.errors import PlatformProtocolError, SyncdError
+from syncd.protocol import catalogue
+
+Value = str | int | Decimal | dt.date | bool | None
+Rows = Sequence[Mapping[str, Value]]
+ROOT = "program"
+ROW = "row"
+DEFAULT_PLACES = 2
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_ILLEGAL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_ESCAPED = re.compile("[&<>\r]")
+_PLAIN = re.compile(r"[0-9A-Za-z .:_\-]*")
+_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DATE_TEXT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[ T]?\d{2}:?\d{2}:?\d{2})?")
+_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._\-]+)[\"'][^>]*\?>")
+_INT_TEXT = re.compile(r"[+-]?\d+")
+_T = TypeVar("_T")
+_ENVELOPE = frozenset({"session_id", "function_id"})
+
+
+class RequestEncodingError(SyncdError):
+    """A value cannot be written into a platform request.
+
+    ``field`` is the element code; ``reason_zh`` is the Chinese reason written back for the
+    HIS user.  The offending value itself is never part of the message.
+    """
+
+    def __init__(self, field: str, message: str, reason_zh: str) -> None:
+        self.field, self.reason_zh = field, reason_zh
+        super().__init__(f"field {field}: {message}")
+
+
+# ---------------------------------------------------------------- decoded values
+
+
+@dataclass(frozen=True, repr=False)
+class Fields:
+    """Element code -> text, with typed accessors (empty or missing -> None).
+
+    The repr names no values: a decoded reply may carry ID numbers and names.
+    """
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(fields={sorted(self.values)})"
+
+    def get(self, code: str) -> str | None:
+        """The text of ``code``; None when the element is missing or empty."""
+        return self.values.get(code) or None
+
+    def text(self, code: str, default: str = "") -> str:
+        return self.values.get(code) or default
+
+    def decimal(self, code: str) -> Decimal | None:
+        return self._typed(code, "decimal", _parse_decimal)
+
+    def date(self, code: str) -> dt.date | None:
+        return self._typed(code, "date (yyyyMMdd)", _parse_date)
+
+    def integer(self, code: str) -> int | None:
+        return self._typed(code, "integer", _parse_int)
+
+    def require_decimal(self, code: str) -> Decimal:
+        return _required(code, self.decimal(code))
+
+    def require_text(self, code: str) -> str:
+        return _required(code, self.get(code))
+
+    def _typed(self, code: str, what: str, parse: Callable[[str], _T | None]) -> _T | None:
+        text = self.get(code)
+        if text is None:
+            return None
+        value = parse(text)
+        if value is None:
+            raise PlatformProtocolError(f"element <{code}> is not a valid {what}")
+        return value
+
+
+@dataclass(frozen=True, repr=False)
+class Row(Fields):
+    """One ``<row>`` of a dataset."""
+
+
+@dataclass(frozen=True, repr=False)
+class Program(Fields):
+    """A decoded ``<program>``: scalars in ``values``, datasets by element name."""
+
+    datasets: Mapping[str, tuple[Row, ...]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        sets = {name: len(rows) for name, rows in self.datasets.items()}
+        return f"Program(fields={sorted(self.values)}, datasets={sets})"
+
+    def rows(self, name: str) -> tuple[Row, ...]:
+        """The rows of dataset ``name``; empty when the reply has no such dataset."""
+        return self.datasets.get(name, ())
+
+    @property
+    def return_code(self) -> str | None:
+        return self.get("return_code")
+
+    @property
+    def return_code_message(self) -> str:
+        return self.text("return_code_message")
+
+
+def _required(code: str, value: _T | None) -> _T:
+    if value is None:
+        raise PlatformProtocolError(f"element <{code}> is missing or empty")
+    return value
+
+
+def _parse_decimal(text: str) -> Decimal | None:
+    return Decimal(text) if _DECIMAL_TEXT.fullmatch(text) else None
+
+
+def _parse_int(text: str) -> int | None:
+    return int(text) if _INT_TEXT.fullmatch(text) else None
+
+
+def _parse_date(text: str) -> dt.date | None:
+    match = _DATE_TEXT.fullmatch(text)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- encoding
+
+
+@cache
+def default_places() -> Mapping[str, int]:
+    """Decimal places by element code, from the catalogue (bka056 -> 4, money -> 2)."""
+    return catalogue.load().decimal_places()
+
+
+def encode_program(
+    scalars: Mapping[str, Value],
+    datasets: Mapping[str, Rows] | None = None,
+    *,
+    xml_declaration: bool = True,
+    places: Mapping[str, int] | None = None,
+) -> bytes:
+    """One ``<program>`` document as UTF-8 bytes; scalars first, then datasets, in order."""
+    head = XML_DECLARATION if xml_declaration else ""
+    return (head + f"<{ROOT}>" + encode_content(scalars, datasets, places)).encode("utf-8")
+
+
+def encode_content(
+    scalars: Mapping[str, Value],
+    datasets: Mapping[str, Rows] | None = None,
+    places: Mapping[str, int] | None = None,
+) -> str:
+    """Everything of a ``<program>`` after its start tag: the scalars, the datasets and the
+    end tag (checked and escaped; RequestEncodingError for what the wire cannot carry)."""
+    places = default_places() if places is None else places
+    parts = list(_elements(scalars, places))
+    for name, rows in (datasets or {}).items():
+        parts += _dataset(name, rows, places)
+    parts.append(f"</{ROOT}>")
+    return "".join(parts)
+
+
+def encode_request(
+    function_id: str,
+    params: Mapping[str, Value],
+    datasets: Mapping[str, Rows] | None = None,
+    *,
+    session_id: str | None = None,
+    xml_declaration: bool = True,
+    places: Mapping[str, int] | None = None,
+) -> bytes:
+    """A request: ``session_id`` (when given) and ``function_id`` first, then the params."""
+    content = encode_content(request_params(params), datasets, places)
+    return request_envelope(function_id, session_id, xml_declaration) + content.encode("utf-8")
+
+
+def request_params(params: Mapping[str, Value]) -> dict[str, Value]:
+    """The params of a request without the envelope fields (they always come first)."""
+    return {k: v for k, v in params.items() if k not in _ENVELOPE}
+
+
+def request_envelope(function_id: str, session_id: str | None, xml_declaration: bool) -> bytes:
+    """The start of a request document up to and including ``function_id``."""
+    head = XML_DECLARATION if xml_declaration else ""
+    envelope = {"session_id": session_id, "function_id": function_id}
+    return (head + f"<{ROOT}>" + "".join(_elements(envelope, {}))).encode("utf-8")
+
+
+def _dataset(name: str, rows: Rows, places: Mapping[str, int]) -> Iterable[str]:
+    _check_name(name)
+    yield f"<{name}>"
+    for row in rows:
+        yield f"<{ROW}>"
+        yield from _elements(row, places)
+        yield f"</{ROW}>"
+    yield f"</{name}>"
+
+
+def _elements(values: Mapping[str, Value], places: Mapping[str, int]) -> Iterable[str]:
+    for code, value in values.items():
+        if value is None:
+            continue
+        _check_name(code)
+        yield f"<{code}>{_escape(code, format_value(code, value, places))}</{code}>"
+
+
+def format_value(code: str, value: Value, places: Mapping[str, int] | None = None) -> str:
+    """The wire text of one value (before XML escaping)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Decimal):
+        return _format_decimal(code, value, (places or default_places()).get(code, DEFAULT_PLACES))
+    if isinstance(value, dt.datetime):
+        raise RequestEncodingError(
+            code, "a datetime needs an explicit format; pass a date or a string", "时间格式未指定"
+        )
+    if isinstance(value, dt.date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, int | str):
+        return str(value)
+    raise RequestEncodingError(
+        code, f"values of type {type(value).__name__} are not allowed", "数据类型不支持"
+    )
+
+
+def _format_decimal(code: str, value: Decimal, places: int) -> str:
+    if not value.is_finite():
+        raise RequestEncodingError(code, "is not a finite decimal", "金额/数量不是有效数字")
+    try:
+        fixed = value.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation as exc:
+        raise RequestEncodingError(code, "is too large", "金额/数量过大") from exc
+    if fixed != value:
+        raise RequestEncodingError(
+            code,
+            f"has more than {places} decimal places; round it before sending",
+            f"小数位数超过{places}位",
+        )
+    return f"{abs(fixed) if fixed == 0 else fixed:f}"
+
+
+def _escape(code: str, text: str) -> str:
+    if _PLAIN.fullmatch(text):  # digits, letters and the like: nothing to check or escape
+        return text
+    if _ILLEGAL_CHAR.search(text):
+        raise RequestEncodingError(
+            code, "contains a control character XML cannot carry", "含有非法控制字符"
+        )
+    return _ESCAPED.sub(lambda m: _ESCAPES[m.group(0)], text)
+
+
+def _check_name(code: str) -> None:
+    if not _valid_name(code):
+        raise RequestEncodingError(code, "is not a valid element name", "字段名不合法")
+
+
+@lru_cache(maxsize=4096)
+def _valid_name(code: str) -> bool:
+    return bool(_NAME.fullmatch(code)) and not code.lower().startswith("xml")
+
+
+# ---------------------------------------------------------------- decoding
+
+
+@cache
+def known_dataset_names() -> frozenset[str]:
+    """Element names (lower case) that are datasets even when empty (from the catalogue)."""
+    names = {"speinfo"}
+    for spec in catalogue.load().all():
+        names |= set(spec.datasets) | set(spec.output_datasets)
+    return frozenset(name.lower() for name in names)
+
+
+def decode_program(body: bytes | str) -> Program:
+    """Read one ``<program>`` document; :class:`PlatformProtocolError` when it is not one."""
+    root = _parse(body)
+    if root.tag != ROOT:
+        raise PlatformProtocolError(f"the body is <{root.tag}>, not a <{ROOT}> document")
+    scalars: dict[str, str] = {}
+    datasets: dict[str, tuple[Row, ...]] = {}
+    for child in root:
+        if _is_dataset(child):
+            _put(datasets, child.tag, _rows(child))
+        else:
+            _put(scalars, child.tag, _text(child))
+    return Program(values=scalars, datasets=datasets)
+
+
+def _parse(body: bytes | str) -> Element:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    data = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if not data:
+        raise PlatformProtocolError("the body is empty, not a <program> document")
+    if not data.startswith(b"<"):
+        raise PlatformProtocolError(f"the body is text, not a <program> document: {_snippet(data)}")
+    try:
+        return safe_et.fromstring(_as_utf8(data), forbid_dtd=True)  # type: ignore[no-any-return]
+    except defusedxml.DefusedXmlException as exc:
+        raise PlatformProtocolError(
+            f"the body was refused: it declares a DTD, entities or external references ({exc})"
+        ) from exc
+    except (ParseError, ValueError) as exc:
+        raise PlatformProtocolError(f"the body is not well-formed XML: {exc}") from exc
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """Re-encode a body declared in another encoding (e.g. GBK, which expat cannot read)."""
+    declared = _DECLARED_ENCODING.match(data)
+    encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+    if not declared or encoding.replace("_", "-") in ("utf-8", "utf8"):
+        return data
+    try:
+        text = data[declared.end() :].decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise PlatformProtocolError(f"the body is not valid {encoding} text") from exc
+    return text.encode("utf-8")
+
+
+def _snippet(data: bytes) -> str:
+    return data[:120].decode("utf-8", errors="replace")
+
+
+def _is_dataset(element: Element) -> bool:
+    if len(element):
+        return True
+    return element.tag.lower() in known_dataset_names() and not (element.text or "").strip()
+
+
+def _rows(element: Element) -> tuple[Row, ...]:
+    tags = {child.tag for child in element}
+    if tags == {ROW}:
+        return tuple(Row(values=_cells(row)) for row in element)
+    if ROW in tags:
+        raise PlatformProtocolError(f"dataset <{element.tag}> mixes <row> with other elements")
+    return (Row(values=_cells(element)),) if tags else ()
+
+
+def _cells(row: Element) -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for cell in row:
+        _put(cells, cell.tag, _text(cell))
+    return cells
+
+
+def _text(element: Element) -> str:
+    return "".join(element.itertext()).strip()
+
+
+def _put(target: dict[str, _T], tag: str, value: _T) -> None:
+    if tag in target:
+        raise PlatformProtocolError(f"element <{tag}> appears more than once")
+    target[tag] = value

@@ -1,0 +1,340 @@
+"""The ``syncd run`` lifecycle: start the jobs, tell systemd, watch progress, stop gracefully.
+
+* **Jobs** (:mod:`syncd.service.scheduler`): one per enabled fact-view feed at its interval (a run
+  ticks again at once while it claims full batches: a backlog drains), the code
+  tables hourly, the daily re-login, archive pruning and the nightly reconciliation.  The
+  command table is polled by a dedicated loop thread (:class:`CommandLoop`): it goes again at
+  once after a tick that found work and otherwise waits ``polling.command_interval_s`` on an
+  event that a stop request sets — APScheduler at 0.2 s would only add a scheduling hop and a
+  "still running" refusal for every tick that is busy with a settlement.
+* **Guard** (:class:`JobGuard`): an exception in a job is logged (event name and exception
+  type, never a payload) and the job runs again next time; a :class:`SourceError` (database
+  unreachable) backs that job off exponentially (its interval doubled per failure, at most
+  :data:`MAX_SOURCE_BACKOFF_S`) without touching the others.
+* **systemd** (:class:`~syncd.service.systemd.Notifier`): ``READY=1`` once every job has started,
+  ``STATUS=`` with pending/in flight/unknown/failed every minute, ``WATCHDOG=1`` from the main
+  loop only while every lane (the scheduler's jobs, the command loop) shows progress within
+  ``stall_s`` — a wedged scheduler stops the pings and systemd restarts the service.
+* **Stop** (SIGTERM/SIGINT): ``STOPPING=1``; no new claim and no new unit (a unit already
+  sending finishes and writes back); wait for running jobs at most :data:`STOP_TIMEOUT_S`
+  (below the unit's ``TimeoutStopSec=90``); give back every lease not in flight; exit 0.
+  A call still hanging after the timeout keeps its IN_FLIGHT intent, which the next start (or
+  another engine, once the lease ends) resolves by query — never by sending blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from functools import partial
+from types import FrameType
+
+from syncd.core.errors import SourceError, SyncdError
+from syncd.db.outbox_store import OutboxStore
+from syncd.db.request_store import RequestStore
+from syncd.engine.gate import ShutdownRequested
+from syncd.logs import event
+from syncd.platform.client import PlatformClient
+from syncd.service.scheduler import Scheduler
+from syncd.service.systemd import Notifier
+from syncd.service.worker import Worker
+
+logger = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 60.0
+STATUS_EVERY_S = 60.0
+MAX_SOURCE_BACKOFF_S = 300.0
+CODE_TABLES_EVERY_S = 3600.0
+PRUNE_AT = "03:30"
+SCHEDULER, COMMANDS = "scheduler", "commands"
+Monotonic = Callable[[], float]
+
+
+class Progress:
+    """Heartbeats per lane and the jobs that have started at least once (thread-safe)."""
+
+    def __init__(self, lanes: Iterable[str], monotonic: Monotonic = time.monotonic) -> None:
+        self._now = monotonic
+        self._lock = threading.Lock()
+        self._beats = {lane: self._now() for lane in lanes}
+        self._running: dict[str, float] = {}
+        self.started: set[str] = set()
+
+    def beat(self, lane: str) -> None:
+        with self._lock:
+            self._beats[lane] = self._now()
+
+    def begin(self, lane: str, job: str) -> None:
+        with self._lock:
+            self._beats[lane] = self._running[job] = self._now()
+            self.started.add(job)
+
+    def end(self, lane: str, job: str) -> None:
+        with self._lock:
+            self._beats[lane] = self._now()
+            self._running.pop(job, None)
+
+    def running(self) -> list[str]:
+        with self._lock:
+            return sorted(self._running)
+
+    def healthy(self, stall_s: float) -> bool:
+        """Every lane beat within ``stall_s``."""
+        now = self._now()
+        with self._lock:
+            return all(now - beat <= stall_s for beat in self._beats.values())
+
+
+class JobGuard:
+    """One job's boundary: logs and survives anything, backs off on database trouble."""
+
+    def __init__(self, name: str, run: Callable[[], object], progress: Progress, *,
+                 lane: str = SCHEDULER, base_backoff_s: float = 1.0,
+                 monotonic: Monotonic = time.monotonic) -> None:  # fmt: skip
+        self.name, self.run, self.progress, self.lane = name, run, progress, lane
+        self.base_backoff_s, self._now = base_backoff_s, monotonic
+        self.failures = 0
+        self.resume_at = 0.0
+
+    def __call__(self) -> bool:
+        """Run once unless backing off; True when the job ran without an error."""
+        if self._now() < self.resume_at:
+            self.progress.beat(self.lane)
+            return False
+        self.progress.begin(self.lane, self.name)
+        try:
+            self.run()
+        except ShutdownRequested:
+            return False
+        except SourceError as exc:
+            self._back_off(exc)
+            return False
+        except Exception as exc:  # the job boundary: log it, the job runs again next time
+            event(logger, "job.failed", logging.ERROR, job=self.name, error=type(exc).__name__,
+                  reason=exc.message if isinstance(exc, SyncdError) else "")  # fmt: skip
+            return False
+        finally:
+            self.progress.end(self.lane, self.name)
+        self.failures, self.resume_at = 0, 0.0
+        return True
+
+    def _back_off(self, exc: SourceError) -> None:
+        self.failures += 1
+        delay = min(MAX_SOURCE_BACKOFF_S, self.base_backoff_s * 2 ** (self.failures - 1))
+        self.resume_at = self._now() + delay
+        event(logger, "job.source_error", logging.WARNING, job=self.name, reason=exc.message,
+              failures=self.failures, backoff_s=round(delay, 3))  # fmt: skip
+
+
+class CommandLoop(threading.Thread):
+    """Polls the command table; goes again at once while it finds work."""
+
+    def __init__(self, tick: Callable[[], int], progress: Progress, interval_s: float,
+                 stop: threading.Event) -> None:  # fmt: skip
+        super().__init__(name="syncd-commands", daemon=True)
+        self.tick, self.interval_s, self.stop = tick, interval_s, stop
+        self.guard = JobGuard(COMMANDS, self._once, progress, lane=COMMANDS,
+                              base_backoff_s=interval_s)  # fmt: skip
+        self.claimed = 0
+
+    def _once(self) -> None:
+        self.claimed = self.tick()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.claimed = 0
+            if self.guard() and self.claimed:
+                continue
+            self.stop.wait(max(self.interval_s, self.guard.resume_at - time.monotonic()))
+
+
+def close_gate(worker: Worker, stop: threading.Event, progress: Progress) -> None:
+    """Make every unit (a feed row/visit batch, a command) check for a stop request first.
+
+    Once ``stop`` is set a unit raises :class:`ShutdownRequested`, which ends the tick (its
+    ``finally`` gives back every lease not in flight), and a long stay's remaining calls are
+    not sent; each unit let through beats its lane's heartbeat.
+    """
+    worker.stop_claiming(stop.is_set, on_feed_unit=partial(progress.beat, SCHEDULER),
+                         on_command_unit=partial(progress.beat, COMMANDS))  # fmt: skip
+
+
+def summary(worker: Worker) -> str:
+    """``pending=… in_flight=… unknown=… failed=… commands=…`` over every feed."""
+    counts = OutboxStore(worker.engine, worker.tables).summary(worker.clock())
+    commands = RequestStore(worker.engine, worker.tables).summary()
+    total = {k: sum(int(c.get(k, 0) or 0) for c in counts.values())
+             for k in ("PENDING", "WAITING", "IN_FLIGHT", "UNKNOWN", "FAILED")}  # fmt: skip
+    return (f"pending={total['PENDING'] + total['WAITING']} in_flight={total['IN_FLIGHT']} "
+            f"unknown={total['UNKNOWN']} failed={total['FAILED']} "
+            f"commands_new={commands.get('NEW', 0)}")  # fmt: skip
+
+
+class Daemon:
+    """One ``syncd run`` process around one :class:`~syncd.service.worker.Worker`."""
+
+    def __init__(self, worker: Worker, *, notifier: Notifier | None = None,
+                 stall_s: float | None = None, stop_timeout_s: float = STOP_TIMEOUT_S,
+                 loop_s: float = 1.0) -> None:  # fmt: skip
+        self.worker, self.settings = worker, worker.settings
+        self.notifier = notifier or Notifier()
+        self.stop = threading.Event()
+        self.progress = Progress((SCHEDULER, COMMANDS))
+        self.stall_s = stall_s or self._default_stall_s()
+        self.stop_timeout_s, self.loop_s = stop_timeout_s, loop_s
+        self.scheduler = Scheduler(self.settings.platform.session_timezone,
+                                   threads=max(2, len(worker.pipelines) + 3))  # fmt: skip
+        every = self.settings.polling.command_interval_s
+        self.commands = CommandLoop(lambda: worker.tick_commands().claimed, self.progress,
+                                    every, self.stop)  # fmt: skip
+        self.guards: dict[str, JobGuard] = {}
+        self.unfinished: list[str] = []
+
+    def _default_stall_s(self) -> float:
+        p = self.settings.platform
+        longest = max([self.settings.polling.default_interval_s,
+                       *self.settings.polling.feed_intervals_s.values()])  # fmt: skip
+        return max(60.0, 3 * longest, p.connect_timeout_s + p.read_timeout_s + 30.0)
+
+    # --- start --------------------------------------------------------------------
+
+    def schedule(self) -> None:
+        """Register every job (not started yet)."""
+        polling = self.settings.polling
+        self._every("code_tables", self.worker.refresh_code_tables, CODE_TABLES_EVERY_S)
+        for name in self.worker.pipelines:
+            seconds = polling.feed_intervals_s.get(name, polling.default_interval_s)
+            self._every(f"feed:{name}", feed_job(self.worker, name, self.stop, seconds), seconds)
+        self._daily("daily_login", self.relogin, polling.daily_login_at)
+        self._daily("archive_prune", self.prune, PRUNE_AT)
+        self._daily("reconcile", self.reconcile, polling.reconcile_at)
+
+    def _every(self, name: str, run: Callable[[], object], seconds: float) -> None:
+        guard = self.guards[name] = JobGuard(name, run, self.progress, base_backoff_s=seconds)
+        self.scheduler.every(name, guard, seconds)
+
+    def _daily(self, name: str, run: Callable[[], object], hhmm: str) -> None:
+        self.scheduler.daily(name, JobGuard(name, run, self.progress), hhmm)
+
+    def relogin(self) -> None:
+        client = self.worker.client
+        if isinstance(client, PlatformClient):
+            result = client.login()
+            event(logger, "platform.daily_login", outcome=result.outcome.value)
+
+    def prune(self) -> None:
+        event(logger, "archive.pruned", rows=self.worker.prune_archive())
+
+    def reconcile(self) -> None:
+        try:
+            from syncd.reconcile import reconcile_day
+        except ImportError:
+            event(logger, "reconcile.unavailable", logging.WARNING)
+            return
+        day: date = self.worker.clock().date() - timedelta(days=1)
+        reconcile_day(self.settings, self.worker.engine, self.worker.client, day,
+                      feeds=self.worker.feeds, catalogue=self.worker.catalogue)  # fmt: skip
+
+    def install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.request_stop(signal.Signals(signum).name)
+
+    def request_stop(self, why: str = "requested") -> None:
+        if not self.stop.is_set():
+            event(logger, "daemon.stop_requested", why=why)
+        self.stop.set()
+
+    # --- the main loop ------------------------------------------------------------
+
+    def run(self) -> int:
+        """Run until a stop is requested; 0 once every lease not in flight was given back
+        (``unfinished`` then names jobs still stuck in a call after the stop timeout)."""
+        event(logger, "daemon.starting", owner=self.worker.owner,
+              feeds=len(self.worker.pipelines))  # fmt: skip
+        close_gate(self.worker, self.stop, self.progress)
+        self.schedule()
+        self.scheduler.start()
+        self.commands.start()
+        try:
+            self._loop()
+        finally:
+            clean = self._shutdown()
+        return 0 if clean else 1
+
+    def _loop(self) -> None:
+        ready = False
+        next_status = next_ping = time.monotonic()
+        jobs = {*self.guards, COMMANDS}
+        while not self.stop.wait(self.loop_s):
+            now = time.monotonic()
+            if not ready and jobs <= self.progress.started:
+                ready = True
+                self.notifier.ready(self._status())
+                event(logger, "daemon.ready", owner=self.worker.owner)
+            if self.notifier.watchdog_s and now >= next_ping and self._healthy():
+                self.notifier.watchdog()
+                next_ping = now + self.notifier.watchdog_s
+            if ready and now >= next_status:
+                self.notifier.status(self._status())
+                next_status = now + STATUS_EVERY_S
+
+    def _healthy(self) -> bool:
+        healthy = self.scheduler.running and self.progress.healthy(self.stall_s)
+        if not healthy:
+            event(logger, "daemon.stalled", logging.ERROR, running=",".join(
+                self.progress.running()))  # fmt: skip
+        return healthy
+
+    def _status(self) -> str:
+        try:
+            text = summary(self.worker)
+        except SourceError:
+            text = "database unreachable / 数据库不可达"
+        event(logger, "daemon.status", summary=text)
+        return text
+
+    # --- stop -------------------------------------------------------------------
+
+    def _shutdown(self) -> bool:
+        self.stop.set()
+        self.notifier.stopping("stopping: finishing calls in flight")
+        event(logger, "daemon.stopping", running=",".join(self.progress.running()))
+        self.scheduler.shutdown()
+        deadline = time.monotonic() + self.stop_timeout_s
+        while self.progress.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.commands.join(max(0.0, deadline - time.monotonic()))
+        self.unfinished = self.progress.running()
+        try:
+            self.worker.close()
+        except SourceError as exc:
+            event(logger, "daemon.release_failed", logging.ERROR, reason=exc.message)
+            return False
+        event(logger, "daemon.stopped", unfinished=",".join(self.unfinished))
+        return True
+
+
+def feed_job(
+    worker: Worker, name: str, stop: threading.Event, interval_s: float
+) -> Callable[[], object]:
+    """One run of a feed job: ticks again at once while a tick claimed a full batch, so a
+    backlog drains at the engine's speed instead of ``batch_size`` rows per interval.  While
+    it drains, the view is searched for new rows at most once per ``interval_s``: a full
+    discovery per batch cost more than the batch itself next to 1,000,000 synced rows."""
+    full = worker.settings.polling.batch_size
+
+    def run() -> None:
+        searched = time.monotonic()
+        report = worker.tick_feed(name)
+        while report.claimed >= full and not stop.is_set():
+            due = time.monotonic() - searched >= interval_s
+            searched = time.monotonic() if due else searched
+            report = worker.tick_feed(name, discover=due)
+
+    return run

@@ -1,0 +1,232 @@
+"""One engine instance (L4 composition): one process = one owner id, everything restartable.
+
+``Worker(settings, feeds)`` builds the database engine, the platform client, the stores and a
+:class:`~syncd.engine.pipeline.FeedPipeline` per enabled fact-view feed plus the command runner, and
+offers what ``syncd once`` and the daemon's scheduler call: :meth:`tick_feed`,
+:meth:`tick_commands`, :meth:`once`, :meth:`prune_archive`, :meth:`stop_claiming` (the
+daemon's stop hook), :meth:`release_all` (shutdown: give back every lease not in flight) and
+:meth:`close`.  Nothing old is re-sent at start-up: FAILED rows wait for ``syncd retry``;
+UNKNOWN rows are only ever resolved by query.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from syncd.config.mappings import settings_values
+from syncd.config.settings import Settings
+from syncd.core.errors import ConfigError, ConfigProblem, OperatorError
+from syncd.db.archive import Archive
+from syncd.db.engine import make_engine
+from syncd.db.feed_source import FeedSource, Watermark, child_rows, load_code_tables
+from syncd.db.schema import StagingTables, staging_tables
+from syncd.db.writeback import Writeback
+from syncd.engine.commands import CommandReport, CommandRunner
+from syncd.engine.delivery import Caller, Delivery
+from syncd.engine.gate import Gate
+from syncd.engine.pipeline import FeedPipeline, RenderInputs, TickReport, fee_delete_commands
+from syncd.mapping import FeedSpec
+from syncd.platform.client import PlatformClient
+from syncd.protocol import catalogue as catalogue_module
+from syncd.protocol.catalogue import Catalogue
+from syncd.rules.outbox import RetryPolicy
+
+Clock = Callable[[], datetime]
+_NO_PASSWORD = ConfigProblem(
+    "platform.password", 0, 0, "is not set",
+    "set SYNCD_PLATFORM__PASSWORD, platform.password_file or the systemd credential "
+    "platform-password",
+)  # fmt: skip
+
+
+def local_clock(timezone: str) -> Clock:
+    """Naive local wall-clock time in ``timezone`` (the staging tables' convention)."""
+    zone = ZoneInfo(timezone)
+    return lambda: datetime.now(zone).replace(tzinfo=None)
+
+
+def new_owner() -> str:
+    """``host:pid:random`` — unique per process, readable in ``lease_owner``."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+CALLS_PER_INTENT = 4  # a login, the call, a login again after -9 and the replay
+
+
+def longest_call_s(settings: Settings) -> float:
+    """How long the sending of one intent may take at most (each of its HTTP exchanges timing
+    out).  The queries that resolve an UNKNOWN afterwards need no cover: they send nothing."""
+    p = settings.platform
+    return CALLS_PER_INTENT * (p.connect_timeout_s + p.read_timeout_s)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    d = settings.delivery
+    return RetryPolicy(d.max_attempts, d.backoff_initial_s, d.backoff_max_s, d.backoff_jitter,
+                       wait_s=settings.polling.default_interval_s,
+                       unknown_hold_s=flight_s(settings))  # fmt: skip
+
+
+def flight_s(settings: Settings) -> float:
+    """How long an intent may be under way: its lease, and the least an UNKNOWN waits before
+    a query may call it "not processed"."""
+    return max(settings.delivery.lease_s, longest_call_s(settings))
+
+
+@dataclass
+class OnceReport:
+    feeds: list[TickReport] = field(default_factory=list)
+    commands: CommandReport | None = None
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing new found and nothing but waiting: another pass would do the same."""
+        results = [tick.results for tick in self.feeds]
+        if self.commands is not None:
+            results.append(self.commands.results)
+        found = sum(tick.discovered for tick in self.feeds)
+        return found == 0 and all(set(r) <= {"WAITING"} for r in results)
+
+
+class Worker:
+    def __init__(
+        self, settings: Settings, feeds: Mapping[str, FeedSpec], *,
+        engine: sa.Engine | None = None, client: Caller | None = None,
+        clock: Clock | None = None, rng: random.Random | None = None,
+        owner: str | None = None, catalogue: Catalogue | None = None,
+    ) -> None:  # fmt: skip
+        if client is None and settings.platform.password is None:
+            raise ConfigError([_NO_PASSWORD])  # checked before any intent is committed
+        self.settings, self.feeds = settings, dict(feeds)
+        self.clock = clock or local_clock(settings.platform.session_timezone)
+        self._own_engine = engine is None
+        self.engine = engine or make_engine(settings.database)
+        self.tables: StagingTables = staging_tables(
+            settings.database.table_prefix, settings.database.schema_name
+        )
+        self.catalogue = catalogue or catalogue_module.load(
+            settings.platform.function_ids.model_dump()
+        )
+        self._own_client = client is None
+        self.client: Caller = client or PlatformClient(settings.platform)
+        self.store = Writeback(self.engine, self.tables)
+        self.archive = Archive(self.engine, self.tables)
+        self.delivery = Delivery(
+            client=self.client, catalogue=self.catalogue, archive=self.archive, clock=self.clock,
+            policy=retry_policy(settings), draw=(rng or random.Random()).random,
+            akb020=settings.hospital.akb020, owner=owner or new_owner(),
+            flight_s=flight_s(settings),
+        )  # fmt: skip
+        self.inputs = RenderInputs(settings_values(settings), {},
+                                   settings.platform.fee_rows_per_call)  # fmt: skip
+        self.pipelines = {name: self._pipeline(spec) for name, spec in self.feeds.items()
+                          if spec.enabled and spec.source.view}  # fmt: skip
+        self.commands = CommandRunner(
+            self.feeds, self.delivery, self.store, self.inputs,
+            lambda ds, params: child_rows(self.engine, ds, params),
+            batch_size=settings.polling.batch_size, lease_s=settings.delivery.lease_s,
+        )  # fmt: skip
+
+    @property
+    def owner(self) -> str:
+        return self.delivery.owner
+
+    def _source(self, spec: FeedSpec) -> FeedSource:
+        mark = self.settings.polling.watermarks.get(spec.feed)
+        if mark is None:
+            return FeedSource(self.engine, self.tables, spec)
+        watermark = Watermark(mark.column, mark.lookback, mark.full_scan_s)
+        return FeedSource(self.engine, self.tables, spec, watermark)
+
+    def _pipeline(self, spec: FeedSpec) -> FeedPipeline:
+        after = [self._source(self.feeds[name]) for name in spec.requires.after
+                 if name in self.feeds and self.feeds[name].source.view]  # fmt: skip
+        return FeedPipeline(
+            spec, self._source(spec), after, self.delivery, self.store, self.inputs,
+            batch_size=self.settings.polling.batch_size, lease_s=self.settings.delivery.lease_s,
+            fee_deletes=fee_delete_commands(self.feeds),
+        )  # fmt: skip
+
+    def refresh_code_tables(self) -> None:
+        """Read the code tables (``<p>code``) the mappings translate through."""
+        self.inputs = RenderInputs(self.inputs.settings,
+                                   load_code_tables(self.engine, self.tables),
+                                   self.inputs.max_rows)  # fmt: skip
+        for pipeline in self.pipelines.values():
+            pipeline.inputs = self.inputs
+        self.commands.inputs = self.inputs
+
+    # --- what the scheduler and `syncd once` call --------------------------------------
+
+    def tick_feed(self, name: str, *, discover: bool = True) -> TickReport:
+        return self.pipelines[name].tick(discover=discover)
+
+    def tick_commands(self) -> CommandReport:
+        return self.commands.tick()
+
+    def adopt_processed(self, feed: str, key: str, given: Mapping[str, str]) -> int:
+        """``syncd retry FEED KEY --processed``: an operator checked the platform and the
+        unsettled call of this row (a command: its WI_REQUEST id) was processed.  How many
+        rows (or commands) were concluded."""
+        self.refresh_code_tables()  # a call the archive no longer holds is rebuilt
+        spec = self.feeds.get(feed)
+        if spec is not None and spec.source.is_command:
+            if not key.isdigit():
+                raise OperatorError("命令表的 KEY 是 WI_REQUEST 的 id（数字）")
+            return int(self.commands.adopt_processed(spec, int(key), given) == "DONE")
+        if feed not in self.pipelines:
+            raise OperatorError(f"数据表 {feed} 未定义或未启用")
+        return self.pipelines[feed].adopt_processed(key, given)
+
+    def once(self, feed: str | None = None) -> OnceReport:
+        """One pass: every enabled feed (or just ``feed``), then the command table."""
+        self.refresh_code_tables()
+        report = OnceReport()
+        commands = {spec.feed for spec in self.commands.by_command.values() if spec.enabled}
+        if feed is not None and feed not in self.pipelines and feed not in commands:
+            raise ConfigError(f"feed '{feed}' is not an enabled feed or command")
+        names = (
+            list(self.pipelines) if feed is None else [n for n in (feed,) if n in self.pipelines]
+        )
+        for name in names:
+            report.feeds.append(self.tick_feed(name))
+        if feed is None or feed not in self.pipelines:
+            report.commands = self.tick_commands()
+        return report
+
+    def prune_archive(self, now: datetime | None = None) -> int:
+        return self.archive.prune(now or self.clock(), self.settings.archive.retention_days)
+
+    def stop_claiming(
+        self, stop: Callable[[], bool], *, on_feed_unit: Callable[[], None],
+        on_command_unit: Callable[[], None],
+    ) -> None:  # fmt: skip
+        """From now on every unit (a feed row or visit batch, a command) asks ``stop`` first:
+        once true it raises :class:`~syncd.engine.gate.ShutdownRequested`, which ends the tick (its
+        ``finally`` gives back every lease not in flight); a unit's later calls are handed
+        back unsent.  ``on_…_unit`` hears of each unit let through."""
+        for pipeline in self.pipelines.values():
+            pipeline.gate = Gate(stop, on_feed_unit)
+        self.commands.gate = Gate(stop, on_command_unit)
+
+    def release_all(self) -> None:
+        """Shutdown: give back every lease that is not in flight."""
+        for pipeline in self.pipelines.values():
+            pipeline.release()
+        self.commands.release()
+
+    def close(self) -> None:
+        self.release_all()
+        if self._own_client and isinstance(self.client, PlatformClient):
+            self.client.close()
+        if self._own_engine:
+            self.engine.dispose()
