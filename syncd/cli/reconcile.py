@@ -1,7 +1,8 @@
-"""``syncd reconcile --date YYYY-MM-DD``: reconcile one day now (the daemon does it nightly).
+"""``syncd reconcile [--date YYYY-MM-DD | --month YYYY-MM]``: reconcile one day now (the
+daemon does it nightly), or write the monthly statement of a calendar month.
 
-Exit codes: 0 everything matched, 2 discrepancies found (for monitoring), 1 the run failed,
-78 configuration error.
+Exit codes: 0 everything matched, 2 discrepancies found (for monitoring), 1 the run failed
+(or --date and --month were both given), 78 configuration error.
 """
 
 from __future__ import annotations
@@ -13,28 +14,45 @@ from zoneinfo import ZoneInfo
 import click
 
 from syncd.cli.context import CliContext
+from syncd.core.errors import SyncdError
 from syncd.db.engine import make_engine
 from syncd.platform.client import PlatformClient
-from syncd.reconcile import ItemClass, ReconResult, reconcile_day
+from syncd.reconcile import ItemClass, ReconResult, reconcile_day, reconcile_month
+from syncd.reconcile.tables import money_text
+from syncd.reconcile.totals import KIND_ZH
 
 
-def _yesterday(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date() - timedelta(days=1)
+def _today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
 
 
 @click.command()
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The day to reconcile (default: yesterday).")  # fmt: skip
+@click.option("--month", type=click.DateTime(formats=["%Y-%m"]), default=None,
+              help="Write the monthly statement of this month (YYYY-MM) instead.")  # fmt: skip
 @click.option("--no-mail", is_flag=True, help="Do not mail the report even if SMTP is set.")
 @click.pass_obj
-def reconcile(obj: CliContext, day: datetime | None, no_mail: bool) -> None:
-    """Compare the day's settlements: HIS view, syncd ledger and platform; write reports."""
+def reconcile(obj: CliContext, day: datetime | None, month: datetime | None,
+              no_mail: bool) -> None:  # fmt: skip
+    """Compare the settlements of a day (or a month): HIS view, syncd ledger and platform;
+    write the reports."""
     settings = obj.settings
-    wanted = day.date() if day else _yesterday(settings.platform.session_timezone)
+    today = _today(settings.platform.session_timezone)
+    # exit 1, not click's usage exit 2: 2 means "discrepancies" to the monitoring
+    if day and month:
+        raise SyncdError("--date 与 --month 只能选一个 / give --date or --month, not both")
+    if month and month.date() > today:
+        raise SyncdError(f"{month:%Y-%m} 尚未开始 / that month has not begun")
     engine = make_engine(settings.database)
     try:
         with PlatformClient(settings.platform) as client:
-            result = reconcile_day(settings, engine, client, wanted, mail=not no_mail)
+            if month:
+                result = reconcile_month(settings, engine, client, month.year, month.month,
+                                         mail=not no_mail)  # fmt: skip
+            else:
+                wanted = day.date() if day else today - timedelta(days=1)
+                result = reconcile_day(settings, engine, client, wanted, mail=not no_mail)
     finally:
         engine.dispose()
     click.echo(describe(result))
@@ -43,14 +61,22 @@ def reconcile(obj: CliContext, day: datetime | None, no_mail: bool) -> None:
 
 def describe(result: ReconResult) -> str:
     t = result.totals
+    run = f"  run={result.run_id}" if result.run_id is not None else ""
+    what = "对账日期" if result.period.is_day else "月度报表"
     lines = [
-        f"对账日期 {result.day.isoformat()}  run={result.run_id}",
-        f"医院 {t.his_count} 笔 {t.his_total:.2f}  平台 {t.platform_count} 笔 "
-        f"{t.platform_total:.2f}",
+        f"{what} {result.period.label}{run}",
+        f"医院 {t.his_count} 笔 {money_text(t.his_total)}  平台 {t.platform_count} 笔 "
+        f"{money_text(t.platform_total)}  差额 {money_text(t.difference)}",
     ]
+    lines += [f"  {KIND_ZH.get(kind, kind)}: 医院 {p.his.count} 笔 {money_text(p.his.total)}  "
+              f"平台 {p.platform.count} 笔 {money_text(p.platform.total)}"
+              for kind, p in t.by_kind.items() if p.his.count or p.platform.count]  # fmt: skip
     lines += [f"{cls.title_zh}: {n}" for cls in ItemClass if (n := t.by_class.get(cls, 0))]
-    lines += [f"report: {result.files.html}", f"report: {result.files.xlsx}",
-              f"report: {result.files.csv}"]  # fmt: skip
+    reports = [result.files] + ([result.statement.files] if result.statement else [])
+    lines += [f"report: {path}" for files in reports
+              for path in (files.html, files.xlsx, files.csv)]  # fmt: skip
+    if result.statement_error:
+        lines.append(f"月度报表未能生成 / statement failed: {result.statement_error}")
     if result.mailed:
         lines.append("已发送报告邮件 / report mailed")
     return "\n".join(lines)

@@ -184,6 +184,11 @@ class ReconcileSettings(_Section):
     platform_workers: int = Field(
         default=4, ge=1, le=32, description="parallel platform look-ups (one per person)"
     )
+    monthly_statement_mail: bool = Field(
+        default=False,
+        description="the run of a month's last day (the nightly run of the 1st) also writes "
+        "that month's statement and attaches it to the report mail",
+    )
     smtp: SmtpSettings = SmtpSettings()
 
     @field_validator("settlement_view")

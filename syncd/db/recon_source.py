@@ -1,8 +1,10 @@
 """What the nightly reconciliation reads from the HIS database (L2, SQLAlchemy only).
 
 * :class:`HisSettlements` — the DBA's view of the day's settlements (``V_WI_SETTLEMENT_DAY``:
-  SETTLE_ID, VISIT_KIND, VISIT_NO, PERSON_NO, AAZ218, BKA001, SETTLE_TIME, CANCELLED and any
-  settlement figure columns, e.g. AKC264, BKA831, BKA832, AKE039);
+  SETTLE_ID, VISIT_KIND, VISIT_NO, PERSON_NO, AAZ218, BKA001, SETTLE_TIME, CANCELLED, any
+  settlement figure columns, e.g. AKC264, BKA831, BKA832, AKE039, and optionally AAC002
+  社会保障号码 and AAC003 姓名 for the report); SETTLE_TIME comes back as a ``datetime`` on
+  every database (SQLite hands ``SELECT *`` timestamps over as text);
 * :class:`LedgerReader` — syncd's own tables: the visit ledger, ``sync_status`` and
   ``WI_REQUEST`` (stuck rows, fee rows never uploaded, overdue 病案首页) and the person number
   of a visit from the admission/registration views the mappings name.
@@ -13,12 +15,13 @@ unquoted; every value is bound.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.errors import SourceError
 from syncd.core.records import FeedColumns, HisRow, StuckRow
 from syncd.db.engine import source_errors
 from syncd.db.feed_source import view_table
@@ -49,7 +52,7 @@ class HisSettlements:
         with source_errors(self.engine.url, "reading the settlement view"), \
                 self.engine.connect() as conn:  # fmt: skip
             rows = conn.execute(self.statement(start, end)).mappings().all()
-        return [HisRow({str(k).lower(): v for k, v in row.items()}) for row in rows]
+        return [HisRow(_settlement_row(row, self.view)) for row in rows]
 
 
 class LedgerReader:
@@ -155,6 +158,20 @@ class LedgerReader:
             .group_by(s.c.visit_key).having(last < cutoff).order_by(last, s.c.visit_key)
         )  # fmt: skip
         return [(k, z or "", at) for k, z, at in self._all(stmt, "reading discharges")]
+
+
+def _settlement_row(row: Mapping[Any, Any], view: str) -> dict[str, Any]:
+    values = {str(k).lower(): v for k, v in row.items()}
+    when = values.get("settle_time")
+    if isinstance(when, str):
+        try:
+            values["settle_time"] = datetime.fromisoformat(when.strip())
+        except ValueError:
+            raise SourceError(f"{view}.SETTLE_TIME 不是日期时间（{when[:30]!r}）/ "
+                              "SETTLE_TIME is not a timestamp") from None  # fmt: skip
+    elif isinstance(when, date) and not isinstance(when, datetime):
+        values["settle_time"] = datetime.combine(when, datetime.min.time())
+    return values
 
 
 def _key_expression(table: sa.TableClause, key: Iterable[str]) -> sa.ColumnElement[Any]:

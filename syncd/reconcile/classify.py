@@ -1,21 +1,24 @@
-"""The diff of one reconciliation day (pure: data in, items out; no I/O, no clock).
+"""The diff of a reconciliation period (pure: data in, items out; no I/O, no clock).
 
-Three sides describe the day's settlements: the HIS view (:class:`Settlement` rows from
-``V_WI_SETTLEMENT_DAY``), the platform (businesses of the persons seen that day, with the
-settlement slip's or batch's figures) and syncd's own ledger (:class:`LedgerFacts`: what is
+Three sides describe the period's settlements: the HIS view (:class:`Settlement` rows from
+``V_WI_SETTLEMENT_DAY``), the platform (businesses of the persons seen in the period, with the
+settlement slip's or batch's figures) and syncd's own ledger (:class:`Finding`\\ s: what is
 stuck, fee rows never uploaded, 病案首页 overdue).  :func:`classify` turns them into
-:class:`Item`\\ s, one per business (matched or not) plus one per ledger finding.
+:class:`Item`\\ s, one per business (matched or not, its differing figures listed) plus one
+per ledger finding.
 
 A settlement is identified by (kind, aaz218, bka001): an inpatient settlement has bka001 0,
 an outpatient charge its batch number.  Amount figures are compared only where both sides
-carry them (the HIS view may carry fewer fund parts than the platform).
+carry them (the HIS view may carry fewer fund parts than the platform).  An item carries the
+*live* figures of each side (none for a side that has no settlement or cancelled it), so the
+HIS total minus the platform total is the sum of the items' differences.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -86,6 +89,15 @@ class Person:
     aac002: str = ""  # 社会保障号码 (ID number)
     aac003: str = ""  # 姓名
 
+    @property
+    def complete(self) -> bool:
+        return bool(self.aac002 and self.aac003)
+
+    def merged(self, other: Person) -> Person:
+        """This person's values, the gaps filled from ``other``."""
+        return Person(self.aac001 or other.aac001, self.aac002 or other.aac002,
+                      self.aac003 or other.aac003)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Settlement:
@@ -105,6 +117,15 @@ class Settlement:
         """(kind, aaz218, batch); a HIS row whose aaz218 nobody knows stands for its visit."""
         return (self.kind, self.aaz218 or f"visit:{self.visit_key}", self.bka001)
 
+    @property
+    def settled_on(self) -> date | None:
+        at = self.settled_at
+        return at.date() if isinstance(at, datetime) else at
+
+    @property
+    def live_figures(self) -> Mapping[str, Decimal]:
+        return {} if self.cancelled else self.figures
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -120,53 +141,47 @@ class Finding:
 
 @dataclass(frozen=True)
 class Item:
-    """One line of a reconciliation run (stored in ``recon_item``)."""
+    """One line of a reconciliation: a business (with each side's live figures) or a finding."""
 
     item_class: ItemClass
     kind: str = ""
     aaz218: str = ""
     bka001: int = 0
     visit_key: str = ""
-    figure: str = ""
-    his_value: str = ""
-    platform_value: str = ""
     detail: str = ""
     person: Person = Person()
+    settled_on: date | None = None
+    his: Mapping[str, Decimal] = field(default_factory=dict)
+    platform: Mapping[str, Decimal] = field(default_factory=dict)
+    differences: tuple[str, ...] = ()  # the figures that differ (AMOUNT_DIFF)
+    feed: str = ""  # ledger findings: the feed or command concerned
+    count: int = 0  # FEES_NOT_UPLOADED: rows not uploaded
 
     @property
     def action(self) -> str:
         return self.item_class.action_zh
 
-
-@dataclass(frozen=True)
-class Totals:
-    """The day's headline numbers (live settlements only)."""
-
-    his_count: int
-    platform_count: int
-    his_total: Decimal
-    platform_total: Decimal
-    by_class: Mapping[ItemClass, int]
-
-    @property
-    def discrepancies(self) -> int:
-        return sum(n for c, n in self.by_class.items() if c.is_discrepancy)
+    def difference(self, figure: str = "akc264") -> Decimal:
+        """HIS minus platform for ``figure`` (a side without it counts 0)."""
+        zero = Decimal("0.00")
+        return self.his.get(figure, zero) - self.platform.get(figure, zero)
 
 
 def classify(
     his: Sequence[Settlement], platform: Sequence[Settlement], findings: Iterable[Finding]
 ) -> list[Item]:
     """Every business of either side, then the ledger findings, as items."""
-    his_by_key = _merge(his)
-    platform_by_key = _merge(platform)
-    items: list[Item] = []
-    for key in sorted(his_by_key.keys() | platform_by_key.keys()):
-        items += compare(his_by_key.get(key), platform_by_key.get(key))
-    items += [_finding_item(f) for f in findings]
-    return items
+    his_by_key = merge(his)
+    platform_by_key = merge(platform)
+    items = [
+        item
+        for key in sorted(his_by_key.keys() | platform_by_key.keys())
+        if (item := compare(his_by_key.get(key), platform_by_key.get(key))) is not None
+    ]
+    return items + [_finding_item(f) for f in findings]
 
 
-def _merge(rows: Sequence[Settlement]) -> dict[tuple[str, str, int], Settlement]:
+def merge(rows: Sequence[Settlement]) -> dict[tuple[str, str, int], Settlement]:
     """One settlement per key: a live one wins over cancelled ones (settled, cancelled,
     settled again on the same day is one live settlement)."""
     out: dict[tuple[str, str, int], Settlement] = {}
@@ -177,24 +192,25 @@ def _merge(rows: Sequence[Settlement]) -> dict[tuple[str, str, int], Settlement]
     return out
 
 
-def compare(his: Settlement | None, platform: Settlement | None) -> list[Item]:
-    """The items of one business seen by the HIS, the platform, or both."""
-    if his is None and platform is None:
-        return []
-    if his is None:
-        assert platform is not None
-        return [] if platform.cancelled else [_item(ItemClass.PLATFORM_ONLY, platform)]
-    if platform is None:
-        return [] if his.cancelled else [_item(ItemClass.HIS_ONLY, his)]
+def compare(his: Settlement | None, platform: Settlement | None) -> Item | None:
+    """The item of one business seen by the HIS, the platform, or both (None: nothing to
+    say, a settlement only one side saw and that side cancelled)."""
+    if his is None or platform is None:
+        only = his or platform
+        if only is None or only.cancelled:
+            return None
+        cls = ItemClass.HIS_ONLY if his is not None else ItemClass.PLATFORM_ONLY
+        return _item(cls, his, platform)
     if his.cancelled != platform.cancelled:
         cls = ItemClass.CANCELLED_HIS_ONLY if his.cancelled else ItemClass.CANCELLED_PLATFORM_ONLY
-        return [_item(cls, his, platform)]
+        return _item(cls, his, platform)
     if his.cancelled:
-        return [_item(ItemClass.MATCHED, his, platform, "双方均已取消")]
+        return _item(ItemClass.MATCHED, his, platform, detail="双方均已取消")
     diffs = figure_differences(his.figures, platform.figures)
     if not diffs:
-        return [_item(ItemClass.MATCHED, his, platform)]
-    return [_amount_item(his, platform, name, h, p) for name, h, p in diffs]
+        return _item(ItemClass.MATCHED, his, platform)
+    detail = "；".join(difference_text(name, h, p) for name, h, p in diffs)
+    return _item(ItemClass.AMOUNT_DIFF, his, platform, tuple(n for n, _, _ in diffs), detail)
 
 
 def figure_differences(
@@ -208,67 +224,58 @@ def figure_differences(
     ]
 
 
-def _item(
-    cls: ItemClass, his: Settlement, platform: Settlement | None = None, detail: str = ""
-) -> Item:
-    both = platform or his
+def difference_text(name: str, his: Decimal, platform: Decimal) -> str:
+    return f"{FIGURE_NAMES[name]}（{name}）相差 {his - platform:+.2f}"
+
+
+def _item(cls: ItemClass, his: Settlement | None, platform: Settlement | None,
+          differences: tuple[str, ...] = (), detail: str = "") -> Item:  # fmt: skip
+    first = his or platform
+    assert first is not None
+    second = platform or first
     return Item(
-        item_class=cls, kind=his.kind, aaz218=his.aaz218, bka001=his.bka001,
-        visit_key=his.visit_key or both.visit_key, detail=detail or _describe(his),
-        person=_person(his.person, both.person),
+        item_class=cls, kind=first.kind, aaz218=first.aaz218 or second.aaz218,
+        bka001=first.bka001, visit_key=first.visit_key or second.visit_key,
+        detail=detail or _describe(his, platform), person=first.person.merged(second.person),
+        settled_on=first.settled_on or second.settled_on,
+        his=dict(his.live_figures) if his else {},
+        platform=dict(platform.live_figures) if platform else {}, differences=differences,
     )  # fmt: skip
 
 
-def _amount_item(his: Settlement, platform: Settlement, name: str, h: Decimal, p: Decimal) -> Item:
-    return Item(
-        item_class=ItemClass.AMOUNT_DIFF, kind=his.kind, aaz218=his.aaz218, bka001=his.bka001,
-        visit_key=his.visit_key or platform.visit_key, figure=name,
-        his_value=f"{h:.2f}", platform_value=f"{p:.2f}",
-        detail=f"{FIGURE_NAMES[name]}（{name}）相差 {h - p:+.2f}",
-        person=_person(his.person, platform.person),
-    )  # fmt: skip
-
-
-def _person(first: Person, second: Person) -> Person:
-    return Person(
-        aac001=first.aac001 or second.aac001,
-        aac002=first.aac002 or second.aac002,
-        aac003=first.aac003 or second.aac003,
-    )
-
-
-def _describe(s: Settlement) -> str:
+def _describe(his: Settlement | None, platform: Settlement | None) -> str:
+    s = his or platform
+    assert s is not None
     kind = "门诊" if s.kind == "OUTPATIENT" else "住院"
     batch = f"第{s.bka001}批次" if s.kind == "OUTPATIENT" else "出院结算"
-    total = s.figures.get("akc264")
-    amount = f"，总费用 {total:.2f}" if total is not None else ""
-    state = "（已取消）" if s.cancelled else ""
+    cancelled = [side for side, x in (("医院", his), ("平台", platform)) if x and x.cancelled]
+    state = f"（{'、'.join(cancelled)}已取消/退费）" if cancelled else ""
     unknown = "" if s.aaz218 else "；HIS 与 syncd 台账均无就医登记号，未经 syncd 办理"
-    return f"{kind}{batch}{amount}{state}{unknown}"
+    return f"{kind}{batch}{state}{unknown}"
 
 
 def _finding_item(finding: Finding) -> Item:
     return Item(
         item_class=finding.item_class, aaz218=finding.aaz218, visit_key=finding.visit_key,
-        figure=finding.feed, detail=finding.detail,
-        his_value=str(finding.count) if finding.count else "",
+        feed=finding.feed, detail=finding.detail, count=finding.count,
     )  # fmt: skip
 
 
-def totals(
-    his: Sequence[Settlement], platform: Sequence[Settlement], items: Sequence[Item]
-) -> Totals:
-    """Counts and sums of the live settlements on each side, and the items per class."""
-    live_his = [s for s in _merge(his).values() if not s.cancelled]
-    live_platform = [s for s in _merge(platform).values() if not s.cancelled]
-    by_class = {cls: 0 for cls in ItemClass}
+def with_persons(items: Iterable[Item], known: Mapping[str, Person]) -> list[Item]:
+    """Items whose person has gaps, filled from ``known`` (by 电脑号 aac001)."""
+    out = []
     for item in items:
-        by_class[item.item_class] += 1
-    return Totals(
-        his_count=len(live_his), platform_count=len(live_platform),
-        his_total=_sum(live_his), platform_total=_sum(live_platform), by_class=by_class,
-    )  # fmt: skip
+        found = known.get(item.person.aac001)
+        if found is not None and not item.person.complete:
+            item = replace(item, person=item.person.merged(found))
+        out.append(item)
+    return out
 
 
-def _sum(rows: Iterable[Settlement]) -> Decimal:
-    return sum((s.figures.get("akc264", Decimal("0")) for s in rows), Decimal("0.00"))
+def persons_of(rows: Iterable[Settlement]) -> dict[str, Person]:
+    """aac001 → what the settlements tell of that person, gaps filled across them."""
+    known: dict[str, Person] = {}
+    for row in rows:
+        if row.person.aac001:
+            known[row.person.aac001] = known.get(row.person.aac001, Person()).merged(row.person)
+    return known

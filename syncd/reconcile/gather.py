@@ -1,13 +1,18 @@
-"""Gather the three sides of a reconciliation day (L3, over small Protocol ports).
+"""Gather the three sides of a reconciliation period (L3, over small Protocol ports).
 
-1. the HIS view's rows of the day → :class:`Settlement`\\ s (an aaz218 the HIS did not record
-   is taken from syncd's visit ledger);
-2. the persons seen that day on either side (the view's PERSON_NO, plus the persons of visits
-   whose platform state syncd changed that day, read from the admission/registration views)
+1. the HIS view's rows of the period (a day, or a month for the statement) →
+   :class:`Settlement`\\ s (an aaz218 the HIS did not record is taken from syncd's visit
+   ledger);
+2. the persons seen in the period on either side (the view's PERSON_NO, plus the persons of
+   visits whose platform state syncd changed then, read from the admission/registration views)
    → the platform's businesses and settlements, one person at a time, ``workers`` in
    parallel;
-3. syncd's ledger: stuck rows, fee rows of the day's settled visits never uploaded, 病案首页
-   overdue ``record_due_days`` after discharge.
+3. syncd's ledger: stuck rows, fee rows of the period's settled visits never uploaded,
+   病案首页 overdue ``record_due_days`` after discharge (counted to the period's last day).
+
+:func:`identify` completes the persons of discrepancy items afterwards: names and ID numbers
+the HIS view and the platform's business replies left out are asked of the platform
+(bizh110001 by 电脑号), once per person.
 """
 
 from __future__ import annotations
@@ -15,12 +20,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from syncd.core.records import FeedColumns, HisRow, StuckRow
-from syncd.reconcile.classify import FIGURES, Finding, ItemClass, Person, Settlement
-from syncd.reconcile.platform_side import PersonDay
+from syncd.reconcile.classify import (
+    FIGURES,
+    Finding,
+    Item,
+    ItemClass,
+    Person,
+    Settlement,
+    persons_of,
+    with_persons,
+)
+from syncd.reconcile.period import Period
+from syncd.reconcile.platform_side import PersonSettlements
 
 _STATUS_ZH = {"UNKNOWN": "结果未知", "FAILED": "发送失败", "IN_FLIGHT": "发送中超时",
               "NEW": "命令长时间未处理"}  # fmt: skip
@@ -47,7 +62,10 @@ class LedgerPort(Protocol):
 
 
 class PlatformPort(Protocol):
-    def person_day(self, aac001: str, day: date, wanted: frozenset[str]) -> PersonDay: ...
+    def person_period(self, aac001: str, period: Period,
+                      wanted: frozenset[str]) -> PersonSettlements: ...  # fmt: skip
+
+    def identity(self, aac001: str) -> Person: ...
 
 
 @dataclass(frozen=True)
@@ -76,23 +94,32 @@ class Gathered:
     platform_calls: int
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min)
-    return start, start + timedelta(days=1)
-
-
-def gather(day: date, now: datetime, his: HisPort, ledger: LedgerPort, platform: PlatformPort,
-           feeds: Feeds, rules: Rules) -> Gathered:  # fmt: skip
-    """Everything :func:`~syncd.reconcile.classify.classify` needs for ``day``."""
-    start, end = day_bounds(day)
+def gather(period: Period, now: datetime, his: HisPort, ledger: LedgerPort,
+           platform: PlatformPort, feeds: Feeds, rules: Rules) -> Gathered:  # fmt: skip
+    """Everything :func:`~syncd.reconcile.classify.classify` needs for ``period``."""
+    start, end = period.bounds()
     rows = his.settlements(start, end)
     his_side = his_settlements(rows, ledger)
-    persons = persons_of_day(rows, start, end, ledger, feeds)
+    persons = persons_of_period(rows, start, end, ledger, feeds)
     wanted = frozenset(s.aaz218 for s in his_side if s.aaz218)
-    days = _platform_days(platform, sorted(persons), day, wanted, rules.workers)
-    platform_side = [s for d in days for s in d.settlements]
-    findings = ledger_findings(day, now, his_side, ledger, feeds, rules)
-    return Gathered(his_side, platform_side, findings, len(persons), sum(d.calls for d in days))
+    found = _platform_side(platform, sorted(persons), period, wanted, rules.workers)
+    platform_side = [s for f in found for s in f.settlements]
+    findings = ledger_findings(period.last, now, his_side, ledger, feeds, rules)
+    return Gathered(his_side, platform_side, findings, len(persons), sum(f.calls for f in found))
+
+
+def identify(
+    items: Sequence[Item], found: Gathered, platform: PlatformPort
+) -> tuple[list[Item], int]:
+    """The items with their persons completed (and the platform calls that took): first from
+    every settlement of either side, then, for discrepancy items still lacking a name or an
+    ID number, from the platform's person look-up."""
+    known = persons_of([*found.his, *found.platform])
+    items = with_persons(items, known)
+    missing = sorted({i.person.aac001 for i in items if i.item_class.is_discrepancy
+                      and i.person.aac001 and not i.person.complete})  # fmt: skip
+    asked = {aac001: platform.identity(aac001) for aac001 in missing}
+    return with_persons(items, asked), len(asked)
 
 
 def his_settlements(rows: Sequence[HisRow], ledger: LedgerPort) -> list[Settlement]:
@@ -103,18 +130,18 @@ def his_settlements(rows: Sequence[HisRow], ledger: LedgerPort) -> list[Settleme
 def _his_settlement(row: HisRow, known: dict[tuple[str, str], str]) -> Settlement:
     kind, visit = row.text("visit_kind").upper(), row.text("visit_no")
     batch = row.text("bka001")
+    person = Person(row.text("person_no"), row.text("aac002"), row.text("aac003"))
     return Settlement(
         kind=kind, aaz218=row.text("aaz218") or known.get((visit, kind), ""),
         bka001=int(float(batch)) if batch and kind == "OUTPATIENT" else 0,
         visit_key=visit, cancelled=row.text("cancelled") == "1",
-        figures=row.figures(FIGURES), person=Person(aac001=row.text("person_no")),
-        settled_at=row.values.get("settle_time"),
+        figures=row.figures(FIGURES), person=person, settled_at=row.values.get("settle_time"),
     )  # fmt: skip
 
 
-def persons_of_day(rows: Sequence[HisRow], start: datetime, end: datetime,
+def persons_of_period(rows: Sequence[HisRow], start: datetime, end: datetime,
                    ledger: LedgerPort, feeds: Feeds) -> set[str]:  # fmt: skip
-    """Person numbers of the HIS rows and of the visits syncd moved on the platform that day."""
+    """Person numbers of the HIS rows and of the visits syncd moved on the platform then."""
     persons = {r.text("person_no") for r in rows if r.text("person_no")}
     touched = ledger.visits_touched(start, end)
     for kind, source, column in feeds.person_sources:
@@ -124,12 +151,12 @@ def persons_of_day(rows: Sequence[HisRow], start: datetime, end: datetime,
     return persons
 
 
-def _platform_days(platform: PlatformPort, persons: list[str], day: date,
-                   wanted: frozenset[str], workers: int) -> list[PersonDay]:  # fmt: skip
+def _platform_side(platform: PlatformPort, persons: list[str], period: Period,
+                   wanted: frozenset[str], workers: int) -> list[PersonSettlements]:  # fmt: skip
     if workers <= 1 or len(persons) <= 1:
-        return [platform.person_day(p, day, wanted) for p in persons]
+        return [platform.person_period(p, period, wanted) for p in persons]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile") as pool:
-        return list(pool.map(lambda p: platform.person_day(p, day, wanted), persons))
+        return list(pool.map(lambda p: platform.person_period(p, period, wanted), persons))
 
 
 def ledger_findings(day: date, now: datetime, his: Sequence[Settlement], ledger: LedgerPort,
@@ -170,7 +197,7 @@ def _unsent_fees(his: Sequence[Settlement], ledger: LedgerPort, feeds: Feeds) ->
 def _overdue_records(day: date, ledger: LedgerPort, feeds: Feeds, due_days: int) -> list[Finding]:
     if feeds.discharge is None or feeds.record is None:
         return []
-    cutoff = day_bounds(day - timedelta(days=due_days))[1]
+    cutoff = Period.day(day - timedelta(days=due_days)).bounds()[1]
     return [
         Finding(
             ItemClass.RECORD_OVERDUE,

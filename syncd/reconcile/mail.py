@@ -1,36 +1,50 @@
-"""Mail the HTML report through SMTP (``reconcile.smtp``; stdlib smtplib).
+"""Mail the reports through SMTP (``reconcile.smtp``; stdlib smtplib).
 
-STARTTLS when configured, a login only when a user name is set (the password is a secret:
-``SYNCD_RECONCILE__SMTP__PASSWORD``, ``password_file`` or the credential ``smtp-password``).
-A failure raises :class:`~syncd.core.errors.ReportError`; the run itself is already stored.
+The HTML report is the body; it and the other files given (the XLSX, a monthly statement)
+are attached.  STARTTLS when configured, a login only when a user name is set (the password
+is a secret: ``SYNCD_RECONCILE__SMTP__PASSWORD``, ``password_file`` or the credential
+``smtp-password``).  A failure raises :class:`~syncd.core.errors.ReportError`; the run itself is
+already stored.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
 from syncd.config.settings import SmtpSettings
 from syncd.core.errors import ReportError
 
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-def build_message(smtp: SmtpSettings, subject: str, html_file: Path) -> EmailMessage:
+
+def build_message(smtp: SmtpSettings, subject: str, html_file: Path,
+                  attachments: Sequence[Path] = (), note: str = "") -> EmailMessage:  # fmt: skip
+    files = list(attachments) or [html_file]
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = smtp.sender or smtp.username or "syncd"
     message["To"] = ", ".join(smtp.to)
-    message.set_content(f"{subject}\n\n报告见附件 / the report is attached: {html_file.name}\n")
+    names = "、".join(f.name for f in files)
+    text = f"{subject}\n\n报告见附件 / the reports are attached: {names}\n"
+    message.set_content(text + (f"\n{note}\n" if note else ""))
     message.add_alternative(html_file.read_text(encoding="utf-8"), subtype="html")
-    message.add_attachment(html_file.read_bytes(), maintype="text", subtype="html",
-                           filename=html_file.name)  # fmt: skip
+    for path in files:
+        kind = _XLSX if path.suffix == ".xlsx" else mimetypes.guess_type(path.name)[0]
+        maintype, subtype = (kind or "application/octet-stream").split("/", 1)
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                               filename=path.name)  # fmt: skip
     return message
 
 
-def send_report(smtp: SmtpSettings, subject: str, html_file: Path) -> None:
-    """Send the report to ``smtp.to``."""
-    message = build_message(smtp, subject, html_file)
+def send_report(smtp: SmtpSettings, subject: str, html_file: Path,
+                attachments: Sequence[Path] = (), note: str = "") -> None:  # fmt: skip
+    """Send the report to ``smtp.to`` (``attachments`` default to the HTML report itself)."""
+    message = build_message(smtp, subject, html_file, attachments, note)
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s) as server:
             if smtp.starttls:

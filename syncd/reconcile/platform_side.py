@@ -3,9 +3,10 @@
 * inpatient: bizh120102 by person (``bka895=aac001``, ``aka130=42``, no ``bka891`` filter so
   settled *and* unsettled businesses come back: a business the HIS settled but the platform
   shows unsettled was cancelled there), then the settlement slip (结算信息提取) of each
-  business settled on the day for its figures;
+  business settled in the period for its figures;
 * outpatient: bizh110103 with ``bka001=0`` by person: every batch (``batchinfo``: aaz218,
-  bka001, akc264, bka831, bka832, bka045, aae100 1=live/0=refunded).
+  bka001, akc264, bka831, bka832, bka045, aae100 1=live/0=refunded);
+* who the person is (name aac003, ID number aac002, for the report): bizh110001 by 电脑号.
 
 Look-ups are read-only and safe to repeat; a platform that cannot be reached fails the run
 (:class:`~syncd.core.errors.PlatformError`), a refusal (unknown person) means "nothing there".
@@ -28,11 +29,13 @@ from syncd.protocol.catalogue import Catalogue
 from syncd.protocol.codec import Program, Value
 from syncd.protocol.messages import (
     BusinessInfoReply,
+    PersonInfoReply,
     Request,
     SettlementSlipReply,
     parse_reply,
 )
 from syncd.reconcile.classify import Person, Settlement
+from syncd.reconcile.period import Period
 
 logger = logging.getLogger(__name__)
 INPATIENT, OUTPATIENT = "INPATIENT", "OUTPATIENT"
@@ -42,8 +45,8 @@ BATCH_FIGURES = ("akc264", "bka831", "bka832")
 
 
 @dataclass(frozen=True)
-class PersonDay:
-    """What the platform holds for one person, as far as the day matters."""
+class PersonSettlements:
+    """What the platform holds for one person, as far as the period matters."""
 
     settlements: tuple[Settlement, ...]
     calls: int
@@ -53,15 +56,27 @@ class PlatformSide:
     def __init__(self, client: Caller, catalogue: Catalogue, akb020: str) -> None:
         self.client, self.catalogue, self.akb020 = client, catalogue, akb020
 
-    def person_day(self, aac001: str, day: date, wanted: frozenset[str]) -> PersonDay:
-        """The person's settlements of ``day`` (and those whose aaz218 is in ``wanted``)."""
-        inpatient, calls = self._inpatient(aac001, day, wanted)
-        outpatient = self._outpatient(aac001, day, wanted)
-        return PersonDay(tuple(inpatient + outpatient), calls + 1)
+    def person_period(self, aac001: str, period: Period,
+                      wanted: frozenset[str]) -> PersonSettlements:  # fmt: skip
+        """The person's settlements in ``period`` (and those whose aaz218 is in ``wanted``)."""
+        inpatient, calls = self._inpatient(aac001, period, wanted)
+        outpatient = self._outpatient(aac001, period, wanted)
+        return PersonSettlements(tuple(inpatient + outpatient), calls + 1)
+
+    def identity(self, aac001: str) -> Person:
+        """Name and ID number of a person (empty when the platform does not know them)."""
+        params = {"bka895": "aac001", "bka896": aac001, "bka006": "410"}
+        program = self._call("outpatient_person_info", params)
+        if program is None:
+            return Person(aac001)
+        reply = parse_reply(self.catalogue.by_name("outpatient_person_info"), program)
+        assert isinstance(reply, PersonInfoReply)
+        found = next((p for p in reply.persons if p.aac001 in ("", aac001)), None)
+        return Person(aac001, found.aac002, found.aac003) if found else Person(aac001)
 
     # -- inpatient ------------------------------------------------------------------------
 
-    def _inpatient(self, aac001: str, day: date, wanted: frozenset[str]
+    def _inpatient(self, aac001: str, period: Period, wanted: frozenset[str]
                    ) -> tuple[list[Settlement], int]:  # fmt: skip
         params = {"bka895": "aac001", "bka896": aac001, "aka130": "42"}
         program = self._call("inpatient_business_info", params)
@@ -73,7 +88,7 @@ class PlatformSide:
         for business in reply.businesses:
             person = Person(aac001, business.raw.text("aac002"), business.raw.text("aac003"))
             settled = business.bka891 == "1"
-            if not (business.aaz218 in wanted or (settled and business.bka045 == day)):
+            if not (business.aaz218 in wanted or (settled and business.bka045 in period)):
                 continue
             if not settled:
                 out.append(Settlement(INPATIENT, business.aaz218, cancelled=True, person=person))
@@ -96,21 +111,22 @@ class PlatformSide:
 
     # -- outpatient -----------------------------------------------------------------------
 
-    def _outpatient(self, aac001: str, day: date, wanted: frozenset[str]) -> list[Settlement]:
+    def _outpatient(self, aac001: str, period: Period,
+                    wanted: frozenset[str]) -> list[Settlement]:  # fmt: skip
         params = {"bka895": "aac001", "bka896": aac001, "bka006": "410", "bka001": "0"}
         program = self._call("outpatient_refund_info", params)
         if program is None:
             return []
         out = []
-        wanted_day = day.strftime("%Y%m%d")
         for row in program.rows("batchinfo"):
-            aaz218, settled_on = row.text("aaz218"), row.text("bka045")
-            if settled_on != wanted_day and aaz218 not in wanted:
+            aaz218, settled_on = row.text("aaz218"), row.date("bka045")
+            if settled_on not in period and aaz218 not in wanted:
                 continue
             out.append(Settlement(
                 OUTPATIENT, aaz218, bka001=int(row.text("bka001") or 0),
                 cancelled=row.text("aae100") == "0", person=Person(aac001),
                 figures={c: _money(row.text(c)) for c in BATCH_FIGURES if row.text(c)},
+                settled_at=settled_on,
             ))  # fmt: skip
         return out
 

@@ -1,16 +1,23 @@
-"""One reconciliation of a day, end to end: :func:`reconcile_day`.
+"""One reconciliation end to end: :func:`reconcile_day` (nightly) and :func:`reconcile_month`
+(the monthly statement).
 
-Called by the daemon's nightly slot and by ``syncd reconcile --date``.  Steps: open a run
-(RUNNING) → gather the HIS view, the platform and syncd's ledger → classify → write the
-reports (HTML, XLSX, CSV) → store the items and close the run (DONE) → mail the HTML report
-when SMTP is configured.  Any failure closes the run FAILED with its reason and re-raises.
+A day: open a run (RUNNING) → gather the HIS view, the platform and syncd's ledger →
+classify → complete the persons of discrepancies → write the reports (HTML, XLSX, CSV) →
+store the items and close the run (DONE) → mail the reports when SMTP is configured.  Any
+failure closes the run FAILED with its reason and re-raises.  With
+``reconcile.monthly_statement_mail`` the run of a month's last day (the nightly run of the
+1st) also writes that month's statement and attaches it to the mail.
+
+A month: the same comparison over the calendar month (the platform asked once per person
+for the whole month), written as a statement — totals per fund and kind, a daily breakdown,
+every difference still open — and not stored as a run.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,10 +36,13 @@ from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue as catalogue_module
 from syncd.protocol.catalogue import Catalogue
 from syncd.reconcile import reports
-from syncd.reconcile.classify import Item, Totals, classify, totals
-from syncd.reconcile.gather import Feeds, Gathered, Rules, gather
+from syncd.reconcile.classify import Item, ItemClass, classify, difference_text
+from syncd.reconcile.gather import Feeds, Rules, gather, identify
 from syncd.reconcile.mail import send_report
+from syncd.reconcile.period import Period, is_month_end
 from syncd.reconcile.platform_side import PlatformSide
+from syncd.reconcile.tables import Privacy
+from syncd.reconcile.totals import Totals, totals
 
 logger = logging.getLogger(__name__)
 EXIT_DISCREPANCIES = 2
@@ -40,16 +50,22 @@ EXIT_DISCREPANCIES = 2
 
 @dataclass(frozen=True)
 class ReconResult:
-    """What one run found and where its reports are."""
+    """What one reconciliation found and where its reports are."""
 
-    run_id: int
-    day: date
+    run_id: int | None  # None: a monthly statement (not stored as a run)
+    period: Period
     items: list[Item]
     totals: Totals
     files: reports.ReportFiles
     persons: int
     platform_calls: int
-    mailed: bool
+    mailed: bool = False
+    statement: ReconResult | None = None  # the month's statement written with this day
+    statement_error: str = ""  # why that statement could not be written
+
+    @property
+    def day(self) -> date:
+        return self.period.first
 
     @property
     def discrepancies(self) -> int:
@@ -59,6 +75,31 @@ class ReconResult:
     def exit_code(self) -> int:
         """0 when everything matched, 2 when there is something to look at."""
         return EXIT_DISCREPANCIES if self.discrepancies else 0
+
+
+@dataclass(frozen=True)
+class _Site:
+    """What every comparison needs: settings, the database, the platform, the feeds."""
+
+    settings: Settings
+    engine: sa.Engine
+    client: Caller
+    catalogue: Catalogue
+    feeds: Feeds
+    now: datetime
+
+    @property
+    def store(self) -> ReconStore:
+        s = self.settings.database
+        return ReconStore(self.engine, staging_tables(s.table_prefix, s.schema_name))
+
+
+def _site(settings: Settings, engine: sa.Engine, client: Caller, now: datetime | None,
+          catalogue: Catalogue | None, feeds: Mapping[str, FeedSpec] | None) -> _Site:  # fmt: skip
+    now = now or datetime.now(ZoneInfo(settings.platform.session_timezone)).replace(tzinfo=None)
+    cat = catalogue or catalogue_module.load(settings.platform.function_ids.model_dump())
+    specs = feeds if feeds is not None else _load_feeds(settings, cat)
+    return _Site(settings, engine, client, cat, feeds_of(specs, cat), now)
 
 
 def reconcile_day(
@@ -71,19 +112,20 @@ def reconcile_day(
     ``feeds`` defaults to the mappings in ``folders.mappings``; ``now`` (naive local time,
     for "stuck for too long") defaults to the clock in ``platform.session_timezone``.
     """
-    now = now or datetime.now(ZoneInfo(settings.platform.session_timezone)).replace(tzinfo=None)
-    cat = catalogue or catalogue_module.load(settings.platform.function_ids.model_dump())
-    specs = feeds if feeds is not None else _load_feeds(settings, cat)
-    tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
-    store = ReconStore(engine, tables)
-    run_id = store.start(day, now)
+    site = _site(settings, engine, client, now, catalogue, feeds)
+    store = site.store
+    run_id = store.start(day, site.now)
     event(logger, "reconcile.start", run_id=run_id, day=day.isoformat())
     try:
-        result = _run(settings, engine, client, day, now, cat, specs, store, run_id)
+        result = _compare(site, Period.day(day), run_id)
+        store.finish(run_id, _summary(result), [r for i in result.items for r in stored(i)],
+                     site.now)  # fmt: skip
     except SyncdError as exc:
-        store.fail(run_id, exc.message, now)
+        store.fail(run_id, exc.message, site.now)
         event(logger, "reconcile.failed", logging.ERROR, run_id=run_id)
         raise
+    if settings.reconcile.monthly_statement_mail and is_month_end(day):
+        result = _with_statement(site, result)
     if mail:
         result = _mail(settings, result)
     event(logger, "reconcile.done", run_id=run_id, items=len(result.items),
@@ -91,53 +133,85 @@ def reconcile_day(
     return result
 
 
-def _run(settings: Settings, engine: sa.Engine, client: Caller, day: date, now: datetime,
-         cat: Catalogue, specs: Mapping[str, FeedSpec], store: ReconStore,
-         run_id: int) -> ReconResult:  # fmt: skip
+def reconcile_month(
+    settings: Settings, engine: sa.Engine, client: Caller, year: int, month: int, *,
+    feeds: Mapping[str, FeedSpec] | None = None, now: datetime | None = None,
+    catalogue: Catalogue | None = None, mail: bool = True,
+) -> ReconResult:  # fmt: skip
+    """The monthly statement of ``year``-``month``: written, mailed when SMTP is configured."""
+    site = _site(settings, engine, client, now, catalogue, feeds)
+    period = Period.month(year, month)
+    event(logger, "reconcile.statement", month=period.label)
+    result = _compare(site, period, None)
+    return _mail(settings, result) if mail else result
+
+
+def _compare(site: _Site, period: Period, run_id: int | None) -> ReconResult:
+    settings = site.settings
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
     rules = Rules(settings.delivery.stuck_after_s, settings.reconcile.record_due_days,
                   settings.reconcile.platform_workers)  # fmt: skip
-    found = gather(
-        day, now, HisSettlements(engine, settings.reconcile.settlement_view),
-        LedgerReader(engine, tables), PlatformSide(client, cat, settings.hospital.akb020),
-        feeds_of(specs, cat), rules,
+    platform = PlatformSide(site.client, site.catalogue, settings.hospital.akb020)
+    his = HisSettlements(site.engine, settings.reconcile.settlement_view)
+    found = gather(period, site.now, his, LedgerReader(site.engine, tables), platform,
+                   site.feeds, rules)  # fmt: skip
+    items, asked = identify(classify(found.his, found.platform, found.findings), found, platform)
+    report = reports.Report(
+        reports.Hospital(settings.hospital.akb020, settings.hospital.name), period, run_id,
+        site.now, items, totals(found.his, found.platform, items),
+        Privacy(settings.reconcile.include_id_numbers, settings.reconcile.include_names),
     )  # fmt: skip
-    items = classify(found.his, found.platform, found.findings)
-    summary_totals = totals(found.his, found.platform, items)
-    report = reports.Report(day, run_id, now, items, summary_totals,
-                            reports.Privacy(settings.reconcile.include_id_numbers,
-                                            settings.reconcile.include_names))  # fmt: skip
     files = reports.write_all(report, Path(settings.folders.reports))
-    store.finish(run_id, _summary(found, items, summary_totals, files),
-                 [_stored(item) for item in items], now)  # fmt: skip
-    return ReconResult(run_id, day, items, summary_totals, files, found.persons,
-                       found.platform_calls, mailed=False)  # fmt: skip
+    return ReconResult(run_id, period, items, report.totals, files, found.persons,
+                       found.platform_calls + asked)  # fmt: skip
 
 
-def _summary(found: Gathered, items: list[Item], t: Totals, files: reports.ReportFiles
-             ) -> RunSummary:  # fmt: skip
+def _with_statement(site: _Site, result: ReconResult) -> ReconResult:
+    """The day's result with its month's statement (or why there is none: the day's run is
+    stored and its mail still goes out)."""
+    try:
+        return replace(result, statement=_compare(site, Period.month_of(result.day), None))
+    except SyncdError as exc:
+        event(logger, "reconcile.statement_failed", logging.ERROR, month=f"{result.day:%Y-%m}")
+        return replace(result, statement_error=exc.message)
+
+
+def _summary(result: ReconResult) -> RunSummary:
+    items, t, files = result.items, result.totals, result.files
     compared = len({(i.kind, i.aaz218, i.bka001) for i in items if i.kind})
-    return RunSummary(compared, len(items), t.discrepancies, t.his_total, t.platform_total,
-                      str(files.html), str(files.xlsx))  # fmt: skip
+    return RunSummary(compared, sum(len(stored(i)) for i in items), t.discrepancies,
+                      t.his_total, t.platform_total, str(files.html), str(files.xlsx))  # fmt: skip
 
 
-def _stored(item: Item) -> dict[str, object]:
+def stored(item: Item) -> list[dict[str, object]]:
+    """The ``recon_item`` rows of an item: one per differing figure of an amount difference,
+    else one (a ledger finding's feed as its figure, its row count as the HIS value)."""
     batch = f"第{item.bka001}批次；" if item.bka001 else ""
-    return {
-        "item_class": item.item_class.value, "aaz218": item.aaz218, "visit_key": item.visit_key,
-        "figure": item.figure, "his_value": item.his_value,
-        "platform_value": item.platform_value, "detail": batch + item.detail,
-        "action": item.action,
-    }  # fmt: skip
+    base = {"item_class": item.item_class.value, "aaz218": item.aaz218,
+            "visit_key": item.visit_key, "action": item.action}  # fmt: skip
+    if item.item_class is ItemClass.AMOUNT_DIFF:
+        return [{**base, "figure": name, "his_value": f"{item.his[name]:.2f}",
+                 "platform_value": f"{item.platform[name]:.2f}",
+                 "detail": batch + difference_text(name, item.his[name], item.platform[name])}
+                for name in item.differences]  # fmt: skip
+    return [{**base, "figure": item.feed, "his_value": str(item.count) if item.count else "",
+             "platform_value": "", "detail": batch + item.detail}]  # fmt: skip
 
 
 def _mail(settings: Settings, result: ReconResult) -> ReconResult:
     smtp = settings.reconcile.smtp
     if not (smtp.host and smtp.to):
         return result
-    subject = reports.subject(result.day, result.totals)
-    send_report(smtp, subject, result.files.html)
-    return ReconResult(**{**result.__dict__, "mailed": True})
+    subject = reports.subject(result.period, result.totals)
+    attachments = [result.files.html, result.files.xlsx]
+    note = ""
+    if result.statement is not None:
+        subject += f"（附 {result.statement.period.label} 月度报表）"
+        attachments += [result.statement.files.html, result.statement.files.xlsx]
+    elif result.statement_error:
+        note = f"月度报表未能生成 / the monthly statement failed: {result.statement_error}"
+    send_report(smtp, subject, result.files.html, attachments, note)
+    return replace(result, mailed=True)
 
 
 def _load_feeds(settings: Settings, cat: Catalogue) -> dict[str, FeedSpec]:

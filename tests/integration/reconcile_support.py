@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.sql.elements import quoted_name
-from test_platform_e2e_support import CAT, FUNCTION_IDS, Driver, sim_config
+from test_platform_e2e_support import CAT, FUNCTION_IDS, Driver, fee_row, sim_config
 
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import (
@@ -32,6 +32,7 @@ from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.mapping import FeedSpec
 from syncd.platform.client import PlatformClient, SessionCache
+from syncd.protocol.codec import Value
 from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, SHANGHAI, Simulator
 
 DAY = dt.date(2026, 11, 25)
@@ -40,7 +41,8 @@ MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
 HIS_DDL = (
     "CREATE TABLE V_WI_SETTLEMENT_DAY (SETTLE_ID INTEGER PRIMARY KEY, VISIT_KIND VARCHAR(12),"
-    " VISIT_NO VARCHAR(20), PERSON_NO VARCHAR(20), AAZ218 VARCHAR(30), BKA001 INTEGER,"
+    " VISIT_NO VARCHAR(20), PERSON_NO VARCHAR(20), AAC002 VARCHAR(18), AAC003 VARCHAR(50),"
+    " AAZ218 VARCHAR(30), BKA001 INTEGER,"
     " AKC264 DECIMAL(14,2), BKA831 DECIMAL(14,2), BKA832 DECIMAL(14,2), AKE039 DECIMAL(14,2),"
     " SETTLE_TIME TIMESTAMP, CANCELLED VARCHAR(1))",
     "CREATE TABLE V_WI_IP_FEE (FEE_ID INTEGER PRIMARY KEY, STAY_NO VARCHAR(20))",
@@ -94,14 +96,15 @@ class HisEnv:
 
     def his_settlement(self, kind: str, visit: str, person: str, figures: dict[str, str],
                        *, aaz218: str | None = None, batch: int | None = None,
-                       cancelled: bool = False, hour: int = 11) -> None:  # fmt: skip
+                       cancelled: bool = False, hour: int = 11, day: dt.date = DAY,
+                       **identity: str) -> None:  # fmt: skip
         self.settle_id += 1
         self.insert(
             "V_WI_SETTLEMENT_DAY", SETTLE_ID=self.settle_id, VISIT_KIND=kind, VISIT_NO=visit,
             PERSON_NO=person, AAZ218=aaz218, BKA001=batch,
             **{k.upper(): Decimal(v) for k, v in figures.items()},
-            SETTLE_TIME=dt.datetime.combine(DAY, dt.time(hour)),
-            CANCELLED="1" if cancelled else "0",
+            SETTLE_TIME=dt.datetime.combine(day, dt.time(hour)),
+            CANCELLED="1" if cancelled else "0", **{k.upper(): v for k, v in identity.items()},
         )  # fmt: skip
 
     def visit(self, visit_key: str, kind: str, aaz218: str, state: str,
@@ -166,3 +169,26 @@ def build_his_env(db_url: str, reports: Path) -> Iterator[HisEnv]:
         client.close()
         sim.stop()
         db.dispose()
+
+
+def _figures(slip_like: dict[str, Decimal]) -> dict[str, str]:
+    return {k: f"{v:.2f}" for k, v in slip_like.items()}
+
+
+def settle_stay(
+    his: HisEnv, person: str, bka025: str, rows: list[dict[str, Value]]
+) -> tuple[str, dict[str, str]]:
+    """Settle a stay on the platform; its aaz218 and the figures the HIS should hold."""
+    aaz218 = his.driver.settled(rows, aac001=person, bka025=bka025)
+    slip = his.driver.ok("bizh120206", aaz218=aaz218).slip
+    figures = {"akc264": slip.bka979, "bka831": slip.bka812, "bka832": slip.bka811,
+               "ake039": slip.bka814}  # fmt: skip
+    return aaz218, _figures(figures)
+
+
+def charge_outpatient(his: HisEnv, person: str) -> tuple[str, dict[str, str]]:
+    aaz218 = his.driver.register(person)
+    reply = his.driver.charge(aaz218, [fee_row("88.00", "1")])
+    assert reply.figures is not None
+    f = reply.figures
+    return aaz218, _figures({"akc264": f.akc264, "bka831": f.bka831, "bka832": f.bka832})

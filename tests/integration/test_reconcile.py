@@ -13,13 +13,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from reconcile_support import DAY, NOW, HisEnv, build_his_env
+from reconcile_support import DAY, NOW, HisEnv, build_his_env, charge_outpatient, settle_stay
 from test_platform_e2e_support import NORMAL, NORMAL_ID_NUMBER, NORMAL_NAME, SECOND, fee_row
 
 from syncd.core.errors import PlatformUnavailable
 from syncd.db.recon_store import ReconStore
 from syncd.db.schema import staging_tables
-from syncd.protocol.codec import Value
 from syncd.reconcile import ItemClass, ReconResult, reconcile_day
 
 THIRD = "1000010003"  # not insured: a person the HIS settled but the platform never saw
@@ -37,40 +36,17 @@ def any_his(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HisEnv]:
     yield from build_his_env(url, tmp_path / "reports")
 
 
-def _figures(slip_like: dict[str, Decimal]) -> dict[str, str]:
-    return {k: f"{v:.2f}" for k, v in slip_like.items()}
-
-
-def _inpatient(
-    his: HisEnv, person: str, bka025: str, rows: list[dict[str, Value]]
-) -> tuple[str, dict[str, str]]:
-    """Settle a stay on the platform; its aaz218 and the figures the HIS should hold."""
-    aaz218 = his.driver.settled(rows, aac001=person, bka025=bka025)
-    slip = his.driver.ok("bizh120206", aaz218=aaz218).slip
-    figures = {"akc264": slip.bka979, "bka831": slip.bka812, "bka832": slip.bka811,
-               "ake039": slip.bka814}  # fmt: skip
-    return aaz218, _figures(figures)
-
-
-def _outpatient(his: HisEnv, person: str) -> tuple[str, dict[str, str]]:
-    aaz218 = his.driver.register(person)
-    reply = his.driver.charge(aaz218, [fee_row("88.00", "1")])
-    assert reply.figures is not None
-    f = reply.figures
-    return aaz218, _figures({"akc264": f.akc264, "bka831": f.bka831, "bka832": f.bka832})
-
-
 def seed_every_class(his: HisEnv) -> dict[str, str]:
     """One business or ledger row per class (and two that match); returns the aaz218s."""
     ids: dict[str, str] = {}
     # matched: settled on both sides with the same figures; fee rows all uploaded
-    ids["matched"], figures = _inpatient(his, NORMAL, "ZY-1", [fee_row("120.00", "1")])
+    ids["matched"], figures = settle_stay(his, NORMAL, "ZY-1", [fee_row("120.00", "1")])
     his.his_settlement("INPATIENT", "ZY1", NORMAL, figures)  # aaz218 from the visit ledger
     his.visit("ZY1", "INPATIENT", ids["matched"], "SETTLED")
     his.insert("V_WI_IP_FEE", FEE_ID=1, STAY_NO="ZY1")
     his.status("ip_fee", "1", "ZY1", "SUCCEEDED")
     # amount differs (akc264 only), and one fee row of that stay never uploaded
-    ids["amount"], figures = _inpatient(his, SECOND, "ZY-2", [fee_row("60.00", "1")])
+    ids["amount"], figures = settle_stay(his, SECOND, "ZY-2", [fee_row("60.00", "1")])
     his.his_settlement("INPATIENT", "ZY2", SECOND, {**figures, "akc264": "61.00"},
                        aaz218=ids["amount"])  # fmt: skip
     his.insert("V_WI_IP_FEE", FEE_ID=2, STAY_NO="ZY2")
@@ -80,19 +56,19 @@ def seed_every_class(his: HisEnv) -> dict[str, str]:
     his.his_settlement("INPATIENT", "ZY3", THIRD, {"akc264": "10.00"}, aaz218="Z-NOWHERE")
     # platform only: an outpatient charge syncd made today, nothing in the HIS view; the person
     # is found through the visit ledger and the registration view
-    ids["platform_only"], _ = _outpatient(his, NORMAL)
+    ids["platform_only"], _ = charge_outpatient(his, NORMAL)
     his.visit("MZ4", "OUTPATIENT", ids["platform_only"], "REGISTERED")
     his.insert("V_WI_OP_REGISTRATION", VISIT_NO="MZ4", PERSON_NO=NORMAL)
     # cancelled in the HIS only: refunded in the HIS, still settled on the platform
-    ids["cancel_his"], figures = _outpatient(his, SECOND)
+    ids["cancel_his"], figures = charge_outpatient(his, SECOND)
     his.his_settlement("OUTPATIENT", "MZ5", SECOND, figures, aaz218=ids["cancel_his"],
                        batch=1, cancelled=True)  # fmt: skip
     # cancelled on the platform only: settlement cancelled there, still live in the HIS
-    ids["cancel_platform"], figures = _inpatient(his, NORMAL, "ZY-6", [fee_row("30.00", "1")])
+    ids["cancel_platform"], figures = settle_stay(his, NORMAL, "ZY-6", [fee_row("30.00", "1")])
     his.driver.ok("bizh120107", aaz218=ids["cancel_platform"])
     his.his_settlement("INPATIENT", "ZY6", NORMAL, figures, aaz218=ids["cancel_platform"])
     # matched outpatient batch (same figures)
-    ids["matched_op"], figures = _outpatient(his, SECOND)
+    ids["matched_op"], figures = charge_outpatient(his, SECOND)
     his.his_settlement("OUTPATIENT", "MZ7", SECOND, figures, aaz218=ids["matched_op"], batch=1)
     # stuck in syncd: an UNKNOWN settlement row and a FAILED command
     his.status("ip_discharge", "ZY8", "ZY8", "UNKNOWN", function_id="bizh120105")
@@ -121,7 +97,8 @@ def _run(his: HisEnv, **reconcile: object) -> ReconResult:
 
 
 def _classes(result: ReconResult) -> list[tuple[str, str, str]]:
-    return sorted((i.item_class.value, i.aaz218 or i.visit_key, i.figure) for i in result.items)
+    return sorted((i.item_class.value, i.aaz218 or i.visit_key, i.feed or ",".join(i.differences))
+                  for i in result.items)  # fmt: skip
 
 
 def test_every_seeded_discrepancy_is_found_and_nothing_else(any_his: HisEnv) -> None:
@@ -143,7 +120,7 @@ def test_every_seeded_discrepancy_is_found_and_nothing_else(any_his: HisEnv) -> 
         ("RECORD_OVERDUE", "ZY9", "mr_patient"),
     ])  # fmt: skip
     diff = next(i for i in result.items if i.item_class is ItemClass.AMOUNT_DIFF)
-    assert diff.his_value == "61.00" and Decimal(diff.platform_value) == Decimal("60.00")
+    assert diff.his["akc264"] == Decimal("61.00") and diff.platform["akc264"] == Decimal("60.00")
     assert result.exit_code == 2 and result.discrepancies == 10
 
 
@@ -161,7 +138,7 @@ def test_the_run_and_its_items_are_stored(his: HisEnv) -> None:
 
 
 def test_a_clean_day_exits_zero(his: HisEnv) -> None:
-    aaz218, figures = _inpatient(his, NORMAL, "ZY-1", [fee_row("120.00", "1")])
+    aaz218, figures = settle_stay(his, NORMAL, "ZY-1", [fee_row("120.00", "1")])
     his.his_settlement("INPATIENT", "ZY1", NORMAL, figures, aaz218=aaz218)
     result = _run(his)
     assert [i.item_class for i in result.items] == [ItemClass.MATCHED]
@@ -205,11 +182,13 @@ def test_reports_read_back_with_totals_first_and_one_sheet_per_class(his: HisEnv
     assert any("金额不一致" in h for h in page.headings)
     assert ids["amount"] in page.cells and "61.00" in page.cells
     book = openpyxl.load_workbook(result.files.xlsx)
-    assert book.sheetnames[0] == "汇总" and len(book.sheetnames) == 1 + len(ItemClass)
+    assert book.sheetnames[:2] == ["汇总", "差异分类"]
+    assert len(book.sheetnames) == 2 + len(ItemClass)
     amount = book["金额不符"]
     rows = list(amount.iter_rows(values_only=True))
-    assert rows[0][:3] == ("类别", "就诊号", "就医登记号") and len(rows) == 2
-    assert rows[1][2] == ids["amount"] and rows[1][8] == "61.00"
+    assert rows[0][:3] == ("类别", "就诊号", "就医登记号") and len(rows) == 3  # + 合计
+    total = rows[0].index("医疗总费用 akc264（医院）")
+    assert rows[1][2] == ids["amount"] and rows[1][total] == 61 and rows[2][0] == "合计"
     with result.files.csv.open(encoding="utf-8-sig", newline="") as f:
         lines = list(csv.reader(f))
     assert len(lines) == 1 + len(result.items)

@@ -107,3 +107,19 @@ def test_codes_check_exits_2_listing_an_untranslated_value_then_0(
         conn.execute(sa.text("UPDATE T_ADMISSION SET WARD_CODE = 'W05'"))
     clean = _run(config, "codes", "check")
     assert clean.returncode == 0 and "所有代码均有对照" in clean.stdout
+
+
+def test_a_monthly_statement_is_written_and_both_options_at_once_exit_1(
+    his: HisEnv, tmp_path: Path
+) -> None:
+    _settle(his)
+    config = _config(his, tmp_path)
+    result = _run(config, "reconcile", "--month", f"{DAY:%Y-%m}", "--no-mail")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"月度报表 {DAY:%Y-%m}\n")
+    assert "住院: 医院 1 笔" in result.stdout
+    assert len(list(his.reports.glob(f"statement-{DAY:%Y-%m}-*.xlsx"))) == 1
+    both = _run(config, "reconcile", "--month", f"{DAY:%Y-%m}", "--date", DAY.isoformat())
+    assert both.returncode == 1 and "--date 与 --month 只能选一个" in both.stderr
+    future = _run(config, "reconcile", "--month", "2999-01")
+    assert future.returncode == 1 and "尚未开始" in future.stderr

@@ -3,75 +3,24 @@ EHLO, AUTH PLAIN, MAIL, RCPT, DATA), and an unreachable server is a ReportError.
 
 from __future__ import annotations
 
-import base64
 import email
 import email.header
-import socketserver
-import threading
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from smtp_support import SmtpServer, serving
 
 from syncd.config.settings import SmtpSettings
 from syncd.core.errors import ReportError
 from syncd.reconcile.mail import send_report
 
 
-class _Smtp(socketserver.StreamRequestHandler):
-    """Just enough SMTP for smtplib: records the login and the message."""
-
-    server: _Server
-
-    def _say(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        self._say("220 test ESMTP")
-        while line := self.rfile.readline().decode().strip():
-            verb = line.split(" ", 1)[0].upper()
-            if verb == "EHLO":
-                self._say("250-test\r\n250 AUTH PLAIN")
-            elif verb == "AUTH":
-                self.server.logins.append(base64.b64decode(line.split()[2]).decode())
-                self._say("235 ok")
-            elif verb == "DATA":
-                self._say("354 go on")
-                self.server.messages.append(self._data())
-                self._say("250 queued")
-            elif verb == "QUIT":
-                self._say("221 bye")
-                return
-            else:
-                self._say("250 ok")
-
-    def _data(self) -> bytes:
-        lines = []
-        while (line := self.rfile.readline()) not in (b".\r\n", b""):
-            lines.append(line)
-        return b"".join(lines)
-
-
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Smtp)
-        self.logins: list[str] = []
-        self.messages: list[bytes] = []
-
-
 @pytest.fixture
-def smtp_server() -> Iterator[_Server]:
-    server = _Server()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def smtp_server() -> Iterator[SmtpServer]:
+    yield from serving()
 
 
 def _report(tmp_path: Path) -> Path:
@@ -80,7 +29,7 @@ def _report(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_html_report_is_mailed_with_a_login(smtp_server: _Server, tmp_path: Path) -> None:
+def test_the_html_report_is_mailed_with_a_login(smtp_server: SmtpServer, tmp_path: Path) -> None:
     smtp = SmtpSettings(host="127.0.0.1", port=smtp_server.server_address[1], starttls=False,
                         username="syncd", password=SecretStr("pw"), sender="syncd@example.org",
                         to=["a@example.org", "b@example.org"])  # fmt: skip
@@ -97,7 +46,7 @@ def test_the_html_report_is_mailed_with_a_login(smtp_server: _Server, tmp_path: 
 
 
 def test_an_unreachable_server_is_a_report_error(tmp_path: Path) -> None:
-    server = _Server()
+    server = SmtpServer()
     port = server.server_address[1]
     server.server_close()  # nothing listens there any more
     smtp = SmtpSettings(host="127.0.0.1", port=port, starttls=False, to=["a@example.org"],

@@ -1,7 +1,9 @@
-"""The pure diff of a reconciliation day: one item per business, per differing figure."""
+"""The pure diff of a reconciliation period: one item per business (its differing figures
+listed, each side's live figures carried), the totals per side, kind and day."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from hypothesis import given
@@ -9,22 +11,26 @@ from hypothesis import strategies as st
 
 from syncd.reconcile.classify import (
     Finding,
+    Item,
     ItemClass,
     Person,
     Settlement,
     classify,
     compare,
     figure_differences,
-    totals,
+    persons_of,
+    with_persons,
 )
+from syncd.reconcile.period import Period, is_month_end
+from syncd.reconcile.totals import totals
 
 D = Decimal
 
 
 def _s(aaz218: str = "Z1", *, cancelled: bool = False, kind: str = "INPATIENT", batch: int = 0,
-       **figures: str) -> Settlement:  # fmt: skip
+       on: date | None = None, **figures: str) -> Settlement:  # fmt: skip
     return Settlement(kind, aaz218, batch, visit_key="V-" + aaz218, cancelled=cancelled,
-                      figures={k: D(v) for k, v in figures.items()})  # fmt: skip
+                      figures={k: D(v) for k, v in figures.items()}, settled_at=on)  # fmt: skip
 
 
 def _classes(his: list[Settlement], platform: list[Settlement]) -> list[str]:
@@ -52,13 +58,22 @@ def test_cancelled_on_both_sides_matches_and_on_one_side_is_reported() -> None:
     assert _classes([_s()], [_s(cancelled=True)]) == ["CANCELLED_PLATFORM_ONLY"]
 
 
-def test_each_differing_figure_is_one_item_with_both_values() -> None:
+def test_a_business_whose_figures_differ_is_one_item_naming_each_difference() -> None:
     items = classify([_s(akc264="12.00", bka831="2.00", bka832="10.00")],
                      [_s(akc264="12.50", bka831="2.50", bka832="10.00")], [])  # fmt: skip
-    got = [(i.item_class, i.figure, i.his_value, i.platform_value) for i in items]
-    assert got == [(ItemClass.AMOUNT_DIFF, "akc264", "12.00", "12.50"),
-                   (ItemClass.AMOUNT_DIFF, "bka831", "2.00", "2.50")]  # fmt: skip
-    assert "-0.50" in items[0].detail and "医疗总费用" in items[0].detail
+    (item,) = items
+    assert (item.item_class, item.differences) == (ItemClass.AMOUNT_DIFF, ("akc264", "bka831"))
+    assert item.his == {"akc264": D("12.00"), "bka831": D("2.00"), "bka832": D("10.00")}
+    assert item.platform["akc264"] == D("12.50") and item.difference() == D("-0.50")
+    assert item.detail == "医疗总费用（akc264）相差 -0.50；个人自付（bka831）相差 -0.50"
+
+
+def test_matched_items_carry_both_sides_figures_and_a_cancelled_side_carries_none() -> None:
+    (matched,) = classify([_s(akc264="10.00")], [_s(akc264="10.00")], [])
+    assert matched.his == matched.platform == {"akc264": D("10.00")}
+    (cancelled,) = classify([_s(cancelled=True, akc264="9.00")], [_s(akc264="9.00")], [])
+    assert cancelled.his == {} and cancelled.platform == {"akc264": D("9.00")}
+    assert cancelled.difference() == D("-9.00") and "医院已取消" in cancelled.detail
 
 
 def test_only_figures_both_sides_carry_are_compared() -> None:
@@ -82,14 +97,24 @@ def test_findings_become_items_after_the_businesses() -> None:
     finding = Finding(ItemClass.STUCK, visit_key="ZY8", feed="ip_settle", detail="结果未知")
     items = classify([_s()], [], [finding])
     assert [i.item_class for i in items] == [ItemClass.HIS_ONLY, ItemClass.STUCK]
-    assert items[1].figure == "ip_settle" and items[1].action
+    assert items[1].feed == "ip_settle" and items[1].action and items[1].his == {}
 
 
 def test_person_details_are_taken_from_whichever_side_has_them() -> None:
     his = Settlement("INPATIENT", "Z1", person=Person(aac001="1001"))
     platform = Settlement("INPATIENT", "Z1", person=Person("1001", "440106", "张三"))
-    (item,) = compare(his, platform)
-    assert item.person == Person("1001", "440106", "张三")
+    item = compare(his, platform)
+    assert item is not None and item.person == Person("1001", "440106", "张三")
+
+
+def test_a_persons_gaps_are_filled_from_their_other_settlements() -> None:
+    named = Settlement("INPATIENT", "Z1", person=Person("1001", "440106", "张三"))
+    bare = Settlement("OUTPATIENT", "M1", 1, person=Person("1001"))
+    known = persons_of([bare, named])
+    assert known == {"1001": Person("1001", "440106", "张三")}
+    items = with_persons([Item(ItemClass.HIS_ONLY, person=Person("1001")),
+                          Item(ItemClass.HIS_ONLY, person=Person("1002"))], known)  # fmt: skip
+    assert [i.person for i in items] == [Person("1001", "440106", "张三"), Person("1002")]
 
 
 def test_totals_count_and_sum_live_settlements_and_items_per_class() -> None:
@@ -98,8 +123,36 @@ def test_totals_count_and_sum_live_settlements_and_items_per_class() -> None:
     items = classify(his, platform, [])
     t = totals(his, platform, items)
     assert (t.his_count, t.platform_count) == (2, 1)
-    assert (t.his_total, t.platform_total) == (D("15.00"), D("10.00"))
+    assert (t.his_total, t.platform_total, t.difference) == (D("15.00"), D("10.00"), D("5.00"))
     assert t.by_class[ItemClass.HIS_ONLY] == 1 and t.discrepancies == 1
+
+
+def test_totals_per_fund_kind_and_day_and_a_fund_part_only_some_carry_is_partial() -> None:
+    d1, d2 = date(2026, 11, 2), date(2026, 11, 3)
+    his = [_s("A", on=d1, akc264="10.00", bka832="8.00", ake039="8.00"),
+           _s("M", kind="OUTPATIENT", batch=1, on=d2, akc264="3.00", bka832="3.00",
+              ake039="3.00")]  # fmt: skip
+    platform = [
+        _s("A", on=d1, akc264="10.00", bka832="8.00", ake039="8.00"),
+        _s("M", kind="OUTPATIENT", batch=1, on=d2, akc264="3.00", bka832="3.00"),
+    ]
+    t = totals(his, platform, classify(his, platform, []))
+    assert t.overall.his.figures == {"akc264": D("13.00"), "bka832": D("11.00"),
+                                     "ake039": D("11.00")}  # fmt: skip
+    assert t.by_kind["OUTPATIENT"].platform.figures == {"akc264": D("3.00"), "bka832": D("3.00")}
+    assert t.by_kind["INPATIENT"].his.count == 1 and list(t.by_day) == [d1, d2]
+    assert t.by_day[d2].his.total == D("3.00")
+    assert t.overall.platform.partial("ake039") and not t.overall.his.partial("ake039")
+    assert t.figures() == ["akc264", "bka831", "bka832", "ake039"]
+
+
+def test_periods_of_a_day_and_of_a_month() -> None:
+    day, month = Period.day(date(2026, 11, 25)), Period.month(2026, 2)
+    assert (day.label, month.label, month.last) == ("2026-11-25", "2026-02", date(2026, 2, 28))
+    assert month.bounds() == (datetime(2026, 2, 1), datetime(2026, 3, 1))
+    assert len(month.days()) == 28 and datetime(2026, 2, 28, 23, 59) in month
+    assert date(2026, 3, 1) not in month and "至" in month.label_zh
+    assert is_month_end(date(2026, 11, 30)) and not is_month_end(date(2026, 11, 29))
 
 
 _KEYS = st.sampled_from(["A", "B", "C", "D"])
@@ -108,16 +161,16 @@ _SIDE = st.lists(st.builds(lambda k, c, a: _s(k, cancelled=c, akc264=str(a)), _K
 
 
 @given(_SIDE, _SIDE)
-def test_every_key_live_on_a_side_gets_items_and_no_key_appears_twice_unless_amounts(
+def test_every_key_live_on_a_side_gets_one_item_and_the_differences_add_up_to_the_totals(
     his: list[Settlement], platform: list[Settlement]
 ) -> None:
     items = classify(his, platform, [])
     live = {s.aaz218 for s in [*his, *platform] if not s.cancelled}
-    seen = {i.aaz218 for i in items}
-    assert live <= seen <= {s.aaz218 for s in [*his, *platform]}
-    for key in seen:
-        mine = [i for i in items if i.aaz218 == key]
-        assert len(mine) == 1 or all(i.item_class is ItemClass.AMOUNT_DIFF for i in mine)
+    seen = [i.aaz218 for i in items]
+    assert live <= set(seen) <= {s.aaz218 for s in [*his, *platform]}
+    assert len(seen) == len(set(seen))
+    t = totals(his, platform, items)
+    assert sum((i.difference() for i in items), D("0")) == t.his_total - t.platform_total
 
 
 def test_his_rows_nobody_knows_the_aaz218_of_stay_apart_per_visit() -> None:
