@@ -55,19 +55,26 @@ def test_the_statement_sums_the_month_per_fund_kind_and_day_and_lists_what_is_op
     his: HisEnv,
 ) -> None:
     figures = _month_of_settlements(his)
+    # the platform alone: a stay and an outpatient charge the HIS has no row of
+    alone, alone_figures = settle_stay(his, NORMAL, "ZY-5", [fee_row("40.00", "1")])
+    op_alone, op_alone_figures = charge_outpatient(his, SECOND)
     result = reconcile_month(his.settings(), his.db, his.client, 2026, 11, feeds=his.feeds,
                              now=NOW, mail=False)  # fmt: skip
     assert (result.run_id, result.period) == (None, Period.month(2026, 11))
     t = result.totals
     stay, charge = Decimal(figures["akc264"]), Decimal(figures["charge"])
     assert t.his_total == stay + charge + Decimal("500.00")  # not December's 70.00
-    assert t.platform_total == stay + charge
-    assert t.by_kind["INPATIENT"].platform.figures["bka832"] == Decimal(figures["bka832"])
-    assert t.by_kind["OUTPATIENT"].his.total == t.by_kind["OUTPATIENT"].platform.total == charge
+    alone_total = Decimal(alone_figures["akc264"]) + Decimal(op_alone_figures["akc264"])
+    assert t.platform_total == stay + charge + alone_total
+    inpatient_fund = Decimal(figures["bka832"]) + Decimal(alone_figures["bka832"])
+    assert t.by_kind["INPATIENT"].platform.figures["bka832"] == inpatient_fund
+    assert t.by_kind["OUTPATIENT"].his.total == charge
+    assert t.by_kind["OUTPATIENT"].platform.total == charge + Decimal(op_alone_figures["akc264"])
     assert sorted(d for d in t.by_day if d) == [NOV_3, DAY]
     assert t.by_day[NOV_3].his.total == Decimal("500.00") and t.by_day[NOV_3].platform.count == 0
-    open_items = [(i.item_class, i.aaz218) for i in result.items if i.item_class.is_discrepancy]
-    assert open_items == [(ItemClass.HIS_ONLY, "Z-EARLY")]
+    open_items = {(i.item_class, i.aaz218) for i in result.items if i.item_class.is_discrepancy}
+    assert open_items == {(ItemClass.HIS_ONLY, "Z-EARLY"), (ItemClass.PLATFORM_ONLY, alone),
+                          (ItemClass.PLATFORM_ONLY, op_alone)}  # fmt: skip
     assert result.files.html.name.startswith("statement-2026-11-")
     book = openpyxl.load_workbook(result.files.xlsx)
     days = book["每日"]
