@@ -1,8 +1,8 @@
 """``syncd reconcile [--date YYYY-MM-DD | --month YYYY-MM]``: reconcile one day now (the
 daemon does it nightly), or write the monthly statement of a calendar month.
 
-Exit codes: 0 everything matched, 2 discrepancies found (for monitoring), 1 the run failed
-(or --date and --month were both given), 78 configuration error.
+Exit codes: 0 everything matched, 2 discrepancies found (for monitoring), 1 the run failed,
+78 configuration error; click's usage errors (--date with --month, a month not begun) exit 2.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ def reconcile(obj: CliContext, day: datetime | None, month: datetime | None,
     write the reports."""
     settings = obj.settings
     today = _today(settings.platform.session_timezone)
-    # exit 1, not click's usage exit 2: 2 means "discrepancies" to the monitoring
     if day and month:
-        raise SyncdError("--date 与 --month 只能选一个 / give --date or --month, not both")
+        raise click.UsageError("--date 与 --month 只能选一个 / give --date or --month, not both")
     if month and month.date() > today:
-        raise SyncdError(f"{month:%Y-%m} 尚未开始 / that month has not begun")
+        raise click.BadParameter(f"{month:%Y-%m} 尚未开始 / that month has not begun",
+                                 param_hint="--month")  # fmt: skip
     engine = make_engine(settings.database)
     try:
         with PlatformClient(settings.platform) as client:

@@ -109,7 +109,7 @@ def test_codes_check_exits_2_listing_an_untranslated_value_then_0(
     assert clean.returncode == 0 and "所有代码均有对照" in clean.stdout
 
 
-def test_a_monthly_statement_is_written_and_both_options_at_once_exit_1(
+def test_a_monthly_statement_is_written_and_both_options_at_once_are_a_usage_error(
     his: HisEnv, tmp_path: Path
 ) -> None:
     _settle(his)
@@ -120,6 +120,7 @@ def test_a_monthly_statement_is_written_and_both_options_at_once_exit_1(
     assert "住院: 医院 1 笔" in result.stdout
     assert len(list(his.reports.glob(f"statement-{DAY:%Y-%m}-*.xlsx"))) == 1
     both = _run(config, "reconcile", "--month", f"{DAY:%Y-%m}", "--date", DAY.isoformat())
-    assert both.returncode == 1 and "--date 与 --month 只能选一个" in both.stderr
+    assert both.returncode == 2 and "--date 与 --month 只能选一个" in both.stderr
     future = _run(config, "reconcile", "--month", "2999-01")
-    assert future.returncode == 1 and "尚未开始" in future.stderr
+    assert future.returncode == 2 and "尚未开始" in future.stderr
+    assert not list(his.reports.glob("statement-2999-*"))
