@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import click
 
 from syncd.cli.context import CliContext
-from syncd.core.errors import SyncdError
 from syncd.db.engine import make_engine
 from syncd.platform.client import PlatformClient
 from syncd.reconcile import ItemClass, ReconResult, reconcile_day, reconcile_month

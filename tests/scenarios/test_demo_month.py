@@ -1,4 +1,4 @@
-"""A month of demo days (``syncd.demo``: the reference HIS, the engine, the simulator over
+"""A month of demo days (``syncd.demo.run``: the reference HIS, the engine, the simulator over
 HTTP), each reconciled nightly, then the month's statement: it balances with the sum of its
 daily reports — per day, per fund, per kind, in the workbooks too — leaves out the next
 month's day, and lists the differences still open."""
@@ -12,14 +12,14 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from syncd.demo import DemoSite, prepare, run_day
-from syncd.demo_day import day_stages
+from syncd.demo.day import day_stages
+from syncd.demo.run import DemoSite, prepare, run_day
 from syncd.platform.client import PlatformClient
-from syncd.platform.simulator import SHANGHAI
 from syncd.reconcile import ItemClass, Period, ReconResult, reconcile_day, reconcile_month
 from syncd.reconcile.totals import Side
 from syncd.reference import seed
 from syncd.reference.schema import build_metadata
+from syncd.simulator import SHANGHAI
 
 NOVEMBER = [dt.date(2026, 11, 28), dt.date(2026, 11, 29), dt.date(2026, 11, 30)]
 DECEMBER_1 = dt.date(2026, 12, 1)
