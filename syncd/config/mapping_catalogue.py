@@ -145,6 +145,12 @@ def _shape_problem(
     field: FieldSpec, rule: FieldRule, located: Located, path: Path_
 ) -> ConfigProblem | None:
     name = f"'{field.code}' ({short_name(field)})"
+    if rule.inferred and field.required:
+        return located.problem(
+            (*path, "inferred"),
+            f"{name} is required by the platform: it cannot be left out as 'inferred'",
+            "remove 'inferred: true' (platform.send_inferred_fields would make every call invalid)",
+        )
     if field.type == "decimal" and field.places is not None and rule.decimal != field.places:
         return located.problem(
             path,

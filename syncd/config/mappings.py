@@ -21,6 +21,7 @@ from syncd.config.mapping_catalogue import catalogue_problems, presence_problems
 from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, load_yaml
 from syncd.core.errors import ConfigError, ConfigProblem
+from syncd.core.records import REQUEST_WRITEBACK, SYNC_STATUS_WRITEBACK
 from syncd.mapping import names
 from syncd.mapping.spec import FeedSpec
 from syncd.mapping.types import FEED_NAME_HINT
@@ -89,6 +90,7 @@ def load_feed_file(
     if spec is None:
         return None, problems + _presence(located, found, catalogue)
     problems += _setting_problems(located) + _param_problems(spec, located)
+    problems += _writeback_target_problems(spec, located)
     if catalogue is not None:
         spec, found = catalogue_problems(spec, located, catalogue)
         problems += found
@@ -271,6 +273,26 @@ def _param_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
         )
         for param, path in used
         if param not in declared
+    ]
+
+
+def _writeback_target_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
+    """Every ``writeback:`` column must be a reply column of the feed's staging table (a view
+    feed writes into WI_SYNC_STATUS, a command into WI_REQUEST): nothing is dropped unseen."""
+    table = "WI_REQUEST" if spec.source.is_command else "WI_SYNC_STATUS"
+    columns: tuple[str, ...] = (
+        REQUEST_WRITEBACK if spec.source.is_command else SYNC_STATUS_WRITEBACK
+    )
+    return [
+        located.problem(
+            ("writeback", reply),
+            f"staging table {table} has no column '{column}' to write '{reply}' into "
+            f"(中间表没有该列，无法回写)",
+            f"{names.did_you_mean(column.lower(), columns)}; the whole reply is kept in "
+            f"{table}.result_json (整个返回保存在 result_json)",
+        )
+        for reply, column in spec.writeback.items()
+        if column.lower() not in columns
     ]
 
 

@@ -87,6 +87,15 @@ class PlatformSettings(_Section):
     success_rule: Literal["exactly_one", "non_negative"] = "exactly_one"
     session_timezone: str = "Asia/Shanghai"
     fee_rows_per_call: int = Field(default=300, ge=1, le=300)
+    max_reply_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=64 * 1024,
+        le=256 * 1024 * 1024,
+        description="a longer reply is not read on: the call's outcome is unknown",
+    )
+    send_inferred_fields: bool = Field(
+        default=True, description="false: leave out the fields mappings mark 'inferred: true'"
+    )
     function_ids: FunctionIds = FunctionIds()
     password: SecretStr | None = Field(default=None, exclude=True)
 

@@ -68,6 +68,16 @@ REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
 VISIT_KINDS = tuple(k.value for k in VisitKind)
 VISIT_STATES = tuple(s.value for s in VisitState)
 
+# The staging columns a mapping's ``writeback:`` may fill; every other column of these tables is
+# syncd's own bookkeeping.  View feeds write into ``<p>sync_status``, commands into
+# ``<p>request`` (whose reply columns :mod:`syncd.db.schema` builds from this list).
+SYNC_STATUS_WRITEBACK = ("aaz218",)
+REQUEST_REPLY_COLUMNS = (
+    "aac001", "aac003", "aac004", "bka888", "bka042", "aae030", "aae031", "bka025", "bka001",
+    "akc264", "bka831", "bka832", "ake039", "bka825", "bka826", "akb067", "akb066",
+)  # fmt: skip
+REQUEST_WRITEBACK = ("aaz218", *REQUEST_REPLY_COLUMNS)
+
 
 # --- what the engine steps and the stores exchange ------------------------------------
 

@@ -20,7 +20,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.core.records import REQUEST_STATUSES, SYNC_STATUSES, VISIT_KINDS, VISIT_STATES
+from syncd.core.records import (
+    REQUEST_REPLY_COLUMNS,
+    REQUEST_STATUSES,
+    SYNC_STATUSES,
+    VISIT_KINDS,
+    VISIT_STATES,
+)
 from syncd.db.types import ID, LOCAL_NOW_DEFAULT, LONG_TEXT, MONEY, PRICE, TIMESTAMP, text
 
 DEFAULT_PREFIX = "WI_"
@@ -209,15 +215,22 @@ def _request(metadata: sa.MetaData, p: str) -> sa.Table:
     )  # fmt: skip
 
 
+# Lengths of the text reply columns; bka001 is an integer, the rest are money.
+_REPLY_TEXT = {"aac001": 32, "aac003": 64, "aac004": 4, "bka888": 4, "bka042": 64,
+               "aae030": 8, "aae031": 8, "bka025": 32}  # fmt: skip
+
+
 def _flattened_reply() -> list[Col]:
-    """Reply fields a HIS reads most, as columns (the rest is in result_json/request_row)."""
-    return [
-        _str("aac001", 32), _str("aac003", 64), _str("aac004", 4), _str("bka888", 4),
-        _str("bka042", 64), _str("aae030", 8), _str("aae031", 8), _str("bka025", 32),
-        sa.Column("bka001", sa.Integer()),
-        _money("akc264"), _money("bka831"), _money("bka832"), _money("ake039"),
-        _money("bka825"), _money("bka826"), _money("akb067"), _money("akb066"),
-    ]  # fmt: skip
+    """Reply fields a HIS reads most, as columns (the rest is in result_json/request_row);
+    the names are :data:`~syncd.core.records.REQUEST_REPLY_COLUMNS`, what ``writeback:`` may
+    name."""
+    return [_reply_column(name) for name in REQUEST_REPLY_COLUMNS]
+
+
+def _reply_column(name: str) -> Col:
+    if name in _REPLY_TEXT:
+        return _str(name, _REPLY_TEXT[name])
+    return sa.Column(name, sa.Integer()) if name == "bka001" else _money(name)
 
 
 def _request_row(metadata: sa.MetaData, p: str, request: sa.Table) -> sa.Table:

@@ -124,7 +124,7 @@ def _translating(feed: str, rules: Mapping[str, FieldRule], view: str,
 
 def _parts(rule: FieldRule) -> Iterator[FieldRule]:
     yield rule
-    for part in rule.concat or ():
+    for part in rule.parts:
         yield from _parts(part)
 
 

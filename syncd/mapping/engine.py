@@ -4,7 +4,8 @@
 :class:`~syncd.core.errors.MappingError` (feed, key, field and a Chinese reason for the HIS user,
 never the offending value).  Values come out typed for the codec: ``str`` or ``Decimal``
 quantized to the field's places; dates already formatted; an empty optional field is ``""``.
-Datasets are split into batches of at most ``max_rows`` rows: one request per batch.
+A field marked ``inferred`` is left out when the settings say ``platform.send_inferred_fields:
+false``.  Datasets are split into batches of at most ``max_rows`` rows: one request per batch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from syncd.core.errors import MappingError
 from syncd.mapping.fieldvalue import FieldFailed, Scope, render_field
-from syncd.mapping.rules import FieldRule
+from syncd.mapping.rules import SEND_INFERRED_SETTING, FieldRule
 from syncd.mapping.spec import PLATFORM_MAX_ROWS, DatasetSpec, FeedSpec
 from syncd.mapping.transforms import text_of
 
@@ -192,7 +193,10 @@ def _render_fields(
     spec: FeedSpec, key: str, fields: Mapping[str, FieldRule], scope: Scope, prefix: str
 ) -> dict[str, WireValue]:
     out: dict[str, WireValue] = {}
+    leave_out_inferred = scope.settings.get(SEND_INFERRED_SETTING) is False
     for code, rule in fields.items():
+        if rule.inferred and leave_out_inferred:
+            continue
         try:
             out[code] = render_field(code, rule, scope)
         except FieldFailed as exc:

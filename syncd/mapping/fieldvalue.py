@@ -88,6 +88,8 @@ def _source(rule: FieldRule, scope: Scope, code: str) -> object:
     if rule.param is not None:
         return scope.params.get(rule.param)
     name = field_name(rule, code)
+    if rule.first is not None:
+        return next((v for p in rule.first if (v := render_field(name, p, scope)) != ""), None)
     return "".join(text_of(render_field(name, part, scope)) for part in rule.concat or ())
 
 

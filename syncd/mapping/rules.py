@@ -13,8 +13,13 @@ Compact YAML a DBA can read::
     bka020: {column: DEPT_CODE, codes_table: {category: bka020}}
     bka022: {column: WARD_NAME, max_length: 50, trim: true}
     bka043: {concat: [{column: A}, {const: "-"}, {column: B}]}
+    bka896: {first: [{param: bka896}, {visit: aaz218}]}
+    bka071: {column: FEE_ID, inferred: true}
 
-Exactly one source (column, const, setting, visit, param, concat) per rule.  The steps run
+Exactly one source (column, const, setting, visit, param, concat, first) per rule: ``concat``
+joins its parts as text, ``first`` takes the first part that is not empty.  ``inferred: true``
+marks a field no public hospital client is known to send: the setting
+``platform.send_inferred_fields: false`` leaves every such field out of the request.  The steps run
 in a fixed order: source → trim → empty? (default / required) → transform → codes →
 date or decimal (+ sign) → max_length.
 """
@@ -38,7 +43,8 @@ from syncd.mapping.types import (
     fail,
 )
 
-SOURCES = ("column", "const", "setting", "visit", "param", "concat")
+SOURCES = ("column", "const", "setting", "visit", "param", "concat", "first")
+SEND_INFERRED_SETTING = "platform.send_inferred_fields"
 _SHORTHAND_HINT = 'write {column: NAME} for a view column or {const: "text"} for a fixed value'
 
 
@@ -64,6 +70,12 @@ class FieldRule(Model):
     visit: VisitField | None = Field(None, description="a visit-ledger field, e.g. aaz218")
     param: ParamName | None = Field(None, description="a parameter of the command row")
     concat: tuple[FieldRule, ...] | None = Field(None, description="join several parts as text")
+    first: tuple[FieldRule, ...] | None = Field(
+        None, description="the first of several parts that is not empty"
+    )
+    inferred: bool = Field(
+        False, description="no public client sends it: left out when send_inferred_fields is off"
+    )
     label: str | None = Field(None, description="Chinese name in messages (catalogue default)")
     required: bool = Field(False, description="an empty value rejects the row")
     default: str | None = Field(None, description="sent as written when the value is empty")
@@ -108,6 +120,8 @@ class FieldRule(Model):
             fail("'date_in' needs 'date' (the output pattern)", "add date: yyyyMMdd")
         if self.concat is not None and not self.concat:
             fail("'concat' needs at least one part", "")
+        if self.first is not None and len(self.first) < 2:
+            fail("'first' needs at least two parts", "e.g. first: [{param: A}, {visit: aaz218}]")
 
     def _check_default(self) -> None:
         if self.default is None:
@@ -129,22 +143,27 @@ class FieldRule(Model):
             return self.default
         return quantize(to_decimal(self.default), self.decimal)
 
+    @property
+    def parts(self) -> tuple[FieldRule, ...]:
+        """The rules a ``concat`` or ``first`` rule is made of (none for the other sources)."""
+        return self.concat or self.first or ()
+
     def columns(self) -> frozenset[str]:
-        """Every view column this rule reads (concat parts included)."""
+        """Every view column this rule reads (concat/first parts included)."""
         own = {self.column} if self.column else set()
-        return frozenset(own).union(*(part.columns() for part in self.concat or ()))
+        return frozenset(own).union(*(part.columns() for part in self.parts))
 
     def params(self) -> frozenset[str]:
         own = {self.param} if self.param else set()
-        return frozenset(own).union(*(part.params() for part in self.concat or ()))
+        return frozenset(own).union(*(part.params() for part in self.parts))
 
     def settings(self) -> frozenset[str]:
         own = {self.setting} if self.setting else set()
-        return frozenset(own).union(*(part.settings() for part in self.concat or ()))
+        return frozenset(own).union(*(part.settings() for part in self.parts))
 
     def code_categories(self) -> frozenset[str]:
         own = {self.codes_table.category} if self.codes_table else set()
-        return frozenset(own).union(*(p.code_categories() for p in self.concat or ()))
+        return frozenset(own).union(*(p.code_categories() for p in self.parts))
 
     def with_label(self, label: str) -> FieldRule:
         return self if self.label else self.model_copy(update={"label": label})

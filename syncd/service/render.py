@@ -171,7 +171,7 @@ def _visit(
 
 def _reads_aaz218(spec: FeedSpec) -> bool:
     def reads(rule: FieldRule) -> bool:
-        return rule.visit == "aaz218" or any(reads(part) for part in rule.concat or ())
+        return rule.visit == "aaz218" or any(reads(part) for part in rule.parts)
 
     return any(reads(rule) for rule in spec.all_rules())
 

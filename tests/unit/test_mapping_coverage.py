@@ -45,7 +45,8 @@ def feed_yaml(function: FunctionSpec) -> str:
     outputs = [f.code for f in function.outputs][:2]
     outputs += [f"{ds}.{rows[0].code}" for ds, rows in function.output_datasets.items() if rows]
     if outputs:
-        lines += ["writeback:", *(f"  {path}: R{i}" for i, path in enumerate(outputs))]
+        # a view feed writes into WI_SYNC_STATUS, whose only reply column is aaz218
+        lines += ["writeback:", *(f"  {path}: aaz218" for path in outputs)]
     return "\n".join(lines) + "\n"
 
 

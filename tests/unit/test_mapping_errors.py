@@ -359,3 +359,54 @@ def test_dataset_join_on_an_undeclared_command_parameter_is_refused(tmp_path: Pa
 def test_a_code_table_entry_named_param_is_data_not_a_parameter(tmp_path: Path) -> None:
     text = LOOKUP.replace('{const: "410"}', '{const: "410", codes: {param: "410", "410": "410"}}')
     assert "lookup" in load_mappings(write(tmp_path, {"lookup.yaml": text}), catalogue.load())
+
+
+DISCHARGE = """\
+source: {view: V_WI_IP_DISCHARGE, key: STAY_NO}
+function_id: bizh120105
+visit: {column: STAY_NO}
+fields:
+  akb020: {setting: hospital.akb020}
+  aaz218: {visit: aaz218}
+  bka032: {column: DISCHARGE_TIME, date: yyyyMMdd}
+  bka033: {column: CLERK_NO}
+  bka034: {column: CLERK_NAME}
+  bka006: {const: "420"}
+"""
+
+
+def test_writeback_into_a_column_the_staging_table_lacks_is_refused(tmp_path: Path) -> None:
+    """A view feed writes into WI_SYNC_STATUS: a figure written back there would be dropped
+    unseen, so the file is refused at the line that names it."""
+    text = DISCHARGE + "writeback:\n  aaz218: aaz218\n  akc264: akc264\n"
+    problem = only(tmp_path, "discharge.yaml", text)
+    assert where(problem) == (13, 3)
+    assert problem.message.startswith(
+        "staging table WI_SYNC_STATUS has no column 'akc264' to write 'akc264' into"
+    )
+    assert "result_json" in problem.hint
+
+
+def test_writeback_of_a_command_names_a_reply_column_of_wi_request(tmp_path: Path) -> None:
+    """WI_REQUEST's bookkeeping columns (status …) are no write-back target; its reply
+    columns are, whatever the case."""
+    text = LOOKUP.replace("personinfo.aac001: AAC001", "personinfo.aac001: AAC001\n"
+                          "  personinfo.aac003: status")  # fmt: skip
+    problem = only(tmp_path, "lookup.yaml", text)
+    assert where(problem) == (10, 3)
+    assert "WI_REQUEST has no column 'status'" in problem.message
+
+
+def test_a_required_field_cannot_be_marked_inferred(tmp_path: Path) -> None:
+    """Leaving out an [inferred] field must keep the call valid."""
+    text = CANCEL.replace("aaz218: {visit: aaz218}", "aaz218: {visit: aaz218, inferred: true}")
+    problem = only(tmp_path, "cancel.yaml", text)
+    assert where(problem) == (8, 27)
+    assert "cannot be left out as 'inferred'" in problem.message
+
+
+def test_first_needs_two_parts(tmp_path: Path) -> None:
+    text = CANCEL.replace("aaz218: {visit: aaz218}", "aaz218: {first: [{visit: aaz218}]}")
+    problem = only(tmp_path, "cancel.yaml", text)
+    assert where(problem) == (8, 3)
+    assert "'first' needs at least two parts" in problem.message
