@@ -73,7 +73,7 @@ def _op_visit(d: _Day, n: int, patient: str, hour: int, *, injury: bool = True) 
     d.add("HIS_OP_VISIT", {
         "VISIT_NO": visit, "PATIENT_ID": patient, "VISIT_TIME": d.at(hour, 10),
         "DEPT_CODE": "D01", "DOCTOR_NO": "Y006", "CLERK_NO": "S001",
-        "IS_WORK_INJURY": "1" if injury else "0", "INJURY_NO": None,
+        "IS_WORK_INJURY": "1" if injury else "0", "INJURY_NO": None, "APPLY_NO": None,
         "DIAG_CODE": "S62.001" if injury else "J06.900", "DIAG_NAME": "手部开放性损伤",
         "CANCELLED": "0", "UPDATED_AT": d.at(hour, 10),
     })  # fmt: skip
@@ -89,7 +89,8 @@ def _op_charge(
         rows.append(d.add("HIS_OP_FEE", {
             "FEE_ID": d.next_id("HIS_OP_FEE"), "VISIT_NO": visit, "CHARGE_NO": charge, **fee,
             "FEE_TIME": d.at(hour, 30), "RECIPE_NO": f"CF{charge[2:]}", "DOCTOR_NO": "Y006",
-            "DEPT_CODE": "D01", "OPERATOR_NO": "S004", "LIMITED_FLAG": "0", "REFUND_OF": None,
+            "DEPT_CODE": "D01", "OPERATOR_NO": "S004", "LIMITED_FLAG": "0", "LIMIT_MET": "0",
+            "REFUND_OF": None,
         }))  # fmt: skip
     return rows
 
@@ -169,7 +170,8 @@ def _ip_fee(d: _Day, stay: str, seq: int, item: tuple[str, ...], when: dt.dateti
         "FEE_ID": d.next_id("HIS_IP_FEE"), "STAY_NO": stay, "FEE_SEQ": seq,
         **item_row(item, qty), "FEE_TIME": when, "RECIPE_NO": f"ZC{stay[2:]}{seq // 20:03d}",
         "DOCTOR_NO": "Y003", "DEPT_CODE": "D05", "OPERATOR_NO": "H001", "ENTRY_NO": "H001",
-        "LIMITED_FLAG": "0", "ILLNESS_FLAG": "0", "ILLNESS_LATE": "0", "REFUND_OF": None,
+        "LIMITED_FLAG": "0", "LIMIT_MET": "0", "ILLNESS_FLAG": "0", "ILLNESS_LATE": "0",
+        "REFUND_OF": None,
         **extra,
     })  # fmt: skip
 

@@ -92,7 +92,7 @@ def _outpatient(m: sa.MetaData) -> None:
         m, "HIS_OP_VISIT", "门诊挂号/就诊",
         _s("VISIT_NO", 20, pk=True), _s("PATIENT_ID", 20, null=False),
         _c("VISIT_TIME", TIMESTAMP, null=False), _s("DEPT_CODE", 10), _s("DOCTOR_NO", 10),
-        _s("CLERK_NO", 10), _flag("IS_WORK_INJURY"), _s("INJURY_NO", 30),
+        _s("CLERK_NO", 10), _flag("IS_WORK_INJURY"), _s("INJURY_NO", 30), _s("APPLY_NO", 30),
         _s("DIAG_CODE", 20), _s("DIAG_NAME", 100), _flag("CANCELLED"),
         _c("UPDATED_AT", TIMESTAMP, null=False),
         _ix("HIS_OP_VISIT_IX_PATIENT", "PATIENT_ID"),
@@ -113,7 +113,7 @@ def _fee_columns() -> list[Col]:
         _c("PRICE", PRICE, null=False), _c("QTY", QTY, null=False),
         _c("AMOUNT", MONEY, null=False), _c("FEE_TIME", TIMESTAMP, null=False),
         _s("RECIPE_NO", 20), _s("DOCTOR_NO", 10), _s("DEPT_CODE", 10), _s("OPERATOR_NO", 10),
-        _flag("LIMITED_FLAG"),
+        _flag("LIMITED_FLAG"), _flag("LIMIT_MET"),
     ]  # fmt: skip
 
 
