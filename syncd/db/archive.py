@@ -3,7 +3,9 @@
 Each exchange is written in its own short transaction right after the call, so the archive
 holds what was sent even when the write-back that follows fails.  ID numbers are in here (as
 the platform saw them) and only here: operators with database rights can search them; logs
-never carry them.
+never carry them.  The session_id is not: it is a credential valid until midnight, stored as
+``syncd render`` shows it (:data:`~syncd.protocol.codec.SESSION_MASK`).  A reply is stored as
+the client read it: at most ``platform.max_reply_bytes``, with a note when it was cut.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from syncd.core.records import Exchange
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
+from syncd.protocol.codec import masked_session
 
 
 def _text(data: bytes | None) -> str | None:
@@ -33,7 +36,8 @@ class Archive:
             "call_id": exchange.call_id, "outcome": exchange.outcome,
             "return_code": (exchange.return_code or "")[:16] or None,
             "duration_ms": exchange.duration_ms,
-            "request_xml": _text(exchange.request), "reply_xml": _text(exchange.reply),
+            "request_xml": _text(masked_session(exchange.request)),
+            "reply_xml": _text(exchange.reply),
         }  # fmt: skip
         with source_errors(self.engine.url, "archiving a message"), self.engine.begin() as conn:
             conn.execute(sa.insert(self.table).values(**values))

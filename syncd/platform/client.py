@@ -17,12 +17,17 @@
              the request was sent, HTTP 4xx, a second -9 after re-login, any login failure
              other than a refusal (the business call was never sent)
   UNKNOWN    may have been processed: read/write timeout, connection reset or closed after
-             sending, HTTP 5xx, a body that is not a readable <program> (服务执行发生异常)
+             sending, HTTP 5xx, a body that is not a readable <program> (服务执行发生异常),
+             a reply longer than ``platform.max_reply_bytes``
   ========== ==============================================================================
 
+A reply is read as a stream and never beyond ``platform.max_reply_bytes``: past that the
+connection is closed unread, so a runaway reply costs at most that much memory.
+
 Logs carry the function id, outcome, duration and call id only: never passwords, session ids,
-payloads or ID numbers.  The exact request and reply bytes are in the result for the message
-archive (login exchanges are not: they hold the password).
+payloads or ID numbers.  The exact request bytes and the reply as read (cut at the limit, with a
+note saying so) are in the result for the message archive (login exchanges are not: they hold
+the password).
 """
 
 from __future__ import annotations
@@ -40,12 +45,19 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from syncd.config.settings import PlatformSettings
-from syncd.core.errors import ConfigError, ConfigProblem, PlatformProtocolError
+from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.core.records import Outcome
 from syncd.logs import event
+from syncd.platform.exchange import (
+    Attempt,
+    Exchange,
+    classify_error,
+    classify_response,
+    read_bounded,
+)
 from syncd.protocol.catalogue import LOGIN_FUNCTION_ID
-from syncd.protocol.codec import Program, decode_program, encode_request
-from syncd.protocol.messages import SESSION_EXPIRED_CODE, Request
+from syncd.protocol.codec import Program, encode_request
+from syncd.protocol.messages import Request
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -57,29 +69,6 @@ _PASSWORD_MISSING = ConfigProblem(
     hint="set SYNCD_PLATFORM__PASSWORD, platform.password_file or the systemd credential "
     "platform-password",
 )
-
-# Failures that happen before any byte of the request can have been processed.
-_NOT_SENT: tuple[type[httpx.HTTPError], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-    httpx.LocalProtocolError,
-    httpx.ProxyError,
-)
-
-
-@dataclass(frozen=True, repr=False)
-class Exchange:
-    """One HTTP request/reply pair as bytes (reply None when none arrived)."""
-
-    request: bytes
-    reply: bytes | None
-    http_status: int | None = None
-
-    def __repr__(self) -> str:
-        size = None if self.reply is None else len(self.reply)
-        return f"Exchange(request={len(self.request)}B, reply={size}B, status={self.http_status})"
 
 
 @dataclass(frozen=True)
@@ -155,69 +144,10 @@ def shared_session_cache(url: str, userid: str) -> SessionCache:
         return _SHARED.setdefault((url, userid), SessionCache())
 
 
-# ---------------------------------------------------------------- one exchange
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    exchange: Exchange
-    outcome: Outcome
-    program: Program | None = None
-    message: str = ""
-
-    @property
-    def return_code(self) -> str | None:
-        return self.program.return_code if self.program else None
-
-    @property
-    def session_expired(self) -> bool:
-        return self.return_code is not None and self.return_code.strip() == SESSION_EXPIRED_CODE
-
-
 class _LoginFailed(Exception):
-    def __init__(self, attempt: _Attempt) -> None:
+    def __init__(self, attempt: Attempt) -> None:
         super().__init__(attempt.message)
         self.attempt = attempt
-
-
-def _success(code: int, rule: str) -> bool:
-    return code >= 0 if rule == "non_negative" else code == 1
-
-
-def _classify_program(program: Program, rule: str) -> tuple[Outcome, str]:
-    message = program.return_code_message
-    try:
-        code = program.integer("return_code")
-    except PlatformProtocolError as exc:
-        return Outcome.UNKNOWN, exc.message
-    if code is None:
-        return Outcome.UNKNOWN, "the reply has no return_code"
-    if _success(code, rule):
-        return Outcome.SUCCEEDED, message
-    if code == int(SESSION_EXPIRED_CODE):
-        return Outcome.RETRY, message or "session expired"
-    return Outcome.REJECTED, message
-
-
-def _classify_response(response: httpx.Response, body: bytes, rule: str) -> _Attempt:
-    exchange = Exchange(body, response.content, response.status_code)
-    status = response.status_code
-    if status >= 500:
-        return _Attempt(exchange, Outcome.UNKNOWN, message=f"HTTP {status} from the platform")
-    if not 200 <= status < 300:
-        return _Attempt(exchange, Outcome.RETRY, message=f"HTTP {status} from the platform")
-    try:
-        program = decode_program(response.content)
-    except PlatformProtocolError as exc:
-        return _Attempt(exchange, Outcome.UNKNOWN, message=exc.message)
-    outcome, message = _classify_program(program, rule)
-    return _Attempt(exchange, outcome, program, message)
-
-
-def _classify_error(exc: httpx.HTTPError, body: bytes) -> _Attempt:
-    outcome = Outcome.RETRY if isinstance(exc, _NOT_SENT) else Outcome.UNKNOWN
-    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return _Attempt(Exchange(body, None), outcome, message=reason)
 
 
 # ---------------------------------------------------------------- the client
@@ -253,7 +183,7 @@ class PlatformClient:
         """Send one validated request; never raises for platform or network failures.
         ``call_id``: the id the caller committed with its intent (a new one when None)."""
         call_id, started, t0 = call_id or uuid.uuid4().hex, self._now(), time.monotonic()
-        attempts: list[_Attempt] = []
+        attempts: list[Attempt] = []
         relogged = False
         try:
             session = self._session(call_id)
@@ -316,16 +246,19 @@ class PlatformClient:
         self._sessions.store(session, session_expiry(self._now(), self._zone))
         return session
 
-    def _send(self, request: Request, session_id: str) -> _Attempt:
+    def _send(self, request: Request, session_id: str) -> Attempt:
         body = request.encode(session_id=session_id, xml_declaration=self.settings.xml_declaration)
         return self._post(body)
 
-    def _post(self, body: bytes) -> _Attempt:
+    def _post(self, body: bytes) -> Attempt:
+        limit = self.settings.max_reply_bytes
         try:
-            response = self._http.post(self.settings.url, content=body)
+            with self._http.stream("POST", self.settings.url, content=body) as response:
+                reply, cut = read_bounded(response, limit)
         except httpx.HTTPError as exc:
-            return _classify_error(exc, body)
-        return _classify_response(response, body, self.settings.success_rule)
+            return classify_error(exc, body)
+        rule = self.settings.success_rule
+        return classify_response(response.status_code, body, reply, rule, limit, cut)
 
     def _result(
         self,
@@ -333,9 +266,9 @@ class PlatformClient:
         function_id: str,
         started: datetime,
         t0: float,
-        attempts: list[_Attempt],
+        attempts: list[Attempt],
         *,
-        login: _Attempt | None = None,
+        login: Attempt | None = None,
         relogged: bool = False,
     ) -> CallResult:
         last = login or attempts[-1]
@@ -361,7 +294,7 @@ class PlatformClient:
         return result
 
 
-def _login_outcome(login: _Attempt) -> tuple[Outcome, str]:
+def _login_outcome(login: Attempt) -> tuple[Outcome, str]:
     """A refused login is REJECTED; anything else means the call was never sent: RETRY."""
     if login.outcome is Outcome.REJECTED:
         return Outcome.REJECTED, f"登录失败（sys0001）：{login.message}"

@@ -49,6 +49,8 @@ _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _DATE_TEXT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[ T]?\d{2}:?\d{2}:?\d{2})?")
 _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._\-]+)[\"'][^>]*\?>")
 _INT_TEXT = re.compile(r"[+-]?\d+")
+_SESSION_ELEMENT = re.compile(rb"<session_id>[^<]*</session_id>")
+SESSION_MASK = "********"  # the session_id as archives and ``syncd render`` show it
 _T = TypeVar("_T")
 _ENVELOPE = frozenset({"session_id", "function_id"})
 
@@ -224,6 +226,12 @@ def request_envelope(function_id: str, session_id: str | None, xml_declaration: 
     head = XML_DECLARATION if xml_declaration else ""
     envelope = {"session_id": session_id, "function_id": function_id}
     return (head + f"<{ROOT}>" + "".join(_elements(envelope, {}))).encode("utf-8")
+
+
+def masked_session(body: bytes) -> bytes:
+    """``body`` with the value of its ``<session_id>`` shown as :data:`SESSION_MASK` (the
+    session is a credential valid until midnight: archives and dry runs never show it)."""
+    return _SESSION_ELEMENT.sub(b"<session_id>" + SESSION_MASK.encode() + b"</session_id>", body, 1)
 
 
 def _dataset(name: str, rows: Rows, places: Mapping[str, int]) -> Iterable[str]:

@@ -29,13 +29,12 @@ from syncd.mapping.engine import Request as EngineRequest
 from syncd.mapping.engine import render_batch
 from syncd.protocol import messages
 from syncd.protocol.catalogue import Catalogue
-from syncd.protocol.codec import RequestEncodingError
+from syncd.protocol.codec import SESSION_MASK, RequestEncodingError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
 NO_AAZ218 = "(待登记)"
-SESSION_PLACEHOLDER = "********"
 _ID_FIELDS = frozenset({"aac002", "aac044", "yzy011"})
 _NAME_FIELDS = frozenset({"aac003", "aae004"})
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
@@ -232,7 +231,7 @@ def _documents(
             datasets = {n: tuple(masked(r) for r in rows) for n, rows in built.datasets.items()}
             built = replace(built, params=masked(built.params), datasets=datasets)
         title = f"{spec.feed} {request.function_id} call {number}/{len(requests)}"
-        xml = built.encode(session_id=SESSION_PLACEHOLDER,
+        xml = built.encode(session_id=SESSION_MASK,
                            xml_declaration=sources.settings.platform.xml_declaration)  # fmt: skip
         result.documents.append((title, xml))
 

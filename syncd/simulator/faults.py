@@ -7,15 +7,18 @@ Kinds (``Fault.kind``):
 * ``malformed``      process and commit, then answer HTTP 200 with a cut-off XML body;
 * ``drop``           close the connection before processing; nothing is committed;
 * ``reply_lost``     process and commit, then close the connection without any response;
-* ``expire_session`` expire every session first, so the call answers ``-9``.
+* ``expire_session`` expire every session first, so the call answers ``-9``;
+* ``oversize``       process and commit, then answer the real reply padded (inside an XML
+                     comment before ``</program>``) to ``size`` bytes, written in chunks.
 
 Targeting: ``function_id`` (empty = any function, sys0001 included); ``times`` = apply to the
 next N matching calls (default 1; 0 = no limit); ``rate`` = probability per matching call
 (default 1.0, drawn from a generator seeded with ``seed``).
 
 ``--fault`` syntax: ``KIND[:key=value[,key=value...]]`` with keys ``function``, ``times``,
-``rate``, ``ms``, ``seed``, e.g. ``reply_lost:function=bizh120106`` or
-``latency:ms=300,times=0``.  JSON (``POST /_sim/faults``): one object or a list of objects
+``rate``, ``ms``, ``size``, ``seed``, e.g. ``reply_lost:function=bizh120106``,
+``latency:ms=300,times=0`` or ``oversize:function=bizh120103,size=104857600``.  JSON
+(``POST /_sim/faults``): one object or a list of objects
 ``{"kind": "http500", "function_id": "bizh120002", "times": 2, "rate": 1.0, "ms": 0}``.
 """
 
@@ -28,7 +31,9 @@ from typing import Any
 
 from syncd.core.errors import ConfigError
 
-KINDS = frozenset({"latency", "http500", "malformed", "drop", "reply_lost", "expire_session"})
+KINDS = frozenset(
+    {"latency", "http500", "malformed", "drop", "reply_lost", "expire_session", "oversize"}
+)
 
 
 @dataclass
@@ -38,14 +43,17 @@ class Fault:
     times: int = 1
     rate: float = 1.0
     ms: int = 0
+    size: int = 0
     seed: int | None = None
     _random: random.Random = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ConfigError(f"unknown fault kind {self.kind!r}; use one of {sorted(KINDS)}")
-        if self.times < 0 or not 0.0 < self.rate <= 1.0 or self.ms < 0:
-            raise ConfigError("fault needs times >= 0, 0 < rate <= 1 and ms >= 0")
+        if self.times < 0 or not 0.0 < self.rate <= 1.0 or self.ms < 0 or self.size < 0:
+            raise ConfigError("fault needs times >= 0, 0 < rate <= 1, ms >= 0 and size >= 0")
+        if self.kind == "oversize" and self.size <= 0:
+            raise ConfigError("an oversize fault needs size=BYTES (the length of the reply)")
         self._random = random.Random(self.seed)
 
     def targets(self, function_id: str) -> bool:
@@ -53,11 +61,12 @@ class Fault:
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "function_id": self.function_id, "times": self.times,
-                "rate": self.rate, "ms": self.ms, "seed": self.seed}  # fmt: skip
+                "rate": self.rate, "ms": self.ms, "size": self.size,
+                "seed": self.seed}  # fmt: skip
 
 
 _KEYS = {"function": "function_id", "function_id": "function_id", "times": "times"}
-_KEYS |= {"rate": "rate", "ms": "ms", "seed": "seed"}
+_KEYS |= {"rate": "rate", "ms": "ms", "size": "size", "seed": "seed"}
 
 
 def parse_fault(spec: str) -> Fault:
@@ -84,6 +93,7 @@ def fault_from_json(doc: Any) -> Fault:
             times=int(doc.get("times", 1)),
             rate=float(doc.get("rate", 1.0)),
             ms=int(doc.get("ms", 0)),
+            size=int(doc.get("size", 0)),
             seed=None if seed in (None, "") else int(seed),
         )
     except (TypeError, ValueError) as exc:

@@ -42,6 +42,7 @@ from syncd.simulator.wire import (
 CALL_PATH = "/hygeia_esb_sj/api/call.action"
 SERVER_ERROR_TEXT = "服务执行发生异常"
 MAX_BODY = 8 * 1024 * 1024
+_PAD_CHUNK = 64 * 1024
 logger = logging.getLogger("syncd.simulator")
 
 
@@ -255,11 +256,13 @@ class _Handler(BaseHTTPRequestHandler):
         except (sqlite3.Error, ValueError, LookupError, ArithmeticError) as exc:
             event(logger, "sim.exception", logging.ERROR, error=type(exc).__name__)
             return self._finish_call(request.function_id, started, at, "http500", None)
-        self._finish_call(request.function_id, started, at, kind, reply)
+        self._finish_call(request.function_id, started, at, kind, reply,
+                          fault.size if fault else 0)  # fmt: skip
 
     def _finish_call(
-        self, function_id: str, started: float, at: Any, kind: str | None, reply: Reply | None
-    ) -> None:
+        self, function_id: str, started: float, at: Any, kind: str | None, reply: Reply | None,
+        size: int = 0,
+    ) -> None:  # fmt: skip
         """Log the call first (so /_sim/calls is current once the client has an answer),
         then answer, or deliberately do not."""
         outcome = _outcome(kind, reply)
@@ -269,6 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.sim.platform.store.log_call(entry)
         event(logger, "sim.call", function_id=function_id or "-", return_code=entry["return_code"],
               fault=kind or "-", outcome=outcome)  # fmt: skip
+        if outcome == "oversize" and reply is not None:
+            return _send_padded(self, render_reply(reply), size)
         _send_reply(self, outcome, reply)
 
     def _send_json(self, status: HTTPStatus, doc: Any) -> None:
@@ -286,7 +291,28 @@ class _Handler(BaseHTTPRequestHandler):
 def _outcome(kind: str | None, reply: Reply | None) -> str:
     if kind in ("drop", "reply_lost", "malformed"):
         return {"drop": "dropped", "reply_lost": "reply_lost", "malformed": "malformed"}[kind]
+    if kind == "oversize" and reply is not None:
+        return "oversize"
     return "http500" if kind == "http500" or reply is None else "replied"
+
+
+def _send_padded(handler: _Handler, payload: bytes, size: int) -> None:
+    """The reply grown to ``size`` bytes by a comment before ``</program>``, written in chunks
+    (never held whole); a client that stops reading ends it (the connection is closed)."""
+    head, tail = payload[: -len(b"</program>")] + b"<!--", b"--></program>"
+    padding = max(0, size - len(head) - len(tail))
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/xml; charset=UTF-8")
+    handler.send_header("Content-Length", str(len(head) + padding + len(tail)))
+    handler.end_headers()
+    chunk = b" " * _PAD_CHUNK
+    try:
+        handler.wfile.write(head)
+        for start in range(0, padding, _PAD_CHUNK):
+            handler.wfile.write(chunk[: min(_PAD_CHUNK, padding - start)])
+        handler.wfile.write(tail)
+    except OSError:  # the client stopped reading and closed the connection
+        handler.close_connection = True
 
 
 def _send_reply(handler: _Handler, outcome: str, reply: Reply | None) -> None:

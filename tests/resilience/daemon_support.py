@@ -304,3 +304,59 @@ def site(folder: Path, db_url: str, *, faults: tuple[str, ...] = (),
             daemon.kill()
         sim.stop()
         engine.dispose()
+
+
+# --- the daemon's memory (Linux /proc) ----------------------------------------------------
+
+
+def rss_kib(pid: int, key: str = "VmRSS") -> int:
+    """``VmRSS`` (resident now) or ``VmHWM`` (peak resident) of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1])
+    raise LookupError(f"{key} not in /proc/{pid}/status")
+
+
+def reset_peak(pid: int) -> None:
+    """Start ``VmHWM`` afresh from the current resident size (Linux ≥ 4.0: clear_refs 5)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5", encoding="ascii")
+
+
+def steady_rss(pid: int, timeout: float = 60.0) -> int:
+    """The resident size once five samples 0.2 s apart agree within 512 KiB (the daemon is
+    polling an empty HIS: nothing grows any more)."""
+    samples: list[int] = []
+
+    def steady() -> int:
+        samples.append(rss_kib(pid))
+        recent = samples[-5:]
+        return max(recent) if len(recent) == 5 and max(recent) - min(recent) < 512 else 0
+
+    return int(wait_for("the daemon's memory to settle", steady, timeout=timeout, every=0.2))
+
+
+def hide_the_day(here: Site) -> None:
+    """Take every visit of the seeded day out of the views (they show work injuries only)."""
+    here.sql("UPDATE HIS_OP_VISIT SET IS_WORK_INJURY = '0'")
+    here.sql("UPDATE HIS_IP_STAY SET IS_WORK_INJURY = '0'")
+
+
+def admission_under_a_big_reply(here: Site, daemon: DaemonProcess, size: int,
+                                stay: str = LIU) -> tuple[int, int]:  # fmt: skip
+    """(idle KiB, peak KiB) of ``daemon`` while it admits ``stay`` and the platform answers the
+    admission with a ``size``-byte reply: idle = its steady resident size polling an empty HIS;
+    peak = its highest resident size from then until the admission row has SUCCEEDED (resolved
+    by the business query)."""
+    daemon.wait_ready()
+    idle = steady_rss(daemon.proc.pid)
+    reset_peak(daemon.proc.pid)
+    here.sim.fault(kind="oversize", function_id="bizh120103", size=size, times=1)
+    here.sql("UPDATE HIS_IP_STAY SET IS_WORK_INJURY = '1' WHERE STAY_NO = :s", s=stay)
+
+    def admitted() -> bool:
+        rows = here.sql("SELECT status FROM WI_SYNC_STATUS WHERE feed = 'ip_admission'"
+                        " AND source_key = :s", s=stay)  # fmt: skip
+        return bool(rows) and rows[0]["status"] == "SUCCEEDED"
+
+    wait_for(f"{stay} admitted", admitted, timeout=120)
+    return idle, rss_kib(daemon.proc.pid, "VmHWM")

@@ -11,7 +11,15 @@ import pytest
 
 from syncd.core.errors import PlatformProtocolError
 from syncd.protocol import codec
-from syncd.protocol.codec import RequestEncodingError, Value, decode_program, encode_program
+from syncd.protocol.codec import (
+    SESSION_MASK,
+    RequestEncodingError,
+    Value,
+    decode_program,
+    encode_program,
+    encode_request,
+    masked_session,
+)
 
 XML = Path(__file__).resolve().parent.parent / "data" / "xml"
 
@@ -295,3 +303,17 @@ def test_none_values_are_omitted_and_bools_are_flags() -> None:
 
 def test_places_may_be_given_explicitly() -> None:
     assert b"<q>1.2500</q>" in encode_program({"q": Decimal("1.25")}, places={"q": 4})
+
+
+def test_the_session_id_is_masked_and_nothing_else_changes() -> None:
+    """What the archive stores: the session shown as render shows it, the rest byte for byte
+    (a later session_id-looking text inside a value is not touched)."""
+    params: dict[str, Value] = {"akb020": "SS0001", "bka043": "<session_id>x</session_id>"}
+    body = encode_request("bizh120109", params, session_id="3f0c2a7e-5b1d-4c8e")
+    masked = masked_session(body)
+    assert b"3f0c2a7e" not in masked
+    assert masked == body.replace(b"3f0c2a7e-5b1d-4c8e", SESSION_MASK.encode(), 1)
+    assert decode_program(masked).text("session_id") == SESSION_MASK
+    assert masked_session(b"<program><function_id>sys0001</function_id></program>").endswith(
+        b"</program>"
+    )

@@ -100,10 +100,14 @@ def test_fault_syntax() -> None:
         "times": 3,
         "rate": 0.5,
         "ms": 250,
+        "size": 0,
         "seed": 1,
     }
     assert parse_fault("reply_lost").as_json()["times"] == 1
-    for bad in ("explode", "drop:times", "drop:colour=red", "drop:times=-1", "drop:rate=0"):
+    assert parse_fault("oversize:function=bizh120103,size=104857600").size == 104857600
+    bad_ones = ("explode", "drop:times", "drop:colour=red", "drop:times=-1", "drop:rate=0",
+                "oversize", "oversize:size=-1")  # fmt: skip
+    for bad in bad_ones:
         with pytest.raises(ConfigError):
             parse_fault(bad)
     with pytest.raises(ConfigError):
