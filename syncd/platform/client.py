@@ -48,7 +48,7 @@ from syncd.config.settings import PlatformSettings
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.core.records import Outcome
 from syncd.logs import event
-from syncd.platform.exchange import (
+from syncd.platform.http_reply import (
     Attempt,
     Exchange,
     classify_error,

@@ -14,7 +14,7 @@ from engine_support import Env, admit, build_env
 from test_platform_e2e_support import NORMAL, Driver, admission, make_client, sim
 
 from syncd.core.records import Outcome
-from syncd.platform.exchange import CUT_NOTE
+from syncd.platform.http_reply import CUT_NOTE
 from syncd.simulator import Simulator
 
 __all__ = ["sim"]  # fixtures

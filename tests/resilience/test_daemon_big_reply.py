@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from daemon_support import LIU, admission_under_a_big_reply, hide_the_day, site
 
-from syncd.platform.exchange import CUT_NOTE
+from syncd.platform.http_reply import CUT_NOTE
 
 MIB = 1024 * 1024
 pytestmark = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""One HTTP exchange with the platform: how its reply is read (bounded) and classified.
+"""How an HTTP reply from the platform is read (bounded) and classified.
 
 :func:`read_bounded` reads a reply as a stream and stops at ``platform.max_reply_bytes``;
 :func:`classify_response` and :func:`classify_error` turn what came back (or the error) into an
