@@ -6,10 +6,12 @@
 CREATE USER syncd IDENTIFIED BY "change-me";
 GRANT CREATE SESSION TO syncd;
 
--- 2. 中间表：推荐由 DBA 以 HIS 用户执行 sql/oracle/schema.sql 建表，syncd 不需要任何 DDL 权限；
+-- 2. 中间表：推荐由 DBA 以 HIS 用户执行 sql/oracle/schema.sql（Oracle 11.2 用 schema-11.2.sql）
+--    建表，syncd 不需要任何 DDL 权限；
 --    syncd.yaml 中设置 database.schema_name: HIS。
 --    （另一种做法：让 syncd 自己执行 `syncd init-db`，需要建表权限和表空间配额：
 --      GRANT CREATE TABLE TO syncd;  ALTER USER syncd QUOTA 2G ON users;
+--      Oracle 11.2 另需（id 由序列和触发器填写）：GRANT CREATE SEQUENCE, CREATE TRIGGER TO syncd;
 --     建完表后可收回：REVOKE CREATE TABLE FROM syncd;）
 
 -- 3. 只读：HIS 视图

@@ -26,7 +26,7 @@ CREATE TABLE wi_sync_status (
 	finished_at DATETIME(6),
 	CONSTRAINT wi_sync_status_pk PRIMARY KEY (id),
 	CONSTRAINT wi_sync_status_uq UNIQUE (feed, source_key, version)
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE INDEX wi_sync_status_ix_due ON wi_sync_status (status, next_attempt_at);
 
@@ -49,7 +49,7 @@ CREATE TABLE wi_visit (
 	state_changed_at DATETIME(6),
 	CONSTRAINT wi_visit_pk PRIMARY KEY (id),
 	CONSTRAINT wi_visit_uq UNIQUE (visit_key, kind)
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE INDEX wi_visit_ix_z218 ON wi_visit (aaz218);
 
@@ -92,7 +92,7 @@ CREATE TABLE wi_request (
 	akb067 NUMERIC(14, 2),
 	akb066 NUMERIC(14, 2),
 	CONSTRAINT wi_request_pk PRIMARY KEY (id)
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE INDEX wi_request_ix_due ON wi_request (status, next_attempt_at);
 
@@ -118,7 +118,7 @@ CREATE TABLE wi_request_row (
 	CONSTRAINT wi_request_row_pk PRIMARY KEY (id),
 	CONSTRAINT wi_request_row_uq UNIQUE (request_id, dataset, row_no),
 	CONSTRAINT wi_request_row_fk FOREIGN KEY(request_id) REFERENCES wi_request (id) ON DELETE CASCADE
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE TABLE wi_message (
 	id BIGINT NOT NULL AUTO_INCREMENT,
@@ -135,7 +135,7 @@ CREATE TABLE wi_message (
 	request_xml LONGTEXT,
 	reply_xml LONGTEXT,
 	CONSTRAINT wi_message_pk PRIMARY KEY (id)
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE INDEX wi_message_ix_call ON wi_message (call_id);
 
@@ -158,7 +158,7 @@ CREATE TABLE wi_recon_run (
 	report_html VARCHAR(400),
 	last_error VARCHAR(1000),
 	CONSTRAINT wi_recon_run_pk PRIMARY KEY (id)
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE INDEX wi_recon_run_ix_date ON wi_recon_run (recon_date);
 
@@ -176,7 +176,7 @@ CREATE TABLE wi_recon_item (
 	created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
 	CONSTRAINT wi_recon_item_pk PRIMARY KEY (id),
 	CONSTRAINT wi_recon_item_fk FOREIGN KEY(run_id) REFERENCES wi_recon_run (id) ON DELETE CASCADE
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE INDEX wi_recon_item_ix_run ON wi_recon_item (run_id);
 
@@ -191,4 +191,4 @@ CREATE TABLE wi_code (
 	fetched_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
 	CONSTRAINT wi_code_pk PRIMARY KEY (id),
 	CONSTRAINT wi_code_uq UNIQUE (aaa100, aaa102, aaa027)
-)ENGINE=InnoDB CHARSET=utf8mb4;
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;

@@ -10,6 +10,7 @@ from syncd.cli.context import CliContext
 from syncd.db.ddl import DIALECTS, init_db, render_ddl
 from syncd.db.engine import database_url, describe, make_engine
 from syncd.db.schema import DEFAULT_PREFIX, staging_tables
+from syncd.db.versions import Version, parse_server_version
 
 
 def _check_prefix(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -32,16 +33,27 @@ def _check_prefix(_ctx: click.Context, _param: click.Parameter, value: str | Non
     callback=_check_prefix,
     help="With --print-sql: table prefix (default WI_, or database.table_prefix).",
 )
+@click.option(
+    "--server-version",
+    default=None,
+    metavar="VERSION",
+    help="With --print-sql: the server version to write DDL for, e.g. 11.2 for Oracle 11gR2 "
+    "(default: a recent one; init-db itself asks the server).",
+)
 @click.pass_obj
 def init_db_command(
-    obj: CliContext, print_sql: bool, dialect: str | None, prefix: str | None
+    obj: CliContext,
+    print_sql: bool,
+    dialect: str | None,
+    prefix: str | None,
+    server_version: str | None,
 ) -> None:
     """Create the staging tables that are missing (never alters or drops anything)."""
     if print_sql:
-        click.echo(_ddl(obj, dialect, prefix), nl=False)
+        click.echo(_ddl(obj, dialect, prefix, server_version), nl=False)
         return
-    if dialect or prefix:
-        raise click.UsageError("--dialect and --prefix only go with --print-sql")
+    if dialect or prefix or server_version:
+        raise click.UsageError("--dialect, --prefix and --server-version only go with --print-sql")
     settings = obj.settings.database
     engine = make_engine(settings)
     try:
@@ -54,13 +66,24 @@ def init_db_command(
         click.echo(f"nothing to do: all staging tables exist in {describe(engine.url)}")
 
 
-def _ddl(obj: CliContext, dialect: str | None, prefix: str | None) -> str:
+def _ddl(obj: CliContext, dialect: str | None, prefix: str | None, version: str | None) -> str:
     if dialect is not None:
-        return render_ddl(dialect, prefix or DEFAULT_PREFIX)
+        return render_ddl(dialect, prefix or DEFAULT_PREFIX, None, _version(dialect, version))
     settings = obj.settings.database
     backend = database_url(settings).get_backend_name()
     name = "mysql" if backend == "mariadb" else backend
-    return render_ddl(name, prefix or settings.table_prefix, settings.schema_name)
+    return render_ddl(
+        name, prefix or settings.table_prefix, settings.schema_name, _version(name, version)
+    )
+
+
+def _version(dialect: str, text: str | None) -> Version | None:
+    if text is None:
+        return None
+    try:
+        return parse_server_version(dialect, text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--server-version'") from None
 
 
 COMMANDS = [init_db_command]

@@ -7,6 +7,9 @@
 * :mod:`syncd.db.schema` — ``staging_tables(prefix, schema)`` → :class:`StagingTables`, the
   syncd-owned ``WI_*`` tables declared once;
 * :mod:`syncd.db.ddl` — ``init_db(engine, tables)`` (create what is missing, nothing else) and
-  ``render_ddl(dialect)`` (the DDL in ``sql/<dialect>/schema.sql``);
+  ``render_ddl(dialect, server_version=…)`` (the DDL in ``sql/<dialect>/schema.sql``; Oracle 11.2:
+  ``sql/oracle/schema-11.2.sql``, a sequence and trigger per table);
+* :mod:`syncd.db.versions` — the oldest supported server versions, and ``dialect_at(name,
+  version)``: a dialect that writes SQL as SQLAlchemy does once connected to that version;
 * :mod:`syncd.db.claims` — portable lease claiming (select candidates, conditional UPDATE).
 """

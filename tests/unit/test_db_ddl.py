@@ -6,19 +6,33 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateIndex, CreateSequence, CreateTable
 
-from syncd.db.ddl import DIALECTS, REGENERATE, render_ddl
+from syncd.db.ddl import (
+    DIALECTS,
+    REGENERATE,
+    SCHEMA_FILES,
+    CreateIdTrigger,
+    render_ddl,
+    table_statements,
+)
 from syncd.db.schema import staging_tables
+from syncd.db.versions import dialect_at
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+REPO = Path(__file__).resolve().parents[2]
+SQL_DIR = REPO / "sql"
+ORACLE_11 = (11, 2)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_committed_schema_sql_matches_the_metadata(dialect: str) -> None:
-    committed = (SQL_DIR / dialect / "schema.sql").read_text(encoding="utf-8")
-    assert committed == render_ddl(dialect), (
-        f"sql/{dialect}/schema.sql is out of date with syncd/db/schema.py; regenerate with:\n"
-        f"  {REGENERATE}"
+@pytest.mark.parametrize(("dialect", "version"), sorted(SCHEMA_FILES, key=str))
+def test_committed_schema_sql_matches_the_metadata(
+    dialect: str, version: tuple[int, ...] | None
+) -> None:
+    path = SCHEMA_FILES[(dialect, version)]
+    committed = (REPO / path).read_text(encoding="utf-8")
+    assert committed == render_ddl(dialect, server_version=version), (
+        f"{path} is out of date with syncd/db/schema.py; regenerate with:\n  {REGENERATE}"
     )
 
 
@@ -45,6 +59,56 @@ def test_oracle_ddl_uses_identity_nvarchar2_nclob_and_timestamp() -> None:
     assert "NUMERIC(14, 2)" in ddl
 
 
+def test_oracle_11_2_ddl_fills_id_from_a_sequence_and_trigger_per_table() -> None:
+    ddl = render_ddl("oracle", server_version=ORACLE_11)
+    assert "GENERATED" not in ddl and ddl.count("\tid NUMBER(19) NOT NULL,") == 8
+    for table in staging_tables().all():
+        assert f"CREATE SEQUENCE {table.name}_seq;" in ddl
+        assert (
+            f"CREATE OR REPLACE TRIGGER {table.name}_bi\nBEFORE INSERT ON {table.name}\n"
+            "FOR EACH ROW\nWHEN (new.id IS NULL)\nBEGIN\n"
+            f"  SELECT {table.name}_seq.NEXTVAL INTO :new.id FROM dual;\nEND;\n/\n"
+        ) in ddl
+
+
+def test_oracle_11_2_ddl_is_sql_plus_statements_and_blocks() -> None:
+    """Statements end in ';', each trigger (PL/SQL) in 'END;' and a line '/'."""
+    body = "\n".join(
+        line
+        for line in render_ddl("oracle", server_version=ORACLE_11).splitlines()
+        if not line.startswith("--")
+    )
+    blocks = [b.strip() for b in (body + "\n").split("\n/\n") if b.strip()]
+    assert len(blocks) == 8 and all(b.rstrip().endswith("END;") for b in blocks)
+    statements = [
+        s.strip() for b in blocks for s in b.split("\nBEGIN\n")[0].split(";") if s.strip()
+    ]
+    starts = ("CREATE TABLE ", "CREATE INDEX ", "CREATE SEQUENCE ", "CREATE OR REPLACE TRIGGER ")
+    assert all(s.startswith(starts) for s in statements)
+    for start in (starts[0], starts[2], starts[3]):
+        assert sum(s.startswith(start) for s in statements) == 8, start
+
+
+def test_schema_name_qualifies_the_sequence_and_trigger() -> None:
+    ddl = render_ddl("oracle", "WI_", "his", ORACLE_11)
+    assert "CREATE SEQUENCE his.wi_request_seq;" in ddl
+    assert "CREATE OR REPLACE TRIGGER his.wi_request_bi\nBEFORE INSERT ON his.wi_request\n" in ddl
+    assert "SELECT his.wi_request_seq.NEXTVAL INTO :new.id FROM dual;" in ddl
+
+
+@pytest.mark.parametrize(("version", "extra"), [((11, 2), 2), ((12, 1), 0), ((19,), 0)])
+def test_init_db_creates_the_sequence_and_trigger_only_before_oracle_12(
+    version: tuple[int, ...], extra: int
+) -> None:
+    """init-db runs these statements for a missing table, on the dialect as connected."""
+    table = staging_tables().request
+    statements = table_statements(table, dialect_at("oracle", version))
+    kinds = [type(s) for s in statements]
+    assert kinds == [CreateTable] + [CreateIndex] * len(table.indexes) + (
+        [CreateSequence, CreateIdTrigger] if extra else []
+    )
+
+
 def test_oracle_ddl_has_no_type_oracle_lacks() -> None:
     ddl = render_ddl("oracle")
     for unsupported in ("BOOLEAN", " TEXT", "DATETIME", "AUTO_INCREMENT", "BIGINT", "SERIAL"):
@@ -64,7 +128,7 @@ def test_mssql_ddl_uses_identity_nvarchar_and_datetime2() -> None:
 
 def test_mysql_ddl_is_utf8mb4_innodb_with_microsecond_timestamps() -> None:
     ddl = render_ddl("mysql")
-    assert ddl.count("ENGINE=InnoDB CHARSET=utf8mb4") == 8
+    assert ddl.count("ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC") == 8
     assert "DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)" in ddl
     assert "LONGTEXT" in ddl and "AUTO_INCREMENT" in ddl
 
@@ -94,3 +158,23 @@ def test_grant_examples_cover_every_staging_table(dialect: str) -> None:
     assert not [line for line in active if any(right in line for right in ddl_rights)], (
         "outside comments, the examples grant no DDL: init-db rights are an opt-in comment"
     )
+
+
+def _mysql_key_bytes(index_columns: list[sa.Column[object]]) -> list[int]:
+    """Bytes of each indexed column in utf8mb4 (4 per character; numbers and dates ≤ 8)."""
+    return [4 * (getattr(c.type, "length", None) or 2) for c in index_columns]
+
+
+def test_every_mysql_index_fits_mysql_5_7_key_limits() -> None:
+    """InnoDB keys: 3072 bytes per index with ROW_FORMAT=DYNAMIC, but 767 bytes per column
+    with COMPACT (the default of an upgraded 5.7): wider keys need the explicit row format."""
+    for table in staging_tables().all():
+        keys = [list(ix.columns) for ix in table.indexes]
+        keys += [list(c.columns) for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+        widths = [_mysql_key_bytes(columns) for columns in keys]
+        assert all(sum(w) <= 3072 for w in widths), table.name
+        if any(max(w) > 767 for w in widths):
+            assert table.kwargs.get("mysql_row_format") == "DYNAMIC", table.name
+    assert any(max(_mysql_key_bytes(list(c.columns))) > 767
+               for c in staging_tables().sync_status.constraints
+               if isinstance(c, sa.UniqueConstraint))  # fmt: skip

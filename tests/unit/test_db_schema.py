@@ -7,6 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from syncd.db.ddl import id_sequence_names, render_ddl
 from syncd.db.schema import (
     DEFAULT_PREFIX,
     REQUEST_STATUSES,
@@ -33,12 +34,24 @@ def _identifiers(prefix: str) -> list[str]:
         names += [column.name for column in table.columns]
         names += [str(index.name) for index in table.indexes]
         names += [str(constraint.name) for constraint in table.constraints]
+        names += id_sequence_names(table)  # Oracle 11.2: the sequence and trigger of id
     return names
 
 
 def test_every_identifier_fits_oracle_30_characters_with_the_longest_prefix() -> None:
     too_long = [name for name in _identifiers(LONGEST_PREFIX) if len(name) > 30]
     assert too_long == []
+    assert max(len(name) for name in _identifiers(LONGEST_PREFIX)) == 30  # no room to spare
+
+
+def test_oracle_11_2_ddl_with_the_longest_prefix_names_nothing_over_30_bytes() -> None:
+    """Every name the 11.2 DDL writes (tables, columns, indexes, constraints, sequences,
+    triggers), read back from the DDL itself."""
+    ddl = render_ddl("oracle", LONGEST_PREFIX, "his", (11, 2))
+    body = "\n".join(line for line in ddl.splitlines() if not line.startswith("--"))
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_$#]*", body))
+    assert {"abcdefghi_request_row_seq", "abcdefghi_sync_status_bi"} <= names
+    assert [name for name in names if len(name.encode()) > 30] == []
 
 
 def test_every_identifier_is_lower_case_so_no_dialect_quotes_it() -> None:
