@@ -32,6 +32,7 @@ CONFIG_ENV = "SYNCD_CONFIG"
 _SECRET_SECTIONS = ("platform", "database", "reconcile.smtp")
 _RELATIVE_PATHS = (("folders", "mappings"), ("folders", "reports"),
                    ("platform", "password_file"), ("database", "password_file"),
+                   ("database", "oracle_client_dir"),
                    ("reconcile", "smtp", "password_file"))  # fmt: skip
 
 

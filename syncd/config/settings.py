@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -44,7 +44,19 @@ class DatabaseSettings(_Section):
     pool_size: int = Field(default=5, ge=1, le=50)
     pool_recycle_s: int = Field(default=1800, ge=60)
     connect_timeout_s: int = Field(default=10, ge=1, le=300)
+    oracle_client_dir: Path | None = Field(
+        default=None,
+        description="Oracle Instant Client directory: python-oracledb Thick mode (Oracle 11.2)",
+    )
     password: SecretStr | None = Field(default=None, exclude=True)
+
+    @field_validator("oracle_client_dir")
+    @classmethod
+    def _client_dir_is_for_oracle(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        url = str(info.data.get("url", ""))
+        if value is not None and url and not url.startswith("oracle"):
+            raise ValueError("only applies to an oracle+oracledb database.url; remove it")
+        return value
 
     @field_validator("table_prefix")
     @classmethod

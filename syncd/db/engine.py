@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
 from syncd.config.settings import DatabaseSettings
-from syncd.core.errors import ConfigError, SourceError
+from syncd.core.errors import ConfigError, ConfigProblem, SourceError
 from syncd.logs import mask_id_numbers
 
 SUPPORTED_DRIVERS = (
@@ -52,6 +52,10 @@ _FAILURE_KINDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("table or view does not exist", "表或视图不存在", (
             r"42p01", r"no such table", r"ora-00942", r"42s02", r"invalid object name",
             r"\(1146,", r"table \S+ doesn't exist", r"relation \S+ does not exist",
+        )),
+        ("server needs Thick mode: set database.oracle_client_dir (Oracle Instant Client)",
+         "该服务器版本或口令验证方式需要 Thick 模式：请设置 database.oracle_client_dir", (
+            r"dpy-3010", r"dpy-3015",
         )),
         ("permission denied", "权限不足", (
             r"42501", r"permission denied", r"ora-01031", r"command denied", r"\(229\)",
@@ -85,10 +89,39 @@ def make_engine(settings: DatabaseSettings) -> sa.Engine:
     options.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
     if url.get_backend_name() == "oracle":
         options["use_nchar_for_unicode"] = True  # bind str as NVARCHAR2: 生僻字 survive
-    engine = sa.create_engine(url, **options)
+        if settings.oracle_client_dir is not None:
+            options["thick_mode"] = {"lib_dir": str(settings.oracle_client_dir)}
+    with _oracle_client_errors(settings):
+        engine = sa.create_engine(url, **options)
     if watched:
         _check_before_use(engine, _SOCKET_OF[url.get_driver_name()])
     return engine
+
+
+_DRIVER_CODE = re.compile(r"\b(DPI|DPY)-\d{4}\b")
+
+
+@contextmanager
+def _oracle_client_errors(settings: DatabaseSettings) -> Iterator[None]:
+    """python-oracledb's Thick mode starts when the engine is made (``init_oracle_client``,
+    before any connection); a client library it cannot load (DPI-1047) or use (DPI-1072 …)
+    is a setting to fix: one line naming ``database.oracle_client_dir`` and Instant Client."""
+    try:
+        yield
+    except Exception as exc:
+        if settings.oracle_client_dir is None or not _DRIVER_CODE.search(str(exc)):
+            raise
+        where = settings.oracle_client_dir
+        detail = str(exc).splitlines()[0].split(". See ")[0]
+        message = (
+            f"无法从 {where} 加载 64 位 Oracle 客户端库（Oracle Instant Client），Thick 模式未能"
+            "启用；请在该目录安装 Instant Client（连接 Oracle 11.2 用 19 版），Linux 上还要把该目录"
+            f"写入 /etc/ld.so.conf.d/ 并执行 ldconfig / cannot load the 64-bit Oracle Client "
+            f"libraries from {where}, so Thick mode is off: install Oracle Instant Client there "
+            "(version 19 for Oracle 11.2) and, on Linux, add the directory to /etc/ld.so.conf.d/ "
+            f"and run ldconfig ({detail})"
+        )
+        raise ConfigError([ConfigProblem("database.oracle_client_dir", 0, 0, message)]) from None
 
 
 IDLE_PING_S = 30.0  # a connection idle this long is pinged as well (a silently dropped link)

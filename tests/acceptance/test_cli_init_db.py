@@ -77,3 +77,51 @@ def test_unreachable_database_is_a_clear_error_without_traceback(tmp_path: Path)
 def test_dialect_without_print_sql_is_a_usage_error(tmp_path: Path) -> None:
     result = run("init-db", "--dialect", "oracle", cwd=tmp_path)
     assert result.returncode == 2 and "only go with --print-sql" in result.stderr
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_print_sql_for_oracle_11_2_is_the_committed_sequence_and_trigger_ddl(
+    tmp_path: Path,
+) -> None:
+    args = ("init-db", "--print-sql", "--dialect", "oracle", "--server-version", "11.2")
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (REPO / "sql/oracle/schema-11.2.sql").read_text(encoding="utf-8")
+    assert "GENERATED" not in result.stdout and "FETCH" not in result.stdout
+    assert result.stdout.count("CREATE OR REPLACE TRIGGER ") == 8
+    assert result.stdout.rstrip().endswith("END;\n/")
+
+
+def test_a_server_version_older_than_supported_is_refused_naming_the_oldest(
+    tmp_path: Path,
+) -> None:
+    args = ("init-db", "--print-sql", "--dialect", "oracle", "--server-version", "10.2")
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Oracle 10.2 is older than the oldest version syncd supports, Oracle 11.2" in (
+        result.stderr
+    )
+    alone = run("init-db", "--server-version", "11.2", cwd=tmp_path)
+    assert alone.returncode == 2 and "only go with --print-sql" in alone.stderr
+
+
+def test_a_wrong_oracle_client_dir_is_one_line_naming_the_setting_and_instant_client(
+    tmp_path: Path,
+) -> None:
+    """python-oracledb really tries to load the libraries (Thick mode) and fails (DPI-1047):
+    from a directory that does not exist, and from one whose libclntsh.so is no library."""
+    fake = tmp_path / "instantclient_19_23"
+    fake.mkdir()
+    (fake / "libclntsh.so").write_text("not a library\n")
+    url = "oracle+oracledb://syncd@127.0.0.1:1/?service_name=HIS"
+    for client_dir in (tmp_path / "missing", fake):
+        cfg = _config(tmp_path, f"{url}\n  oracle_client_dir: {client_dir}")
+        result = run("--config", str(cfg), "init-db", cwd=tmp_path)
+        assert result.returncode == 78, result.stderr
+        header, line = result.stderr.strip().splitlines()
+        assert header == "配置错误 / configuration error:"
+        assert line.startswith(f"database.oracle_client_dir: 无法从 {client_dir} 加载")
+        assert "Instant Client" in line and " / cannot load the 64-bit Oracle Client" in line
+        assert "(DPI-1047: " in line and "Traceback" not in result.stderr

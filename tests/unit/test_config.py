@@ -132,3 +132,26 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, GOOD), {})
     with pytest.raises(ValueError):
         settings.hospital.akb020 = "other"  # type: ignore[misc]
+
+
+ORACLE = GOOD.replace("sqlite:///his.db", "oracle+oracledb://syncd@his-db:1521/?service_name=HIS")
+
+
+def test_oracle_client_dir_is_relative_to_the_settings_file_and_off_by_default(
+    tmp_path: Path,
+) -> None:
+    assert load_settings(write(tmp_path, ORACLE), {}).database.oracle_client_dir is None
+    text = ORACLE.replace("database:\n", "database:\n  oracle_client_dir: instantclient_19_23\n")
+    settings = load_settings(write(tmp_path, text), {})
+    assert settings.database.oracle_client_dir == tmp_path / "instantclient_19_23"
+
+
+def test_oracle_client_dir_for_another_database_is_a_problem_not_ignored(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "  url: sqlite:///his.db\n",
+        "  url: postgresql+psycopg://syncd@db/his\n  oracle_client_dir: /opt/oracle/ic\n",
+    )
+    (found,) = problems_of(write(tmp_path, text))
+    assert (
+        ":5:3:" in found and "oracle_client_dir" in found and "only applies to an oracle" in found
+    )

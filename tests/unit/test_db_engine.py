@@ -113,6 +113,9 @@ def test_describe_names_dialect_host_port_database_never_credentials(
     assert describe(url) == expected
 
 
+THICK = "server needs Thick mode: set database.oracle_client_dir (Oracle Instant Client)"
+
+
 # Messages of drivers whose servers the tests cannot run (Oracle, SQL Server) are classified from
 # their documented texts; PostgreSQL and MariaDB are covered against real servers.
 @pytest.mark.parametrize(
@@ -127,6 +130,10 @@ def test_describe_names_dialect_host_port_database_never_credentials(
         ("('42S02', \"[42S02] Invalid object name 'v_wi_fee'. (208)\")", "table or view does not exist"),  # noqa: E501
         ("('08001', '[08001] TCP Provider: Error code 0x2749 (10057)')", "unreachable"),
         ("ORA-00001: unique constraint (HIS.WI_SYNC_STATUS_UQ) violated", "statement failed"),
+        ("DPY-3010: connections to this database server version are not supported by "
+         "python-oracledb in thin mode", THICK),  # Oracle 11.2 in Thin mode
+        ("DPY-3015: password verifier type 0x939 is not supported by python-oracledb in thin "
+         "mode", THICK),  # an 11g account that still has only the 10G password verifier
     ],
 )  # fmt: skip
 def test_driver_messages_are_classified(driver_message: str, kind: str) -> None:
