@@ -6,8 +6,10 @@ statement around them differs:
 
 * SQLite, PostgreSQL, MySQL/MariaDB: ``DROP VIEW IF EXISTS`` + ``CREATE VIEW``;
 * Oracle: ``CREATE OR REPLACE VIEW``;
-* SQL Server: ``CREATE OR ALTER VIEW`` (2016 SP1+), text literals with Chinese as ``N'…'``,
-  each statement followed by ``GO`` in the file (``sqlcmd`` / SSMS batches).
+* SQL Server: a placeholder view created when the view is missing, then ``ALTER VIEW`` (every
+  version from 2008 R2; ``CREATE OR ALTER`` needs 2016 SP1; ALTER keeps the grants on the
+  view), text literals with Chinese as ``N'…'``, each statement followed by ``GO`` in the
+  file (``sqlcmd`` / SSMS batches).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from importlib import resources
 
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from syncd.db.ddl import dialect_named
+from syncd.db.versions import dialect_named
 from syncd.reference.schema import build_metadata
 
 _VIEW_MARK = "-- view: "
@@ -67,7 +69,11 @@ def _statements(view: View, dialect: str) -> list[str]:
         return [f"CREATE OR REPLACE VIEW {view.name} AS\n{view.select}"]
     if dialect == "mssql":
         select = _NON_ASCII_LITERAL.sub(r"N'\1'", view.select)
-        return [f"CREATE OR ALTER VIEW {view.name} AS\n{select}"]
+        placeholder = f"CREATE VIEW {view.name} AS SELECT 1 AS PLACEHOLDER"
+        return [
+            f"IF OBJECT_ID(N'{view.name}', N'V') IS NULL EXEC(N'{placeholder}')",
+            f"ALTER VIEW {view.name} AS\n{select}",
+        ]
     return [f"DROP VIEW IF EXISTS {view.name}", f"CREATE VIEW {view.name} AS\n{view.select}"]
 
 
