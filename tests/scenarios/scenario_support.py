@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from pydantic import SecretStr
+from sql_capture import HIS_SIDE
 
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import (
@@ -114,8 +115,10 @@ class Hospital:
     # --- the HIS side: plain SQL --------------------------------------------------------
 
     def sql(self, statement: str, **params: Any) -> list[dict[str, Any]]:
+        """Plain SQL as the HIS runs it (not among the statements syncd issues)."""
+        his = sa.text(statement).execution_options(**{HIS_SIDE: True})
         with self.db.begin() as conn:
-            result = conn.execute(sa.text(statement), params)
+            result = conn.execute(his, params)
             return [dict(row) for row in result.mappings()] if result.returns_rows else []
 
     def request(self, command: str, visit_key: str | None = None, **params: str) -> int:
