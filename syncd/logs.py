@@ -1,7 +1,10 @@
 """The only module that configures logging.
 
 One line per event, journald-friendly: ``level=info event=feed.claimed feed=fee key=42``
-(or one JSON object per line).  Code logs an *event name* and ids through :func:`event`;
+(or one JSON object per line).  Under systemd (``$JOURNAL_STREAM`` names the stream we write to)
+every line starts with its syslog priority, ``<3>`` error … ``<7>`` debug, which journald
+reads as the entry's priority (``journalctl -p warning`` then shows warnings and errors only).
+Code logs an *event name* and ids through :func:`event`;
 payloads, names and ID numbers are never logged on purpose, and the :class:`RedactingFilter`
 makes sure they do not leak by accident: fields whose names are configured as private are
 replaced, and anything that looks like an 18-digit resident ID number is masked wherever it
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -108,6 +112,43 @@ class JsonFormatter(logging.Formatter):
         return mask_id_numbers(json.dumps(doc, ensure_ascii=False))
 
 
+# syslog priorities (sd-daemon(3)): what journald files a line under
+_PRIORITIES = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4),
+               (logging.INFO, 6))  # fmt: skip
+
+
+def journal_priority(levelno: int) -> int:
+    """The syslog priority of a logging level: ERROR 3, WARNING 4, INFO 6, DEBUG 7."""
+    return next((prio for level, prio in _PRIORITIES if levelno >= level), 7)
+
+
+def is_journal_stream(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``stream`` is connected to the journal: systemd sets ``JOURNAL_STREAM`` to
+    ``device:inode`` of the stream it connected (systemd.exec(5)); a redirected stream of a
+    child process does not match."""
+    dev, _, ino = (
+        (os.environ if environ is None else environ).get("JOURNAL_STREAM", "").partition(":")
+    )
+    if not (dev.isdigit() and ino.isdigit()):
+        return False
+    try:
+        stat = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return (stat.st_dev, stat.st_ino) == (int(dev), int(ino))
+
+
+class JournalPrefix(logging.Formatter):
+    """``<N>`` before each line of another formatter (N: :func:`journal_priority`)."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"<{journal_priority(record.levelno)}>{self.inner.format(record)}"
+
+
 def setup_logging(
     level: str = "INFO",
     fmt: str = "kv",
@@ -115,11 +156,18 @@ def setup_logging(
     *,
     with_time: bool = False,
     stream: Any = None,
+    journal: bool | None = None,
 ) -> logging.Handler:
-    """Configure the root logger once; returns the handler (tests read from its stream)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    formatter = JsonFormatter() if fmt == "json" else KeyValueFormatter(with_time=with_time)
-    handler.setFormatter(formatter)
+    """Configure the root logger once; returns the handler (tests read from its stream).
+    ``journal``: prefix each line with its priority; None: when the stream is the journal's."""
+    out = stream or sys.stderr
+    handler = logging.StreamHandler(out)
+    formatter: logging.Formatter = (
+        JsonFormatter() if fmt == "json" else KeyValueFormatter(with_time=with_time)
+    )
+    if journal is None:
+        journal = is_journal_stream(out)
+    handler.setFormatter(JournalPrefix(formatter) if journal else formatter)
     handler.addFilter(RedactingFilter(DEFAULT_PRIVATE_FIELDS | set(private_fields)))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_syncd", False)]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,32 @@ def test_json_format_is_one_object_per_line_and_redacted() -> None:
 def test_chinese_text_is_written_as_is(capture: io.StringIO) -> None:
     logs.event(logging.getLogger("syncd.x"), "rejected", reason="业务互斥")
     assert "reason=业务互斥" in capture.getvalue()
+
+
+def test_under_systemd_each_line_starts_with_its_journal_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JOURNAL_STREAM names the stream's device:inode: every line gets <3>…<7>; a stream
+    that is not the journal's (a redirected child, a terminal) gets no prefix."""
+    with (tmp_path / "journal").open("w", encoding="utf-8") as journal:
+        stat = os.fstat(journal.fileno())
+        environ = {"JOURNAL_STREAM": f"{stat.st_dev}:{stat.st_ino}"}
+        assert logs.is_journal_stream(journal, environ)
+        assert not logs.is_journal_stream(journal, {"JOURNAL_STREAM": f"{stat.st_dev}:1"})
+        assert not logs.is_journal_stream(io.StringIO(), environ)
+        monkeypatch.setenv("JOURNAL_STREAM", environ["JOURNAL_STREAM"])
+        handler = logs.setup_logging("DEBUG", "kv", [], stream=journal)
+        log = logging.getLogger("syncd.test")
+        try:
+            for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR):
+                logs.event(log, "x.y", level, n=level)
+        finally:
+            logging.getLogger().removeHandler(handler)
+    lines = (tmp_path / "journal").read_text(encoding="utf-8").splitlines()
+    assert [line[:3] for line in lines] == ["<7>", "<6>", "<4>", "<3>"]
+    assert lines[2] == "<4>level=warning logger=syncd.test event=x.y n=30"
+
+
+def test_outside_systemd_lines_have_no_priority_prefix(capture: io.StringIO) -> None:
+    logs.event(logging.getLogger("syncd.test"), "x.y", logging.ERROR)
+    assert capture.getvalue().startswith("level=error")
