@@ -12,7 +12,8 @@
   SUCCEEDED  return_code is success per ``platform.success_rule`` ("1", or any >= 0)
   REJECTED   any other return code except -9: final; the platform's Chinese message verbatim.
              A login refused by the platform (wrong password) is REJECTED too, with
-             ``login_failed`` set: the row is not at fault, the configuration is.
+             ``login_failed`` set: the row is not at fault, the configuration is
+             (a login that found the platform unreachable is RETRY, not ``login_failed``).
   RETRY      provably not processed: connection refused, connect/pool timeout, failure before
              the request was sent, HTTP 4xx, a second -9 after re-login, any login failure
              other than a refusal (the business call was never sent)
@@ -48,6 +49,7 @@ from syncd.config.settings import PlatformSettings
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.core.records import Outcome
 from syncd.logs import event
+from syncd.platform.health import PlatformHealth, shared_health
 from syncd.platform.http_reply import (
     Attempt,
     Exchange,
@@ -163,8 +165,10 @@ class PlatformClient:
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
         sessions: SessionCache | None = None,
+        health: PlatformHealth | None = None,
     ) -> None:
         self.settings = settings
+        self.health = health or shared_health(settings.url, settings.userid)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._zone = ZoneInfo(settings.session_timezone)
         self._sessions = sessions or shared_session_cache(settings.url, settings.userid)
@@ -240,10 +244,14 @@ class PlatformClient:
         t0 = time.monotonic()
         attempt = self._post(body)
         _log("platform.login", LOGIN_FUNCTION_ID, attempt.outcome, t0, call_id)
+        self.health.called(LOGIN_FUNCTION_ID, attempt.outcome, time.monotonic() - t0)
         session = attempt.program.get("session_id") if attempt.program else None
         if attempt.outcome is not Outcome.SUCCEEDED or session is None:
+            self.health.login_failed(refused=attempt.outcome is Outcome.REJECTED)
             raise _LoginFailed(attempt)
-        self._sessions.store(session, session_expiry(self._now(), self._zone))
+        expires = session_expiry(self._now(), self._zone)
+        self._sessions.store(session, expires)
+        self.health.logged_in(expires)
         return session
 
     def _send(self, request: Request, session_id: str) -> Attempt:
@@ -256,7 +264,9 @@ class PlatformClient:
             with self._http.stream("POST", self.settings.url, content=body) as response:
                 reply, cut = read_bounded(response, limit)
         except httpx.HTTPError as exc:
+            self.health.exchanged(False, type(exc).__name__)
             return classify_error(exc, body)
+        self.health.exchanged(response.status_code < 500, f"HTTP {response.status_code}")
         rule = self.settings.success_rule
         return classify_response(response.status_code, body, reply, rule, limit, cut)
 
@@ -287,10 +297,11 @@ class PlatformClient:
             exchanges=tuple(a.exchange for a in attempts),
             duration_s=time.monotonic() - t0,
             started_at=started,
-            login_failed=login is not None,
+            login_failed=login is not None and login.outcome is Outcome.REJECTED,
             relogged=relogged,
         )
         _log("platform.call", function_id, outcome, t0, call_id)
+        self.health.called(function_id, outcome, result.duration_s)
         return result
 
 

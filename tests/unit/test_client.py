@@ -27,6 +27,7 @@ from syncd.core.errors import ConfigError
 from syncd.core.records import Outcome
 from syncd.logs import setup_logging
 from syncd.platform.client import PlatformClient, SessionCache, session_expiry
+from syncd.platform.health import PlatformHealth
 from syncd.protocol import catalogue
 from syncd.protocol.codec import Program, Value, decode_program, encode_program
 from syncd.protocol.messages import Request
@@ -152,6 +153,14 @@ def make_client(
     return PlatformClient(settings_for(url, **extra), clock=clock, sessions=SessionCache())
 
 
+def refuse_login(state: ScriptedPlatform, message: str = "用户名或密码错误") -> None:
+    """The next login is refused: return_code -1 with ``message``."""
+    state.add(
+        "sys0001",
+        Action("reply", encode_program({"return_code": "-1", "return_code_message": message})),
+    )
+
+
 def admission_cancel() -> Request:
     return Request.build(CAT, "bizh120109", {"akb020": "SS0001", "aaz218": "441900240301000017"})
 
@@ -263,8 +272,7 @@ def test_a_wrong_password_is_rejected_with_the_platform_message(
     platform: tuple[ScriptedPlatform, str],
 ) -> None:
     state, url = platform
-    refused = encode_program({"return_code": "-1", "return_code_message": "用户名或密码错误"})
-    state.add("sys0001", Action("reply", refused))
+    refuse_login(state)
     with make_client(url) as client:
         result = client.call(admission_cancel())
     assert result.outcome is Outcome.REJECTED
@@ -277,7 +285,7 @@ def test_a_wrong_password_is_rejected_with_the_platform_message(
 def test_login_that_cannot_connect_is_retry() -> None:
     with make_client(f"http://127.0.0.1:{free_port()}/x") as client:
         result = client.call(admission_cancel())
-    assert (result.outcome, result.login_failed) == (Outcome.RETRY, True)
+    assert (result.outcome, result.login_failed) == (Outcome.RETRY, False)
 
 
 def test_a_login_answered_with_http_500_is_retry_and_the_call_is_not_sent(
@@ -287,7 +295,7 @@ def test_a_login_answered_with_http_500_is_retry_and_the_call_is_not_sent(
     state.add("sys0001", Action("reply", b"oops", 500))
     with make_client(url) as client:
         result = client.call(admission_cancel())
-    assert (result.outcome, result.login_failed, result.reply) == (Outcome.RETRY, True, None)
+    assert (result.outcome, result.login_failed, result.reply) == (Outcome.RETRY, False, None)
     assert state.calls("bizh120109") == []
 
 
@@ -441,6 +449,54 @@ def test_a_connect_timeout_is_retry() -> None:
             result = client.call(admission_cancel())
     assert result.outcome is Outcome.RETRY
     assert "ConnectTimeout" in result.message
+
+
+# ---------------------------------------------------------------- the health observer
+
+
+def test_a_closed_port_makes_the_platform_unreachable_and_is_no_refused_login() -> None:
+    """Every call RETRY without ``login_failed``; the health says unreachable (ConnectError),
+    not login refused; the outage is logged once, not once per call."""
+    health = PlatformHealth()
+    stream = io.StringIO()
+    handler = setup_logging("INFO", stream=stream)
+    try:
+        with PlatformClient(settings_for(f"http://127.0.0.1:{free_port()}/x"),
+                            sessions=SessionCache(), health=health) as client:  # fmt: skip
+            results = [client.call(admission_cancel()) for _ in range(3)]
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert {(r.outcome, r.login_failed) for r in results} == {(Outcome.RETRY, False)}
+    seen = health.snapshot()
+    assert (seen.reachable, seen.reason, seen.login_refused) == (False, "ConnectError", False)
+    assert stream.getvalue().count("event=platform.unreachable") == 1
+
+
+def test_a_refused_login_is_login_refused_on_a_reachable_platform(
+    platform: tuple[ScriptedPlatform, str],
+) -> None:
+    state, url = platform
+    refuse_login(state)
+    health, calls = PlatformHealth(), []
+    health.subscribe(lambda function_id, outcome, seconds: calls.append((function_id, outcome)))
+    with PlatformClient(settings_for(url), sessions=SessionCache(), health=health) as client:
+        client.call(admission_cancel())
+        assert (health.snapshot().reachable, health.snapshot().login_refused) == (True, True)
+        assert client.call(admission_cancel()).succeeded
+    seen = health.snapshot()
+    assert (seen.login_refused, seen.session_valid()) == (False, True)
+    assert seen.session_age_s() is not None
+    assert calls == [("sys0001", Outcome.REJECTED), ("bizh120109", Outcome.REJECTED),
+                     ("sys0001", Outcome.SUCCEEDED), ("bizh120109", Outcome.SUCCEEDED)]  # fmt: skip
+
+
+def test_http_5xx_makes_the_platform_unreachable(platform: tuple[ScriptedPlatform, str]) -> None:
+    state, url = platform
+    state.add("bizh120109", Action("reply", b"oops", 503))
+    health = PlatformHealth()
+    with PlatformClient(settings_for(url), sessions=SessionCache(), health=health) as client:
+        assert client.call(admission_cancel()).outcome is Outcome.UNKNOWN
+    assert (health.snapshot().reachable, health.snapshot().reason) == (False, "HTTP 503")
 
 
 # ---------------------------------------------------------------- privacy of logs
