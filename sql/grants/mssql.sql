@@ -29,4 +29,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_message TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_recon_run TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_recon_item TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_code TO syncd;
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_alert TO syncd;
 GO

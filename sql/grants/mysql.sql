@@ -25,3 +25,4 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_message TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_recon_run TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_recon_item TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_code TO 'syncd'@'10.0.0.%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_alert TO 'syncd'@'10.0.0.%';

@@ -192,3 +192,17 @@ CREATE TABLE wi_code (
 	CONSTRAINT wi_code_pk PRIMARY KEY (id),
 	CONSTRAINT wi_code_uq UNIQUE (aaa100, aaa102, aaa027)
 );
+
+CREATE TABLE wi_alert (
+	id BIGINT NOT NULL IDENTITY,
+	name NVARCHAR(64) NOT NULL,
+	active INTEGER NOT NULL DEFAULT 0,
+	since DATETIME2 NULL,
+	detail NVARCHAR(1000) NULL,
+	owed NVARCHAR(200) NULL,
+	claimed_until DATETIME2 NULL,
+	version INTEGER NOT NULL DEFAULT 0,
+	updated_at DATETIME2 NULL,
+	CONSTRAINT wi_alert_pk PRIMARY KEY (id),
+	CONSTRAINT wi_alert_uq UNIQUE (name)
+);

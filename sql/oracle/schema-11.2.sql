@@ -283,3 +283,28 @@ BEGIN
   SELECT wi_code_seq.NEXTVAL INTO :new.id FROM dual;
 END;
 /
+
+CREATE TABLE wi_alert (
+	id NUMBER(19) NOT NULL,
+	name NVARCHAR2(64) NOT NULL,
+	active INTEGER DEFAULT 0 NOT NULL,
+	since TIMESTAMP,
+	detail NVARCHAR2(1000),
+	owed NVARCHAR2(200),
+	claimed_until TIMESTAMP,
+	version INTEGER DEFAULT 0 NOT NULL,
+	updated_at TIMESTAMP,
+	CONSTRAINT wi_alert_pk PRIMARY KEY (id),
+	CONSTRAINT wi_alert_uq UNIQUE (name)
+);
+
+CREATE SEQUENCE wi_alert_seq;
+
+CREATE OR REPLACE TRIGGER wi_alert_bi
+BEFORE INSERT ON wi_alert
+FOR EACH ROW
+WHEN (new.id IS NULL)
+BEGIN
+  SELECT wi_alert_seq.NEXTVAL INTO :new.id FROM dual;
+END;
+/

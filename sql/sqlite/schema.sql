@@ -192,3 +192,17 @@ CREATE TABLE wi_code (
 	CONSTRAINT wi_code_pk PRIMARY KEY (id),
 	CONSTRAINT wi_code_uq UNIQUE (aaa100, aaa102, aaa027)
 );
+
+CREATE TABLE wi_alert (
+	id INTEGER NOT NULL,
+	name VARCHAR(64) NOT NULL,
+	active INTEGER DEFAULT 0 NOT NULL,
+	since DATETIME,
+	detail VARCHAR(1000),
+	owed VARCHAR(200),
+	claimed_until DATETIME,
+	version INTEGER DEFAULT 0 NOT NULL,
+	updated_at DATETIME,
+	CONSTRAINT wi_alert_pk PRIMARY KEY (id),
+	CONSTRAINT wi_alert_uq UNIQUE (name)
+);

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sys
 from datetime import datetime
 from typing import Any
@@ -14,9 +15,11 @@ from typing import Any
 import click
 
 from syncd.cli.context import CliContext
+from syncd.cli.status import STATUS_WIDTH, status_document, status_table
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
 from syncd.core.errors import ConfigError, OperatorError
+from syncd.db.counts import Counts, read_counts
 from syncd.db.engine import make_engine
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.request_store import RequestStore
@@ -28,10 +31,6 @@ from syncd.service.daemon import Daemon
 from syncd.service.worker import Worker, flight_s, local_clock
 
 logger = logging.getLogger(__name__)
-
-_COLUMNS = (("feed", "feed"), ("pending", "待发送"), ("waiting", "等待前置"),
-            ("in_flight", "发送中"), ("unknown", "结果未知"), ("failed", "失败"),
-            ("last_success", "最近成功"), ("last_error", "最近错误"))  # fmt: skip
 
 
 def _feeds(settings: Settings) -> dict[str, FeedSpec]:
@@ -75,70 +74,29 @@ def once(obj: CliContext, feed: str | None) -> None:
         click.echo(f"commands: claimed={report.commands.claimed} {results}".strip())
 
 
-def status_rows(settings: Settings, feeds: dict[str, FeedSpec]) -> list[dict[str, Any]]:
+def status_counts(settings: Settings) -> Counts:
+    """The counts ``syncd status`` shows: the same as the metrics and systemd's STATUS=."""
     engine = make_engine(settings.database)
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
     try:
-        now = local_clock(settings.platform.session_timezone)()
-        summary = OutboxStore(engine, tables).summary(now)
-        commands = RequestStore(engine, tables).summary()
+        return read_counts(engine, tables, local_clock(settings.platform.session_timezone)())
     finally:
         engine.dispose()
-    names = sorted({n for n, s in feeds.items() if s.source.view} | set(summary))
-    rows = [_feed_row(name, summary.get(name, {})) for name in names]
-    rows.append(_command_row(commands))
-    return rows
-
-
-def _command_row(counts: dict[str, int]) -> dict[str, Any]:
-    return {
-        "feed": "(commands)", "pending": counts.get("NEW", 0), "waiting": 0,
-        "in_flight": counts.get("IN_FLIGHT", 0), "unknown": counts.get("UNKNOWN", 0),
-        "failed": counts.get("FAILED", 0), "succeeded": counts.get("DONE", 0),
-        "rejected": counts.get("REJECTED", 0), "last_success": None, "last_error": "",
-    }  # fmt: skip
-
-
-def _feed_row(name: str, counts: dict[str, Any]) -> dict[str, Any]:
-    last: datetime | None = counts.get("last_success")
-    return {
-        "feed": name, "pending": counts.get("PENDING", 0), "waiting": counts.get("WAITING", 0),
-        "in_flight": counts.get("IN_FLIGHT", 0), "unknown": counts.get("UNKNOWN", 0),
-        "failed": counts.get("FAILED", 0), "succeeded": counts.get("SUCCEEDED", 0),
-        "rejected": counts.get("REJECTED", 0),
-        "last_success": last.isoformat(sep=" ", timespec="seconds") if last else None,
-        "last_error": counts.get("last_error", ""),
-    }  # fmt: skip
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
 @click.pass_obj
 def status(obj: CliContext, as_json: bool) -> None:
-    """Per feed: pending, waiting, in flight, unknown, failed, last success, last error."""
-    rows = status_rows(obj.settings, _feeds(obj.settings))
+    """Per feed: pending, waiting, in flight, unknown, failed, succeeded today, rejected,
+    blocked, last success, last error; then the totals systemd's STATUS= line shows."""
+    counts = status_counts(obj.settings)
+    views = {n for n, s in _feeds(obj.settings).items() if s.source.view}
     if as_json:
-        click.echo(json.dumps({"feeds": rows}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(status_document(counts, views), ensure_ascii=False, indent=2))
         return
-    click.echo(_table(rows))
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    header = [f"{zh}/{en}" if en != zh else en for en, zh in _COLUMNS]
-    cells = [[_cell(row.get(key)) for key, _ in _COLUMNS] for row in rows]
-    widths = [max(_width(c) for c in column) for column in zip(header, *cells, strict=False)]
-    lines = [header, *cells]
-    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(line, widths, strict=True))
-                     .rstrip() for line in lines)  # fmt: skip
-
-
-def _cell(value: Any) -> str:
-    text = "-" if value in (None, "") else str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    width = shutil.get_terminal_size((STATUS_WIDTH, 24)).columns
+    click.echo(status_table(counts, views, width))
 
 
 @click.command()

@@ -8,10 +8,19 @@ password, the database password) are *not* fields a YAML file may hold: they are
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -220,6 +229,95 @@ class ReconcileSettings(_Section):
         return value
 
 
+class MonitoringSettings(_Section):
+    """``/metrics``, ``/healthz`` and ``/readyz`` served by ``syncd run``."""
+
+    listen: str | None = Field(
+        default="127.0.0.1:9468", description="host:port to serve on; null = no server"
+    )
+    probe_every_s: PositiveSeconds = Field(
+        default=60.0, description="TCP check of the platform when no call was made for this long"
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _is_host_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            listen_address(value)
+        return value
+
+    def address(self) -> tuple[str, int] | None:
+        return None if self.listen is None else listen_address(self.listen)
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """``127.0.0.1:9468`` / ``[::1]:9468`` → (host, port); ValueError otherwise."""
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError("must be host:port, e.g. 127.0.0.1:9468 (or null for no server)")
+    return host, int(port)
+
+
+class WebhookSettings(_Section):
+    """One group robot (or any JSON receiver) the alerts are posted to."""
+
+    url: str = Field(pattern=r"^https?://", description="robot address (holds its key)")
+    format: Literal["wecom", "dingtalk", "json"] = "json"
+    min_interval_s: float = Field(default=60.0, ge=0, description="at most one post per …")
+    timeout_s: PositiveSeconds = 10.0
+
+
+class AlertMailSettings(_Section):
+    """Alerts by mail, through the SMTP server of ``reconcile.smtp``."""
+
+    to: list[str] = Field(default=[], description="recipients; empty = no alert mail")
+    min_interval_s: float = Field(default=300.0, ge=0, description="at most one mail per …")
+
+
+class InactivitySettings(_Section):
+    """ "No new work-injury rows": only on working days, within working hours."""
+
+    quiet_s: float | None = Field(
+        default=7200.0, gt=0, description="no new row for this long raises it; null = off"
+    )
+    working_days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default=[1, 2, 3, 4, 5], description="ISO weekdays: 1 = Monday … 7 = Sunday"
+    )
+    working_hours: tuple[str, str] = ("08:00", "17:30")
+    holidays: list[date] = Field(default=[], description="days off on a working weekday")
+    extra_working_days: list[date] = Field(default=[], description="working weekend days (调休)")
+
+    @field_validator("working_hours")
+    @classmethod
+    def _are_hhmm(cls, value: tuple[str, str]) -> tuple[str, str]:
+        if not all(_HHMM.match(v) for v in value) or value[0] >= value[1]:
+            raise ValueError("must be [start, end] times HH:MM with start before end")
+        return value
+
+
+class AlertSettings(_Section):
+    """Alerts: each raised once when its condition starts and cleared once when it ends."""
+
+    enabled: bool = True
+    evaluate_every_s: PositiveSeconds = 30.0
+    settle_s: float = Field(
+        default=60.0, ge=0, description="a change must last this long before it is announced"
+    )
+    backlog_after_s: PositiveSeconds = Field(
+        default=900.0, description="the oldest PENDING row (or NEW command) older than this"
+    )
+    job_late_factor: float = Field(
+        default=3.0, ge=1, description="an interval job is late after this many intervals"
+    )
+    daily_job_grace_s: PositiveSeconds = Field(
+        default=3600.0, description="a daily job is late this long after its time"
+    )
+    inactivity: InactivitySettings = InactivitySettings()
+    mail: AlertMailSettings = AlertMailSettings()
+    webhooks: list[WebhookSettings] = []
+
+
 class Settings(_Section):
     """The whole settings file."""
 
@@ -233,3 +331,14 @@ class Settings(_Section):
     archive: ArchiveSettings = ArchiveSettings()
     logging: LoggingSettings = LoggingSettings()
     reconcile: ReconcileSettings = ReconcileSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
+    alerts: AlertSettings = AlertSettings()
+
+    @model_validator(mode="after")
+    def _alert_mail_has_a_server(self) -> Settings:
+        if self.alerts.mail.to and not self.reconcile.smtp.host:
+            raise ValueError(
+                "alerts.mail.to is set but reconcile.smtp.host is empty: alerts are mailed "
+                "through the reconciliation's SMTP server; set it, or empty alerts.mail.to"
+            )
+        return self

@@ -12,6 +12,8 @@
     │                               wait (prerequisite) or refuse with a Chinese reason
     ├── ReportError                 a reconciliation report could not be written or mailed
     │                               (the run and its items are stored already)
+    ├── AlertError                  an alert could not be sent on one channel: it stays owed
+    │                               and is sent again later
     └── PlatformError               talking to the platform went wrong
         ├── PlatformUnavailable     nothing reached the platform: safe to send again later
         ├── PlatformOutcomeUnknown  the request may have been processed: resolve by query
@@ -101,6 +103,10 @@ class OperatorError(SyncdError):
 
 class ReportError(SyncdError):
     """The reconciliation report could not be written or mailed."""
+
+
+class AlertError(SyncdError):
+    """An alert could not be sent on one channel; it is sent again later."""
 
 
 class PlatformError(SyncdError):

@@ -230,36 +230,6 @@ class OutboxStore(claims.LeasedStore):
                 lease_until=None, last_error=RESEND_BY_OPERATOR_ZH)  # fmt: skip
             return int(conn.execute(stmt).rowcount)
 
-    def summary(self, now: datetime) -> dict[str, dict[str, Any]]:
-        """Per feed: counts by status, last success, last error."""
-        c = self.table.c
-        counts = sa.select(c.feed, c.status, sa.func.count()).group_by(c.feed, c.status)
-        last_ok = sa.select(c.feed, sa.func.max(c.finished_at)).where(
-            c.status == "SUCCEEDED").group_by(c.feed)  # fmt: skip
-        waiting_due = sa.select(c.feed, sa.func.count()).where(
-            c.status == "PENDING", c.next_attempt_at > now).group_by(c.feed)  # fmt: skip
-        out: dict[str, dict[str, Any]] = {}
-        with self._errors("summarising"), self.engine.connect() as conn:
-            for feed, status, n in conn.execute(counts):
-                out.setdefault(feed, {})[status] = int(n)
-            for feed, at in conn.execute(last_ok):
-                out.setdefault(feed, {})["last_success"] = at
-            for feed, n in conn.execute(waiting_due):
-                out.setdefault(feed, {})["backing_off"] = int(n)
-            for feed in list(out):
-                out[feed]["last_error"] = self._last_error(conn, feed)
-        return out
-
-    def _last_error(self, conn: sa.Connection, feed: str) -> str:
-        c = self.table.c
-        stmt = (
-            sa.select(c.last_error)
-            .where(c.feed == feed, c.last_error.is_not(None), c.status != "SUCCEEDED")
-            .order_by(c.updated_at.desc(), c.id.desc())
-            .limit(1)
-        )
-        return str(conn.execute(stmt).scalar() or "")
-
 
 def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str) -> sa.Select[Any]:
     c = table.c

@@ -133,12 +133,6 @@ class RequestStore(claims.LeasedStore):
         with source_errors(self.engine.url, "re-sending a command"), self.engine.begin() as conn:
             return int(conn.execute(stmt).rowcount)
 
-    def summary(self) -> dict[str, int]:
-        c = self.table.c
-        stmt = sa.select(c.status, sa.func.count()).group_by(c.status)
-        with source_errors(self.engine.url, "summarising commands"), self.engine.connect() as cn:
-            return {str(s): int(n) for s, n in cn.execute(stmt)}
-
 
 def unsettled_commands_statement(
     table: sa.Table, commands: Sequence[str], visit_key: str, besides: int | None = None

@@ -68,6 +68,7 @@ class StagingTables:
     recon_run: sa.Table
     recon_item: sa.Table
     code: sa.Table
+    alert: sa.Table
 
     def all(self) -> tuple[sa.Table, ...]:
         """The tables in creation order (parents before children)."""
@@ -91,6 +92,7 @@ def staging_tables(prefix: str = DEFAULT_PREFIX, schema: str | None = None) -> S
         recon_run=recon_run,
         recon_item=_recon_item(metadata, p, recon_run),
         code=_code(metadata, p),
+        alert=_alert(metadata, p),
     )
 
 
@@ -321,5 +323,22 @@ def _code(metadata: sa.MetaData, p: str) -> sa.Table:
         _str("aaa104", 200),
         _ts("fetched_at", now_default=True),
         sa.UniqueConstraint("aaa100", "aaa102", "aaa027"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _alert(metadata: sa.MetaData, p: str) -> sa.Table:
+    """One row per alert: its state as last announced, and the channels still owed it."""
+    return sa.Table(
+        f"{p}alert", metadata, _id(),
+        _str("name", 64, nullable=False),
+        _int("active"),
+        _ts("since"),
+        _str("detail", MESSAGE_LENGTH),
+        _str("owed", 200),
+        _ts("claimed_until"),
+        _int("version"),
+        _ts("updated_at"),
+        sa.UniqueConstraint("name"),
         **_MYSQL,
     )  # fmt: skip

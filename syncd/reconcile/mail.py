@@ -5,6 +5,7 @@ are attached.  STARTTLS when configured, a login only when a user name is set (t
 is a secret: ``SYNCD_RECONCILE__SMTP__PASSWORD``, ``password_file`` or the credential
 ``smtp-password``).  A failure raises :class:`~syncd.core.errors.ReportError`; the run itself is
 already stored.
+:func:`send_mail` is the SMTP exchange itself, shared with the alert mail.
 """
 
 from __future__ import annotations
@@ -46,12 +47,19 @@ def send_report(smtp: SmtpSettings, subject: str, html_file: Path,
     """Send the report to ``smtp.to`` (``attachments`` default to the HTML report itself)."""
     message = build_message(smtp, subject, html_file, attachments, note)
     try:
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s) as server:
-            if smtp.starttls:
-                server.starttls(context=ssl.create_default_context())
-            if smtp.username:
-                password = smtp.password.get_secret_value() if smtp.password else ""
-                server.login(smtp.username, password)
-            server.send_message(message)
+        send_mail(smtp, message)
     except (smtplib.SMTPException, OSError) as exc:
         raise ReportError(f"对账报告邮件发送失败：{type(exc).__name__}") from exc
+
+
+def send_mail(smtp: SmtpSettings, message: EmailMessage) -> None:
+    """Send ``message`` (to its own To: addresses) through ``smtp``: STARTTLS when configured,
+    a login when a user name is set.  Raises smtplib's errors and OSError (the caller says
+    what failed); also used by the alert mail."""
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s) as server:
+        if smtp.starttls:
+            server.starttls(context=ssl.create_default_context())
+        if smtp.username:
+            password = smtp.password.get_secret_value() if smtp.password else ""
+            server.login(smtp.username, password)
+        server.send_message(message)

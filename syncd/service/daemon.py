@@ -7,14 +7,21 @@
   once after a tick that found work and otherwise waits ``polling.command_interval_s`` on an
   event that a stop request sets — APScheduler at 0.2 s would only add a scheduling hop and a
   "still running" refusal for every tick that is busy with a settlement.
-* **Guard** (:class:`JobGuard`): an exception in a job is logged (event name and exception
-  type, never a payload) and the job runs again next time; a :class:`SourceError` (database
-  unreachable) backs that job off exponentially (its interval doubled per failure, at most
-  :data:`MAX_SOURCE_BACKOFF_S`) without touching the others.
+* **Guard** (:class:`~syncd.service.jobs.JobGuard`): an exception in a job is logged (event
+  name and exception type, never a payload) and the job runs again next time; a
+  :class:`SourceError` (database unreachable) backs that job off exponentially (its interval
+  doubled per failure, at most five minutes) without touching the others.
 * **systemd** (:class:`~syncd.service.systemd.Notifier`): ``READY=1`` once every job has started,
-  ``STATUS=`` with pending/in flight/unknown/failed every minute, ``WATCHDOG=1`` from the main
-  loop only while every lane (the scheduler's jobs, the command loop) shows progress within
-  ``stall_s`` — a wedged scheduler stops the pings and systemd restarts the service.
+  ``STATUS=`` every minute with the counts ``syncd status`` shows
+  (:meth:`syncd.db.counts.Counts.status_line`), ``WATCHDOG=1`` from the main loop only while
+  every lane (the scheduler's jobs, the command loop) shows progress within ``stall_s`` — a
+  wedged scheduler stops the pings and systemd restarts the service.
+* **Monitoring** (:class:`~syncd.service.monitoring.Monitoring`): ``/metrics``, ``/healthz``,
+  ``/readyz`` on ``monitoring.listen``, and a TCP probe of the platform while no call is made;
+  **alerts** (:class:`~syncd.service.alerts.watch.AlertWatch`) every
+  ``alerts.evaluate_every_s``.
+* **Logs**: one ``feed.tick`` line per feed run that found or settled something; a run that
+  changed nothing is summed up at most once per :data:`QUIET_TICK_LOG_S` per feed.
 * **Stop** (SIGTERM/SIGINT): ``STOPPING=1``; no new claim and no new unit (a unit already
   sending finishes and writes back); wait for running jobs at most :data:`STOP_TIMEOUT_S`
   (below the unit's ``TimeoutStopSec=90``); give back every lease not in flight; exit 0.
@@ -28,17 +35,19 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
 from types import FrameType
 
-from syncd.core.errors import SourceError, SyncdError
-from syncd.db.outbox_store import OutboxStore
-from syncd.db.request_store import RequestStore
-from syncd.engine.gate import ShutdownRequested
+from syncd.core.errors import SourceError
+from syncd.engine.pipeline import TickReport
 from syncd.logs import event
 from syncd.platform.client import PlatformClient
+from syncd.platform.health import PlatformHealth
+from syncd.service.alerts.watch import AlertWatch
+from syncd.service.jobs import COMMANDS, SCHEDULER, JobGuard, Progress, Schedule
+from syncd.service.monitoring import CountsCache, Monitoring
 from syncd.service.scheduler import Scheduler
 from syncd.service.systemd import Notifier
 from syncd.service.worker import Worker
@@ -46,87 +55,9 @@ from syncd.service.worker import Worker
 logger = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 60.0
 STATUS_EVERY_S = 60.0
-MAX_SOURCE_BACKOFF_S = 300.0
 CODE_TABLES_EVERY_S = 3600.0
+QUIET_TICK_LOG_S = 60.0
 PRUNE_AT = "03:30"
-SCHEDULER, COMMANDS = "scheduler", "commands"
-Monotonic = Callable[[], float]
-
-
-class Progress:
-    """Heartbeats per lane and the jobs that have started at least once (thread-safe)."""
-
-    def __init__(self, lanes: Iterable[str], monotonic: Monotonic = time.monotonic) -> None:
-        self._now = monotonic
-        self._lock = threading.Lock()
-        self._beats = {lane: self._now() for lane in lanes}
-        self._running: dict[str, float] = {}
-        self.started: set[str] = set()
-
-    def beat(self, lane: str) -> None:
-        with self._lock:
-            self._beats[lane] = self._now()
-
-    def begin(self, lane: str, job: str) -> None:
-        with self._lock:
-            self._beats[lane] = self._running[job] = self._now()
-            self.started.add(job)
-
-    def end(self, lane: str, job: str) -> None:
-        with self._lock:
-            self._beats[lane] = self._now()
-            self._running.pop(job, None)
-
-    def running(self) -> list[str]:
-        with self._lock:
-            return sorted(self._running)
-
-    def healthy(self, stall_s: float) -> bool:
-        """Every lane beat within ``stall_s``."""
-        now = self._now()
-        with self._lock:
-            return all(now - beat <= stall_s for beat in self._beats.values())
-
-
-class JobGuard:
-    """One job's boundary: logs and survives anything, backs off on database trouble."""
-
-    def __init__(self, name: str, run: Callable[[], object], progress: Progress, *,
-                 lane: str = SCHEDULER, base_backoff_s: float = 1.0,
-                 monotonic: Monotonic = time.monotonic) -> None:  # fmt: skip
-        self.name, self.run, self.progress, self.lane = name, run, progress, lane
-        self.base_backoff_s, self._now = base_backoff_s, monotonic
-        self.failures = 0
-        self.resume_at = 0.0
-
-    def __call__(self) -> bool:
-        """Run once unless backing off; True when the job ran without an error."""
-        if self._now() < self.resume_at:
-            self.progress.beat(self.lane)
-            return False
-        self.progress.begin(self.lane, self.name)
-        try:
-            self.run()
-        except ShutdownRequested:
-            return False
-        except SourceError as exc:
-            self._back_off(exc)
-            return False
-        except Exception as exc:  # the job boundary: log it, the job runs again next time
-            event(logger, "job.failed", logging.ERROR, job=self.name, error=type(exc).__name__,
-                  reason=exc.message if isinstance(exc, SyncdError) else "")  # fmt: skip
-            return False
-        finally:
-            self.progress.end(self.lane, self.name)
-        self.failures, self.resume_at = 0, 0.0
-        return True
-
-    def _back_off(self, exc: SourceError) -> None:
-        self.failures += 1
-        delay = min(MAX_SOURCE_BACKOFF_S, self.base_backoff_s * 2 ** (self.failures - 1))
-        self.resume_at = self._now() + delay
-        event(logger, "job.source_error", logging.WARNING, job=self.name, reason=exc.message,
-              failures=self.failures, backoff_s=round(delay, 3))  # fmt: skip
 
 
 class CommandLoop(threading.Thread):
@@ -162,17 +93,6 @@ def close_gate(worker: Worker, stop: threading.Event, progress: Progress) -> Non
                          on_command_unit=partial(progress.beat, COMMANDS))  # fmt: skip
 
 
-def summary(worker: Worker) -> str:
-    """``pending=… in_flight=… unknown=… failed=… commands=…`` over every feed."""
-    counts = OutboxStore(worker.engine, worker.tables).summary(worker.clock())
-    commands = RequestStore(worker.engine, worker.tables).summary()
-    total = {k: sum(int(c.get(k, 0) or 0) for c in counts.values())
-             for k in ("PENDING", "WAITING", "IN_FLIGHT", "UNKNOWN", "FAILED")}  # fmt: skip
-    return (f"pending={total['PENDING'] + total['WAITING']} in_flight={total['IN_FLIGHT']} "
-            f"unknown={total['UNKNOWN']} failed={total['FAILED']} "
-            f"commands_new={commands.get('NEW', 0)}")  # fmt: skip
-
-
 class Daemon:
     """One ``syncd run`` process around one :class:`~syncd.service.worker.Worker`."""
 
@@ -191,7 +111,14 @@ class Daemon:
         self.commands = CommandLoop(lambda: worker.tick_commands().claimed, self.progress,
                                     every, self.stop)  # fmt: skip
         self.guards: dict[str, JobGuard] = {}
+        self.schedules: dict[str, Schedule] = {}
         self.unfinished: list[str] = []
+        client = worker.client
+        self.health = client.health if isinstance(client, PlatformClient) else PlatformHealth()
+        self.counts = CountsCache(worker)
+        self.monitoring = Monitoring(worker, self.health, self.counts, self._alive)
+        self.alerts = (AlertWatch(self.counts, self.health, self.progress, self.schedules)
+                       if self.settings.alerts.enabled else None)  # fmt: skip
 
     def _default_stall_s(self) -> float:
         p = self.settings.platform
@@ -211,13 +138,23 @@ class Daemon:
         self._daily("daily_login", self.relogin, polling.daily_login_at)
         self._daily("archive_prune", self.prune, PRUNE_AT)
         self._daily("reconcile", self.reconcile, polling.reconcile_at)
+        probe_s = self.settings.monitoring.probe_every_s
+        self._every("platform_probe", self.monitoring.probe_if_idle, probe_s, watched=False)
+        if self.alerts is not None:
+            every = self.settings.alerts.evaluate_every_s
+            self._every("alerts", self.alerts, every, watched=False)
 
-    def _every(self, name: str, run: Callable[[], object], seconds: float) -> None:
+    def _every(self, name: str, run: Callable[[], object], seconds: float, *,
+               watched: bool = True) -> None:  # fmt: skip
+        """An interval job; ``watched``: its lateness is an alert (not the alerts' own job)."""
         guard = self.guards[name] = JobGuard(name, run, self.progress, base_backoff_s=seconds)
         self.scheduler.every(name, guard, seconds)
+        if watched:
+            self.schedules[name] = Schedule(every_s=seconds)
 
     def _daily(self, name: str, run: Callable[[], object], hhmm: str) -> None:
         self.scheduler.daily(name, JobGuard(name, run, self.progress), hhmm)
+        self.schedules[name] = Schedule(at=hhmm)
 
     def relogin(self) -> None:
         client = self.worker.client
@@ -259,9 +196,10 @@ class Daemon:
               feeds=len(self.worker.pipelines))  # fmt: skip
         close_gate(self.worker, self.stop, self.progress)
         self.schedule()
-        self.scheduler.start()
-        self.commands.start()
         try:
+            self.monitoring.start()
+            self.scheduler.start()
+            self.commands.start()
             self._loop()
         finally:
             clean = self._shutdown()
@@ -276,6 +214,7 @@ class Daemon:
             if not ready and jobs <= self.progress.started:
                 ready = True
                 self.notifier.ready(self._status())
+                next_status = now + STATUS_EVERY_S
                 event(logger, "daemon.ready", owner=self.worker.owner)
             if self.notifier.watchdog_s and now >= next_ping and self._healthy():
                 self.notifier.watchdog()
@@ -284,8 +223,11 @@ class Daemon:
                 self.notifier.status(self._status())
                 next_status = now + STATUS_EVERY_S
 
+    def _alive(self) -> bool:
+        return self.scheduler.running and self.progress.healthy(self.stall_s)
+
     def _healthy(self) -> bool:
-        healthy = self.scheduler.running and self.progress.healthy(self.stall_s)
+        healthy = self._alive()
         if not healthy:
             event(logger, "daemon.stalled", logging.ERROR, running=",".join(
                 self.progress.running()))  # fmt: skip
@@ -293,7 +235,7 @@ class Daemon:
 
     def _status(self) -> str:
         try:
-            text = summary(self.worker)
+            text = self.counts.get(fresh=True).status_line()
         except SourceError:
             text = "database unreachable / 数据库不可达"
         event(logger, "daemon.status", summary=text)
@@ -311,6 +253,7 @@ class Daemon:
             time.sleep(0.05)
         self.commands.join(max(0.0, deadline - time.monotonic()))
         self.unfinished = self.progress.running()
+        self.monitoring.stop()
         try:
             self.worker.close()
         except SourceError as exc:
@@ -328,13 +271,36 @@ def feed_job(
     it drains, the view is searched for new rows at most once per ``interval_s``: a full
     discovery per batch cost more than the batch itself next to 1,000,000 synced rows."""
     full = worker.settings.polling.batch_size
+    log = TickLog()
 
     def run() -> None:
         searched = time.monotonic()
         report = worker.tick_feed(name)
+        log(report)
         while report.claimed >= full and not stop.is_set():
             due = time.monotonic() - searched >= interval_s
             searched = time.monotonic() if due else searched
             report = worker.tick_feed(name, discover=due)
+            log(report)
 
     return run
+
+
+class TickLog:
+    """``feed.tick`` (INFO) for a tick that found or settled something; a tick that changed
+    nothing (nothing new, at most rows still WAITING) at most once per ``quiet_s``."""
+
+    def __init__(self, quiet_s: float = QUIET_TICK_LOG_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self.quiet_s, self._now = quiet_s, monotonic
+        self._last: float | None = None
+
+    def __call__(self, report: TickReport) -> None:
+        changed = report.discovered or any(k != "WAITING" for k in report.results)
+        now = self._now()
+        if not changed and self._last is not None and now - self._last < self.quiet_s:
+            return
+        self._last = now
+        results = {status.lower(): n for status, n in sorted(report.results.items())}
+        event(logger, "feed.tick", feed=report.feed, new=report.discovered,
+              claimed=report.claimed, **results)  # fmt: skip

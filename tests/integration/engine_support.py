@@ -22,6 +22,7 @@ from syncd.config.settings import (
     DeliverySettings,
     FolderSettings,
     HospitalSettings,
+    MonitoringSettings,
     PlatformSettings,
     Settings,
 )
@@ -81,6 +82,7 @@ def make_settings(db_url: str, sim: Simulator, **delivery: Any) -> Settings:
         delivery=DeliverySettings(**{"max_attempts": 3, "backoff_initial_s": 10,
                                      "backoff_max_s": 60, "backoff_jitter": 0.2, **delivery}),
         folders=FolderSettings(mappings=MAPPINGS),
+        monitoring=MonitoringSettings(listen=None),
     )  # fmt: skip
 
 

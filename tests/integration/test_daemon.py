@@ -7,6 +7,7 @@ import logging
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,17 +16,10 @@ from engine_support import Env, admit, env, fee
 
 from syncd.config.settings import PollingSettings
 from syncd.core.errors import SourceError
+from syncd.engine.gate import ShutdownRequested
 from syncd.engine.pipeline import TickReport
-from syncd.service.daemon import (
-    COMMANDS,
-    SCHEDULER,
-    Daemon,
-    JobGuard,
-    Progress,
-    ShutdownRequested,
-    close_gate,
-    feed_job,
-)
+from syncd.service.daemon import Daemon, TickLog, close_gate, feed_job
+from syncd.service.jobs import COMMANDS, SCHEDULER, JobGuard, Progress
 from syncd.service.scheduler import Scheduler
 from syncd.service.systemd import Notifier
 from syncd.service.worker import Worker
@@ -289,3 +283,30 @@ def test_a_backlog_drain_searches_the_view_at_most_once_per_interval(
     feed_job(worker, "ip_fee", threading.Event(), interval_s)()
     assert asked == expected
     assert {row["status"] for row in env.status("ip_fee").values()} == {"SUCCEEDED"}
+
+
+def test_a_tick_that_changed_something_is_logged_a_quiet_one_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``feed.tick`` for every tick that found or settled rows; ticks that only saw rows still
+    WAITING are summed up at most once per minute per feed."""
+    clock = FakeMonotonic()
+    log = TickLog(60.0, clock)
+    quiet = TickReport("ip_fee", claimed=5, results=Counter({"WAITING": 5}))
+    busy = TickReport(
+        "ip_fee", discovered=2, claimed=7, results=Counter({"SUCCEEDED": 2, "WAITING": 5})
+    )
+    with caplog.at_level(logging.INFO):
+        for second in range(0, 180, 10):  # 18 quiet ticks in three minutes
+            clock.now = 1000.0 + second
+            log(quiet)
+        log(busy)
+    ticks = [r for r in caplog.records if r.getMessage() == "feed.tick"]
+    assert len(ticks) == 3 + 1
+    assert ticks[-1].syncd_fields == {
+        "feed": "ip_fee",
+        "new": 2,
+        "claimed": 7,  # type: ignore[attr-defined]
+        "succeeded": 2,
+        "waiting": 5,
+    }

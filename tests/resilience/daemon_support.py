@@ -173,6 +173,7 @@ class Site:
             "delivery": {"backoff_initial_s": 0.3, "backoff_max_s": 2, "max_attempts": 30,
                          "lease_s": 15},
             "folders": {"mappings": str(REPO / "mappings"), "reports": str(self.folder)},
+            "monitoring": {"listen": "127.0.0.1:0"},
         }  # fmt: skip
         for name, values in sections.items():
             doc[name] = {**doc.get(name, {}), **values}

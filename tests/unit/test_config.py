@@ -155,3 +155,21 @@ def test_oracle_client_dir_for_another_database_is_a_problem_not_ignored(tmp_pat
     assert (
         ":5:3:" in found and "oracle_client_dir" in found and "only applies to an oracle" in found
     )
+
+
+def test_monitoring_and_alert_settings_default_and_validate(tmp_path: Path) -> None:
+    """monitoring.listen 127.0.0.1:9468 by default, null = off, a bad address with its line;
+    alert mail without the reconciliation's SMTP server is an error, not silently dropped."""
+    settings = load_settings(write(tmp_path, GOOD), {})
+    assert settings.monitoring.address() == ("127.0.0.1", 9468)
+    assert settings.alerts.enabled and settings.alerts.inactivity.working_days == [1, 2, 3, 4, 5]
+    off = load_settings(write(tmp_path, GOOD + "monitoring:\n  listen: null\n"), {})
+    assert off.monitoring.address() is None
+    v6 = load_settings(write(tmp_path, GOOD + "monitoring:\n  listen: '[::1]:9500'\n"), {})
+    assert v6.monitoring.address() == ("::1", 9500)
+    (bad,) = problems_of(write(tmp_path, GOOD + "monitoring:\n  listen: 'localhost'\n"))
+    assert bad.startswith(f"{tmp_path / 'syncd.yaml'}:8:") and "host:port" in bad
+    hours = GOOD + "alerts:\n  inactivity:\n    working_hours: ['18:00', '08:00']\n"
+    assert "start before end" in problems_of(write(tmp_path, hours))[0]
+    mail = GOOD + "alerts:\n  mail:\n    to: [yibao@example.org]\n"
+    assert "reconcile.smtp.host" in problems_of(write(tmp_path, mail))[0]

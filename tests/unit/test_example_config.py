@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from syncd.config import Settings, load_settings
+from syncd.config.settings import WebhookSettings
 from syncd.config.yamlfile import load_yaml
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "syncd.example.yaml"
@@ -35,3 +36,12 @@ def test_example_config_mentions_every_setting() -> None:
     written = {tuple(str(p) for p in path) for path in located.positions}
     missing = sorted(".".join(p) for p in _model_paths(Settings) - written)
     assert not missing, f"syncd.example.yaml lacks: {missing}"
+
+
+def test_example_config_describes_the_keys_of_list_items() -> None:
+    """Keys of a list's items (``alerts.webhooks``) cannot be written as defaults: the example
+    names each of them in its comments."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    item_keys = [name for name, info in WebhookSettings.model_fields.items() if not info.exclude]
+    assert item_keys and all(f"{name}:" in text for name in item_keys)
+    assert all(f"{fmt}" in text for fmt in ("wecom", "dingtalk", "json"))

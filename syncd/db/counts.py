@@ -1,0 +1,200 @@
+"""The counts of the staging tables, read in one place: :func:`read_counts`.
+
+``syncd status``, the ``/metrics`` gauges, systemd's ``STATUS=`` line and the alerts all read
+these same numbers (read-only, one connection, a GROUP BY per table):
+
+* per fact-view feed, rows by status (``WI_SYNC_STATUS``); the command table's rows counted
+  with the same words (``NEW`` as PENDING, ``DONE`` as SUCCEEDED) as the feed ``(commands)``;
+* succeeded today (finished since local midnight), the oldest PENDING row's ``created_at``,
+  the newest row's ``created_at``, the last success and the last error;
+* **blocked**: rows WAITING whose visit's admission (bizh120103) or registration (bizh110104)
+  was REJECTED and has not succeeded since — they wait for a visit state that will not come
+  until someone corrects the HIS data;
+* the last finished reconciliation run (its day and how many differences it found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.db.engine import source_errors
+from syncd.db.schema import StagingTables
+from syncd.rules.visits import TAKES_AAZ218
+
+COMMANDS_FEED = "(commands)"
+COMMAND_AS_FEED = {"NEW": "PENDING", "DONE": "SUCCEEDED"}
+STATUS_KEYS = ("PENDING", "WAITING", "IN_FLIGHT", "UNKNOWN", "FAILED", "REJECTED", "SUCCEEDED")
+_VISIT_OPENERS = sorted(TAKES_AAZ218)  # the calls that open a visit on the platform
+
+
+@dataclass(frozen=True)
+class FeedCounts:
+    """One feed's (or the command table's) counts."""
+
+    feed: str
+    by_status: Mapping[str, int] = field(default_factory=dict)
+    succeeded_today: int = 0
+    blocked: int = 0
+    oldest_pending: datetime | None = None
+    newest: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str = ""
+
+    def count(self, status: str) -> int:
+        return int(self.by_status.get(status, 0))
+
+
+@dataclass(frozen=True)
+class LastReconciliation:
+    day: date
+    mismatches: int
+    finished_at: datetime | None
+    report_html: str
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Everything :func:`read_counts` found, as of ``at`` (naive local time)."""
+
+    at: datetime
+    feeds: Mapping[str, FeedCounts]
+    commands: FeedCounts
+    reconciliation: LastReconciliation | None = None
+
+    def every(self) -> list[FeedCounts]:
+        """The feeds, then the command table."""
+        return [*self.feeds.values(), self.commands]
+
+    def total(self, status: str) -> int:
+        return sum(f.count(status) for f in self.every())
+
+    @property
+    def blocked(self) -> int:
+        return sum(f.blocked for f in self.every())
+
+    @property
+    def succeeded_today(self) -> int:
+        return sum(f.succeeded_today for f in self.every())
+
+    def oldest_pending(self) -> FeedCounts | None:
+        """The feed whose oldest PENDING row is the oldest of all (None: nothing pending)."""
+        found = [f for f in self.every() if f.oldest_pending is not None]
+        return min(found, key=lambda f: f.oldest_pending or self.at) if found else None
+
+    def newest(self) -> datetime | None:
+        return max((f.newest for f in self.every() if f.newest), default=None)
+
+    def status_line(self) -> str:
+        """systemd's ``STATUS=`` and the foot of ``syncd status``: one line of totals."""
+        t = {key: self.total(key) for key in STATUS_KEYS}
+        return (f"pending={t['PENDING']} waiting={t['WAITING']} blocked={self.blocked} "
+                f"in_flight={t['IN_FLIGHT']} unknown={t['UNKNOWN']} failed={t['FAILED']} "
+                f"rejected={t['REJECTED']} succeeded_today={self.succeeded_today}")  # fmt: skip
+
+
+def read_counts(
+    engine: sa.Engine, tables: StagingTables, now: datetime, *, last_errors: bool = True
+) -> Counts:
+    """The counts as of ``now`` (naive local time); ``last_errors=False`` skips the per-feed
+    last-error look-ups (the metrics do not show them).  SourceError when the database fails."""
+    q = Queries(tables, datetime.combine(now.date(), datetime.min.time()))
+    with source_errors(engine.url, "counting the staging tables"), engine.connect() as conn:
+        rows: dict[str, list[Any]] = {}
+        for feed, *rest in conn.execute(q.feeds()):
+            rows.setdefault(str(feed), []).append(rest)
+        feeds = {feed: _group(found, {}) for feed, found in sorted(rows.items())}
+        blocked = {str(feed): int(n) for feed, n in conn.execute(q.blocked())}
+        commands = _group(conn.execute(q.commands()), COMMAND_AS_FEED)
+        errors: dict[str, str] = {}
+        if last_errors:
+            errors = {feed: str(conn.execute(q.feed_error(feed)).scalar() or "") for feed in feeds}
+            commands["last_error"] = str(conn.execute(q.command_error()).scalar() or "")
+        recon = conn.execute(q.reconciliation()).first()
+    by_feed = {
+        name: FeedCounts(
+            name, **values, blocked=blocked.get(name, 0), last_error=errors.get(name, "")
+        )
+        for name, values in feeds.items()
+    }
+    last = None if recon is None else LastReconciliation(recon[0], int(recon[1] or 0), recon[2],
+                                                         str(recon[3] or ""))  # fmt: skip
+    return Counts(now, by_feed, FeedCounts(COMMANDS_FEED, **commands), last)  # fmt: skip
+
+
+def _group(rows: Any, status_of: Mapping[str, str]) -> dict[str, Any]:
+    """Fold (status, count, oldest, newest, last finish, finished today) rows of one feed."""
+    out: dict[str, Any] = {"by_status": {}, "succeeded_today": 0}
+    for status, n, oldest, newest, last_done, today_n in rows:
+        status = status_of.get(str(status), str(status))
+        out["by_status"][status] = out["by_status"].get(status, 0) + int(n)
+        if status == "PENDING":
+            out["oldest_pending"] = oldest
+        if status == "SUCCEEDED":
+            out["succeeded_today"] += int(today_n or 0)
+            out["last_success"] = last_done
+        out["newest"] = max(filter(None, (out.get("newest"), newest)), default=None)
+    return out
+
+
+class Queries:
+    """The statements of :func:`read_counts` (also compiled for Oracle and SQL Server by the
+    tests); ``today`` is local midnight."""
+
+    def __init__(self, tables: StagingTables, today: datetime) -> None:
+        self.rows, self.request, self.recon = tables.sync_status, tables.request, tables.recon_run
+        self.today = today
+
+    def _columns(self, table: sa.Table, finished: sa.ColumnElement[Any]) -> list[Any]:
+        c = table.c
+        done_today = sa.case((finished >= self.today, 1), else_=0)
+        return [c.status, sa.func.count(), sa.func.min(c.created_at), sa.func.max(c.created_at),
+                sa.func.max(finished), sa.func.sum(done_today)]  # fmt: skip
+
+    def feeds(self) -> sa.Select[Any]:
+        c = self.rows.c
+        return sa.select(c.feed, *self._columns(self.rows, c.finished_at)).group_by(
+            c.feed, c.status)  # fmt: skip
+
+    def commands(self) -> sa.Select[Any]:
+        c = self.request.c
+        return sa.select(*self._columns(self.request, c.answered_at)).group_by(c.status)
+
+    def blocked(self) -> sa.Select[Any]:
+        """WAITING rows per feed whose visit's opening call was REJECTED, never SUCCEEDED."""
+        waiting, opener = self.rows.alias("waiting"), self.rows.alias("opener")
+
+        def opened(status: str) -> sa.Exists:
+            return sa.exists().where(opener.c.visit_key == waiting.c.visit_key,
+                                     opener.c.function_id.in_(_VISIT_OPENERS),
+                                     opener.c.status == status)  # fmt: skip
+
+        return (sa.select(waiting.c.feed, sa.func.count())
+                .where(waiting.c.status == "WAITING", waiting.c.visit_key.is_not(None),
+                       opened("REJECTED"), ~opened("SUCCEEDED"))
+                .group_by(waiting.c.feed))  # fmt: skip
+
+    def feed_error(self, feed: str) -> sa.Select[Any]:
+        c = self.rows.c
+        return (sa.select(c.last_error)
+                .where(c.feed == feed, c.last_error.is_not(None), c.status != "SUCCEEDED")
+                .order_by(c.updated_at.desc(), c.id.desc()).limit(1))  # fmt: skip
+
+    def command_error(self) -> sa.Select[Any]:
+        c = self.request.c
+        reason = sa.func.coalesce(c.last_error, c.return_code_message)
+        return (sa.select(reason).where(c.status != "DONE", reason.is_not(None))
+                .order_by(c.id.desc()).limit(1))  # fmt: skip
+
+    def reconciliation(self) -> sa.Select[Any]:
+        c = self.recon.c
+        return (sa.select(c.recon_date, c.mismatch_count, c.finished_at, c.report_html)
+                .where(c.status == "DONE").order_by(c.id.desc()).limit(1))  # fmt: skip
+
+    def all(self) -> list[sa.Select[Any]]:
+        return [self.feeds(), self.commands(), self.blocked(), self.feed_error("f"),
+                self.command_error(), self.reconciliation()]  # fmt: skip

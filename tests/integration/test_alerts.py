@@ -1,0 +1,178 @@
+"""Alerts end to end: the engine against the simulator over HTTP, a real SMTP server (aiosmtpd)
+and a webhook receiver on 127.0.0.1 for the 企业微信, 钉钉 and JSON formats.  Each alert goes
+out once at the fault and once at recovery; normal load sends nothing; a restart repeats
+nothing; what a channel could not send (rate limit, failure) goes later, also after a restart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from alert_support import HookSink, SmtpSink, hooks, smtp
+from engine_support import Env, admit, env, fee
+
+from syncd.config.settings import (
+    AlertMailSettings,
+    AlertSettings,
+    ReconcileSettings,
+    SmtpSettings,
+    WebhookSettings,
+)
+from syncd.db.alert_store import AlertRow, AlertStore
+from syncd.platform.client import PlatformClient, SessionCache
+from syncd.platform.health import PlatformHealth
+from syncd.service.alerts.watch import AlertWatch
+from syncd.service.jobs import Progress
+from syncd.service.monitoring import CountsCache
+from syncd.service.worker import Worker
+
+__all__ = ["env", "hooks", "smtp"]
+FORMATS = ("wecom", "dingtalk", "json")
+
+
+def _configure(env: Env, smtp: SmtpSink | None, hooks: HookSink, min_interval_s: float = 0.0,
+               formats: tuple[str, ...] = FORMATS) -> None:  # fmt: skip
+    webhooks = [WebhookSettings(url=hooks.url(f"/{f}"), format=f, min_interval_s=min_interval_s)
+                for f in formats]  # type: ignore[arg-type]  # fmt: skip
+    mail = AlertMailSettings(to=["yibao@example.org"] if smtp else [], min_interval_s=0)
+    server = SmtpSettings(host="127.0.0.1", port=smtp.port, starttls=False,
+                          sender="syncd@example.org") if smtp else SmtpSettings()  # fmt: skip
+    env.settings = env.settings.model_copy(update={
+        "alerts": AlertSettings(settle_s=0, mail=mail, webhooks=webhooks),
+        "reconcile": ReconcileSettings(smtp=server)})  # fmt: skip
+
+
+def _worker(env: Env) -> Worker:
+    """A new process's worker: its own client and a health that knows nothing yet."""
+    client = PlatformClient(env.settings.platform, sessions=SessionCache(),
+                            health=PlatformHealth())  # fmt: skip
+    env.clients.append(client)
+    return Worker(env.settings, env.feeds, engine=env.db, client=client, clock=env.clock)
+
+
+def _watch(worker: Worker) -> AlertWatch:
+    assert isinstance(worker.client, PlatformClient)
+    return AlertWatch(CountsCache(worker), worker.client.health, Progress(["scheduler"]), {})
+
+
+def _alert(env: Env, name: str) -> dict[str, Any]:
+    table = env.tables.alert
+    with env.db.connect() as conn:
+        return dict(conn.execute(sa.select(table).where(table.c.name == name)).mappings().one())
+
+
+def test_a_platform_outage_is_announced_once_at_the_fault_and_once_at_recovery(
+    env: Env, smtp: SmtpSink, hooks: HookSink
+) -> None:
+    _configure(env, smtp, hooks)
+    worker = _worker(env)
+    watch = _watch(worker)
+    admit(env)
+    worker.once()
+    watch()
+    assert smtp.messages == [] and hooks.posts == [], "normal load sends nothing"
+
+    env.sim.stop()  # the platform's port is closed
+    fee(env, "F1", "10.00")
+    worker.once()
+    watch()
+    watch()  # still down: nothing more
+    assert [m["Subject"] for m in smtp.messages] == ["【syncd】平台不可达 / platform unreachable"]
+    body = smtp.messages[0].get_content()
+    assert "【告警】平台不可达" in body and "处理：检查本机到平台的网络" in body
+    assert [p.path for p in hooks.delivered()] == ["/wecom", "/dingtalk", "/json"]
+    wecom, dingtalk, plain = (p.body for p in hooks.delivered())
+    assert wecom["msgtype"] == "markdown" and "【告警】平台不可达" in wecom["markdown"]["content"]
+    assert "syncd" in dingtalk["markdown"]["title"] and "处理：" in dingtalk["markdown"]["text"]
+    assert [(a["name"], a["state"], a["severity"]) for a in plain["alerts"]] == [
+        ("platform_unreachable", "raised", "ERROR")]  # fmt: skip
+
+    restarted = _worker(env)  # a restart while the platform is still down
+    again = _watch(restarted)
+    again()
+    env.clock.advance(60)
+    restarted.once()
+    again()
+    assert len(smtp.messages) == 1 and len(hooks.posts) == 3, "a restart repeats nothing"
+
+    env.sim.start()  # back on the same port
+    env.clock.advance(60)
+    restarted.once()
+    again()
+    again()
+    assert [m["Subject"] for m in smtp.messages][1:] == [
+        "【syncd】平台恢复可达 / platform reachable again"]  # fmt: skip
+    cleared = [p.body for p in hooks.delivered("/json")][1]["alerts"][0]
+    assert (cleared["state"], cleared["severity"]) == ("cleared", "WARNING")
+    assert cleared["detail"].startswith("持续 ")
+    assert len(hooks.posts) == 6
+    row = _alert(env, "platform_unreachable")
+    assert (row["active"], row["owed"]) == (0, None)
+
+
+def test_what_a_channel_could_not_send_goes_later_even_after_a_restart(
+    env: Env, hooks: HookSink
+) -> None:
+    """FAILED rows appear (one post); rows blocked behind a refused admission appear within the
+    rate limit (owed, not sent); after a restart the owed notice goes; the webhook refuses the
+    recovery once (HTTP 500) and it goes in the next pass, once."""
+    _configure(env, None, hooks, min_interval_s=3600, formats=("json",))
+    worker = _worker(env)
+    s = env.tables.sync_status
+    rows = [{"feed": "ip_fee", "source_key": "X1", "function_id": "bizh120002",
+             "status": "FAILED", "created_at": env.clock.now}]  # fmt: skip
+    with env.db.begin() as conn:
+        conn.execute(sa.insert(s), rows)
+    _watch(worker)()
+    assert [a["name"] for p in hooks.delivered() for a in p.body["alerts"]] == ["failed_rows"]
+
+    blocked = [{"feed": "ip_admission", "source_key": "9", "function_id": "bizh120103",
+                "visit_key": "ZY9", "status": "REJECTED", "created_at": env.clock.now},
+               {"feed": "ip_fee", "source_key": "Y1", "function_id": "bizh120002",
+                "visit_key": "ZY9", "status": "WAITING", "created_at": env.clock.now}]  # fmt: skip
+    with env.db.begin() as conn:
+        conn.execute(sa.insert(s), blocked)
+    watch = _watch(worker)
+    watch()  # a new limiter: the blocked notice goes at once …
+    watch()
+    assert [a["name"] for p in hooks.delivered() for a in p.body["alerts"]] == [
+        "failed_rows", "blocked_rows"]  # fmt: skip
+    with env.db.begin() as conn:
+        conn.execute(sa.update(s).where(s.c.source_key == "X1").values(status="SUCCEEDED"))
+    watch()  # … the recovery waits for the rate limit: owed
+    assert len(hooks.posts) == 2 and _alert(env, "failed_rows")["owed"] == "webhook1"
+
+    hooks.answers["/json"] = (500, b"busy")
+    restarted = _watch(worker)
+    restarted()  # after a restart the owed notice is sent: refused this time
+    assert _alert(env, "failed_rows")["owed"] == "webhook1"
+    del hooks.answers["/json"]
+    restarted.announcer.channels[0].limit.min_interval_s = 0
+    restarted()
+    restarted()
+    last = hooks.delivered()[-1].body["alerts"]
+    assert [(a["name"], a["state"]) for a in last] == [("failed_rows", "cleared")]
+    assert [p.status for p in hooks.posts] == [200, 200, 500, 200]
+
+
+def test_of_two_engines_on_one_database_one_announces_and_one_sends(env: Env) -> None:
+    """Both saw the change: the second compare-and-set fails (it does not announce); a notice
+    claimed by one is not sent by the other until that claim ends."""
+    store = AlertStore(env.db, env.tables)
+    now = env.clock.now
+    assert store.change("backlog", True, "积压", ["webhook1"], now, None)
+    assert not store.change("backlog", True, "积压", ["webhook1"], now, None)
+    row = store.load()["backlog"]
+    assert not store.change("backlog", False, "", ["webhook1"], now, _stale(row))
+    mine = store.claim(row, now, now + timedelta(seconds=120))
+    assert mine is not None and store.claim(row, now, now + timedelta(seconds=120)) is None
+    later = store.load()["backlog"]
+    assert store.claim(later, now + timedelta(seconds=60), now) is None, "still claimed"
+    assert store.settle(mine, [], now)
+    assert store.load()["backlog"].owed == ()
+
+
+def _stale(row: AlertRow) -> AlertRow:
+    return AlertRow(row.name, row.active, row.since, row.detail, row.owed, row.claimed_until,
+                    row.version - 1)  # fmt: skip

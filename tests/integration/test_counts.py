@@ -1,0 +1,130 @@
+"""The one counting function behind ``syncd status``, the metrics, ``STATUS=`` and the alerts,
+on every database here (Oracle and SQL Server: its statements compiled with their dialects)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from syncd.config.settings import DatabaseSettings
+from syncd.db.counts import COMMANDS_FEED, Queries, read_counts
+from syncd.db.ddl import dialect_named, init_db
+from syncd.db.engine import make_engine
+from syncd.db.schema import staging_tables
+
+NOW = datetime(2026, 11, 25, 10, 0, 0)
+YESTERDAY = NOW - timedelta(days=1)
+TABLES = staging_tables()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(DatabaseSettings(url=db_url))
+    init_db(engine, TABLES)
+    yield engine
+    engine.dispose()
+
+
+def _row(feed: str, key: str, status: str, *, function_id: str = "bizh120002", visit: str = "",
+         created: datetime = NOW, finished: datetime | None = None, error: str | None = None,
+         updated: datetime = NOW) -> dict[str, Any]:  # fmt: skip
+    return {"feed": feed, "source_key": key, "version": "", "function_id": function_id,
+            "visit_key": visit or None, "status": status, "created_at": created,
+            "updated_at": updated, "finished_at": finished, "last_error": error,
+            "next_attempt_at": created}  # fmt: skip
+
+
+def _seed(engine: sa.Engine) -> None:
+    admission = {"function_id": "bizh120103"}
+    rows = [
+        # ZY1: admission refused → its fee rows wait for ever (blocked)
+        _row("ip_admission", "1", "REJECTED", visit="ZY1", finished=NOW, **admission),
+        _row("ip_fee", "F1", "WAITING", visit="ZY1"), _row("ip_fee", "F2", "WAITING", visit="ZY1"),
+        # ZY2: refused, then a corrected admission succeeded: its fee row is not blocked
+        _row("ip_admission", "2", "REJECTED", visit="ZY2", **admission),
+        _row("ip_admission", "2b", "SUCCEEDED", visit="ZY2", finished=NOW, **admission),
+        _row("ip_fee", "G1", "WAITING", visit="ZY2"),
+        # ZY3: admission still pending: waiting, not blocked
+        _row("ip_admission", "3", "PENDING", visit="ZY3", created=NOW - timedelta(hours=2),
+             **admission),
+        _row("ip_fee", "H1", "WAITING", visit="ZY3"),
+        _row("ip_fee", "H2", "PENDING", created=NOW - timedelta(minutes=5), error="HTTP 502"),
+        _row("ip_fee", "H3", "SUCCEEDED", finished=YESTERDAY, created=YESTERDAY),
+        _row("ip_fee", "H4", "FAILED", error="平台返回：费用明细重复", updated=NOW),
+        _row("ip_fee", "H5", "UNKNOWN", updated=NOW - timedelta(hours=1), error="结果未知"),
+    ]  # fmt: skip
+    commands = [
+        {"command": "op_charge", "status": "NEW", "created_at": NOW - timedelta(minutes=30)},
+        {"command": "op_charge", "status": "DONE", "created_at": NOW, "answered_at": NOW},
+        {"command": "op_charge", "status": "DONE", "created_at": YESTERDAY,
+         "answered_at": YESTERDAY},
+        {"command": "op_charge", "status": "REJECTED", "created_at": NOW, "answered_at": NOW,
+         "return_code_message": "该人员无工伤认定"},
+    ]  # fmt: skip
+    runs = [
+        {"recon_date": date(2026, 11, 23), "status": "DONE", "mismatch_count": 0,
+         "finished_at": YESTERDAY},
+        {"recon_date": date(2026, 11, 24), "status": "DONE", "mismatch_count": 3,
+         "finished_at": NOW, "report_html": "/var/lib/syncd/r.html"},
+        {"recon_date": date(2026, 11, 25), "status": "RUNNING"},
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.insert(TABLES.sync_status), rows)
+        for command in commands:
+            conn.execute(sa.insert(TABLES.request).values(**command))
+        for run in runs:
+            conn.execute(sa.insert(TABLES.recon_run).values(started_at=NOW, **run))
+
+
+def test_counts_per_feed_blocked_today_oldest_and_the_last_reconciliation(
+    engine: sa.Engine,
+) -> None:
+    _seed(engine)
+    counts = read_counts(engine, TABLES, NOW)
+    fee, admission = counts.feeds["ip_fee"], counts.feeds["ip_admission"]
+    assert dict(fee.by_status) == {"WAITING": 4, "PENDING": 1, "SUCCEEDED": 1, "FAILED": 1,
+                                   "UNKNOWN": 1}  # fmt: skip
+    assert (fee.blocked, admission.blocked) == (2, 0)
+    assert (fee.succeeded_today, admission.succeeded_today) == (0, 1)
+    assert fee.oldest_pending == NOW - timedelta(minutes=5)
+    assert fee.last_success == YESTERDAY and fee.newest == NOW
+    assert fee.last_error == "平台返回：费用明细重复"
+    commands = counts.commands
+    assert commands.feed == COMMANDS_FEED
+    assert dict(commands.by_status) == {"PENDING": 1, "SUCCEEDED": 2, "REJECTED": 1}
+    assert commands.succeeded_today == 1 and commands.last_error == "该人员无工伤认定"
+    assert commands.oldest_pending == NOW - timedelta(minutes=30)
+    oldest = counts.oldest_pending()
+    assert oldest is not None and oldest.feed == "ip_admission"
+    assert counts.reconciliation is not None
+    assert (counts.reconciliation.day, counts.reconciliation.mismatches) == (date(2026, 11, 24), 3)
+    assert counts.status_line() == ("pending=3 waiting=4 blocked=2 in_flight=0 unknown=1 "
+                                    "failed=1 rejected=3 succeeded_today=2")  # fmt: skip
+
+
+def test_without_last_errors_the_counts_are_the_same(engine: sa.Engine) -> None:
+    _seed(engine)
+    full, lean = read_counts(engine, TABLES, NOW), read_counts(engine, TABLES, NOW,
+                                                               last_errors=False)  # fmt: skip
+    assert lean.status_line() == full.status_line()
+    assert lean.feeds["ip_fee"].last_error == "" and lean.commands.last_error == ""
+
+
+def test_empty_tables_count_nothing(engine: sa.Engine) -> None:
+    counts = read_counts(engine, TABLES, NOW)
+    assert counts.feeds == {} and counts.reconciliation is None
+    assert counts.oldest_pending() is None and counts.newest() is None
+    assert counts.status_line().startswith("pending=0 waiting=0 blocked=0")
+
+
+@pytest.mark.parametrize("dialect", ["oracle", "mssql"])
+def test_the_count_statements_compile_for_oracle_and_sql_server(dialect: str) -> None:
+    compiled = [str(stmt.compile(dialect=dialect_named(dialect)))
+                for stmt in Queries(TABLES, NOW).all()]  # fmt: skip
+    assert all("wi_sync_status" in sql or "wi_request" in sql or "wi_recon_run" in sql
+               for sql in compiled)  # fmt: skip
+    assert "EXISTS" in compiled[2] and "NOT (EXISTS" in compiled[2]
