@@ -251,7 +251,8 @@ class Daemon:
         deadline = time.monotonic() + self.stop_timeout_s
         while self.progress.running() and time.monotonic() < deadline:
             time.sleep(0.05)
-        self.commands.join(max(0.0, deadline - time.monotonic()))
+        if self.commands.ident is not None:  # started (a failed start may not have)
+            self.commands.join(max(0.0, deadline - time.monotonic()))
         self.unfinished = self.progress.running()
         self.monitoring.stop()
         try:

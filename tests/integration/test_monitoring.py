@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -21,6 +22,7 @@ from engine_support import Env, admit, env
 from prometheus_client.parser import text_string_to_metric_families
 
 from syncd.config.settings import AlertSettings, MonitoringSettings
+from syncd.core.errors import ConfigError
 from syncd.monitor.metrics import metric_names
 from syncd.platform.health import PlatformHealth
 from syncd.service.daemon import Daemon
@@ -152,3 +154,19 @@ def test_a_closed_platform_port_is_unreachable_once_and_never_a_refused_login(
     assert "platform.login_refused" not in events
     row = env.status("ip_admission")["1"]
     assert row["status"] == "PENDING" and row["attempts"] == 2
+
+
+def test_a_listen_address_in_use_stops_the_start_with_a_config_error(env: Env) -> None:
+    """Nothing configured is silently ignored: the port is taken, syncd run does not start
+    (exit 78 through the CLI) and gives everything back."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        env.settings = env.settings.model_copy(
+            update={"monitoring": MonitoringSettings(listen=address)})  # fmt: skip
+        daemon = Daemon(env.worker(), loop_s=0.05)
+        with pytest.raises(ConfigError) as info:
+            daemon.run()
+    assert "monitoring.listen" in str(info.value) and address in str(info.value)
+    assert not daemon.scheduler.running
