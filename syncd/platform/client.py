@@ -26,9 +26,10 @@ A reply is read as a stream and never beyond ``platform.max_reply_bytes``: past 
 connection is closed unread, so a runaway reply costs at most that much memory.
 
 Logs carry the function id, outcome, duration and call id only: never passwords, session ids,
-payloads or ID numbers.  The exact request bytes and the reply as read (cut at the limit, with a
-note saying so) are in the result for the message archive (login exchanges are not: they hold
-the password).
+payloads or ID numbers; they are DEBUG (the caller logs the call it made; an outage is logged
+once, by :class:`~syncd.platform.health.PlatformHealth`).  The exact request bytes and the
+reply as read (cut at the limit, with a note saying so) are in the result for the message
+archive (login exchanges are not: they hold the password).
 """
 
 from __future__ import annotations
@@ -316,6 +317,5 @@ def _login_outcome(login: Attempt) -> tuple[Outcome, str]:
 
 def _log(name: str, function_id: str, outcome: Outcome, t0: float, call_id: str) -> None:
     duration_ms = round((time.monotonic() - t0) * 1000)
-    level = logging.INFO if outcome is Outcome.SUCCEEDED else logging.WARNING
-    event(logger, name, level, function_id=function_id, outcome=outcome.value,
+    event(logger, name, logging.DEBUG, function_id=function_id, outcome=outcome.value,
           duration_ms=duration_ms, call_id=call_id)  # fmt: skip
