@@ -331,7 +331,7 @@ def _alert(metadata: sa.MetaData, p: str) -> sa.Table:
     """One row per alert: its state as last announced, and the channels still owed it."""
     return sa.Table(
         f"{p}alert", metadata, _id(),
-        _str("name", 64, nullable=False),
+        _str("name", 150, nullable=False),
         _int("active"),
         _ts("since"),
         _str("detail", MESSAGE_LENGTH),

@@ -22,6 +22,7 @@ from syncd.demo.report import display_width
 from syncd.simulator import Simulator
 
 __all__ = ["his", "hooks", "notify", "sim"]
+OUTAGE = f"platform_unreachable@{socket.gethostname()[:30]}"
 
 
 def _refuse_the_admission(his: Path) -> None:
@@ -114,7 +115,7 @@ def test_run_announces_an_outage_once_across_a_restart_and_once_its_end(
         wait_until(hooks.delivered, "the outage announced")
     finally:
         first_log = first.stop()
-    assert first_log.count("event=alert.raised alert=platform_unreachable") == 1
+    assert first_log.count(f"event=alert.raised alert={OUTAGE}") == 1
 
     second = Daemon(his, "b", **extra)
     try:
@@ -128,5 +129,5 @@ def test_run_announces_an_outage_once_across_a_restart_and_once_its_end(
     finally:
         second_log = second.stop()
     states = [(a["name"], a["state"]) for p in hooks.delivered() for a in p.body["alerts"]]
-    assert states == [("platform_unreachable", "raised"), ("platform_unreachable", "cleared")]
+    assert states == [(OUTAGE, "raised"), (OUTAGE, "cleared")]
     assert "event=alert.raised" not in second_log and "event=alert.cleared" in second_log

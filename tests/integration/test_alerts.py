@@ -5,6 +5,7 @@ nothing; what a channel could not send (rate limit, failure) goes later, also af
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,8 @@ from syncd.service.worker import Worker
 
 __all__ = ["env", "hooks", "smtp"]
 FORMATS = ("wecom", "dingtalk", "json")
+HOST = socket.gethostname()[:30]
+OUTAGE = f"platform_unreachable@{HOST}"  # what this host sees
 
 
 def _configure(env: Env, smtp: SmtpSink | None, hooks: HookSink, min_interval_s: float = 0.0,
@@ -78,7 +81,9 @@ def test_a_platform_outage_is_announced_once_at_the_fault_and_once_at_recovery(
     worker.once()
     watch()
     watch()  # still down: nothing more
-    assert [m["Subject"] for m in smtp.messages] == ["【syncd】平台不可达 / platform unreachable"]
+    assert [m["Subject"] for m in smtp.messages] == [
+        f"【syncd】平台不可达 / platform unreachable（主机 {HOST}）"
+    ]
     body = smtp.messages[0].get_content()
     assert "【告警】平台不可达" in body and "处理：检查本机到平台的网络" in body
     assert [p.path for p in hooks.delivered()] == ["/wecom", "/dingtalk", "/json"]
@@ -86,7 +91,7 @@ def test_a_platform_outage_is_announced_once_at_the_fault_and_once_at_recovery(
     assert wecom["msgtype"] == "markdown" and "【告警】平台不可达" in wecom["markdown"]["content"]
     assert "syncd" in dingtalk["markdown"]["title"] and "处理：" in dingtalk["markdown"]["text"]
     assert [(a["name"], a["state"], a["severity"]) for a in plain["alerts"]] == [
-        ("platform_unreachable", "raised", "ERROR")]  # fmt: skip
+        (OUTAGE, "raised", "ERROR")]  # fmt: skip
 
     restarted = _worker(env)  # a restart while the platform is still down
     again = _watch(restarted)
@@ -102,12 +107,12 @@ def test_a_platform_outage_is_announced_once_at_the_fault_and_once_at_recovery(
     again()
     again()
     assert [m["Subject"] for m in smtp.messages][1:] == [
-        "【syncd】平台恢复可达 / platform reachable again"]  # fmt: skip
+        f"【syncd】平台恢复可达 / platform reachable again（主机 {HOST}）"]  # fmt: skip
     cleared = [p.body for p in hooks.delivered("/json")][1]["alerts"][0]
     assert (cleared["state"], cleared["severity"]) == ("cleared", "WARNING")
     assert cleared["detail"].startswith("持续 ")
     assert len(hooks.posts) == 6
-    row = _alert(env, "platform_unreachable")
+    row = _alert(env, OUTAGE)
     assert (row["active"], row["owed"]) == (0, None)
 
 

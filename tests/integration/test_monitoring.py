@@ -30,6 +30,7 @@ from syncd.service.monitoring import CountsCache, Monitoring
 
 __all__ = ["env"]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
+OUTAGE = f"platform_unreachable@{socket.gethostname()[:30]}"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -91,10 +92,10 @@ def test_a_running_daemon_serves_metrics_health_and_readiness(env: Env, daemon: 
     env.sim.stop()  # nothing to send: the idle probe finds the port closed
     wait_until(lambda: _value(_scrape(port), "syncd_platform_reachable") == 0, "unreachable")
     wait_until(lambda: _value(_scrape(port), "syncd_alert_active",
-                              alert="platform_unreachable") == 1, "the alert raised")  # fmt: skip
+                              alert=OUTAGE) == 1, "the alert raised")  # fmt: skip
     env.sim.start()
     wait_until(lambda: _value(_scrape(port), "syncd_alert_active",
-                              alert="platform_unreachable") == 0, "the alert cleared")  # fmt: skip
+                              alert=OUTAGE) == 0, "the alert cleared")  # fmt: skip
 
 
 def test_not_ready_without_a_session_while_the_platform_is_unreachable(env: Env) -> None:

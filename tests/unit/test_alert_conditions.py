@@ -32,7 +32,7 @@ def _counts(at: datetime = WEDNESDAY, **feeds: FeedCounts) -> Counts:
 def _seen(counts: Counts | None = None, platform: HealthSnapshot = UNKNOWN_PLATFORM,
           jobs: tuple[JobView, ...] = (), started: float = WALL - 3600,
           wall: float = WALL) -> Observed:  # fmt: skip
-    return Observed(counts or _counts(), platform, jobs, started, wall, ZONE)
+    return Observed(counts or _counts(), platform, jobs, started, wall, ZONE, "his-app1")
 
 
 def _states(seen: Observed, **settings: Any) -> dict[str, bool | None]:
@@ -44,7 +44,10 @@ def test_nothing_known_yet_keeps_every_announced_state() -> None:
     working hours — None (keep), so a restart neither raises nor clears by itself."""
     saturday = datetime(2026, 11, 28, 10, 0)
     states = _states(_seen(_counts(saturday)))
-    assert states["platform_unreachable"] is None and states["platform_login_refused"] is None
+    assert (
+        states["platform_unreachable@his-app1"] is None
+        and states["platform_login_refused@his-app1"] is None
+    )
     assert states["reconcile_differences"] is None and states["inactivity"] is None
     assert (states["backlog"], states["failed_rows"], states["unknown_rows"]) == (False,) * 3
 
@@ -52,10 +55,10 @@ def test_nothing_known_yet_keeps_every_announced_state() -> None:
 def test_unreachable_and_login_refused_are_two_conditions() -> None:
     down = HealthSnapshot(False, "ConnectError", 1.0, 1.0, False, None, None)
     refused = HealthSnapshot(True, "", 1.0, 1.0, True, None, None)
-    assert _states(_seen(platform=down))["platform_unreachable"] is True
-    assert _states(_seen(platform=down))["platform_login_refused"] is None
-    assert _states(_seen(platform=refused))["platform_unreachable"] is False
-    assert _states(_seen(platform=refused))["platform_login_refused"] is True
+    assert _states(_seen(platform=down))["platform_unreachable@his-app1"] is True
+    assert _states(_seen(platform=down))["platform_login_refused@his-app1"] is None
+    assert _states(_seen(platform=refused))["platform_unreachable@his-app1"] is False
+    assert _states(_seen(platform=refused))["platform_login_refused@his-app1"] is True
 
 
 def test_backlog_starts_when_the_oldest_pending_row_is_older_than_the_setting() -> None:
@@ -113,11 +116,15 @@ def test_an_interval_job_is_late_after_the_factor_of_its_interval() -> None:
     stale = JobView("feed:ip_fee", Schedule(every_s=10), WALL - 61, running=False)
     busy = JobView("feed:ip_fee", Schedule(every_s=10), WALL - 600, running=True)
     never = JobView("feed:ip_fee", Schedule(every_s=10), None, running=False)
-    assert _states(_seen(jobs=(fresh,)))["job:feed:ip_fee"] is False
-    assert _states(_seen(jobs=(stale,)))["job:feed:ip_fee"] is True  # 3 × 10 s, at least 60 s
-    assert _states(_seen(jobs=(busy,)))["job:feed:ip_fee"] is False  # draining: the watchdog's
-    assert _states(_seen(jobs=(never,), started=WALL - 30))["job:feed:ip_fee"] is None
-    assert _states(_seen(jobs=(never,), started=WALL - 90))["job:feed:ip_fee"] is True
+    assert _states(_seen(jobs=(fresh,)))["job:feed:ip_fee@his-app1"] is False
+    assert (
+        _states(_seen(jobs=(stale,)))["job:feed:ip_fee@his-app1"] is True
+    )  # 3 × 10 s, at least 60 s
+    assert (
+        _states(_seen(jobs=(busy,)))["job:feed:ip_fee@his-app1"] is False
+    )  # draining: the watchdog's
+    assert _states(_seen(jobs=(never,), started=WALL - 30))["job:feed:ip_fee@his-app1"] is None
+    assert _states(_seen(jobs=(never,), started=WALL - 90))["job:feed:ip_fee@his-app1"] is True
 
 
 def test_a_daily_job_is_late_only_when_it_was_due_while_we_ran() -> None:
@@ -126,6 +133,6 @@ def test_a_daily_job_is_late_only_when_it_was_due_while_we_ran() -> None:
     assert last_due("02:00", WALL - 3600, ZONE) == due
     ran = JobView("reconcile", Schedule(at="02:00"), due + 300, running=False)
     missed = JobView("reconcile", Schedule(at="02:00"), None, running=False)
-    assert _states(_seen(jobs=(ran,), started=due - 86400))["job:reconcile"] is False
-    assert _states(_seen(jobs=(missed,), started=due - 86400))["job:reconcile"] is True
-    assert _states(_seen(jobs=(missed,), started=due + 60))["job:reconcile"] is None
+    assert _states(_seen(jobs=(ran,), started=due - 86400))["job:reconcile@his-app1"] is False
+    assert _states(_seen(jobs=(missed,), started=due - 86400))["job:reconcile@his-app1"] is True
+    assert _states(_seen(jobs=(missed,), started=due + 60))["job:reconcile@his-app1"] is None

@@ -3,6 +3,10 @@
 A condition is True (holds), False (does not) or None (not known now — the platform has not
 been talked to since the start, a daily job has not been due yet, it is outside working
 hours): None keeps whatever was announced last, so a restart never clears or raises by itself.
+
+What one process sees for itself — the platform's reachability and login, its jobs — is named
+after its host (``platform_unreachable@his-app1``): two engines sharing a database announce
+their own views instead of undoing each other's.  What the tables say is one alert for all.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from zoneinfo import ZoneInfo
 from syncd.config.settings import AlertSettings, InactivitySettings
 from syncd.db.counts import Counts, FeedCounts
 from syncd.platform.health import HealthSnapshot
-from syncd.service.alerts.texts import JOB_PREFIX, duration_zh
+from syncd.service.alerts.texts import HOST_MARK, JOB_PREFIX, duration_zh
 from syncd.service.jobs import Schedule
 
 MIN_LATE_S = 60.0
@@ -44,6 +48,10 @@ class Observed:
     started: float  # wall clock when this process began watching its jobs
     wall: float  # wall clock now
     zone: ZoneInfo  # the scheduler's time zone (daily jobs)
+    host: str  # this process's host: the name of what it sees for itself
+
+    def own(self, name: str) -> str:
+        return f"{name}{HOST_MARK}{self.host}"
 
 
 def evaluate(seen: Observed, settings: AlertSettings) -> list[Condition]:
@@ -60,15 +68,15 @@ def evaluate(seen: Observed, settings: AlertSettings) -> list[Condition]:
 def _platform_unreachable(seen: Observed, _: AlertSettings) -> Condition:
     p = seen.platform
     if p.reachable is None:
-        return Condition("platform_unreachable", None)
-    return Condition("platform_unreachable", not p.reachable,
+        return Condition(seen.own("platform_unreachable"), None)
+    return Condition(seen.own("platform_unreachable"), not p.reachable,
                      f"最近一次连接：{p.reason}" if p.reason else "")  # fmt: skip
 
 
 def _login_refused(seen: Observed, _: AlertSettings) -> Condition:
     p = seen.platform
     known = p.login_refused or p.logged_in_at is not None
-    return Condition("platform_login_refused", p.login_refused if known else None)
+    return Condition(seen.own("platform_login_refused"), p.login_refused if known else None)
 
 
 def _backlog(seen: Observed, settings: AlertSettings) -> Condition:
@@ -156,7 +164,7 @@ def _hhmm(text: str) -> time:
 
 
 def _job(job: JobView, seen: Observed, settings: AlertSettings) -> Condition:
-    name = JOB_PREFIX + job.name
+    name = seen.own(JOB_PREFIX + job.name)
     if job.running:
         return Condition(name, False)
     if job.schedule.at is not None:

@@ -25,6 +25,7 @@ class AlertText:
 
 _NOTHING = "无需操作。"
 JOB_PREFIX = "job:"
+HOST_MARK = "@"  # ``platform_unreachable@his-app1``: what one host sees for itself
 TEXTS: dict[str, AlertText] = {
     "platform_unreachable": AlertText(
         "平台不可达 / platform unreachable", "平台恢复可达 / platform reachable again",
@@ -76,8 +77,9 @@ TEXTS: dict[str, AlertText] = {
 
 
 def text_of(name: str) -> AlertText:
-    """The texts of alert ``name`` (``job:…`` alerts share one)."""
-    return TEXTS[JOB_PREFIX] if name.startswith(JOB_PREFIX) else TEXTS[name]
+    """The texts of alert ``name`` (``job:…`` alerts share one; ``@host`` is not looked at)."""
+    base = name.partition(HOST_MARK)[0]
+    return TEXTS[JOB_PREFIX] if base.startswith(JOB_PREFIX) else TEXTS[base]
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,9 @@ class Notice:
     @property
     def title(self) -> str:
         title = self.text.raised if self.raised else self.text.cleared
-        job = self.name[len(JOB_PREFIX) :] if self.name.startswith(JOB_PREFIX) else ""
-        return f"{title}：{job}" if job else title
+        base, _, host = self.name.partition(HOST_MARK)
+        job = base[len(JOB_PREFIX) :] if base.startswith(JOB_PREFIX) else ""
+        return title + (f"：{job}" if job else "") + (f"（主机 {host}）" if host else "")
 
     @property
     def action(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ class AlertWatch:
         )
         self.zone = ZoneInfo(self.settings.platform.session_timezone)
         self._wall = wall
+        self.host = socket.gethostname()[:30]
         found = channels_of(self.settings) if channels is None else list(channels)
         self.announcer = Announcer(AlertStore(worker.engine, worker.tables), found,
                                    settle_s=self.settings.alerts.settle_s,
@@ -44,4 +46,4 @@ class AlertWatch:
                         self.progress.is_running(name))
                 for name, schedule in sorted(self.schedules.items())]  # fmt: skip
         return Observed(self.counts.get(fresh=True), self.health.snapshot(), jobs,
-                        self.progress.since, self._wall(), self.zone)  # fmt: skip
+                        self.progress.since, self._wall(), self.zone, self.host)  # fmt: skip
