@@ -10,7 +10,7 @@ from pathlib import Path
 
 SYNCD = shutil.which("syncd") or str(Path(os.sys.executable).with_name("syncd"))
 TABLES = [
-    "wi_code", "wi_message", "wi_recon_item", "wi_recon_run", "wi_request", "wi_request_row",
+    "wi_alert", "wi_code", "wi_message", "wi_recon_item", "wi_recon_run", "wi_request", "wi_request_row",
     "wi_sync_status", "wi_visit",
 ]  # fmt: skip
 
@@ -37,7 +37,7 @@ def test_init_db_creates_the_tables_then_has_nothing_to_do(tmp_path: Path) -> No
     assert first.returncode == 0, first.stderr
     assert [line.split()[-1] for line in first.stdout.splitlines()] == [
         "wi_sync_status", "wi_visit", "wi_request", "wi_request_row", "wi_message",
-        "wi_recon_run", "wi_recon_item", "wi_code",
+        "wi_recon_run", "wi_recon_item", "wi_code", "wi_alert",
     ]  # fmt: skip
     with sqlite3.connect(tmp_path / "his.db") as conn:
         names = conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
