@@ -10,8 +10,8 @@ from pathlib import Path
 
 SYNCD = shutil.which("syncd") or str(Path(os.sys.executable).with_name("syncd"))
 TABLES = [
-    "wi_alert", "wi_code", "wi_message", "wi_recon_item", "wi_recon_run", "wi_request", "wi_request_row",
-    "wi_sync_status", "wi_visit",
+    "wi_alert", "wi_code", "wi_message", "wi_recon_item", "wi_recon_run", "wi_request",
+    "wi_request_row", "wi_sync_status", "wi_visit",
 ]  # fmt: skip
 
 
