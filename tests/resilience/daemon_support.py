@@ -283,8 +283,12 @@ def settle_everything(site: Site) -> int:
 
 
 def all_done(site: Site, commands: int) -> bool:
+    """Rows were found (before the first discovery there are none, and none is open) and
+    every one is final; ``commands`` commands answered."""
     answered = site.request_counts()
-    return site.open_rows() == 0 and sum(answered[s] for s in ("DONE", "REJECTED")) == commands
+    found = site.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS WHERE feed = 'ip_fee'")[0]["n"]
+    return (int(found) > 0 and site.open_rows() == 0
+            and sum(answered[s] for s in ("DONE", "REJECTED")) == commands)  # fmt: skip
 
 
 @contextmanager
