@@ -90,7 +90,7 @@ def test_print_sql_for_oracle_11_2_is_the_committed_sequence_and_trigger_ddl(
     assert result.returncode == 0, result.stderr
     assert result.stdout == (REPO / "sql/oracle/schema-11.2.sql").read_text(encoding="utf-8")
     assert "GENERATED" not in result.stdout and "FETCH" not in result.stdout
-    assert result.stdout.count("CREATE OR REPLACE TRIGGER ") == 8
+    assert result.stdout.count("CREATE OR REPLACE TRIGGER ") == 9
     assert result.stdout.rstrip().endswith("END;\n/")
 
 
