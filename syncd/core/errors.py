@@ -5,20 +5,34 @@
     SyncdError                      (root; never raised itself)
     ├── ConfigError                 refuse to start; exit 78 so systemd does not restart-loop
     ├── SourceError                 the HIS database is unreachable or a statement failed:
-    │                               skip this tick, reconnect, try again next tick
+    │   │                           skip this tick, reconnect, try again next tick
+    │   └── ChildViewError          a command's child view refused its parameters: that
+    │                               command waits, the others go on
     ├── MappingError                one row cannot become a request: reject that row with a
     │                               Chinese reason written back, keep the others flowing
-    ├── StateError                  a row/visit is not in a state that allows the call:
-    │                               wait (prerequisite) or refuse with a Chinese reason
+    ├── ValueFailure                one value does not fit its rule (inside the mapping
+    │   ├── FieldFailed             language; the engine turns it into a MappingError naming
+    │   ├── TransformFailed         feed, key and field)
+    │   └── FormatFailed
+    │       └── InexactDecimal
+    ├── RequestEncodingError        a value cannot go into a platform request: reject the row
+    │   └── InvalidRequest          the request does not satisfy the catalogue
+    ├── OperatorError               an operator's action did nothing or was refused: exit 4
     ├── ReportError                 a reconciliation report could not be written or mailed
     │                               (the run and its items are stored already)
     ├── AlertError                  an alert could not be sent on one channel: it stays owed
     │                               and is sent again later
-    └── PlatformError               talking to the platform went wrong
-        ├── PlatformUnavailable     nothing reached the platform: safe to send again later
-        ├── PlatformOutcomeUnknown  the request may have been processed: resolve by query
-        ├── PlatformRejected        the platform said no (negative return code): final
-        └── PlatformProtocolError   the reply cannot be read as a platform reply
+    ├── PlatformError               talking to the platform went wrong
+    │   ├── PlatformUnavailable     nothing reached the platform: safe to send again later
+    │   ├── PlatformOutcomeUnknown  the request may have been processed: resolve by query
+    │   ├── PlatformProtocolError   the reply cannot be read as a platform reply
+    │   └── LoginFailed             the platform did not log us in: the call was not sent
+    └── SimulatedRejection          the simulator refuses a call (its negative return code)
+        └── MalformedSimulatorRequest
+
+    Signal                          control flow, not an error: never caught as SyncdError
+    ├── ShutdownRequested           a stop was asked for: the tick gives back its leases
+    └── LeaseLost                   another engine took our unit over: it is theirs now
 
 Each class docstring is the default message an operator reads.  Foreign exceptions are
 translated at the adapter boundary with ``raise ... from exc`` so the cause stays visible.
@@ -75,6 +89,11 @@ class SourceError(SyncdError):
     """The HIS database could not be reached or a statement failed; will try again."""
 
 
+class ChildViewError(SourceError):
+    """A child view could not be read for one command's parameters (e.g. ORA-01722 or
+    PostgreSQL 22P02 when a parameter does not fit the view's column type)."""
+
+
 class MappingError(SyncdError):
     """A source row cannot be turned into a platform request.
 
@@ -87,18 +106,53 @@ class MappingError(SyncdError):
         super().__init__(f"feed {feed} key {key} field {field}: {reason_zh}")
 
 
-class StateError(SyncdError):
-    """The visit is not in a state that allows this call."""
+class ValueFailure(SyncdError, ValueError):
+    """A value does not fit its rule (the message never carries the value)."""
 
-    def __init__(self, message: str, *, reason_zh: str = "", wait: bool = False) -> None:
-        self.reason_zh = reason_zh or message
-        self.wait = wait
-        super().__init__(message)
+
+class FieldFailed(ValueFailure):
+    """A field's rule cannot produce a wire value; ``reason_zh`` says why."""
+
+    def __init__(self, reason_zh: str) -> None:
+        self.reason_zh = reason_zh
+        super().__init__(reason_zh)
+
+
+class TransformFailed(ValueFailure):
+    """A transform cannot handle this value; ``reason_zh`` says why, without the value."""
+
+    def __init__(self, reason_zh: str) -> None:
+        self.reason_zh = reason_zh
+        super().__init__(reason_zh)
+
+
+class FormatFailed(ValueFailure):
+    """A value does not fit its declared format (the message never carries the value)."""
+
+
+class InexactDecimal(FormatFailed):
+    """Quantizing would change the value (more places than the field allows)."""
+
+
+class RequestEncodingError(SyncdError):
+    """A value cannot be written into a platform request.
+
+    ``field`` is the element code; ``reason_zh`` is the Chinese reason written back for the
+    HIS user.  The offending value itself is never part of the message.
+    """
+
+    def __init__(self, field: str, message: str, reason_zh: str) -> None:
+        self.field, self.reason_zh = field, reason_zh
+        super().__init__(f"field {field}: {message}")
+
+
+class InvalidRequest(RequestEncodingError):
+    """A request does not satisfy the catalogue (missing fields, unknown dataset, too many rows)."""
 
 
 class OperatorError(SyncdError):
-    """An operator's request (``syncd retry …``) that cannot be carried out as asked; the
-    message says why and what to do instead."""
+    """An operator's request (``syncd retry …``) that did nothing or cannot be carried out as
+    asked; the message says why (Chinese, then English) and what to do instead."""
 
 
 class ReportError(SyncdError):
@@ -121,13 +175,40 @@ class PlatformOutcomeUnknown(PlatformError):
     """The platform may have processed the call; its result must be found by a query."""
 
 
-class PlatformRejected(PlatformError):
-    """The platform rejected the call."""
-
-    def __init__(self, return_code: str, message_zh: str) -> None:
-        self.return_code, self.message_zh = return_code, message_zh
-        super().__init__(f"platform rejected the call: return_code={return_code} {message_zh}")
-
-
 class PlatformProtocolError(PlatformError):
     """The platform's reply is not a readable <program> document."""
+
+
+class LoginFailed(PlatformError):
+    """The platform did not log us in (sys0001); the business call was not sent.
+
+    ``attempt`` is the client's record of the login exchange (its outcome and message)."""
+
+    def __init__(self, message: str, attempt: object) -> None:
+        self.attempt = attempt
+        super().__init__(message)
+
+
+class SimulatedRejection(SyncdError):
+    """The simulated platform refuses the call (negative return code, Chinese message)."""
+
+    def __init__(self, message_zh: str, return_code: str = "-1") -> None:
+        self.return_code = return_code
+        self.message_zh = message_zh
+        super().__init__(message_zh)
+
+
+class MalformedSimulatorRequest(SimulatedRejection):
+    """The request body sent to the simulator is not a readable ``<program>`` document."""
+
+
+class Signal(Exception):  # control flow, deliberately not named …Error
+    """Control flow between the engine's steps; never an error, never a SyncdError."""
+
+
+class ShutdownRequested(Signal):
+    """Raised inside a tick when a stop was requested: the tick releases what it holds."""
+
+
+class LeaseLost(Signal):
+    """Our lease on a unit expired and another engine took it over: it is theirs now."""

@@ -156,7 +156,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Exchange:
+class ArchiveEntry:
     """One archived platform exchange: the bytes sent and received, and what it belongs to."""
 
     function_id: str

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from syncd.core.records import Exchange
+from syncd.core.records import ArchiveEntry
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
 from syncd.protocol.codec import masked_session
@@ -28,7 +28,7 @@ class Archive:
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
         self.engine, self.table = engine, tables.message
 
-    def record(self, exchange: Exchange, now: datetime) -> None:
+    def record(self, exchange: ArchiveEntry, now: datetime) -> None:
         values = {
             "created_at": now, "function_id": exchange.function_id,
             "feed": exchange.feed or None, "source_key": exchange.source_key[:200] or None,

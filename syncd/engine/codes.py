@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from syncd.core.errors import FieldFailed
 from syncd.core.records import Outcome
 from syncd.db.code_store import CodeRow, UpsertCounts, ValueCount
-from syncd.engine.delivery import Caller
 from syncd.logs import event
 from syncd.mapping import FeedSpec
-from syncd.mapping.fieldvalue import FieldFailed, Scope, render_field
+from syncd.mapping.fieldvalue import Scope, render_field
 from syncd.mapping.rules import FieldRule
+from syncd.protocol.calls import Caller
 from syncd.protocol.catalogue import Catalogue
 from syncd.protocol.messages import CodeTableReply, Request, parse_reply
 

@@ -21,7 +21,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from syncd.core.errors import MappingError, OperatorError, SourceError, SyncdError
+from syncd.core.errors import (
+    MappingError,
+    OperatorError,
+    RequestEncodingError,
+    SourceError,
+    SyncdError,
+)
 from syncd.core.records import Answer, Command, Lease, Outcome, SyncStatus
 from syncd.engine.delivery import Called, Delivery, Sent, Where
 from syncd.engine.gate import OPEN, Gate
@@ -32,7 +38,7 @@ from syncd.engine.results import adopt, fields_for, operator_processed, result_f
 from syncd.logs import event
 from syncd.mapping import DatasetSpec, FeedSpec, RenderContext, render
 from syncd.mapping import Request as Rendered
-from syncd.protocol.codec import Program, RequestEncodingError
+from syncd.protocol.codec import Program
 from syncd.protocol.messages import Request
 from syncd.rules import outbox, visits
 from syncd.rules.replies import flat_columns, writeback_columns

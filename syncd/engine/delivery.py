@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from syncd.core.errors import PlatformProtocolError, SyncdError
-from syncd.core.records import Exchange, Lease, Outcome
+from syncd.core.records import ArchiveEntry, Lease, Outcome
 from syncd.engine.ports import ArchivePort
 from syncd.logs import event
 from syncd.mapping import Request as MappedRequest
-from syncd.platform.client import CallResult
+from syncd.protocol.calls import CallResult
 from syncd.protocol.catalogue import Catalogue
 from syncd.protocol.codec import Program, decode_program
 from syncd.protocol.messages import Request, parse_reply
@@ -144,7 +144,7 @@ class Delivery:
     def _archive(self, result: CallResult, where: Where) -> None:
         if not result.exchanges:
             return
-        exchange = Exchange(
+        exchange = ArchiveEntry(
             function_id=result.function_id, call_id=result.call_id,
             outcome=result.outcome.value, return_code=result.return_code,
             duration_ms=round(result.duration_s * 1000), request=result.request_bytes,

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-
-class ShutdownRequested(Exception):  # control flow, not an error
-    """Raised inside a tick when a stop was requested: the tick releases what it holds."""
+from syncd.core.errors import ShutdownRequested
 
 
 def _never() -> bool:

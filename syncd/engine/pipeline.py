@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from syncd.core.errors import MappingError, OperatorError
+from syncd.core.errors import MappingError, OperatorError, RequestEncodingError
 from syncd.core.records import Lease, NewRow, OutboxRow, Outcome, SourceRow, SyncStatus
 from syncd.engine.delivery import Delivery, Sent, Where
 from syncd.engine.gate import OPEN, Gate
@@ -27,7 +27,6 @@ from syncd.engine.results import adopt, columns_for, fields_for, operator_proces
 from syncd.logs import event
 from syncd.mapping import FeedSpec, RenderContext, render, render_batch
 from syncd.mapping import Request as MappedRequest
-from syncd.protocol.codec import RequestEncodingError
 from syncd.rules import outbox, visits
 from syncd.rules.resolve import Found, Resolution, batch_sum
 from syncd.rules.visits import Visit

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from syncd.core.records import Answer, Command, Exchange, Lease, NewRow, OutboxRow, SourceRow
+from syncd.core.records import Answer, ArchiveEntry, Command, Lease, NewRow, OutboxRow, SourceRow
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
 from syncd.rules.visits import Visit, VisitChange
@@ -103,7 +103,7 @@ class WritebackPort(Protocol):
 class ArchivePort(Protocol):
     """The message archive: every exchange, in its own transaction."""
 
-    def record(self, exchange: Exchange, now: datetime) -> None: ...
+    def record(self, exchange: ArchiveEntry, now: datetime) -> None: ...
 
     def sent(self, call_id: str) -> bytes | None: ...
 

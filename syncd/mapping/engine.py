@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from syncd.core.errors import MappingError
-from syncd.mapping.fieldvalue import FieldFailed, Scope, render_field
+from syncd.core.errors import FieldFailed, MappingError
+from syncd.mapping.fieldvalue import Scope, render_field
 from syncd.mapping.rules import SEND_INFERRED_SETTING, FieldRule
 from syncd.mapping.spec import PLATFORM_MAX_ROWS, DatasetSpec, FeedSpec
 from syncd.mapping.transforms import text_of

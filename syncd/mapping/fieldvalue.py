@@ -11,19 +11,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from syncd.mapping.formats import FormatFailed, InexactDecimal, format_date, quantize, to_decimal
+from syncd.core.errors import FieldFailed, FormatFailed, InexactDecimal, TransformFailed
+from syncd.mapping.formats import format_date, quantize, to_decimal
 from syncd.mapping.rules import FieldRule
-from syncd.mapping.transforms import TRANSFORMS, TransformFailed, text_of
+from syncd.mapping.transforms import TRANSFORMS, text_of
 
 _WHITESPACE = " \t\r\n\u3000"
 _SIGN_ZH = {"positive": "正数", "non_negative": "非负数", "negative": "负数",
             "non_positive": "非正数"}  # fmt: skip
-
-
-class FieldFailed(ValueError):
-    def __init__(self, reason_zh: str) -> None:
-        self.reason_zh = reason_zh
-        super().__init__(reason_zh)
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+from syncd.core.errors import FormatFailed, InexactDecimal
+
 DATE_TOKENS = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
 _TOKEN = re.compile(r"yyyy|MM|dd|HH|mm|ss|[-/:. T]")
 _SPLIT = re.compile(r"(yyyy|MM|dd|HH|mm|ss)")
 _ISO_INPUTS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d")
-
-
-class FormatFailed(ValueError):
-    """A value does not fit its declared format (the message never carries the value)."""
 
 
 def date_pattern_problem(pattern: str) -> str | None:
@@ -107,10 +105,6 @@ def to_decimal(value: object) -> Decimal:
 @lru_cache(maxsize=64)
 def _step(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
-
-
-class InexactDecimal(FormatFailed):
-    """Quantizing would change the value (more places than the field allows)."""
 
 
 def quantize(number: Decimal, places: int, *, half_up: bool = False) -> Decimal:

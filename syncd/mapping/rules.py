@@ -31,7 +31,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from syncd.mapping.formats import FormatFailed, quantize, to_decimal
+from syncd.core.errors import FormatFailed
+from syncd.mapping.formats import quantize, to_decimal
 from syncd.mapping.types import (
     Column,
     DatePattern,

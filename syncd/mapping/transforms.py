@@ -13,17 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from syncd.mapping.formats import FormatFailed, to_decimal
+from syncd.core.errors import FormatFailed, TransformFailed
+from syncd.mapping.formats import to_decimal
 
 Value = object
-
-
-class TransformFailed(ValueError):
-    """A transform cannot handle this value; ``reason_zh`` says why, without the value."""
-
-    def __init__(self, reason_zh: str) -> None:
-        self.reason_zh = reason_zh
-        super().__init__(reason_zh)
 
 
 def text_of(value: Value) -> str:

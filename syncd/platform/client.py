@@ -5,8 +5,8 @@
   the process for the same endpoint and account (thread-safe; one login at a time).
 * A ``-9`` reply drops the session, logs in again and replays the call exactly once; a second
   ``-9`` is RETRY, never a loop.
-* Every call returns a :class:`CallResult` whose ``outcome`` decides what the delivery engine
-  does next:
+* Every call returns a :class:`~syncd.protocol.calls.CallResult` whose ``outcome`` decides what
+  the delivery engine does next:
 
   ========== ==============================================================================
   SUCCEEDED  return_code is success per ``platform.success_rule`` ("1", or any >= 0)
@@ -47,19 +47,14 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from syncd.config.settings import PlatformSettings
-from syncd.core.errors import ConfigError, ConfigProblem
+from syncd.core.errors import ConfigError, ConfigProblem, LoginFailed
 from syncd.core.records import Outcome
 from syncd.logs import event
 from syncd.platform.health import PlatformHealth, shared_health
-from syncd.platform.http_reply import (
-    Attempt,
-    Exchange,
-    classify_error,
-    classify_response,
-    read_bounded,
-)
+from syncd.platform.http_reply import Attempt, classify_error, classify_response, read_bounded
+from syncd.protocol.calls import CallResult
 from syncd.protocol.catalogue import LOGIN_FUNCTION_ID
-from syncd.protocol.codec import Program, encode_request
+from syncd.protocol.codec import encode_request
 from syncd.protocol.messages import Request
 
 logger = logging.getLogger(__name__)
@@ -72,35 +67,6 @@ _PASSWORD_MISSING = ConfigProblem(
     hint="set SYNCD_PLATFORM__PASSWORD, platform.password_file or the systemd credential "
     "platform-password",
 )
-
-
-@dataclass(frozen=True)
-class CallResult:
-    """How one platform call ended, with everything the caller writes back and archives."""
-
-    call_id: str
-    function_id: str
-    outcome: Outcome
-    reply: Program | None
-    return_code: str | None
-    message: str  # the platform's message verbatim, or why there is no usable reply
-    exchanges: tuple[Exchange, ...]  # business exchanges: the first try and any replay
-    duration_s: float
-    started_at: datetime
-    login_failed: bool = False
-    relogged: bool = False
-
-    @property
-    def request_bytes(self) -> bytes:
-        return self.exchanges[-1].request if self.exchanges else b""
-
-    @property
-    def reply_bytes(self) -> bytes | None:
-        return self.exchanges[-1].reply if self.exchanges else None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.outcome is Outcome.SUCCEEDED
 
 
 # ---------------------------------------------------------------- sessions
@@ -147,10 +113,9 @@ def shared_session_cache(url: str, userid: str) -> SessionCache:
         return _SHARED.setdefault((url, userid), SessionCache())
 
 
-class _LoginFailed(Exception):
-    def __init__(self, attempt: Attempt) -> None:
-        super().__init__(attempt.message)
-        self.attempt = attempt
+def _attempt_of(failed: LoginFailed) -> Attempt:
+    assert isinstance(failed.attempt, Attempt)
+    return failed.attempt
 
 
 # ---------------------------------------------------------------- the client
@@ -197,9 +162,9 @@ class PlatformClient:
                 self._sessions.invalidate(session)
                 relogged = True
                 attempts.append(self._send(request, self._session(call_id)))
-        except _LoginFailed as failed:
+        except LoginFailed as failed:
             return self._result(call_id, request.function_id, started, t0, attempts,
-                                login=failed.attempt, relogged=relogged)  # fmt: skip
+                                login=_attempt_of(failed), relogged=relogged)  # fmt: skip
         return self._result(call_id, request.function_id, started, t0, attempts, relogged=relogged)
 
     def login(self) -> CallResult:
@@ -208,9 +173,9 @@ class PlatformClient:
         with self._sessions.lock:
             try:
                 self._login(call_id)
-            except _LoginFailed as failed:
+            except LoginFailed as failed:
                 return self._result(
-                    call_id, LOGIN_FUNCTION_ID, started, t0, [], login=failed.attempt
+                    call_id, LOGIN_FUNCTION_ID, started, t0, [], login=_attempt_of(failed)
                 )
         return CallResult(call_id, LOGIN_FUNCTION_ID, Outcome.SUCCEEDED, None, "1", "",
                           (), time.monotonic() - t0, started)  # fmt: skip
@@ -249,7 +214,7 @@ class PlatformClient:
         session = attempt.program.get("session_id") if attempt.program else None
         if attempt.outcome is not Outcome.SUCCEEDED or session is None:
             self.health.login_failed(refused=attempt.outcome is Outcome.REJECTED)
-            raise _LoginFailed(attempt)
+            raise LoginFailed(attempt.message, attempt)
         expires = session_expiry(self._now(), self._zone)
         self._sessions.store(session, expires)
         self.health.logged_in(expires)

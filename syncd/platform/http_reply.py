@@ -13,6 +13,7 @@ import httpx
 
 from syncd.core.errors import PlatformProtocolError
 from syncd.core.records import Outcome
+from syncd.protocol.calls import HttpExchange
 from syncd.protocol.codec import Program, decode_program
 from syncd.protocol.messages import SESSION_EXPIRED_CODE
 
@@ -35,27 +36,9 @@ CUT_NOTE = (
 )
 
 
-@dataclass(frozen=True, repr=False)
-class Exchange:
-    """One HTTP request/reply pair as bytes (reply None when none arrived).  A reply longer
-    than the limit is its first ``limit`` bytes plus :data:`CUT_NOTE` (``cut`` is True)."""
-
-    request: bytes
-    reply: bytes | None
-    http_status: int | None = None
-    cut: bool = False
-
-    def __repr__(self) -> str:
-        size = None if self.reply is None else len(self.reply)
-        cut = ", cut" if self.cut else ""
-        return (
-            f"Exchange(request={len(self.request)}B, reply={size}B, status={self.http_status}{cut})"
-        )
-
-
 @dataclass(frozen=True)
 class Attempt:
-    exchange: Exchange
+    exchange: HttpExchange
     outcome: Outcome
     program: Program | None = None
     message: str = ""
@@ -104,7 +87,7 @@ def read_bounded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
 def classify_response(status: int, body: bytes, reply: bytes, rule: str, limit: int,
                        cut: bool) -> Attempt:  # fmt: skip
     stored = reply + CUT_NOTE.format(limit=limit).encode("utf-8") if cut else reply
-    exchange = Exchange(body, stored, status, cut)
+    exchange = HttpExchange(body, stored, status, cut)
     if status >= 500:
         return Attempt(exchange, Outcome.UNKNOWN, message=f"HTTP {status} from the platform")
     if not 200 <= status < 300:
@@ -123,4 +106,4 @@ def classify_response(status: int, body: bytes, reply: bytes, rule: str, limit: 
 def classify_error(exc: httpx.HTTPError, body: bytes) -> Attempt:
     outcome = Outcome.RETRY if isinstance(exc, NOT_SENT) else Outcome.UNKNOWN
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return Attempt(Exchange(body, None), outcome, message=reason)
+    return Attempt(HttpExchange(body, None), outcome, message=reason)

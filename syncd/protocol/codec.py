@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as safe_et
 
-from syncd.core.errors import PlatformProtocolError, SyncdError
+from syncd.core.errors import PlatformProtocolError, RequestEncodingError
 from syncd.protocol import catalogue
 
 Value = str | int | Decimal | dt.date | bool | None
@@ -53,18 +53,6 @@ _SESSION_ELEMENT = re.compile(rb"<session_id>[^<]*</session_id>")
 SESSION_MASK = "********"  # the session_id as archives and ``syncd render`` show it
 _T = TypeVar("_T")
 _ENVELOPE = frozenset({"session_id", "function_id"})
-
-
-class RequestEncodingError(SyncdError):
-    """A value cannot be written into a platform request.
-
-    ``field`` is the element code; ``reason_zh`` is the Chinese reason written back for the
-    HIS user.  The offending value itself is never part of the message.
-    """
-
-    def __init__(self, field: str, message: str, reason_zh: str) -> None:
-        self.field, self.reason_zh = field, reason_zh
-        super().__init__(f"field {field}: {message}")
 
 
 # ---------------------------------------------------------------- decoded values

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
-from syncd.core.errors import PlatformProtocolError
+from syncd.core.errors import InvalidRequest, PlatformProtocolError
 from syncd.protocol import codec
 from syncd.protocol.catalogue import Catalogue, FunctionSpec, Kind
-from syncd.protocol.codec import Fields, Program, RequestEncodingError, Row, Value
+from syncd.protocol.codec import Fields, Program, Row, Value
 from syncd.protocol.reply_rows import (
     TOTALS,
     BusinessInfo,
@@ -36,10 +36,6 @@ from syncd.protocol.reply_rows import (
 
 
 Table = tuple[Mapping[str, Value], ...]
-
-
-class InvalidRequest(RequestEncodingError):
-    """A request does not satisfy the catalogue (missing fields, unknown dataset, too many rows)."""
 
 
 def _is_empty(value: Value) -> bool:

@@ -22,9 +22,8 @@ from decimal import Decimal, InvalidOperation
 
 from syncd.core.errors import PlatformOutcomeUnknown, PlatformProtocolError, PlatformUnavailable
 from syncd.core.records import Outcome
-from syncd.engine.delivery import Caller
 from syncd.logs import event
-from syncd.platform.client import CallResult
+from syncd.protocol.calls import Caller, CallResult
 from syncd.protocol.catalogue import Catalogue
 from syncd.protocol.codec import Program, Value
 from syncd.protocol.messages import (

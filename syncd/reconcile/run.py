@@ -30,10 +30,10 @@ from syncd.core.records import FeedColumns
 from syncd.db.recon_source import HisSettlements, LedgerReader
 from syncd.db.recon_store import ReconStore, RunSummary
 from syncd.db.schema import staging_tables
-from syncd.engine.delivery import Caller
 from syncd.logs import event
 from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue as catalogue_module
+from syncd.protocol.calls import Caller
 from syncd.protocol.catalogue import Catalogue
 from syncd.reconcile import reports
 from syncd.reconcile.classify import Item, ItemClass, classify, difference_text

@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from syncd.core.errors import SourceError, SyncdError
-from syncd.engine.gate import ShutdownRequested
+from syncd.core.errors import ShutdownRequested, SourceError, SyncdError
 from syncd.logs import event
 from syncd.monitor.metrics import record_job_success
 

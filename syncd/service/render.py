@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
-from syncd.core.errors import MappingError, SourceError
+from syncd.core.errors import MappingError, RequestEncodingError, SourceError
 from syncd.db.schema import StagingTables
 from syncd.db.views import ViewReader, code_tables, command_params, visit_fields
 from syncd.mapping import FeedSpec, FieldRule, RenderContext, render
@@ -29,7 +29,7 @@ from syncd.mapping.engine import Request as EngineRequest
 from syncd.mapping.engine import render_batch
 from syncd.protocol import messages
 from syncd.protocol.catalogue import Catalogue
-from syncd.protocol.codec import SESSION_MASK, RequestEncodingError
+from syncd.protocol.codec import SESSION_MASK
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

@@ -31,12 +31,13 @@ from syncd.db.feed_source import FeedSource, Watermark, child_rows, load_code_ta
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
 from syncd.engine.commands import CommandReport, CommandRunner
-from syncd.engine.delivery import Caller, Delivery
+from syncd.engine.delivery import Delivery
 from syncd.engine.gate import Gate
 from syncd.engine.pipeline import FeedPipeline, RenderInputs, TickReport, fee_delete_commands
 from syncd.mapping import FeedSpec
 from syncd.platform.client import PlatformClient
 from syncd.protocol import catalogue as catalogue_module
+from syncd.protocol.calls import Caller
 from syncd.protocol.catalogue import Catalogue
 from syncd.rules.outbox import RetryPolicy
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from syncd.simulator.wire import Rejection, Row
+from syncd.core.errors import SimulatedRejection
+from syncd.simulator.wire import Row
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -32,9 +33,9 @@ def money(text: str, field: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise Rejection(f"{field}不是合法的数值") from exc
+        raise SimulatedRejection(f"{field}不是合法的数值") from exc
     if not value.is_finite():
-        raise Rejection(f"{field}不是合法的数值")
+        raise SimulatedRejection(f"{field}不是合法的数值")
     return value
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Any
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator import (
     rules_inpatient,
     rules_lookup,
@@ -21,7 +22,7 @@ from syncd.simulator.ledger import ADMITTED, INPATIENT, Ledger
 from syncd.simulator.rules_common import Call
 from syncd.simulator.rules_records import DETAIL_FUNCTIONS, upload_record
 from syncd.simulator.store import Store
-from syncd.simulator.wire import Rejection, Reply, Request
+from syncd.simulator.wire import Reply, Request
 
 Handler = Callable[[Call], Reply]
 LOGIN = "sys0001"
@@ -103,7 +104,7 @@ class Platform:
         try:
             with self.store.transaction() as conn:
                 return handler(Call(request, self.cfg, Ledger(conn), self.clock()))
-        except Rejection as rejection:
+        except SimulatedRejection as rejection:
             return Reply(rejection.return_code, rejection.message_zh)
 
     def _login(self, request: Request) -> Reply:

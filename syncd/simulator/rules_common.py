@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator.config import MAX_FEE_ROWS, SimulatorConfig
 from syncd.simulator.figures import money
 from syncd.simulator.fixtures import Person
 from syncd.simulator.ledger import CANCELLED, Business, Ledger
-from syncd.simulator.wire import Rejection, Request, Row
+from syncd.simulator.wire import Request, Row
 
 PERSON_KEYS = ("aac001", "aac002", "bka100")
 FEE_REQUIRED = ("ake005", "ake006", "bka051", "bka056", "bka057", "bka058")
@@ -38,7 +39,7 @@ class Call:
     def need(self, *names: str) -> None:
         missing = [n for n in names if not self.req.get(n)]
         if missing:
-            raise Rejection(f"缺少必填项：{'、'.join(missing)}")
+            raise SimulatedRejection(f"缺少必填项：{'、'.join(missing)}")
 
     def business(self, kind: str) -> Business:
         """The live business named by akb020 + aaz218 of this request."""
@@ -46,7 +47,7 @@ class Call:
         found = self.ledger.get(self.akb020, self.req.get("aaz218"))
         if found is None or found.kind != kind or found.state == CANCELLED:
             label = "住院" if kind == "inpatient" else "门诊"
-            raise Rejection(f"就医登记号{self.req.get('aaz218')}不存在有效的{label}业务")
+            raise SimulatedRejection(f"就医登记号{self.req.get('aaz218')}不存在有效的{label}业务")
         return found
 
     def person_by_id(self, aac001: str) -> Person:
@@ -55,23 +56,23 @@ class Call:
 
 def find_person(persons: Iterable[Person], key_type: str, value: str) -> Person:
     if key_type not in PERSON_KEYS:
-        raise Rejection(f"入参类型bka895={key_type}无效，应为aac001、aac002或bka100")
+        raise SimulatedRejection(f"入参类型bka895={key_type}无效，应为aac001、aac002或bka100")
     for person in persons:
         if person.matches(key_type, value):
             return person
-    raise Rejection("未查询到该人员的参保信息，请核对证件号码或电脑号")
+    raise SimulatedRejection("未查询到该人员的参保信息，请核对证件号码或电脑号")
 
 
 def insured(person: Person) -> Person:
     """Not insured persons are refused everywhere with the same message (never bka888=9)."""
     if not person.insured:
-        raise Rejection("该人员未参加工伤保险（未参保），不能办理工伤联网结算业务")
+        raise SimulatedRejection("该人员未参加工伤保险（未参保），不能办理工伤联网结算业务")
     return person
 
 
 def require_state(business: Business, *states: str, action: str) -> None:
     if business.state not in states:
-        raise Rejection(f"业务当前状态为{STATE_ZH[business.state]}，不能{action}")
+        raise SimulatedRejection(f"业务当前状态为{STATE_ZH[business.state]}，不能{action}")
 
 
 STATE_ZH = {
@@ -92,15 +93,15 @@ def check_date(value: str, field: str) -> None:
             raise ValueError(value)
         datetime.strptime(value, "%Y%m%d")
     except ValueError as exc:
-        raise Rejection(f"{field}日期格式错误，应为yyyyMMdd") from exc
+        raise SimulatedRejection(f"{field}日期格式错误，应为yyyyMMdd") from exc
 
 
 def check_fee_rows(rows: list[Row], *, serial_required: bool, allow_empty: bool = False) -> None:
     """Row count, required columns, numbers and dates of a feeinfo dataset."""
     if not rows and not allow_empty:
-        raise Rejection("费用明细feeinfo不能为空")
+        raise SimulatedRejection("费用明细feeinfo不能为空")
     if len(rows) > MAX_FEE_ROWS:
-        raise Rejection(f"每次上传的费用明细不能超过{MAX_FEE_ROWS}条，本次{len(rows)}条")
+        raise SimulatedRejection(f"每次上传的费用明细不能超过{MAX_FEE_ROWS}条，本次{len(rows)}条")
     for number, row in enumerate(rows, start=1):
         _check_fee_row(number, row, serial_required)
 
@@ -109,19 +110,19 @@ def _check_fee_row(number: int, row: Row, serial_required: bool) -> None:
     required = FEE_REQUIRED + (("aaz213",) if serial_required else ())
     missing = [name for name in required if not row.get(name)]
     if missing:
-        raise Rejection(f"第{number}条费用明细缺少必填项：{'、'.join(missing)}")
+        raise SimulatedRejection(f"第{number}条费用明细缺少必填项：{'、'.join(missing)}")
     for name in ("bka056", "bka057", "bka058"):
         money(row[name], f"第{number}条费用明细{name}")
     check_date(row["bka051"], f"第{number}条费用明细bka051")
     if len(row.get("aaz213", "")) > 20:
-        raise Rejection(f"第{number}条费用明细的费用序号aaz213超过20位")
+        raise SimulatedRejection(f"第{number}条费用明细的费用序号aaz213超过20位")
     if row.get("bka061", "0") not in ("", "0", "1"):
-        raise Rejection(f"第{number}条费用明细伤病分离标志bka061只能为0或1")
+        raise SimulatedRejection(f"第{number}条费用明细伤病分离标志bka061只能为0或1")
 
 
 def check_new_serials(rows: list[Row], known: set[str]) -> None:
     seen = set(known)
     for row in rows:
         if row["aaz213"] in seen:
-            raise Rejection(f"费用序号aaz213={row['aaz213']}重复上传")
+            raise SimulatedRejection(f"费用序号aaz213={row['aaz213']}重复上传")
         seen.add(row["aaz213"])

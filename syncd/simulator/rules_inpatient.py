@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator.ledger import (
     ADMITTED,
     CANCELLED,
@@ -17,7 +18,7 @@ from syncd.simulator.rules_common import (
     require_state,
 )
 from syncd.simulator.rules_outpatient import new_aaz218
-from syncd.simulator.wire import Rejection, Reply
+from syncd.simulator.wire import Reply
 
 MODIFIABLE = frozenset(
     {"bka021", "bka022", "bka019", "bka020", "bka025", "bka023", "bka503", "ykc679", "ykc680"}
@@ -29,15 +30,19 @@ def _exclusive(call: Call, aac001: str) -> None:
     """业务互斥: one open (admitted or discharged, not settled) stay per person."""
     for other in call.ledger.open_inpatient(aac001):
         if other.akb020 == call.akb020:
-            raise Rejection(f"该参保人在本医疗机构已有未结束的住院业务（就医登记号{other.aaz218}）")
-        raise Rejection("业务互斥：该参保人在其他医疗机构有未结束的住院业务，不能办理入院登记")
+            raise SimulatedRejection(
+                f"该参保人在本医疗机构已有未结束的住院业务（就医登记号{other.aaz218}）"
+            )
+        raise SimulatedRejection(
+            "业务互斥：该参保人在其他医疗机构有未结束的住院业务，不能办理入院登记"
+        )
 
 
 def admit(call: Call) -> Reply:
     """bizh120103 入院登记 → ADMITTED; returns aaz218."""
     call.need("akb020", "aka130", "bka006", "aac001", "bka017", "bka014", "bka015")
     if call.req.get("aka130") != "42" or call.req.get("bka006") != "420":
-        raise Rejection("入院登记的业务类型aka130应为42、待遇类型bka006应为420")
+        raise SimulatedRejection("入院登记的业务类型aka130应为42、待遇类型bka006应为420")
     check_date(call.req.get("bka017"), "bka017")
     person = call.person_by_id(call.req.get("aac001"))
     _exclusive(call, person.aac001)
@@ -57,12 +62,12 @@ def modify(call: Call) -> Reply:
     changes = {k: v for k, v in call.req.scalars.items() if k not in _ENVELOPE and v}
     refused = sorted(set(changes) - MODIFIABLE)
     if refused:
-        raise Rejection(
+        raise SimulatedRejection(
             "入院登记信息修改只能修改病区、科室、住院号、床位、医师、住院原因和补助类型，"
             f"不能修改：{'、'.join(refused)}"
         )
     if not changes:
-        raise Rejection("没有需要修改的入院登记信息")
+        raise SimulatedRejection("没有需要修改的入院登记信息")
     call.ledger.update(business, **changes)
     return Reply()
 
@@ -96,7 +101,7 @@ def delete_fees(call: Call) -> Reply:
     """bizh120004: deletes all uploaded rows, only where the city allows deletion."""
     call.need("akb020", "aaz218")
     if not call.cfg.fee_delete_allowed:
-        raise Rejection("本统筹区不允许删除住院费用明细，请上传负数明细进行冲减")
+        raise SimulatedRejection("本统筹区不允许删除住院费用明细，请上传负数明细进行冲减")
     business = call.business(INPATIENT)
     require_state(business, ADMITTED, action="删除费用明细")
     call.ledger.delete_rows(business, "upload")
@@ -109,6 +114,8 @@ def late_illness_upload(call: Call) -> Reply:
     business = call.business(INPATIENT)
     for number, row in enumerate(call.req.rows("feeinfo"), start=1):
         if row.get("bka061") != "1":
-            raise Rejection(f"因病数据补传只接受因病（bka061=1）的费用明细，第{number}条不是")
+            raise SimulatedRejection(
+                f"因病数据补传只接受因病（bka061=1）的费用明细，第{number}条不是"
+            )
     _store_rows(call, business, "late")
     return Reply()

@@ -7,9 +7,10 @@ businesses are not returned; no match is a success with an empty ``bizinfo``.
 
 from __future__ import annotations
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator.ledger import INPATIENT, OUTPATIENT, SETTLED, Business
 from syncd.simulator.rules_common import PERSON_KEYS, Call, check_date, find_person
-from syncd.simulator.wire import Rejection, Reply, Row
+from syncd.simulator.wire import Reply, Row
 
 _COPIED = (
     "bka014", "bka015", "bka017", "bka019", "bka020", "bka021", "bka022", "bka023", "bka025",
@@ -66,9 +67,9 @@ def _lookup(call: Call, kind: str, keys: tuple[str, ...]) -> Reply:
     call.need("akb020", "bka895", "bka896")
     key, value = call.req.get("bka895"), call.req.get("bka896")
     if key not in keys:
-        raise Rejection(f"入参类型bka895={key}无效，应为{'、'.join(keys)}之一")
+        raise SimulatedRejection(f"入参类型bka895={key}无效，应为{'、'.join(keys)}之一")
     if call.req.get("bka891") not in ("", "0", "1"):
-        raise Rejection("结算状态bka891只能为0或1")
+        raise SimulatedRejection("结算状态bka891只能为0或1")
     check_date(call.req.get("aae030"), "aae030")
     check_date(call.req.get("aae031"), "aae031")
     rows = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator import figures
 from syncd.simulator.ledger import CANCELLED, OUTPATIENT, REGISTERED, Business
 from syncd.simulator.rules_common import (
@@ -20,7 +21,7 @@ from syncd.simulator.rules_common import (
     require_state,
 )
 from syncd.simulator.rules_lookup import businesses_named
-from syncd.simulator.wire import Rejection, Reply, Row
+from syncd.simulator.wire import Reply, Row
 
 ALREADY_REFUNDED = "已经办理过退费，不能重复退费"
 
@@ -34,11 +35,11 @@ def register(call: Call) -> Reply:
     """bizh110104 门诊挂号; with feeinfo it also charges (bka893=1) or trials (0)."""
     call.need("akb020", "aac001", "aka130", "bka006", "bka014", "bka015")
     if call.req.get("aka130") != "41" or call.req.get("bka006") != "410":
-        raise Rejection("门诊挂号的业务类型aka130应为41、待遇类型bka006应为410")
+        raise SimulatedRejection("门诊挂号的业务类型aka130应为41、待遇类型bka006应为410")
     person = call.person_by_id(call.req.get("aac001"))
     bka042 = call.req.get("bka042")
     if bka042 and bka042 != person.injury.get("bka042"):
-        raise Rejection("工伤凭证号bka042与该人员的工伤认定信息不符")
+        raise SimulatedRejection("工伤凭证号bka042与该人员的工伤认定信息不符")
     check_date(call.req.get("bka017"), "bka017")
     fields = {k: v for k, v in call.req.scalars.items() if k not in ("session_id", "function_id")}
     fields.setdefault("bka017", call.today)
@@ -63,7 +64,7 @@ def charge(call: Call) -> Reply:
 def _charge_or_refund(call: Call, business: Business) -> Row:
     mode = call.req.get("bka893") or "0"
     if mode not in ("0", "1"):
-        raise Rejection("结算标志bka893只能为0（试算）或1（结算）")
+        raise SimulatedRejection("结算标志bka893只能为0（试算）或1（结算）")
     rows = [dict(r) for r in call.req.rows("feeinfo")]
     check_fee_rows(rows, serial_required=False)
     if any(Decimal(r["bka058"]) < 0 for r in rows):
@@ -102,25 +103,27 @@ def _refund(call: Call, business: Business, rows: list[Row], settle: bool) -> Ro
 def _refunded_batch(call: Call, business: Business, rows: list[Row]) -> int:
     """The one whole batch these negative rows refund; anything else is rejected."""
     if any(not r.get("aaz213") or Decimal(r["bka058"]) >= 0 for r in rows):
-        raise Rejection("退费明细须全部为负数并带原费用序号aaz213，不能与收费明细混合上传")
+        raise SimulatedRejection("退费明细须全部为负数并带原费用序号aaz213，不能与收费明细混合上传")
     wanted = {r["aaz213"]: r for r in rows}
     for batch in call.ledger.batches(business):
         original = {r["aaz213"]: r for r in call.ledger.rows(business, "charge", batch["bka001"])}
         if not set(wanted) & set(original):
             continue
         if batch["refunded_at"] is not None:
-            raise Rejection(ALREADY_REFUNDED)
+            raise SimulatedRejection(ALREADY_REFUNDED)
         if set(wanted) != set(original) or len(wanted) != len(rows):
-            raise Rejection(f"退费须整批办理：第{batch['bka001']}批次的费用序号与退费明细不一致")
+            raise SimulatedRejection(
+                f"退费须整批办理：第{batch['bka001']}批次的费用序号与退费明细不一致"
+            )
         _same_amounts(wanted, original)
         return int(batch["bka001"])
-    raise Rejection("退费明细的费用序号aaz213不属于本就医登记号的任何结算批次")
+    raise SimulatedRejection("退费明细的费用序号aaz213不属于本就医登记号的任何结算批次")
 
 
 def _same_amounts(refund: dict[str, Row], original: dict[str, Row]) -> None:
     for serial, row in refund.items():
         if Decimal(row["bka058"]) != -Decimal(original[serial]["bka058"]):
-            raise Rejection(f"费用序号{serial}的退费金额与原收费金额不符")
+            raise SimulatedRejection(f"费用序号{serial}的退费金额与原收费金额不符")
 
 
 def _refund_form(row: Row, bka001: int) -> Row:
@@ -135,7 +138,7 @@ def refund_rows(call: Call) -> Reply:
     call.need("akb020", "bka895", "bka896", "bka006", "bka001")
     wanted = call.req.get("bka001")
     if not wanted.isdigit():
-        raise Rejection("费用批次bka001必须是数字（0表示全部批次）")
+        raise SimulatedRejection("费用批次bka001必须是数字（0表示全部批次）")
     key, value = call.req.get("bka895"), call.req.get("bka896")
     found = [b for b in businesses_named(call, OUTPATIENT, key, value) if b.state != CANCELLED]
     if wanted == "0":
@@ -149,11 +152,11 @@ def _one_batch(call: Call, found: list[Business], bka001: int) -> Reply:
         if batch is None:
             continue
         if batch["refunded_at"] is not None:
-            raise Rejection(ALREADY_REFUNDED)
+            raise SimulatedRejection(ALREADY_REFUNDED)
         rows = call.ledger.rows(business, "charge", bka001)
         return Reply(datasets={"bizinfo": [{"aaz218": business.aaz218, "bka001": str(bka001)}],
                                "feeinfo": [_refund_form(r, bka001) for r in rows]})  # fmt: skip
-    raise Rejection(f"未找到第{bka001}批次的门诊结算费用")
+    raise SimulatedRejection(f"未找到第{bka001}批次的门诊结算费用")
 
 
 def _all_batches(call: Call, found: list[Business]) -> Reply:
@@ -185,6 +188,8 @@ def cancel_registration(call: Call) -> Reply:
     require_state(business, REGISTERED, action="取消挂号")
     live = [str(b["bka001"]) for b in call.ledger.batches(business) if b["refunded_at"] is None]
     if live:
-        raise Rejection(f"该挂号存在未退费的结算批次（第{'、'.join(live)}批），请先退费再取消挂号")
+        raise SimulatedRejection(
+            f"该挂号存在未退费的结算批次（第{'、'.join(live)}批），请先退费再取消挂号"
+        )
     call.ledger.update(business, CANCELLED, bka014_cancel=call.req.get("bka014"))
     return Reply()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator.figures import ZERO
 from syncd.simulator.fixtures import Person
 from syncd.simulator.ledger import Ledger
 from syncd.simulator.rules_common import Call, check_date, find_person, insured
-from syncd.simulator.wire import Rejection, Reply, Row
+from syncd.simulator.wire import Reply, Row
 
 DEFAULT_FUND = {"aaa157": "410101", "aad006": "工伤保险基金"}
 
@@ -17,7 +18,7 @@ DEFAULT_FUND = {"aaa157": "410101", "aad006": "工伤保险基金"}
 def _lookup(call: Call) -> Person:
     call.need("akb020", "bka895", "bka896", "bka006")
     if call.req.get("bka006") not in ("410", "420"):
-        raise Rejection("医疗待遇类型bka006应为410（工伤门诊）或420（工伤住院）")
+        raise SimulatedRejection("医疗待遇类型bka006应为410（工伤门诊）或420（工伤住院）")
     return insured(find_person(call.cfg.persons, call.req.get("bka895"), call.req.get("bka896")))
 
 
@@ -120,11 +121,11 @@ def code_table(call: Call) -> Reply:
     tables = call.cfg.code_tables
     category = call.req.get("aaa100")
     if category not in tables.categories:
-        raise Rejection(f"代码类别{category}不存在")
+        raise SimulatedRejection(f"代码类别{category}不存在")
     name, values = tables.categories[category]
     wanted = call.req.get("aaa102")
     if wanted and wanted not in values:
-        raise Rejection(f"代码类别{category}中不存在代码值{wanted}")
+        raise SimulatedRejection(f"代码类别{category}中不存在代码值{wanted}")
     rows = [
         {"aaa027": tables.aaa027, "aaa100": category, "aaa101": name, "aaa102": code,
          "aaa103": label, "aaa104": ""}

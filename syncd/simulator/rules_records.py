@@ -8,9 +8,10 @@ dataset whose rows carry ``yzy201`` (排序); 200106 needs yzy301/yzy302 (诊断
 
 from __future__ import annotations
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator.ledger import INPATIENT
 from syncd.simulator.rules_common import Call
-from syncd.simulator.wire import Rejection, Reply
+from syncd.simulator.wire import Reply
 
 HEADER = ("akb020", "aaz218", "aac002")
 DETAIL_FUNCTIONS = ("bizh200102", "bizh200103", "bizh200104", "bizh200105")
@@ -23,14 +24,14 @@ def upload_record(call: Call, function_id: str) -> Reply:
     business = call.business(INPATIENT)
     person = next((p for p in call.cfg.persons if p.aac001 == business.aac001), None)
     if person is None or person.fields.get("aac002") != call.req.get("aac002"):
-        raise Rejection("社会保障号码aac002与就医登记号对应的参保人不符")
+        raise SimulatedRejection("社会保障号码aac002与就医登记号对应的参保人不符")
     detail = call.req.rows("detail")
     if function_id in DETAIL_FUNCTIONS:
         if not detail:
-            raise Rejection("明细数据detail不能为空")
+            raise SimulatedRejection("明细数据detail不能为空")
         for number, row in enumerate(detail, start=1):
             if not row.get("yzy201"):
-                raise Rejection(f"第{number}条明细缺少排序号yzy201")
+                raise SimulatedRejection(f"第{number}条明细缺少排序号yzy201")
     scalars = {k: v for k, v in call.req.scalars.items() if k not in _NOT_STORED}
     call.ledger.put_record(business, function_id, {"fields": scalars, "detail": detail}, call.now)
     return Reply()

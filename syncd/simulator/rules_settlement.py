@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from syncd.core.errors import SimulatedRejection
 from syncd.simulator import figures
 from syncd.simulator.ledger import ADMITTED, DISCHARGED, INPATIENT, SETTLED, Business
 from syncd.simulator.rules_common import Call, check_date, require_state
-from syncd.simulator.wire import Rejection, Reply, Row
+from syncd.simulator.wire import Reply, Row
 
 _DISCHARGE_FIELDS = (
     "bka032", "bka031", "bka033", "bka034", "bka043", "bkf001", "bkf002",
@@ -52,7 +53,7 @@ def discharge(call: Call) -> Reply:
     bka032, bka017 = call.req.get("bka032"), business.fields.get("bka017", business.opened)
     check_date(bka032, "bka032")
     if bka032 < bka017:
-        raise Rejection("出院日期bka032不能早于入院日期bka017")
+        raise SimulatedRejection("出院日期bka032不能早于入院日期bka017")
     changes = {k: call.req.get(k) for k in _DISCHARGE_FIELDS}
     changes["bka030"] = str(_days(bka017, bka032))
     call.ledger.update(business, DISCHARGED, **changes)

@@ -25,14 +25,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from syncd.core.errors import ConfigError, SyncdError
+from syncd.core.errors import ConfigError, MalformedSimulatorRequest, SyncdError
 from syncd.logs import event
 from syncd.simulator.config import Clock, SimulatorConfig, shanghai_now
 from syncd.simulator.faults import Fault, FaultBook, fault_from_json, parse_fault
 from syncd.simulator.platform import Platform
 from syncd.simulator.store import Store
 from syncd.simulator.wire import (
-    MalformedRequest,
     Reply,
     malformed_reply,
     parse_request,
@@ -241,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
         started, at = time.monotonic(), self.sim.clock()
         try:
             request = parse_request(body)
-        except MalformedRequest as bad:
+        except MalformedSimulatorRequest as bad:
             return self._finish_call("", started, at, None, Reply(bad.return_code, bad.message_zh))
         fault = self.sim.fault_book.take(request.function_id)
         kind = fault.kind if fault else None

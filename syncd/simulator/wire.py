@@ -14,25 +14,12 @@ from xml.sax.saxutils import escape
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from syncd.core.errors import SyncdError
+from syncd.core.errors import MalformedSimulatorRequest
 
 Row = dict[str, str]
 
 # Children of <program> that are datasets even when they hold no <row>.
 KNOWN_DATASETS = frozenset({"feeinfo", "detail"})
-
-
-class Rejection(SyncdError):
-    """The simulated platform refuses the call (negative return code, Chinese message)."""
-
-    def __init__(self, message_zh: str, return_code: str = "-1") -> None:
-        self.return_code = return_code
-        self.message_zh = message_zh
-        super().__init__(message_zh)
-
-
-class MalformedRequest(Rejection):
-    """The request body is not a readable ``<program>`` document."""
 
 
 @dataclass
@@ -68,9 +55,9 @@ def parse_request(body: bytes) -> Request:
     try:
         root = SafeET.fromstring(body.strip())
     except (DefusedXmlException, ParseError, ValueError) as exc:
-        raise MalformedRequest("请求报文不是合法的XML（禁止DTD实体）") from exc
+        raise MalformedSimulatorRequest("请求报文不是合法的XML（禁止DTD实体）") from exc
     if root.tag != "program":
-        raise MalformedRequest("请求报文的根节点必须是<program>")
+        raise MalformedSimulatorRequest("请求报文的根节点必须是<program>")
     request = Request()
     for child in root:
         rows = [_row(r) for r in child if r.tag == "row"]

@@ -33,8 +33,9 @@ from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.mapping import FeedSpec
-from syncd.platform.client import CallResult, PlatformClient, SessionCache
+from syncd.platform.client import PlatformClient, SessionCache
 from syncd.protocol import catalogue
+from syncd.protocol.calls import CallResult
 from syncd.reference import seed
 from syncd.service.render import RenderResult, RenderSources, render_key
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from engine_support import NORMAL, SECOND, START, Env, admit, any_env, fee
 
-from syncd.platform.client import CallResult
+from syncd.protocol.calls import CallResult
 from syncd.protocol.messages import Request
 
 __all__ = ["any_env"]

@@ -39,8 +39,9 @@ from test_platform_e2e_support import (
     sim_config,
 )
 
+from syncd.core.errors import InvalidRequest
 from syncd.protocol.codec import Value
-from syncd.protocol.messages import InvalidRequest, Request
+from syncd.protocol.messages import Request
 from syncd.simulator import SHANGHAI, Simulator
 
 __all__ = ["driver", "sim"]  # fixtures

@@ -26,7 +26,7 @@ from test_platform_e2e_support import (
 )
 
 from syncd.core.records import Outcome
-from syncd.platform.client import CallResult
+from syncd.protocol.calls import CallResult
 from syncd.protocol.catalogue import LOGIN_FUNCTION_ID
 from syncd.simulator import SHANGHAI, Simulator
 

@@ -21,8 +21,9 @@ from pydantic import SecretStr
 
 from syncd.config.settings import FunctionIds, PlatformSettings
 from syncd.core.records import Outcome
-from syncd.platform.client import CallResult, Clock, PlatformClient, SessionCache
+from syncd.platform.client import Clock, PlatformClient, SessionCache
 from syncd.protocol import catalogue
+from syncd.protocol.calls import CallResult
 from syncd.protocol.codec import Value
 from syncd.protocol.messages import (
     Reply,

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from syncd.core.errors import PlatformProtocolError
+from syncd.core.errors import PlatformProtocolError, RequestEncodingError
 from syncd.protocol import codec
 from syncd.protocol.codec import (
     SESSION_MASK,
-    RequestEncodingError,
     Value,
     decode_program,
     encode_program,

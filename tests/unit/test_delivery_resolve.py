@@ -8,10 +8,10 @@ import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from syncd.core.records import Exchange, Outcome
+from syncd.core.records import ArchiveEntry, Outcome
 from syncd.engine.delivery import Delivery, Where
-from syncd.platform.client import CallResult
 from syncd.protocol import catalogue
+from syncd.protocol.calls import CallResult
 from syncd.protocol.codec import Program, Row
 from syncd.protocol.messages import Request
 from syncd.rules.outbox import RetryPolicy
@@ -39,7 +39,7 @@ class Platform:
 
 
 class Archive:
-    def record(self, exchange: Exchange, now: datetime) -> None:  # pragma: no cover
+    def record(self, exchange: ArchiveEntry, now: datetime) -> None:  # pragma: no cover
         raise AssertionError("no exchange bytes here")
 
 

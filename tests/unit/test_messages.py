@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from syncd.core.errors import ConfigError, PlatformProtocolError
+from syncd.core.errors import (
+    ConfigError,
+    InvalidRequest,
+    PlatformProtocolError,
+    RequestEncodingError,
+)
 from syncd.protocol import catalogue
-from syncd.protocol.codec import RequestEncodingError, Value, decode_program, encode_program
+from syncd.protocol.codec import Value, decode_program, encode_program
 from syncd.protocol.messages import (
     REPLY_TYPES,
     BusinessInfoReply,
@@ -18,7 +23,6 @@ from syncd.protocol.messages import (
     CumulativeReply,
     DischargeReply,
     FundStatusReply,
-    InvalidRequest,
     LoginReply,
     PersonInfoReply,
     RefundInfoReply,

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncd.core.errors import ConfigError
+from syncd.core.errors import ConfigError, MalformedSimulatorRequest
 from syncd.simulator import SHANGHAI, Fault, load_persons, parse_fault
 from syncd.simulator.faults import FaultBook, fault_from_json
 from syncd.simulator.figures import compute, negate
 from syncd.simulator.fixtures import load_code_tables, load_covered_items
 from syncd.simulator.platform import next_midnight
-from syncd.simulator.wire import MalformedRequest, Reply, parse_request, render_reply
+from syncd.simulator.wire import Reply, parse_request, render_reply
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -50,8 +50,8 @@ def test_an_empty_feeinfo_is_an_empty_dataset_not_a_scalar() -> None:
     ],
 )
 def test_bad_requests_are_malformed(body: bytes) -> None:
-    """Entities, broken XML, a wrong root and an empty body become a MalformedRequest."""
-    with pytest.raises(MalformedRequest):
+    """Entities, broken XML, a wrong root and an empty body become a MalformedSimulatorRequest."""
+    with pytest.raises(MalformedSimulatorRequest):
         parse_request(body)
 
 
