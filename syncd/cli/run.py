@@ -10,7 +10,6 @@ import os
 import shutil
 import sys
 from datetime import datetime
-from typing import Any
 
 import click
 
@@ -18,17 +17,15 @@ from syncd.cli.context import CliContext
 from syncd.cli.status import STATUS_WIDTH, status_document, status_table
 from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
-from syncd.core.errors import ConfigError, OperatorError
+from syncd.core.errors import ConfigError
 from syncd.db.counts import Counts, read_counts
 from syncd.db.engine import make_engine
-from syncd.db.outbox_store import OutboxStore
-from syncd.db.request_store import RequestStore
 from syncd.db.schema import staging_tables
-from syncd.logs import event
+from syncd.engine.operator import NO_PLATFORM
 from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue
 from syncd.service.daemon import Daemon
-from syncd.service.worker import Worker, flight_s, local_clock
+from syncd.service.worker import Worker, local_clock
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +100,15 @@ def status(obj: CliContext, as_json: bool) -> None:
 @click.argument("feed", required=False)
 @click.argument("key", required=False)
 @click.option("--failed", is_flag=True, help="Re-queue every FAILED row (of --feed F).")
-@click.option("--feed", "only_feed", default=None, help="With --failed: only this feed.")
+@click.option("--rejected", is_flag=True,
+              help="Re-queue REJECTED rows (of --feed F) as a new attempt, after the HIS data "
+                   "was fixed.")  # fmt: skip
+@click.option("--feed", "only_feed", default=None, help="With --failed/--rejected: only this feed.")
+@click.option("--reason", default=None,
+              help="With --rejected: only rows whose error contains this text.")  # fmt: skip
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]),
+              default=None, help="With --rejected: only rows rejected at or after this "
+              "(local time).")  # fmt: skip
 @click.option("--not-processed", "not_processed", is_flag=True,
               help="With FEED KEY of an UNKNOWN row: you checked the platform and its call was "
                    "not processed; send it again (the other rows of that call too).")  # fmt: skip
@@ -124,86 +129,51 @@ def status(obj: CliContext, as_json: bool) -> None:
     help="With --processed: the platform's batch number of an outpatient settlement or refund.",
 )
 @click.pass_obj
-def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool,
-          only_feed: str | None, not_processed: bool, processed: bool, aaz218: str | None,
+def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool, rejected: bool,
+          only_feed: str | None, reason: str | None, since: datetime | None,
+          not_processed: bool, processed: bool, aaz218: str | None,
           bka001: str | None) -> None:  # fmt: skip
-    """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`;
-    `retry FEED KEY --not-processed` sends an UNKNOWN row again after a manual check,
-    `retry FEED KEY --processed [--aaz218 …] [--bka001 …]` concludes it."""
-    if failed == bool(feed and key):
-        raise click.UsageError("use either FEED KEY or --failed [--feed F]")
-    if ((not_processed or processed) and failed) or (not_processed and processed):
+    """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`,
+    `retry --rejected [--reason TEXT] [--since T]`; `retry FEED KEY --not-processed` sends an
+    UNKNOWN row again after a manual check, `retry FEED KEY --processed [--aaz218 …]
+    [--bka001 …]` concludes it.  An action that does nothing says why (exit 4)."""
+    bulk = failed or rejected
+    if bulk == bool(feed and key) or (failed and rejected):
+        raise click.UsageError("use either FEED KEY, --failed or --rejected [--feed F]")
+    if ((not_processed or processed) and bulk) or (not_processed and processed):
         raise click.UsageError("--not-processed or --processed goes with FEED KEY (one UNKNOWN"
                                " row)")  # fmt: skip
     if (aaz218 or bka001) and not processed:
         raise click.UsageError("--aaz218 and --bka001 go with --processed")
+    if (reason or since) and not rejected:
+        raise click.UsageError("--reason and --since go with --rejected")
     settings = obj.settings
     feeds = _feeds(settings)
-    target = feed if not failed else only_feed
+    target = only_feed if bulk else feed
     if target is not None and target not in feeds:
         raise ConfigError(f"unknown feed '{target}' (known: {', '.join(sorted(feeds))})")
-    if processed:
-        assert target is not None and key is not None
-        given = {k: v for k, v in (("aaz218", aaz218), ("payinfo.bka001", bka001)) if v}
-        count = _adopt(settings, feeds, target, key, given)
-        click.echo(f"concluded {count} row(s) as processed / 已按平台已处理登记 {count} 条")
-        return
-    engine = make_engine(settings.database)
-    tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
-    now = local_clock(settings.platform.session_timezone)()
+    worker = Worker(settings, feeds, client=NO_PLATFORM)
     try:
-        if not_processed:
-            assert target is not None and key is not None
-            count = _resend(engine, tables, feeds[target], key, now)
+        operator = worker.operator()
+        if processed:
+            assert feed is not None and key is not None
+            given = {k: v for k, v in (("aaz218", aaz218), ("payinfo.bka001", bka001)) if v}
+            count = operator.processed(feed, key, given)
+            click.echo(f"concluded {count} row(s) as processed / 已按平台已处理登记 {count} 条")
+            return
+        if failed:
+            count = operator.requeue_failed(only_feed)
+        elif rejected:
+            count = operator.requeue_rejected(only_feed, reason, since)
+        elif not_processed:
+            assert feed is not None and key is not None
+            count = operator.not_processed(feed, key)
         else:
-            count = _requeue(engine, tables, feeds, target, key, now, failed,
-                             flight_s(settings))  # fmt: skip
-    finally:
-        engine.dispose()
-    click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
-
-
-class _NoPlatform:
-    """The client of `retry --processed`: it concludes from what is known and never calls."""
-
-    def call(self, request: Any, call_id: str | None = None) -> Any:
-        raise OperatorError("syncd retry --processed does not call the platform")
-
-
-def _adopt(settings: Settings, feeds: dict[str, FeedSpec], feed: str, key: str,
-           given: dict[str, str]) -> int:  # fmt: skip
-    """An operator's "processed" for an UNKNOWN row (or command): concluded."""
-    event(logger, "operator.processed", logging.WARNING, feed=feed, key=key)
-    worker = Worker(settings, feeds, client=_NoPlatform())
-    try:
-        return worker.adopt_processed(feed, key, given)
+            assert feed is not None and key is not None
+            count = operator.requeue(feed, key)
     finally:
         worker.close()
-
-
-def _resend(engine: Any, tables: Any, spec: FeedSpec, key: str, now: datetime) -> int:
-    """An operator's "not processed" for an UNKNOWN row (or command): sent again."""
-    event(logger, "operator.not_processed", logging.WARNING, feed=spec.feed, key=key)
-    if spec.source.is_command:
-        if not key.isdigit():
-            raise click.UsageError("for a command feed, KEY is the WI_REQUEST id")
-        return RequestStore(engine, tables).resend_unknown(int(key), now)
-    return OutboxStore(engine, tables).resend_unknown(spec.feed, key, now)
-
-
-def _requeue(engine: Any, tables: Any, feeds: dict[str, FeedSpec], feed: str | None,
-             key: str | None, now: datetime, failed: bool, hold_s: float) -> int:  # fmt: skip
-    if failed:
-        count = OutboxStore(engine, tables).requeue(feed, None, now)
-        if feed is None or feeds[feed].source.is_command:
-            count += RequestStore(engine, tables).requeue(None, now)
-        return count
-    assert feed is not None and key is not None
-    if feeds[feed].source.is_command:
-        if not key.isdigit():
-            raise click.UsageError("for a command feed, KEY is the WI_REQUEST id")
-        return RequestStore(engine, tables).requeue(int(key), now)
-    return OutboxStore(engine, tables).requeue(feed, key, now, hold_s)
+    click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
 
 
 COMMANDS = [run_daemon, once, status, retry]

@@ -19,6 +19,14 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "UNKNOWN"  # may have been processed: resolve by querying before re-sending
 
 
+class ConcludedBy(enum.StrEnum):
+    """How a call's ending was learnt: its reply, a resolution query, or an operator."""
+
+    REPLY = "reply"
+    QUERY = "query"  # an UNKNOWN resolved by asking the platform
+    OPERATOR = "operator"  # `syncd retry … --processed`: someone checked the platform
+
+
 RESEND_BY_OPERATOR_ZH = "人工核对确认平台未处理，重新发送"  # `syncd retry … --not-processed`
 
 
@@ -43,6 +51,23 @@ class RequestStatus(enum.StrEnum):
     REJECTED = "REJECTED"
     FAILED = "FAILED"
     UNKNOWN = "UNKNOWN"
+
+
+_REQUEST_STATUS = {
+    SyncStatus.SUCCEEDED: RequestStatus.DONE,
+    SyncStatus.REJECTED: RequestStatus.REJECTED,
+    SyncStatus.FAILED: RequestStatus.FAILED,
+    SyncStatus.UNKNOWN: RequestStatus.UNKNOWN,
+    SyncStatus.PENDING: RequestStatus.NEW,
+    SyncStatus.WAITING: RequestStatus.NEW,
+    SyncStatus.IN_FLIGHT: RequestStatus.IN_FLIGHT,
+}
+
+
+def request_status(status: SyncStatus) -> RequestStatus:
+    """A command's status for the row status the delivery rules decided (DONE for
+    SUCCEEDED; NEW for a command to be sent again)."""
+    return _REQUEST_STATUS[status]
 
 
 class VisitKind(enum.StrEnum):
@@ -122,7 +147,7 @@ class OutboxRow:
     source_key: str
     version: str
     visit_key: str
-    status: str
+    status: SyncStatus
     attempts: int
     request_id: str
     next_attempt_at: datetime
@@ -135,16 +160,24 @@ class Command:
     id: int
     command: str
     params: Mapping[str, str]
-    status: str
+    status: RequestStatus
     attempts: int
     call_id: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one row (or command) stands, for an operator's action on it."""
+
+    status: str
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Answer:
     """Everything written into a command's row (and its reply rows) in one transaction."""
 
-    status: str
+    status: RequestStatus
     attempts: int
     next_attempt_at: datetime | None = None
     return_code: str | None = None
@@ -212,3 +245,33 @@ class FeedColumns:
     view: str
     key: tuple[str, ...]
     visit: str
+
+
+# --- what base-data maintenance (码表服务, `syncd codes`) exchanges ----------------------
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    """One code of a 码表服务 category (bizh120205)."""
+
+    aaa100: str
+    aaa102: str
+    aaa101: str = ""
+    aaa103: str = ""
+    aaa104: str = ""
+    aaa027: str = ""
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class ValueCount:
+    """A distinct value of a view column and how many rows carry it."""
+
+    value: object
+    count: int

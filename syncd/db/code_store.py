@@ -9,34 +9,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.records import CodeRow, UpsertCounts, ValueCount
 from syncd.db.engine import source_errors
 from syncd.db.feed_source import load_code_tables, view_table
 from syncd.db.schema import StagingTables, version_is
 
 _NAMES = ("aaa101", "aaa103", "aaa104")
-
-
-@dataclass(frozen=True)
-class CodeRow:
-    aaa100: str
-    aaa102: str
-    aaa101: str = ""
-    aaa103: str = ""
-    aaa104: str = ""
-    aaa027: str = ""
-
-
-@dataclass(frozen=True)
-class UpsertCounts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
 
 
 class CodeStore:
@@ -72,12 +55,6 @@ def _write(conn: sa.Connection, table: sa.Table, where: tuple[Any, ...], row: Co
         return "unchanged"
     conn.execute(sa.update(table).where(*where).values(fetched_at=now, **names))
     return "updated"
-
-
-@dataclass(frozen=True)
-class ValueCount:
-    value: object
-    count: int
 
 
 class ValueReader:

@@ -169,6 +169,15 @@ class FeedSource:
             found.update((r.key, r) for r in self._fetch(stmt, "reading rows by key"))
         return found
 
+    def of_visit(self, visit: object) -> list[SourceRow]:
+        """The view's rows of one visit (its visit column equal to ``visit``), in the
+        batch's row order: what a dry run of a batch feed shows."""
+        assert self.spec.visit is not None and self.spec.visit.column is not None
+        order = self.spec.batch.order_by if self.spec.batch else ()
+        stmt = self._select().where(self.view.c[self.spec.visit.column] == visit)
+        stmt = stmt.order_by(*(self.view.c[c] for c in order))
+        return self._fetch(stmt, "reading the rows of a visit")
+
     def children(self, dataset: DatasetSpec, row: Mapping[str, object]) -> list[dict[str, object]]:
         return child_rows(self.engine, dataset, row)
 
@@ -222,3 +231,15 @@ def load_code_tables(engine: sa.Engine, tables: StagingTables) -> dict[str, dict
         for category, code in conn.execute(stmt):
             out.setdefault(str(category), {})[str(code)] = str(code)
     return out
+
+
+class ChildViews:
+    """The child views of any mapping's datasets (a command's rows, by its parameters)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def children(
+        self, dataset: DatasetSpec, parent: Mapping[str, object]
+    ) -> list[dict[str, object]]:
+        return child_rows(self.engine, dataset, parent)

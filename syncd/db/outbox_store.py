@@ -21,6 +21,8 @@ from syncd.core.records import (
     Lease,
     NewRow,
     OutboxRow,
+    Standing,
+    SyncStatus,
 )
 from syncd.db import claims
 from syncd.db.engine import source_errors
@@ -113,17 +115,17 @@ class OutboxStore(claims.LeasedStore):
         return [c.feed, c.source_key, c.version, c.visit_key, c.status, c.attempts,
                 c.request_id, c.next_attempt_at]  # fmt: skip
 
-    def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[str]]:
+    def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[SyncStatus]]:
         """The statuses of the visit's rows, by feed (every feed asked for is a key); counted
         in the database (a stay has hundreds of fee rows), one entry per row."""
         c = self.table.c
         stmt = (sa.select(c.feed, c.status, sa.func.count())
                 .where(c.feed.in_(list(feeds)), c.visit_key == visit_key)
                 .group_by(c.feed, c.status))  # fmt: skip
-        found: dict[str, list[str]] = {feed: [] for feed in feeds}
+        found: dict[str, list[SyncStatus]] = {feed: [] for feed in feeds}
         with self._errors("reading visit rows"), self.engine.connect() as conn:
             for feed, status, n in conn.execute(stmt):
-                found.setdefault(feed, []).extend([str(status)] * int(n))
+                found.setdefault(feed, []).extend([SyncStatus(status)] * int(n))
         return found
 
     def unsettled_calls(self, function_id: str, visit_key: str) -> int:
@@ -188,6 +190,34 @@ class OutboxStore(claims.LeasedStore):
 
     # --- operators ------------------------------------------------------------------
 
+    def standing(self, feed: str, key: str) -> list[Standing]:
+        """Where the rows of ``key`` (every version) stand: status and last change."""
+        c = self.table.c
+        stmt = (sa.select(c.status, c.updated_at).where(c.feed == feed, c.source_key == key)
+                .order_by(c.id))  # fmt: skip
+        with self._errors("reading a row"), self.engine.connect() as conn:
+            return [Standing(str(status), at) for status, at in conn.execute(stmt)]
+
+    def requeue_rejected(
+        self, feed: str | None, reason: str | None, since: datetime | None, now: datetime
+    ) -> int:
+        """``syncd retry --rejected``: REJECTED rows (of ``feed``, whose ``last_error``
+        contains ``reason``, finished at or after ``since``) → PENDING as a new attempt
+        (attempts from 0): the platform did not process a rejected call."""
+        c = self.table.c
+        where: list[sa.ColumnElement[bool]] = [c.status == "REJECTED"]
+        if feed is not None:
+            where.append(c.feed == feed)
+        if reason:
+            where.append(c.last_error.contains(reason, autoescape=True))
+        if since is not None:
+            where.append(c.finished_at >= since)
+        again = sa.update(self.table).where(*where).values(
+            status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
+            lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
+        with self._errors("re-queueing rejected rows"), self.engine.begin() as conn:
+            return int(conn.execute(again).rowcount)
+
     def requeue(self, feed: str | None, key: str | None, now: datetime, hold_s: float = 0.0) -> int:
         """``syncd retry``: FAILED (with a key also REJECTED) rows → PENDING, attempts from 0;
         an UNKNOWN row stays UNKNOWN but is resolved by query again now (never re-sent
@@ -241,7 +271,8 @@ def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str)
 def _row(r: Any) -> OutboxRow:
     return OutboxRow(
         id=int(r["id"]), feed=r["feed"], source_key=r["source_key"],
-        version=r["version"] or "", visit_key=r["visit_key"] or "", status=r["status"],
+        version=r["version"] or "", visit_key=r["visit_key"] or "",
+        status=SyncStatus(r["status"]),
         attempts=int(r["attempts"]), request_id=r["request_id"] or "",
         next_attempt_at=r["next_attempt_at"],
     )  # fmt: skip

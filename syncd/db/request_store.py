@@ -10,7 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.core.records import RESEND_BY_OPERATOR_ZH, UNSETTLED_STATUSES, Answer, Command, Lease
+from syncd.core.records import (
+    RESEND_BY_OPERATOR_ZH,
+    UNSETTLED_STATUSES,
+    Answer,
+    Command,
+    Lease,
+    RequestStatus,
+)
 from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
@@ -32,6 +39,13 @@ class RequestStore(claims.LeasedStore):
         stmt = sa.select(self.table).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
         with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
             return [_command(r) for r in conn.execute(stmt).mappings()]
+
+    def find(self, command_id: int) -> Command | None:
+        """Command ``command_id`` whatever its status (read, not claimed); None: no such row."""
+        stmt = sa.select(self.table).where(self.table.c.id == command_id)
+        with source_errors(self.engine.url, "reading commands"), self.engine.connect() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return None if row is None else _command(row)
 
     def unsettled(self, command_id: int) -> Command | None:
         """Command ``command_id`` when it is IN_FLIGHT or UNKNOWN (read, not claimed)."""
@@ -146,7 +160,7 @@ def unsettled_commands_statement(
 
 def _answer_values(answer: Answer, now: datetime) -> dict[str, object]:
     values: dict[str, object] = {
-        "status": answer.status, "attempts": answer.attempts,
+        "status": answer.status.value, "attempts": answer.attempts,
         "next_attempt_at": answer.next_attempt_at or now,
         "lease_owner": None, "lease_until": None,
         "return_code": answer.return_code, "return_code_message": answer.message[:_MESSAGE_MAX],
@@ -154,7 +168,7 @@ def _answer_values(answer: Answer, now: datetime) -> dict[str, object]:
     }  # fmt: skip
     if answer.call_id:
         values["call_id"] = answer.call_id
-    if answer.status in ("DONE", "REJECTED", "FAILED"):
+    if answer.status in (RequestStatus.DONE, RequestStatus.REJECTED, RequestStatus.FAILED):
         values["answered_at"] = now
     if answer.result is not None:
         values["result_json"] = json.dumps(answer.result, ensure_ascii=False, default=str)
@@ -210,7 +224,7 @@ def _command(r: Any) -> Command:
     params = {k: str(r[k]) for k in PARAM_COLUMNS if r[k] not in (None, "")}
     params.update(_params_json(r["params_json"]))
     return Command(
-        id=int(r["id"]), command=r["command"], params=params, status=r["status"],
+        id=int(r["id"]), command=r["command"], params=params, status=RequestStatus(r["status"]),
         attempts=int(r["attempts"]), call_id=r["call_id"] or "",
     )  # fmt: skip
 

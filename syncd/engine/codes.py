@@ -21,8 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 from syncd.core.errors import FieldFailed
-from syncd.core.records import Outcome
-from syncd.db.code_store import CodeRow, UpsertCounts, ValueCount
+from syncd.core.records import CodeRow, Outcome, UpsertCounts, ValueCount
 from syncd.logs import event
 from syncd.mapping import FeedSpec
 from syncd.mapping.fieldvalue import Scope, render_field

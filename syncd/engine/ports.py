@@ -1,8 +1,10 @@
-"""What the engine steps (L3) need from storage: small Protocols the stores of syncd.db satisfy.
+"""What the engine steps (L3) need from storage and the HIS views: small Protocols.
 
-The feed pipeline, the command runner and the delivery step are written against these; the
-worker (L4) builds the concrete stores and passes them in.  The values that cross (leases,
-rows, commands, answers, exchanges) are in :mod:`syncd.core.records`.
+The stores of :mod:`syncd.db` satisfy them against a real database; :mod:`syncd.db.memory`
+satisfies them in memory (the engine's unit tests); one contract suite
+(``tests/contract``) holds both to the same behaviour.  The worker (L4) builds the concrete
+stores and passes them in.  The values that cross (leases, rows, commands, answers, archive
+entries) are in :mod:`syncd.core.records`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from syncd.core.records import Answer, ArchiveEntry, Command, Lease, NewRow, OutboxRow, SourceRow
+from syncd.core.records import (
+    Answer,
+    ArchiveEntry,
+    Command,
+    Lease,
+    NewRow,
+    OutboxRow,
+    SourceRow,
+    Standing,
+    SyncStatus,
+)
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
 from syncd.rules.visits import Visit, VisitChange
@@ -40,17 +52,35 @@ class OutboxPort(LeaseKeeper, Protocol):
 
     def unsettled_call(self, feed: str, key: str) -> tuple[str, str] | None: ...
 
-    def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[str]]: ...
+    def visit_statuses(
+        self, feeds: Sequence[str], visit_key: str
+    ) -> dict[str, list[SyncStatus]]: ...
 
     def unsettled_calls(self, function_id: str, visit_key: str) -> int: ...
 
-    def mark_in_flight(self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int],
-                       lease: Lease) -> bool: ...  # fmt: skip
+    def mark_in_flight(
+        self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: Lease
+    ) -> bool: ...
 
-    def set(self, ids: Sequence[int], transition: Transition, now: datetime,
-            owner: str) -> None: ...  # fmt: skip
+    def set(
+        self, ids: Sequence[int], transition: Transition, now: datetime, owner: str
+    ) -> None: ...
 
     def writable_columns(self) -> frozenset[str]: ...
+
+    # --- an operator's actions --------------------------------------------------------
+
+    def standing(self, feed: str, key: str) -> list[Standing]: ...
+
+    def requeue(
+        self, feed: str | None, key: str | None, now: datetime, hold_s: float = 0.0
+    ) -> int: ...
+
+    def requeue_rejected(
+        self, feed: str | None, reason: str | None, since: datetime | None, now: datetime
+    ) -> int: ...
+
+    def resend_unknown(self, feed: str, key: str, now: datetime) -> int: ...
 
 
 class RequestPort(LeaseKeeper, Protocol):
@@ -58,19 +88,27 @@ class RequestPort(LeaseKeeper, Protocol):
 
     def claim(self, lease: Lease, limit: int) -> list[Command]: ...
 
+    def find(self, command_id: int) -> Command | None: ...
+
     def unsettled(self, command_id: int) -> Command | None: ...
 
     def claim_unsettled(self, command_id: int, lease: Lease) -> bool: ...
 
-    def unsettled_commands(self, commands: Sequence[str], visit_key: str, *,
-                           besides: int | None = None) -> int: ...  # fmt: skip
+    def unsettled_commands(
+        self, commands: Sequence[str], visit_key: str, *, besides: int | None = None
+    ) -> int: ...
 
-    def mark_in_flight(self, command_id: int, call_id: str, attempts: int, lease: Lease,
-                       visit_key: str = "") -> bool: ...  # fmt: skip
+    def mark_in_flight(
+        self, command_id: int, call_id: str, attempts: int, lease: Lease, visit_key: str = ""
+    ) -> bool: ...
 
     def defer(self, command_id: int, owner: str, until: datetime, reason_zh: str) -> bool: ...
 
     def writable_columns(self) -> frozenset[str]: ...
+
+    def requeue(self, request_id: int | None, now: datetime) -> int: ...
+
+    def resend_unknown(self, request_id: int, now: datetime) -> int: ...
 
 
 class VisitPort(Protocol):
@@ -93,22 +131,44 @@ class WritebackPort(Protocol):
     @property
     def visits(self) -> VisitPort: ...
 
-    def rows(self, ids: Sequence[int], transition: Transition, now: datetime, owner: str,
-             columns: Mapping[str, object], effect: Effect | None = None) -> bool: ...  # fmt: skip
+    def rows(
+        self,
+        ids: Sequence[int],
+        transition: Transition,
+        now: datetime,
+        owner: str,
+        columns: Mapping[str, object],
+        effect: Effect | None = None,
+    ) -> bool: ...
 
-    def command(self, command_id: int, answer: Answer, now: datetime, owner: str,
-                effect: Effect | None = None) -> bool: ...  # fmt: skip
+    def command(
+        self,
+        command_id: int,
+        answer: Answer,
+        now: datetime,
+        owner: str,
+        effect: Effect | None = None,
+    ) -> bool: ...
 
 
 class ArchivePort(Protocol):
     """The message archive: every exchange, in its own transaction."""
 
-    def record(self, exchange: ArchiveEntry, now: datetime) -> None: ...
+    def record(self, entry: ArchiveEntry, now: datetime) -> None: ...
 
     def sent(self, call_id: str) -> bytes | None: ...
 
 
-class FeedSourcePort(Protocol):
+class ChildRowsPort(Protocol):
+    """The child views of a mapping's datasets, joined to a row's columns or a command's
+    parameters."""
+
+    def children(
+        self, dataset: DatasetSpec, parent: Mapping[str, object]
+    ) -> list[dict[str, object]]: ...
+
+
+class FeedSourcePort(ChildRowsPort, Protocol):
     """The view of one fact-view feed."""
 
     @property
@@ -118,5 +178,10 @@ class FeedSourcePort(Protocol):
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, SourceRow]: ...
 
-    def children(self, dataset: DatasetSpec,
-                 row: Mapping[str, object]) -> list[dict[str, object]]: ...  # fmt: skip
+    def of_visit(self, visit: object) -> list[SourceRow]: ...
+
+
+class CodeTablePort(Protocol):
+    """The code tables synchronised from 码表服务, read once per tick."""
+
+    def tables_by_category(self) -> dict[str, dict[str, str]]: ...

@@ -40,8 +40,9 @@ class RenderContext:
 
 
 @dataclass(frozen=True)
-class Request:
-    """One platform call: function_id, scalar parameters, dataset rows."""
+class MappedCall:
+    """One platform call as a mapping renders it: function_id, scalar parameters, dataset rows
+    (checked against the catalogue only when it is built into a ``messages.Request``)."""
 
     function_id: str
     params: WireRow
@@ -60,8 +61,8 @@ class Rendered:
     batches: tuple[Batch, ...]
 
     @property
-    def requests(self) -> tuple[Request, ...]:
-        return tuple(Request(self.function_id, self.params, batch) for batch in self.batches)
+    def requests(self) -> tuple[MappedCall, ...]:
+        return tuple(MappedCall(self.function_id, self.params, batch) for batch in self.batches)
 
 
 def render(spec: FeedSpec, row: SourceRow, context: RenderContext) -> Rendered:
@@ -85,7 +86,7 @@ class BatchCall:
     """One call of a row-batched feed: the request and the keys of the rows it carries."""
 
     keys: tuple[str, ...]
-    request: Request
+    request: MappedCall
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _batch_calls(
     for start in range(0, len(good), size):
         chunk = good[start : start + size]
         datasets = {spec.batch.dataset: tuple(wire for _, wire, _ in chunk)}
-        request = Request(spec.function, params, datasets)
+        request = MappedCall(spec.function, params, datasets)
         calls.append(BatchCall(tuple(key for key, _, _ in chunk), request))
     return tuple(calls)
 

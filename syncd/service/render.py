@@ -24,8 +24,7 @@ from syncd.config.settings import Settings
 from syncd.core.errors import MappingError, RequestEncodingError, SourceError
 from syncd.db.schema import StagingTables
 from syncd.db.views import ViewReader, code_tables, command_params, visit_fields
-from syncd.mapping import FeedSpec, FieldRule, RenderContext, render
-from syncd.mapping.engine import Request as EngineRequest
+from syncd.mapping import FeedSpec, FieldRule, MappedCall, RenderContext, render
 from syncd.mapping.engine import render_batch
 from syncd.protocol import messages
 from syncd.protocol.catalogue import Catalogue
@@ -188,7 +187,7 @@ def _with_reply(
 def _rendered(
     reader: ViewReader, spec: FeedSpec, row: Mapping[str, object],
     context: RenderContext, result: RenderResult,
-) -> Sequence[EngineRequest]:  # fmt: skip
+) -> Sequence[MappedCall]:  # fmt: skip
     try:
         if spec.batch is None:
             return render(spec, row, context).requests
@@ -201,7 +200,7 @@ def _rendered(
 def _batch(
     reader: ViewReader, spec: FeedSpec, row: Mapping[str, object],
     context: RenderContext, result: RenderResult,
-) -> Sequence[EngineRequest]:  # fmt: skip
+) -> Sequence[MappedCall]:  # fmt: skip
     assert spec.batch is not None and spec.visit is not None and spec.visit.column is not None
     visit_column = spec.visit.column
     where = {visit_column: _lookup(row, visit_column)}
@@ -216,7 +215,7 @@ def _batch(
 
 
 def _documents(
-    sources: RenderSources, spec: FeedSpec, requests: Sequence[EngineRequest], mask: bool,
+    sources: RenderSources, spec: FeedSpec, requests: Sequence[MappedCall], mask: bool,
     result: RenderResult,
 ) -> None:  # fmt: skip
     for number, request in enumerate(requests, start=1):

@@ -1,12 +1,14 @@
 """One engine instance (L4 composition): one process = one owner id, everything restartable.
 
-``Worker(settings, feeds)`` builds the database engine, the platform client, the stores and a
-:class:`~syncd.engine.pipeline.FeedPipeline` per enabled fact-view feed plus the command runner, and
-offers what ``syncd once`` and the daemon's scheduler call: :meth:`tick_feed`,
-:meth:`tick_commands`, :meth:`once`, :meth:`prune_archive`, :meth:`stop_claiming` (the
-daemon's stop hook), :meth:`release_all` (shutdown: give back every lease not in flight) and
-:meth:`close`.  Nothing old is re-sent at start-up: FAILED rows wait for ``syncd retry``;
-UNKNOWN rows are only ever resolved by query.
+``Worker(settings, feeds)`` builds the database engine, the platform client, the stores, the
+exchange (:mod:`syncd.engine.exchange`) and a :class:`~syncd.engine.pipeline.FeedPipeline` per
+enabled fact-view feed plus the command runner, and offers what ``syncd once`` and the daemon's
+scheduler call: :meth:`tick_feed`, :meth:`tick_commands` (each with this tick's code tables,
+read by :meth:`refresh_code_tables`), :meth:`once`, :meth:`prune_archive`,
+:meth:`stop_claiming` (the daemon's stop hook), :meth:`release_all` (shutdown: give back every
+lease not in flight), :meth:`operator` (``syncd retry``) and :meth:`close`.  Nothing old is
+re-sent at start-up: FAILED rows wait for ``syncd retry``; UNKNOWN rows are only ever resolved
+by query.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -24,16 +26,20 @@ import sqlalchemy as sa
 
 from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
-from syncd.core.errors import ConfigError, ConfigProblem, OperatorError
+from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.db.archive import Archive
+from syncd.db.code_store import CodeStore
 from syncd.db.engine import make_engine
-from syncd.db.feed_source import FeedSource, Watermark, child_rows, load_code_tables
+from syncd.db.feed_source import ChildViews, FeedSource, Watermark
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
-from syncd.engine.commands import CommandReport, CommandRunner
-from syncd.engine.delivery import Delivery
+from syncd.engine.commands import CommandRunner
+from syncd.engine.exchange import Exchange, PlatformCalls
 from syncd.engine.gate import Gate
-from syncd.engine.pipeline import FeedPipeline, RenderInputs, TickReport, fee_delete_commands
+from syncd.engine.operator import Operator
+from syncd.engine.pipeline import FeedPipeline, fee_delete_commands
+from syncd.engine.prepare import RenderInputs
+from syncd.engine.reports import CommandReport, TickReport
 from syncd.mapping import FeedSpec
 from syncd.platform.client import PlatformClient
 from syncd.protocol import catalogue as catalogue_module
@@ -121,25 +127,24 @@ class Worker:
         self.client: Caller = client or PlatformClient(settings.platform)
         self.store = Writeback(self.engine, self.tables)
         self.archive = Archive(self.engine, self.tables)
-        self.delivery = Delivery(
-            client=self.client, catalogue=self.catalogue, archive=self.archive, clock=self.clock,
-            policy=retry_policy(settings), draw=(rng or random.Random()).random,
-            akb020=settings.hospital.akb020, owner=owner or new_owner(),
-            flight_s=flight_s(settings),
-        )  # fmt: skip
+        self.codes = CodeStore(self.engine, self.tables)
+        self.calls = PlatformCalls(self.client, self.catalogue, self.archive, self.clock,
+                                   settings.hospital.akb020)  # fmt: skip
+        self.exchange = Exchange(self.calls, retry_policy(settings),
+                                 (rng or random.Random()).random, owner or new_owner(),
+                                 flight_s(settings))  # fmt: skip
         self.inputs = RenderInputs(settings_values(settings), {},
                                    settings.platform.fee_rows_per_call)  # fmt: skip
         self.pipelines = {name: self._pipeline(spec) for name, spec in self.feeds.items()
                           if spec.enabled and spec.source.view}  # fmt: skip
         self.commands = CommandRunner(
-            self.feeds, self.delivery, self.store, self.inputs,
-            lambda ds, params: child_rows(self.engine, ds, params),
+            self.feeds, self.exchange, self.store, ChildViews(self.engine),
             batch_size=settings.polling.batch_size, lease_s=settings.delivery.lease_s,
         )  # fmt: skip
 
     @property
     def owner(self) -> str:
-        return self.delivery.owner
+        return self.exchange.owner
 
     def _source(self, spec: FeedSpec) -> FeedSource:
         mark = self.settings.polling.watermarks.get(spec.feed)
@@ -152,41 +157,34 @@ class Worker:
         after = [self._source(self.feeds[name]) for name in spec.requires.after
                  if name in self.feeds and self.feeds[name].source.view]  # fmt: skip
         return FeedPipeline(
-            spec, self._source(spec), after, self.delivery, self.store, self.inputs,
+            spec, self._source(spec), after, self.exchange, self.store,
             batch_size=self.settings.polling.batch_size, lease_s=self.settings.delivery.lease_s,
             fee_deletes=fee_delete_commands(self.feeds),
         )  # fmt: skip
 
     def refresh_code_tables(self) -> None:
-        """Read the code tables (``<p>code``) the mappings translate through."""
-        self.inputs = RenderInputs(self.inputs.settings,
-                                   load_code_tables(self.engine, self.tables),
-                                   self.inputs.max_rows)  # fmt: skip
-        for pipeline in self.pipelines.values():
-            pipeline.inputs = self.inputs
-        self.commands.inputs = self.inputs
+        """Read the code tables (``<p>code``) the mappings translate through; every tick
+        from now on is given them."""
+        self.inputs = replace(self.inputs, code_tables=self.codes.tables_by_category())
 
     # --- what the scheduler and `syncd once` call --------------------------------------
 
     def tick_feed(self, name: str, *, discover: bool = True) -> TickReport:
-        return self.pipelines[name].tick(discover=discover)
+        return self.pipelines[name].tick(self.inputs, discover=discover)
 
     def tick_commands(self) -> CommandReport:
-        return self.commands.tick()
+        return self.commands.tick(self.inputs)
 
-    def adopt_processed(self, feed: str, key: str, given: Mapping[str, str]) -> int:
-        """``syncd retry FEED KEY --processed``: an operator checked the platform and the
-        unsettled call of this row (a command: its WI_REQUEST id) was processed.  How many
-        rows (or commands) were concluded."""
-        self.refresh_code_tables()  # a call the archive no longer holds is rebuilt
-        spec = self.feeds.get(feed)
-        if spec is not None and spec.source.is_command:
-            if not key.isdigit():
-                raise OperatorError("命令表的 KEY 是 WI_REQUEST 的 id（数字）")
-            return int(self.commands.adopt_processed(spec, int(key), given) == "DONE")
-        if feed not in self.pipelines:
-            raise OperatorError(f"数据表 {feed} 未定义或未启用")
-        return self.pipelines[feed].adopt_processed(key, given)
+    def operator(self) -> Operator:
+        """The operator's actions (``syncd retry``) on this engine's rows and commands; a
+        call the archive no longer holds is rebuilt with the code tables read then."""
+
+        def inputs() -> RenderInputs:
+            self.refresh_code_tables()
+            return self.inputs
+
+        return Operator(self.feeds, self.store, self.exchange, self.pipelines, self.commands,
+                        inputs, flight_s(self.settings))  # fmt: skip
 
     def once(self, feed: str | None = None) -> OnceReport:
         """One pass: every enabled feed (or just ``feed``), then the command table."""

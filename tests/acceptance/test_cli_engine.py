@@ -122,6 +122,11 @@ def test_failed_row_stays_failed_until_retry_requeues_it(his: Path, sim: Simulat
     assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
 
 
+def did_nothing(result: subprocess.CompletedProcess[str]) -> bool:
+    """An operator action that did nothing: refused with a reason, not a usage error."""
+    return result.returncode not in (0, 2) and result.stdout == "" and "/" in result.stderr
+
+
 def test_retry_one_key_and_usage_errors(his: Path, sim: Simulator) -> None:
     """`retry FEED KEY` re-queues that row only — an UNKNOWN one once the in-flight window
     after its call has passed; a wrong call is a usage error (exit 2)."""
@@ -129,10 +134,12 @@ def test_retry_one_key_and_usage_errors(his: Path, sim: Simulator) -> None:
     run("once", cwd=his)
     sim.clear_faults()
     assert statuses(his, "ip_admission") == {"1": "UNKNOWN"}
-    assert "re-queued 0 row(s)" in run("retry", "ip_admission", "1", cwd=his).stdout
+    early = run("retry", "ip_admission", "1", cwd=his)  # the platform may still be working
+    assert did_nothing(early) and "之后再试" in early.stderr and "try again" in early.stderr
     with sqlite3.connect(his / "his.db") as conn:  # an hour later
         conn.execute("UPDATE wi_sync_status SET updated_at = datetime(updated_at, '-1 hour')")
-    assert "re-queued 0 row(s)" in run("retry", "ip_admission", "2", cwd=his).stdout
+    missing = run("retry", "ip_admission", "2", cwd=his)
+    assert did_nothing(missing) and "has no row 2" in missing.stderr
     assert "re-queued 1 row(s)" in run("retry", "ip_admission", "1", cwd=his).stdout
     assert run("retry", cwd=his).returncode == 2
     unknown = run("retry", "no_such_feed", "1", cwd=his)
@@ -177,7 +184,9 @@ def test_not_processed_sends_an_unknown_row_again_after_a_manual_check(
     assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
     assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 2
     again = run("retry", "ip_admission", "1", "--not-processed", cwd=his)
-    assert "re-queued 0 row(s)" in again.stdout  # only an UNKNOWN row
+    assert did_nothing(again) and "not UNKNOWN" in again.stderr  # only an UNKNOWN row
+    succeeded = run("retry", "ip_admission", "1", cwd=his)
+    assert did_nothing(succeeded) and "已成功" in succeeded.stderr
 
 
 def test_processed_concludes_an_unknown_row_after_a_manual_check(his: Path, sim: Simulator) -> None:

@@ -80,8 +80,8 @@ def test_a_call_in_flight_carries_the_id_it_is_archived_under(env: Env) -> None:
     exchange has that id, so an operator can find the message of a call still in flight (or
     of an engine that died during it)."""
     worker = env.worker()
-    spy = SeesInFlight(worker.delivery.client, env)
-    worker.delivery.client = spy  # type: ignore[assignment]
+    spy = SeesInFlight(worker.calls.client, env)
+    worker.calls.client = spy  # type: ignore[assignment]
     admit(env)
     worker.once()
     env.command("ip_presettle", "ZY1")

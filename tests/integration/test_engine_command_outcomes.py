@@ -223,14 +223,15 @@ def test_a_deletion_with_its_visit_in_params_json_holds_the_fee_rows_back(any_en
 def failing_children(worker: Worker, bad: str) -> None:
     """The child view refuses the charge number ``bad`` (what ORA-01722 or PostgreSQL 22P02
     does to a numeric charge_no column)."""
-    children = worker.commands.children
+    views = worker.commands.children
 
-    def read(dataset: Any, params: Mapping[str, object]) -> list[dict[str, object]]:
-        if params.get("charge_no") == bad:
-            raise SourceError("HIS database sqlite: statement failed (语句执行失败)")
-        return children(dataset, params)
+    class Failing:
+        def children(self, dataset: Any, params: Mapping[str, object]) -> list[dict[str, object]]:
+            if params.get("charge_no") == bad:
+                raise SourceError("HIS database sqlite: statement failed (语句执行失败)")
+            return views.children(dataset, params)
 
-    worker.commands.children = read
+    worker.commands.children = Failing()
 
 
 def test_a_command_whose_child_view_fails_waits_and_the_others_go_on(

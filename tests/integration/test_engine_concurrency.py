@@ -74,7 +74,7 @@ def _admission_processed_then_crash(env: Env) -> None:
     """Engine A sends an admission; the platform processes it and A dies before the answer."""
     admit(env)
     crashing = env.worker("engine-a")
-    crashing.delivery.client = CrashAfterCall(crashing.delivery.client)
+    crashing.calls.client = CrashAfterCall(crashing.calls.client)
     with pytest.raises(Crash):
         crashing.once()
 
@@ -146,7 +146,7 @@ def test_an_engine_whose_lease_was_taken_over_mid_tick_does_not_send(any_env: En
     env = any_env
     admit(env)
     worker = env.worker("engine-a")
-    real = worker.delivery.request
+    real = worker.calls.request
     table = env.tables.sync_status
 
     def stolen_then_real(mapped: object) -> object:
@@ -154,7 +154,7 @@ def test_an_engine_whose_lease_was_taken_over_mid_tick_does_not_send(any_env: En
             conn.execute(table.update().values(lease_owner="engine-b"))
         return real(mapped)  # type: ignore[arg-type]
 
-    worker.delivery.request = stolen_then_real  # type: ignore[method-assign,assignment]
+    worker.calls.request = stolen_then_real  # type: ignore[method-assign,assignment]
     report = worker.tick_feed("ip_admission")
     assert report.claimed == 1 and sum(report.results.values()) == 0
     row = env.status("ip_admission")["1"]
@@ -239,7 +239,7 @@ def test_a_long_stay_renews_the_leases_of_its_later_calls(any_env: Env) -> None:
         if env.clock() - start >= timedelta(seconds=12) and not taken_by_b:
             taken_by_b.append(b.tick_feed("ip_fee", discover=False).claimed)
 
-    a.delivery.client = SlowCalls(a.delivery.client, env, 6, b_ticks_once)
+    a.calls.client = SlowCalls(a.calls.client, env, 6, b_ticks_once)
     a.tick_feed("ip_fee")
     assert taken_by_b == [0]
     assert {r["status"] for r in env.status("ip_fee").values()} == {"SUCCEEDED"}

@@ -15,8 +15,8 @@ from test_platform_e2e_support import wait_for
 
 from syncd import logs
 from syncd.db.outbox_store import OutboxStore
-from syncd.engine.delivery import STILL_RUNNING_ZH
 from syncd.engine.gate import OPEN, Gate
+from syncd.rules.resolve.verdict import STILL_RUNNING_ZH
 from syncd.service.worker import Worker
 from syncd.simulator import Simulator, SimulatorConfig
 

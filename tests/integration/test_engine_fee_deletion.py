@@ -148,7 +148,7 @@ def test_a_deletion_stops_when_a_fee_batch_went_in_flight_as_it_started(
     worker = env.worker()
     worker.once()
     fee(env, "A2", "5.00")
-    worker.pipelines["ip_fee"].discover()  # recorded PENDING, not sent
+    worker.pipelines["ip_fee"].discovery.run()  # recorded PENDING, not sent
     deletion = env.command("ip_delete_fees", "ZY1")
     s = env.tables.sync_status
     requests = worker.store.requests

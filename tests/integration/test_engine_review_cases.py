@@ -85,7 +85,7 @@ def test_a_failed_fee_row_holds_the_discharge_until_it_is_requeued(env: Env) -> 
     admit(env)
     worker.once()
     fee(env, "F1", "10.00")
-    worker.pipelines["ip_fee"].discover()
+    worker.pipelines["ip_fee"].discovery.run()
     set_rows(env, "ip_fee", "F1", status="FAILED", attempts=8)
     discharge(env)
     env.clock.advance(30)
@@ -110,7 +110,7 @@ def test_two_engines_starting_a_call_for_one_visit_at_once_do_not_both_send(env:
     worker.once()
     fee(env, "F1", "10.00")
     fee(env, "F2", "5.00")
-    worker.pipelines["ip_fee"].discover()
+    worker.pipelines["ip_fee"].discovery.run()
     until = env.clock() + timedelta(minutes=5)
     set_rows(env, "ip_fee", "F2", lease_owner="engine-b", lease_until=until)
     outbox = worker.store.outbox
@@ -259,7 +259,7 @@ def test_a_database_error_reading_the_archive_ends_the_tick_without_judging(
     def down(call_id: str) -> bytes | None:
         raise SourceError("reading the archive failed")
 
-    monkeypatch.setattr(worker.delivery.archive, "sent", down)
+    monkeypatch.setattr(worker.calls.archive, "sent", down)
     with pytest.raises(SourceError):
         worker.tick_feed("ip_fee")
     rows = env.status("ip_fee")

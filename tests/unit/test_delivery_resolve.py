@@ -1,20 +1,18 @@
-"""Delivery's resolution queries against a real catalogue: a site's configured settlement-slip
-id is the one asked, and a query the catalogue refuses (ConfigError) is a failed query —
-UNDECIDED — never an exception that stalls the loop resolving."""
+"""The exchange's resolution queries (``PlatformCalls.ask``) against a real catalogue: a
+site's configured settlement-slip id is the one asked, and a query the catalogue refuses
+(ConfigError) is a failed query — UNDECIDED — never an exception that stalls the loop."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from syncd.core.records import ArchiveEntry, Outcome
-from syncd.engine.delivery import Delivery, Where
+from syncd.engine.exchange import PlatformCalls, Where
 from syncd.protocol import catalogue
 from syncd.protocol.calls import CallResult
 from syncd.protocol.codec import Program, Row
 from syncd.protocol.messages import Request
-from syncd.rules.outbox import RetryPolicy
 from syncd.rules.resolve import Found
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -43,10 +41,9 @@ class Archive:
         raise AssertionError("no exchange bytes here")
 
 
-def delivery(platform: Platform, cat: catalogue.Catalogue = CONFIGURED) -> Delivery:
-    return Delivery(client=platform, catalogue=cat, archive=Archive(), clock=lambda: NOW,
-                    policy=RetryPolicy(), draw=random.Random(1).random, akb020="SS0001",
-                    owner="test", flight_s=60.0)  # fmt: skip
+def delivery(platform: Platform, cat: catalogue.Catalogue = CONFIGURED) -> PlatformCalls:
+    return PlatformCalls(client=platform, catalogue=cat, archive=Archive(), clock=lambda: NOW,
+                         akb020="SS0001")
 
 
 def settlement(cat: catalogue.Catalogue = CONFIGURED) -> Request:
@@ -56,7 +53,7 @@ def settlement(cat: catalogue.Catalogue = CONFIGURED) -> Request:
 
 def test_a_settlement_is_confirmed_with_the_configured_slip_id() -> None:
     platform = Platform({"bizh120102": SETTLED, "bizh120299": SLIP})
-    found = delivery(platform).resolve(settlement(), None, Where())
+    found = delivery(platform).ask(settlement(), None, Where())
     assert found.found is Found.PROCESSED and found.fields["akc264"] == "80.00"
     assert platform.asked == ["bizh120102", "bizh120299"]
 
@@ -65,7 +62,7 @@ def test_a_query_the_catalogue_refuses_is_undecided_not_raised() -> None:
     """bizh120206 is not in a catalogue whose slip id is configured: Catalogue.get raises
     ConfigError inside the query; the query failed, nothing was sent."""
     platform = Platform({"bizh120102": SETTLED, "bizh120206": SLIP})
-    assert delivery(platform)._ask("bizh120206", {"akb020": "SS0001", "aaz218": "Z1"},
+    assert delivery(platform)._query("bizh120206", {"akb020": "SS0001", "aaz218": "Z1"},
                                    Where()) is None  # fmt: skip
     assert platform.asked == []
 
@@ -73,5 +70,5 @@ def test_a_query_the_catalogue_refuses_is_undecided_not_raised() -> None:
 def test_an_unset_slip_id_leaves_a_settled_stay_undecided() -> None:
     unset = catalogue.load({"settlement_slip": ""})
     platform = Platform({"bizh120102": SETTLED})
-    found = delivery(platform, unset).resolve(settlement(unset), None, Where())
+    found = delivery(platform, unset).ask(settlement(unset), None, Where())
     assert found.found is Found.UNDECIDED and platform.asked == ["bizh120102"]

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from syncd.protocol.codec import Program, Row
-from syncd.rules.resolve import Found, Sent, resolve
+from syncd.rules.resolve import Found, Question, resolve
 from syncd.rules.visits import Visit
 
 VISIT = Visit("V1", "INPATIENT", "ADMITTED", aaz218="Z1", fee_amount="30.00", last_batch=1)
 
 
 def sent(function_id: str, visit: Visit | None = VISIT, datasets: object = None,
-         **params: str) -> Sent:  # fmt: skip
-    return Sent(function_id, params, datasets or {}, visit, "SS0001")  # type: ignore[arg-type]
+         **params: str) -> Question:  # fmt: skip
+    return Question(function_id, params, datasets or {}, visit, "SS0001")  # type: ignore[arg-type]
 
 
 def answers(*replies: Program | None) -> tuple[list[tuple[str, dict[str, str]]], object]:
@@ -103,8 +103,8 @@ def batch_list(*rows: dict[str, str]) -> Program:
                    datasets={"batchinfo": tuple(Row(values=r) for r in rows)})  # fmt: skip
 
 
-def refund_sent(hint: str, fees: list[dict[str, str]]) -> Sent:
-    return Sent("bizh110105", {"aaz218": "Z1", "bka893": "1"}, {"feeinfo": fees}, VISIT,
+def refund_sent(hint: str, fees: list[dict[str, str]]) -> Question:
+    return Question("bizh110105", {"aaz218": "Z1", "bka893": "1"}, {"feeinfo": fees}, VISIT,
                 "SS0001", hints={"bka001": hint})  # fmt: skip
 
 
@@ -258,6 +258,6 @@ def test_settlement_asks_the_configured_slip_function() -> None:
     slip = Program(values={"return_code": "1", "bka979": "80.00", "bka811": "70.00",
                            "bka812": "10.00"})  # fmt: skip
     asked, ask = answers(biz({"aaz218": "Z1", "bka891": "1"}), slip)
-    configured = Sent("bizh120106", {"aaz218": "Z1"}, {}, VISIT, "SS0001", "bizh120299")
+    configured = Question("bizh120106", {"aaz218": "Z1"}, {}, VISIT, "SS0001", "bizh120299")
     assert resolve(configured, ask).found is Found.PROCESSED  # type: ignore[arg-type]
     assert [a[0] for a in asked] == ["bizh120102", "bizh120299"]
