@@ -1,4 +1,4 @@
-"""Read the DBA's views, and what a rendering needs from the staging tables.
+"""Read the DBA's views as a mapping names them (inspection, case-blind names, reflected types).
 
 :class:`ViewReader` finds a view (or table) named in a mapping file and its columns by asking
 the database (SQLAlchemy inspection), comparing names case-blind: PostgreSQL folds unquoted
@@ -8,14 +8,12 @@ quoted by SQLAlchemy, values bound, and come back keyed by the names the mapping
 reflected column types are applied, so SQLite's stored text becomes ``datetime`` and its
 numbers ``Decimal`` as on the other databases.
 
-:func:`command_params` reads a ``WI_REQUEST`` row as the parameters of a command;
-:func:`visit_fields` reads a visit of the ledger ``WI_VISIT``; :func:`code_tables` reads the
-platform codes synchronised from 码表服务.
+(``syncd check`` reads the views through it; the engine and ``syncd render`` read a feed's rows
+through :class:`~syncd.db.feed_source.FeedSource`.)
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,10 +23,8 @@ import sqlalchemy as sa
 
 from syncd.core.errors import SourceError
 from syncd.db.engine import source_errors
-from syncd.db.schema import StagingTables
 
 Row = dict[str, object]
-REQUEST_PARAMS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
 
 
 @dataclass(frozen=True)
@@ -159,59 +155,3 @@ def _coerced(type_: Any, value: object) -> object:
     except (ArithmeticError, ValueError):
         return value
     return value
-
-
-def command_params(engine: sa.Engine, tables: StagingTables, request_id: int) -> Row | None:
-    """The parameters of the ``WI_REQUEST`` row ``request_id`` (and its command), or None."""
-    request = tables.request
-    query = sa.select(request).where(request.c.id == request_id)
-    with source_errors(engine.url, "reading a command"), engine.connect() as conn:
-        found = conn.execute(query).mappings().first()
-    if found is None:
-        return None
-    params: Row = {name: found[name] for name in REQUEST_PARAMS if found[name] is not None}
-    params.update(_json_params(found["params_json"], request_id))
-    params["command"] = found["command"]
-    return params
-
-
-def _json_params(text: str | None, request_id: int) -> Row:
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise SourceError(f"WI_REQUEST {request_id}: params_json is not JSON") from exc
-    if not isinstance(data, dict):
-        raise SourceError(f"WI_REQUEST {request_id}: params_json is not a JSON object")
-    return {str(k): v for k, v in data.items()}
-
-
-def visit_fields(
-    engine: sa.Engine, tables: StagingTables, visit_key: str, kind: str | None
-) -> Row | None:
-    """The ledger fields of a visit (aaz218, aac001, visit_key, kind, state), or None."""
-    visit = tables.visit
-    query = sa.select(visit.c.visit_key, visit.c.kind, visit.c.aaz218, visit.c.aac001,
-                      visit.c.state).where(visit.c.visit_key == visit_key)  # fmt: skip
-    if kind:
-        query = query.where(visit.c.kind == kind)
-    with source_errors(engine.url, "reading the visit ledger"), engine.connect() as conn:
-        found = conn.execute(query).mappings().first()
-    return None if found is None else {k: v for k, v in found.items() if v is not None}
-
-
-def code_tables(
-    engine: sa.Engine, tables: StagingTables, categories: Iterable[str]
-) -> dict[str, dict[str, str]]:
-    """Codes of 码表服务 per category, each code mapped to itself (the code must exist)."""
-    wanted = sorted(set(categories))
-    if not wanted:
-        return {}
-    code = tables.code
-    query = sa.select(code.c.aaa100, code.c.aaa102).where(code.c.aaa100.in_(wanted))
-    out: dict[str, dict[str, str]] = {name: {} for name in wanted}
-    with source_errors(engine.url, "reading code tables"), engine.connect() as conn:
-        for category, value in conn.execute(query):
-            out[category][value] = value
-    return out

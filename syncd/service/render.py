@@ -1,7 +1,10 @@
 """``syncd render FEED KEY``: the exact XML one source row (or command) would send; sends nothing.
 
-Composition only: read the row (:mod:`syncd.db.views`), the visit ledger and the command's
-parameters, run the mapping engine, build and encode each request as the client would.
+Composition only, with the engine's own parts: the row is read by the feed's
+:class:`~syncd.db.feed_source.FeedSource`, the command by the request store, the visit by the
+visit ledger, the code tables as a tick reads them, and the calls are prepared by
+:class:`~syncd.engine.prepare.Preparation` and built as the exchange builds them — so the dry
+run cannot drift from what is sent.
 
 * a view feed: KEY is the row key (several key columns joined by ``/``);
 * a command feed: KEY is the ``WI_REQUEST`` id; a two-step command (``before:``) shows both
@@ -22,13 +25,20 @@ from typing import TYPE_CHECKING, Any
 from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
 from syncd.core.errors import MappingError, RequestEncodingError, SourceError
+from syncd.core.records import Command, SourceRow
+from syncd.db.code_store import CodeStore
+from syncd.db.feed_source import ChildViews, FeedSource
+from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
-from syncd.db.views import ViewReader, code_tables, command_params, visit_fields
-from syncd.mapping import FeedSpec, FieldRule, MappedCall, RenderContext, render
-from syncd.mapping.engine import render_batch
+from syncd.db.visit_store import VisitStore
+from syncd.engine.command_checks import visit_key_of
+from syncd.engine.exchange.calls import build_request
+from syncd.engine.prepare import Preparation, RenderInputs, ReplyRows
+from syncd.mapping import FeedSpec, FieldRule, MappedCall
 from syncd.protocol import messages
 from syncd.protocol.catalogue import Catalogue
 from syncd.protocol.codec import SESSION_MASK
+from syncd.rules.visits import Visit
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -61,110 +71,133 @@ class RenderSources:
 
 
 def render_key(
-    sources: RenderSources, feed: str, key: str, *, mask: bool = False,
-    reply: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
-) -> RenderResult:  # fmt: skip
+    sources: RenderSources,
+    feed: str,
+    key: str,
+    *,
+    mask: bool = False,
+    reply: ReplyRows | None = None,
+) -> RenderResult:
     """Render feed ``feed`` for ``key``; SourceError when the row or request does not exist.
 
     ``reply`` (the first step's reply datasets) fills the ``from_reply`` datasets of a two-step
     command as the engine does; without it they are shown empty.
     """
     spec = sources.feeds[feed]
-    reader = ViewReader(sources.engine)
     result = RenderResult()
-    row, params = _source(sources, reader, spec, key)
-    context = _context(sources, reader, spec, key, row, params, result)
+    codes = CodeStore(sources.engine, sources.tables).tables_by_category()
+    settings = sources.settings
+    inputs = RenderInputs(settings_values(settings), codes, settings.platform.fee_rows_per_call)
+    prep = Preparation(inputs, ChildViews(sources.engine))
+    documents = _Documents(sources, mask, result)
+    if spec.source.is_command:
+        _command(sources, prep, spec, key, reply, documents)
+    else:
+        _rows(sources, prep, spec, key, documents)
+    return result
+
+
+def _rows(
+    sources: RenderSources, prep: Preparation, spec: FeedSpec, key: str, out: _Documents
+) -> None:
+    """A view feed: the row of ``key`` (a batch feed: every row of its visit)."""
+    if len(key.split("/")) != len(spec.source.key):
+        raise SourceError(f"{spec.feed} has {len(spec.source.key)} key column(s); got {key!r}")
+    source = FeedSource(sources.engine, sources.tables, spec)
+    row = source.by_keys([key]).get(key)
+    if row is None:
+        columns = "/".join(spec.source.key)
+        raise SourceError(f"{spec.source.view} has no row with {columns} = {key}")
+    result = out.result
+    visit = _visit(sources, spec, _visit_value(spec, row), result)
+    rows = [row]
+    if spec.batch is not None:
+        rows = source.of_visit(_visit_value(spec, row))
+        result.notes.append(
+            f"按就诊成批：视图中该就诊共 {len(rows)} 行（未扣除已上传的行） / "
+            f"batched by visit: all {len(rows)} rows of the visit in the view"
+        )
+    prepared = prep.rows(spec, rows, visit)
+    result.errors += [describe_error(error) for _, error in prepared.refused]
+    out.add(spec, [request for call in prepared.calls for request in call.requests])
+
+
+def _command(
+    sources: RenderSources,
+    prep: Preparation,
+    spec: FeedSpec,
+    key: str,
+    reply: ReplyRows | None,
+    out: _Documents,
+) -> None:
+    """A command feed: the ``WI_REQUEST`` row ``key`` (a two-step one: its first step too)."""
+    command, result = _request(sources, spec, key), out.result
+    visit = _visit(sources, spec, visit_key_of(spec, command), result)
     if spec.before and reply is None:
         first = sources.feeds[spec.before]
-        _documents(sources, first, _rendered(reader, first, {}, context, result), mask, result)
+        out.add(first, _prepared(prep, first, command, visit, None, result))
         if any(ds.from_reply for ds in spec.datasets.values()):
             result.notes.append(
                 f"第二步（{spec.function}）在 {spec.before} 成功后按其回复生成，此处只显示第一步 / "
                 f"the second step ({spec.function}) is built from the reply of {spec.before}"
             )
-            return result
-    elif spec.before and reply is not None:
-        context = _with_reply(spec, context, reply)
-    _documents(sources, spec, _rendered(reader, spec, row, context, result), mask, result)
-    return result
+            return
+    out.add(spec, _prepared(prep, spec, command, visit, reply, result))
 
 
-def _source(
-    sources: RenderSources, reader: ViewReader, spec: FeedSpec, key: str
-) -> tuple[dict[str, object], dict[str, object]]:
-    """(the view row, the command parameters) for ``key``."""
-    if spec.source.is_command:
-        if not key.isdigit():
-            raise SourceError(f"a command is named by its WI_REQUEST id (a number), not {key!r}")
-        params = command_params(sources.engine, sources.tables, int(key))
-        if params is None:
-            raise SourceError(f"WI_REQUEST {key} does not exist")
-        if params.pop("command") != spec.source.command:
-            raise SourceError(f"WI_REQUEST {key} is not a '{spec.source.command}' command")
-        return {}, params
-    view = str(spec.source.view)
-    values = key.split("/")
-    if len(values) != len(spec.source.key):
-        raise SourceError(f"{spec.feed} has {len(spec.source.key)} key column(s); got {key!r}")
-    rows = reader.select(view, spec.columns(), dict(zip(spec.source.key, values, strict=True)))
-    if not rows:
-        raise SourceError(f"{view} has no row with {'/'.join(spec.source.key)} = {key}")
-    return rows[0], {}
+def _request(sources: RenderSources, spec: FeedSpec, key: str) -> Command:
+    if not key.isdigit():
+        raise SourceError(f"a command is named by its WI_REQUEST id (a number), not {key!r}")
+    command = RequestStore(sources.engine, sources.tables).find(int(key))
+    if command is None:
+        raise SourceError(f"WI_REQUEST {key} does not exist")
+    if command.command != spec.source.command:
+        raise SourceError(f"WI_REQUEST {key} is not a '{spec.source.command}' command")
+    if "__invalid__" in command.params:
+        raise SourceError(f"WI_REQUEST {key}: params_json is not a JSON object")
+    return command
 
 
-def _context(
-    sources: RenderSources, reader: ViewReader, spec: FeedSpec, key: str,
-    row: Mapping[str, object], params: Mapping[str, object], result: RenderResult,
-) -> RenderContext:  # fmt: skip
-    visit = _visit(sources, spec, row, params, result)
-    datasets = {
-        name: reader.select(str(ds.view), ds.columns(), _join(ds.join, row, params), ds.order_by)
-        for name, ds in spec.datasets.items()
-        if ds.view is not None
-    }
-    return RenderContext(
-        key=key,
-        settings=settings_values(sources.settings),
-        visit=visit,
-        params=params,
-        code_tables=code_tables(sources.engine, sources.tables, spec.code_categories()),
-        datasets=datasets,
-        max_rows=sources.settings.platform.fee_rows_per_call,
-    )
+def _prepared(
+    prep: Preparation,
+    spec: FeedSpec,
+    command: Command,
+    visit: Visit | None,
+    reply: ReplyRows | None,
+    result: RenderResult,
+) -> list[MappedCall]:
+    try:
+        return [prep.command(spec, str(command.id), command.params, visit, reply)]
+    except MappingError as exc:
+        result.errors.append(describe_error(exc))
+        return []
 
 
-def _join(
-    join: Mapping[str, str], row: Mapping[str, object], params: Mapping[str, object]
-) -> dict[str, object]:
-    parent = row or params
-    return {child: _lookup(parent, name) for child, name in join.items()}
-
-
-def _lookup(values: Mapping[str, object], name: str) -> object:
-    if name in values:
-        return values[name]
-    return next((v for k, v in values.items() if k.casefold() == name.casefold()), None)
+def _visit_value(spec: FeedSpec, row: SourceRow) -> object:
+    """The row's visit column, as the view holds it."""
+    if spec.visit is None or spec.visit.column is None:
+        return None
+    wanted = spec.visit.column.casefold()
+    return next((v for k, v in row.values.items() if str(k).casefold() == wanted), None)
 
 
 def _visit(
-    sources: RenderSources, spec: FeedSpec, row: Mapping[str, object],
-    params: Mapping[str, object], result: RenderResult,
-) -> dict[str, object]:  # fmt: skip
-    if spec.visit is None:
-        return {}
-    visit_key = _lookup(row, spec.visit.column) if spec.visit.column else params.get(
-        str(spec.visit.param))  # fmt: skip
-    kind = spec.requires.visit.kind if spec.requires.visit else None
-    if visit_key is None or visit_key == "":
-        return {}  # e.g. a look-up by person (bka895/bka896) instead of by visit
-    found = visit_fields(sources.engine, sources.tables, str(visit_key), kind) or {}
-    if _reads_aaz218(spec) and not found.get("aaz218"):
+    sources: RenderSources, spec: FeedSpec, visit_key: object, result: RenderResult
+) -> Visit | None:
+    """The visit as the engine reads it; one whose aaz218 a mapping needs but the ledger
+    does not have yet gets a note and :data:`NO_AAZ218`."""
+    if spec.visit is None or visit_key is None or visit_key == "":
+        return None  # e.g. a look-up by person (bka895/bka896) instead of by visit
+    need = spec.requires.visit
+    visits = VisitStore(sources.engine, sources.tables)
+    visit = visits.get(str(visit_key), need.kind) if need else visits.find(str(visit_key))
+    if _reads_aaz218(spec) and not (visit and visit.aaz218):
         result.notes.append(
             f"注意：就诊 {visit_key} 在 WI_VISIT 中还没有就医登记号 aaz218（尚未在平台登记），"
             f"下面以 {NO_AAZ218} 标出 / note: visit {visit_key} has no aaz218 yet"
         )
-        found["aaz218"] = NO_AAZ218
-    return found
+        visit = replace(visit or Visit(str(visit_key), ""), aaz218=NO_AAZ218)
+    return visit
 
 
 def _reads_aaz218(spec: FeedSpec) -> bool:
@@ -174,65 +207,29 @@ def _reads_aaz218(spec: FeedSpec) -> bool:
     return any(reads(rule) for rule in spec.all_rules())
 
 
-def _with_reply(
-    spec: FeedSpec, context: RenderContext, reply: Mapping[str, Sequence[Mapping[str, object]]]
-) -> RenderContext:
-    datasets = dict(context.datasets)
-    for name, ds in spec.datasets.items():
-        if ds.from_reply is not None:
-            datasets[name] = list(reply.get(ds.from_reply, ()))
-    return replace(context, datasets=datasets)
+@dataclass
+class _Documents:
+    """Builds each call as the exchange would and encodes it (masked on request)."""
 
+    sources: RenderSources
+    mask: bool
+    result: RenderResult
 
-def _rendered(
-    reader: ViewReader, spec: FeedSpec, row: Mapping[str, object],
-    context: RenderContext, result: RenderResult,
-) -> Sequence[MappedCall]:  # fmt: skip
-    try:
-        if spec.batch is None:
-            return render(spec, row, context).requests
-        return _batch(reader, spec, row, context, result)
-    except MappingError as exc:
-        result.errors.append(describe_error(exc))
-        return ()
-
-
-def _batch(
-    reader: ViewReader, spec: FeedSpec, row: Mapping[str, object],
-    context: RenderContext, result: RenderResult,
-) -> Sequence[MappedCall]:  # fmt: skip
-    assert spec.batch is not None and spec.visit is not None and spec.visit.column is not None
-    visit_column = spec.visit.column
-    where = {visit_column: _lookup(row, visit_column)}
-    rows = reader.select(str(spec.source.view), spec.columns(), where, spec.batch.order_by)
-    result.notes.append(
-        f"按就诊成批：视图中该就诊共 {len(rows)} 行（未扣除已上传的行） / "
-        f"batched by visit: all {len(rows)} rows of the visit in the view"
-    )
-    batched = render_batch(spec, rows, context)
-    result.errors += [describe_error(exc) for exc in batched.rejected]
-    return [call.request for call in batched.calls]
-
-
-def _documents(
-    sources: RenderSources, spec: FeedSpec, requests: Sequence[MappedCall], mask: bool,
-    result: RenderResult,
-) -> None:  # fmt: skip
-    for number, request in enumerate(requests, start=1):
-        cat, function_id = sources.catalogue, request.function_id
-        try:
-            built = messages.Request.build(cat, function_id, request.params, request.datasets)
-        except RequestEncodingError as exc:
-            result.errors.append(f"{spec.feed} {exc.field}: {exc.reason_zh}")
-            continue
-        result.requests.append(built)
-        if mask:
-            datasets = {n: tuple(masked(r) for r in rows) for n, rows in built.datasets.items()}
-            built = replace(built, params=masked(built.params), datasets=datasets)
-        title = f"{spec.feed} {request.function_id} call {number}/{len(requests)}"
-        xml = built.encode(session_id=SESSION_MASK,
-                           xml_declaration=sources.settings.platform.xml_declaration)  # fmt: skip
-        result.documents.append((title, xml))
+    def add(self, spec: FeedSpec, calls: Sequence[MappedCall]) -> None:
+        for number, mapped in enumerate(calls, start=1):
+            try:
+                built = build_request(self.sources.catalogue, mapped)
+            except RequestEncodingError as exc:
+                self.result.errors.append(f"{spec.feed} {exc.field}: {exc.reason_zh}")
+                continue
+            self.result.requests.append(built)
+            if self.mask:
+                datasets = {n: tuple(masked(r) for r in rows) for n, rows in built.datasets.items()}
+                built = replace(built, params=masked(built.params), datasets=datasets)
+            title = f"{spec.feed} {mapped.function_id} call {number}/{len(calls)}"
+            declaration = self.sources.settings.platform.xml_declaration
+            xml = built.encode(session_id=SESSION_MASK, xml_declaration=declaration)
+            self.result.documents.append((title, xml))
 
 
 def describe_error(exc: MappingError) -> str:

@@ -69,9 +69,7 @@ class PlatformCalls:
     akb020: str
 
     def request(self, mapped: MappedCall) -> Request:
-        """The validated platform request (InvalidRequest carries a Chinese reason)."""
-        datasets = {name: list(rows) for name, rows in mapped.datasets.items()}
-        return Request.build(self.catalogue, mapped.function_id, dict(mapped.params), datasets)
+        return build_request(self.catalogue, mapped)
 
     def kind(self, function_id: str) -> str:
         return self.catalogue.get(function_id).kind.value
@@ -175,6 +173,12 @@ class PlatformCalls:
             return None
         self._archive(result, where)
         return result.reply if result.outcome is Outcome.SUCCEEDED else None
+
+
+def build_request(catalogue: Catalogue, mapped: MappedCall) -> Request:
+    """The validated platform request (InvalidRequest carries a Chinese reason)."""
+    datasets = {name: list(rows) for name, rows in mapped.datasets.items()}
+    return Request.build(catalogue, mapped.function_id, dict(mapped.params), datasets)
 
 
 def _checked(request: Request, result: CallResult) -> Conclusion:
