@@ -100,15 +100,21 @@ def status(obj: CliContext, as_json: bool) -> None:
 @click.argument("feed", required=False)
 @click.argument("key", required=False)
 @click.option("--failed", is_flag=True, help="Re-queue every FAILED row (of --feed F).")
-@click.option("--rejected", is_flag=True,
-              help="Re-queue REJECTED rows (of --feed F) as a new attempt, after the HIS data "
-                   "was fixed.")  # fmt: skip
+@click.option(
+    "--rejected",
+    is_flag=True,
+    help="Re-queue REJECTED rows (of --feed F) as a new attempt, after the HIS data was fixed.",
+)
 @click.option("--feed", "only_feed", default=None, help="With --failed/--rejected: only this feed.")
-@click.option("--reason", default=None,
-              help="With --rejected: only rows whose error contains this text.")  # fmt: skip
-@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]),
-              default=None, help="With --rejected: only rows rejected at or after this "
-              "(local time).")  # fmt: skip
+@click.option(
+    "--reason", default=None, help="With --rejected: only rows whose error contains this text."
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]),
+    default=None,
+    help="With --rejected: only rows rejected at or after this time (local).",
+)
 @click.option("--not-processed", "not_processed", is_flag=True,
               help="With FEED KEY of an UNKNOWN row: you checked the platform and its call was "
                    "not processed; send it again (the other rows of that call too).")  # fmt: skip

@@ -193,10 +193,9 @@ class OutboxStore(claims.LeasedStore):
     def standing(self, feed: str, key: str) -> list[Standing]:
         """Where the rows of ``key`` (every version) stand: status and last change."""
         c = self.table.c
-        stmt = (sa.select(c.status, c.updated_at).where(c.feed == feed, c.source_key == key)
-                .order_by(c.id))  # fmt: skip
+        stmt = sa.select(c.status, c.updated_at).where(c.feed == feed, c.source_key == key)
         with self._errors("reading a row"), self.engine.connect() as conn:
-            return [Standing(str(status), at) for status, at in conn.execute(stmt)]
+            return [Standing(str(s), at) for s, at in conn.execute(stmt.order_by(c.id))]
 
     def requeue_rejected(
         self, feed: str | None, reason: str | None, since: datetime | None, now: datetime
@@ -212,11 +211,8 @@ class OutboxStore(claims.LeasedStore):
             where.append(c.last_error.contains(reason, autoescape=True))
         if since is not None:
             where.append(c.finished_at >= since)
-        again = sa.update(self.table).where(*where).values(
-            status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
-            lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
         with self._errors("re-queueing rejected rows"), self.engine.begin() as conn:
-            return int(conn.execute(again).rowcount)
+            return int(conn.execute(self._again(now).where(*where)).rowcount)
 
     def requeue(self, feed: str | None, key: str | None, now: datetime, hold_s: float = 0.0) -> int:
         """``syncd retry``: FAILED (with a key also REJECTED) rows → PENDING, attempts from 0;
@@ -230,11 +226,8 @@ class OutboxStore(claims.LeasedStore):
             where.append(c.source_key == key)
         if feed is not None:
             where.append(c.feed == feed)
-        again = sa.update(self.table).where(*where).values(
-            status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
-            lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
         with self._errors("re-queueing"), self.engine.begin() as conn:
-            count = int(conn.execute(again).rowcount)
+            count = int(conn.execute(self._again(now).where(*where)).rowcount)
             if key is not None:
                 settled_by = now - timedelta(seconds=hold_s)
                 unknown = [c.status == "UNKNOWN", c.source_key == key, c.updated_at <= settled_by]
@@ -242,6 +235,12 @@ class OutboxStore(claims.LeasedStore):
                 stmt = sa.update(self.table).where(*unknown).values(next_attempt_at=now)
                 count += int(conn.execute(stmt).rowcount)
         return count
+
+    def _again(self, now: datetime) -> sa.Update:
+        """Queued again as a new attempt: PENDING now, attempts from 0, no lease."""
+        return sa.update(self.table).values(
+            status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
+            lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
 
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int:
         """``syncd retry FEED KEY --not-processed``: an operator checked the platform and the

@@ -51,8 +51,9 @@ class CommandSettle:
         prep, calls = self.runner.preparation(), self.runner.exchange.calls
         try:
             if spec.before is not None:
-                return prep.command(without_reply_rows(spec), str(command.id), command.params,
-                                    visit)  # fmt: skip
+                return prep.command(
+                    without_reply_rows(spec), str(command.id), command.params, visit
+                )
             return calls.request(prep.command(spec, str(command.id), command.params, visit))
         except (MappingError, RequestEncodingError):
             return None
@@ -68,17 +69,23 @@ class CommandVerdicts:
 
     def pending(self, key: str) -> PendingCall:
         if not key.isdigit():
-            raise OperatorError("命令表的 KEY 是 WI_REQUEST 的 id（数字） / a command's KEY is "
-                                "its WI_REQUEST id (a number)")  # fmt: skip
+            raise OperatorError(
+                "命令表的 KEY 是 WI_REQUEST 的 id（数字） / a command's KEY is "
+                "its WI_REQUEST id (a number)"
+            )
         runner, spec = self.runner, self.spec
         command = runner.store.requests.unsettled(int(key))
         if command is None:
-            raise OperatorError(f"命令 {key} 不是结果未知（UNKNOWN）或发送中的记录 / command "
-                                f"{key} is not UNKNOWN or IN_FLIGHT")  # fmt: skip
+            raise OperatorError(
+                f"命令 {key} 不是结果未知（UNKNOWN）或发送中的记录 / command "
+                f"{key} is not UNKNOWN or IN_FLIGHT"
+            )
         if command.command != spec.source.command or not spec.enabled:
-            raise OperatorError(f"命令 {key} 是 {command.command}，不是已启用的 "
-                                f"{spec.source.command} / command {key} is a "
-                                f"{command.command}")  # fmt: skip
+            raise OperatorError(
+                f"命令 {key} 是 {command.command}，不是已启用的 "
+                f"{spec.source.command} / command {key} is a "
+                f"{command.command}"
+            )
         self.command = command
         visit = runner.visit_of(spec, command)
         asked = runner.settling.as_sent(spec, command, visit)
@@ -91,12 +98,16 @@ class CommandVerdicts:
         assert command is not None, "pending() first"
         lease = runner.exchange.lease(runner.lease_s)
         if not runner.store.requests.claim_unsettled(command.id, lease):
-            raise OperatorError(f"命令 {command.id} 正由运行中的 syncd 处理，请稍后再试 / a "
-                                "running syncd holds this command: try again later")  # fmt: skip
+            raise OperatorError(
+                f"命令 {command.id} 正由运行中的 syncd 处理，请稍后再试 / a "
+                "running syncd holds this command: try again later"
+            )
         runner.leases.claimed({command.id}, lease.now)
         if runner.store.requests.unsettled(command.id) != command:
-            raise OperatorError(f"命令 {command.id} 的状态刚刚变化，请重新核对 / command "
-                                f"{command.id} has just changed: check again")  # fmt: skip
+            raise OperatorError(
+                f"命令 {command.id} 的状态刚刚变化，请重新核对 / command "
+                f"{command.id} has just changed: check again"
+            )
         return CommandUnit(runner, command, self.spec, pending.visit), 1
 
     def release(self) -> None:
@@ -105,6 +116,8 @@ class CommandVerdicts:
 
 def without_reply_rows(spec: FeedSpec) -> FeedSpec:
     """``spec`` with its datasets taken from a ``before:`` reply no longer required."""
-    datasets = {name: ds.model_copy(update={"required": False}) if ds.from_reply else ds
-                for name, ds in spec.datasets.items()}  # fmt: skip
+    datasets = {
+        name: ds.model_copy(update={"required": False}) if ds.from_reply else ds
+        for name, ds in spec.datasets.items()
+    }
     return spec.model_copy(update={"datasets": datasets})

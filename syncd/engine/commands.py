@@ -89,15 +89,21 @@ class CommandRunner:
         try:
             for command in commands:
                 self.gate.enter()
-                self.leases.keep(self.store.requests, self.exchange.owner,
-                                 self.exchange.clock(), self.lease_s)  # fmt: skip
+                self.leases.keep(
+                    self.store.requests, self.exchange.owner, self.exchange.clock(), self.lease_s
+                )
                 if command.id not in self.leases.held:  # taken over by another engine
                     continue
                 status = self.one(command)
                 self.leases.held.discard(command.id)
                 report.results[status] += 1
-                event(logger, "command.answered", command=command.command,
-                      request_id=command.id, status=status)  # fmt: skip
+                event(
+                    logger,
+                    "command.answered",
+                    command=command.command,
+                    request_id=command.id,
+                    status=status,
+                )
         finally:
             self.intents.clear()
             self.release()
@@ -131,8 +137,15 @@ class CommandRunner:
         its intent's lease: neither deferred nor given back, so no one asks the platform about
         it before the in-flight window is over; then it is resolved by query."""
         ours = command.id in self.intents
-        event(logger, "command.error", logging.ERROR, command=command.command,
-              request_id=command.id, error=type(exc).__name__, in_flight=ours)  # fmt: skip
+        event(
+            logger,
+            "command.error",
+            logging.ERROR,
+            command=command.command,
+            request_id=command.id,
+            error=type(exc).__name__,
+            in_flight=ours,
+        )
         if ours:
             self.answered(command)
         if not isinstance(exc, _ONE_COMMAND):
@@ -184,8 +197,9 @@ class CommandRunner:
         for index, step in enumerate(steps):
             unit = CommandUnit(self, command, step, visit)
             try:
-                mapped = self.preparation().command(step, str(command.id), command.params,
-                                                    visit, reply_rows)  # fmt: skip
+                mapped = self.preparation().command(
+                    step, str(command.id), command.params, visit, reply_rows
+                )
                 request = self.exchange.calls.request(mapped)
             except (MappingError, RequestEncodingError) as exc:
                 return self.refuse(command, exc.reason_zh)
@@ -240,8 +254,7 @@ class CommandRunner:
     # --- answers without a call -----------------------------------------------------
 
     def refuse(self, command: Command, reason_zh: str) -> RequestStatus:
-        answer = Answer(status=RequestStatus.REJECTED, attempts=command.attempts,
-                        message=reason_zh)  # fmt: skip
+        answer = Answer(status=RequestStatus.REJECTED, attempts=command.attempts, message=reason_zh)
         return self.write(command, answer)
 
     def keep_unknown(self, command: Command, reason_zh: str) -> RequestStatus:
@@ -249,9 +262,13 @@ class CommandRunner:
         UNKNOWN for an operator, asked again later; never refused, never sent."""
         policy, now = self.exchange.policy, self.exchange.clock()
         later = outbox.unresolved(command.attempts, policy, now, self.exchange.draw())
-        answer = Answer(status=RequestStatus.UNKNOWN, attempts=command.attempts,
-                        next_attempt_at=later.next_attempt_at, message=reason_zh,
-                        last_error=reason_zh)  # fmt: skip
+        answer = Answer(
+            status=RequestStatus.UNKNOWN,
+            attempts=command.attempts,
+            next_attempt_at=later.next_attempt_at,
+            message=reason_zh,
+            last_error=reason_zh,
+        )
         return self.write(command, answer)
 
     def write(self, command: Command, answer: Answer) -> RequestStatus:

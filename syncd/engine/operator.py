@@ -189,8 +189,9 @@ class Operator:
         try:
             pending = verdicts.pending(key)
             params = pending.asked.params if pending.asked else None
-            ended = by_operator(pending.call_id, pending.function_id, params, given,
-                                pending.visit, pending.hints)  # fmt: skip
+            ended = by_operator(
+                pending.call_id, pending.function_id, params, given, pending.visit, pending.hints
+            )
             unit, count = verdicts.claim(pending)
             self.exchange.conclude(unit, ended, pending.asked, unit.attempts)
         except LeaseLost:
@@ -213,8 +214,10 @@ class Operator:
         if not self._spec(feed).source.is_command:
             queue: Queue = _FeedRows(self.store.outbox, feed)
         elif not key.isdigit():
-            raise OperatorError("命令表的 KEY 是 WI_REQUEST 的 id（数字） / a command's KEY is "
-                                "its WI_REQUEST id (a number)")  # fmt: skip
+            raise OperatorError(
+                "命令表的 KEY 是 WI_REQUEST 的 id（数字） / a command's KEY is "
+                "its WI_REQUEST id (a number)"
+            )
         else:
             queue = _Commands(self.store.requests)
         if not queue.standing(key):

@@ -20,6 +20,7 @@ from syncd.core.errors import LeaseLost, RequestEncodingError
 from syncd.core.records import UNSETTLED_STATUSES, OutboxRow, SourceRow, SyncStatus
 from syncd.engine.discovery import Discovery
 from syncd.engine.exchange import Exchange
+from syncd.engine.feed_checks import FeedChecks
 from syncd.engine.feed_settle import FeedSettle
 from syncd.engine.gate import OPEN, Gate
 from syncd.engine.leases import Leases
@@ -54,7 +55,7 @@ class FeedPipeline:
         self.spec, self.source, self.exchange, self.store = spec, source, exchange, store
         self.batch_size, self.lease_s = batch_size, lease_s
         self.discovery = Discovery(source, after, store.outbox, exchange.clock, batch_size)
-        self.fee_deletes = tuple(fee_deletes)  # the commands a fee upload waits for
+        self.checks = FeedChecks(spec, store, exchange.unsafe, self.discovery, fee_deletes)
         self.leases = Leases()
         self.gate: Gate = OPEN  # asked before each unit and between its calls (stop_claiming)
         self.prep: Preparation | None = None  # this tick's (its code tables)
@@ -114,9 +115,9 @@ class FeedPipeline:
         if not live:
             return
         key = live[0].visit_key
-        statuses = self.visit_rows(key, [*self.spec.requires.after, *self.serial()])
+        statuses = self.checks.visit_rows(key, [*self.spec.requires.after, *self.checks.serial()])
         visit = self.visit_of(key)  # read after the statuses: its sums are at least as new
-        check = self.prerequisites(key, visit, statuses)
+        check = self.checks.prerequisites(key, visit, statuses)
         if check.verdict is not visits.Verdict.READY:
             waits = check.verdict is visits.Verdict.WAIT
             reason = check.reason_zh
@@ -125,9 +126,9 @@ class FeedPipeline:
             if self.gate.stopping():  # shutting down: the rest of the unit is handed back unsent
                 return
             self.keep_leases()
-            if self.serial():  # one unsettled call of this feed per visit at a time
+            if self.checks.serial():  # one unsettled call of this feed per visit at a time
                 if index:  # an earlier call of this unit changed both: read them again
-                    statuses = self.visit_rows(key, self.serial())
+                    statuses = self.checks.visit_rows(key, self.checks.serial())
                     visit = self.visit_of(key)
                 check = visits.unsettled_calls_pending(statuses.get(self.spec.feed, []))
                 if check.verdict is visits.Verdict.WAIT:
@@ -152,19 +153,6 @@ class FeedPipeline:
             if not ended.succeeded or index == len(requests) - 1:
                 return self.exchange.conclude(unit, ended, request, unit.attempts + 1)
 
-    def serial(self) -> list[str]:
-        """This feed, when its calls of one visit must not overlap: row-batched fees, and
-        every state-changing or money feed (an unknown outcome is resolved by query, which
-        a newer call of the same kind for the visit would make wrong)."""
-        serial = self.spec.batch is not None or self.exchange.unsafe(self.spec.function)
-        return [self.spec.feed] if serial else []
-
-    def visit_rows(self, visit_key: str, feeds: Sequence[str]) -> dict[str, list[SyncStatus]]:
-        """The statuses of the visit's rows of ``feeds`` (one query; none without feeds)."""
-        if not feeds or not visit_key:
-            return {feed: [] for feed in feeds}
-        return self.store.outbox.visit_statuses(feeds, visit_key)
-
     def close_stale(
         self,
         unit: list[OutboxRow],
@@ -184,10 +172,14 @@ class FeedPipeline:
         open_calls = [row for row in rows if row.status in UNSETTLED_STATUSES and unsafe]
         self.finish([row for row in rows if row not in open_calls], outbox.refused(_STALE_ZH), r)
         for row in open_calls:
-            later = outbox.unresolved(row.attempts, self.exchange.policy, self._now(),
-                                      self.exchange.draw())  # fmt: skip
-            self.finish([row], outbox.Transition(later.status, later.next_attempt_at, None,
-                                                 _STALE_UNKNOWN_ZH), r)  # fmt: skip
+            later = outbox.unresolved(
+                row.attempts, self.exchange.policy, self._now(), self.exchange.draw()
+            )
+            self.finish(
+                [row],
+                outbox.Transition(later.status, later.next_attempt_at, None, _STALE_UNKNOWN_ZH),
+                r,
+            )
         return live
 
     def visit_of(self, visit_key: str) -> Visit | None:
@@ -196,54 +188,24 @@ class FeedPipeline:
             return self.store.visits.find(visit_key) if visit_key else None
         return self.store.visits.get(visit_key, need.kind)
 
-    def prerequisites(
-        self, visit_key: str, visit: Visit | None, statuses: Mapping[str, list[SyncStatus]]
-    ) -> visits.Check:
-        """The visit's state, the feeds this one comes after, and no open fee deletion."""
-        need = self.spec.requires.visit
-        states = need.state if need else ()
-        check = visits.check(need.kind if need else None, states, visit, can_wait=True)
-        if check.verdict is visits.Verdict.READY and self.spec.requires.after:
-            after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
-            check = visits.after_feeds_pending(after)
-            if check.verdict is visits.Verdict.READY and not self.discovery.after_read:
-                check = visits.AFTER_FEEDS_UNREAD
-        if check.verdict is not visits.Verdict.READY:
-            return check
-        return self.fee_deletion_check(visit_key)
-
-    def fee_deletion_check(self, visit_key: str) -> visits.Check:
-        """A fee upload waits while a fee-deletion command of the visit is unsettled."""
-        if self.spec.function != visits.FEE_UPLOAD or not self.fee_deletes or not visit_key:
-            return visits.READY
-        open_deletes = self.store.requests.unsettled_commands(self.fee_deletes, visit_key)
-        return visits.fee_deletion_pending(open_deletes)
-
     def render(
-        self, rows: list[OutboxRow], view: Mapping[str, SourceRow], visit: Visit | None,
+        self,
+        rows: list[OutboxRow],
+        view: Mapping[str, SourceRow],
+        visit: Visit | None,
         r: TickReport,
-    ) -> Calls:  # fmt: skip
+    ) -> Calls:
         """(rows, requests) to send; rows that cannot be mapped are rejected here."""
         assert self.prep is not None, "tick() prepares"
         prepared = self.prep.rows(self.spec, [view[row.source_key] for row in rows], visit)
         for keys, error in prepared.refused:
-            self.finish([row for row in rows if row.source_key in keys],
-                        outbox.refused(error.reason_zh), r)  # fmt: skip
-        return [([row for row in rows if row.source_key in call.keys], call.requests)
-                for call in prepared.calls]  # fmt: skip
-
-    def after_intent(self, rows: list[OutboxRow]) -> visits.Check:
-        """Look again once our intent is committed (and visible to every other engine): an
-        engine that read the visit at the same moment as we did may have started a call of
-        the same kind for it, or the HIS a fee deletion.  If both see each other, both step
-        back; neither sends."""
-        key = rows[0].visit_key
-        if self.serial() and key:
-            statuses = self.visit_rows(key, self.serial())[self.spec.feed]
-            others = sum(status in UNSETTLED_STATUSES for status in statuses) - len(rows)
-            if others > 0:
-                return visits.unsettled_calls_pending([SyncStatus.UNKNOWN] * others)
-        return self.fee_deletion_check(key)
+            self.finish(
+                [row for row in rows if row.source_key in keys], outbox.refused(error.reason_zh), r
+            )
+        return [
+            ([row for row in rows if row.source_key in call.keys], call.requests)
+            for call in prepared.calls
+        ]
 
     def step_back(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
         """An intent committed but not sent: the rows wait again with the attempts they had,
@@ -268,8 +230,9 @@ class FeedPipeline:
         self.leases.held -= ids
         self.leases.in_flight -= ids
         for row in rows:
-            event(logger, "feed.lease_lost", logging.WARNING, feed=self.spec.feed,
-                  key=row.source_key)  # fmt: skip
+            event(
+                logger, "feed.lease_lost", logging.WARNING, feed=self.spec.feed, key=row.source_key
+            )
 
     def finish(self, rows: list[OutboxRow], transition: outbox.Transition, r: TickReport) -> None:
         if rows:
@@ -295,8 +258,13 @@ def _current(row: OutboxRow, view: Mapping[str, SourceRow]) -> bool:
 
 def fee_delete_commands(feeds: Mapping[str, FeedSpec]) -> tuple[str, ...]:
     """The commands (``WI_REQUEST.command``) that delete a stay's fees (bizh120004)."""
-    return tuple(sorted(spec.source.command for spec in feeds.values()
-                        if spec.source.command and spec.function == visits.FEE_DELETE))  # fmt: skip
+    return tuple(
+        sorted(
+            spec.source.command
+            for spec in feeds.values()
+            if spec.source.command and spec.function == visits.FEE_DELETE
+        )
+    )
 
 
 __all__ = ["FeedPipeline", "RenderInputs", "TickReport", "fee_delete_commands"]

@@ -77,7 +77,7 @@ class RowsUnit:
         return True  # taken over after the intent's lease if anything below raises
 
     def recheck(self) -> Check:
-        return self.pipeline.after_intent(self.rows)
+        return self.pipeline.checks.after_intent(self.rows)
 
     def withdraw(self, check: Check) -> None:
         self.pipeline.step_back(self.rows, check.reason_zh, self.report)
@@ -107,8 +107,9 @@ def row_transition(transition: Transition, ended: Conclusion) -> Transition:
         return transition
     if ended.by is not ConcludedBy.REPLY and transition.message:
         return transition
-    return Transition(transition.status, transition.next_attempt_at, transition.attempts,
-                      ended.message)  # fmt: skip
+    return Transition(
+        transition.status, transition.next_attempt_at, transition.attempts, ended.message
+    )
 
 
 def columns_for(

@@ -163,8 +163,9 @@ class PlatformClient:
                 relogged = True
                 attempts.append(self._send(request, self._session(call_id)))
         except LoginFailed as failed:
+            login = _attempt_of(failed)
             return self._result(call_id, request.function_id, started, t0, attempts,
-                                login=_attempt_of(failed), relogged=relogged)  # fmt: skip
+                                login=login, relogged=relogged)  # fmt: skip
         return self._result(call_id, request.function_id, started, t0, attempts, relogged=relogged)
 
     def login(self) -> CallResult:

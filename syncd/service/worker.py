@@ -128,11 +128,10 @@ class Worker:
         self.store = Writeback(self.engine, self.tables)
         self.archive = Archive(self.engine, self.tables)
         self.codes = CodeStore(self.engine, self.tables)
-        self.calls = PlatformCalls(self.client, self.catalogue, self.archive, self.clock,
-                                   settings.hospital.akb020)  # fmt: skip
-        self.exchange = Exchange(self.calls, retry_policy(settings),
-                                 (rng or random.Random()).random, owner or new_owner(),
-                                 flight_s(settings))  # fmt: skip
+        akb020, draw = settings.hospital.akb020, (rng or random.Random()).random
+        self.calls = PlatformCalls(self.client, self.catalogue, self.archive, self.clock, akb020)
+        policy = retry_policy(settings)
+        self.exchange = Exchange(self.calls, policy, draw, owner or new_owner(), flight_s(settings))
         self.inputs = RenderInputs(settings_values(settings), {},
                                    settings.platform.fee_rows_per_call)  # fmt: skip
         self.pipelines = {name: self._pipeline(spec) for name, spec in self.feeds.items()
@@ -183,8 +182,8 @@ class Worker:
             self.refresh_code_tables()
             return self.inputs
 
-        return Operator(self.feeds, self.store, self.exchange, self.pipelines, self.commands,
-                        inputs, flight_s(self.settings))  # fmt: skip
+        parts = (self.store, self.exchange, self.pipelines, self.commands)
+        return Operator(self.feeds, *parts, inputs, flight_s(self.settings))
 
     def once(self, feed: str | None = None) -> OnceReport:
         """One pass: every enabled feed (or just ``feed``), then the command table."""

@@ -205,3 +205,24 @@ def test_processed_concludes_an_unknown_row_after_a_manual_check(his: Path, sim:
     sim.clear_faults()
     assert run("once", cwd=his).returncode == 0
     assert len([c for c in sim.calls() if c["function_id"] == "bizh120103"]) == 1
+
+
+def test_rejected_row_is_requeued_once_the_his_fixed_it(his: Path, sim: Simulator) -> None:
+    """The platform does not know the person: REJECTED.  The HIS corrects the person;
+    `retry --rejected --feed F --since DAY` queues the row again and the next pass admits the
+    stay; a second `retry --rejected` finds nothing and says so; --reason goes with
+    --rejected only (a usage error)."""
+    with sqlite3.connect(his / "his.db") as conn:
+        conn.execute("UPDATE T_ADMISSION SET PERSON_NO = '9999999999'")
+    assert run("once", cwd=his).returncode == 0
+    assert statuses(his, "ip_admission") == {"1": "REJECTED"}
+    with sqlite3.connect(his / "his.db") as conn:
+        conn.execute("UPDATE T_ADMISSION SET PERSON_NO = '1000010001'")
+    args = ("retry", "--rejected", "--feed", "ip_admission", "--since", "2000-01-01")
+    requeued = run(*args, cwd=his)
+    assert requeued.returncode == 0 and "re-queued 1 row(s)" in requeued.stdout, requeued.stderr
+    assert run("once", "--feed", "ip_admission", cwd=his).returncode == 0
+    assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
+    again = run("retry", "--rejected", cwd=his)
+    assert did_nothing(again) and "no REJECTED row matches" in again.stderr
+    assert run("retry", "ip_admission", "1", "--reason", "x", cwd=his).returncode == 2

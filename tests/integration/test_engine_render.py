@@ -28,8 +28,11 @@ def rendered(env: Env, feed: str, key: str) -> list[bytes]:
 def archived(env: Env, function_id: str) -> list[bytes]:
     """The requests the engine sent for ``function_id``, session id as render shows it."""
     message = env.tables.message
-    stmt = (sa.select(message.c.request_xml).where(message.c.function_id == function_id)
-            .order_by(message.c.id))  # fmt: skip
+    stmt = (
+        sa.select(message.c.request_xml)
+        .where(message.c.function_id == function_id)
+        .order_by(message.c.id)
+    )
     with env.db.connect() as conn:
         sent = [str(xml).encode("utf-8") for xml in conn.execute(stmt).scalars()]
     placeholder = b"<session_id>" + SESSION_MASK.encode() + b"</session_id>"
@@ -51,8 +54,9 @@ def test_render_shows_exactly_what_the_engine_sends(any_env: Env) -> None:
     register(env)
     charge_rows(env)
     worker.once()
-    command = env.command("op_charge", "MZ1", charge_no="C1", bka893="0",
-                          operator_no="0102", operator_name="赵六")  # fmt: skip
+    command = env.command(
+        "op_charge", "MZ1", charge_no="C1", bka893="0", operator_no="0102", operator_name="赵六"
+    )
     charge = rendered(env, "op_charge", str(command))
     worker.once()
     assert env.request_row(command)["status"] == "DONE"

@@ -17,10 +17,11 @@ from syncd.rules.resolve import Found
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CONFIGURED = catalogue.load({"settlement_slip": "bizh120299"})
-SETTLED = Program(values={"return_code": "1"},
-                  datasets={"bizinfo": (Row(values={"aaz218": "Z1", "bka891": "1"}),)})  # fmt: skip
-SLIP = Program(values={"return_code": "1", "bka979": "80.00", "bka811": "70.00",
-                       "bka812": "10.00"})  # fmt: skip
+SETTLED = Program(
+    values={"return_code": "1"},
+    datasets={"bizinfo": (Row(values={"aaz218": "Z1", "bka891": "1"}),)},
+)
+SLIP = Program(values={"return_code": "1", "bka979": "80.00", "bka811": "70.00", "bka812": "10.00"})
 
 
 class Platform:
@@ -42,8 +43,9 @@ class Archive:
 
 
 def delivery(platform: Platform, cat: catalogue.Catalogue = CONFIGURED) -> PlatformCalls:
-    return PlatformCalls(client=platform, catalogue=cat, archive=Archive(), clock=lambda: NOW,
-                         akb020="SS0001")
+    return PlatformCalls(
+        client=platform, catalogue=cat, archive=Archive(), clock=lambda: NOW, akb020="SS0001"
+    )
 
 
 def settlement(cat: catalogue.Catalogue = CONFIGURED) -> Request:
@@ -62,8 +64,10 @@ def test_a_query_the_catalogue_refuses_is_undecided_not_raised() -> None:
     """bizh120206 is not in a catalogue whose slip id is configured: Catalogue.get raises
     ConfigError inside the query; the query failed, nothing was sent."""
     platform = Platform({"bizh120102": SETTLED, "bizh120206": SLIP})
-    assert delivery(platform)._query("bizh120206", {"akb020": "SS0001", "aaz218": "Z1"},
-                                   Where()) is None  # fmt: skip
+    assert (
+        delivery(platform)._query("bizh120206", {"akb020": "SS0001", "aaz218": "Z1"}, Where())
+        is None
+    )
     assert platform.asked == []
 
 

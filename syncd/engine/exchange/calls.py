@@ -87,35 +87,60 @@ class PlatformCalls:
         if result.login_failed:
             return self._login_refused(result, where)
         ended = _checked(request, result)
-        event(logger, "delivery.called", feed=where.feed, key=where.source_key,
-              function_id=request.function_id, outcome=ended.outcome.value,
-              call_id=result.call_id)  # fmt: skip
+        event(
+            logger,
+            "delivery.called",
+            feed=where.feed,
+            key=where.source_key,
+            function_id=request.function_id,
+            outcome=ended.outcome.value,
+            call_id=result.call_id,
+        )
         return ended
 
     def _login_refused(self, result: CallResult, where: Where) -> Conclusion:
         """The platform refused our login (wrong account or password): the unit is not at
         fault and the business call was never sent, so it waits like a RETRY while an
         operator fixes the credentials; one ERROR event per call tells them."""
-        event(logger, "platform.login_refused", logging.ERROR, feed=where.feed,
-              key=where.source_key, return_code=result.return_code)  # fmt: skip
+        event(
+            logger,
+            "platform.login_refused",
+            logging.ERROR,
+            feed=where.feed,
+            key=where.source_key,
+            return_code=result.return_code,
+        )
         return Conclusion(Outcome.RETRY, result.call_id, result.return_code, result.message)
 
     def _archive(self, result: CallResult, where: Where) -> None:
         if not result.exchanges:
             return
         entry = ArchiveEntry(
-            function_id=result.function_id, call_id=result.call_id,
-            outcome=result.outcome.value, return_code=result.return_code,
-            duration_ms=round(result.duration_s * 1000), request=result.request_bytes,
-            reply=result.reply_bytes, feed=where.feed, source_key=where.source_key,
-            visit_key=where.visit_key, aaz218=where.aaz218,
-        )  # fmt: skip
+            function_id=result.function_id,
+            call_id=result.call_id,
+            outcome=result.outcome.value,
+            return_code=result.return_code,
+            duration_ms=round(result.duration_s * 1000),
+            request=result.request_bytes,
+            reply=result.reply_bytes,
+            feed=where.feed,
+            source_key=where.source_key,
+            visit_key=where.visit_key,
+            aaz218=where.aaz218,
+        )
         try:
             self.archive.record(entry, self.clock())
         except SyncdError as exc:  # the call happened: its result must still be written back
-            event(logger, "archive.failed", logging.ERROR, feed=where.feed,
-                  key=where.source_key, function_id=result.function_id,
-                  call_id=result.call_id, error=type(exc).__name__)  # fmt: skip
+            event(
+                logger,
+                "archive.failed",
+                logging.ERROR,
+                feed=where.feed,
+                key=where.source_key,
+                function_id=result.function_id,
+                call_id=result.call_id,
+                error=type(exc).__name__,
+            )
 
     def archived(self, call_id: str | None, function_id: str, where: Where) -> ArchivedCall | None:
         """Call ``call_id`` of ``function_id`` as it went out, from the archive; None when it
@@ -130,14 +155,21 @@ class PlatformCalls:
         try:
             program = decode_program(body)
         except PlatformProtocolError:
-            event(logger, "archive.unreadable", logging.WARNING, feed=where.feed,
-                  key=where.source_key, call_id=call_id)  # fmt: skip
+            event(
+                logger,
+                "archive.unreadable",
+                logging.WARNING,
+                feed=where.feed,
+                key=where.source_key,
+                call_id=call_id,
+            )
             return None
         if program.text("function_id") != function_id:
             return None
         params = {k: v for k, v in program.values.items() if k not in _ENVELOPE}
-        datasets = {name: [dict(row.values) for row in rows]
-                    for name, rows in program.datasets.items()}  # fmt: skip
+        datasets = {
+            name: [dict(row.values) for row in rows] for name, rows in program.datasets.items()
+        }
         return ArchivedCall(function_id, params, datasets)
 
     def ask(
@@ -147,14 +179,23 @@ class PlatformCalls:
         the wire fields of the call that prepared it (:attr:`resolve.Question.hints`)."""
         slip = next((s.function_id for s in self.catalogue if s.name == "settlement_slip"), None)
         question = resolve.Question(
-            function_id=call.function_id, params=call.params, datasets=call.datasets,
-            visit=visit, akb020=self.akb020,
+            function_id=call.function_id,
+            params=call.params,
+            datasets=call.datasets,
+            visit=visit,
+            akb020=self.akb020,
             slip_function=slip or "",  # unset: the query fails in _query → UNDECIDED
             hints=hints,
-        )  # fmt: skip
+        )
         found = resolve.resolve(question, lambda fid, params: self._query(fid, params, where))
-        event(logger, "delivery.resolved", feed=where.feed, key=where.source_key,
-              function_id=call.function_id, found=found.found.value)  # fmt: skip
+        event(
+            logger,
+            "delivery.resolved",
+            feed=where.feed,
+            key=where.source_key,
+            function_id=call.function_id,
+            found=found.found.value,
+        )
         return found
 
     def _query(self, function_id: str, params: Mapping[str, str], where: Where) -> Program | None:
@@ -167,9 +208,15 @@ class PlatformCalls:
             request = Request.build(self.catalogue, function_id, params)
             result = self.client.call(request)
         except SyncdError as exc:
-            event(logger, "delivery.query_failed", logging.WARNING, feed=where.feed,
-                  key=where.source_key, function_id=function_id,
-                  error=type(exc).__name__)  # fmt: skip
+            event(
+                logger,
+                "delivery.query_failed",
+                logging.WARNING,
+                feed=where.feed,
+                key=where.source_key,
+                function_id=function_id,
+                error=type(exc).__name__,
+            )
             return None
         self._archive(result, where)
         return result.reply if result.outcome is Outcome.SUCCEEDED else None
@@ -189,6 +236,10 @@ def _checked(request: Request, result: CallResult) -> Conclusion:
         except PlatformProtocolError as exc:
             return Conclusion(Outcome.UNKNOWN, result.call_id, result.return_code, exc.message)
     return Conclusion(
-        outcome=result.outcome, call_id=result.call_id, return_code=result.return_code,
-        message=result.message, reply=result.reply, fields=reply_fields(result.reply),
-    )  # fmt: skip
+        outcome=result.outcome,
+        call_id=result.call_id,
+        return_code=result.return_code,
+        message=result.message,
+        reply=result.reply,
+        fields=reply_fields(result.reply),
+    )

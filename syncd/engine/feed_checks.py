@@ -1,0 +1,78 @@
+"""What a fact-view row must pass before it is sent (L3): the visit's state, the feeds it
+comes after, no open fee deletion, and — for a feed whose calls of one visit must not overlap —
+no other unsettled call of the visit.  A row waits (no attempt used) or is refused with a
+Chinese reason; after its intent is committed it is looked at once more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from syncd.core.records import UNSETTLED_STATUSES, OutboxRow, SyncStatus
+from syncd.engine.discovery import Discovery
+from syncd.engine.ports import WritebackPort
+from syncd.mapping import FeedSpec
+from syncd.rules import visits
+from syncd.rules.visits import Visit
+
+
+class FeedChecks:
+    def __init__(
+        self,
+        spec: FeedSpec,
+        store: WritebackPort,
+        unsafe: Callable[[str], bool],
+        discovery: Discovery,
+        fee_deletes: Sequence[str],
+    ) -> None:
+        self.spec, self.store, self.unsafe, self.discovery = spec, store, unsafe, discovery
+        self.fee_deletes = tuple(fee_deletes)  # the commands a fee upload waits for
+
+    def serial(self) -> list[str]:
+        """This feed, when its calls of one visit must not overlap: row-batched fees, and
+        every state-changing or money feed (an unknown outcome is resolved by query, which
+        a newer call of the same kind for the visit would make wrong)."""
+        serial = self.spec.batch is not None or self.unsafe(self.spec.function)
+        return [self.spec.feed] if serial else []
+
+    def visit_rows(self, visit_key: str, feeds: Sequence[str]) -> dict[str, list[SyncStatus]]:
+        """The statuses of the visit's rows of ``feeds`` (one query; none without feeds)."""
+        if not feeds or not visit_key:
+            return {feed: [] for feed in feeds}
+        return self.store.outbox.visit_statuses(feeds, visit_key)
+
+    def prerequisites(
+        self, visit_key: str, visit: Visit | None, statuses: Mapping[str, list[SyncStatus]]
+    ) -> visits.Check:
+        """The visit's state, the feeds this one comes after, and no open fee deletion."""
+        need = self.spec.requires.visit
+        states = need.state if need else ()
+        check = visits.check(need.kind if need else None, states, visit, can_wait=True)
+        if check.verdict is visits.Verdict.READY and self.spec.requires.after:
+            after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
+            check = visits.after_feeds_pending(after)
+            if check.verdict is visits.Verdict.READY and not self.discovery.after_read:
+                check = visits.AFTER_FEEDS_UNREAD
+        if check.verdict is not visits.Verdict.READY:
+            return check
+        return self.fee_deletion_check(visit_key)
+
+    def fee_deletion_check(self, visit_key: str) -> visits.Check:
+        """A fee upload waits while a fee-deletion command of the visit is unsettled."""
+        if self.spec.function != visits.FEE_UPLOAD or not self.fee_deletes or not visit_key:
+            return visits.READY
+        open_deletes = self.store.requests.unsettled_commands(self.fee_deletes, visit_key)
+        return visits.fee_deletion_pending(open_deletes)
+
+    def after_intent(self, rows: list[OutboxRow]) -> visits.Check:
+        """Look again once our intent is committed (and visible to every other engine): an
+        engine that read the visit at the same moment as we did may have started a call of
+        the same kind for it, or the HIS a fee deletion.  If both see each other, both step
+        back; neither sends."""
+        key = rows[0].visit_key
+        if self.serial() and key:
+            statuses = self.visit_rows(key, self.serial())[self.spec.feed]
+            others = sum(status in UNSETTLED_STATUSES for status in statuses) - len(rows)
+            if others > 0:
+                return visits.unsettled_calls_pending([SyncStatus.UNKNOWN] * others)
+        return self.fee_deletion_check(key)
