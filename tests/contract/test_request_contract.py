@@ -1,0 +1,123 @@
+"""The command port (``WI_REQUEST``), the archive port and a feed's view: the in-memory fakes
+and the real stores behave alike (see :mod:`contract_support`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from contract_support import NOW, SPEC, Backend, backend, lease
+
+from syncd.core.records import Answer, ArchiveEntry, NewRow, RequestStatus
+from syncd.rules.visits import Visit, VisitChange
+
+__all__ = ["backend"]
+
+
+def test_commands_are_claimed_due_and_free_with_their_parameters(backend: Backend) -> None:
+    """The visit column and params_json make the parameters; a held command is not taken."""
+    first = backend.insert_command("op_charge", "MZ1", charge_no="C1", bka893="1")
+    second = backend.insert_command("op_person", bka895="aac001", bka896="P1")
+    requests = backend.stores.requests
+    (command,) = requests.claim(lease("a"), 1)
+    assert (command.id, command.status, command.attempts) == (first, RequestStatus.NEW, 0)
+    assert command.params == {"visit_key": "MZ1", "charge_no": "C1", "bka893": "1"}
+    assert [c.id for c in requests.claim(lease("b"), 10)] == [second]
+    assert requests.claim(lease("c"), 10) == []
+    assert requests.find(first) == command and requests.find(999) is None
+    assert requests.unsettled(first) is None
+
+
+def test_an_intent_writes_the_visit_and_counts_among_the_visits_open_commands(
+    backend: Backend,
+) -> None:
+    command = backend.insert_command("op_charge", charge_no="C1")
+    other = backend.insert_command("op_charge", "MZ1", charge_no="C2")
+    requests = backend.stores.requests
+    requests.claim(lease("a"), 10)
+    assert not requests.mark_in_flight(command, "c1", 1, lease("b"), "MZ1")  # not b's
+    assert requests.mark_in_flight(command, "c1", 1, lease("a", seconds=600), "MZ1")
+    found = requests.unsettled(command)
+    assert found is not None and (found.status, found.call_id) == (RequestStatus.IN_FLIGHT, "c1")
+    assert requests.unsettled_commands(["op_charge"], "MZ1") == 1
+    assert requests.unsettled_commands(["op_charge"], "MZ1", besides=command) == 0
+    requests.release([other], "a")
+    assert not requests.claim_unsettled(other, lease("b"))  # NEW: not unsettled
+    assert not requests.claim_unsettled(command, lease("b"))  # its intent's lease runs
+    assert requests.claim_unsettled(command, lease("b", NOW + timedelta(seconds=601)))
+
+
+def test_an_answer_is_written_only_while_ours_with_the_visit_effect(backend: Backend) -> None:
+    command = backend.insert_command("op_registration", "MZ1")
+    stores = backend.stores
+    stores.requests.claim(lease("a"), 10)
+    answer = Answer(
+        RequestStatus.DONE,
+        1,
+        return_code="1",
+        message="成功",
+        call_id="c1",
+        columns={"aaz218": "Z9"},
+        result={"fields": {}, "datasets": {}},
+    )
+    effect = (Visit("MZ1", "OUTPATIENT"), VisitChange(state="REGISTERED", aaz218="Z9"))
+    assert not stores.command(command, answer, NOW, "b", effect)
+    assert stores.visits.find("MZ1") is None
+    assert stores.command(command, answer, NOW, "a", effect)
+    found = stores.requests.find(command)
+    assert found is not None and (found.status, found.call_id) == (RequestStatus.DONE, "c1")
+    visit = stores.visits.get("MZ1", "OUTPATIENT")
+    assert (visit.state, visit.aaz218) == ("REGISTERED", "Z9")
+    assert stores.requests.claim(lease("a"), 10) == []
+
+
+def test_deferral_requeue_and_resend(backend: Backend) -> None:
+    """A deferred command keeps its status; FAILED → NEW from attempt 0; UNKNOWN → NEW with
+    its attempts (an operator found it not processed); anything else is left alone."""
+    command = backend.insert_command("op_charge", "MZ1", charge_no="C1")
+    requests, stores = backend.stores.requests, backend.stores
+    requests.claim(lease("a"), 10)
+    later = NOW + timedelta(minutes=5)
+    assert requests.defer(command, "a", later, "明细视图读取失败")
+    assert not requests.defer(command, "a", later, "again")  # given back: not ours
+    assert requests.claim(lease("a"), 10) == []  # not due
+    (claimed,) = requests.claim(lease("a", later), 10)
+    assert claimed.status is RequestStatus.NEW and claimed.attempts == 0
+    assert stores.command(command, Answer(RequestStatus.FAILED, 3, message="x"), later, "a")
+    assert requests.resend_unknown(command, later) == 0
+    assert requests.requeue(command, later) == 1
+    found = requests.find(command)
+    assert found is not None and (found.status, found.attempts) == (RequestStatus.NEW, 0)
+    requests.claim(lease("a", later), 10)
+    stores.command(command, Answer(RequestStatus.UNKNOWN, 2, later), later, "a")
+    assert requests.requeue(None, later) == 0
+    assert requests.resend_unknown(command, later) == 1
+    found = requests.find(command)
+    assert found is not None and (found.status, found.attempts) == (RequestStatus.NEW, 2)
+
+
+def test_the_archive_gives_back_the_last_request_of_a_call(backend: Backend) -> None:
+    archive = backend.archive
+    for body in (b"<program>1</program>", b"<program>2</program>"):
+        entry = ArchiveEntry("bizh120002", "c1", "SUCCEEDED", "1", 5, body, b"<program/>")
+        archive.record(entry, NOW)
+    assert archive.sent("c1") == b"<program>2</program>"
+    assert archive.sent("c2") is None
+
+
+def test_a_view_offers_rows_not_recorded_yet_by_key_and_by_visit(backend: Backend) -> None:
+    """discover: the anti-join (a new version is new); by_keys: current rows; of_visit: the
+    visit's rows in the batch order."""
+    source = backend.view(
+        [
+            {"ROW_ID": 2, "VISIT_NO": "ZY1", "AMOUNT": "3.00", "VER": 1},
+            {"ROW_ID": 1, "VISIT_NO": "ZY1", "AMOUNT": "2.00", "VER": 1},
+            {"ROW_ID": 3, "VISIT_NO": "ZY2", "AMOUNT": "4.00", "VER": None},
+        ]
+    )
+    found = sorted((r.key, r.version) for r in source.discover(10))
+    assert found == [("1", "1"), ("2", "1"), ("3", "-")]
+    backend.stores.outbox.add(SPEC.feed, SPEC.function, [NewRow("1", "1", "ZY1")], NOW)
+    assert sorted(r.key for r in source.discover(10)) == ["2", "3"]
+    rows = source.by_keys(["1", "3", "9"])
+    assert sorted(rows) == ["1", "3"] and rows["1"].values["AMOUNT"] == "2.00"
+    assert [r.key for r in source.of_visit("ZY1")] == ["1", "2"]
