@@ -169,7 +169,7 @@ class Command:
 class Standing:
     """Where one row (or command) stands, for an operator's action on it."""
 
-    status: str
+    status: SyncStatus | RequestStatus
     updated_at: datetime | None = None
 
 

@@ -11,5 +11,8 @@
   ``sql/oracle/schema-11.2.sql``, a sequence and trigger per table);
 * :mod:`syncd.db.versions` — the oldest supported server versions, and ``dialect_at(name,
   version)``: a dialect that writes SQL as SQLAlchemy does once connected to that version;
-* :mod:`syncd.db.claims` — portable lease claiming (select candidates, conditional UPDATE).
+* :mod:`syncd.db.claims` — portable lease claiming (select candidates, conditional UPDATE);
+* the stores behind the engine's ports (``outbox_store``, ``request_store``, ``visit_store``,
+  ``writeback``, ``archive``, ``feed_source``, ``code_store``), and :mod:`syncd.db.memory`, the
+  in-memory fakes of the same ports (held to them by ``tests/contract``).
 """

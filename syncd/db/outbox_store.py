@@ -195,7 +195,7 @@ class OutboxStore(claims.LeasedStore):
         c = self.table.c
         stmt = sa.select(c.status, c.updated_at).where(c.feed == feed, c.source_key == key)
         with self._errors("reading a row"), self.engine.connect() as conn:
-            return [Standing(str(s), at) for s, at in conn.execute(stmt.order_by(c.id))]
+            return [Standing(SyncStatus(s), at) for s, at in conn.execute(stmt.order_by(c.id))]
 
     def requeue_rejected(
         self, feed: str | None, reason: str | None, since: datetime | None, now: datetime

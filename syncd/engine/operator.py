@@ -111,7 +111,7 @@ class _Commands:
 
     def standing(self, key: str) -> list[Standing]:
         found = self.requests.find(int(key)) if key.isdigit() else None
-        return [] if found is None else [Standing(found.status.value)]
+        return [] if found is None else [Standing(found.status)]
 
     def requeue(self, key: str, now: datetime, hold_s: float) -> int:
         return self.requests.requeue(int(key), now)

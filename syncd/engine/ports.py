@@ -26,9 +26,7 @@ from syncd.core.records import (
 )
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Visit, VisitChange
-
-Effect = tuple[Visit, VisitChange]  # a visit and what a result changes in it
+from syncd.rules.visits import Visit, VisitEffect
 
 
 class LeaseRelease(Protocol):
@@ -138,7 +136,7 @@ class WritebackPort(Protocol):
         now: datetime,
         owner: str,
         columns: Mapping[str, object],
-        effect: Effect | None = None,
+        effect: VisitEffect | None = None,
     ) -> bool: ...
 
     def command(
@@ -147,7 +145,7 @@ class WritebackPort(Protocol):
         answer: Answer,
         now: datetime,
         owner: str,
-        effect: Effect | None = None,
+        effect: VisitEffect | None = None,
     ) -> bool: ...
 
 

@@ -22,7 +22,7 @@ from syncd.mapping.transforms import text_of
 
 WireValue = str | Decimal
 WireRow = Mapping[str, WireValue]
-SourceRow = Mapping[str, object]
+RowValues = Mapping[str, object]
 Batch = Mapping[str, tuple[WireRow, ...]]
 
 
@@ -35,7 +35,7 @@ class RenderContext:
     visit: Mapping[str, object] = field(default_factory=dict)  # visit-ledger fields
     params: Mapping[str, object] = field(default_factory=dict)  # command parameters
     code_tables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    datasets: Mapping[str, Sequence[SourceRow]] = field(default_factory=dict)  # child rows
+    datasets: Mapping[str, Sequence[RowValues]] = field(default_factory=dict)  # child rows
     max_rows: int = PLATFORM_MAX_ROWS  # settings platform.fee_rows_per_call
 
 
@@ -65,7 +65,7 @@ class Rendered:
         return tuple(MappedCall(self.function_id, self.params, batch) for batch in self.batches)
 
 
-def render(spec: FeedSpec, row: SourceRow, context: RenderContext) -> Rendered:
+def render(spec: FeedSpec, row: RowValues, context: RenderContext) -> Rendered:
     """Turn one source row into its platform request(s); MappingError on a bad value."""
     key = context.key or row_key(spec, row)
     check_enabled(spec, key, context)
@@ -99,7 +99,7 @@ class BatchRendered:
 
 
 def render_batch(
-    spec: FeedSpec, rows: Sequence[SourceRow], context: RenderContext
+    spec: FeedSpec, rows: Sequence[RowValues], context: RenderContext
 ) -> BatchRendered:
     """Render the pending rows of one visit of a row-batched feed (``batch:``).
 
@@ -112,7 +112,7 @@ def render_batch(
         raise ValueError(f"feed {spec.feed} has no 'batch'")
     if rows:
         check_enabled(spec, row_key(spec, rows[0]), context)
-    good: list[tuple[str, WireRow, SourceRow]] = []
+    good: list[tuple[str, WireRow, RowValues]] = []
     rejected: list[MappingError] = []
     for row in rows:
         key = row_key(spec, row)
@@ -127,7 +127,7 @@ def render_batch(
 
 
 def _batch_calls(
-    spec: FeedSpec, good: list[tuple[str, WireRow, SourceRow]], context: RenderContext
+    spec: FeedSpec, good: list[tuple[str, WireRow, RowValues]], context: RenderContext
 ) -> tuple[BatchCall, ...]:
     if not good or spec.batch is None:
         return ()
@@ -153,7 +153,7 @@ def check_enabled(spec: FeedSpec, key: str, context: RenderContext) -> None:
         )
 
 
-def row_key(spec: FeedSpec, row: SourceRow) -> str:
+def row_key(spec: FeedSpec, row: RowValues) -> str:
     """The row's key as text: its key column values joined by '/'."""
     lookup = Scope(row).column
     return "/".join(text_of(lookup(column)) for column in spec.source.key)

@@ -172,6 +172,9 @@ class VisitChange:
     fee_reset: bool = False
 
 
+VisitEffect = tuple[Visit, VisitChange]  # a visit and what a result changes in it
+
+
 def effect(function_id: str, sent: Mapping[str, object], reply: Mapping[str, str]) -> VisitChange:
     """The visit change of a successful call with request params ``sent`` and reply fields.
 

@@ -32,7 +32,7 @@ MODIFY: dict[str, str] = {"bka021": "W09", "bka022": "康复病区", "bka023": "
 
 
 def ask_through(d: Driver) -> resolve.Ask:
-    """The daemon's ``ask`` (delivery.Delivery._ask): a query through the real client; its
+    """The daemon's ``ask`` (``PlatformCalls._query``): a query through the real client; its
     reply when it SUCCEEDED, else None."""
 
     def ask(function_id: str, params: Mapping[str, str]) -> Program | None:
@@ -51,9 +51,9 @@ def unknown(d: Driver, fault: str, function_id: str, **params: Value) -> None:
 
 
 def sent(function_id: str, aaz218: str, visit: Visit | None = None,
-         params: Mapping[str, str] | None = None) -> resolve.Sent:  # fmt: skip
+         params: Mapping[str, str] | None = None) -> resolve.Question:  # fmt: skip
     values = {"akb020": AKB020, "aaz218": aaz218, **(params or {})}
-    return resolve.Sent(function_id, values, {}, visit, AKB020)
+    return resolve.Question(function_id, values, {}, visit, AKB020)
 
 
 # ---------------------------------------------------------------- bizh120104

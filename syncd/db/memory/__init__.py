@@ -29,10 +29,9 @@ from syncd.db.memory.outbox import MemoryOutbox
 from syncd.db.memory.requests import MemoryRequests
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Visit, VisitChange
+from syncd.rules.visits import Visit, VisitChange, VisitEffect
 
 NO_VERSION = "-"  # as FeedSource renders a NULL version
-Effect = tuple[Visit, VisitChange]
 Rows = list[dict[str, object]]
 
 
@@ -79,7 +78,7 @@ class MemoryStores:
         now: datetime,
         owner: str,
         columns: Mapping[str, object],
-        effect: Effect | None = None,
+        effect: VisitEffect | None = None,
     ) -> bool:
         if any(getattr(self.outbox.rows.get(i), "lease_owner", None) != owner for i in ids):
             return False
@@ -94,7 +93,7 @@ class MemoryStores:
         answer: Answer,
         now: datetime,
         owner: str,
-        effect: Effect | None = None,
+        effect: VisitEffect | None = None,
     ) -> bool:
         if not self.requests.answer(command_id, answer, now, owner):
             return False

@@ -64,8 +64,18 @@ class LeasedRows(Generic[R]):
     """Claim, renew and release on rows kept by id, as :mod:`syncd.db.claims` does on a
     lease table."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: frozenset[str]) -> None:
         self.by_id: dict[int, R] = {}
+        self.rows = self.by_id
+        self._columns = columns  # the table's: what a write-back may name
+        self._last_id = 0
+
+    def writable_columns(self) -> frozenset[str]:
+        return self._columns
+
+    def _new_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
 
     def _take(
         self, ids: Iterable[int], lease: Lease, statuses: Sequence[str], *, due: bool
@@ -104,13 +114,7 @@ class LeasedRows(Generic[R]):
 
 class MemoryOutbox(LeasedRows[StatusRow]):
     def __init__(self) -> None:
-        super().__init__()
-        self.rows = self.by_id
-        self._next_id = 1
-        self._columns = frozenset(c.name for c in staging_tables().sync_status.c)
-
-    def writable_columns(self) -> frozenset[str]:
-        return self._columns
+        super().__init__(frozenset(c.name for c in staging_tables().sync_status.c))
 
     def add(self, feed: str, function_id: str, rows: Sequence[NewRow], now: datetime) -> int:
         known = {(r.feed, r.source_key, r.version) for r in self.rows.values()}
@@ -120,7 +124,7 @@ class MemoryOutbox(LeasedRows[StatusRow]):
                 continue
             known.add((feed, new.source_key, new.version))
             row = StatusRow(
-                self._next_id,
+                self._new_id(),
                 "PENDING",
                 now,
                 feed=feed,
@@ -130,7 +134,7 @@ class MemoryOutbox(LeasedRows[StatusRow]):
                 visit_key=new.visit_key or None,
                 updated_at=now,
             )
-            self.rows[row.id], self._next_id, added = row, self._next_id + 1, added + 1
+            self.rows[row.id], added = row, added + 1
         return added
 
     def claim(self, feed: str, lease: Lease, limit: int) -> list[OutboxRow]:
@@ -220,7 +224,7 @@ class MemoryOutbox(LeasedRows[StatusRow]):
 
     def standing(self, feed: str, key: str) -> list[Standing]:
         return [
-            Standing(r.status, r.updated_at)
+            Standing(SyncStatus(r.status), r.updated_at)
             for r in self.rows.values()
             if r.feed == feed and r.source_key == key
         ]

@@ -46,22 +46,16 @@ class CommandRow(LeasedRow):
 
 class MemoryRequests(LeasedRows[CommandRow]):
     def __init__(self) -> None:
-        super().__init__()
-        self.rows = self.by_id
-        self._next_id = 1
-        self._columns = frozenset(c.name for c in staging_tables().request.c)
+        super().__init__(frozenset(c.name for c in staging_tables().request.c))
 
     def insert(self, command: str, now: datetime, visit_key: str = "", **params: str) -> int:
         """A command as the HIS inserts it (NEW, due now); its id."""
         columns = {"visit_key": visit_key} if visit_key else {}
         row = CommandRow(
-            self._next_id, "NEW", now, command=command, columns=columns, params_json=dict(params)
+            self._new_id(), "NEW", now, command=command, columns=columns, params_json=dict(params)
         )
-        self.rows[row.id], self._next_id = row, self._next_id + 1
+        self.rows[row.id] = row
         return row.id
-
-    def writable_columns(self) -> frozenset[str]:
-        return self._columns
 
     def claim(self, lease: Lease, limit: int) -> list[Command]:
         due = self._due(CLAIMABLE, lease.now, self.rows.values())

@@ -87,11 +87,9 @@ class PlatformCalls:
         if result.login_failed:
             return self._login_refused(result, where)
         ended = _checked(request, result)
-        event(
-            logger,
+        _event(
+            where,
             "delivery.called",
-            feed=where.feed,
-            key=where.source_key,
             function_id=request.function_id,
             outcome=ended.outcome.value,
             call_id=result.call_id,
@@ -102,12 +100,10 @@ class PlatformCalls:
         """The platform refused our login (wrong account or password): the unit is not at
         fault and the business call was never sent, so it waits like a RETRY while an
         operator fixes the credentials; one ERROR event per call tells them."""
-        event(
-            logger,
+        _event(
+            where,
             "platform.login_refused",
             logging.ERROR,
-            feed=where.feed,
-            key=where.source_key,
             return_code=result.return_code,
         )
         return Conclusion(Outcome.RETRY, result.call_id, result.return_code, result.message)
@@ -131,12 +127,10 @@ class PlatformCalls:
         try:
             self.archive.record(entry, self.clock())
         except SyncdError as exc:  # the call happened: its result must still be written back
-            event(
-                logger,
+            _event(
+                where,
                 "archive.failed",
                 logging.ERROR,
-                feed=where.feed,
-                key=where.source_key,
                 function_id=result.function_id,
                 call_id=result.call_id,
                 error=type(exc).__name__,
@@ -155,12 +149,10 @@ class PlatformCalls:
         try:
             program = decode_program(body)
         except PlatformProtocolError:
-            event(
-                logger,
+            _event(
+                where,
                 "archive.unreadable",
                 logging.WARNING,
-                feed=where.feed,
-                key=where.source_key,
                 call_id=call_id,
             )
             return None
@@ -188,11 +180,9 @@ class PlatformCalls:
             hints=hints,
         )
         found = resolve.resolve(question, lambda fid, params: self._query(fid, params, where))
-        event(
-            logger,
+        _event(
+            where,
             "delivery.resolved",
-            feed=where.feed,
-            key=where.source_key,
             function_id=call.function_id,
             found=found.found.value,
         )
@@ -208,18 +198,21 @@ class PlatformCalls:
             request = Request.build(self.catalogue, function_id, params)
             result = self.client.call(request)
         except SyncdError as exc:
-            event(
-                logger,
+            _event(
+                where,
                 "delivery.query_failed",
                 logging.WARNING,
-                feed=where.feed,
-                key=where.source_key,
                 function_id=function_id,
                 error=type(exc).__name__,
             )
             return None
         self._archive(result, where)
         return result.reply if result.outcome is Outcome.SUCCEEDED else None
+
+
+def _event(where: Where, name: str, level: int = logging.INFO, **ids: object) -> None:
+    """One log event of a call: its name, the feed and key it belongs to, and ids."""
+    event(logger, name, level, feed=where.feed, key=where.source_key, **ids)
 
 
 def build_request(catalogue: Catalogue, mapped: MappedCall) -> Request:

@@ -16,10 +16,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from syncd.core.records import Lease
-from syncd.engine.ports import Effect
 from syncd.rules.conclusion import Conclusion
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Check, Visit
+from syncd.rules.visits import Check, Visit, VisitEffect
 
 if TYPE_CHECKING:
     from syncd.engine.exchange.calls import CallContent
@@ -43,7 +42,7 @@ class UnitResult:
     transition: Transition
     ended: Conclusion
     fields: Mapping[str, str]
-    effect: Effect | None
+    effect: VisitEffect | None
     now: datetime
 
 
