@@ -23,6 +23,7 @@ from syncd.core.records import (
     SyncStatus,
     request_status,
 )
+from syncd.engine.command_checks import visit_key_of
 from syncd.engine.exchange import UnitResult, Where
 from syncd.mapping import FeedSpec
 from syncd.rules.conclusion import result_for
@@ -67,7 +68,7 @@ class CommandUnit:
 
     def intend(self, call_id: str, lease: Lease) -> bool:
         command, runner = self.command, self.runner
-        visit_key = runner.visit_key_of(self.spec, command)
+        visit_key = visit_key_of(self.spec, command)
         requests = runner.store.requests
         if not requests.mark_in_flight(command.id, call_id, command.attempts + 1, lease, visit_key):
             return False
@@ -78,7 +79,7 @@ class CommandUnit:
     def recheck(self) -> Check:
         """Again, now that our intent shows: a fee batch or a call of the same kind may have
         gone meanwhile."""
-        return self.runner.unsettled_check(self.spec, self.command)
+        return self.runner.checks.unsettled_check(self.spec, self.command)
 
     def withdraw(self, check: Check) -> None:
         self.status = self.runner.refuse(self.command, check.reason_zh)

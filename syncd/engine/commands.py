@@ -43,7 +43,7 @@ from syncd.logs import event
 from syncd.mapping import FeedSpec
 from syncd.protocol.codec import Program
 from syncd.rules import outbox
-from syncd.rules.visits import Check, Visit
+from syncd.rules.visits import Visit
 
 logger = logging.getLogger(__name__)
 UNSETTLED_DISABLED_ZH = (
@@ -230,9 +230,6 @@ class CommandRunner:
         except (MappingError, RequestEncodingError):
             return {}
 
-    def visit_key_of(self, spec: FeedSpec, command: Command) -> str:
-        return visit_key_of(spec, command)
-
     def visit_of(self, spec: FeedSpec, command: Command) -> Visit | None:
         visit_key = visit_key_of(spec, command)
         if not visit_key:
@@ -241,9 +238,6 @@ class CommandRunner:
         if need is None:
             return self.store.visits.find(visit_key)
         return self.store.visits.get(visit_key, need.kind)
-
-    def unsettled_check(self, spec: FeedSpec, command: Command) -> Check:
-        return self.checks.unsettled_check(spec, command)
 
     def verdicts(self, spec: FeedSpec, inputs: RenderInputs) -> CommandVerdicts:
         """An operator's verdict on a command of ``spec`` (a call it cannot find in the
