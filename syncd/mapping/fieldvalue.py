@@ -120,6 +120,8 @@ def _translate(rule: FieldRule, value: object, scope: Scope, code: str) -> objec
     translated = table.get(text_of(value))
     if translated is None:
         raise FieldFailed(f"代码无对照：{field_name(rule, code)}")
+    if translated == "" and rule.required:  # a translation to blank leaves a required field empty
+        raise FieldFailed(f"缺少必填项：{field_name(rule, code)}")
     return translated
 
 

@@ -268,3 +268,19 @@ def test_spec_exposes_what_the_database_step_must_read(feeds: dict[str, FeedSpec
     assert feeds["person_lookup"].params() == {"bka895", "bka896"}
     assert feeds["settlement_slip"].function == "bizh120206"
     assert feeds["settlement_slip"].settings() == {"hospital.akb020"}
+
+
+def test_a_translation_to_blank_leaves_a_required_field_missing() -> None:
+    """`codes:` mapping a value to "" must not slip an empty value past `required: true`."""
+    from syncd.mapping.fieldvalue import FieldFailed, Scope, render_field
+    from syncd.mapping.rules import FieldRule
+
+    rule = FieldRule.model_validate(
+        {"column": "FLAG", "codes": {"Y": "1", "N": ""}, "required": True, "label": "标志"}
+    )
+    assert render_field("bka061", rule, Scope(row={"FLAG": "Y"})) == "1"
+    with pytest.raises(FieldFailed) as failed:
+        render_field("bka061", rule, Scope(row={"FLAG": "N"}))
+    assert failed.value.reason_zh == "缺少必填项：标志(bka061)"
+    optional = FieldRule.model_validate({"column": "FLAG", "codes": {"N": ""}})
+    assert render_field("bka061", optional, Scope(row={"FLAG": "N"})) == ""
