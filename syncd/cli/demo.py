@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from syncd.core.errors import SyncdError
-from syncd.demo.report import DemoTables, display_width, request_table, summary_table
+from syncd.core.text import display_width
+from syncd.demo.report import DemoTables, request_table, summary_table
 from syncd.demo.run import TIMEOUT_S, DemoSite, prepare, reconcile, run_day, today
 from syncd.logs import setup_logging
 

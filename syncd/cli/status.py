@@ -8,8 +8,8 @@ from collections.abc import Set
 from datetime import datetime
 from typing import Any
 
+from syncd.core.text import display_width
 from syncd.db.counts import STATUS_KEYS, Counts, FeedCounts
-from syncd.demo.report import display_width
 
 STATUS_WIDTH = 100
 MIN_ERROR_WIDTH = 12

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from syncd.core.text import display_width
 from syncd.db.schema import StagingTables
 from syncd.mapping import FeedSpec
 from syncd.protocol.catalogue import Catalogue
@@ -170,10 +171,6 @@ def render_table(headings: tuple[tuple[str, str], ...], rows: list[list[str]]) -
     return "\n".join("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True))
                      .rstrip() for row in table)  # fmt: skip
 
-
-def display_width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def _pad(cell: str, width: int) -> str:

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from syncd.core.text import display_width
 from syncd.reconcile.classify import ItemClass
 from syncd.reconcile.tables import (
     PARTIAL_NOTE,
@@ -29,7 +30,6 @@ from syncd.reconcile.tables import (
     Table,
     class_table,
     day_table,
-    display_width,
     kind_table,
     money_text,
 )

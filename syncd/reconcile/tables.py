@@ -17,7 +17,6 @@ Every table has a totals line (sums of its money and count columns).
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -251,6 +250,3 @@ def money_text(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def display_width(text: str) -> int:
-    """Columns a text takes in a spreadsheet or terminal: wide (CJK) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

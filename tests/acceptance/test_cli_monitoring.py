@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from test_cli_engine import SYNCD, _env, add_fees, his, run, sim, statuses
 from test_cli_run import _messages, notify
 
-from syncd.demo.report import display_width
+from syncd.core.text import display_width
 from syncd.simulator import Simulator
 
 __all__ = ["his", "hooks", "notify", "sim"]

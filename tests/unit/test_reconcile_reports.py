@@ -16,11 +16,12 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from syncd.core.errors import ReportError
+from syncd.core.text import display_width
 from syncd.reconcile.classify import Item, ItemClass, Person, Settlement, classify
 from syncd.reconcile.period import Period
 from syncd.reconcile.report_html import render_html
 from syncd.reconcile.reports import Hospital, Report, render_csv, subject, write_all
-from syncd.reconcile.tables import Privacy, display_width, mask_id, mask_name
+from syncd.reconcile.tables import Privacy, mask_id, mask_name
 from syncd.reconcile.totals import totals
 
 ID_NUMBER = "440106198503124219"

@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 
 from syncd.cli.status import status_document, status_table
+from syncd.core.text import display_width
 from syncd.db.counts import Counts, FeedCounts
-from syncd.demo.report import display_width
 
 NOW = datetime(2026, 11, 25, 10, 0)
 ERROR = "就诊状态为未登记，此交易需要在院；入院登记被平台拒绝：该人员无工伤认定"
