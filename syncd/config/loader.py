@@ -25,6 +25,7 @@ from pydantic import SecretStr, ValidationError
 
 from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, load_yaml, validation_problems
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 
 ENV_PREFIX = "SYNCD_"
@@ -41,7 +42,9 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     env = os.environ if environ is None else environ
     located = load_yaml(path)
     if not isinstance(located.data, dict):
-        raise ConfigError([located.problem((), "the settings file must be a mapping of sections")])
+        message = zh_en("设置文件须由各小节组成（键值映射）",
+                        "the settings file must be a mapping of sections")  # fmt: skip
+        raise ConfigError([located.problem((), message)])
     problems = list(located.problems) + _secrets_in_yaml(located)
     env_paths = _apply_env(located.data, env)
     _resolve_paths(located.data, path.parent)
@@ -74,12 +77,52 @@ def _secrets_in_yaml(located: Located) -> list[ConfigProblem]:
             problems.append(
                 located.problem(
                     (*section.split("."), "password"),
-                    f"'{section}.password' must not be written in the settings file",
-                    f"set {_env_name(section)}__PASSWORD, or '{section}.password_file', or a "
-                    f"systemd credential '{_credential(section)}'",
+                    zh_en(
+                        f"'{section}.password' 不能写在设置文件中",
+                        f"'{section}.password' must not be written in the settings file",
+                    ),
+                    _secret_hint(section),
                 )
             )
     return problems
+
+
+def _secret_hint(section: str) -> str:
+    """Where the password of ``section`` may come from."""
+    variable, file, credential = f"{env_name(section)}__PASSWORD", f"{section}.password_file", (
+        _credential(section))  # fmt: skip
+    return zh_en(
+        f"设置环境变量 {variable}、'{file}'，或 systemd 凭据 '{credential}'",
+        f"set {variable}, or '{file}', or a systemd credential '{credential}'",
+    )
+
+
+def secret_missing(section: str) -> ConfigProblem:
+    """The problem of a password that none of its sources holds."""
+    return ConfigProblem(f"{section}.password", 0, 0, zh_en("未配置密码", "no password is set"),
+                         _secret_hint(section))  # fmt: skip
+
+
+def setting_problem(
+    settings_file: Path, path: tuple[str, ...], message: str, hint: str = "",
+    environ: Mapping[str, str] | None = None,
+) -> ConfigProblem:  # fmt: skip
+    """A problem with the setting at ``path`` (found after loading, e.g. against the mappings):
+    naming the environment variable that set it, else at its ``file:line:column``, else at the
+    file (the setting has its default value)."""
+    env = os.environ if environ is None else environ
+    for n in range(len(path), 1, -1):
+        variable = ENV_PREFIX + "__".join(path[:n]).upper()
+        if variable in env:
+            return ConfigProblem(zh_en(f"环境变量 {variable}", f"environment variable {variable}"),
+                                 0, 0, message, hint)  # fmt: skip
+    try:
+        located = load_yaml(settings_file)
+    except ConfigError:  # it loaded a moment ago: name the file all the same
+        located = Located(file=str(settings_file), data={})
+    if path in located.positions:
+        return located.problem(path, message, hint)
+    return ConfigProblem(f"{settings_file}（默认值 / default）", 0, 0, message, hint)
 
 
 def _block(data: Any, dotted: str) -> Any:
@@ -88,7 +131,7 @@ def _block(data: Any, dotted: str) -> Any:
     return data
 
 
-def _env_name(section: str) -> str:
+def env_name(section: str) -> str:
     """``reconcile.smtp`` → ``SYNCD_RECONCILE__SMTP``."""
     return ENV_PREFIX + "__".join(section.upper().split("."))
 
@@ -140,10 +183,13 @@ def _with_locs(
 def _env_aware(
     problem: ConfigProblem, loc: tuple[Any, ...], env_paths: dict[tuple[str, ...], str]
 ) -> ConfigProblem:
-    name = env_paths.get(tuple(str(p) for p in loc))
+    path = tuple(str(p) for p in loc)
+    name = next((env_paths[path[:n]] for n in range(len(path), 0, -1) if path[:n] in env_paths),
+                None)  # fmt: skip
     if name is None:
         return problem
-    return ConfigProblem(f"environment variable {name}", 0, 0, problem.message, problem.hint)
+    where = zh_en(f"环境变量 {name}", f"environment variable {name}")
+    return ConfigProblem(where, 0, 0, problem.message, problem.hint)
 
 
 def _attach_secrets(settings: Settings, env: Mapping[str, str], located: Located) -> Settings:
@@ -159,8 +205,14 @@ def _attach_secrets(settings: Settings, env: Mapping[str, str], located: Located
             problems.append(
                 located.problem(
                     (*section.split("."), "password_file"),
-                    f"cannot read the {section} password file: {exc.strerror}",
-                    "check the path and that the syncd user may read it",
+                    zh_en(
+                        f"无法读取 {section} 密码文件：{exc.strerror}",
+                        f"cannot read the {section} password file: {exc.strerror}",
+                    ),
+                    zh_en(
+                        "检查路径，以及 syncd 用户能否读取",
+                        "check the path and that the syncd user may read it",
+                    ),
                 )
             )
             continue
@@ -182,10 +234,10 @@ def _replace(model: Any, path: list[str], value: Any) -> Any:
 
 
 def _read_secret(section: str, password_file: Path | None, env: Mapping[str, str]) -> str | None:
-    from_env = env.get(f"{_env_name(section)}__PASSWORD")
+    from_env = env.get(f"{env_name(section)}__PASSWORD")
     if from_env:
         return from_env
-    file_name = env.get(f"{_env_name(section)}__PASSWORD_FILE")
+    file_name = env.get(f"{env_name(section)}__PASSWORD_FILE")
     path = Path(file_name) if file_name else password_file
     if path is None and env.get("CREDENTIALS_DIRECTORY"):
         candidate = Path(env["CREDENTIALS_DIRECTORY"]) / _credential(section)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from syncd.config.mapping_catalogue import catalogue_problems, presence_problems
 from syncd.config.settings import Settings
-from syncd.config.yamlfile import Located, load_yaml
+from syncd.config.yamlfile import Located, describe, load_yaml, missing_hint
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.core.records import REQUEST_WRITEBACK, SYNC_STATUS_WRITEBACK
 from syncd.mapping import names
@@ -150,20 +150,7 @@ def _validate(located: Located, feed: str) -> tuple[FeedSpec | None, list[Config
 
 def _problem(err: Any, located: Located) -> ConfigProblem:
     loc = tuple(err["loc"])
-    return located.problem(loc, _describe(err, loc), _hint(err, loc))
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "the file"
-
-
-def _describe(err: Any, loc: tuple[Any, ...]) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key '{_dotted(loc)}'"
-    if kind == "missing":
-        return f"missing required key '{_dotted(loc)}'"
-    return f"'{_dotted(loc)}': {err['msg']}"
+    return located.problem(loc, describe(err, loc), _hint(err, loc))
 
 
 def _hint(err: Any, loc: tuple[Any, ...]) -> str:
@@ -173,7 +160,7 @@ def _hint(err: Any, loc: tuple[Any, ...]) -> str:
     if kind == "extra_forbidden":
         return names.did_you_mean(str(loc[-1]), _keys_at(FeedSpec, loc[:-1]))
     if kind == "missing":
-        return f"add '{loc[-1]}: ...' under {_dotted(loc[:-1])}"
+        return missing_hint(loc)
     if kind == "literal_error":
         return names.did_you_mean(str(err["input"]), _literal_choices(ctx))
     if kind == "string_type":

@@ -43,9 +43,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_CONFIG = 78  # EX_CONFIG from sysexits.h
+# Exit codes of every ``syncd`` command (the README's table; the CLI maps the tree below to
+# them in one place, ``syncd.cli.EXIT_OF``).
+EXIT_OK = 0  # done / all consistent
+EXIT_FAILURE = 1  # another expected failure (a report not written, an unexpected SyncdError)
+EXIT_USAGE = 2  # click's own: unknown option, missing argument
+EXIT_ATTENTION = 3  # something found that needs a person: differences, uncovered code values
+EXIT_REFUSED = 4  # an operator action did nothing or was refused (OperatorError)
+EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the HIS database or the platform cannot be reached
+EXIT_CONFIG = 78  # EX_CONFIG from sysexits.h: systemd does not restart-loop
 
 
 class SyncdError(Exception):
@@ -72,7 +78,7 @@ class ConfigProblem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         text = f"{where}: {self.message}"
-        return f"{text}\n    hint: {self.hint}" if self.hint else text
+        return f"{text}\n    提示 / hint: {self.hint}" if self.hint else text
 
 
 class ConfigError(SyncdError):

@@ -12,6 +12,8 @@ import difflib
 import re
 from collections.abc import Iterable
 
+from syncd.core.bilingual import zh_en
+
 IDENTIFIER_MAX = 30
 _PART = rf"[A-Za-z_][A-Za-z0-9_]{{0,{IDENTIFIER_MAX - 1}}}"
 IDENTIFIER = re.compile(rf"^(?:{_PART}\.)?{_PART}$")
@@ -50,9 +52,10 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     choices = sorted(set(known))
     close = _closest(word, choices)
     if close:
-        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        quoted = [f"'{c}'" for c in close]
+        return zh_en(f"是否应为 {' 或 '.join(quoted)}？", f"did you mean {' or '.join(quoted)}?")
     if len(choices) <= 12:
-        return f"known names: {', '.join(choices)}"
+        return zh_en("可用的名称", "known names") + f": {', '.join(choices)}"
     return ""
 
 

@@ -48,24 +48,31 @@ def test_misspelt_key_and_missing_value_are_both_reported_with_line_and_hint(
     assert len(found) == 2
     missing, unknown = found
     assert missing.startswith(
-        f"{tmp_path / 'syncd.yaml'}:5:1: missing required value 'platform.userid'"
+        f"{tmp_path / 'syncd.yaml'}:5:1: 缺少必填项 'platform.userid' / missing required value "
+        "'platform.userid'"
     )
     assert "add 'userid: ...' under platform" in missing
-    assert unknown.startswith(f"{tmp_path / 'syncd.yaml'}:6:3: unknown key 'platform.usrid'")
-    assert "did you mean 'userid'?" in unknown
+    assert unknown.startswith(
+        f"{tmp_path / 'syncd.yaml'}:6:3: 未知的键 'platform.usrid' / unknown key 'platform.usrid'"
+    )
+    assert "提示 / hint: 是否应为 'userid'？ / did you mean 'userid'?" in unknown
 
 
 def test_password_in_yaml_is_refused_with_the_alternatives(tmp_path: Path) -> None:
     found = problems_of(write(tmp_path, GOOD + "  password: hunter2\n"))
     assert len(found) == 1
-    assert ":7:3: 'platform.password' must not be written" in found[0]
+    assert (
+        ":7:3: 'platform.password' 不能写在设置文件中 / 'platform.password' must not be written"
+        in (found[0])
+    )
     assert "SYNCD_PLATFORM__PASSWORD" in found[0]
     assert "hunter2" not in found[0]
 
 
 def test_duplicate_keys_are_problems_not_silently_last_wins(tmp_path: Path) -> None:
     found = problems_of(write(tmp_path, GOOD + "  userid: OTHER\n"))
-    assert any(":7:3: duplicate key 'userid' (first at line 6)" in p for p in found)
+    duplicate = "重复的键 'userid'（首次出现在第 6 行） / duplicate key 'userid' (first at line 6)"
+    assert any(f":7:3: {duplicate}" in p for p in found)
 
 
 def test_yaml_syntax_error_names_the_position(tmp_path: Path) -> None:
@@ -81,7 +88,9 @@ def test_environment_overrides_the_file_and_is_blamed_for_its_own_errors(tmp_pat
     assert settings.polling.batch_size == 50
     assert settings.logging.private_fields == ["bka025"]
     found = problems_of(path, {"SYNCD_POLLING__BATCH_SIZE": "many"})
-    assert found[0].startswith("environment variable SYNCD_POLLING__BATCH_SIZE: ")
+    assert found[0].startswith(
+        "环境变量 SYNCD_POLLING__BATCH_SIZE / environment variable SYNCD_POLLING__BATCH_SIZE: "
+    )
 
 
 def test_unknown_environment_section_is_an_error_but_unrelated_variables_are_ignored(
@@ -120,7 +129,8 @@ def test_secrets_never_appear_in_dumps_or_repr(tmp_path: Path) -> None:
 def test_unreadable_password_file_is_a_config_problem(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + "  password_file: missing.txt\n")
     found = problems_of(path)
-    assert ":7:3: cannot read the platform password file" in found[0]
+    assert ":7:3: 无法读取 platform 密码文件" in found[0]
+    assert "/ cannot read the platform password file" in found[0]
 
 
 def test_relative_folders_are_relative_to_the_settings_file(tmp_path: Path) -> None:
