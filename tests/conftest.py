@@ -31,8 +31,8 @@ REQUIRE_DBS = os.environ.get("SYNCD_TEST_REQUIRE_DBS") == "1"
 ALL_BACKENDS = ["sqlite", "postgresql", "mariadb", "odbc"]
 
 
-def _unavailable(what: str, exc: Exception) -> None:
-    reason = f"{what} not reachable: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+def _unavailable(what: str, exc: Exception, state: str = "not reachable") -> None:
+    reason = f"{what} {state}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
     if REQUIRE_DBS:
         pytest.fail(f"{reason} (SYNCD_TEST_REQUIRE_DBS=1 requires it)")
     pytest.skip(reason)
@@ -93,6 +93,16 @@ def mariadb_url() -> Iterator[str]:
     for name in _mariadb_database():
         url = sa.make_url(MYSQL_URL).set(database=name).update_query_dict({"charset": "utf8mb4"})
         yield url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def pyodbc_loads() -> None:
+    """pyodbc imports: it needs unixODBC's ``libodbc.so.2``, which a fresh machine lacks (there
+    the test skips with the reason; ``SYNCD_TEST_REQUIRE_DBS=1`` makes that a failure)."""
+    try:
+        import pyodbc  # noqa: F401
+    except ImportError as exc:
+        _unavailable("pyodbc", exc, "cannot be imported (unixODBC missing?)")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
 from syncd.config.settings import DatabaseSettings
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem, SourceError
 from syncd.logs import mask_id_numbers
 
@@ -73,9 +74,41 @@ _FAILURE_KINDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 )  # fmt: skip
 
 
+# driver (module) -> (the extra that installs it, a system library it also needs)
+DRIVER_EXTRAS = {
+    "oracledb": ("oracle", ""),
+    "pyodbc": ("mssql", "unixODBC (apt-get install unixodbc)"),
+    "psycopg": ("postgresql", ""),
+    "pymysql": ("mysql", ""),
+}
+
+
 def make_engine(settings: DatabaseSettings) -> sa.Engine:
-    """A pooled engine for the configured HIS database (ConfigError for an unusable URL)."""
+    """A pooled engine for the configured HIS database (ConfigError for an unusable URL or a
+    driver that is not installed)."""
     url = database_url(settings)
+    try:
+        return _engine(url, settings)
+    except ImportError as exc:  # SQLAlchemy imports the driver when the engine is created
+        raise missing_driver(url.get_driver_name(), exc) from None
+
+
+def missing_driver(driver: str, exc: ImportError) -> ConfigError:
+    """One line naming the extra that installs ``driver``, or the system library it lacks."""
+    extra, system = DRIVER_EXTRAS.get(driver, ("", ""))
+    if system and not isinstance(exc, ModuleNotFoundError):  # installed, but it cannot load
+        reason = str(exc).splitlines()[0][:120]
+        zh = f"数据库驱动 {driver} 无法加载（{reason}）：需要 {system}"
+        return ConfigError(zh_en(zh, f"the database driver {driver} cannot load ({reason}): "
+                                     f"it needs {system}"))  # fmt: skip
+    install = f"pip install 'syncd[{extra}]'" if extra else f"pip install {driver}"
+    also_zh, also_en = (f"，另需 {system}", f"; it also needs {system}") if system else ("", "")
+    zh = f"未安装数据库驱动 {driver}：{install}{also_zh}"
+    return ConfigError(zh_en(zh, f"the database driver {driver} is not installed: "
+                                 f"{install}{also_en}"))  # fmt: skip
+
+
+def _engine(url: sa.URL, settings: DatabaseSettings) -> sa.Engine:
     watched = url.get_driver_name() in _SOCKET_OF
     options: dict[str, Any] = {
         "pool_pre_ping": not watched,
@@ -249,9 +282,9 @@ def source_error(url: sa.URL | str, exc: BaseException, doing: str = "") -> Sour
     kind, label_zh = failure_kind(exc)
     detail = _scrub(_driver_text(exc).strip().splitlines()[0:1], url.password)
     during = f" while {doing}" if doing else ""
-    return SourceError(
-        f"HIS database {describe(url)}: {kind}{during} ({label_zh}): {detail}".rstrip(": ")
-    )
+    where = describe(url)
+    english = f"HIS database {where}: {kind}{during}: {detail}".rstrip(": ")
+    return SourceError(zh_en(f"HIS 数据库 {where} {label_zh}", english))
 
 
 @contextmanager
