@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -169,9 +169,18 @@ class DeliverySettings(_Section):
     stuck_after_s: PositiveSeconds = 1800.0
 
 
+STATE_DIRECTORY = Path("/var/lib/syncd")  # the unit's StateDirectory=syncd
+
+
 class FolderSettings(_Section):
+    """Where syncd reads mappings and writes files.  Every folder syncd writes defaults under
+    the unit's ``StateDirectory`` (``ProtectSystem=strict`` makes ``/etc`` read-only to it) and
+    is named in :attr:`WRITTEN`, which ``syncd check`` verifies exists and is writable."""
+
+    WRITTEN: ClassVar[tuple[str, ...]] = ("reports",)
+
     mappings: Path = Path("mappings")
-    reports: Path = Path("reports")
+    reports: Path = STATE_DIRECTORY / "reports"
 
 
 class ArchiveSettings(_Section):
