@@ -1,84 +1,123 @@
-"""``syncd check``: validate the settings and the mappings, then check the mappings against the
-live HIS database; report every problem at once.
+"""``syncd check``: validate the settings, the mappings (and the settings that name feeds), the
+folders syncd writes, then the mappings against the live HIS database; every problem at once.
 
-Exit codes: 0 all well; 78 configuration problems (settings, mapping files, a view or column a
-mapping reads that the database lacks), each with ``file:line:column`` and a hint; 1 the
-database cannot be reached (the mappings themselves were valid: not a configuration error).
+Run by hand it reads the credentials the service gets (``--credentials-dir``, default
+``$CREDENTIALS_DIRECTORY``: what systemd's ``LoadCredential=`` hands over), so the real
+configuration can be checked before the unit starts; the unit runs it as ``ExecStartPre``.
+
+Exit codes: 0 all well; 78 configuration problems (settings, mapping files, a folder that is
+missing or not writable, a view or column a mapping reads that the database lacks), each with
+``file:line:column`` and a hint; 69 the database cannot be reached (the rest was valid).
 ``--offline`` skips the database.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from syncd.cli.context import CliContext
-from syncd.config.mappings import load_mappings
-from syncd.config.settings import Settings
+from syncd.config.loader import secret_missing, setting_problem
+from syncd.config.settings import FolderSettings, Settings
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem, SourceError
 from syncd.db.engine import make_engine
 from syncd.db.mapping_check import live_problems
 from syncd.db.views import ViewReader
-from syncd.protocol import catalogue
 
 
 @click.command()
-@click.option("--offline", is_flag=True, help="Do not connect to the HIS database.")
+@click.option("--offline", is_flag=True,
+              help="不连接 HIS 数据库 / do not connect to the HIS database.")  # fmt: skip
+@click.option(
+    "--credentials-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="从该目录读取凭据（platform-password 等），同 systemd 传给服务的；默认 "
+    "$CREDENTIALS_DIRECTORY / read the credentials (platform-password, …) from DIR as systemd "
+    "hands them to the service; default $CREDENTIALS_DIRECTORY.",
+)
 @click.pass_obj
-def check(obj: CliContext, offline: bool) -> None:
-    """Validate the configuration; exit 78 listing every problem, 0 when all is well."""
+def check(obj: CliContext, offline: bool, credentials_dir: Path | None) -> None:
+    """检查设置、映射、所写目录及映射读取的视图和列：有问题全部列出并以 78 退出
+    / check the settings, the mappings, the folders syncd writes and the views and columns the
+    mappings read: exit 78 listing every problem, 0 when all is well."""
+    if credentials_dir is not None:
+        if not credentials_dir.is_dir():
+            message = zh_en(
+                f"凭据目录 {credentials_dir} 不存在",
+                f"credentials folder {credentials_dir} does not exist",
+            )
+            raise ConfigError(message)
+        obj.credentials_dir = credentials_dir
     settings = obj.settings
-    problems = _password_problems(obj, settings)
-    feeds, found = _mapping_problems(settings)
-    problems += found
-    unreachable: SourceError | None = None
-    if feeds and not offline:
-        try:
-            problems += _live(settings)
-        except SourceError as exc:
-            unreachable = exc
-    if unreachable is not None:
-        click.echo(f"数据库无法连接，未核对视图和列 / live check skipped: {unreachable}", err=True)
+    problems = [] if settings.platform.password is not None else [secret_missing("platform")]
+    problems += folder_problems(settings, obj.config_file)
+    try:
+        feeds = len(obj.feeds)
+    except ConfigError as exc:
+        problems += exc.problems
+        feeds = 0
+    unreachable = None if offline or not feeds else _live(settings, problems)
     if problems:
         raise ConfigError(problems)
     if unreachable is not None:
         raise unreachable
+    _all_well(obj, settings, feeds, offline)
+
+
+def _all_well(obj: CliContext, settings: Settings, feeds: int, offline: bool) -> None:
     click.echo(f"{obj.config_file}: OK")
-    click.echo(f"{settings.folders.mappings}: {feeds} mapping file(s) OK")
+    well = zh_en(f"{feeds} 个映射文件正常", f"{feeds} mapping file(s) OK")
+    click.echo(f"{settings.folders.mappings}: {well}")
+    for name in FolderSettings.WRITTEN:
+        click.echo(f"{getattr(settings.folders, name)}: " + zh_en("可写", "writable"))
     if not offline:
-        click.echo("HIS database: every view and column the mappings read exists")
-
-
-def _password_problems(obj: CliContext, settings: Settings) -> list[ConfigProblem]:
-    if settings.platform.password is not None:
-        return []
-    return [
-        ConfigProblem(
-            obj.config_file, 0, 0, "no platform password is configured",
-            "set SYNCD_PLATFORM__PASSWORD, platform.password_file, "
-            "or the systemd credential 'platform-password'",
+        found = zh_en(
+            "HIS 数据库：映射读取的视图和列都存在",
+            "HIS database: every view and column the mappings read exists",
         )
-    ]  # fmt: skip
+        click.echo(found)
 
 
-def _mapping_problems(settings: Settings) -> tuple[int, list[ConfigProblem]]:
-    """(number of feeds loaded, problems) for the mapping folder of the settings."""
-    ids = settings.platform.function_ids.model_dump()
-    try:
-        feeds = load_mappings(settings.folders.mappings, catalogue.load(ids))
-    except ConfigError as exc:
-        return 0, list(exc.problems)
-    return len(feeds), []
+def folder_problems(settings: Settings, settings_file: Path) -> list[ConfigProblem]:
+    """Every folder syncd writes (:attr:`FolderSettings.WRITTEN`) must exist and be writable
+    by this user (the unit runs ``check`` as its own user before it starts)."""
+    problems = []
+    for name in FolderSettings.WRITTEN:
+        folder = Path(getattr(settings.folders, name))
+        if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+            continue
+        if not folder.is_dir():
+            message = zh_en(f"folders.{name} 目录 {folder} 不存在",
+                            f"folders.{name}: folder {folder} does not exist")  # fmt: skip
+        else:
+            message = zh_en(f"folders.{name} 目录 {folder} 不可写",
+                            f"folders.{name}: folder {folder} is not writable")  # fmt: skip
+        hint = zh_en(
+            f"建立该目录并交给服务用户：install -d -o syncd -g syncd {folder}；"
+            "systemd 单元只允许写 /var/lib/syncd（StateDirectory）",
+            f"create it for the service user: install -d -o syncd -g syncd {folder}; "
+            "the systemd unit may only write under /var/lib/syncd (StateDirectory)",
+        )
+        problems.append(setting_problem(settings_file, ("folders", name), message, hint))
+    return problems
 
 
-def _live(settings: Settings) -> list[ConfigProblem]:
-    """Missing views/columns; SourceError when the database cannot be reached."""
+def _live(settings: Settings, problems: list[ConfigProblem]) -> SourceError | None:
+    """Add the missing views/columns to ``problems``; the SourceError when the database cannot
+    be reached (said at once, raised after the configuration problems)."""
     engine = make_engine(settings.database)
     try:
         reader = ViewReader(engine)  # views in the connection's default schema unless named
         reader.names(None)  # fails fast when unreachable
-        return live_problems(settings.folders.mappings, reader)
+        problems += live_problems(settings.folders.mappings, reader)
+    except SourceError as exc:
+        skipped = zh_en("数据库无法连接，未核对视图和列", "live check skipped")
+        click.echo(f"{skipped}: {exc}", err=True)
+        return exc
     finally:
         engine.dispose()
-
-
-COMMANDS = [check]
+    return None

@@ -1,7 +1,7 @@
 """``syncd codes sync`` and ``syncd codes check``: the platform's code tables and the HIS values.
 
-``sync`` exits 1 when a category could not be fetched; ``check`` exits 2 when values would be
-refused (「代码无对照」), 0 when every value is covered.
+``sync`` exits 1 when a category could not be fetched; ``check`` exits 3 when values would be
+refused (「代码无对照」: a person must add a translation), 0 when every value is covered.
 """
 
 from __future__ import annotations
@@ -13,37 +13,33 @@ from zoneinfo import ZoneInfo
 import click
 
 from syncd.cli.context import CliContext
-from syncd.config.mappings import load_mappings
-from syncd.config.settings import Settings
-from syncd.core.errors import EXIT_FAILURE
+from syncd.core.bilingual import zh_en
+from syncd.core.errors import EXIT_ATTENTION, EXIT_FAILURE
 from syncd.db.code_store import CodeStore, ValueReader
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.engine.codes import Uncovered, categories_of, check_codes, sync_codes
-from syncd.mapping import FeedSpec
 from syncd.platform.client import PlatformClient
 from syncd.protocol import catalogue as catalogue_module
 
-EXIT_UNCOVERED = 2
+EXIT_UNCOVERED = EXIT_ATTENTION
 
 
 @click.group()
 def codes() -> None:
-    """码表服务: download code tables; list HIS values no translation covers."""
-
-
-def _feeds(settings: Settings) -> dict[str, FeedSpec]:
-    ids = settings.platform.function_ids.model_dump()
-    return load_mappings(settings.folders.mappings, catalogue_module.load(ids))
+    """码表服务：下载平台码表；列出没有对照的 HIS 代码值 / code tables: download them; list the
+    HIS values no translation covers."""
 
 
 @codes.command("sync")
-@click.option("--category", "extra", multiple=True, help="Also fetch this category (aaa100).")
+@click.option("--category", "extra", multiple=True,
+              help="另外下载该代码类别（aaa100）/ also fetch this category (aaa100).")  # fmt: skip
 @click.pass_obj
 def sync(obj: CliContext, extra: tuple[str, ...]) -> None:
-    """Download the categories the mappings use (codes_table rules) into the code table."""
+    """下载映射用到的代码类别（codes_table 规则）到码表 / download the categories the mappings
+    use (codes_table rules) into the code table."""
     settings = obj.settings
-    categories = sorted(set(categories_of(_feeds(settings))) | set(extra))
+    categories = sorted(set(categories_of(obj.feeds)) | set(extra))
     if not categories:
         click.echo("没有映射使用 codes_table，也未指定 --category / nothing to fetch")
         return
@@ -58,7 +54,9 @@ def sync(obj: CliContext, extra: tuple[str, ...]) -> None:
     finally:
         engine.dispose()
     for category, n in sorted(result.counts.items()):
-        click.echo(f"{category}: 新增 {n.inserted}  更新 {n.updated}  未变 {n.unchanged}")
+        zh = f"新增 {n.inserted}，更新 {n.updated}，未变 {n.unchanged}"
+        en = f"{n.inserted} new, {n.updated} updated, {n.unchanged} unchanged"
+        click.echo(f"{category}: {zh_en(zh, en)}")
     for category, reason in sorted(result.failures.items()):
         click.echo(f"{category}: 失败 / failed: {reason}", err=True)
     if result.failures:
@@ -68,12 +66,13 @@ def sync(obj: CliContext, extra: tuple[str, ...]) -> None:
 @codes.command("check")
 @click.pass_obj
 def check(obj: CliContext) -> None:
-    """List HIS values (with counts and example keys) that no translation covers."""
+    """列出没有对照的 HIS 代码值（行数和示例主键）/ list the HIS values (with counts and example
+    keys) that no translation covers."""
     settings = obj.settings
     engine = make_engine(settings.database)
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
     try:
-        found = check_codes(_feeds(settings), ValueReader(engine),
+        found = check_codes(obj.feeds, ValueReader(engine),
                             CodeStore(engine, tables).tables_by_category())  # fmt: skip
     finally:
         engine.dispose()
@@ -89,8 +88,5 @@ def describe(found: list[Uncovered]) -> str:
     for u in found:
         examples = ", ".join(u.examples)
         lines.append(f"  {u.feed}.{u.field}  {u.view}.{u.column}={u.value!r}  ({u.translation})"
-                     f"  {u.count} 行  例: {examples}")  # fmt: skip
+                     f"  {u.count} 行 / rows  例 / e.g.: {examples}")  # fmt: skip
     return "\n".join(lines)
-
-
-COMMANDS = [codes]

@@ -7,6 +7,7 @@ import re
 import click
 
 from syncd.cli.context import CliContext
+from syncd.core.bilingual import zh_en
 from syncd.db.ddl import DIALECTS, init_db, render_ddl
 from syncd.db.engine import database_url, describe, make_engine
 from syncd.db.schema import DEFAULT_PREFIX, staging_tables
@@ -15,30 +16,39 @@ from syncd.db.versions import Version, parse_server_version
 
 def _check_prefix(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,9}", value):
-        raise click.BadParameter("1-10 letters, digits or '_' starting with a letter")
+        raise click.BadParameter(
+            zh_en(
+                "1–10 个字母、数字或 '_'，以字母开头",
+                "1-10 letters, digits or '_' starting with a letter",
+            )
+        )
     return value
 
 
 @click.command("init-db")
-@click.option("--print-sql", is_flag=True, help="Print the DDL instead of running it.")
+@click.option("--print-sql", is_flag=True,
+              help="只打印 DDL，不执行 / print the DDL instead of running it.")  # fmt: skip
 @click.option(
     "--dialect",
     type=click.Choice(DIALECTS),
     default=None,
-    help="With --print-sql: the database to write DDL for (no settings needed).",
+    help="与 --print-sql 一起：生成哪种数据库的 DDL（无需设置文件）/ with --print-sql: the "
+    "database to write DDL for (no settings needed).",
 )
 @click.option(
     "--prefix",
     default=None,
     callback=_check_prefix,
-    help="With --print-sql: table prefix (default WI_, or database.table_prefix).",
+    help="与 --print-sql 一起：表前缀（默认 WI_ 或 database.table_prefix）/ with --print-sql: "
+    "table prefix (default WI_, or database.table_prefix).",
 )
 @click.option(
     "--server-version",
     default=None,
     metavar="VERSION",
-    help="With --print-sql: the server version to write DDL for, e.g. 11.2 for Oracle 11gR2 "
-    "(default: a recent one; init-db itself asks the server).",
+    help="与 --print-sql 一起：生成哪个服务器版本的 DDL，如 Oracle 11gR2 写 11.2（默认较新版本；"
+    "init-db 自己会询问服务器）/ with --print-sql: the server version to write DDL for, e.g. "
+    "11.2 for Oracle 11gR2 (default: a recent one; init-db itself asks the server).",
 )
 @click.pass_obj
 def init_db_command(
@@ -48,12 +58,18 @@ def init_db_command(
     prefix: str | None,
     server_version: str | None,
 ) -> None:
-    """Create the staging tables that are missing (never alters or drops anything)."""
+    """创建缺少的中间表（从不修改或删除任何表）/ create the staging tables that are missing
+    (never alters or drops anything)."""
     if print_sql:
         click.echo(_ddl(obj, dialect, prefix, server_version), nl=False)
         return
     if dialect or prefix or server_version:
-        raise click.UsageError("--dialect, --prefix and --server-version only go with --print-sql")
+        raise click.UsageError(
+            zh_en(
+                "--dialect、--prefix 与 --server-version 只能与 --print-sql 一起用",
+                "--dialect, --prefix and --server-version only go with --print-sql",
+            )
+        )
     settings = obj.settings.database
     engine = make_engine(settings)
     try:
@@ -63,7 +79,13 @@ def init_db_command(
     for line in report.lines():
         click.echo(line)
     if report.nothing_done:
-        click.echo(f"nothing to do: all staging tables exist in {describe(engine.url)}")
+        where = describe(engine.url)
+        click.echo(
+            zh_en(
+                f"无需操作：{where} 中已有全部中间表",
+                f"nothing to do: all staging tables exist in {where}",
+            )
+        )
 
 
 def _ddl(obj: CliContext, dialect: str | None, prefix: str | None, version: str | None) -> str:
@@ -84,6 +106,3 @@ def _version(dialect: str, text: str | None) -> Version | None:
         return parse_server_version(dialect, text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--server-version'") from None
-
-
-COMMANDS = [init_db_command]

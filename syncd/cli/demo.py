@@ -34,12 +34,15 @@ class _Progress:
 
 @click.command()
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the HIS database, settings and reports in DIR (default: a temp dir "
+              help="把 HIS 数据库、设置和报告保留在 DIR（默认用临时目录，结束后删除）"
+                   "/ keep the HIS database, settings and reports in DIR (default: a temp dir "
                    "removed at exit).")  # fmt: skip
-@click.option("--no-progress", is_flag=True, help="No live progress line.")
+@click.option("--no-progress", is_flag=True,
+              help="不显示实时进度行 / no live progress line.")  # fmt: skip
 def demo(keep: Path | None, no_progress: bool) -> None:
-    """A day of work-injury activity (outpatient, inpatient, refunds, cancellations, a
-    rejected row, a frozen fund) through syncd and the platform simulator, on SQLite."""
+    """在 SQLite 与模拟平台上演示一天的工伤业务（门诊、住院、退费、取消、被拒数据、基金冻结）
+    / a day of work-injury activity (outpatient, inpatient, refunds, cancellations, a rejected
+    row, a frozen fund) through syncd and the platform simulator, on SQLite."""
     setup_logging("ERROR")
     started = time.monotonic()
     folder = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="syncd-demo-"))
@@ -92,6 +95,3 @@ def _where(site: DemoSite, reports: list[str]) -> None:
             click.echo(f"  {path}")
     else:
         click.echo("对账模块未安装，未生成对账报告 / syncd.reconcile is not installed: no report")
-
-
-COMMANDS = [demo]

@@ -1,8 +1,9 @@
 """``syncd reconcile [--date YYYY-MM-DD | --month YYYY-MM]``: reconcile one day now (the
 daemon does it nightly), or write the monthly statement of a calendar month.
 
-Exit codes: 0 everything matched, 2 discrepancies found (for monitoring), 1 the run failed,
-78 configuration error; click's usage errors (--date with --month, a month not begun) exit 2.
+Exit codes: 0 everything matched, 3 discrepancies found (for monitoring), 1 the run failed,
+69 the database or the platform unreachable, 78 configuration error; click's usage errors
+(--date with --month, a month not begun) exit 2.
 """
 
 from __future__ import annotations
@@ -79,6 +80,3 @@ def describe(result: ReconResult) -> str:
     if result.mailed:
         lines.append("已发送报告邮件 / report mailed")
     return "\n".join(lines)
-
-
-COMMANDS = [reconcile]

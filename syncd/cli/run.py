@@ -1,46 +1,47 @@
-"""``syncd run``, ``syncd once``, ``syncd status`` and ``syncd retry``: the daemon, one pass,
-the state of every feed, and an operator's re-queue (nothing old is re-sent automatically at
-start-up)."""
+"""``syncd run``, ``syncd once`` and ``syncd retry``: the daemon, one pass, and an operator's
+re-queue (nothing old is re-sent automatically at start-up)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import shutil
 import sys
 from datetime import datetime
 
 import click
 
 from syncd.cli.context import CliContext
-from syncd.cli.status import STATUS_WIDTH, status_document, status_table
-from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError
-from syncd.db.counts import Counts, read_counts
-from syncd.db.engine import make_engine
-from syncd.db.schema import staging_tables
 from syncd.engine.operator import NO_PLATFORM
 from syncd.mapping import FeedSpec
-from syncd.protocol import catalogue
+from syncd.mapping.names import did_you_mean
 from syncd.service.daemon import Daemon
-from syncd.service.worker import Worker, local_clock
+from syncd.service.worker import Worker
 
 logger = logging.getLogger(__name__)
 
 
+def unknown_feed(name: str, feeds: dict[str, FeedSpec]) -> str:
+    hint = did_you_mean(name, feeds)
+    return zh_en(f"没有业务 '{name}'", f"unknown feed '{name}'") + (f"; {hint}" if hint else "")
+
+
 def _feeds(settings: Settings) -> dict[str, FeedSpec]:
-    ids = settings.platform.function_ids.model_dump()
-    return load_mappings(settings.folders.mappings, catalogue.load(ids))
+    """The feeds of the command's settings (:attr:`CliContext.feeds`, checked against them)."""
+    obj = click.get_current_context().find_object(CliContext)
+    assert obj is not None and obj.settings is settings
+    return obj.feeds
 
 
 @click.command("run")
 @click.pass_obj
 def run_daemon(obj: CliContext) -> None:
-    """Run the daemon until SIGTERM/SIGINT (does not run init-db: do that once per upgrade)."""
+    """运行守护进程直到 SIGTERM/SIGINT（不执行 init-db：每次安装或升级后手动执行一次）/ run the
+    daemon until SIGTERM/SIGINT (it does not run init-db: do that once per upgrade)."""
     settings = obj.settings
-    daemon = Daemon(Worker(settings, _feeds(settings)))
+    daemon = Daemon(Worker(settings, obj.feeds))
     daemon.install_signals()
     code = daemon.run()
     if daemon.unfinished:  # a call still hangs after the stop timeout: do not wait for it
@@ -50,14 +51,16 @@ def run_daemon(obj: CliContext) -> None:
 
 
 @click.command()
-@click.option("--feed", default=None, help="Only this feed (default: every enabled feed).")
+@click.option("--feed", default=None,
+              help="只处理该业务（默认全部已启用的）/ only this feed (default: every enabled "
+                   "feed).")  # fmt: skip
 @click.pass_obj
 def once(obj: CliContext, feed: str | None) -> None:
-    """One pass over every enabled feed and the command table, then exit."""
-    settings = obj.settings
-    feeds = _feeds(settings)
+    """处理一遍全部已启用的业务和命令表后退出 / one pass over every enabled feed and the
+    command table, then exit."""
+    settings, feeds = obj.settings, obj.feeds
     if feed is not None and feed not in feeds:
-        raise ConfigError(f"unknown feed '{feed}' (known: {', '.join(sorted(feeds))})")
+        raise ConfigError(unknown_feed(feed, feeds))
     worker = Worker(settings, feeds)
     try:
         report = worker.once(feed)
@@ -69,31 +72,6 @@ def once(obj: CliContext, feed: str | None) -> None:
     if report.commands is not None:
         results = " ".join(f"{k}={v}" for k, v in sorted(report.commands.results.items()))
         click.echo(f"commands: claimed={report.commands.claimed} {results}".strip())
-
-
-def status_counts(settings: Settings) -> Counts:
-    """The counts ``syncd status`` shows: the same as the metrics and systemd's STATUS=."""
-    engine = make_engine(settings.database)
-    tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
-    try:
-        return read_counts(engine, tables, local_clock(settings.platform.session_timezone)())
-    finally:
-        engine.dispose()
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
-@click.pass_obj
-def status(obj: CliContext, as_json: bool) -> None:
-    """Per feed: pending, waiting, in flight, unknown, failed, succeeded today, rejected,
-    blocked, last success, last error; then the totals systemd's STATUS= line shows."""
-    counts = status_counts(obj.settings)
-    views = {n for n, s in _feeds(obj.settings).items() if s.source.view}
-    if as_json:
-        click.echo(json.dumps(status_document(counts, views), ensure_ascii=False, indent=2))
-        return
-    width = shutil.get_terminal_size((STATUS_WIDTH, 24)).columns
-    click.echo(status_table(counts, views, width))
 
 
 @click.command()
@@ -180,6 +158,3 @@ def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool, reje
     finally:
         worker.close()
     click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
-
-
-COMMANDS = [run_daemon, once, status, retry]

@@ -8,6 +8,7 @@ from types import FrameType
 
 import click
 
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError
 from syncd.logs import setup_logging
 from syncd.simulator import (
@@ -27,60 +28,70 @@ def _accounts(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         userid, sep, password = value.partition(":")
         if not sep or not userid or not password:
-            raise ConfigError("--account must look like USERID:PASSWORD")
+            raise ConfigError(
+                zh_en(
+                    "--account 的格式为 USERID:PASSWORD", "--account must look like USERID:PASSWORD"
+                )
+            )
         accounts[userid] = password
     return accounts or {DEFAULT_USERID: DEFAULT_PASSWORD}
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8090, show_default=True, type=int, help="Port (0 = free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to bind.")
+@click.option("--port", default=8090, show_default=True, type=int,
+              help="端口（0 = 任一空闲端口）/ port (0 = a free port).")  # fmt: skip
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite state file (default: in memory, lost on exit).",
+    help="SQLite 状态文件（默认在内存中，退出即丢失）/ SQLite state file (default: in memory, "
+    "lost on exit).",
 )
 @click.option(
     "--persons",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Persons fixture YAML (default: the shipped one).",
+    help="测试人员 YAML（默认随程序发布的）/ persons fixture YAML (default: the shipped one).",
 )
 @click.option(
     "--account",
     "accounts",
     multiple=True,
     metavar="USERID:PASSWORD",
-    help=f"Login account, repeatable (default {DEFAULT_USERID}:{DEFAULT_PASSWORD}).",
+    help=f"登录账号，可重复（默认 {DEFAULT_USERID}:{DEFAULT_PASSWORD}）/ login account, "
+    f"repeatable (default {DEFAULT_USERID}:{DEFAULT_PASSWORD}).",
 )
 @click.option(
     "--akb020",
     "akb020s",
     multiple=True,
     metavar="CODE",
-    help=f"Accepted institution code, repeatable (default {' '.join(DEFAULT_AKB020S)}).",
+    help=f"接受的机构编码，可重复（默认 {' '.join(DEFAULT_AKB020S)}）/ accepted institution "
+    f"code, repeatable (default {' '.join(DEFAULT_AKB020S)}).",
 )
 @click.option(
     "--fee-delete-allowed/--no-fee-delete-allowed",
     default=True,
     show_default=True,
-    help="Whether bizh120004 (delete all fee rows) is allowed in this city.",
+    help="本地市是否允许 bizh120004（删除全部费用明细）/ whether bizh120004 (delete all fee "
+    "rows) is allowed in this city.",
 )
 @click.option(
     "--fault",
     "faults",
     multiple=True,
     metavar="SPEC",
-    help="Fault, repeatable: KIND[:function=ID,times=N,rate=R,ms=N,seed=N].",
+    help="故障注入，可重复 / fault, repeatable: KIND[:function=ID,times=N,rate=R,ms=N,seed=N].",
 )
-@click.option("--test-mode", is_flag=True, help="Enable POST /_sim/reset.")
+@click.option("--test-mode", is_flag=True, help="启用 POST /_sim/reset / enable POST /_sim/reset.")
 @click.option("--settlement-slip-id", default="bizh120206", show_default=True)
 @click.option("--record-patient-id", default="bizh200101", show_default=True)
 @click.option(
     "--illness-late-upload-id",
     default=None,
-    help="function_id of 伤病分离因病数据事后补传 (default: not served).",
+    help="伤病分离因病数据事后补传的交易号（默认不提供）/ function_id of the late 因病 upload "
+    "(default: not served).",
 )
 @click.option("--log-format", type=click.Choice(["kv", "json"]), default="kv", show_default=True)
 def simulator(
@@ -89,7 +100,8 @@ def simulator(
     settlement_slip_id: str, record_patient_id: str, illness_late_upload_id: str | None,
     log_format: str,
 ) -> None:  # fmt: skip
-    """Run the simulated 工伤联网结算平台 at /hygeia_esb_sj/api/call.action."""
+    """运行模拟的工伤联网结算平台（/hygeia_esb_sj/api/call.action）/ run the simulated
+    platform at /hygeia_esb_sj/api/call.action."""
     setup_logging("INFO", log_format, with_time=True)
     ids = FunctionIds(settlement_slip_id, record_patient_id, illness_late_upload_id or None)
     config = SimulatorConfig(
@@ -100,7 +112,8 @@ def simulator(
     sim = Simulator(config, state_path=state, host=host, port=port,
                     faults=[parse_fault(f) for f in faults])  # fmt: skip
     sim.start()
-    click.echo(f"simulator listening on {sim.endpoint}", err=True)
+    click.echo(zh_en(f"模拟平台监听 {sim.endpoint}", f"simulator listening on {sim.endpoint}"),
+               err=True)  # fmt: skip
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -109,9 +122,6 @@ def simulator(
     try:
         sim.serve_forever()
     except KeyboardInterrupt:
-        click.echo("simulator stopping", err=True)
+        click.echo(zh_en("模拟平台停止", "simulator stopping"), err=True)
     finally:
         sim.stop()
-
-
-COMMANDS = [simulator]

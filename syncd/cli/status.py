@@ -1,15 +1,28 @@
-"""What ``syncd status`` prints: the table (fitted to the terminal, 100 columns when there is
-none) or the JSON document, both from :func:`syncd.db.counts.read_counts` — the counts the
-metrics and systemd's ``STATUS=`` line show too."""
+"""``syncd status [--json]``: per feed, what is pending, waiting, in flight, unknown, failed,
+succeeded today, rejected, blocked, the last success and the last error; then the totals.
+
+The table is fitted to the terminal (100 columns when there is none); table and JSON both come
+from :func:`syncd.db.counts.read_counts` — the counts the metrics and systemd's ``STATUS=`` line
+show too.  Nothing is started: this module imports neither the engine nor the platform client.
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Set
 from datetime import datetime
 from typing import Any
 
+import click
+
+from syncd.cli.context import CliContext
+from syncd.config.settings import Settings
+from syncd.core.clock import local_clock
 from syncd.core.text import display_width
-from syncd.db.counts import STATUS_KEYS, Counts, FeedCounts
+from syncd.db.counts import STATUS_KEYS, Counts, FeedCounts, read_counts
+from syncd.db.engine import make_engine
+from syncd.db.schema import staging_tables
 
 STATUS_WIDTH = 100
 MIN_ERROR_WIDTH = 12
@@ -21,6 +34,33 @@ COLUMNS = (("feed", "数据表", "feed"), ("pending", "待发送", "pending"),
            ("blocked", "受阻", "blocked"), ("last_success", "最近成功", "last_ok"),
            ("last_error", "最近错误", "last_error"))  # fmt: skip
 _TEXT = {"feed", "last_success", "last_error"}
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True,
+              help="输出一个 JSON 文档，供脚本使用 / one JSON document for scripts.")  # fmt: skip
+@click.pass_obj
+def status(obj: CliContext, as_json: bool) -> None:
+    """各业务：待发送、等待、发送中、未知、失败、今日成功、拒绝、受阻、最近成功、最近错误，
+    然后是合计 / per feed: pending, waiting, in flight, unknown, failed, succeeded today,
+    rejected, blocked, last success, last error; then the totals systemd's STATUS= line shows."""
+    counts = status_counts(obj.settings)
+    views = {n for n, s in obj.feeds.items() if s.source.view}
+    if as_json:
+        click.echo(json.dumps(status_document(counts, views), ensure_ascii=False, indent=2))
+        return
+    width = shutil.get_terminal_size((STATUS_WIDTH, 24)).columns
+    click.echo(status_table(counts, views, width))
+
+
+def status_counts(settings: Settings) -> Counts:
+    """The counts ``syncd status`` shows: the same as the metrics and systemd's STATUS=."""
+    engine = make_engine(settings.database)
+    tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
+    try:
+        return read_counts(engine, tables, local_clock(settings.platform.session_timezone)())
+    finally:
+        engine.dispose()
 
 
 def status_document(counts: Counts, views: Set[str]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ that follow the same rule.  :func:`zh_en` is the one place that joins the halves
 
 from __future__ import annotations
 
+from syncd.core.text import display_width
+
 SEPARATOR = " / "
 
 
@@ -30,8 +32,3 @@ def table(headings: tuple[tuple[str, str], ...], rows: list[list[str]]) -> str:
 def _padded(cells: list[str], widths: list[int]) -> str:
     padded = (cell + " " * (w - display_width(cell)) for cell, w in zip(cells, widths, strict=True))
     return "  ".join(padded).rstrip()
-
-
-def display_width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)

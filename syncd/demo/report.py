@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from syncd.core.text import display_width
+from syncd.core.bilingual import table
 from syncd.db.schema import StagingTables
 from syncd.mapping import FeedSpec
 from syncd.protocol.catalogue import Catalogue
@@ -131,7 +131,7 @@ def progress_text(counts: Mapping[str, int], stage: str) -> str:
 
 def summary_table(lines: list[Line]) -> str:
     """The per-transaction table (Chinese headings with English below), then the reasons."""
-    text = [render_table(HEADINGS, [line.cells() for line in lines]), _COUNTED]
+    text = [table(HEADINGS, [line.cells() for line in lines]), _COUNTED]
     reasons = [f"  {line.function_id} ×{n}: {reason}"
                for line in lines for reason, n in line.reasons.most_common()]  # fmt: skip
     if reasons:
@@ -161,17 +161,4 @@ def request_table(engine: sa.Engine, tables: StagingTables) -> str:
     with engine.connect() as conn:
         rows = [["" if v is None else str(v) for v in row]
                 for row in conn.execute(stmt.order_by(r.c.id))]  # fmt: skip
-    return render_table(REQUEST_HEADINGS, rows)
-
-
-def render_table(headings: tuple[tuple[str, str], ...], rows: list[list[str]]) -> str:
-    """Columns padded by display width; a Chinese and an English heading line."""
-    table = [[zh for zh, _ in headings], [en for _, en in headings], *rows]
-    widths = [max(display_width(row[i]) for row in table) for i in range(len(headings))]
-    return "\n".join("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True))
-                     .rstrip() for row in table)  # fmt: skip
-
-
-
-def _pad(cell: str, width: int) -> str:
-    return cell + " " * (width - display_width(cell))
+    return table(REQUEST_HEADINGS, rows)

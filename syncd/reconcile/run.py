@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from syncd.config.settings import Settings
-from syncd.core.errors import SyncdError
+from syncd.core.errors import EXIT_ATTENTION, SyncdError
 from syncd.core.records import FeedColumns
 from syncd.db.recon_source import HisSettlements, LedgerReader
 from syncd.db.recon_store import ReconStore, RunSummary
@@ -45,7 +45,7 @@ from syncd.reconcile.tables import Privacy
 from syncd.reconcile.totals import Totals, totals
 
 logger = logging.getLogger(__name__)
-EXIT_DISCREPANCIES = 2
+EXIT_DISCREPANCIES = EXIT_ATTENTION  # 3: something found that needs a person
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class ReconResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when everything matched, 2 when there is something to look at."""
+        """0 when everything matched, 3 when there is something to look at."""
         return EXIT_DISCREPANCIES if self.discrepancies else 0
 
 

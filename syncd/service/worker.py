@@ -20,13 +20,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from syncd.config.loader import secret_missing
 from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
-from syncd.core.errors import ConfigError, ConfigProblem
+from syncd.core.clock import Clock, local_clock
+from syncd.core.errors import ConfigError
 from syncd.db.archive import Archive
 from syncd.db.code_store import CodeStore
 from syncd.db.engine import make_engine
@@ -46,19 +47,6 @@ from syncd.protocol import catalogue as catalogue_module
 from syncd.protocol.calls import Caller
 from syncd.protocol.catalogue import Catalogue
 from syncd.rules.outbox import RetryPolicy
-
-Clock = Callable[[], datetime]
-_NO_PASSWORD = ConfigProblem(
-    "platform.password", 0, 0, "is not set",
-    "set SYNCD_PLATFORM__PASSWORD, platform.password_file or the systemd credential "
-    "platform-password",
-)  # fmt: skip
-
-
-def local_clock(timezone: str) -> Clock:
-    """Naive local wall-clock time in ``timezone`` (the staging tables' convention)."""
-    zone = ZoneInfo(timezone)
-    return lambda: datetime.now(zone).replace(tzinfo=None)
 
 
 def new_owner() -> str:
@@ -112,7 +100,7 @@ class Worker:
         owner: str | None = None, catalogue: Catalogue | None = None,
     ) -> None:  # fmt: skip
         if client is None and settings.platform.password is None:
-            raise ConfigError([_NO_PASSWORD])  # checked before any intent is committed
+            raise ConfigError([secret_missing("platform")])  # before any intent is committed
         self.settings, self.feeds = settings, dict(feeds)
         self.clock = clock or local_clock(settings.platform.session_timezone)
         self._own_engine = engine is None

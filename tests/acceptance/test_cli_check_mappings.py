@@ -24,11 +24,12 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def write_config(folder: Path, db: Path, mappings: Path) -> Path:
     cfg = folder / "syncd.yaml"
+    (folder / "reports").mkdir(exist_ok=True)
     cfg.write_text(
         "hospital: {akb020: SS0001, name: 示例医院}\n"
         f"database: {{url: 'sqlite:///{db}'}}\n"
         "platform: {userid: SS0001}\n"
-        f"folders: {{mappings: '{mappings}'}}\n",
+        f"folders: {{mappings: '{mappings}', reports: reports}}\n",
         encoding="utf-8",
     )
     return cfg
@@ -75,13 +76,13 @@ def test_check_reports_a_renamed_column_with_position_and_suggestion_and_exits_7
     assert "Traceback" not in result.stderr
 
 
-def test_check_says_clearly_when_the_database_cannot_be_reached_and_exits_1(
+def test_check_says_clearly_when_the_database_cannot_be_reached_and_exits_69(
     tmp_path: Path,
 ) -> None:
-    """Valid mappings, database unreachable: not a configuration error (exit 1, not 78)."""
+    """Valid mappings, database unreachable: not a configuration error (exit 69, not 78)."""
     cfg = write_config(tmp_path, tmp_path / "no-such-dir" / "his.db", REPO / "mappings")
     result = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 69, result.stderr
     assert "数据库无法连接" in result.stderr
     assert "unreachable" in result.stderr
     assert "Traceback" not in result.stderr

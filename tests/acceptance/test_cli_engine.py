@@ -197,7 +197,7 @@ def test_processed_concludes_an_unknown_row_after_a_manual_check(his: Path, sim:
     assert statuses(his, "ip_admission") == {"1": "UNKNOWN"}
     assert run("retry", "ip_admission", "1", "--aaz218", "X", cwd=his).returncode == 2
     missing = run("retry", "ip_admission", "1", "--processed", cwd=his)
-    assert missing.returncode == 1 and "--aaz218" in missing.stderr
+    assert missing.returncode == 4 and "--aaz218" in missing.stderr
     aaz218 = next(b["aaz218"] for b in sim.businesses() if b["akb020"] == "SS0001")
     done = run("retry", "ip_admission", "1", "--processed", "--aaz218", aaz218, cwd=his)
     assert done.returncode == 0 and "concluded 1 row(s)" in done.stdout, done.stderr

@@ -44,7 +44,8 @@ def test_init_db_creates_the_tables_then_has_nothing_to_do(tmp_path: Path) -> No
         assert [name for (name,) in names] == TABLES
     second = run("--config", str(cfg), "init-db", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.startswith("nothing to do: all staging tables exist in sqlite")
+    assert second.stdout.startswith("无需操作：sqlite his.db 中已有全部中间表 / nothing to do: all "
+                                    "staging tables exist in sqlite")  # fmt: skip
     assert "created" not in second.stdout
 
 
@@ -69,7 +70,8 @@ def test_unreachable_database_is_a_clear_error_without_traceback(tmp_path: Path)
     cfg = _config(tmp_path, "postgresql+psycopg://syncd@127.0.0.1:1/his")
     result = run("--config", str(cfg), "init-db", cwd=tmp_path,
                  env={"SYNCD_DATABASE__PASSWORD": "Pw-s3cret-9f2b"})  # fmt: skip
-    assert result.returncode == 1
+    assert result.returncode == 69
+    assert "127.0.0.1:1/his 无法连接 / HIS database" in result.stderr
     assert "127.0.0.1:1/his: unreachable" in result.stderr
     assert "Pw-s3cret-9f2b" not in result.stderr and "Traceback" not in result.stderr
 

@@ -27,10 +27,10 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from syncd.core.clock import local_clock
 from syncd.db.ddl import init_db
 from syncd.db.schema import staging_tables
 from syncd.reference import seed
-from syncd.service.worker import local_clock
 from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 
 SYNCD = shutil.which("syncd") or str(Path(sys.executable).with_name("syncd"))

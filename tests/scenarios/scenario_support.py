@@ -34,13 +34,14 @@ from syncd.config.settings import (
     PollingSettings,
     Settings,
 )
+from syncd.core.clock import local_clock
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.schema import staging_tables
 from syncd.platform.client import PlatformClient, SessionCache
 from syncd.protocol import catalogue
 from syncd.reference import seed
-from syncd.service.worker import OnceReport, Worker, local_clock
+from syncd.service.worker import OnceReport, Worker
 from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
 from syncd.simulator import FunctionIds as SimFunctionIds
 
