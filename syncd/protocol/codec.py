@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import TypeVar
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, indent, tostring
 
 import defusedxml
 import defusedxml.ElementTree as safe_et
@@ -305,6 +305,16 @@ def known_dataset_names() -> frozenset[str]:
     for spec in catalogue.load().all():
         names |= set(spec.datasets) | set(spec.output_datasets)
     return frozenset(name.lower() for name in names)
+
+
+def pretty(document: bytes) -> str:
+    """``document`` (as encoded) for reading: one element per line, indented; the elements,
+    their order and their values are those of ``document``, only whitespace between elements
+    differs.  Parsed like any reply (defusedxml)."""
+    root = _parse(document)
+    indent(root, space="  ")
+    head = XML_DECLARATION + "\n" if document.lstrip().startswith(b"<?xml") else ""
+    return head + tostring(root, encoding="unicode", short_empty_elements=False)
 
 
 def decode_program(body: bytes | str) -> Program:

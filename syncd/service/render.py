@@ -12,7 +12,8 @@ run cannot drift from what is sent.
 * a row-batched feed (``batch:``): every row of KEY's visit in the view, in batches;
 * a visit without ``aaz218`` in ``WI_VISIT``: a note, and the value shown as :data:`NO_AAZ218`.
 
-``mask=True`` hides ID numbers and names (:func:`masked`).
+``mask=True`` hides ID numbers, names, telephone numbers and addresses (:func:`masked`).  A
+row or request that does not exist is an :class:`OperatorError` (the operator named it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
-from syncd.core.errors import MappingError, RequestEncodingError, SourceError
+from syncd.core.bilingual import zh_en
+from syncd.core.errors import MappingError, OperatorError, RequestEncodingError
 from syncd.core.records import Command, SourceRow
 from syncd.db.code_store import CodeStore
 from syncd.db.feed_source import ChildViews, FeedSource
@@ -36,7 +38,7 @@ from syncd.engine.exchange.calls import build_request
 from syncd.engine.prepare import Preparation, RenderInputs, ReplyRows
 from syncd.mapping import FeedSpec, FieldRule, MappedCall
 from syncd.protocol import messages
-from syncd.protocol.catalogue import Catalogue
+from syncd.protocol.catalogue import Catalogue, FunctionSpec
 from syncd.protocol.codec import SESSION_MASK
 from syncd.rules.visits import Visit
 
@@ -47,6 +49,9 @@ NO_AAZ218 = "(待登记)"
 _ID_FIELDS = frozenset({"aac002", "aac044", "yzy011"})
 _NAME_FIELDS = frozenset({"aac003", "aae004"})
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
+_MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
+_CONTACT_WORDS = ("电话", "手机", "地址", "住址", "邮编")  # in a field's catalogue name
+_CONTACT_KEPT = 3  # leading characters a masked telephone number or address keeps
 
 
 @dataclass
@@ -78,7 +83,7 @@ def render_key(
     mask: bool = False,
     reply: ReplyRows | None = None,
 ) -> RenderResult:
-    """Render feed ``feed`` for ``key``; SourceError when the row or request does not exist.
+    """Render feed ``feed`` for ``key``; OperatorError when the row or request does not exist.
 
     ``reply`` (the first step's reply datasets) fills the ``from_reply`` datasets of a two-step
     command as the engine does; without it they are shown empty.
@@ -101,13 +106,22 @@ def _rows(
     sources: RenderSources, prep: Preparation, spec: FeedSpec, key: str, out: _Documents
 ) -> None:
     """A view feed: the row of ``key`` (a batch feed: every row of its visit)."""
+    columns, view = "/".join(spec.source.key), spec.source.view
     if len(key.split("/")) != len(spec.source.key):
-        raise SourceError(f"{spec.feed} has {len(spec.source.key)} key column(s); got {key!r}")
+        raise OperatorError(
+            zh_en(
+                f"{spec.feed} 的主键是 {columns}（以 / 分隔），不是 {key!r}",
+                f"{spec.feed} is keyed by {columns} (joined by /); got {key!r}",
+            )
+        )
     source = FeedSource(sources.engine, sources.tables, spec)
     row = source.by_keys([key]).get(key)
     if row is None:
-        columns = "/".join(spec.source.key)
-        raise SourceError(f"{spec.source.view} has no row with {columns} = {key}")
+        raise OperatorError(
+            zh_en(
+                f"{view} 中没有 {columns} = {key} 的行", f"{view} has no row with {columns} = {key}"
+            )
+        )
     result = out.result
     visit = _visit(sources, spec, _visit_value(spec, row), result)
     rows = [row]
@@ -147,14 +161,30 @@ def _command(
 
 def _request(sources: RenderSources, spec: FeedSpec, key: str) -> Command:
     if not key.isdigit():
-        raise SourceError(f"a command is named by its WI_REQUEST id (a number), not {key!r}")
+        raise OperatorError(
+            zh_en(
+                f"命令以 WI_REQUEST 的 id（数字）指定，不是 {key!r}",
+                f"a command is named by its WI_REQUEST id (a number), not {key!r}",
+            )
+        )
     command = RequestStore(sources.engine, sources.tables).find(int(key))
     if command is None:
-        raise SourceError(f"WI_REQUEST {key} does not exist")
-    if command.command != spec.source.command:
-        raise SourceError(f"WI_REQUEST {key} is not a '{spec.source.command}' command")
+        raise OperatorError(zh_en(f"WI_REQUEST {key} 不存在", f"WI_REQUEST {key} does not exist"))
+    wanted = spec.source.command
+    if command.command != wanted:
+        raise OperatorError(
+            zh_en(
+                f"WI_REQUEST {key} 不是 '{wanted}' 命令",
+                f"WI_REQUEST {key} is not a '{wanted}' command",
+            )
+        )
     if "__invalid__" in command.params:
-        raise SourceError(f"WI_REQUEST {key}: params_json is not a JSON object")
+        raise OperatorError(
+            zh_en(
+                f"WI_REQUEST {key} 的 params_json 不是 JSON 对象",
+                f"WI_REQUEST {key}: params_json is not a JSON object",
+            )
+        )
     return command
 
 
@@ -224,8 +254,12 @@ class _Documents:
                 continue
             self.result.requests.append(built)
             if self.mask:
-                datasets = {n: tuple(masked(r) for r in rows) for n, rows in built.datasets.items()}
-                built = replace(built, params=masked(built.params), datasets=datasets)
+                contacts = contact_codes(self.sources.catalogue.get(mapped.function_id))
+                datasets = {
+                    n: tuple(masked(r, contacts) for r in rows)
+                    for n, rows in built.datasets.items()
+                }
+                built = replace(built, params=masked(built.params, contacts), datasets=datasets)
             title = f"{spec.feed} {mapped.function_id} call {number}/{len(calls)}"
             declaration = self.sources.settings.platform.xml_declaration
             xml = built.encode(session_id=SESSION_MASK, xml_declaration=declaration)
@@ -236,15 +270,29 @@ def describe_error(exc: MappingError) -> str:
     return f"{exc.feed} {exc.key} {exc.field}: {exc.reason_zh}"
 
 
-def masked(values: Mapping[str, Any]) -> dict[str, Any]:
-    """ID numbers and names hidden: an ID keeps its first 6 characters, a name its first."""
+def contact_codes(function: FunctionSpec) -> frozenset[str]:
+    """The fields of ``function`` the catalogue names a telephone number or an address."""
+    fields = [*function.inputs, *(f for rows in function.datasets.values() for f in rows)]
+    return frozenset(f.code for f in fields if any(w in f.name_zh for w in _CONTACT_WORDS))
+
+
+def masked(values: Mapping[str, Any], contacts: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """ID numbers, names, telephone numbers and addresses hidden: an ID keeps its first 6
+    characters, a name its first, a telephone number or an address (a field in ``contacts``,
+    or a value shaped like a mobile number) its first 3."""
     out = dict(values)
     id_lookup = values.get("bka895") in ("aac002", "身份证号")
     for code, value in values.items():
         if not isinstance(value, str) or not value:
             continue
         if code in _ID_FIELDS or _ID_SHAPE.match(value) or (code == "bka896" and id_lookup):
-            out[code] = value[:6] + "*" * max(len(value) - 6, 0)
+            out[code] = _hidden(value, 6)
         elif code in _NAME_FIELDS:
-            out[code] = value[0] + "*" * (len(value) - 1)
+            out[code] = _hidden(value, 1)
+        elif code in contacts or _MOBILE_SHAPE.match(value):
+            out[code] = _hidden(value, _CONTACT_KEPT)
     return out
+
+
+def _hidden(value: str, kept: int) -> str:
+    return value[:kept] + "*" * max(len(value) - kept, 0)

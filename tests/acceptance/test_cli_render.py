@@ -1,9 +1,10 @@
-"""``syncd render FEED KEY [--mask]`` in a subprocess against a seeded SQLite reference HIS."""
+"""``syncd render FEED KEY [--raw] [--mask]`` in a subprocess against a seeded SQLite reference HIS."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -71,6 +72,29 @@ def test_render_mask_hides_id_numbers_and_names(his: Path) -> None:
     assert "<aac003>张**</aac003>" in result.stdout
 
 
+def test_render_indents_by_default_and_raw_prints_each_document_as_sent(his: Path) -> None:
+    """Indented for reading; --raw is one line per document; they differ in whitespace only."""
+    pretty, raw = render(his, "mr_patient", STAY), render(his, "mr_patient", STAY, "--raw")
+    assert pretty.returncode == 0 and raw.returncode == 0, pretty.stderr + raw.stderr
+    comment, sent = raw.stdout.splitlines()
+    assert comment.startswith("<!-- syncd render: mr_patient bizh200101")
+    assert sent.startswith("<?xml") and sent.endswith("</program>")
+    lines = pretty.stdout.splitlines()
+    assert lines[:3] == [comment, '<?xml version="1.0" encoding="utf-8"?>', "<program>"]
+    assert f"  <aac002>{ID_NUMBER}</aac002>" in lines
+    assert re.sub(r">\s+<", "><", "".join(lines[1:])) == sent
+
+
+def test_render_mask_also_hides_telephone_numbers_and_addresses(his: Path) -> None:
+    """张伟明's telephone numbers and addresses (病案首页) are cut to their first characters."""
+    plain = render(his, "mr_patient", STAY)
+    masked = render(his, "mr_patient", STAY, "--mask")
+    secrets = ("13800000001", "13900000001", "广东省广州市海珠区示例路1号", "广州市示例工业园")
+    assert all(secret in plain.stdout for secret in secrets)
+    assert not [secret for secret in secrets if secret in masked.stdout]
+    assert "  <yzy090>138********</yzy090>" in masked.stdout.splitlines()
+
+
 def test_render_of_a_command_reads_the_request_row(his: Path) -> None:
     """A WI_REQUEST op_person by ID number: rendered from its parameters; masked on request."""
     with sqlite3.connect(his / "his.db") as conn:
@@ -107,3 +131,11 @@ def test_render_of_an_unknown_feed_suggests_the_near_one(his: Path) -> None:
     result = render(his, "ip_admision", STAY)
     assert result.returncode == 2
     assert "did you mean 'ip_admission'?" in result.stderr
+
+
+def test_render_of_a_row_that_is_not_there_says_so_and_exits_4(his: Path) -> None:
+    result = render(his, "mr_patient", "ZY000000000")
+    assert result.returncode == 4 and result.stdout == ""
+    assert "V_WI_MR_PATIENT 中没有 STAY_NO = ZY000000000 的行 / V_WI_MR_PATIENT has no row" in (
+        result.stderr
+    )

@@ -316,3 +316,18 @@ def test_the_session_id_is_masked_and_nothing_else_changes() -> None:
     assert masked_session(b"<program><function_id>sys0001</function_id></program>").endswith(
         b"</program>"
     )
+
+
+def test_pretty_indents_a_request_and_changes_nothing_but_whitespace() -> None:
+    sent = encode_program(
+        {"function_id": "bizh120002", "aaz218": "A&B <1>", "bka001": ""},
+        {"feeinfo": [{"ake005": "X1", "bka058": Decimal("-1.50")}]},
+    )
+    pretty = codec.pretty(sent)
+    assert pretty.splitlines() == [
+        '<?xml version="1.0" encoding="utf-8"?>', "<program>",
+        "  <function_id>bizh120002</function_id>", "  <aaz218>A&amp;B &lt;1&gt;</aaz218>",
+        "  <bka001></bka001>", "  <feeinfo>", "    <row>", "      <ake005>X1</ake005>",
+        "      <bka058>-1.50</bka058>", "    </row>", "  </feeinfo>", "</program>",
+    ]  # fmt: skip
+    assert re.sub(r">\s+<", "><", pretty).encode("utf-8") == sent
