@@ -1,4 +1,4 @@
-"""``syncd render FEED KEY [--raw] [--mask]`` in a subprocess against a seeded SQLite reference HIS."""
+"""``syncd render FEED KEY [--raw] [--mask]`` in a subprocess on a seeded SQLite reference HIS."""
 
 from __future__ import annotations
 
