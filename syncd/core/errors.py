@@ -77,7 +77,7 @@ class ConfigProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        text = f"{where}: {self.message}"
+        text = f"{where}: {self.message}" if where else self.message
         return f"{text}\n    提示 / hint: {self.hint}" if self.hint else text
 
 

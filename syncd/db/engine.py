@@ -91,6 +91,10 @@ def make_engine(settings: DatabaseSettings) -> sa.Engine:
         return _engine(url, settings)
     except ImportError as exc:  # SQLAlchemy imports the driver when the engine is created
         raise missing_driver(url.get_driver_name(), exc) from None
+    except sa.exc.ArgumentError as exc:  # e.g. a SQLite URL with a host
+        detail = _scrub(str(exc).splitlines()[:1], url.password)
+        message = zh_en(f"database.url 无效：{detail}", f"database.url: {detail}")
+        raise ConfigError(message) from None
 
 
 def missing_driver(driver: str, exc: ImportError) -> ConfigError:
@@ -219,7 +223,7 @@ def database_url(settings: DatabaseSettings) -> sa.URL:
             f"database.url: unsupported driver '{url.drivername}'; "
             f"use one of {', '.join(SUPPORTED_DRIVERS[:-1])}"
         )
-    if settings.password is not None:
+    if settings.password is not None and url.get_backend_name() != "sqlite":  # SQLite has none
         url = url.set(password=settings.password.get_secret_value())
     if url.drivername == "mysql+pyodbc" and url.port is not None:
         # SQLAlchemy writes "Server=host,port" (SQL Server syntax), which MariaDB/MySQL ODBC
