@@ -17,6 +17,7 @@ class CliContext:
     def __init__(self, config_option: str | None) -> None:
         self.config_option = config_option
         self.credentials_dir: Path | None = None  # `check --credentials-dir`: as systemd would
+        self.environ = dict(os.environ)
 
     @property
     def config_file(self) -> Path:
@@ -29,10 +30,9 @@ class CliContext:
         from syncd.config import load_settings
         from syncd.logs import setup_logging
 
-        environ = dict(os.environ)
         if self.credentials_dir is not None:
-            environ["CREDENTIALS_DIRECTORY"] = str(self.credentials_dir)
-        settings = load_settings(self.config_file, environ)
+            self.environ["CREDENTIALS_DIRECTORY"] = str(self.credentials_dir)
+        settings = load_settings(self.config_file, self.environ)
         log = settings.logging
         setup_logging(log.level, log.format, log.private_fields)
         return settings
@@ -42,4 +42,4 @@ class CliContext:
         """The mappings of ``folders.mappings``; a setting that names no feed is a ConfigError."""
         from syncd.config.feeds import load_feeds
 
-        return load_feeds(self.settings, self.config_file)
+        return load_feeds(self.settings, self.config_file, self.environ)

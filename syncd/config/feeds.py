@@ -10,6 +10,7 @@ environment variable that set it), with a did-you-mean.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from syncd.config.loader import setting_problem
@@ -25,26 +26,31 @@ FEED_KEYED: tuple[tuple[str, str], ...] = (("polling", "feed_intervals_s"),
                                            ("polling", "watermarks"))  # fmt: skip
 
 
-def load_feeds(settings: Settings, settings_file: Path) -> dict[str, FeedSpec]:
-    """Every feed by name; ConfigError for a bad mapping or a setting naming no feed."""
+def load_feeds(
+    settings: Settings, settings_file: Path, environ: Mapping[str, str] | None = None
+) -> dict[str, FeedSpec]:
+    """Every feed by name; ConfigError for a bad mapping or a setting naming no feed
+    (``environ``: the environment the settings were loaded with, default ``os.environ``)."""
     ids = settings.platform.function_ids.model_dump()
     feeds = load_mappings(settings.folders.mappings, catalogue.load(ids))
-    problems = feed_name_problems(settings, feeds, settings_file)
+    problems = feed_name_problems(settings, feeds, settings_file, environ)
     if problems:
         raise ConfigError(problems)
     return feeds
 
 
 def feed_name_problems(
-    settings: Settings, feeds: dict[str, FeedSpec], settings_file: Path
-) -> list[ConfigProblem]:
+    settings: Settings, feeds: dict[str, FeedSpec], settings_file: Path,
+    environ: Mapping[str, str] | None = None,
+) -> list[ConfigProblem]:  # fmt: skip
     views = sorted(name for name, spec in feeds.items() if not spec.source.is_command)
     problems = []
     for section, key in FEED_KEYED:
         for name in getattr(getattr(settings, section), key):
             if name not in views:
                 message, hint = _why(f"{section}.{key}", name, feeds, views)
-                problems.append(setting_problem(settings_file, (section, key, name), message, hint))
+                path = (section, key, name)
+                problems.append(setting_problem(settings_file, path, message, hint, environ))
     return problems
 
 
