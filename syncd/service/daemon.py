@@ -55,6 +55,7 @@ from syncd.service.worker import Worker
 logger = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 60.0
 STATUS_EVERY_S = 60.0
+READY_POLL_S = 0.02  # until READY=1 the main loop looks this often whether every job started
 CODE_TABLES_EVERY_S = 3600.0
 QUIET_TICK_LOG_S = 60.0
 PRUNE_AT = "03:30"
@@ -209,7 +210,7 @@ class Daemon:
         ready = False
         next_status = next_ping = time.monotonic()
         jobs = {*self.guards, COMMANDS}
-        while not self.stop.wait(self.loop_s):
+        while not self.stop.wait(self.loop_s if ready else READY_POLL_S):
             now = time.monotonic()
             if not ready and jobs <= self.progress.started:
                 ready = True
