@@ -32,6 +32,7 @@ from syncd.core.errors import (
     OperatorError,
     PlatformUnavailable,
     SourceError,
+    SourceUnavailable,
     SyncdError,
 )
 
@@ -62,8 +63,9 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
 EXIT_OF: tuple[tuple[type[SyncdError], int, str], ...] = (
     (ConfigError, EXIT_CONFIG, zh_en("配置错误", "configuration error")),
     (OperatorError, EXIT_REFUSED, zh_en("未执行", "nothing done")),
-    (SourceError, EXIT_UNAVAILABLE, zh_en("HIS 数据库不可用", "HIS database unavailable")),
-    (PlatformUnavailable, EXIT_UNAVAILABLE, zh_en("平台不可用", "platform unavailable")),
+    (SourceUnavailable, EXIT_UNAVAILABLE, zh_en("HIS 数据库无法连接", "HIS database unreachable")),
+    (PlatformUnavailable, EXIT_UNAVAILABLE, zh_en("平台无法连接", "platform unreachable")),
+    (SourceError, EXIT_FAILURE, zh_en("HIS 数据库错误", "HIS database error")),
     (SyncdError, EXIT_FAILURE, zh_en("错误", "error")),
 )
 

@@ -6,8 +6,9 @@
     ├── ConfigError                 refuse to start; exit 78 so systemd does not restart-loop
     ├── SourceError                 the HIS database is unreachable or a statement failed:
     │   │                           skip this tick, reconnect, try again next tick
-    │   └── ChildViewError          a command's child view refused its parameters: that
-    │                               command waits, the others go on
+    │   ├── ChildViewError          a command's child view refused its parameters: that
+    │   │                           command waits, the others go on
+    │   └── SourceUnavailable       it cannot be reached at all (refused, timed out, no host)
     ├── MappingError                one row cannot become a request: reject that row with a
     │                               Chinese reason written back, keep the others flowing
     ├── ValueFailure                one value does not fit its rule (inside the mapping
@@ -98,6 +99,10 @@ class SourceError(SyncdError):
 class ChildViewError(SourceError):
     """A child view could not be read for one command's parameters (e.g. ORA-01722 or
     PostgreSQL 22P02 when a parameter does not fit the view's column type)."""
+
+
+class SourceUnavailable(SourceError):
+    """The HIS database cannot be reached (connection refused, timed out, unknown host)."""
 
 
 class MappingError(SyncdError):

@@ -24,7 +24,7 @@ from sqlalchemy import event as sa_event
 
 from syncd.config.settings import DatabaseSettings
 from syncd.core.bilingual import zh_en
-from syncd.core.errors import ConfigError, ConfigProblem, SourceError
+from syncd.core.errors import ConfigError, ConfigProblem, SourceError, SourceUnavailable
 from syncd.logs import mask_id_numbers
 
 SUPPORTED_DRIVERS = (
@@ -288,7 +288,8 @@ def source_error(url: sa.URL | str, exc: BaseException, doing: str = "") -> Sour
     during = f" while {doing}" if doing else ""
     where = describe(url)
     english = f"HIS database {where}: {kind}{during}: {detail}".rstrip(": ")
-    return SourceError(zh_en(f"HIS 数据库 {where} {label_zh}", english))
+    error = SourceUnavailable if kind == "unreachable" else SourceError
+    return error(zh_en(f"HIS 数据库 {where} {label_zh}", english))
 
 
 @contextmanager

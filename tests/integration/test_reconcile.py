@@ -121,7 +121,7 @@ def test_every_seeded_discrepancy_is_found_and_nothing_else(any_his: HisEnv) -> 
     ])  # fmt: skip
     diff = next(i for i in result.items if i.item_class is ItemClass.AMOUNT_DIFF)
     assert diff.his["akc264"] == Decimal("61.00") and diff.platform["akc264"] == Decimal("60.00")
-    assert result.exit_code == 2 and result.discrepancies == 10
+    assert result.exit_code == 3 and result.discrepancies == 10
 
 
 def test_the_run_and_its_items_are_stored(his: HisEnv) -> None:

@@ -59,12 +59,12 @@ def test_a_clean_day_exits_0_and_names_the_reports(his: HisEnv, tmp_path: Path) 
     assert (his.reports / f"reconcile-{DAY.isoformat()}-run1.xlsx").exists()
 
 
-def test_discrepancies_exit_2_and_the_output_holds_no_id_number(
+def test_discrepancies_exit_3_and_the_output_holds_no_id_number(
     his: HisEnv, tmp_path: Path
 ) -> None:
     _settle(his, total_delta="1.00")
     result = _run(_config(his, tmp_path), "reconcile", "--date", DAY.isoformat(), "--no-mail")
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == 3, result.stderr
     assert "金额不一致: 1" in result.stdout
     assert NORMAL_ID_NUMBER not in result.stdout + result.stderr
 
@@ -80,7 +80,7 @@ def test_a_missing_settlement_view_fails_the_run_with_exit_1(his: HisEnv, tmp_pa
     assert status == "FAILED"
 
 
-def test_codes_check_exits_2_listing_an_untranslated_value_then_0(
+def test_codes_check_exits_3_listing_an_untranslated_value_then_0(
     his: HisEnv, tmp_path: Path
 ) -> None:
     mappings = tmp_path / "mappings"
@@ -101,8 +101,8 @@ def test_codes_check_exits_2_listing_an_untranslated_value_then_0(
         conn.execute(sa.text("INSERT INTO T_ADMISSION VALUES (1, 'W05'), (2, 'W99')"))
     config = _config(his, tmp_path, mappings)
     found = _run(config, "codes", "check")
-    assert found.returncode == 2, found.stderr
-    assert "T_ADMISSION.WARD_CODE='W99'" in found.stdout and "例: 2" in found.stdout
+    assert found.returncode == 3, found.stderr
+    assert "T_ADMISSION.WARD_CODE='W99'" in found.stdout and "例 / e.g.: 2" in found.stdout
     with his.db.begin() as conn:
         conn.execute(sa.text("UPDATE T_ADMISSION SET WARD_CODE = 'W05'"))
     clean = _run(config, "codes", "check")

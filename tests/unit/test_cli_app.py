@@ -20,6 +20,7 @@ from syncd.core.errors import (
     PlatformUnavailable,
     ReportError,
     SourceError,
+    SourceUnavailable,
 )
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -41,8 +42,9 @@ def test_every_registered_subcommand_loads_under_its_name_with_its_summary() -> 
     [
         (ConfigError("x"), 78, "配置错误 / configuration error"),
         (OperatorError("x"), 4, "未执行 / nothing done"),
-        (SourceError("x"), 69, "HIS 数据库不可用 / HIS database unavailable"),
-        (PlatformUnavailable("x"), 69, "平台不可用 / platform unavailable"),
+        (SourceUnavailable("x"), 69, "HIS 数据库无法连接 / HIS database unreachable"),
+        (PlatformUnavailable("x"), 69, "平台无法连接 / platform unreachable"),
+        (SourceError("x"), 1, "HIS 数据库错误 / HIS database error"),
         (ReportError("x"), 1, "错误 / error"),
         (PlatformRejected("-1", "拒绝"), 1, "错误 / error"),
     ],
