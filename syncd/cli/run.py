@@ -77,40 +77,63 @@ def once(obj: CliContext, feed: str | None) -> None:
 @click.command()
 @click.argument("feed", required=False)
 @click.argument("key", required=False)
-@click.option("--failed", is_flag=True, help="Re-queue every FAILED row (of --feed F).")
+@click.option(
+    "--failed",
+    is_flag=True,
+    help="重新排队全部 FAILED 记录（或 --feed 指定的业务）/ re-queue every FAILED row "
+    "(of --feed F).",
+)
 @click.option(
     "--rejected",
     is_flag=True,
-    help="Re-queue REJECTED rows (of --feed F) as a new attempt, after the HIS data was fixed.",
+    help="HIS 改正数据后，把 REJECTED 记录（或 --feed 指定的业务）作为新的一次重新排队 / re-queue "
+    "REJECTED rows (of --feed F) as a new attempt, after the HIS data was fixed.",
 )
-@click.option("--feed", "only_feed", default=None, help="With --failed/--rejected: only this feed.")
 @click.option(
-    "--reason", default=None, help="With --rejected: only rows whose error contains this text."
+    "--feed",
+    "only_feed",
+    default=None,
+    help="与 --failed/--rejected 一起：只处理该业务 / with --failed/--rejected: only this feed.",
+)
+@click.option(
+    "--reason",
+    default=None,
+    help="与 --rejected 一起：只处理错误信息含此文字的记录 / with --rejected: only rows whose "
+    "error contains this text.",
 )
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]),
     default=None,
-    help="With --rejected: only rows rejected at or after this time (local).",
+    help="与 --rejected 一起：只处理此时间（本地时间）及以后被拒的记录 / with --rejected: only "
+    "rows rejected at or after this time (local).",
 )
-@click.option("--not-processed", "not_processed", is_flag=True,
-              help="With FEED KEY of an UNKNOWN row: you checked the platform and its call was "
-                   "not processed; send it again (the other rows of that call too).")  # fmt: skip
+@click.option(
+    "--not-processed",
+    "not_processed",
+    is_flag=True,
+    help="与 UNKNOWN 记录的 FEED KEY 一起：已在平台核对，该调用未处理；重新发送（同一调用的其他记录"
+    "也是）/ with FEED KEY of an UNKNOWN row: you checked the platform and its call was not "
+    "processed; send it again (the other rows of that call too).",
+)
 @click.option(
     "--processed",
     is_flag=True,
-    help="With FEED KEY of an UNKNOWN row: you checked the platform and its call was "
-    "processed; conclude it (the other rows of that call too) and the visit.",
+    help="与 UNKNOWN 记录的 FEED KEY 一起：已在平台核对，该调用已处理；登记为成功（同一调用的其他"
+    "记录和就诊台账也是）/ with FEED KEY of an UNKNOWN row: you checked the platform and its "
+    "call was processed; conclude it (the other rows of that call too) and the visit.",
 )
 @click.option(
     "--aaz218",
     default=None,
-    help="With --processed: the platform's 就医登记号 of an admission or registration.",
+    help="与 --processed 一起：平台上入院登记或门诊挂号的就医登记号 / with --processed: the "
+    "platform's 就医登记号 of an admission or registration.",
 )
 @click.option(
     "--bka001",
     default=None,
-    help="With --processed: the platform's batch number of an outpatient settlement or refund.",
+    help="与 --processed 一起：平台上门诊结算或退费的批次号 / with --processed: the platform's "
+    "batch number of an outpatient settlement or refund.",
 )
 @click.pass_obj
 def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool, rejected: bool,
