@@ -27,9 +27,11 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from syncd.config.mappings import load_mappings
 from syncd.core.clock import local_clock
 from syncd.db.ddl import init_db
 from syncd.db.schema import staging_tables
+from syncd.protocol import catalogue
 from syncd.reference import seed
 from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID
 
@@ -41,6 +43,10 @@ ZHANG, LI, LIU, CHEN = f"ZY{TAG}001", f"ZY{TAG}002", f"ZY{TAG}003", f"ZY{TAG}004
 LI_OP, LIU_OP = f"MZ{TAG}001", f"MZ{TAG}002"
 OPERATOR = {"operator_no": "S004", "operator_name": "邓海燕"}
 FINAL = {"SUCCEEDED", "REJECTED", "FAILED"}
+# (feed, view) of every enabled fact-view mapping the daemons poll
+_VIEWS = [(name, str(spec.source.view))
+          for name, spec in load_mappings(REPO / "mappings", catalogue.load()).items()
+          if spec.source.view and spec.enabled]  # fmt: skip
 
 
 def free_port() -> int:
@@ -213,6 +219,18 @@ class Site:
         rows = self.sql("SELECT state FROM WI_VISIT WHERE visit_key = :k", k=visit_key)
         return str(rows[0]["state"]) if rows else None
 
+    def all_recorded(self) -> bool:
+        """Every row of every enabled fact view has its WI_SYNC_STATUS row."""
+        for feed, view in _VIEWS:
+            (row,) = self.sql(
+                f"SELECT (SELECT COUNT(*) FROM {view}) AS rows, (SELECT COUNT(*)"
+                " FROM WI_SYNC_STATUS WHERE feed = :f) AS recorded",
+                f=feed,
+            )
+            if int(row["recorded"]) < int(row["rows"]):
+                return False
+        return True
+
     def open_rows(self) -> int:
         """Rows not final yet, WAITING ones included: everything but the rows of a visit
         whose admission the platform refused (陈丽华, 业务互斥), which wait for good."""
@@ -283,11 +301,10 @@ def settle_everything(site: Site) -> int:
 
 
 def all_done(site: Site, commands: int) -> bool:
-    """Rows were found (before the first discovery there are none, and none is open) and
-    every one is final; ``commands`` commands answered."""
+    """Every view row recorded and final (WAITING ones included), ``commands`` answered.  Until
+    the daemon's first search has recorded the rows "nothing open" would hold vacuously."""
     answered = site.request_counts()
-    found = site.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS WHERE feed = 'ip_fee'")[0]["n"]
-    return (int(found) > 0 and site.open_rows() == 0
+    return (site.all_recorded() and site.open_rows() == 0
             and sum(answered[s] for s in ("DONE", "REJECTED")) == commands)  # fmt: skip
 
 
