@@ -69,6 +69,8 @@ EXIT_OF: tuple[tuple[type[SyncdError], int, str], ...] = (
     (SyncdError, EXIT_FAILURE, zh_en("错误", "error")),
 )
 
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
 # click's own framing words, in the same form as syncd's texts.
 _FRAMING = {
     "Usage:": "用法 / Usage:",
@@ -169,6 +171,9 @@ def report(exc: SyncdError) -> int:
 
 
 def _usage_error(exc: click.UsageError) -> None:
+    if isinstance(exc, _NO_ARGS):  # `syncd` or `syncd codes` alone: the help is the message
+        click.echo(exc.format_message(), err=True)
+        sys.exit(EXIT_USAGE)
     if exc.ctx is not None:
         click.echo(exc.ctx.get_usage(), err=True)
         hint = zh_en(f"运行 '{exc.ctx.command_path} --help' 查看帮助",

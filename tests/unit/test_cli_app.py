@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import pytest
 
-from syncd.cli.app import SUBCOMMANDS, cli, report
+from syncd.cli.app import SUBCOMMANDS, cli, report, run
 from syncd.core import errors
 from syncd.core.errors import (
     ConfigError,
@@ -97,3 +97,17 @@ def test_status_and_check_load_neither_engine_nor_client_nor_report_writers(
     assert "syncd.cli.status" in status and not status & set(HEAVY)
     check = _modules(["check", "--offline"], tmp_path)
     assert "syncd.cli.check" in check and not check & set(HEAVY)
+
+
+def test_usage_errors_exit_2_with_the_usage_and_a_bilingual_heading(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as wrong:
+        run(["check", "--no-such-option"])
+    err = capsys.readouterr().err
+    assert wrong.value.code == 2 and err.startswith("用法 / Usage: syncd check [OPTIONS]")
+    assert "用法错误 / usage error: No such option '--no-such-option'" in err
+    with pytest.raises(SystemExit) as bare:
+        run(["codes"])
+    err = capsys.readouterr().err
+    assert bare.value.code == 2 and "命令 / Commands:" in err and "用法错误" not in err
