@@ -16,7 +16,7 @@ from syncd.core import errors
 from syncd.core.errors import (
     ConfigError,
     OperatorError,
-    PlatformRejected,
+    PlatformProtocolError,
     PlatformUnavailable,
     ReportError,
     SourceError,
@@ -46,7 +46,7 @@ def test_every_registered_subcommand_loads_under_its_name_with_its_summary() -> 
         (PlatformUnavailable("x"), 69, "平台无法连接 / platform unreachable"),
         (SourceError("x"), 1, "HIS 数据库错误 / HIS database error"),
         (ReportError("x"), 1, "错误 / error"),
-        (PlatformRejected("-1", "拒绝"), 1, "错误 / error"),
+        (PlatformProtocolError("x"), 1, "错误 / error"),
     ],
 )
 def test_each_expected_failure_has_its_exit_code_and_one_heading(
