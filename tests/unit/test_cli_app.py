@@ -111,3 +111,14 @@ def test_usage_errors_exit_2_with_the_usage_and_a_bilingual_heading(
         run(["codes"])
     err = capsys.readouterr().err
     assert bare.value.code == 2 and "命令 / Commands:" in err and "用法错误" not in err
+
+
+def test_run_starts_without_the_report_writers(tmp_path: Path) -> None:
+    """`syncd run` reaches READY sooner without jinja2/openpyxl: the reconciliation (and its
+    mail, which alert mails share) is imported when it runs."""
+    done = subprocess.run([sys.executable, "-c", "import sys, syncd.cli.run\n"
+                           "print(' '.join(sorted(sys.modules)))"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    loaded = set(done.stdout.split())
+    assert "syncd.service.daemon" in loaded
+    assert not loaded & {"jinja2", "openpyxl", "syncd.reconcile"}

@@ -27,7 +27,6 @@ import httpx
 
 from syncd.config.settings import Settings, SmtpSettings, WebhookSettings
 from syncd.core.errors import AlertError
-from syncd.reconcile.mail import send_mail
 from syncd.service.alerts.texts import Notice
 
 MARKDOWN_MAX_BYTES = 3800  # 企业微信 markdown: at most 4096 bytes; 钉钉 is more generous
@@ -96,6 +95,10 @@ class MailChannel:
         return f"mail via {self.smtp.host}"
 
     def send(self, notices: Sequence[Notice]) -> None:
+        # imported when a mail goes out: the reconciliation package loads its report writers
+        # (jinja2, openpyxl), which `syncd run` does not need to start (READY=1)
+        from syncd.reconcile.mail import send_mail
+
         message = EmailMessage()
         message["Subject"] = subject(notices, self.hospital)
         message["From"] = self.smtp.sender or self.smtp.username or "syncd"
