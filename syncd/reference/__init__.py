@@ -7,14 +7,23 @@ own HIS tables and keeps the view and column names (or edits the mappings to mat
 * :mod:`.views` — the ``V_WI_*`` views of ``views.sql`` per dialect, and the DDL files in
   ``sql/examples/<dialect>/`` (``his_schema.sql``, ``views.sql``);
 * :mod:`.people`, :mod:`.activity` — synthetic base data and one day of activity;
-* :mod:`.seeder` — ``seed(engine, day=…, scale=1, rng_seed=7)``.
+* :mod:`.rows` — one builder per kind of HIS row (visit, fee, stay, discharge, 病案 …);
+* :mod:`.seeder` — ``seed(engine, day=…, scale=1, rng_seed=7)``; ``prepare_his(engine, patients)``.
 
 Command line: ``python -m syncd.reference --url sqlite:///his.db --day 2026-11-25``.
 """
 
 from __future__ import annotations
 
-from syncd.reference.seeder import SeedReport, seed
+from syncd.reference.seeder import SeedReport, prepare_his, seed
 from syncd.reference.views import reference_views, render_schema, render_views, view_names
 
-__all__ = ["SeedReport", "reference_views", "render_schema", "render_views", "seed", "view_names"]
+__all__ = [
+    "SeedReport",
+    "prepare_his",
+    "reference_views",
+    "render_schema",
+    "render_views",
+    "seed",
+    "view_names",
+]

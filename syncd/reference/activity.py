@@ -22,12 +22,19 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from syncd.reference.people import (
-    DEBRIDEMENT_ITEM,
-    ITEMS,
-    SURGERY_ITEM,
-    Row,
-    item_row,
+from syncd.reference.people import DEBRIDEMENT_ITEM, ITEMS, SURGERY_ITEM, Row
+from syncd.reference.rows import (
+    birth_row,
+    change_row,
+    chemo_row,
+    diagnosis_row,
+    ip_fee_row,
+    op_fee_row,
+    op_visit_row,
+    operation_row,
+    stay_row,
+    summary_row,
+    tumour_row,
 )
 
 PATIENT_PREFIX = "P00"
@@ -70,13 +77,7 @@ def day_rows(day: dt.date, scale: int = 1, rng_seed: int = 7) -> dict[str, list[
 
 def _op_visit(d: _Day, n: int, patient: str, hour: int, *, injury: bool = True) -> str:
     visit = f"MZ{d.tag}{n:03d}"
-    d.add("HIS_OP_VISIT", {
-        "VISIT_NO": visit, "PATIENT_ID": patient, "VISIT_TIME": d.at(hour, 10),
-        "DEPT_CODE": "D01", "DOCTOR_NO": "Y006", "CLERK_NO": "S001",
-        "IS_WORK_INJURY": "1" if injury else "0", "INJURY_NO": None, "APPLY_NO": None,
-        "DIAG_CODE": "S62.001" if injury else "J06.900", "DIAG_NAME": "手部开放性损伤",
-        "CANCELLED": "0", "UPDATED_AT": d.at(hour, 10),
-    })  # fmt: skip
+    d.add("HIS_OP_VISIT", op_visit_row(visit, patient, d.at(hour, 10), injury=injury))
     return visit
 
 
@@ -85,13 +86,9 @@ def _op_charge(
 ) -> list[Row]:
     rows = []
     for item in items:
-        fee = item_row(item, Decimal(d.rng.choice((1, 1, 2))))
-        rows.append(d.add("HIS_OP_FEE", {
-            "FEE_ID": d.next_id("HIS_OP_FEE"), "VISIT_NO": visit, "CHARGE_NO": charge, **fee,
-            "FEE_TIME": d.at(hour, 30), "RECIPE_NO": f"CF{charge[2:]}", "DOCTOR_NO": "Y006",
-            "DEPT_CODE": "D01", "OPERATOR_NO": "S004", "LIMITED_FLAG": "0", "LIMIT_MET": "0",
-            "REFUND_OF": None,
-        }))  # fmt: skip
+        qty = Decimal(d.rng.choice((1, 1, 2)))
+        row = op_fee_row(d.next_id("HIS_OP_FEE"), visit, charge, item, qty, d.at(hour, 30))
+        rows.append(d.add("HIS_OP_FEE", row))
     return rows
 
 
@@ -141,39 +138,19 @@ def _outpatient(d: _Day) -> None:
 def _stay(d: _Day, n: int, patient: str, dept: str, ward: str, admitted_days_ago: int,
           *, discharged: bool = True, injury: bool = True) -> str:  # fmt: skip
     stay = f"ZY{d.tag}{n:03d}"
-    d.add("HIS_IP_STAY", {
-        "STAY_NO": stay, "INPATIENT_NO": f"{d.day:%Y}{d.tag[2:]}{n:04d}", "PATIENT_ID": patient,
-        "TIMES": 1, "ADMIT_TIME": d.at(9, 0, admitted_days_ago), "DEPT_CODE": dept,
-        "WARD_CODE": ward, "BED_NO": f"{10 + n:02d}", "DOCTOR_NO": "Y002", "CLERK_NO": "S002",
-        "IS_WORK_INJURY": "1" if injury else "0", "INJURY_NO": None, "ADMIT_REASON": "4",
-        "ADMIT_WAY": "2", "ADMIT_COND": "2", "ADMIT_DIAG_CODE": "S52.501",
-        "ADMIT_DIAG_NAME": "桡骨远端骨折", "OP_DIAG_CODE": "S52.501",
-        "OP_DIAG_NAME": "桡骨远端骨折",
-        "OP_DOCTOR_NO": "Y006",
-        "DISCHARGE_TIME": d.at(15, 0) if discharged else None,
-        "DISCHARGE_CLERK_NO": "S002" if discharged else None,
-        "DISCHARGE_DIAG_CODE": "S52.501" if discharged else None,
-        "DISCHARGE_DIAG_NAME": "桡骨远端骨折" if discharged else None,
-        "OUTCOME": "02" if discharged else None, "BLOOD_TYPE": "1", "RH": "2",
-        "RESCUE_COUNT": 0, "RESCUE_OK_COUNT": 0, "LEAVE_WAY": "1", "ALLERGY": "无",
-        "CHIEF_NO": "Y001", "ATTENDING_NO": "Y002", "RESIDENT_NO": "Y003", "NURSE_NO": "H001",
-        "CODER_NO": "S003", "QUALITY": "1", "QC_DATE": d.day if discharged else None,
-        "CANCELLED": "0", "UPDATED_AT": d.at(15, 5),
-    })  # fmt: skip
+    d.add("HIS_IP_STAY", stay_row(
+        stay, f"{d.day:%Y}{d.tag[2:]}{n:04d}", patient, d.at(9, 0, admitted_days_ago),
+        dept=dept, ward=ward, bed=f"{10 + n:02d}", updated=d.at(15, 5),
+        discharged=d.at(15, 0) if discharged else None, injury=injury,
+    ))  # fmt: skip
     return stay
 
 
 def _ip_fee(d: _Day, stay: str, seq: int, item: tuple[str, ...], when: dt.datetime,
             qty: Decimal | None = None, **extra: object) -> Row:  # fmt: skip
     qty = Decimal(d.rng.choice((1, 1, 1, 2, 3))) if qty is None else qty
-    return d.add("HIS_IP_FEE", {
-        "FEE_ID": d.next_id("HIS_IP_FEE"), "STAY_NO": stay, "FEE_SEQ": seq,
-        **item_row(item, qty), "FEE_TIME": when, "RECIPE_NO": f"ZC{stay[2:]}{seq // 20:03d}",
-        "DOCTOR_NO": "Y003", "DEPT_CODE": "D05", "OPERATOR_NO": "H001", "ENTRY_NO": "H001",
-        "LIMITED_FLAG": "0", "LIMIT_MET": "0", "ILLNESS_FLAG": "0", "ILLNESS_LATE": "0",
-        "REFUND_OF": None,
-        **extra,
-    })  # fmt: skip
+    row = ip_fee_row(d.next_id("HIS_IP_FEE"), stay, seq, item, qty, when, **extra)
+    return d.add("HIS_IP_FEE", row)
 
 
 def _fees(d: _Day, stay: str, count: int, days: int) -> list[Row]:
@@ -196,11 +173,8 @@ def _big_stay(d: _Day) -> str:
         rows.append(_ip_fee(d, stay, n, ITEMS[8], d.at(12, n % 60), ILLNESS_FLAG="1"))
     for n in range(seq + 10, seq + 12):
         _ip_fee(d, stay, n, ITEMS[9], d.at(13), ILLNESS_FLAG="1", ILLNESS_LATE="1")
-    d.add("HIS_IP_CHANGE", {
-        "CHANGE_ID": d.next_id("HIS_IP_CHANGE"), "STAY_NO": stay, "CHANGE_TIME": d.at(10, 0, 5),
-        "DEPT_CODE": "D05", "WARD_CODE": "W05", "BED_NO": "15", "INPATIENT_NO": None,
-        "DOCTOR_NO": "Y002", "OPERATOR_NO": "S002",
-    })  # fmt: skip
+    d.add("HIS_IP_CHANGE", change_row(d.next_id("HIS_IP_CHANGE"), stay, d.at(10, 0, 5),
+                                      dept="D05", ward="W05", bed="15"))  # fmt: skip
     _settlement(d, "2", stay, None, rows, d.at(16))
     return stay
 
@@ -234,52 +208,24 @@ def _inpatient(d: _Day) -> None:
 
 def _diagnoses(d: _Day, stay: str, *diagnoses: tuple[str, str]) -> None:
     for seq, (code, name) in enumerate(diagnoses, start=1):
-        d.add("HIS_DIAGNOSIS", {
-            "DIAG_ID": d.next_id("HIS_DIAGNOSIS"), "STAY_NO": stay, "DIAG_SEQ": seq,
-            "DIAG_TYPE": "1" if seq == 1 else "2", "DIAG_CODE": code, "DIAG_NAME": name,
-            "ADMIT_COND": "1",
-        })  # fmt: skip
+        d.add("HIS_DIAGNOSIS", diagnosis_row(d.next_id("HIS_DIAGNOSIS"), stay, seq, code, name))
 
 
 def _operation(d: _Day, stay: str) -> None:
-    d.add("HIS_OPERATION", {
-        "OPER_ID": d.next_id("HIS_OPERATION"), "STAY_NO": stay, "OPER_SEQ": 1,
-        "OPER_CODE": "79.3201", "OPER_NAME": "桡骨骨折切开复位内固定术",
-        "OPER_DATE": d.day - dt.timedelta(days=4), "INCISION": "2", "HEALING": "1",
-        "SURGEON_NO": "Y001", "ASSIST1_NO": "Y002", "ASSIST2_NO": "Y003", "ANES_WAY": "02",
-        "ANES_NAME": "臂丛神经阻滞麻醉", "ANES_DOCTOR_NO": "Y007", "OPER_LEVEL": "3",
-        "ELECTIVE": "0",
-    })  # fmt: skip
+    day = d.day - dt.timedelta(days=4)
+    d.add("HIS_OPERATION", operation_row(d.next_id("HIS_OPERATION"), stay, day))
 
 
 def _birth(d: _Day, stay: str) -> None:
-    d.add("HIS_BIRTH", {
-        "BIRTH_ID": d.next_id("HIS_BIRTH"), "STAY_NO": stay, "BABY_SEQ": 1, "BABY_SEX": "2",
-        "BIRTH_WEIGHT": 3250, "BIRTH_RESULT": "1", "BABY_OUTCOME": "1", "RESCUE_OK_COUNT": 0,
-        "BREATH": "1",
-    })  # fmt: skip
+    d.add("HIS_BIRTH", birth_row(d.next_id("HIS_BIRTH"), stay))
 
 
 def _tumour(d: _Day, stay: str) -> None:
-    d.add("HIS_TUMOUR", {
-        "STAY_NO": stay, "RT_WAY": "1", "RT_PROGRAM": "1", "RT_DEVICE": "2",
-        "PRIMARY_DOSE": "60Gy", "PRIMARY_TIMES": 30, "PRIMARY_DAYS": 42,
-        "PRIMARY_START": d.day - dt.timedelta(days=9), "PRIMARY_END": d.day,
-        "CHEMO_WAY": "1", "CHEMO_METHOD": "2",
-    })  # fmt: skip
-    for seq, drug in enumerate(("顺铂 75mg/m2", "依托泊苷 100mg/m2", "顺铂 75mg/m2"), start=1):
-        d.add("HIS_CHEMO", {
-            "CHEMO_ID": d.next_id("HIS_CHEMO"), "STAY_NO": stay, "CHEMO_SEQ": seq,
-            "CHEMO_DATE": d.day - dt.timedelta(days=9 - 3 * seq), "DRUG_DOSE": drug,
-            "COURSE": f"第{seq}疗程", "EFFECT": "2",
-        })  # fmt: skip
+    d.add("HIS_TUMOUR", tumour_row(stay, d.day - dt.timedelta(days=9), d.day))
+    for seq in range(1, 4):
+        day = d.day - dt.timedelta(days=9 - 3 * seq)
+        d.add("HIS_CHEMO", chemo_row(d.next_id("HIS_CHEMO"), stay, seq, day))
 
 
 def _summary(d: _Day, stay: str) -> None:
-    d.add("HIS_DISCHARGE_SUMMARY", {
-        "STAY_NO": stay, "ADMIT_DIAG": "工伤致伤，详见入院记录", "DISCHARGE_DIAG": "病情好转",
-        "SYMPTOMS": "患者工作时受伤，局部疼痛、肿胀、活动受限。",
-        "TREATMENT": "入院后完善检查，予抗感染、消肿、止痛及对症治疗，病情好转。",
-        "DISCHARGE_STATUS": "一般情况好，伤口愈合良好。", "ADVICE": "定期门诊复查，注意休息。",
-        "DOCTOR_NO": "Y003", "WRITTEN_AT": d.at(14),
-    })  # fmt: skip
+    d.add("HIS_DISCHARGE_SUMMARY", summary_row(stay, d.at(14)))

@@ -89,7 +89,7 @@ def insured_patients(prefix: str) -> list[Row]:
 
 def _insured_row(patient_id: str, f: Mapping[str, str]) -> Row:
     birth = dt.datetime.strptime(f["aac006"], "%Y%m%d").date()
-    return _patient(patient_id, f["aac003"], f["aac004"], birth, f["aac002"], f["aac001"]) | {
+    return patient_row(patient_id, f["aac003"], f["aac004"], birth, f["aac002"], f["aac001"]) | {
         "SSCARD_NO": f.get("bka100"), "EMPLOYER": f.get("bka008"),
         "INSURED_AREA": f.get("baa027"), "PHONE": f.get("aae005"),
     }  # fmt: skip
@@ -101,14 +101,15 @@ def other_patients(prefix: str, count: int) -> list[Row]:
     for index in range(count):
         name, sex, birth = _OTHERS[index % len(_OTHERS)]
         birth = birth.replace(year=birth.year - index // len(_OTHERS))
-        rows.append(_patient(f"{prefix}{index + 51:02d}", name, sex, birth,
+        rows.append(patient_row(f"{prefix}{index + 51:02d}", name, sex, birth,
                              id_number("449900", birth, 100 + index), None))  # fmt: skip
     return rows
 
 
-def _patient(
+def patient_row(
     patient_id: str, name: str, sex: str, birth: dt.date, id_no: str, aac001: str | None
 ) -> Row:
+    """A ``HIS_PATIENT`` row: the given identity, synthetic address, telephone and employer."""
     return {
         "PATIENT_ID": patient_id, "PAT_NAME": name, "SEX": sex, "BIRTH_DATE": birth,
         "ID_TYPE": "01", "ID_NO": id_no, "AAC001": aac001, "SSCARD_NO": None,

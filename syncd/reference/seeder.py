@@ -4,6 +4,9 @@
 every ``V_WI_*`` view, inserts the departments, staff and patients that are not there yet,
 then the day's activity (:mod:`syncd.reference.activity`).  Seeding a day twice is refused
 (the day's keys exist already); another day adds to the same database.
+
+``prepare_his(engine, patients)`` does the first part only, with the given patients (the
+joint-test kit's test persons): a reference HIS with no activity yet.
 """
 
 from __future__ import annotations
@@ -40,15 +43,27 @@ def seed(engine: sa.Engine, *, day: dt.date, scale: int = 1, rng_seed: int = 7) 
     if scale < 1:
         raise ValueError("scale must be at least 1")
     metadata = build_metadata()
+    patients = insured_patients(PATIENT_PREFIX) + other_patients(PATIENT_PREFIX, 4)
     with source_errors(engine.url, "seeding the reference HIS"), engine.begin() as conn:
-        create_tables(conn, metadata)
-        create_views(conn)
-        counts = _insert_base(conn, metadata)
+        counts = _prepare(conn, metadata, patients)
         activity = day_rows(day, scale, rng_seed)
         _refuse_seeded_day(conn, metadata, activity)
         for table, rows in activity.items():
             counts[table] = counts.get(table, 0) + _insert(conn, metadata.tables[table], rows)
     return SeedReport(day, counts)
+
+
+def prepare_his(engine: sa.Engine, patients: list[Row]) -> dict[str, int]:
+    """The reference tables and views, the base data and ``patients``; rows inserted per table
+    (rows already there are left as they are)."""
+    with source_errors(engine.url, "preparing the reference HIS"), engine.begin() as conn:
+        return _prepare(conn, build_metadata(), patients)
+
+
+def _prepare(conn: sa.Connection, metadata: sa.MetaData, patients: list[Row]) -> dict[str, int]:
+    create_tables(conn, metadata)
+    create_views(conn)
+    return _insert_base(conn, metadata, patients)
 
 
 def create_tables(conn: sa.Connection, metadata: sa.MetaData) -> list[str]:
@@ -68,9 +83,9 @@ def create_views(conn: sa.Connection) -> None:
         conn.execute(sa.text(statement))
 
 
-def _insert_base(conn: sa.Connection, metadata: sa.MetaData) -> dict[str, int]:
+def _insert_base(conn: sa.Connection, metadata: sa.MetaData, patients: list[Row]) -> dict[str, int]:
     rows = base_rows()
-    rows["HIS_PATIENT"] = insured_patients(PATIENT_PREFIX) + other_patients(PATIENT_PREFIX, 4)
+    rows["HIS_PATIENT"] = patients
     counts = {}
     for name, table_rows in rows.items():
         table = metadata.tables[name]
