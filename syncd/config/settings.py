@@ -99,6 +99,11 @@ class PlatformSettings(_Section):
         default="http://127.0.0.1:8090/hygeia_esb_sj/api/call.action",
         pattern=r"^https?://",
     )
+    test_environment: bool = Field(
+        default=False,
+        description="true only when url is the insurer's test environment (or the simulator): "
+        "syncd jointtest runs against no other platform; never true in production settings",
+    )
     userid: str = Field(min_length=1, description="login account (sys0001 userid)")
     password_file: Path | None = None
     connect_timeout_s: PositiveSeconds = 5.0

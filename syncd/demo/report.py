@@ -68,7 +68,7 @@ class DemoTables:
             for function_id, status, reason, n in self._feed_rows(conn):
                 _count(line(function_id), status, reason, n)
             for command, status, reason, n in self._command_rows(conn):
-                function_id = _wire_id(catalogue, _command_function(feeds, command))
+                function_id = wire_id(catalogue, _command_function(feeds, command))
                 _count(line(function_id), _COMMAND_STATUS.get(status, status), reason, n)
         return sorted(lines.values(), key=lambda x: x.function_id)
 
@@ -110,7 +110,7 @@ def _command_function(feeds: Mapping[str, FeedSpec], command: str) -> str:
     return f"({command})"
 
 
-def _wire_id(catalogue: Catalogue, function_id: str) -> str:
+def wire_id(catalogue: Catalogue, function_id: str) -> str:
     """A logical name (``settlement_slip``) as the id the platform sees."""
     if function_id in catalogue:
         return function_id

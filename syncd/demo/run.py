@@ -82,34 +82,66 @@ def today() -> dt.date:
 
 def prepare(folder: Path, day: dt.date) -> DemoSite:
     """Seed the HIS, create the staging tables, write the settings, start the simulator."""
+    refuse_used_folder(folder)
+    sim = start_simulator(folder)
+    try:
+        settings = load_settings(write_settings(folder, sim.endpoint))
+        engine = make_engine(settings.database)
+        seed(engine, day=day)
+        tables = create_staging_tables(engine, settings)
+    except BaseException:
+        sim.stop()
+        raise
+    cat, feeds = load_feeds(settings)
+    return DemoSite(folder, day, settings, sim, engine, tables, feeds, cat)
+
+
+def refuse_used_folder(folder: Path) -> None:
+    """Create ``folder``; ConfigError when it holds a HIS database already."""
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / "his.db").exists():
         raise ConfigError(f"{folder / 'his.db'} exists already: choose an empty --keep folder")
+
+
+def start_simulator(folder: Path) -> Simulator:
+    """The platform simulator on a free loopback port, its state in ``folder`` (fee deletion
+    allowed, the demo's stand-in id for the late 因病 upload)."""
     sim = Simulator(SimulatorConfig(function_ids=SimFunctionIds(illness_late_upload=LATE_UPLOAD_ID),
                                     fee_delete_allowed=True),
                     state_path=folder / "platform-simulator.db")  # fmt: skip
     sim.start()
-    try:
-        settings = load_settings(_write_settings(folder, sim.endpoint))
-        engine = make_engine(settings.database)
-        seed(engine, day=day)
-        tables = staging_tables(settings.database.table_prefix)
-        init_db(engine, tables)
-    except BaseException:
-        sim.stop()
-        raise
+    return sim
+
+
+def create_staging_tables(engine: sa.Engine, settings: Settings) -> StagingTables:
+    tables = staging_tables(settings.database.table_prefix)
+    init_db(engine, tables)
+    return tables
+
+
+def load_feeds(settings: Settings) -> tuple[Catalogue, dict[str, FeedSpec]]:
+    """The catalogue for the settings' function ids and the mappings of ``folders.mappings``."""
     cat = catalogue_module.load(settings.platform.function_ids.model_dump())
-    feeds = load_mappings(settings.folders.mappings, cat)
-    return DemoSite(folder, day, settings, sim, engine, tables, feeds, cat)
+    return cat, load_mappings(settings.folders.mappings, cat)
 
 
-def _write_settings(folder: Path, endpoint: str) -> Path:
+def copy_mappings(folder: Path, *, late_upload: bool) -> Path:
+    """The shipped mappings copied into ``folder/mappings`` (kept as they are if there);
+    ``late_upload`` switches the late 因病 upload on (it needs the simulator's stand-in id)."""
     mappings = folder / "mappings"
     if not mappings.exists():
         shutil.copytree(shipped_mappings(), mappings)
-        late = mappings / "other" / "illness_late_upload.yaml"
-        text = late.read_text(encoding="utf-8").replace("\nenabled: false", "\nenabled: true")
-        late.write_text(text, encoding="utf-8")
+        if late_upload:
+            late = mappings / "other" / "illness_late_upload.yaml"
+            text = late.read_text(encoding="utf-8").replace("\nenabled: false", "\nenabled: true")
+            late.write_text(text, encoding="utf-8")
+    return mappings
+
+
+def write_settings(folder: Path, endpoint: str) -> Path:
+    """The settings file for a SQLite HIS in ``folder`` and the simulator at ``endpoint`` (a
+    test environment), with the password file and a copy of the mappings beside it."""
+    copy_mappings(folder, late_upload=True)
     secret = folder / "platform-password"
     secret.write_text(DEFAULT_PASSWORD + "\n", encoding="utf-8")
     secret.chmod(0o600)
@@ -126,6 +158,7 @@ hospital: {{akb020: "SS0001", name: 中山大学附属第七医院（演示）}}
 database: {{url: "sqlite:///{db}"}}
 platform:
   url: {url}
+  test_environment: true
   userid: "{userid}"
   password_file: platform-password
   connect_timeout_s: 2
@@ -161,17 +194,22 @@ def run_day(
 
 
 def insert_commands(
-    engine: sa.Engine, tables: StagingTables, commands: tuple[DemoCommand, ...]
-) -> None:
-    """Insert the stage's commands as the HIS would (one row each, in order)."""
+    engine: sa.Engine, tables: StagingTables, commands: tuple[DemoCommand, ...],
+    requested_by: str = "demo",
+) -> list[int]:  # fmt: skip
+    """Insert the stage's commands as the HIS would (one row each, in order); their ids."""
     rows = [{"command": c.command, "visit_key": c.visit_key, "bka895": c.bka895,
-             "bka896": c.bka896, "requested_by": "demo",
+             "bka896": c.bka896, "requested_by": requested_by,
              "params_json": json.dumps(c.params, ensure_ascii=False)}
             for c in commands]  # fmt: skip
+    ids = []
     if rows:
         with engine.begin() as conn:
             for row in rows:
-                conn.execute(sa.insert(tables.request).values(row))
+                key = conn.execute(sa.insert(tables.request).values(row)).inserted_primary_key
+                assert key is not None  # WI_REQUEST has an identity key
+                ids.append(int(key[0]))
+    return ids
 
 
 def _run_stage(
