@@ -55,6 +55,9 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "reconcile": ("syncd.cli.reconcile", "reconcile", "对账 / reconcile one day"),
     "codes": ("syncd.cli.codes", "codes", "码表下载与检查 / code tables: sync and check"),
     "demo": ("syncd.cli.demo", "demo", "演示一天的工伤业务 / a demo day against the simulator"),
+    "jointtest": ("syncd.cli.jointtest", "jointtest",
+                  "联调演练：执行联调用例、写出证据报告、撤销 / the joint-test rehearsal with its "
+                  "evidence report"),
     "simulator": ("syncd.cli.simulator", "simulator",
                   "运行模拟平台 / run the platform simulator"),
 }  # fmt: skip

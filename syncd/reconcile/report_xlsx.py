@@ -53,13 +53,8 @@ _RULE = Border(top=Side(style="thin"))
 
 def write_xlsx(report: Report, path: Path) -> None:
     book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = "汇总"
-    info = _info_rows(report)
-    for row, text in enumerate(info, start=1):
-        summary.cell(row, 1, text).font = Font(bold=row == 1, size=13 if row == 1 else 11)
-    write_table(summary, kind_table(report.totals, report.figures), top=len(info) + 2)
+    summary, top = info_sheet(book, "汇总", _info_rows(report))
+    write_table(summary, kind_table(report.totals, report.figures), top=top)
     if report.is_statement:
         write_table(book.create_sheet("每日"),
                     day_table(report.totals, report.figures, report.period))  # fmt: skip
@@ -69,6 +64,17 @@ def write_xlsx(report: Report, path: Path) -> None:
     book.properties.title = report.title
     book.properties.creator = "syncd"
     book.save(path)
+
+
+def info_sheet(book: Workbook, title: str, info: list[str]) -> tuple[Worksheet, int]:
+    """The workbook's first sheet named ``title`` with the ``info`` lines at its top (the
+    first in bold, larger); the row where a table may start below them."""
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    for row, text in enumerate(info, start=1):
+        sheet.cell(row, 1, text).font = Font(bold=row == 1, size=13 if row == 1 else 11)
+    return sheet, len(info) + 2
 
 
 def _info_rows(report: Report) -> list[str]:

@@ -1,0 +1,210 @@
+"""The evidence report the hospital hands to the insurer's staff: HTML and XLSX, in Chinese.
+
+For each case: its number and name, when it ran, the function ids it called, the HIS visit,
+the 就医登记号 and 批次号 it created or acted on, the return code and message, pass or fail
+and why; then every call with its request (ID numbers and names masked, the session id never
+shown), the undo steps, the test persons (masked) and a place to sign.  The tables are those
+of the reconciliation report (:mod:`syncd.reconcile.tables`), written by its HTML and XLSX
+helpers (CJK widths, identifiers as text cells, a 合计 line).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+from openpyxl import Workbook
+
+from syncd import __version__
+from syncd.core.errors import ReportError
+from syncd.jointtest.evidence import CaseResult, Verdict
+from syncd.jointtest.persons import Person
+from syncd.reconcile.report_html import cell_class, cell_text
+from syncd.reconcile.report_xlsx import info_sheet, write_table
+from syncd.reconcile.reports import Hospital
+from syncd.reconcile.tables import (
+    Column,
+    Kind,
+    Line,
+    Table,
+    Value,
+    mask_id,
+    mask_name,
+    table,
+)
+
+XLSX_CELL_LIMIT = 32_000  # Excel holds at most 32,767 characters in a cell
+_CUT_NOTE = "\n……（报文过长，以下略；完整报文见 HTML 报告或 WI_MESSAGE）"
+_ENV = jinja2.Environment(
+    loader=jinja2.ChoiceLoader([jinja2.PackageLoader("syncd.jointtest", "templates"),
+                                jinja2.PackageLoader("syncd.reconcile", "templates")]),
+    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A whole joint-test run, as the report tells it."""
+
+    hospital: Hospital
+    environment: str  # 模拟平台 / 经办机构联调测试环境
+    platform_url: str
+    userid: str
+    started: datetime
+    finished: datetime
+    cases_file: str
+    persons: Sequence[Person]
+    results: Sequence[CaseResult]
+    undo: Sequence[CaseResult]
+    kept_business: bool
+
+    @property
+    def counts(self) -> Counter[Verdict]:
+        return Counter(result.verdict for result in self.results)
+
+    @property
+    def passed(self) -> bool:
+        """Every case passed or did not apply, and everything the run created was undone."""
+        allowed = (Verdict.PASSED, Verdict.SKIPPED)
+        return all(r.verdict in allowed for r in (*self.results, *self.undo))
+
+    @property
+    def summary_zh(self) -> str:
+        c = self.counts
+        text = (f"用例 {len(self.results)} 项：通过 {c[Verdict.PASSED]}，"
+                f"不通过 {c[Verdict.FAILED]}，不适用 {c[Verdict.SKIPPED]}，"
+                f"未执行 {c[Verdict.NOT_RUN]}")  # fmt: skip
+        if self.kept_business:
+            return text + "；本次产生的业务按要求保留，未撤销"
+        undone = sum(1 for r in self.undo if r.verdict is Verdict.PASSED)
+        left = len(self.undo) - undone
+        return text + f"；撤销 {undone} 步" + (f"，{left} 步未完成" if left else "")
+
+    @property
+    def title(self) -> str:
+        return "工伤保险联网结算联调测试记录"
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+
+# -- the tables -------------------------------------------------------------------------------
+
+
+def case_columns() -> list[Column]:
+    return [
+        Column("case_id", "编号", Kind.CODE), Column("title", "用例"),
+        Column("started", "时间", Kind.CODE), Column("function_ids", "交易号", Kind.CODE),
+        Column("visit_key", "HIS 就诊号", Kind.CODE), Column("aaz218", "就医登记号", Kind.CODE),
+        Column("bka001", "批次号", Kind.CODE), Column("calls", "调用次数", Kind.COUNT),
+        Column("return_code", "返回码", Kind.CODE), Column("message", "返回信息"),
+        Column("verdict", "结果"), Column("reason", "说明"),
+    ]  # fmt: skip
+
+
+def case_line(result: CaseResult) -> Line:
+    cells: dict[str, Value] = {
+        "case_id": result.case_id, "title": result.title,
+        "started": f"{result.started:%Y-%m-%d %H:%M:%S}", "function_ids": result.function_ids,
+        "visit_key": result.visit_key, "aaz218": result.aaz218, "bka001": result.bka001,
+        "calls": len(result.calls), "return_code": result.return_code,
+        "message": result.message, "verdict": result.verdict.value, "reason": result.reason,
+    }  # fmt: skip
+    failed = result.verdict in (Verdict.FAILED, Verdict.NOT_RUN)
+    return Line(cells, frozenset({"verdict", "reason"} if failed else ()))
+
+
+def case_table(title: str, results: Sequence[CaseResult]) -> Table:
+    return table(title, case_columns(), (case_line(r) for r in results))
+
+
+def call_table(results: Sequence[CaseResult], limit: int | None = None) -> Table:
+    """Every call of every case, its request masked (cut at ``limit`` characters)."""
+    columns = [
+        Column("case_id", "用例编号", Kind.CODE), Column("at", "时间", Kind.CODE),
+        Column("function_id", "交易号", Kind.CODE), Column("outcome", "结果", Kind.CODE),
+        Column("return_code", "返回码", Kind.CODE), Column("message", "返回信息"),
+        Column("duration_ms", "耗时（毫秒）", Kind.COUNT, summed=False),
+        Column("request", "请求报文（已遮蔽身份证号、姓名）"),
+    ]  # fmt: skip
+    lines = (Line({"case_id": r.case_id, "at": f"{c.at:%Y-%m-%d %H:%M:%S}",
+                   "function_id": c.function_id, "outcome": c.outcome,
+                   "return_code": c.return_code, "message": c.message,
+                   "duration_ms": c.duration_ms, "request": _cut(c.request, limit)})
+             for r in results for c in r.calls)  # fmt: skip
+    return table("报文", columns, lines)
+
+
+def person_table(persons: Sequence[Person]) -> Table:
+    columns = [Column("n", "序号", Kind.COUNT, summed=False), Column("aac001", "电脑号", Kind.CODE),
+               Column("aac002", "社会保障号码", Kind.CODE), Column("aac003", "姓名")]  # fmt: skip
+    lines = (Line({"n": n, "aac001": p.aac001, "aac002": mask_id(p.aac002),
+                   "aac003": mask_name(p.aac003)})
+             for n, p in enumerate(persons, start=1))  # fmt: skip
+    return table("测试人员（社会保障号码、姓名已遮蔽）", columns, lines)
+
+
+def _cut(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - len(_CUT_NOTE)] + _CUT_NOTE
+
+
+# -- the files --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    xlsx: Path
+
+
+def write_reports(evidence: Evidence, folder: Path) -> ReportFiles:
+    """``jointtest-<time>.html`` and ``.xlsx`` in ``folder`` (ReportError if not written)."""
+    stem = f"jointtest-{evidence.started:%Y%m%d-%H%M%S}"
+    files = ReportFiles(folder / f"{stem}.html", folder / f"{stem}.xlsx")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        files.html.write_text(render_html(evidence), encoding="utf-8")
+        write_xlsx(evidence, files.xlsx)
+    except OSError as exc:
+        raise ReportError(f"联调报告无法写入 / the report could not be written: {exc}") from exc
+    return files
+
+
+def render_html(evidence: Evidence) -> str:
+    return _ENV.get_template("evidence.html.j2").render(
+        evidence=evidence, cases=case_table("用例", evidence.results),
+        undo=case_table("撤销本次产生的业务", evidence.undo),
+        persons=person_table(evidence.persons), text=cell_text, css=cell_class,
+        with_calls=[r for r in (*evidence.results, *evidence.undo) if r.calls],
+    )  # fmt: skip
+
+
+def write_xlsx(evidence: Evidence, path: Path) -> None:
+    book = Workbook()
+    sheet, top = info_sheet(book, "用例", info_lines(evidence))
+    write_table(sheet, case_table("用例", evidence.results), top=top)
+    if evidence.undo:
+        write_table(book.create_sheet("撤销"), case_table("撤销", evidence.undo))
+    write_table(book.create_sheet("报文"),
+                call_table([*evidence.results, *evidence.undo], XLSX_CELL_LIMIT))  # fmt: skip
+    write_table(book.create_sheet("测试人员"), person_table(evidence.persons))
+    book.properties.title = evidence.title
+    book.properties.creator = "syncd"
+    book.save(path)
+
+
+def info_lines(evidence: Evidence) -> list[str]:
+    return [
+        f"{evidence.hospital.heading}　{evidence.title}",
+        f"平台：{evidence.environment}　{evidence.platform_url}　登录账号 {evidence.userid}",
+        f"时间：{evidence.started:%Y-%m-%d %H:%M:%S} 至 {evidence.finished:%H:%M:%S}　"
+        f"syncd {evidence.version}　用例文件 {Path(evidence.cases_file).name}",
+        evidence.summary_zh,
+    ]

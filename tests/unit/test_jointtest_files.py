@@ -1,0 +1,142 @@
+"""The joint test's own files and verdicts (pure): the case list and the persons file are
+checked like mapping files (every problem with file:line and a hint); a request is masked as
+``syncd render --mask`` masks it; a case passes only when its expectation is met."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from syncd.config.mappings import load_mappings
+from syncd.config.settings import Settings
+from syncd.core.errors import ConfigError
+from syncd.jointtest.cases import Expect, load_cases
+from syncd.jointtest.evidence import Call, Verdict, masked_request
+from syncd.jointtest.persons import load_persons
+from syncd.jointtest.run import judge
+from syncd.jointtest.staging import Standing
+from syncd.protocol import catalogue
+from syncd.resources import shipped_mappings
+
+SETTINGS = Settings.model_validate({
+    "hospital": {"akb020": "SS0001"}, "database": {"url": "sqlite://"},
+    "platform": {"userid": "SS0001"},
+})  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def feeds() -> dict[str, object]:
+    return dict(load_mappings(shipped_mappings(), catalogue.load()))
+
+
+def _problems(path: Path, feeds: dict[str, object], persons: int = 2) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_cases(path, feeds, persons, SETTINGS)  # type: ignore[arg-type]
+    return [f"{p.line}: {p.message} | {p.hint}" for p in caught.value.problems]
+
+
+def test_the_shipped_case_list_loads_in_the_joint_test_order(feeds: dict[str, object]) -> None:
+    cases = load_cases(None, feeds, 2, SETTINGS).cases  # type: ignore[arg-type]
+    sequence = [case.command or case.his for case in cases]
+    expected_order = ["op_person", "outpatient_visit", "op_charge", "op_refund", "op_cancel",
+                      "admission", "admission_change", "inpatient_fees", "ip_presettle",
+                      "discharge", "ip_settle", "ip_settlement_slip", "ip_cancel_settlement",
+                      "ip_cancel_discharge", "ip_cancel_admission", "ip_delete_fees",
+                      "record_patient", "record_summary", "cumulative_query",
+                      "fund_status_query", "code_table_query"]  # fmt: skip
+    assert [sequence.index(step) for step in expected_order] == sorted(
+        sequence.index(step) for step in expected_order
+    )
+    fees = next(case for case in cases if case.id == "Z04").fees
+    assert fees is not None and fees.total > 300 and fees.refunds and fees.illness
+
+
+def test_every_problem_of_a_case_list_is_named_with_its_line(
+    tmp_path: Path, feeds: dict[str, object]
+) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("""\
+cases:
+  - {id: A1, title: 挂号, his: outpatient_visit, visit: MZ1, person: 3}
+  - {id: A2, title: 收费, command: op_charg, visit: MZ1}
+  - {id: A3, title: 退费, command: op_refund, visit: MZ2, params: {bka001: "{bka01}"}}
+  - {id: A1, title: 入院, his: admission, visit: MZ1, person: 1}
+  - {id: A5, title: 删除, command: ip_delete_fees, visit: MZ1, when: polling.reconcile_at}
+""", encoding="utf-8")  # fmt: skip
+    problems = _problems(path, feeds)
+    assert problems == [
+        "2: case A1 names test person 3, the persons file has 2 | add persons to the file or "
+        "name another one",
+        "3: no mapping has command 'op_charg' | did you mean 'op_charge'?",
+        "4: visit MZ2 is not opened by an earlier case | an earlier case with his: "
+        "outpatient_visit or admission opens it",
+        "4: unknown placeholder {bka01} | did you mean 'bka001'?",
+        "5: case id 'A1' is used twice | ",
+        "5: visit MZ1 is opened twice | use a new label",
+        "6: 'polling.reconcile_at' is not a true/false setting | e.g. when: "
+        "city.fee_delete_allowed",
+    ]
+
+
+def test_a_case_of_the_wrong_shape_is_refused_with_its_line(
+    tmp_path: Path, feeds: dict[str, object]
+) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("cases:\n  - id: A1\n    title: 费用\n    his: inpatient_fee\n"
+                    "    visit: ZY1\n", encoding="utf-8")  # fmt: skip
+    [problem] = _problems(path, feeds)
+    assert problem.startswith("4: 'cases.0.his': Input should be 'outpatient_visit'")
+
+
+def test_a_persons_file_with_a_bad_id_number_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "persons.yaml"
+    path.write_text("persons:\n  - aac001: '1000010001'\n    aac002: '44010619850312421'\n"
+                    "    aac003: 张伟明\n  - {aac001: '1000010001', aac002: '440106198503124219',"
+                    " aac003: 李*}\n", encoding="utf-8")  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        load_persons(path)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.file) == (3, str(path))
+    assert "18-digit ID number" in problem.message
+
+
+def test_the_shipped_persons_derive_sex_and_birth_from_the_id_number() -> None:
+    first, second = load_persons().persons
+    assert (first.aac001, first.birth, first.sex) == ("1000010001", dt.date(1985, 3, 12), "1")
+    assert second.birth == dt.date(1995, 5, 20)
+
+
+def test_a_request_is_masked_and_laid_out_one_row_per_line() -> None:
+    xml = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><program><session_id>********</session_id>"
+           "<function_id>bizh200101</function_id><bka895>aac002</bka895>"
+           "<bka896>440106198503124219</bka896><aac003>张伟明</aac003>"
+           "<detail><row><yzy201>S52.501</yzy201><aac044>440106198503124219</aac044></row>"
+           "<row><yzy201>S60.201</yzy201></row></detail></program>")  # fmt: skip
+    assert masked_request(xml).splitlines() == [
+        "<program>", "  <session_id>********</session_id>",
+        "  <function_id>bizh200101</function_id>", "  <bka895>aac002</bka895>",
+        "  <bka896>440106************</bka896>", "  <aac003>张**</aac003>", "  <detail>",
+        "    <row><yzy201>S52.501</yzy201><aac044>440106************</aac044></row>",
+        "    <row><yzy201>S60.201</yzy201></row>", "  </detail>", "</program>",
+    ]  # fmt: skip
+
+
+def _call(function_id: str) -> Call:
+    return Call(dt.datetime(2026, 12, 2, 9), function_id, "REJECTED", "-1", "已退费", "", 3)
+
+
+def test_a_refusal_of_the_first_step_counts_as_the_cases_call() -> None:
+    """A second refund is refused by its 110103 step: the case expects a rejection, and the
+    110103 call is one of its own; a rejection nobody asked for fails."""
+    rejected = [Standing("REJECTED", "已经办理过退费")]
+    functions = ("bizh110105", "bizh110103")
+    assert judge(Expect(status="rejected"), rejected, True, [_call("bizh110103")], functions,
+                 60) == (Verdict.PASSED, "")  # fmt: skip
+    assert judge(Expect(), rejected, True, [_call("bizh110103")], functions, 60) == (
+        Verdict.FAILED, "期望成功，实际被拒绝（已经办理过退费）")  # fmt: skip
+    assert judge(Expect(calls=2), [Standing("DONE")], True, [_call("bizh110105")], functions,
+                 60)[1] == "期望至少 2 次 bizh110105/bizh110103 调用，实际 1 次"  # fmt: skip
+    assert judge(Expect(), [Standing("WAITING", "等待入院登记")], False, [], functions, 60) == (
+        Verdict.FAILED, "60 秒内未完成：等待（等待入院登记）")  # fmt: skip
