@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
@@ -118,6 +119,14 @@ class PlatformSettings(_Section):
         ge=64 * 1024,
         le=256 * 1024 * 1024,
         description="a longer reply is not read on: the call's outcome is unknown",
+    )
+    figure_tolerance: Decimal = Field(
+        default=Decimal("0.00"),
+        ge=0,
+        le=100,
+        decimal_places=2,
+        description="a settlement reply's figures off their §8.1 identities by more than this "
+        "(yuan) are flagged; the call is concluded with the figures as returned either way",
     )
     send_inferred_fields: bool = Field(
         default=True, description="false: leave out the fields mappings mark 'inferred: true'"

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from syncd.core.records import FINAL_SYNC_STATUSES
 from syncd.db.schema import StagingTables
 from syncd.jointtest.evidence import Call, masked_request, reply_message
+from syncd.rules.replies import FLAG_KEY
 
 FINAL = frozenset({*FINAL_SYNC_STATUSES, "DONE"})
 STATUS_ZH = {"SUCCEEDED": "成功", "DONE": "成功", "REJECTED": "被拒绝", "FAILED": "失败",
@@ -28,6 +29,7 @@ class Standing:
     status: str
     message: str = ""
     bka001: str = ""
+    flag: str = ""  # why the reply was flagged (rules.replies.reply_flag), in Chinese
 
     @property
     def final(self) -> bool:
@@ -77,19 +79,22 @@ class Staging:
         """Each key's newest row of ``feed`` (not found yet: PENDING, unseen)."""
         s = self.tables.sync_status
         reason = sa.func.coalesce(s.c.return_code_message, s.c.last_error, "")
-        stmt = sa.select(s.c.source_key, s.c.status, reason).where(
+        stmt = sa.select(s.c.source_key, s.c.status, reason, s.c.result_json).where(
             s.c.feed == feed, s.c.source_key.in_(list(keys))).order_by(s.c.id)  # fmt: skip
         with self.engine.connect() as conn:
-            newest = {str(k): Standing(str(st), str(r)) for k, st, r in conn.execute(stmt)}
+            newest = {str(k): Standing(str(st), str(r), flag=flag_zh(doc))
+                      for k, st, r, doc in conn.execute(stmt)}  # fmt: skip
         return [newest.get(key, Standing("PENDING", UNSEEN)) for key in keys]
 
     def command(self, command_id: int) -> Standing:
         r = self.tables.request
         reason = sa.func.coalesce(r.c.return_code_message, r.c.last_error, "")
-        stmt = sa.select(r.c.status, reason, r.c.bka001).where(r.c.id == command_id)
+        stmt = sa.select(r.c.status, reason, r.c.bka001, r.c.result_json).where(
+            r.c.id == command_id)  # fmt: skip
         with self.engine.connect() as conn:
-            status, message, bka001 = conn.execute(stmt).one()
-        return Standing(str(status), str(message), "" if bka001 is None else str(bka001))
+            status, message, bka001, doc = conn.execute(stmt).one()
+        batch = "" if bka001 is None else str(bka001)
+        return Standing(str(status), str(message), batch, flag_zh(doc))
 
     def visit(self, visit_key: str) -> LedgerVisit | None:
         v = self.tables.visit
@@ -112,6 +117,22 @@ class Staging:
         settled = [str(b) for c, b, p in rows if c == "op_charge" and _settles(p)]
         refunded = {str(b) for c, b, _ in rows if c == "op_refund"}
         return [batch for batch in settled if batch not in refunded]
+
+
+def flag_zh(result_json: str | None) -> str:
+    """A flagged reply's ``reply_flag`` (``result_json``) in words; "" when not flagged."""
+    try:
+        flag = json.loads(result_json or "{}").get(FLAG_KEY) or {}
+    except (ValueError, AttributeError):
+        return ""
+    parts = []
+    if flag.get("identities"):
+        parts.append("金额不满足规范 §8.1 恒等式：" + "；".join(flag["identities"]))
+    if flag.get("payinfo_rows"):
+        parts.append(f"payinfo 有 {flag['payinfo_rows']} 行，取第 1 行")
+    if flag.get("repeated"):
+        parts.append("重复的元素（取最后的非空值）：" + "、".join(flag["repeated"]))
+    return "；".join(parts)
 
 
 def _settles(params_json: str | None) -> bool:

@@ -13,7 +13,8 @@ catalogue (bka056 4, other money 2) and is refused, never rounded, when that wou
 ``date`` becomes ``yyyyMMdd``; ``None`` is omitted.  Decoding accepts any byte body with or
 without an XML declaration, ignores whitespace between elements, strips values, and refuses
 DTDs, entity declarations and external references (defusedxml).  Decoded values are strings;
-:class:`Fields` offers typed accessors that raise :class:`PlatformProtocolError` on bad text.
+:class:`Fields` offers typed accessors that raise :class:`PlatformProtocolError` on bad text;
+a repeated element is read as the Zhongshan client reads one (:func:`_put`).
 """
 
 from __future__ import annotations
@@ -109,9 +110,10 @@ class Row(Fields):
 
 @dataclass(frozen=True, repr=False)
 class Program(Fields):
-    """A decoded ``<program>``: scalars in ``values``, datasets by element name."""
+    """A decoded ``<program>``: scalars, datasets by name (a repeated one adds its rows)."""
 
     datasets: Mapping[str, tuple[Row, ...]] = field(default_factory=dict)
+    repeated: tuple[str, ...] = ()  # codes (``dataset.code`` in a row) repeated with other values
 
     def __repr__(self) -> str:
         sets = {name: len(rows) for name, rows in self.datasets.items()}
@@ -146,10 +148,8 @@ def _parse_int(text: str) -> int | None:
 
 def _parse_date(text: str) -> dt.date | None:
     match = _DATE_TEXT.fullmatch(text)
-    if not match:
-        return None
     try:
-        return dt.date(*(int(part) for part in match.groups()))
+        return dt.date(*(int(part) for part in match.groups())) if match else None
     except ValueError:
         return None
 
@@ -324,12 +324,13 @@ def decode_program(body: bytes | str) -> Program:
         raise PlatformProtocolError(f"the body is <{root.tag}>, not a <{ROOT}> document")
     scalars: dict[str, str] = {}
     datasets: dict[str, tuple[Row, ...]] = {}
+    repeated: list[str] = []
     for child in root:
         if _is_dataset(child):
-            _put(datasets, child.tag, _rows(child))
+            datasets[child.tag] = datasets.get(child.tag, ()) + _rows(child, repeated)
         else:
-            _put(scalars, child.tag, _text(child))
-    return Program(values=scalars, datasets=datasets)
+            _put(scalars, child.tag, _text(child), repeated)
+    return Program(values=scalars, datasets=datasets, repeated=tuple(dict.fromkeys(repeated)))
 
 
 def _parse(body: bytes | str) -> Element:
@@ -338,7 +339,8 @@ def _parse(body: bytes | str) -> Element:
     if not data:
         raise PlatformProtocolError("the body is empty, not a <program> document")
     if not data.startswith(b"<"):
-        raise PlatformProtocolError(f"the body is text, not a <program> document: {_snippet(data)}")
+        text = data[:120].decode("utf-8", errors="replace")
+        raise PlatformProtocolError(f"the body is text, not a <program> document: {text}")
     try:
         return safe_et.fromstring(_as_utf8(data), forbid_dtd=True)  # type: ignore[no-any-return]
     except defusedxml.DefusedXmlException as exc:
@@ -362,29 +364,24 @@ def _as_utf8(data: bytes) -> bytes:
     return text.encode("utf-8")
 
 
-def _snippet(data: bytes) -> str:
-    return data[:120].decode("utf-8", errors="replace")
-
-
 def _is_dataset(element: Element) -> bool:
     if len(element):
         return True
     return element.tag.lower() in known_dataset_names() and not (element.text or "").strip()
 
 
-def _rows(element: Element) -> tuple[Row, ...]:
+def _rows(element: Element, repeated: list[str]) -> tuple[Row, ...]:
     tags = {child.tag for child in element}
-    if tags == {ROW}:
-        return tuple(Row(values=_cells(row)) for row in element)
-    if ROW in tags:
+    if ROW in tags and tags != {ROW}:
         raise PlatformProtocolError(f"dataset <{element.tag}> mixes <row> with other elements")
-    return (Row(values=_cells(element)),) if tags else ()
+    rows = list(element) if ROW in tags else [element] if tags else []
+    return tuple(Row(values=_cells(row, element.tag, repeated)) for row in rows)
 
 
-def _cells(row: Element) -> dict[str, str]:
+def _cells(row: Element, dataset: str, repeated: list[str]) -> dict[str, str]:
     cells: dict[str, str] = {}
     for cell in row:
-        _put(cells, cell.tag, _text(cell))
+        _put(cells, cell.tag, _text(cell), repeated, f"{dataset}.")
     return cells
 
 
@@ -392,7 +389,10 @@ def _text(element: Element) -> str:
     return "".join(element.itertext()).strip()
 
 
-def _put(target: dict[str, _T], tag: str, value: _T) -> None:
-    if tag in target:
-        raise PlatformProtocolError(f"element <{tag}> appears more than once")
-    target[tag] = value
+def _put(target: dict[str, str], tag: str, value: str, repeated: list[str], at: str = "") -> None:
+    """Zhongshan's reading: the last non-empty value wins; a differing repeat is noted."""
+    known = target.get(tag)
+    if known and value and value != known:
+        repeated.append(at + tag)
+    if value or known is None:
+        target[tag] = value

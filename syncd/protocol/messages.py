@@ -2,7 +2,7 @@
 
 :class:`Request` is a call validated against the catalogue before anything is sent.  The reply
 classes turn a decoded :class:`~syncd.protocol.codec.Program` into what the daemon consumes:
-money as ``Decimal`` (settlement figures checked against the spec §8.1 identities), dates as
+money as ``Decimal`` (settlement figures as the platform sent them), dates as
 ``date``; every reply carries ``return_code`` and ``return_code_message``.  Typed rows keep the
 whole decoded row in ``raw`` for write-back; their repr names no values (ID numbers, names).
 """
@@ -16,7 +16,7 @@ from typing import ClassVar, Self
 from syncd.core.errors import InvalidRequest, PlatformProtocolError
 from syncd.protocol import codec
 from syncd.protocol.catalogue import Catalogue, FunctionSpec, Kind
-from syncd.protocol.codec import Fields, Program, Row, Value
+from syncd.protocol.codec import Program, Row, Value
 from syncd.protocol.reply_rows import (
     TOTALS,
     BusinessInfo,
@@ -267,26 +267,29 @@ class FundStatusReply(Reply):
 class SettlementReply(Reply):
     """Settlement figures: outpatient ``payinfo`` (110104/110105) or inpatient flat fields.
 
-    On a successful reply the figures must be present and satisfy the §8.1 identities, else
-    :class:`PlatformProtocolError`; on a rejection ``figures`` is None.
+    On a successful reply the three totals must be there (else :class:`PlatformProtocolError`:
+    the reply cannot be read); their §8.1 identities are not enforced, only reported
+    (:meth:`SettlementFigures.identity_errors`).  Of several ``payinfo`` rows the first is
+    read, as the public clients read them (``payinfo_rows`` says how many came).  On a
+    rejection ``figures`` is None.
     """
 
     figures: SettlementFigures | None
     aaz218: str
+    payinfo_rows: int = 0
     figures_required: ClassVar[bool] = True
 
     @classmethod
     def from_program(cls, program: Program) -> Self:
+        pay = program.rows("payinfo")
         if not _has_figures(program):
             if program.return_code == SUCCESS_CODE and cls.figures_required:
                 raise PlatformProtocolError("the reply has no settlement figures (akc264/payinfo)")
-            return cls(**cls.base(program), figures=None, aaz218=program.text("aaz218"))
-        figures = SettlementFigures.from_fields(_figures_source(program))
-        errors = figures.identity_errors()
-        if errors:
-            raise PlatformProtocolError(f"settlement figures break spec §8.1: {'; '.join(errors)}")
+            return cls(**cls.base(program), figures=None, aaz218=program.text("aaz218"),
+                       payinfo_rows=len(pay))  # fmt: skip
+        figures = SettlementFigures.from_fields(pay[0] if pay else program)
         aaz218 = figures.aaz218 or program.text("aaz218")
-        return cls(**cls.base(program), figures=figures, aaz218=aaz218)
+        return cls(**cls.base(program), figures=figures, aaz218=aaz218, payinfo_rows=len(pay))
 
 
 @dataclass(frozen=True, repr=False)
@@ -294,13 +297,6 @@ class DischargeReply(SettlementReply):
     """bizh120105: figures when the platform sends them (the spec only infers it does)."""
 
     figures_required: ClassVar[bool] = False
-
-
-def _figures_source(program: Program) -> Fields:
-    pay = program.rows("payinfo")
-    if len(pay) > 1:
-        raise PlatformProtocolError(f"payinfo has {len(pay)} rows, expected one")
-    return pay[0] if pay else program
 
 
 def _has_figures(program: Program) -> bool:

@@ -179,7 +179,8 @@ IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 class SettlementFigures(_Typed):
     """Settlement figures: outpatient ``payinfo`` row or inpatient flat fields (120003/5/6).
 
-    The three totals must be present; a missing component reads as 0.00.
+    The three totals must be present; a missing component reads as 0.00.  The §8.1 identities
+    are [inferred]: :meth:`identity_errors` says which do not hold, the figures stand as read.
     """
 
     akb020: str
@@ -211,12 +212,13 @@ class SettlementFigures(_Typed):
             source.require_decimal(code)
         return super().from_fields(source)
 
-    def identity_errors(self) -> list[str]:
-        """The §8.1 identities that do not hold, e.g. ``akc264 12.50 != bka831+bka832 12.40``."""
+    def identity_errors(self, tolerance: Decimal = _ZERO) -> list[str]:
+        """The §8.1 identities that are off by more than ``tolerance``, e.g.
+        ``akc264 12.50 != bka831+bka832 12.40``."""
         errors = []
         for total, parts in IDENTITIES:
             expected = sum((getattr(self, part) for part in parts), _ZERO)
-            if getattr(self, total) != expected:
+            if abs(getattr(self, total) - expected) > tolerance:
                 errors.append(f"{total} {getattr(self, total)} != {'+'.join(parts)} {expected}")
         return errors
 

@@ -17,7 +17,7 @@ from typing import Any
 from syncd.core.records import ConcludedBy, Outcome
 from syncd.protocol.codec import Program
 from syncd.rules import outbox
-from syncd.rules.replies import result_doc
+from syncd.rules.replies import FLAG_KEY, ReplyFlag, result_doc
 from syncd.rules.resolve.question import batch_sum
 from syncd.rules.visits import FEE_UPLOAD
 
@@ -36,6 +36,7 @@ class Conclusion:
     reply: Program | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     by: ConcludedBy = ConcludedBy.REPLY
+    flag: ReplyFlag = field(default_factory=ReplyFlag)  # false: the reply read cleanly
 
     @property
     def succeeded(self) -> bool:
@@ -68,6 +69,10 @@ def fields_for(function_id: str, ended: Conclusion, datasets: Datasets) -> dict[
 
 def result_for(ended: Conclusion, fields: Mapping[str, str]) -> dict[str, Any]:
     """``result_json`` of a success: the reply, or the fields a resolution or an operator
-    adopted (no reply came), marked with who found them."""
+    adopted (no reply came), marked with who found them; a flagged reply's flag under
+    ``reply_flag``."""
     adopted = None if ended.by is ConcludedBy.REPLY else fields
-    return result_doc(ended.reply, adopted, by=ended.by.value)
+    doc = result_doc(ended.reply, adopted, by=ended.by.value)
+    if ended.flag:
+        doc[FLAG_KEY] = ended.flag.as_json()
+    return doc

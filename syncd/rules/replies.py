@@ -4,17 +4,25 @@
   row (what ``writeback:`` paths such as ``payinfo.bka001`` name);
 * :func:`result_doc` — the whole reply as ``{"fields": …, "datasets": {name: [rows]}}`` for
   ``result_json`` and the reply rows;
-* :func:`writeback_columns` — the feed's ``writeback:`` mapping applied to those fields.
+* :func:`writeback_columns` — the feed's ``writeback:`` mapping applied to those fields;
+* :func:`reply_flag` — what a success reply was concluded with although it did not read
+  cleanly: settlement figures off their §8.1 identities by more than the tolerance, several
+  ``payinfo`` rows (the first is read), elements repeated with other values (the last
+  non-empty one is read) — kept in ``result_json`` under :data:`FLAG_KEY`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from syncd.protocol.codec import Program
+from syncd.protocol.messages import Reply, SettlementReply
 
 _ENVELOPE = frozenset({"return_code", "return_code_message", "session_id", "function_id"})
+FLAG_KEY = "reply_flag"  # the result_json key of a flagged reply
 
 
 def reply_fields(program: Program | None) -> dict[str, str]:
@@ -58,3 +66,44 @@ def writeback_columns(
         if value not in (None, "") and column.lower() in columns:
             out[column.lower()] = str(value)
     return out
+
+
+@dataclass(frozen=True)
+class ReplyFlag:
+    """Why a success reply did not read cleanly (codes and amounts only: no names or ID
+    numbers).  ``identities``: the §8.1 identities its figures break by more than
+    ``tolerance``, with the figures as sent; ``payinfo_rows``: how many came (more than one);
+    ``repeated``: element codes that came more than once with other values."""
+
+    identities: tuple[str, ...] = ()
+    tolerance: Decimal = Decimal("0.00")
+    payinfo_rows: int = 1
+    repeated: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.identities or self.payinfo_rows > 1 or self.repeated)
+
+    @property
+    def broken_totals(self) -> tuple[str, ...]:
+        """The totals whose identity is broken (``akc264`` …)."""
+        return tuple(text.split(" ", 1)[0] for text in self.identities)
+
+    def as_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        if self.identities:
+            doc |= {"identities": list(self.identities), "tolerance": f"{self.tolerance:.2f}"}
+        if self.payinfo_rows > 1:
+            doc["payinfo_rows"] = self.payinfo_rows
+        if self.repeated:
+            doc["repeated"] = list(self.repeated)
+        return doc
+
+
+def reply_flag(reply: Reply, program: Program, tolerance: Decimal) -> ReplyFlag:
+    """The flag of a success reply (false when it read cleanly)."""
+    broken: list[str] = []
+    rows = 1
+    if isinstance(reply, SettlementReply) and reply.figures is not None:
+        broken = reply.figures.identity_errors(tolerance)
+        rows = max(reply.payinfo_rows, 1)
+    return ReplyFlag(tuple(broken), tolerance, rows, program.repeated)

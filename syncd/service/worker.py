@@ -117,7 +117,8 @@ class Worker:
         self.archive = Archive(self.engine, self.tables)
         self.codes = CodeStore(self.engine, self.tables)
         akb020, draw = settings.hospital.akb020, (rng or random.Random()).random
-        self.calls = PlatformCalls(self.client, self.catalogue, self.archive, self.clock, akb020)
+        self.calls = PlatformCalls(self.client, self.catalogue, self.archive, self.clock, akb020,
+                                   settings.platform.figure_tolerance)  # fmt: skip
         policy = retry_policy(settings)
         self.exchange = Exchange(self.calls, policy, draw, owner or new_owner(), flight_s(settings))
         self.inputs = RenderInputs(settings_values(settings), {},

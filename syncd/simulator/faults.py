@@ -9,7 +9,11 @@ Kinds (``Fault.kind``):
 * ``reply_lost``     process and commit, then close the connection without any response;
 * ``expire_session`` expire every session first, so the call answers ``-9``;
 * ``oversize``       process and commit, then answer the real reply padded (inside an XML
-                     comment before ``</program>``) to ``size`` bytes, written in chunks.
+                     comment before ``</program>``) to ``size`` bytes, written in chunks;
+* ``cent_off``       process and commit, then answer with the total ``akc264`` one cent
+                     higher (flat and in every ``payinfo`` row): the §8.1 identities broken;
+* ``payinfo_twice``  process and commit, then answer with a second ``payinfo`` row (the first
+                     one's copy with every amount 0.00 and the next batch number).
 
 Targeting: ``function_id`` (empty = any function, sys0001 included); ``times`` = apply to the
 next N matching calls (default 1; 0 = no limit); ``rate`` = probability per matching call
@@ -26,14 +30,18 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from syncd.core.errors import ConfigError
+from syncd.simulator.wire import Reply
 
 KINDS = frozenset(
-    {"latency", "http500", "malformed", "drop", "reply_lost", "expire_session", "oversize"}
-)
+    {"latency", "http500", "malformed", "drop", "reply_lost", "expire_session", "oversize",
+     "cent_off", "payinfo_twice"}
+)  # fmt: skip
+ALTERING = frozenset({"cent_off", "payinfo_twice"})  # processed; the reply is changed
 
 
 @dataclass
@@ -134,3 +142,32 @@ class FaultBook:
         fault.times -= 1
         if fault.times == 0:
             self._faults.remove(fault)
+
+
+def altered(kind: str, reply: Reply) -> Reply:
+    """The reply an ``ALTERING`` fault answers instead of ``reply`` (a rejection unchanged)."""
+    if reply.return_code != "1":
+        return reply
+    if kind == "cent_off":
+        scalars = _cent_more(reply.scalars)
+        rows = [_cent_more(row) for row in reply.datasets.get("payinfo", [])]
+        datasets = {**reply.datasets, "payinfo": rows} if rows else reply.datasets
+        return replace(reply, scalars=scalars, datasets=datasets)
+    rows = reply.datasets.get("payinfo", [])
+    if not rows:
+        return reply
+    second = {k: "0.00" if _is_amount(v) else v for k, v in rows[0].items()}
+    if str(rows[0].get("bka001", "")).isdigit():
+        second["bka001"] = str(int(rows[0]["bka001"]) + 1)
+    return replace(reply, datasets={**reply.datasets, "payinfo": [rows[0], second]})
+
+
+def _cent_more(values: dict[str, str]) -> dict[str, str]:
+    if not values.get("akc264"):
+        return values
+    return {**values, "akc264": f"{Decimal(values['akc264']) + Decimal('0.01'):.2f}"}
+
+
+def _is_amount(text: str) -> bool:
+    head, dot, tail = text.lstrip("-").partition(".")
+    return bool(dot) and head.isdigit() and len(tail) == 2 and tail.isdigit()

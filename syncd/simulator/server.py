@@ -28,7 +28,14 @@ from typing import Any
 from syncd.core.errors import ConfigError, MalformedSimulatorRequest, SyncdError
 from syncd.logs import event
 from syncd.simulator.config import Clock, SimulatorConfig, shanghai_now
-from syncd.simulator.faults import Fault, FaultBook, fault_from_json, parse_fault
+from syncd.simulator.faults import (
+    ALTERING,
+    Fault,
+    FaultBook,
+    altered,
+    fault_from_json,
+    parse_fault,
+)
 from syncd.simulator.platform import Platform
 from syncd.simulator.store import Store
 from syncd.simulator.wire import (
@@ -273,6 +280,8 @@ class _Handler(BaseHTTPRequestHandler):
               fault=kind or "-", outcome=outcome)  # fmt: skip
         if outcome == "oversize" and reply is not None:
             return _send_padded(self, render_reply(reply), size)
+        if kind in ALTERING and reply is not None:
+            reply = altered(kind, reply)
         _send_reply(self, outcome, reply)
 
     def _send_json(self, status: HTTPStatus, doc: Any) -> None:

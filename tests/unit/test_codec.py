@@ -176,7 +176,6 @@ def test_server_exception_text_is_a_protocol_error_naming_the_text() -> None:
         (b"   \n", "empty"),
         (b"<html><body>502</body></html>", "not a <program>"),
         (b"<program><return_code>1</return_code>", "not well-formed"),
-        (b"<program><a>1</a><a>2</a></program>", "more than once"),
         (b"<program><feeinfo><row/><x/></feeinfo></program>", "mixes"),
     ],
 )
@@ -186,6 +185,21 @@ def test_unreadable_bodies_are_protocol_errors(body: bytes, message: str) -> Non
 
 
 # ---------------------------------------------------------------- tolerance
+
+
+def test_a_repeated_element_keeps_its_last_non_empty_value_as_the_zhongshan_client_reads() -> None:
+    """Zhongshan's reading (XML → JSON): the last value wins, an empty one is dropped; the
+    codes whose repeats disagreed are noted, an identical or empty repeat is not."""
+    reply = decode_program(
+        b"<program><return_code>1</return_code><akc264>10.00</akc264><akc264>10.01</akc264>"
+        b"<bka831>2.00</bka831><bka831></bka831><aaz218>Z1</aaz218><aaz218>Z1</aaz218>"
+        b"<payinfo><row><bka001>1</bka001><bka001>2</bka001></row></payinfo>"
+        b"<payinfo><row><bka001>3</bka001></row></payinfo></program>"
+    )
+    assert (reply.text("akc264"), reply.text("bka831"), reply.text("aaz218")) == (
+        "10.01", "2.00", "Z1")  # fmt: skip
+    assert [row.text("bka001") for row in reply.rows("payinfo")] == ["2", "3"]
+    assert reply.repeated == ("akc264", "payinfo.bka001")
 
 
 def test_missing_declaration_bom_and_leading_whitespace_are_accepted() -> None:

@@ -5,6 +5,7 @@ checked like mapping files (every problem with file:line and a hint); a request 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from syncd.jointtest.cases import Expect, load_cases
 from syncd.jointtest.evidence import Call, Verdict, masked_request
 from syncd.jointtest.persons import load_persons
 from syncd.jointtest.run import judge
-from syncd.jointtest.staging import Standing
+from syncd.jointtest.staging import Standing, flag_zh
 from syncd.protocol import catalogue
 from syncd.resources import shipped_mappings
 
@@ -140,3 +141,16 @@ def test_a_refusal_of_the_first_step_counts_as_the_cases_call() -> None:
                  60)[1] == "期望至少 2 次 bizh110105/bizh110103 调用，实际 1 次"  # fmt: skip
     assert judge(Expect(), [Standing("WAITING", "等待入院登记")], False, [], functions, 60) == (
         Verdict.FAILED, "60 秒内未完成：等待（等待入院登记）")  # fmt: skip
+
+
+def test_a_flagged_reply_passes_and_says_why_it_was_flagged() -> None:
+    """The joint test is where a hospital learns the real platform's figures break the
+    inferred identities: the case passes (concluded as returned) and says so."""
+    doc = json.dumps({"fields": {}, "reply_flag": {
+        "identities": ["akc264 40.01 != bka831+bka832 40.00"], "tolerance": "0.00",
+        "payinfo_rows": 2}})  # fmt: skip
+    flagged = Standing("DONE", "成功", flag=flag_zh(doc))
+    assert judge(Expect(), [flagged], True, [_call("bizh120106")], ("bizh120106",), 60) == (
+        Verdict.PASSED, "应答已标记（照平台返回办结）：金额不满足规范 §8.1 恒等式：akc264 40.01 "
+        "!= bka831+bka832 40.00；payinfo 有 2 行，取第 1 行")  # fmt: skip
+    assert flag_zh(json.dumps({"fields": {}})) == "" and flag_zh(None) == ""

@@ -189,7 +189,9 @@ def test_inpatient_settlement_reads_flat_fields() -> None:
     assert settled.figures.bka001 is None
 
 
-def test_figures_breaking_an_identity_are_a_protocol_error_naming_it() -> None:
+def test_figures_breaking_an_identity_are_read_as_sent_and_the_identity_named() -> None:
+    """The §8.1 identities are [inferred]: figures off them are read, not refused; a cent off
+    is within a 0.01 tolerance."""
     body = encode_program(
         OK
         | {
@@ -200,8 +202,23 @@ def test_figures_breaking_an_identity_are_a_protocol_error_naming_it() -> None:
             "ake039": Decimal("8.99"),
         }
     )
-    with pytest.raises(PlatformProtocolError, match=r"bka832 9.00 != ake039\+"):
-        SettlementReply.from_program(decode_program(body))
+    settled = SettlementReply.from_program(decode_program(body))
+    assert settled.figures is not None and settled.figures.ake039 == Decimal("8.99")
+    assert settled.figures.identity_errors() == [
+        "bka832 9.00 != ake039+ake035+ake026+ake029+bka841+bka842+bka840+bka821 8.99"
+    ]
+    assert settled.figures.identity_errors(Decimal("0.01")) == []
+
+
+def test_of_two_payinfo_rows_the_first_is_read_as_the_public_clients_read_them() -> None:
+    first = {"akc264": Decimal(30), "bka831": Decimal(5), "bka832": Decimal(25),
+             "akb067": Decimal(5), "ake039": Decimal(25), "bka001": 1}  # fmt: skip
+    second = {"akc264": Decimal(0), "bka831": Decimal(0), "bka832": Decimal(0), "bka001": 2}
+    rows = [first, second]
+    settled = SettlementReply.from_program(decode_program(encode_program(OK, {"payinfo": rows})))
+    assert settled.figures is not None
+    assert (settled.figures.akc264, settled.figures.bka001) == (Decimal("30.00"), 1)
+    assert settled.payinfo_rows == 2
 
 
 def test_negative_figures_of_a_refund_satisfy_the_identities() -> None:

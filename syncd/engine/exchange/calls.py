@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from syncd.core.errors import PlatformProtocolError, SyncdError
@@ -28,7 +29,7 @@ from syncd.protocol.messages import Request, parse_reply
 from syncd.rules import resolve
 from syncd.rules.conclusion import Conclusion
 from syncd.rules.outbox import BLIND_RESEND_UNSAFE
-from syncd.rules.replies import reply_fields
+from syncd.rules.replies import ReplyFlag, reply_fields, reply_flag
 from syncd.rules.visits import Visit
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class PlatformCalls:
     archive: ArchivePort
     clock: Clock
     akb020: str
+    tolerance: Decimal = Decimal("0.00")  # platform.figure_tolerance
 
     def request(self, mapped: MappedCall) -> Request:
         return build_request(self.catalogue, mapped)
@@ -86,7 +88,7 @@ class PlatformCalls:
         self._archive(result, where)
         if result.login_failed:
             return self._login_refused(result, where)
-        ended = _checked(request, result)
+        ended = _checked(request, result, self.tolerance)
         _event(
             where,
             "delivery.called",
@@ -94,6 +96,17 @@ class PlatformCalls:
             outcome=ended.outcome.value,
             call_id=result.call_id,
         )
+        if ended.flag:
+            _event(
+                where,
+                "delivery.reply_flagged",  # ids and element codes: no amounts, no persons
+                logging.WARNING,
+                function_id=request.function_id,
+                call_id=result.call_id,
+                identities=",".join(ended.flag.broken_totals),
+                payinfo_rows=ended.flag.payinfo_rows,
+                repeated=",".join(ended.flag.repeated),
+            )
         return ended
 
     def _login_refused(self, result: CallResult, where: Where) -> Conclusion:
@@ -221,13 +234,18 @@ def build_request(catalogue: Catalogue, mapped: MappedCall) -> Request:
     return Request.build(catalogue, mapped.function_id, dict(mapped.params), datasets)
 
 
-def _checked(request: Request, result: CallResult) -> Conclusion:
-    """A success whose reply cannot be read is UNKNOWN: it may well have been processed."""
+def _checked(request: Request, result: CallResult, tolerance: Decimal) -> Conclusion:
+    """A success whose reply cannot be read is UNKNOWN: it may well have been processed.  One
+    that reads, but not cleanly (figures off their §8.1 identities by more than
+    ``tolerance``, several payinfo rows, repeated elements), is concluded with what it says,
+    and flagged (:func:`~syncd.rules.replies.reply_flag`)."""
+    flag = ReplyFlag()
     if result.outcome is Outcome.SUCCEEDED and result.reply is not None:
         try:
-            parse_reply(request.spec, result.reply)
+            reply = parse_reply(request.spec, result.reply)
         except PlatformProtocolError as exc:
             return Conclusion(Outcome.UNKNOWN, result.call_id, result.return_code, exc.message)
+        flag = reply_flag(reply, result.reply, tolerance)
     return Conclusion(
         outcome=result.outcome,
         call_id=result.call_id,
@@ -235,4 +253,5 @@ def _checked(request: Request, result: CallResult) -> Conclusion:
         message=result.message,
         reply=result.reply,
         fields=reply_fields(result.reply),
+        flag=flag,
     )
