@@ -45,7 +45,11 @@ def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
 def _sheet(path: Path, name: str) -> list[dict[str, object]]:
     """The rows of a report sheet under its header (the first row whose first cell is a
     heading), without the 合计 line."""
-    rows = list(load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = list(book[name].iter_rows(values_only=True))
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
     top = next(i for i, row in enumerate(rows) if row[0] in ("编号", "用例编号", "序号"))
     header = [str(cell) for cell in rows[top]]
     return [dict(zip(header, row, strict=True)) for row in rows[top + 1 :] if row[0] != "合计"]
