@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -92,15 +93,16 @@ def test_environment(tmp_path: Path) -> Iterator[Simulator]:
     sim.stop()
 
 
-def _settings(folder: Path, sim: Simulator, *, marked: bool) -> Path:
+def _settings(folder: Path, sim: Simulator | str, *, marked: bool) -> Path:
     (folder / "secret").write_text(DEFAULT_PASSWORD, encoding="utf-8")
     mark = "\n  test_environment: true" if marked else ""
+    url = sim if isinstance(sim, str) else sim.endpoint
     path = folder / "syncd.yaml"
     path.write_text(f"""\
 hospital: {{akb020: "SS0001", name: 测试医院}}
 database: {{url: "sqlite:///{folder / 'production.db'}"}}
 platform:
-  url: {sim.endpoint}{mark}
+  url: {url}{mark}
   userid: "{DEFAULT_USERID}"
   password_file: secret
 """, encoding="utf-8")  # fmt: skip
@@ -153,3 +155,19 @@ def test_a_platform_not_marked_as_test_environment_is_refused(
     assert result.returncode == 78, result.stdout + result.stderr
     assert "test_environment: true" in result.stderr and "联调测试环境" in result.stderr
     assert test_environment.calls() == [] and not (tmp_path / "report").exists()
+
+
+def test_a_test_environment_that_does_not_answer_is_reported_and_not_waited_for(
+    tmp_path: Path,
+) -> None:
+    """Nothing listens on the port: the login fails at once, the report (login only) is
+    written, and the command ends with the platform-unreachable error, not 36 timeouts."""
+    with socket.socket() as bound:  # bound, not listening: connections are refused
+        bound.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{bound.getsockname()[1]}/hygeia_esb_sj/api/call.action"
+        settings = _settings(tmp_path, url, marked=True)
+        result = _syncd(tmp_path, "--config", str(settings), "jointtest", "--report-dir", "r")
+    assert result.returncode not in (0, 3), result.stdout + result.stderr
+    assert "平台无法连接" in result.stderr
+    [xlsx] = (tmp_path / "r").glob("jointtest-*.xlsx")
+    assert [(row["编号"], row["结果"]) for row in _sheet(xlsx, "用例")] == [("L00", "不通过")]
