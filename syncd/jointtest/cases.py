@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, load_yaml, validation_problems
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.core.records import VisitKind
 from syncd.mapping import FeedSpec
@@ -93,7 +94,9 @@ class Fees(_Strict):
     @model_validator(mode="after")
     def _refunds_of_rows(self) -> Fees:
         if self.refunds > self.rows:
-            raise ValueError("refunds cannot outnumber the rows they refund")
+            raise ValueError(
+                zh_en("退费行不能多于被退的行", "refunds cannot outnumber the rows they refund")
+            )
         return self
 
     @property
@@ -126,20 +129,41 @@ class Case(_Strict):
     @model_validator(mode="after")
     def _shape(self) -> Case:
         if self.his is None and self.command is None:
-            raise ValueError("a case needs 'his:', 'command:' or both")
+            raise ValueError(
+                zh_en("用例须有 his:、command: 或两者", "a case needs 'his:', 'command:' or both")
+            )
         if self.his is not None:
             action = HIS_ACTIONS[self.his]
             if self.visit is None:
-                raise ValueError(f"his: {self.his} needs 'visit:' (a label such as MZ1, ZY1)")
+                raise ValueError(
+                    zh_en(
+                        f"his: {self.his} 须有 visit:（就诊标签，如 MZ1、ZY1）",
+                        f"his: {self.his} needs 'visit:' (a label: MZ1, ZY1)",
+                    )
+                )
             if action.opens_visit and self.person is None:
-                raise ValueError(f"his: {self.his} needs 'person:' (the n-th test person)")
+                raise ValueError(
+                    zh_en(
+                        f"his: {self.his} 须有 person:（第几名测试人员）",
+                        f"his: {self.his} needs 'person:' (the n-th test person)",
+                    )
+                )
             if action.takes_fees != (self.fees is not None):
-                need = "needs" if action.takes_fees else "takes no"
-                raise ValueError(f"his: {self.his} {need} 'fees:'")
+                need = ("须有", "needs") if action.takes_fees else ("不用", "takes no")
+                raise ValueError(
+                    zh_en(f"his: {self.his} {need[0]} fees:", f"his: {self.his} {need[1]} 'fees:'")
+                )
         elif self.fees is not None:
-            raise ValueError("'fees:' belongs to his: outpatient_charge or inpatient_fees")
+            raise ValueError(
+                zh_en(
+                    "fees: 只用于 his: outpatient_charge 或 inpatient_fees",
+                    "'fees:' belongs to his: outpatient_charge or inpatient_fees",
+                )
+            )
         if self.params and self.command is None:
-            raise ValueError("'params:' belongs to a command")
+            raise ValueError(
+                zh_en("params: 只用于命令（command:）", "'params:' belongs to a command")
+            )
         return self
 
     @property
@@ -165,7 +189,8 @@ def load_cases(
     path = path or SHIPPED
     located = load_yaml(path)
     if not isinstance(located.data, dict):
-        raise ConfigError([located.problem((), "a case list is a mapping: 'cases:' …")])
+        message = zh_en("用例文件须以 cases: 开始", "a case list is a mapping: 'cases:' …")
+        raise ConfigError([located.problem((), message)])
     try:
         parsed = CaseFile.model_validate(located.data)
     except ValidationError as exc:
@@ -196,12 +221,24 @@ class _Checks:
     def case(self, at: tuple[str | int, ...], case: Case) -> list[ConfigProblem]:
         found = []
         if case.id in self.ids:
-            found.append(self._at(at, "id", f"case id '{case.id}' is used twice", ""))
+            found.append(
+                self._at(
+                    at,
+                    "id",
+                    zh_en(f"用例编号 '{case.id}' 重复", f"case id '{case.id}' is used twice"),
+                    "",
+                )
+            )
         self.ids.add(case.id)
         if case.person is not None and case.person > self.persons:
-            found.append(self._at(at, "person", f"case {case.id} names test person "
-                                  f"{case.person}, the persons file has {self.persons}",
-                                  "add persons to the file or name another one"))  # fmt: skip
+            message = zh_en(
+                f"用例 {case.id} 用第 {case.person} 名测试人员，测试人员文件只有 {self.persons} 名",
+                f"case {case.id} names test person {case.person}, the persons file has "
+                f"{self.persons}",
+            )
+            hint = zh_en("在测试人员文件中加人，或改用其他人员",
+                         "add persons to the file or name another one")  # fmt: skip
+            found.append(self._at(at, "person", message, hint))
         found += self._visit(at, case) + self._command(at, case) + self._when(at, case)
         return found
 
@@ -211,42 +248,63 @@ class _Checks:
             return []
         if action is not None and action.opens_visit:
             if label in self.visits:
-                return [self._at(at, "visit", f"visit {label} is opened twice", "use a new label")]
+                return [self._at(at, "visit", zh_en(f"就诊 {label} 被建立两次",
+                                                    f"visit {label} is opened twice"),
+                                 zh_en("换一个新标签", "use a new label"))]  # fmt: skip
             self.visits[label] = action.kind
             return self._feed(at, action)
         if label not in self.visits:
-            hint = "an earlier case with his: outpatient_visit or admission opens it"
-            return [self._at(at, "visit", f"visit {label} is not opened by an earlier case", hint)]
+            hint = zh_en(
+                "在前面加 his: outpatient_visit 或 admission 的用例建立它",
+                "an earlier case with his: outpatient_visit or admission opens it",
+            )
+            message = zh_en(
+                f"就诊 {label} 没有由前面的用例建立",
+                f"visit {label} is not opened by an earlier case",
+            )
+            return [self._at(at, "visit", message, hint)]
         if action is not None and action.kind is not self.visits[label]:
-            kind = "an outpatient" if self.visits[label] is _OP else "an inpatient"
-            return [self._at(at, "his", f"his: {case.his} does not apply to {label}, {kind} "
-                             "visit", "")]  # fmt: skip
+            kind = (
+                ("门诊", "an outpatient") if self.visits[label] is _OP else ("住院", "an inpatient")
+            )
+            return [self._at(at, "his", zh_en(f"his: {case.his} 不适用于{kind[0]}就诊 {label}",
+                                              f"his: {case.his} does not apply to {label}, "
+                                              f"{kind[1]} visit"), "")]  # fmt: skip
         return self._feed(at, action) if action else []
 
     def _feed(self, at: tuple[str | int, ...], action: HisAction) -> list[ConfigProblem]:
         spec = self.feeds.get(action.feed) if action.feed else None
         if action.feed is None or (spec is not None and spec.enabled):
             return []
-        return [self._at(at, "his", f"the mapping '{action.feed}' that sends this is missing "
-                         "or disabled", "restore it in the mappings folder")]  # fmt: skip
+        message = zh_en(
+            f"发送它的映射 '{action.feed}' 不存在或已停用",
+            f"the mapping '{action.feed}' that sends this is missing or disabled",
+        )
+        hint = zh_en("在映射目录中恢复它", "restore it in the mappings folder")
+        return [self._at(at, "his", message, hint)]
 
     def _command(self, at: tuple[str | int, ...], case: Case) -> list[ConfigProblem]:
         found = []
         if case.command is not None and case.command not in self.commands:
-            found.append(self._at(at, "command", f"no mapping has command '{case.command}'",
+            found.append(self._at(at, "command", zh_en(f"没有映射的命令是 '{case.command}'",
+                                                       f"no mapping has command '{case.command}'"),
                                   did_you_mean(case.command, self.commands)))  # fmt: skip
         for key, value in case.params.items():
             for name in _placeholders(value):
                 if name not in PLACEHOLDERS:
-                    found.append(self._at((*at, "params"), key, f"unknown placeholder {{{name}}}",
+                    found.append(self._at((*at, "params"), key,
+                                          zh_en(f"未知的占位符 {{{name}}}",
+                                                f"unknown placeholder {{{name}}}"),
                                           did_you_mean(name, PLACEHOLDERS)))  # fmt: skip
         return found
 
     def _when(self, at: tuple[str | int, ...], case: Case) -> list[ConfigProblem]:
         if case.when is None or isinstance(setting_value(self.settings, case.when), bool):
             return []
-        return [self._at(at, "when", f"'{case.when}' is not a true/false setting",
-                         "e.g. when: city.fee_delete_allowed")]  # fmt: skip
+        return [self._at(at, "when", zh_en(f"'{case.when}' 不是 true/false 设置",
+                                           f"'{case.when}' is not a true/false setting"),
+                         zh_en("例如 when: city.fee_delete_allowed",
+                               "e.g. when: city.fee_delete_allowed"))]  # fmt: skip
 
     def _at(self, at: tuple[str | int, ...], key: str, message: str, hint: str) -> ConfigProblem:
         return self.located.problem((*at, key), message, hint)

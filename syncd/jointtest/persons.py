@@ -24,6 +24,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from syncd.config.yamlfile import load_yaml, validation_problems
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.reference.people import ITEMS
 
@@ -49,9 +50,19 @@ class Person(_Strict):
     def _id_number(cls, value: str) -> str:
         value = value.strip().upper()
         if not (_ID_18.match(value) or _ID_15.match(value)):
-            raise ValueError("must be an 18-digit ID number (last digit 0-9 or X) or 15 digits")
+            raise ValueError(
+                zh_en(
+                    "须为 18 位身份证号（末位 0-9 或 X）或 15 位",
+                    "must be an 18-digit ID number (last digit 0-9 or X) or 15 digits",
+                )
+            )
         if birth_of(value) is None:
-            raise ValueError("its birth date (digits 7-14) is not a date")
+            raise ValueError(
+                zh_en(
+                    "其中的出生日期（第 7-14 位）不是日期",
+                    "its birth date (digits 7-14) is not a date",
+                )
+            )
         return value
 
     @property
@@ -117,7 +128,10 @@ def load_persons(path: Path | None = None) -> Persons:
     located = load_yaml(path)
     problems: list[ConfigProblem] = list(located.problems)
     if not isinstance(located.data, dict):
-        raise ConfigError([located.problem((), "a persons file is a mapping: 'persons:' …")])
+        message = zh_en(
+            "测试人员文件须以 persons: 开始", "a persons file is a mapping: 'persons:' …"
+        )
+        raise ConfigError([located.problem((), message)])
     try:
         parsed = PersonsFile.model_validate(located.data)
     except ValidationError as exc:
@@ -125,9 +139,12 @@ def load_persons(path: Path | None = None) -> Persons:
     seen: dict[str, int] = {}
     for index, person in enumerate(parsed.persons):
         if person.aac001 in seen:
-            problems.append(located.problem(("persons", index, "aac001"),
-                                            f"person {index + 1} repeats person "
-                                            f"{seen[person.aac001] + 1}'s aac001"))  # fmt: skip
+            first = seen[person.aac001] + 1
+            message = zh_en(
+                f"第 {index + 1} 名人员的 aac001 与第 {first} 名相同",
+                f"person {index + 1} repeats person {first}'s aac001",
+            )
+            problems.append(located.problem(("persons", index, "aac001"), message))
         seen.setdefault(person.aac001, index)
     if problems:
         raise ConfigError(problems)

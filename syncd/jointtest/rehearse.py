@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from syncd.config import Settings
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import PlatformUnavailable
 from syncd.jointtest.cases import load_cases
 from syncd.jointtest.evidence import CaseResult, Verdict
@@ -70,8 +71,10 @@ def rehearse(options: Options, progress: Progress | None = None) -> Outcome:
         site.close()
     if not kit.platform_reached:
         raise PlatformUnavailable(
-            f"平台无法连接，联调未进行（报告：{files.html}）/ the platform did not answer: "
-            f"{results[0].message}"
+            zh_en(
+                f"平台无法连接，联调未进行（报告：{files.html}）",
+                f"the platform did not answer: {results[0].message}",
+            )
         )
     return Outcome(evidence, files, site.folder)
 

@@ -28,6 +28,7 @@ from syncd.config.settings import (
     LoggingSettings,
     PollingSettings,
 )
+from syncd.core.bilingual import zh_en
 from syncd.core.clock import Clock, local_clock
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.db.engine import make_engine
@@ -48,14 +49,16 @@ from syncd.protocol.catalogue import Catalogue
 from syncd.reference import prepare_his
 from syncd.simulator import Simulator
 
-_NOT_TEST = (
-    "platform.url 未标记为联调测试环境，syncd jointtest 拒绝运行 / platform.url is not marked "
-    "as a test environment: the joint test refuses to run against it"
+_NOT_TEST = zh_en(
+    "platform.url 未标记为联调测试环境，syncd jointtest 拒绝运行",
+    "platform.url is not marked as a test environment: the joint test refuses to run against it",
 )
-_NOT_TEST_HINT = (
+_NOT_TEST_HINT = zh_en(
+    "若该地址是经办机构的联调测试环境，在 platform 下写 test_environment: true"
+    "（正式设置中不得写）；对模拟平台演练用 syncd jointtest --simulator",
     "if this url is the insurer's test environment, set 'test_environment: true' under "
     "platform (never in production settings); to rehearse against the simulator, run "
-    "'syncd jointtest --simulator'"
+    "'syncd jointtest --simulator'",
 )
 
 

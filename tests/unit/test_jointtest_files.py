@@ -68,15 +68,20 @@ cases:
 """, encoding="utf-8")  # fmt: skip
     problems = _problems(path, feeds)
     assert problems == [
-        "2: case A1 names test person 3, the persons file has 2 | add persons to the file or "
+        "2: 用例 A1 用第 3 名测试人员，测试人员文件只有 2 名 / case A1 names test person 3, the "
+        "persons file has 2 | 在测试人员文件中加人，或改用其他人员 / add persons to the file or "
         "name another one",
-        "3: no mapping has command 'op_charg' | did you mean 'op_charge'?",
-        "4: visit MZ2 is not opened by an earlier case | an earlier case with his: "
+        "3: 没有映射的命令是 'op_charg' / no mapping has command 'op_charg' | 是否应为 "
+        "'op_charge'？ / did you mean 'op_charge'?",
+        "4: 就诊 MZ2 没有由前面的用例建立 / visit MZ2 is not opened by an earlier case | 在前面加 "
+        "his: outpatient_visit 或 admission 的用例建立它 / an earlier case with his: "
         "outpatient_visit or admission opens it",
-        "4: unknown placeholder {bka01} | did you mean 'bka001'?",
-        "5: case id 'A1' is used twice | ",
-        "5: visit MZ1 is opened twice | use a new label",
-        "6: 'polling.reconcile_at' is not a true/false setting | e.g. when: "
+        "4: 未知的占位符 {bka01} / unknown placeholder {bka01} | 是否应为 'bka001'？ / did you "
+        "mean 'bka001'?",
+        "5: 用例编号 'A1' 重复 / case id 'A1' is used twice | ",
+        "5: 就诊 MZ1 被建立两次 / visit MZ1 is opened twice | 换一个新标签 / use a new label",
+        "6: 'polling.reconcile_at' 不是 true/false 设置 / 'polling.reconcile_at' is not a "
+        "true/false setting | 例如 when: city.fee_delete_allowed / e.g. when: "
         "city.fee_delete_allowed",
     ]
 
@@ -88,7 +93,7 @@ def test_a_case_of_the_wrong_shape_is_refused_with_its_line(
     path.write_text("cases:\n  - id: A1\n    title: 费用\n    his: inpatient_fee\n"
                     "    visit: ZY1\n", encoding="utf-8")  # fmt: skip
     [problem] = _problems(path, feeds)
-    assert problem.startswith("4: 'cases.0.his': Input should be 'outpatient_visit'")
+    assert problem.startswith("4: 'cases.0.his': 须为 'outpatient_visit', 'outpatient_charge'")
 
 
 def test_a_persons_file_with_a_bad_id_number_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -100,7 +105,7 @@ def test_a_persons_file_with_a_bad_id_number_is_refused_with_its_line(tmp_path: 
         load_persons(path)
     [problem] = caught.value.problems
     assert (problem.line, problem.file) == (3, str(path))
-    assert "18-digit ID number" in problem.message
+    assert "18 位身份证号" in problem.message and "18-digit ID number" in problem.message
 
 
 def test_the_shipped_persons_derive_sex_and_birth_from_the_id_number() -> None:
