@@ -79,7 +79,7 @@ def jointtest(
 
     没有设置文件时对内置默认运行（SQLite HIS + 本机模拟平台）；有设置文件（--config、
     $SYNCD_CONFIG 或 ./syncd.yaml）时对其中的平台运行，该平台须标记 platform.test_environment:
-    true。退出码：0 全部通过；3 有用例不通过或未能撤销；78 设置或用例文件有误。"""
+    true。退出码：0 全部通过；3 有用例不通过或未能撤销；69 平台无法连接；78 设置或用例文件有误。"""
     setup_logging("ERROR")
     options = _options(ctx, simulator, cases, persons, keep, report_dir, keep_business,
                        case_timeout)  # fmt: skip
