@@ -134,12 +134,24 @@ CREATE TABLE wi_message (
 	duration_ms INTEGER NULL,
 	request_xml NVARCHAR(max) NULL,
 	reply_xml NVARCHAR(max) NULL,
+	aac001 NVARCHAR(32) NULL,
+	fields_v INTEGER NULL,
 	CONSTRAINT wi_message_pk PRIMARY KEY (id)
 );
 
 CREATE INDEX wi_message_ix_call ON wi_message (call_id);
 
+CREATE INDEX wi_message_ix_code ON wi_message (return_code, created_at);
+
 CREATE INDEX wi_message_ix_created ON wi_message (created_at);
+
+CREATE INDEX wi_message_ix_function ON wi_message (function_id, created_at);
+
+CREATE INDEX wi_message_ix_person ON wi_message (aac001, created_at);
+
+CREATE INDEX wi_message_ix_source ON wi_message (feed, source_key);
+
+CREATE INDEX wi_message_ix_visit ON wi_message (visit_key, created_at);
 
 CREATE INDEX wi_message_ix_z218 ON wi_message (aaz218);
 
@@ -206,3 +218,53 @@ CREATE TABLE wi_alert (
 	CONSTRAINT wi_alert_pk PRIMARY KEY (id),
 	CONSTRAINT wi_alert_uq UNIQUE (name)
 );
+
+CREATE TABLE wi_user (
+	id BIGINT NOT NULL IDENTITY,
+	username NVARCHAR(64) NOT NULL,
+	role NVARCHAR(16) NOT NULL,
+	password_hash NVARCHAR(200) NOT NULL,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	updated_at DATETIME2 NULL,
+	last_login_at DATETIME2 NULL,
+	CONSTRAINT wi_user_pk PRIMARY KEY (id),
+	CONSTRAINT wi_user_uq UNIQUE (username)
+);
+
+CREATE TABLE wi_session (
+	id BIGINT NOT NULL IDENTITY,
+	token_hash NVARCHAR(64) NOT NULL,
+	username NVARCHAR(64) NOT NULL,
+	csrf_token NVARCHAR(64) NOT NULL,
+	client NVARCHAR(64) NULL,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	last_seen_at DATETIME2 NULL,
+	expires_at DATETIME2 NOT NULL,
+	CONSTRAINT wi_session_pk PRIMARY KEY (id),
+	CONSTRAINT wi_session_uq UNIQUE (token_hash)
+);
+
+CREATE INDEX wi_session_ix_expires ON wi_session (expires_at);
+
+CREATE TABLE wi_audit (
+	id BIGINT NOT NULL IDENTITY,
+	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	username NVARCHAR(64) NOT NULL,
+	action NVARCHAR(32) NOT NULL,
+	feed NVARCHAR(64) NULL,
+	source_key NVARCHAR(200) NULL,
+	row_count INTEGER NULL,
+	status_before NVARCHAR(200) NULL,
+	status_after NVARCHAR(200) NULL,
+	detail NVARCHAR(1000) NULL,
+	client NVARCHAR(64) NULL,
+	CONSTRAINT wi_audit_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_audit_ix_created ON wi_audit (created_at);
+
+-- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
+-- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
+-- Upgrading an older installation (init-db does all of this itself):
+--   ALTER TABLE wi_message ADD aac001 NVARCHAR(32) NULL;
+--   ALTER TABLE wi_message ADD fields_v INTEGER NULL;

@@ -134,12 +134,24 @@ CREATE TABLE wi_message (
 	duration_ms INTEGER,
 	request_xml LONGTEXT,
 	reply_xml LONGTEXT,
+	aac001 VARCHAR(32),
+	fields_v INTEGER,
 	CONSTRAINT wi_message_pk PRIMARY KEY (id)
 )ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
 CREATE INDEX wi_message_ix_call ON wi_message (call_id);
 
+CREATE INDEX wi_message_ix_code ON wi_message (return_code, created_at);
+
 CREATE INDEX wi_message_ix_created ON wi_message (created_at);
+
+CREATE INDEX wi_message_ix_function ON wi_message (function_id, created_at);
+
+CREATE INDEX wi_message_ix_person ON wi_message (aac001, created_at);
+
+CREATE INDEX wi_message_ix_source ON wi_message (feed, source_key);
+
+CREATE INDEX wi_message_ix_visit ON wi_message (visit_key, created_at);
 
 CREATE INDEX wi_message_ix_z218 ON wi_message (aaz218);
 
@@ -206,3 +218,53 @@ CREATE TABLE wi_alert (
 	CONSTRAINT wi_alert_pk PRIMARY KEY (id),
 	CONSTRAINT wi_alert_uq UNIQUE (name)
 )ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
+
+CREATE TABLE wi_user (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	username VARCHAR(64) NOT NULL,
+	`role` VARCHAR(16) NOT NULL,
+	password_hash VARCHAR(200) NOT NULL,
+	created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+	updated_at DATETIME(6),
+	last_login_at DATETIME(6),
+	CONSTRAINT wi_user_pk PRIMARY KEY (id),
+	CONSTRAINT wi_user_uq UNIQUE (username)
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
+
+CREATE TABLE wi_session (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	token_hash VARCHAR(64) NOT NULL,
+	username VARCHAR(64) NOT NULL,
+	csrf_token VARCHAR(64) NOT NULL,
+	client VARCHAR(64),
+	created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+	last_seen_at DATETIME(6),
+	expires_at DATETIME(6) NOT NULL,
+	CONSTRAINT wi_session_pk PRIMARY KEY (id),
+	CONSTRAINT wi_session_uq UNIQUE (token_hash)
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
+
+CREATE INDEX wi_session_ix_expires ON wi_session (expires_at);
+
+CREATE TABLE wi_audit (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+	username VARCHAR(64) NOT NULL,
+	action VARCHAR(32) NOT NULL,
+	feed VARCHAR(64),
+	source_key VARCHAR(200),
+	row_count INTEGER,
+	status_before VARCHAR(200),
+	status_after VARCHAR(200),
+	detail VARCHAR(1000),
+	client VARCHAR(64),
+	CONSTRAINT wi_audit_pk PRIMARY KEY (id)
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
+
+CREATE INDEX wi_audit_ix_created ON wi_audit (created_at);
+
+-- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
+-- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
+-- Upgrading an older installation (init-db does all of this itself):
+--   ALTER TABLE wi_message ADD aac001 VARCHAR(32);
+--   ALTER TABLE wi_message ADD fields_v INTEGER;

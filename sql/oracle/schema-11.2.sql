@@ -181,12 +181,24 @@ CREATE TABLE wi_message (
 	duration_ms INTEGER,
 	request_xml NCLOB,
 	reply_xml NCLOB,
+	aac001 NVARCHAR2(32),
+	fields_v INTEGER,
 	CONSTRAINT wi_message_pk PRIMARY KEY (id)
 );
 
 CREATE INDEX wi_message_ix_call ON wi_message (call_id);
 
+CREATE INDEX wi_message_ix_code ON wi_message (return_code, created_at);
+
 CREATE INDEX wi_message_ix_created ON wi_message (created_at);
+
+CREATE INDEX wi_message_ix_function ON wi_message (function_id, created_at);
+
+CREATE INDEX wi_message_ix_person ON wi_message (aac001, created_at);
+
+CREATE INDEX wi_message_ix_source ON wi_message (feed, source_key);
+
+CREATE INDEX wi_message_ix_visit ON wi_message (visit_key, created_at);
 
 CREATE INDEX wi_message_ix_z218 ON wi_message (aaz218);
 
@@ -308,3 +320,86 @@ BEGIN
   SELECT wi_alert_seq.NEXTVAL INTO :new.id FROM dual;
 END;
 /
+
+CREATE TABLE wi_user (
+	id NUMBER(19) NOT NULL,
+	username NVARCHAR2(64) NOT NULL,
+	role NVARCHAR2(16) NOT NULL,
+	password_hash NVARCHAR2(200) NOT NULL,
+	created_at TIMESTAMP DEFAULT LOCALTIMESTAMP NOT NULL,
+	updated_at TIMESTAMP,
+	last_login_at TIMESTAMP,
+	CONSTRAINT wi_user_pk PRIMARY KEY (id),
+	CONSTRAINT wi_user_uq UNIQUE (username)
+);
+
+CREATE SEQUENCE wi_user_seq;
+
+CREATE OR REPLACE TRIGGER wi_user_bi
+BEFORE INSERT ON wi_user
+FOR EACH ROW
+WHEN (new.id IS NULL)
+BEGIN
+  SELECT wi_user_seq.NEXTVAL INTO :new.id FROM dual;
+END;
+/
+
+CREATE TABLE wi_session (
+	id NUMBER(19) NOT NULL,
+	token_hash NVARCHAR2(64) NOT NULL,
+	username NVARCHAR2(64) NOT NULL,
+	csrf_token NVARCHAR2(64) NOT NULL,
+	client NVARCHAR2(64),
+	created_at TIMESTAMP DEFAULT LOCALTIMESTAMP NOT NULL,
+	last_seen_at TIMESTAMP,
+	expires_at TIMESTAMP NOT NULL,
+	CONSTRAINT wi_session_pk PRIMARY KEY (id),
+	CONSTRAINT wi_session_uq UNIQUE (token_hash)
+);
+
+CREATE INDEX wi_session_ix_expires ON wi_session (expires_at);
+
+CREATE SEQUENCE wi_session_seq;
+
+CREATE OR REPLACE TRIGGER wi_session_bi
+BEFORE INSERT ON wi_session
+FOR EACH ROW
+WHEN (new.id IS NULL)
+BEGIN
+  SELECT wi_session_seq.NEXTVAL INTO :new.id FROM dual;
+END;
+/
+
+CREATE TABLE wi_audit (
+	id NUMBER(19) NOT NULL,
+	created_at TIMESTAMP DEFAULT LOCALTIMESTAMP NOT NULL,
+	username NVARCHAR2(64) NOT NULL,
+	action NVARCHAR2(32) NOT NULL,
+	feed NVARCHAR2(64),
+	source_key NVARCHAR2(200),
+	row_count INTEGER,
+	status_before NVARCHAR2(200),
+	status_after NVARCHAR2(200),
+	detail NVARCHAR2(1000),
+	client NVARCHAR2(64),
+	CONSTRAINT wi_audit_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX wi_audit_ix_created ON wi_audit (created_at);
+
+CREATE SEQUENCE wi_audit_seq;
+
+CREATE OR REPLACE TRIGGER wi_audit_bi
+BEFORE INSERT ON wi_audit
+FOR EACH ROW
+WHEN (new.id IS NULL)
+BEGIN
+  SELECT wi_audit_seq.NEXTVAL INTO :new.id FROM dual;
+END;
+/
+
+-- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
+-- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
+-- Upgrading an older installation (init-db does all of this itself):
+--   ALTER TABLE wi_message ADD aac001 NVARCHAR2(32);
+--   ALTER TABLE wi_message ADD fields_v INTEGER;

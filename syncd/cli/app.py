@@ -60,6 +60,9 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
                   "evidence report"),
     "simulator": ("syncd.cli.simulator", "simulator",
                   "运行模拟平台 / run the platform simulator"),
+    "console": ("syncd.cli.console", "console",
+                "运维控制台（网页）/ the operations console (web pages)"),
+    "user": ("syncd.cli.console", "user", "控制台用户 / console users: add, remove, list"),
 }  # fmt: skip
 
 # The first class that matches names the heading and the exit code of an expected failure.

@@ -1,4 +1,5 @@
-"""``syncd init-db``: create the missing staging tables, or print their DDL for a DBA."""
+"""``syncd init-db``: create the missing staging tables (the additive upgrade of older ones
+included, and the archive's search columns filled in), or print their DDL for a DBA."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 
 from syncd.cli.context import CliContext
 from syncd.core.bilingual import zh_en
+from syncd.db.archive_backfill import backfill
 from syncd.db.ddl import DIALECTS, init_db, render_ddl
 from syncd.db.engine import database_url, describe, make_engine
 from syncd.db.schema import DEFAULT_PREFIX, staging_tables
@@ -58,8 +60,9 @@ def init_db_command(
     prefix: str | None,
     server_version: str | None,
 ) -> None:
-    """创建缺少的中间表（从不修改或删除任何表）/ create the staging tables that are missing
-    (never alters or drops anything)."""
+    """创建缺少的中间表，补上新版本需要的列（从不删除或改动已有内容），并补齐旧归档报文的检索字段 /
+    create the missing staging tables, add the columns a newer syncd needs (never drops or
+    changes anything), and fill in the archive's search columns of older messages."""
     if print_sql:
         click.echo(_ddl(obj, dialect, prefix, server_version), nl=False)
         return
@@ -72,13 +75,18 @@ def init_db_command(
         )
     settings = obj.settings.database
     engine = make_engine(settings)
+    tables = staging_tables(settings.table_prefix, settings.schema_name)
     try:
-        report = init_db(engine, staging_tables(settings.table_prefix, settings.schema_name))
+        report = init_db(engine, tables)
+        for line in report.lines():
+            click.echo(line)
+        filled = backfill(engine, tables, progress=_filled)
     finally:
         engine.dispose()
-    for line in report.lines():
-        click.echo(line)
-    if report.nothing_done:
+    if filled:
+        click.echo("\n" + zh_en(f"已为 {filled} 条归档报文补充检索字段",
+                                f"filled in the search columns of {filled} archived message(s)"))
+    if report.nothing_done and not filled:
         where = describe(engine.url)
         click.echo(
             zh_en(
@@ -86,6 +94,11 @@ def init_db_command(
                 f"nothing to do: all staging tables exist in {where}",
             )
         )
+
+
+def _filled(done: int) -> None:
+    if done % 10_000 < 200:
+        click.echo(f"\r补充归档报文检索字段 / filling in archived messages: {done}", nl=False)
 
 
 def _ddl(obj: CliContext, dialect: str | None, prefix: str | None, version: str | None) -> str:

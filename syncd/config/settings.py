@@ -339,6 +339,27 @@ class AlertSettings(_Section):
     inactivity: InactivitySettings = InactivitySettings()
     mail: AlertMailSettings = AlertMailSettings()
     webhooks: list[WebhookSettings] = []
+class ConsoleSettings(_Section):
+    """The operations console (``syncd console``; started by ``syncd run`` when enabled)."""
+
+    enabled: bool = Field(default=False, description="syncd run also serves the console")
+    host: str = Field(default="127.0.0.1", min_length=1, description="listen address")
+    port: int = Field(default=8470, ge=1, le=65535)
+    session_lifetime_s: PositiveSeconds = Field(
+        default=28800.0, description="a login lasts at most this long (8 h)"
+    )
+    idle_timeout_s: PositiveSeconds = Field(
+        default=1800.0, description="a login ends after this long without a request"
+    )
+    login_attempts: int = Field(
+        default=5, ge=1, le=100, description="failed logins per name or address per window"
+    )
+    login_window_s: PositiveSeconds = Field(default=300.0, description="the rate limit window")
+    cookie_secure: bool = Field(
+        default=False, description="Secure cookies: set true behind an HTTPS reverse proxy"
+    )
+    refresh_s: int = Field(default=10, ge=2, le=3600, description="dashboard refresh (seconds)")
+    page_size: int = Field(default=100, ge=10, le=1000, description="rows per page")
 
 
 class Settings(_Section):
@@ -365,3 +386,4 @@ class Settings(_Section):
                 "through the reconciliation's SMTP server; set it, or empty alerts.mail.to"
             )
         return self
+    console: ConsoleSettings = ConsoleSettings()

@@ -6,6 +6,9 @@ the platform saw them) and only here: operators with database rights can search 
 never carry them.  The session_id is not: it is a credential valid until midnight, stored as
 ``syncd render`` shows it (:data:`~syncd.protocol.codec.SESSION_MASK`).  A reply is stored as
 the client read it: at most ``platform.max_reply_bytes``, with a note when it was cut.
+The person (``aac001``) and the platform's visit number (``aaz218``, when the exchange itself
+did not name it) are read from the XML as it is archived
+(:func:`syncd.protocol.archived.search_fields`), for the console's message search.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sqlalchemy as sa
 from syncd.core.records import ArchiveEntry
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
+from syncd.protocol.archived import FIELDS_VERSION, search_fields
 from syncd.protocol.codec import masked_session
 
 
@@ -29,10 +33,13 @@ class Archive:
         self.engine, self.table = engine, tables.message
 
     def record(self, exchange: ArchiveEntry, now: datetime) -> None:
+        found = search_fields(exchange.request, exchange.reply)
         values = {
             "created_at": now, "function_id": exchange.function_id,
             "feed": exchange.feed or None, "source_key": exchange.source_key[:200] or None,
-            "visit_key": exchange.visit_key or None, "aaz218": exchange.aaz218 or None,
+            "visit_key": exchange.visit_key or None,
+            "aaz218": exchange.aaz218 or found.aaz218, "aac001": found.aac001,
+            "fields_v": FIELDS_VERSION,
             "call_id": exchange.call_id, "outcome": exchange.outcome,
             "return_code": (exchange.return_code or "")[:16] or None,
             "duration_ms": exchange.duration_ms,

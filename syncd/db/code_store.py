@@ -43,6 +43,13 @@ class CodeStore:
     def tables_by_category(self) -> dict[str, dict[str, str]]:
         return load_code_tables(self.engine, self.tables)
 
+    def ages(self) -> dict[str, tuple[int, datetime | None]]:
+        """Per category: how many codes, and when the oldest of them was fetched."""
+        c = self.table.c
+        stmt = sa.select(c.aaa100, sa.func.count(), sa.func.min(c.fetched_at)).group_by(c.aaa100)
+        with source_errors(self.engine.url, "reading code tables"), self.engine.connect() as cn:
+            return {str(cat): (int(n), at) for cat, n, at in cn.execute(stmt)}
+
 
 def _write(conn: sa.Connection, table: sa.Table, where: tuple[Any, ...], row: CodeRow,
            known: Any, now: datetime) -> str:  # fmt: skip

@@ -2,9 +2,11 @@
 
 :func:`init_db` only ever issues ``CREATE TABLE`` / ``CREATE INDEX`` (and, on Oracle before
 12c, ``CREATE SEQUENCE`` / ``CREATE TRIGGER``) for syncd's own tables and indexes, and only for
-those that do not exist yet: it never alters or drops anything, and a table it does not own
-(even one named with the same prefix) is never looked at beyond its name.  Missing columns of
-an existing staging table are reported, not added.
+those that do not exist yet, plus the **additive upgrade**: a staging table of an older layout
+— it lacks only columns the schema marks as added later (:func:`syncd.db.schema._added`, all
+nullable) — gets them with ``ALTER TABLE … ADD``.  It never drops or changes anything, and a
+table it does not own (even one named with the same prefix) is never looked at beyond its
+name.  A table lacking any other column is reported, not changed.
 
 What creates a table is decided once, by :func:`table_statements`, from the dialect as it is
 connected (or, for ``--print-sql --server-version``, as :func:`~syncd.db.versions.dialect_at`
@@ -23,12 +25,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import CreateIndex, CreateSequence, CreateTable, ExecutableDDLElement
+from sqlalchemy.schema import (
+    CreateColumn,
+    CreateIndex,
+    CreateSequence,
+    CreateTable,
+    ExecutableDDLElement,
+)
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from syncd import logs
 from syncd.db.engine import source_errors
-from syncd.db.schema import DEFAULT_PREFIX, StagingTables, staging_tables
+from syncd.db.schema import ADDED, DEFAULT_PREFIX, StagingTables, staging_tables
 from syncd.db.versions import Version, dialect_at, number
 from syncd.db.versions import dialect_named as dialect_named  # also imported from here
 
@@ -53,19 +61,22 @@ class InitReport:
 
     created_tables: list[str] = field(default_factory=list)
     created_indexes: list[str] = field(default_factory=list)
+    added_columns: list[str] = field(default_factory=list)  # "table.column"
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def nothing_done(self) -> bool:
-        return not (self.created_tables or self.created_indexes)
+        return not (self.created_tables or self.created_indexes or self.added_columns)
 
     def lines(self) -> list[str]:
         """One line per thing done or found, for the operator."""
         out = [f"created table {name}" for name in self.created_tables]
+        out += [f"added column {name}" for name in self.added_columns]
         out += [f"created index {name}" for name in self.created_indexes]
         out += [
             f"warning: table {table} lacks columns {', '.join(cols)} "
-            "(syncd does not alter tables: add them as in sql/<dialect>/schema.sql)"
+            "(syncd adds only columns a newer version brings: add them as in "
+            "sql/<dialect>/schema.sql)"
             for table, cols in self.missing_columns.items()
         ]
         return out
@@ -88,23 +99,50 @@ def init_db(engine: sa.Engine, tables: StagingTables) -> InitReport:
 
 
 def _complete(conn: sa.Connection, table: sa.Table, report: InitReport) -> None:
-    """Add the indexes an existing staging table lacks; note the columns it lacks.
+    """Add the columns marked as added later and the indexes an existing staging table lacks;
+    note any other columns it lacks.
 
-    A table lacking columns gets no index either: it may be an older layout, or a HIS table
-    that happens to carry our name, and either way it is the DBA's to change.
+    A table lacking other columns gets nothing: it may be a layout we do not know, or a HIS
+    table that happens to carry our name, and either way it is the DBA's to change.
     """
     inspector = sa.inspect(conn)
     have_columns = _names(col["name"] for col in inspector.get_columns(table.name, table.schema))
-    missing = [col.name for col in table.columns if col.name.lower() not in have_columns]
-    if missing:
-        report.missing_columns[table.name] = missing
+    missing = [col for col in table.columns if col.name.lower() not in have_columns]
+    if any(not col.info.get(ADDED) for col in missing):
+        report.missing_columns[table.name] = [col.name for col in missing]
         return
+    for column in missing:
+        conn.execute(sa.text(add_column_sql(column, conn.dialect)))
+        report.added_columns.append(f"{table.name}.{column.name}")
+        logs.event(_log, "db.column_added", table=table.name, column=column.name)
     have_indexes = _names(ix["name"] for ix in inspector.get_indexes(table.name, table.schema))
     for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
         if str(index.name).lower() not in have_indexes:
             index.create(conn)
             report.created_indexes.append(str(index.name))
             logs.event(_log, "db.index_created", index=str(index.name))
+
+
+def add_column_sql(column: sa.Column[object], dialect: Dialect) -> str:
+    """``ALTER TABLE t ADD c …`` for one column (every dialect takes ADD without COLUMN)."""
+    table = dialect.identifier_preparer.format_table(column.table)
+    return f"ALTER TABLE {table} ADD {CreateColumn(column).compile(dialect=dialect)}"
+
+
+def upgrade_notes(dialect: Dialect, prefix: str = DEFAULT_PREFIX, schema: str | None = None) -> str:
+    """The additive upgrade as commented SQL, for a DBA upgrading by hand."""
+    lines = [f"--   {add_column_sql(column, dialect)};"
+             for table in staging_tables(prefix, schema).all()
+             for column in table.columns if column.info.get(ADDED)]  # fmt: skip
+    if not lines:
+        return ""
+    return (
+        "-- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，\n"
+        "-- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。\n"
+        "-- Upgrading an older installation (init-db does all of this itself):\n"
+        + "\n".join(lines)
+        + "\n"
+    )
 
 
 def _names(names: Iterable[str | None]) -> set[str]:
@@ -180,6 +218,7 @@ def render_ddl(
         for statement in table_statements(table, compiled):
             text = str(statement.compile(dialect=compiled)).strip()
             parts.append(f"{text}\n/\n" if isinstance(statement, CreateIdTrigger) else f"{text};\n")
+    parts.append(upgrade_notes(compiled, prefix, schema))
     return "\n".join(line.rstrip() for line in "\n".join(parts).splitlines()) + "\n"
 
 

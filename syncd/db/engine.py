@@ -82,6 +82,8 @@ DRIVER_EXTRAS = {
     "pymysql": ("mysql", ""),
 }
 
+Engine = sa.Engine  # for the type hints of layers above syncd.db (which import no SQLAlchemy)
+
 
 def make_engine(settings: DatabaseSettings) -> sa.Engine:
     """A pooled engine for the configured HIS database (ConfigError for an unusable URL or a

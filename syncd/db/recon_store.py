@@ -76,6 +76,20 @@ class ReconStore:
             row = conn.execute(sa.select(self.run).where(self.run.c.id == run_id)).mappings()
             return dict(row.one())
 
+    def find(self, run_id: int) -> dict[str, Any] | None:
+        with source_errors(self.engine.url, "reading a reconciliation run"), \
+                self.engine.connect() as conn:  # fmt: skip
+            row = conn.execute(sa.select(self.run).where(self.run.c.id == run_id)).mappings()
+            found = row.first()
+        return None if found is None else dict(found)
+
+    def recent(self, limit: int = 30) -> list[dict[str, Any]]:
+        """The latest runs, newest first."""
+        stmt = sa.select(self.run).order_by(self.run.c.id.desc()).limit(limit)
+        with source_errors(self.engine.url, "reading reconciliation runs"), \
+                self.engine.connect() as conn:  # fmt: skip
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
     def items(self, run_id: int) -> list[dict[str, Any]]:
         stmt = sa.select(self.item).where(self.item.c.run_id == run_id).order_by(self.item.c.id)
         with source_errors(self.engine.url, "reading reconciliation items"), \

@@ -30,6 +30,7 @@ from syncd.core.records import (
 from syncd.db.types import ID, LOCAL_NOW_DEFAULT, LONG_TEXT, MONEY, PRICE, TIMESTAMP, text
 
 DEFAULT_PREFIX = "WI_"
+ADDED = "added"  # Column.info key: a column init-db adds to an existing table (see _added)
 MESSAGE_LENGTH = 1000  # return_code_message: Chinese text from the platform
 _NAMING = {
     "pk": "%(table_name)s_pk",
@@ -69,6 +70,9 @@ class StagingTables:
     recon_item: sa.Table
     code: sa.Table
     alert: sa.Table
+    user: sa.Table
+    session: sa.Table
+    audit: sa.Table
 
     def all(self) -> tuple[sa.Table, ...]:
         """The tables in creation order (parents before children)."""
@@ -93,6 +97,9 @@ def staging_tables(prefix: str = DEFAULT_PREFIX, schema: str | None = None) -> S
         recon_item=_recon_item(metadata, p, recon_run),
         code=_code(metadata, p),
         alert=_alert(metadata, p),
+        user=_user(metadata, p),
+        session=_session(metadata, p),
+        audit=_audit(metadata, p),
     )
 
 
@@ -113,6 +120,14 @@ def _id() -> Col:
 def _str(name: str, length: int, *, nullable: bool = True, default: str | None = None) -> Col:
     server_default = sa.text(f"'{default}'") if default is not None else None
     return sa.Column(name, text(length), nullable=nullable, server_default=server_default)
+
+
+def _added(column: Col) -> Col:
+    """A nullable column added after a table was first released: ``init-db`` adds it to an
+    existing table of the older layout (:data:`ADDED`)."""
+    assert column.nullable and column.server_default is None, column.name
+    column.info[ADDED] = True
+    return column
 
 
 def _int(name: str, *, default: int | None = 0) -> Col:
@@ -260,7 +275,11 @@ def _request_row(metadata: sa.MetaData, p: str, request: sa.Table) -> sa.Table:
 
 
 def _message(metadata: sa.MetaData, p: str) -> sa.Table:
-    """Archive of every exchange with the platform (kept ``archive.retention_days``)."""
+    """Archive of every exchange with the platform (kept ``archive.retention_days``).
+
+    ``aac001`` (the person) and ``fields_v`` were added for the console's message search:
+    both are taken from the XML when the exchange is archived; ``fields_v`` says which version
+    of that extraction filled them (NULL: an older row, filled in by ``init-db``'s backfill)."""
     name = f"{p}message"
     return sa.Table(
         name, metadata, _id(),
@@ -270,9 +289,15 @@ def _message(metadata: sa.MetaData, p: str) -> sa.Table:
         _str("call_id", 64), _str("outcome", 16), _str("return_code", 16),
         sa.Column("duration_ms", sa.Integer()),
         sa.Column("request_xml", LONG_TEXT), sa.Column("reply_xml", LONG_TEXT),
+        _added(_str("aac001", 32)), _added(sa.Column("fields_v", sa.Integer())),
         sa.Index(f"{name}_ix_created", "created_at"),
         sa.Index(f"{name}_ix_z218", "aaz218"),
         sa.Index(f"{name}_ix_call", "call_id"),
+        sa.Index(f"{name}_ix_visit", "visit_key", "created_at"),
+        sa.Index(f"{name}_ix_person", "aac001", "created_at"),
+        sa.Index(f"{name}_ix_function", "function_id", "created_at"),
+        sa.Index(f"{name}_ix_code", "return_code", "created_at"),
+        sa.Index(f"{name}_ix_source", "feed", "source_key"),
         **_MYSQL,
     )  # fmt: skip
 
@@ -340,5 +365,57 @@ def _alert(metadata: sa.MetaData, p: str) -> sa.Table:
         _int("version"),
         _ts("updated_at"),
         sa.UniqueConstraint("name"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+# -- the operations console (users, sessions, audit) -----------------------------------------
+
+
+def _user(metadata: sa.MetaData, p: str) -> sa.Table:
+    """Who may log in to the console, as what (viewer, operator), with a password hash."""
+    return sa.Table(
+        f"{p}user", metadata, _id(),
+        _str("username", 64, nullable=False),
+        _str("role", 16, nullable=False),
+        _str("password_hash", 200, nullable=False),
+        _ts("created_at", now_default=True), _ts("updated_at"), _ts("last_login_at"),
+        sa.UniqueConstraint("username"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _session(metadata: sa.MetaData, p: str) -> sa.Table:
+    """A console login: the SHA-256 of its cookie token (never the token), its CSRF token."""
+    name = f"{p}session"
+    return sa.Table(
+        name, metadata, _id(),
+        _str("token_hash", 64, nullable=False),
+        _str("username", 64, nullable=False),
+        _str("csrf_token", 64, nullable=False),
+        _str("client", 64),
+        _ts("created_at", now_default=True), _ts("last_seen_at"),
+        sa.Column("expires_at", TIMESTAMP, nullable=False),
+        sa.UniqueConstraint("token_hash"),
+        sa.Index(f"{name}_ix_expires", "expires_at"),
+        **_MYSQL,
+    )  # fmt: skip
+
+
+def _audit(metadata: sa.MetaData, p: str) -> sa.Table:
+    """What a console user (or ``syncd show --reveal``) did: who, when, what, the statuses
+    before and after."""
+    name = f"{p}audit"
+    return sa.Table(
+        name, metadata, _id(),
+        _ts("created_at", now_default=True),
+        _str("username", 64, nullable=False),
+        _str("action", 32, nullable=False),
+        _str("feed", 64), _str("source_key", 200),
+        sa.Column("row_count", sa.Integer()),
+        _str("status_before", 200), _str("status_after", 200),
+        _str("detail", MESSAGE_LENGTH),
+        _str("client", 64),
+        sa.Index(f"{name}_ix_created", "created_at"),
         **_MYSQL,
     )  # fmt: skip

@@ -1,0 +1,71 @@
+"""What the console works on: the settings, the mappings, the database and the clock, and the
+readers and the operator's actions it goes through (nothing of its own: the reads are
+:mod:`syncd.db`'s, the actions :mod:`syncd.engine.operator`'s)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from syncd.config.settings import Settings
+from syncd.console.auth import Auth
+from syncd.db.audit import AuditLog
+from syncd.db.browse import Browse
+from syncd.db.engine import Engine, make_engine
+from syncd.db.schema import StagingTables, staging_tables
+from syncd.db.story import Story
+from syncd.mapping import FeedSpec
+from syncd.protocol import catalogue
+from syncd.service.worker import local_clock
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Site:
+    settings: Settings
+    feeds: Mapping[str, FeedSpec]
+    engine: Engine
+    tables: StagingTables
+    clock: Clock
+    browse: Browse = field(init=False)
+    story: Story = field(init=False)
+    audit: AuditLog = field(init=False)
+    auth: Auth = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.browse = Browse(self.engine, self.tables)
+        self.story = Story(self.engine, self.tables)
+        self.audit = AuditLog(self.engine, self.tables)
+        self.auth = Auth(self.engine, self.tables, self.settings.console, self.clock)
+        cat = catalogue.load(self.settings.platform.function_ids.model_dump())
+        self.functions = {s.function_id: s.name_zh for s in cat.all() if s.function_id}
+
+    @property
+    def command_names(self) -> dict[str, str]:
+        """Command name (``WI_REQUEST.command``) → its feed."""
+        return {
+            str(s.source.command): name for name, s in self.feeds.items() if s.source.is_command
+        }
+
+    def title(self, feed: str) -> str:
+        """A feed's or command's Chinese description (its name when it has none)."""
+        spec = self.feeds.get(feed) or self.feeds.get(self.command_names.get(feed, ""))
+        return spec.description if spec is not None and spec.description else feed
+
+    def row_href(self, feed: str, key: str) -> str:
+        """The story page of an archived exchange's row (a command's: by its id)."""
+        spec = self.feeds.get(feed)
+        if spec is not None and spec.source.is_command and key.isdigit():
+            return f"/command/{key}"
+        return f"/row/{feed}/{key}"
+
+
+def open_site(
+    settings: Settings, feeds: Mapping[str, FeedSpec], engine: Engine | None = None
+) -> Site:
+    """The console's site on the configured database (or on ``engine``, shared)."""
+    clock = local_clock(settings.platform.session_timezone)
+    tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
+    return Site(settings, feeds, engine or make_engine(settings.database), tables, clock)

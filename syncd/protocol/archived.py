@@ -1,0 +1,135 @@
+"""What is read from an archived exchange (pure): its search fields and its documents
+pretty-printed.
+
+* :func:`search_fields` — the person (``aac001``) and the platform's visit number (``aaz218``)
+  of a request and its reply, as the message archive stores them for the search
+  (:data:`FIELDS_VERSION` names this extraction).  Only a document's head (the scalars before
+  its first dataset row) is read, and the rows of a reply up to :data:`SMALL_REPLY_BYTES` (a
+  person look-up's ``personinfo``): archiving a 300-row fee upload costs a fraction of a
+  millisecond;
+* :func:`pretty` — a ``<program>`` document indented one element a line, personal values
+  masked (:mod:`syncd.protocol.privacy`) unless revealed, the session id never shown.
+
+Both parse with the codec's hardened parser (no DTD, no entities) and only documents up to
+:data:`MAX_PARSE_BYTES`; anything else is shown as text (ID-number shapes masked).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from syncd.core.errors import PlatformProtocolError
+from syncd.protocol.codec import Fields, Program, decode_head, decode_program
+from syncd.protocol.privacy import (
+    LOOKUP_KIND,
+    LOOKUP_VALUE,
+    SESSION_FIELD,
+    mask_id_numbers,
+    mask_value,
+)
+
+FIELDS_VERSION = 1
+MAX_PARSE_BYTES = 4 * 1024 * 1024
+SMALL_REPLY_BYTES = 64 * 1024
+HIDDEN = "********"
+_FIELD_LENGTH = 32  # the archive's aac001 / aaz218 columns
+_SESSION = re.compile(r"(<session_id>)[^<]*(</session_id>)")
+
+
+@dataclass(frozen=True)
+class SearchFields:
+    aac001: str | None = None
+    aaz218: str | None = None
+
+
+def read(body: bytes | str | None) -> Program | None:
+    """The document as a :class:`Program`; None when there is none, it is too large or it is
+    not a readable ``<program>``."""
+    if body is None or len(body) > MAX_PARSE_BYTES:
+        return None
+    try:
+        return decode_program(body)
+    except PlatformProtocolError:
+        return None
+
+
+def search_fields(request: bytes | str | None, reply: bytes | str | None) -> SearchFields:
+    """Who (``aac001``) and which platform visit (``aaz218``) an exchange is about."""
+    sent = _head(request)
+    got = read(reply) if reply is not None and len(reply) <= SMALL_REPLY_BYTES else _head(reply)
+    person = _first(
+        _get(sent, "aac001"), _looked_up(sent), _get(got, "aac001"), _in_rows(got, "aac001")
+    )
+    visit = _first(_get(sent, "aaz218"), _get(got, "aaz218"), _in_rows(got, "aaz218"))
+    return SearchFields(person, visit)
+
+
+def _head(body: bytes | str | None) -> Fields | None:
+    if body is None:
+        return None
+    try:
+        return decode_head(body)
+    except PlatformProtocolError:
+        return None
+
+
+def _get(fields: Fields | None, code: str) -> str | None:
+    return None if fields is None else fields.get(code)
+
+
+def _looked_up(fields: Fields | None) -> str | None:
+    """A look-up by person number (``bka895=aac001``) names the person in ``bka896``."""
+    if fields is None or fields.get(LOOKUP_KIND) != "aac001":
+        return None
+    return fields.get(LOOKUP_VALUE)
+
+
+def _in_rows(program: Fields | None, code: str) -> str | None:
+    if not isinstance(program, Program):
+        return None
+    return next(
+        (v for rows in program.datasets.values() for row in rows if (v := row.get(code))), None
+    )
+
+
+def _first(*values: str | None) -> str | None:
+    found = next((v.strip() for v in values if v and v.strip()), None)
+    return None if found is None else found[:_FIELD_LENGTH]
+
+
+# -- pretty-printing ----------------------------------------------------------------------
+
+
+def pretty(body: bytes | str | None, *, reveal: bool = False) -> str:
+    """The document one element a line, masked unless ``reveal``; "" when there is none."""
+    if body is None:
+        return ""
+    program = read(body)
+    if program is None:
+        text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+        text = _SESSION.sub(rf"\g<1>{HIDDEN}\g<2>", text)
+        return text if reveal else mask_id_numbers(text)
+    lines = ["<program>"]
+    lines += _elements(program, "  ", reveal)
+    for name, rows in program.datasets.items():
+        lines.append(f"  <{name}>")
+        for row in rows:
+            lines.append("    <row>")
+            lines += _elements(row, "      ", reveal)
+            lines.append("    </row>")
+        lines.append(f"  </{name}>")
+    lines.append("</program>")
+    return "\n".join(lines)
+
+
+def _elements(fields: Fields, indent: str, reveal: bool) -> list[str]:
+    out = []
+    for code, value in fields.values.items():
+        if code == SESSION_FIELD:
+            value = HIDDEN if value else ""
+        elif not reveal:
+            value = mask_value(code, value, fields.values)
+        out.append(f"{indent}<{code}>{escape(value)}</{code}>")
+    return out

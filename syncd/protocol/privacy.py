@@ -1,0 +1,127 @@
+"""Which platform fields are personal data, and how they are shown masked (pure).
+
+The console shows viewers — and operators until they reveal a value, an audited action — ID
+numbers, names, phone numbers and addresses masked; ``syncd show`` does the same unless
+``--reveal``.  Fields are known by their platform code (the spec's vocabulary: ``aac002``
+社会保障号码, ``aac003`` 姓名, ``aae005`` 联系电话, ``aac010`` 户口地址 …); any text shaped like a
+resident ID number is masked wherever it appears (:func:`mask_id_numbers`).
+
+* :func:`mask_id` ``440102199001011234`` → ``4401**********1234``;
+* :func:`mask_name` ``张伟明`` → ``张*明``;
+* :func:`mask_phone` ``13812345678`` → ``138****5678``;
+* :func:`mask_address` ``广东省深圳市南山区…`` → ``广东省***``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from typing import Any
+
+
+class Personal(enum.StrEnum):
+    ID_NUMBER = "id_number"
+    NAME = "name"
+    PHONE = "phone"
+    ADDRESS = "address"
+
+
+FIELDS: Mapping[str, Personal] = {
+    **dict.fromkeys(("aac002", "aac044", "yzy011", "bka100"), Personal.ID_NUMBER),
+    **dict.fromkeys(
+        ("aac003", "aae004", "bka015", "bka034", "bka064", "bka075", "yzy220", "yzy222"),
+        Personal.NAME,
+    ),
+    **dict.fromkeys(("aae005", "yzy021", "yzy028", "yzy090"), Personal.PHONE),
+    **dict.fromkeys(("aac010", "yzy020", "yzy027", "yzy089"), Personal.ADDRESS),
+}
+LOOKUP_KIND = "bka895"  # a person look-up's kind of key: aac001 电脑号, aac002 …, bka100 …
+LOOKUP_VALUE = "bka896"  # … and the key itself: personal unless it is the person number
+_ID_LOOKUPS = frozenset({"aac002", "bka100", "身份证号"})
+SESSION_FIELD = "session_id"  # never shown, masked or not
+
+# region(6) + birth date yyyyMMdd + 3 digits + check digit (the shape syncd.logs masks too)
+_ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])(\d{6})(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
+    r"(?![0-9A-Za-z])"
+)
+
+
+def mask_id(value: str) -> str:
+    """``440102199001011234`` → ``4401**********1234``."""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """``张伟明`` → ``张*明``, ``李娜`` → ``李*``."""
+    if len(value) <= 2:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_phone(value: str) -> str:
+    """``13812345678`` → ``138****5678``; short numbers keep only their last two digits."""
+    if len(value) <= 7:
+        return "*" * max(len(value) - 2, 0) + value[-2:]
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """Only the first three characters (a province or city) stay."""
+    return value[:3] + "***" if value else ""
+
+
+_MASKS = {
+    Personal.ID_NUMBER: mask_id,
+    Personal.NAME: mask_name,
+    Personal.PHONE: mask_phone,
+    Personal.ADDRESS: mask_address,
+}
+
+
+def mask_id_numbers(text: str) -> str:
+    """Every ID-number-shaped token in ``text`` masked as :func:`mask_id` does."""
+    return _ID_NUMBER.sub(lambda m: mask_id(m.group(0)), text)
+
+
+def kind_of(code: str, values: Mapping[str, Any] | None = None) -> Personal | None:
+    """What personal data field ``code`` holds (None: none); ``values`` are its siblings
+    (a look-up value is an ID number when its kind says so)."""
+    code = code.lower()
+    if code == LOOKUP_VALUE and values is not None:
+        kind = str(values.get(LOOKUP_KIND) or values.get(LOOKUP_KIND.upper()) or "")
+        return Personal.ID_NUMBER if kind in _ID_LOOKUPS else None
+    return FIELDS.get(code)
+
+
+def mask_value(code: str, value: str, values: Mapping[str, Any] | None = None) -> str:
+    """``value`` of field ``code`` as a viewer sees it."""
+    kind = kind_of(code, values)
+    if kind is not None and value:
+        return _MASKS[kind](value)
+    return mask_id_numbers(value)
+
+
+def masked(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``values`` (field code → value; nested mappings and lists of them, as in
+    ``result_json``) with every personal value masked."""
+    out: dict[str, Any] = {}
+    for code, value in values.items():
+        if isinstance(value, Mapping):
+            out[code] = masked(value)
+        elif isinstance(value, list | tuple):
+            out[code] = [
+                masked(v) if isinstance(v, Mapping) else _scalar(code, v, values) for v in value
+            ]
+        else:
+            out[code] = _scalar(code, value, values)
+    return out
+
+
+def _scalar(code: str, value: Any, values: Mapping[str, Any]) -> Any:
+    if isinstance(value, str):
+        return mask_value(code, value, values)
+    return value
