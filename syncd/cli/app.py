@@ -63,6 +63,9 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "console": ("syncd.cli.console", "console",
                 "运维控制台（网页）/ the operations console (web pages)"),
     "user": ("syncd.cli.console", "user", "控制台用户 / console users: add, remove, list"),
+    "list": ("syncd.cli.browse", "list_rows",
+             "按状态、业务、就诊、人员、时间列出记录 / rows by status, feed, visit, person, time"),
+    "show": ("syncd.cli.browse", "show", "一条记录的经过 / a row's story"),
 }  # fmt: skip
 
 # The first class that matches names the heading and the exit code of an expected failure.
