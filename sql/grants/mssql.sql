@@ -30,4 +30,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_recon_run TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_recon_item TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_code TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_alert TO syncd;
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_user TO syncd;  -- 运维控制台
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_session TO syncd;  -- 运维控制台
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_audit TO syncd;  -- 运维控制台
 GO

@@ -26,3 +26,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_recon_run TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_recon_item TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_code TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_alert TO 'syncd'@'10.0.0.%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_user TO 'syncd'@'10.0.0.%';  -- 运维控制台
+GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_session TO 'syncd'@'10.0.0.%';  -- 运维控制台
+GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_audit TO 'syncd'@'10.0.0.%';  -- 运维控制台

@@ -19,6 +19,7 @@ GRANT SELECT ON his.v_wi_outpatient, his.v_wi_inpatient, his.v_wi_fee TO syncd;
 -- 4. 读写（DML）：中间表；自增列需要序列的使用权限
 GRANT SELECT, INSERT, UPDATE, DELETE ON
     his.wi_sync_status, his.wi_visit, his.wi_request, his.wi_request_row,
-    his.wi_message, his.wi_recon_run, his.wi_recon_item, his.wi_code, his.wi_alert
+    his.wi_message, his.wi_recon_run, his.wi_recon_item, his.wi_code, his.wi_alert,
+    his.wi_user, his.wi_session, his.wi_audit
     TO syncd;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA his TO syncd;

@@ -222,7 +222,7 @@ CREATE TABLE wi_alert (
 CREATE TABLE wi_user (
 	id INTEGER NOT NULL,
 	username VARCHAR(64) NOT NULL,
-	role VARCHAR(16) NOT NULL,
+	user_role VARCHAR(16) NOT NULL,
 	password_hash VARCHAR(200) NOT NULL,
 	created_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
 	updated_at DATETIME,

@@ -19,8 +19,18 @@ from syncd.cli.context import CliContext
 from syncd.core.errors import OperatorError
 
 _TIME = click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
-STATUSES = ("PENDING", "WAITING", "BLOCKED", "IN_FLIGHT", "UNKNOWN", "FAILED", "REJECTED",
-            "SUCCEEDED", "NEW", "DONE")  # fmt: skip
+STATUSES = (
+    "PENDING",
+    "WAITING",
+    "BLOCKED",
+    "IN_FLIGHT",
+    "UNKNOWN",
+    "FAILED",
+    "REJECTED",
+    "SUCCEEDED",
+    "NEW",
+    "DONE",
+)
 
 
 def _site(obj: CliContext) -> Any:
@@ -31,8 +41,12 @@ def _site(obj: CliContext) -> Any:
 
 
 @click.command("list")
-@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), default=None,
-              help="Only this status (BLOCKED: waiting behind a refused registration).")  # fmt: skip
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES, case_sensitive=False),
+    default=None,
+    help="Only this status (BLOCKED: waiting behind a refused registration).",
+)
 @click.option("--feed", default=None, help="Only this feed (or command name).")
 @click.option("--visit", default=None, help="Only this visit (HIS visit number).")
 @click.option("--person", default=None, help="Only this person's visits (电脑号 aac001).")
@@ -40,22 +54,36 @@ def _site(obj: CliContext) -> Any:
 @click.option("--limit", type=click.IntRange(1, 100000), default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
 @click.pass_obj
-def list_rows(obj: CliContext, status: str | None, feed: str | None, visit: str | None,
-              person: str | None, since: datetime | None, limit: int,
-              as_json: bool) -> None:  # fmt: skip
+def list_rows(
+    obj: CliContext,
+    status: str | None,
+    feed: str | None,
+    visit: str | None,
+    person: str | None,
+    since: datetime | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Rows and commands, newest change first: by status, feed, visit, person, time."""
     from syncd.db.browse import RowFilter
 
     site = _site(obj)
     try:
-        f = RowFilter(status=status.upper() if status else None, feed=feed, visit=visit,
-                      person=person, since=since, limit=limit)  # fmt: skip
+        f = RowFilter(
+            status=status.upper() if status else None,
+            feed=feed,
+            visit=visit,
+            person=person,
+            since=since,
+            limit=limit,
+        )
         found = site.browse.list_rows(f, list(site.command_names))
     finally:
         site.engine.dispose()
     if as_json:
-        click.echo(json.dumps({"rows": [line.as_json() for line in found]}, ensure_ascii=False,
-                              indent=2))  # fmt: skip
+        click.echo(
+            json.dumps({"rows": [line.as_json() for line in found]}, ensure_ascii=False, indent=2)
+        )
         return
     click.echo(_table(found))
 
@@ -64,20 +92,39 @@ def _table(found: list[Any]) -> str:
     from syncd.console.present import status_zh
     from syncd.protocol.privacy import mask_id_numbers
 
-    head = ["业务/feed", "主键/key", "就诊/visit", "状态/status", "尝试", "变更/changed", "原因/reason"]
+    head = [
+        "业务/feed",
+        "主键/key",
+        "就诊/visit",
+        "状态/status",
+        "尝试",
+        "变更/changed",
+        "原因/reason",
+    ]
     lines = [head]
     for r in found:
         shown = "BLOCKED" if r.blocked else r.status
         changed = r.changed_at.isoformat(sep=" ", timespec="seconds") if r.changed_at else "-"
-        lines.append([r.feed, f"#{r.key}" if r.command else r.key, r.visit_key or "-",
-                      f"{shown} {status_zh(shown)}", str(r.attempts), changed,
-                      mask_id_numbers(r.reason)[:60] or "-"])  # fmt: skip
+        lines.append(
+            [
+                r.feed,
+                f"#{r.key}" if r.command else r.key,
+                r.visit_key or "-",
+                f"{shown} {status_zh(shown)}",
+                str(r.attempts),
+                changed,
+                mask_id_numbers(r.reason)[:60] or "-",
+            ]
+        )
     if len(lines) == 1:
         return "没有记录 / no rows"
     widths = [max(_width(line[i]) for line in lines) for i in range(len(head) - 1)]
-    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(line, widths,
-                                                                       strict=False))
-                     + "  " + line[-1] for line in lines)  # fmt: skip
+    return "\n".join(
+        "  ".join(c + " " * (w - _width(c)) for c, w in zip(line, widths, strict=False))
+        + "  "
+        + line[-1]
+        for line in lines
+    )
 
 
 def _width(text: str) -> int:
@@ -87,8 +134,11 @@ def _width(text: str) -> int:
 @click.command("show")
 @click.argument("feed")
 @click.argument("key")
-@click.option("--reveal", is_flag=True,
-              help="Show ID numbers, names, phones and addresses (written to the audit log).")  # fmt: skip
+@click.option(
+    "--reveal",
+    is_flag=True,
+    help="Show ID numbers, names, phones and addresses (written to the audit log).",
+)
 @click.pass_obj
 def show(obj: CliContext, feed: str, key: str, reveal: bool) -> None:
     """A row's story: HIS data, status and write-back, the exchanges (request as sent and the

@@ -30,19 +30,15 @@ def _kv(record: Mapping[str, Any], shown: Shown, indent: str = "  ") -> list[str
 def story_text(site: Site, story: RowStory, shown: Shown) -> str:
     cur = story.current
     kind = "命令 #" if story.command else "主键 "
-    lines = [f"{story.title}（{story.feed}）{kind}{story.key}  "
-             f"{cur['status']} {status_zh(str(cur['status']))}"]  # fmt: skip
+    lines = [
+        f"{story.title}（{story.feed}）{kind}{story.key}  "
+        f"{cur['status']} {status_zh(str(cur['status']))}"
+    ]
     if story.advice.situation_zh:
         lines.append(f"怎么办 / what to do: {story.advice.situation_zh}：{story.advice.todo_zh}")
     if shown.reveal:
         lines.append("（显示完整信息，已记入操作记录 / revealed: written to the audit log）")
-    if story.his or story.his_note:
-        spec = site.feeds.get(story.feed)
-        lines += ["", f"HIS 当前数据 / HIS data now ({spec.source.view if spec else ''}):"]
-        lines += [line for his in story.his for line in _kv(shown.columns(his, story.his_codes),
-                                                            shown)]  # fmt: skip
-        if story.his_note:
-            lines.append(f"  {story.his_note}")
+    lines += _his(site, story, shown)
     lines += ["", "同步记录与回写 / the row and its write-back:"]
     for number, record in enumerate(story.records, start=1):
         if len(story.records) > 1:
@@ -50,28 +46,55 @@ def story_text(site: Site, story: RowStory, shown: Shown) -> str:
         lines += _kv(record, shown)
     for row in story.reply_rows:
         lines.append(f"  {row['dataset']} #{row['row_no']}: {shown.json(row.get('row_json'))}")
-    lines += ["", "报文 / exchanges:"]
-    for older in story.older:
-        lines.append(f"  #{older.id} {when(older.created_at)} {older.function_id} {older.outcome}")
+    lines += ["", "报文 / exchanges:", *_exchanges(site, story, shown)]
+    if story.visit_key:
+        lines += _visit(story, shown)
+    return "\n".join(lines)
+
+
+def _his(site: Site, story: RowStory, shown: Shown) -> list[str]:
+    if not (story.his or story.his_note):
+        return []
+    spec = site.feeds.get(story.feed)
+    lines = ["", f"HIS 当前数据 / HIS data now ({spec.source.view if spec else ''}):"]
+    for his in story.his:
+        lines += _kv(shown.columns(his, story.his_codes), shown)
+    return lines + ([f"  {story.his_note}"] if story.his_note else [])
+
+
+def _exchanges(site: Site, story: RowStory, shown: Shown) -> list[str]:
+    lines = [f"  #{m.id} {when(m.created_at)} {m.function_id} {m.outcome}" for m in story.older]
     for m in story.exchanges:
         line = m.line
-        lines.append(f"  #{line.id} {when(line.created_at)} {line.function_id} "
-                     f"{site.functions.get(line.function_id, '')} {line.outcome} "
-                     f"return_code={line.return_code or '-'} {line.duration_ms or '-'} ms")  # fmt: skip
+        name = site.functions.get(line.function_id, "")
+        lines.append(
+            f"  #{line.id} {when(line.created_at)} {line.function_id} {name} {line.outcome} "
+            f"return_code={line.return_code or '-'} {line.duration_ms or '-'} ms"
+        )
         lines += ["  请求 / request:", _indent(shown.xml(m.request_xml), "    ")]
         reply = shown.xml(m.reply_xml) if m.reply_xml else "（没有应答 / no reply）"
         lines += ["  应答 / reply:", _indent(reply, "    ")]
-    if not story.exchanges:
-        lines.append("  （归档中没有 / none in the archive）")
-    if story.visit_key:
-        lines += ["", f"就诊台账 / visit ledger ({story.visit_key}):"]
-        lines += [f"  {v['kind']} aaz218={v.get('aaz218') or '-'} state={v['state']} "
-                  f"fees={v['fee_count']} amount={v['fee_amount']} batch={v['last_batch']}"
-                  for v in story.ledger] or ["  （没有 / none）"]  # fmt: skip
-        lines += ["", "对账 / reconciliation:"]
-        lines += [f"  {f['recon_date']} {f['item_class']} {shown.text(f.get('detail') or '')}"
-                  for f in story.findings] or ["  （没有 / none）"]  # fmt: skip
-    return "\n".join(lines)
+    return lines or ["  （归档中没有 / none in the archive）"]
+
+
+def _visit(story: RowStory, shown: Shown) -> list[str]:
+    ledger = [
+        f"  {v['kind']} aaz218={v.get('aaz218') or '-'} state={v['state']} "
+        f"fees={v['fee_count']} amount={v['fee_amount']} batch={v['last_batch']}"
+        for v in story.ledger
+    ]
+    findings = [
+        f"  {f['recon_date']} {f['item_class']} {shown.text(f.get('detail') or '')}"
+        for f in story.findings
+    ]
+    return [
+        "",
+        f"就诊台账 / visit ledger ({story.visit_key}):",
+        *(ledger or ["  （没有 / none）"]),
+        "",
+        "对账 / reconciliation:",
+        *(findings or ["  （没有 / none）"]),
+    ]
 
 
 def _indent(text: str, indent: str) -> str:

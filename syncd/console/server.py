@@ -10,6 +10,7 @@ request log of every page is noise in the journal).
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 import time
@@ -100,10 +101,17 @@ class ConsoleServer:
 
 
 def serve(app: ASGIApp, host: str, port: int) -> None:
-    """In the foreground until SIGINT/SIGTERM."""
-    sock = bind(host, port)
-    event(logger, "console.listening", host=host, port=int(sock.getsockname()[1]))
+    """In the foreground until SIGINT/SIGTERM (then a clean stop: exit status 0)."""
+    server = ConsoleServer(app, host, port)
+    stopped = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stopped.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
-        uvicorn.Server(_config(app)).run(sockets=[sock])
+        server.start()
+        while not stopped.wait(0.5) and server.thread.is_alive():
+            pass
     finally:
-        sock.close()
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

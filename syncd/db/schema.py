@@ -377,7 +377,7 @@ def _user(metadata: sa.MetaData, p: str) -> sa.Table:
     return sa.Table(
         f"{p}user", metadata, _id(),
         _str("username", 64, nullable=False),
-        _str("role", 16, nullable=False),
+        _str("user_role", 16, nullable=False),
         _str("password_hash", 200, nullable=False),
         _ts("created_at", now_default=True), _ts("updated_at"), _ts("last_login_at"),
         sa.UniqueConstraint("username"),

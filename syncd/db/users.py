@@ -46,7 +46,7 @@ class Users:
         """A new user; OperatorError when the name is taken."""
         values = {
             "username": username,
-            "role": role,
+            "user_role": role,
             "password_hash": password_hash,
             "created_at": now,
             "updated_at": now,
@@ -71,13 +71,14 @@ class Users:
 
     def all(self) -> list[User]:
         c = self.table.c
-        stmt = sa.select(c.username, c.role, c.created_at, c.last_login_at).order_by(c.username)
+        columns = (c.username, c.user_role, c.created_at, c.last_login_at)
+        stmt = sa.select(*columns).order_by(c.username)
         with source_errors(self.engine.url, "listing console users"), self.engine.connect() as cn:
             return [User(u, r, "", at, last) for u, r, at, last in cn.execute(stmt)]
 
     def find(self, username: str) -> User | None:
         c = self.table.c
-        stmt = sa.select(c.username, c.role, c.password_hash).where(c.username == username)
+        stmt = sa.select(c.username, c.user_role, c.password_hash).where(c.username == username)
         with source_errors(self.engine.url, "reading a console user"), self.engine.connect() as cn:
             found = cn.execute(stmt).first()
         return None if found is None else User(*found)
@@ -123,7 +124,7 @@ class Sessions:
         expired, or its user was removed)."""
         s, u = self.table.c, self.users.c
         stmt = (
-            sa.select(s.username, u.role, s.csrf_token, s.created_at, s.expires_at)
+            sa.select(s.username, u.user_role, s.csrf_token, s.created_at, s.expires_at)
             .join(self.users, u.username == s.username)
             .where(s.token_hash == token_hash, s.expires_at > now)
         )

@@ -22,7 +22,7 @@ LONGEST_PREFIX = "ABCDEFGHI_"  # 10 characters, the most DatabaseSettings allows
 
 EXPECTED_TABLES = {
     "sync_status", "visit", "request", "request_row", "message", "recon_run", "recon_item",
-    "code", "alert",
+    "code", "alert", "user", "session", "audit",
 }  # fmt: skip
 
 
