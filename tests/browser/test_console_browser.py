@@ -5,7 +5,6 @@ patient's messages, masked values for a viewer and an operator's audited reveal.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
