@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from syncd.core.errors import PlatformProtocolError
-from syncd.protocol.codec import Fields, Program, decode_head, decode_program
+from syncd.protocol.codec import SESSION_MASK, Fields, Program, decode_head, decode_program
 from syncd.protocol.privacy import (
     LOOKUP_KIND,
     LOOKUP_VALUE,
@@ -33,7 +33,7 @@ from syncd.protocol.privacy import (
 FIELDS_VERSION = 1
 MAX_PARSE_BYTES = 4 * 1024 * 1024
 SMALL_REPLY_BYTES = 64 * 1024
-HIDDEN = "********"
+HIDDEN = SESSION_MASK  # older archives hold the live session id: never shown either
 _FIELD_LENGTH = 32  # the archive's aac001 / aaz218 columns
 _SESSION = re.compile(r"(<session_id>)[^<]*(</session_id>)")
 
