@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -143,7 +144,9 @@ def _next(request: Request) -> str:
 
 
 class SecurityHeaders:
-    """The headers of the module docstring on every answer (``no-store`` on pages)."""
+    """The headers of the module docstring on every answer (``no-store`` on pages), and
+    ``Server-Timing: app;dur=…`` — how long the server took until the answer began (what
+    ``bench/bench_console.py`` reads)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -153,11 +156,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = str(scope.get("path", "")).startswith("/static/")
+        started = time.perf_counter()
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                took = (time.perf_counter() - started) * 1000
                 headers = list(message.get("headers", []))
-                headers += HEADERS
+                headers += [*HEADERS, (b"server-timing", f"app;dur={took:.1f}".encode())]
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
