@@ -18,7 +18,7 @@ from syncd.console.app import console_app
 from syncd.console.server import ConsoleServer
 from syncd.console.site import open_site
 from syncd.db.users import Users
-from syncd.demo.run import DemoSite, prepare, run_day, today
+from syncd.demo.run import DemoSite, prepare, reconcile, run_day, today
 from syncd.service.worker import Worker
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ def console_demo(folder: Path) -> Iterator[ConsoleDemo]:
     demo = prepare(folder, today())
     try:
         assert run_day(demo, lambda _text, _final: None), "the demo day did not finish"
+        reconcile(demo)  # the night: the reconciliation run and its report files
         users = Users(demo.engine, demo.tables)
         for (name, password), role in ((OPERATOR, "operator"), (VIEWER, "viewer")):
             users.add(name, role, passwords.hash_password(password), datetime.now())

@@ -98,3 +98,25 @@ def test_an_operators_reveal_shows_the_values_and_is_audited(page: Page, site: C
     assert "查看完整信息" in latest and OPERATOR[0] in latest and FROZEN_NAME not in latest
     page.goto(f"{site.url}/command/1")
     assert FROZEN_NAME not in page.content()  # a reveal is for that one page
+
+
+def test_the_days_reconciliation_and_the_base_data_are_one_click_away(
+    page: Page, site: ConsoleDemo
+) -> None:
+    log_in(page, site.url, VIEWER, "/reconciliation")
+    runs = site.scalar("SELECT COUNT(*) FROM wi_recon_run WHERE status = 'DONE'")
+    assert page.locator("#runs tbody tr").count() == runs
+    assert page.locator("#mismatches").inner_text() == str(
+        site.scalar("SELECT mismatch_count FROM wi_recon_run ORDER BY id DESC LIMIT 1")
+    )
+    with page.expect_download() as download:
+        page.click("#run a:text('XLSX')")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    report = page.request.get(
+        f"{site.url}{page.locator('#run a', has_text='HTML').get_attribute('href')}"
+    )
+    assert report.status == 200 and "对账" in report.text()
+    assert page.request.get(f"{site.url}/reports/1/../../syncd.yaml").status == 404
+    page.goto(f"{site.url}/basedata")
+    categories = page.locator("#code-tables tbody tr")
+    assert categories.count() >= 1 and "从未下载" not in categories.first.inner_text()
