@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from syncd.protocol.privacy import mask_id, mask_name  # re-exported: the reports mask with them
 from syncd.reconcile.classify import FIGURE_NAMES, Item, ItemClass
 from syncd.reconcile.period import Period
 from syncd.reconcile.totals import KIND_ZH, Pair, Totals
@@ -130,20 +131,6 @@ def _marked(columns: Sequence[Column], cells: Mapping[str, Value],
 class Privacy:
     include_id_numbers: bool = False
     include_names: bool = False
-
-
-def mask_id(value: str) -> str:
-    """``440102199001011234`` → ``4401**********1234``."""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def mask_name(value: str) -> str:
-    """``张伟明`` → ``张*明``, ``李娜`` → ``李*``."""
-    if len(value) <= 2:
-        return value[:1] + "*" * (len(value) - 1)
-    return value[0] + "*" * (len(value) - 2) + value[-1]
 
 
 # -- the tables -------------------------------------------------------------------------------
