@@ -10,6 +10,7 @@ logs in as an operator and saves each page at 1280 px wide.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -64,7 +65,7 @@ def _shoot(url: str, chromium: str) -> None:
         for name, path in PAGES.items():
             page.goto(url + path)
             page.screenshot(path=str(DOCS / name), full_page=False)
-            print(DOCS / name)
+            sys.stdout.write(f"{DOCS / name}\n")
         browser.close()
 
 
