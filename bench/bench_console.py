@@ -62,9 +62,10 @@ def fill(engine: sa.Engine, rows: int, messages: int) -> None:
     """Status rows (97 % succeeded, the rest pending, waiting, rejected, failed, unknown) over
     half a year, and archived exchanges of 50,000 persons over the same half year."""
     reasons = "ARRAY[" + ", ".join(f"'{r}'" for r in REASONS) + "]"
-    status = ("CASE WHEN g % 1000 < 970 THEN 'SUCCEEDED' WHEN g % 1000 < 980 THEN 'PENDING' "
-              "WHEN g % 1000 < 988 THEN 'WAITING' WHEN g % 1000 < 996 THEN 'REJECTED' "
-              "WHEN g % 1000 < 998 THEN 'FAILED' ELSE 'UNKNOWN' END")  # fmt: skip
+    spread = "(g * 7919) % 1000"  # the statuses spread over every feed
+    status = (f"CASE WHEN {spread} < 970 THEN 'SUCCEEDED' WHEN {spread} < 980 THEN 'PENDING' "
+              f"WHEN {spread} < 988 THEN 'WAITING' WHEN {spread} < 996 THEN 'REJECTED' "
+              f"WHEN {spread} < 998 THEN 'FAILED' ELSE 'UNKNOWN' END")  # fmt: skip
     when = "TIMESTAMP '2026-06-01' + (g * INTERVAL '15 seconds')"
     sync = f"""
         INSERT INTO wi_sync_status (feed, source_key, version, function_id, visit_key, status,
@@ -176,6 +177,8 @@ def _measure(url: str, repeat: int, visit: str) -> None:
     with httpx.Client(base_url=url, timeout=60) as client:
         csrf = _log_in(client)
         pages: list[tuple[str, str, str, dict[str, str] | None]] = [
+            ("dashboard", "GET", "/", None),
+            ("dashboard: its refresh (/live)", "GET", "/live", None),
             ("needs attention", "GET", "/attention", None),
             ("rows: REJECTED, newest 100", "GET", "/rows?status=REJECTED", None),
             ("rows: a visit", "GET", f"/rows?visit={visit}", None),

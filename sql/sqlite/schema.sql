@@ -28,6 +28,8 @@ CREATE TABLE wi_sync_status (
 	CONSTRAINT wi_sync_status_uq UNIQUE (feed, source_key, version)
 );
 
+CREATE INDEX wi_sync_status_ix_done ON wi_sync_status (feed, status, finished_at);
+
 CREATE INDEX wi_sync_status_ix_due ON wi_sync_status (status, next_attempt_at);
 
 CREATE INDEX wi_sync_status_ix_visit ON wi_sync_status (visit_key);

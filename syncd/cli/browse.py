@@ -34,10 +34,9 @@ STATUSES = (
 
 
 def _site(obj: CliContext) -> Any:
-    from syncd.cli.run import _feeds
     from syncd.console.site import open_site
 
-    return open_site(obj.settings, _feeds(obj.settings))
+    return open_site(obj.settings, obj.feeds)
 
 
 @click.command("list")

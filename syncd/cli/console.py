@@ -28,18 +28,16 @@ ROLES = ("viewer", "operator")  # syncd.db.users.ROLES (the web stack loads only
 @click.pass_obj
 def console(obj: CliContext, host: str | None, port: int | None) -> None:
     """The operations console (Chinese web pages) until Ctrl-C; log in with a `syncd user`."""
-    from syncd.cli.run import _feeds
-    from syncd.console.app import console_app
     from syncd.console.server import serve
-    from syncd.console.site import open_site
+    from syncd.console.serving import alone
 
     settings = obj.settings
-    site = open_site(settings, _feeds(settings))
+    site, app = alone(settings, obj.feeds)
     host = host or settings.console.host
     port = settings.console.port if port is None else port
     click.echo(f"运维控制台 / console: http://{host}:{port}/  (Ctrl-C 停止 / to stop)")
     try:
-        serve(console_app(site), host, port)
+        serve(app, host, port)
     finally:
         site.engine.dispose()
 

@@ -1,5 +1,6 @@
-"""``syncd run``, ``syncd once`` and ``syncd retry``: the daemon, one pass, and an operator's
-re-queue (nothing old is re-sent automatically at start-up)."""
+"""``syncd run``, ``syncd once`` and ``syncd retry``: the daemon (with the operations console
+when ``console.enabled``), one pass, and an operator's re-queue (nothing old is re-sent
+automatically at start-up)."""
 
 from __future__ import annotations
 
@@ -42,12 +43,27 @@ def run_daemon(obj: CliContext) -> None:
     daemon until SIGTERM/SIGINT (it does not run init-db: do that once per upgrade)."""
     settings = obj.settings
     daemon = Daemon(Worker(settings, obj.feeds))
+    console = _console_beside(daemon) if settings.console.enabled else None
     daemon.install_signals()
-    code = daemon.run()
+    try:
+        code = daemon.run()
+    finally:
+        if console is not None:
+            console.stop()
     if daemon.unfinished:  # a call still hangs after the stop timeout: do not wait for it
         logging.shutdown()
         os._exit(code)
     sys.exit(code)
+
+
+def _console_beside(daemon: Daemon) -> Any:
+    """``console.enabled``: the operations console in this process (ConfigError when its
+    address is taken, before the daemon starts)."""
+    from syncd.console.serving import beside
+
+    console = beside(daemon)
+    console.start()
+    return console
 
 
 @click.command()

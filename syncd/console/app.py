@@ -4,8 +4,8 @@ Pages (all need a login; the actions an operator's): ``/`` the dashboard, ``/att
 ``/rows``, ``/row/FEED/KEY``, ``/command/ID``, ``/visit/KEY``, ``/message/ID``, ``/messages``,
 ``/reconciliation`` (+ ``/reports/RUN/KIND``), ``/basedata``, ``/audit``, and ``/act/ACTION``;
 ``/login``, ``/logout``; ``/static/`` (the stylesheet and the few lines of script, served by
-syncd itself).  ``monitoring`` (a WSGI app: ``/metrics``, ``/healthz``, ``/readyz``) is mounted
-as it is when given.
+syncd itself).  ``/metrics``, ``/healthz`` and ``/readyz`` are the monitoring app's when given
+(:mod:`syncd.console.serving`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp
 
 from syncd.console import (
     audit_page,
     basedata_page,
+    dashboard,
     list_pages,
     login,
     recon_page,
@@ -36,6 +38,8 @@ def routes() -> list[BaseRoute]:
         Route("/login", login.login_form, methods=["GET"]),
         Route("/login", login.login, methods=["POST"]),
         Route("/logout", login.logout, methods=["POST"]),
+        Route("/", dashboard.dashboard),
+        Route("/live", dashboard.live),
         Route("/attention", list_pages.attention),
         Route("/attention/{group}", list_pages.group),
         Route("/rows", list_pages.rows),
@@ -52,8 +56,13 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def console_app(site: Site) -> Starlette:
-    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])
+def console_app(
+    site: Site, monitoring: ASGIApp | None = None, monitored: tuple[str, ...] = ()
+) -> Starlette:
+    """The console; ``monitoring`` answers the paths ``monitored`` (no login: they hold no
+    personal data), as ``syncd run`` serves them on ``monitoring.listen``."""
+    extra: list[BaseRoute] = [Route(path, monitoring) for path in monitored] if monitoring else []
+    app = Starlette(routes=[*extra, *routes()], middleware=[Middleware(SecurityHeaders)])
     app.state.site = site
     app.state.templates = Jinja2Templates(env=environment())
     app.state.codes_check = CodesCheck()

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from syncd.config.settings import Settings
 from syncd.console.auth import Auth
+from syncd.console.platform_view import PlatformView, Probing
 from syncd.db.audit import AuditLog
 from syncd.db.browse import Browse
 from syncd.db.engine import Engine, make_engine
@@ -32,6 +33,7 @@ class Site:
     browse: Browse = field(init=False)
     story: Story = field(init=False)
     audit: AuditLog = field(init=False)
+    platform: Callable[[], PlatformView] | None = None  # the dashboard's view of the platform
     auth: Auth = field(init=False)
 
     def __post_init__(self) -> None:
@@ -41,6 +43,7 @@ class Site:
         self.auth = Auth(self.engine, self.tables, self.settings.console, self.clock)
         cat = catalogue.load(self.settings.platform.function_ids.model_dump())
         self.functions = {s.function_id: s.name_zh for s in cat.all() if s.function_id}
+        self._probe = Probing(self.settings.platform)
 
     @property
     def command_names(self) -> dict[str, str]:
@@ -54,6 +57,10 @@ class Site:
         spec = self.feeds.get(feed) or self.feeds.get(self.command_names.get(feed, ""))
         return spec.description if spec is not None and spec.description else feed
 
+    def platform_view(self) -> PlatformView:
+        """The platform as the daemon sees it, or (a console on its own) as a probe finds it."""
+        return (self.platform or self._probe)()
+
     def row_href(self, feed: str, key: str) -> str:
         """The story page of an archived exchange's row (a command's: by its id)."""
         spec = self.feeds.get(feed)
@@ -63,9 +70,12 @@ class Site:
 
 
 def open_site(
-    settings: Settings, feeds: Mapping[str, FeedSpec], engine: Engine | None = None
-) -> Site:
-    """The console's site on the configured database (or on ``engine``, shared)."""
+    settings: Settings, feeds: Mapping[str, FeedSpec], engine: Engine | None = None,
+    platform: Callable[[], PlatformView] | None = None,
+) -> Site:  # fmt: skip
+    """The console's site on the configured database (or on ``engine``, shared); ``platform``:
+    the daemon's view of the platform (a console on its own probes it)."""
     clock = local_clock(settings.platform.session_timezone)
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
-    return Site(settings, feeds, engine or make_engine(settings.database), tables, clock)
+    return Site(settings, feeds, engine or make_engine(settings.database), tables, clock,
+                platform)  # fmt: skip

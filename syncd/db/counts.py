@@ -5,17 +5,19 @@ these same numbers (read-only, one connection, a GROUP BY per table):
 
 * per fact-view feed, rows by status (``WI_SYNC_STATUS``); the command table's rows counted
   with the same words (``NEW`` as PENDING, ``DONE`` as SUCCEEDED) as the feed ``(commands)``;
-* succeeded today (finished since local midnight), the oldest PENDING row's ``created_at``,
+* succeeded and rejected today (finished since local midnight), the oldest PENDING row's
+  ``created_at``,
   the newest row's ``created_at``, the last success and the last error;
 * **blocked**: rows WAITING whose visit's admission (bizh120103) or registration (bizh110104)
   was REJECTED and has not succeeded since — they wait for a visit state that will not come
   until someone corrects the HIS data;
-* the last finished reconciliation run (its day and how many differences it found).
+* the last finished reconciliation run (its day and how many differences it found);
+* the last archived exchange with the platform (its function, time, outcome and duration).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +32,7 @@ COMMANDS_FEED = "(commands)"
 COMMAND_AS_FEED = {"NEW": "PENDING", "DONE": "SUCCEEDED"}
 STATUS_KEYS = ("PENDING", "WAITING", "IN_FLIGHT", "UNKNOWN", "FAILED", "REJECTED", "SUCCEEDED")
 _VISIT_OPENERS = sorted(TAKES_AAZ218)  # the calls that open a visit on the platform
+_NOT_SUCCEEDED = [s for s in STATUS_KEYS if s != "SUCCEEDED"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class FeedCounts:
     feed: str
     by_status: Mapping[str, int] = field(default_factory=dict)
     succeeded_today: int = 0
+    rejected_today: int = 0
     blocked: int = 0
     oldest_pending: datetime | None = None
     newest: datetime | None = None
@@ -58,6 +62,14 @@ class LastReconciliation:
 
 
 @dataclass(frozen=True)
+class LastCall:
+    function_id: str
+    at: datetime
+    outcome: str
+    duration_ms: int | None
+
+
+@dataclass(frozen=True)
 class Counts:
     """Everything :func:`read_counts` found, as of ``at`` (naive local time)."""
 
@@ -65,6 +77,7 @@ class Counts:
     feeds: Mapping[str, FeedCounts]
     commands: FeedCounts
     reconciliation: LastReconciliation | None = None
+    last_call: LastCall | None = None
 
     def every(self) -> list[FeedCounts]:
         """The feeds, then the command table."""
@@ -98,23 +111,32 @@ class Counts:
 
 
 def read_counts(
-    engine: sa.Engine, tables: StagingTables, now: datetime, *, last_errors: bool = True
-) -> Counts:
-    """The counts as of ``now`` (naive local time); ``last_errors=False`` skips the per-feed
-    last-error look-ups (the metrics do not show them).  SourceError when the database fails."""
+    engine: sa.Engine, tables: StagingTables, now: datetime, *, last_errors: bool = True,
+    open_only: Collection[str] | None = None,
+) -> Counts:  # fmt: skip
+    """The counts as of ``now`` (naive local time); ``last_errors=False`` skips the last-error
+    look-ups (the metrics do not show them).  SourceError when the database fails.
+
+    ``open_only`` (the console's dashboard: the feed names it shows) reads what is not done
+    yet through the due index and, for each of those feeds, today's successes and the last one
+    through ``<p>sync_status_ix_done``: it costs what is open, not everything ever sent (a
+    GROUP BY over a million rows).  The SUCCEEDED totals and the newest row are left out."""
     q = Queries(tables, datetime.combine(now.date(), datetime.min.time()))
     with source_errors(engine.url, "counting the staging tables"), engine.connect() as conn:
         rows: dict[str, list[Any]] = {}
-        for feed, *rest in conn.execute(q.feeds()):
+        for feed, *rest in conn.execute(q.feeds(open_only is not None)):
             rows.setdefault(str(feed), []).append(rest)
+        for feed in open_only or ():
+            rows.setdefault(feed, []).append(_done(conn, q, feed))
         feeds = {feed: _group(found, {}) for feed, found in sorted(rows.items())}
         blocked = {str(feed): int(n) for feed, n in conn.execute(q.blocked())}
         commands = _group(conn.execute(q.commands()), COMMAND_AS_FEED)
         errors: dict[str, str] = {}
         if last_errors:
-            errors = {feed: str(conn.execute(q.feed_error(feed)).scalar() or "") for feed in feeds}
+            errors = _last_errors(conn, q)
             commands["last_error"] = str(conn.execute(q.command_error()).scalar() or "")
         recon = conn.execute(q.reconciliation()).first()
+        call = conn.execute(q.last_call()).first()
     by_feed = {
         name: FeedCounts(
             name, **values, blocked=blocked.get(name, 0), last_error=errors.get(name, "")
@@ -123,12 +145,33 @@ def read_counts(
     }
     last = None if recon is None else LastReconciliation(recon[0], int(recon[1] or 0), recon[2],
                                                          str(recon[3] or ""))  # fmt: skip
-    return Counts(now, by_feed, FeedCounts(COMMANDS_FEED, **commands), last)  # fmt: skip
+    last_call = None if call is None else LastCall(str(call[0]), call[1], str(call[2] or ""),
+                                                   call[3])  # fmt: skip
+    return Counts(now, by_feed, FeedCounts(COMMANDS_FEED, **commands), last, last_call)
+
+
+def _done(conn: sa.Connection, q: Queries, feed: str) -> list[Any]:
+    """A SUCCEEDED row for :func:`_group` with what ``open_only`` reads (no total)."""
+    today_n, last = conn.execute(q.done_today(feed)).one()
+    if not today_n:
+        last = conn.execute(q.last_done(feed)).scalar()
+    return ["SUCCEEDED", 0, None, None, last, int(today_n or 0)]
+
+
+def _last_errors(conn: sa.Connection, q: Queries) -> dict[str, str]:
+    """Per feed, the error of its latest changed row not SUCCEEDED (two statements)."""
+    latest = [(str(f), at) for f, at in conn.execute(q.latest_errors()) if at is not None]
+    found: dict[str, tuple[int, str]] = {}
+    if latest:
+        for feed, row_id, error in conn.execute(q.errors_at(latest)):
+            if str(feed) not in found or int(row_id) > found[str(feed)][0]:
+                found[str(feed)] = (int(row_id), str(error or ""))
+    return {feed: error for feed, (_, error) in found.items()}
 
 
 def _group(rows: Any, status_of: Mapping[str, str]) -> dict[str, Any]:
     """Fold (status, count, oldest, newest, last finish, finished today) rows of one feed."""
-    out: dict[str, Any] = {"by_status": {}, "succeeded_today": 0}
+    out: dict[str, Any] = {"by_status": {}, "succeeded_today": 0, "rejected_today": 0}
     for status, n, oldest, newest, last_done, today_n in rows:
         status = status_of.get(str(status), str(status))
         out["by_status"][status] = out["by_status"].get(status, 0) + int(n)
@@ -137,6 +180,8 @@ def _group(rows: Any, status_of: Mapping[str, str]) -> dict[str, Any]:
         if status == "SUCCEEDED":
             out["succeeded_today"] += int(today_n or 0)
             out["last_success"] = last_done
+        if status == "REJECTED":
+            out["rejected_today"] += int(today_n or 0)
         out["newest"] = max(filter(None, (out.get("newest"), newest)), default=None)
     return out
 
@@ -147,6 +192,7 @@ class Queries:
 
     def __init__(self, tables: StagingTables, today: datetime) -> None:
         self.rows, self.request, self.recon = tables.sync_status, tables.request, tables.recon_run
+        self.message = tables.message
         self.today = today
 
     def _columns(self, table: sa.Table, finished: sa.ColumnElement[Any]) -> list[Any]:
@@ -155,10 +201,22 @@ class Queries:
         return [c.status, sa.func.count(), sa.func.min(c.created_at), sa.func.max(c.created_at),
                 sa.func.max(finished), sa.func.sum(done_today)]  # fmt: skip
 
-    def feeds(self) -> sa.Select[Any]:
+    def feeds(self, open_only: bool = False) -> sa.Select[Any]:
         c = self.rows.c
-        return sa.select(c.feed, *self._columns(self.rows, c.finished_at)).group_by(
-            c.feed, c.status)  # fmt: skip
+        stmt = sa.select(c.feed, *self._columns(self.rows, c.finished_at))
+        if open_only:
+            stmt = stmt.where(c.status.in_(_NOT_SUCCEEDED))
+        return stmt.group_by(c.feed, c.status)
+
+    def done_today(self, feed: str) -> sa.Select[Any]:
+        c = self.rows.c
+        return sa.select(sa.func.count(), sa.func.max(c.finished_at)).where(
+            c.feed == feed, c.status == "SUCCEEDED", c.finished_at >= self.today)  # fmt: skip
+
+    def last_done(self, feed: str) -> sa.Select[Any]:
+        c = self.rows.c
+        return sa.select(sa.func.max(c.finished_at)).where(c.feed == feed,
+                                                           c.status == "SUCCEEDED")  # fmt: skip
 
     def commands(self) -> sa.Select[Any]:
         c = self.request.c
@@ -178,11 +236,22 @@ class Queries:
                        opened("REJECTED"), ~opened("SUCCEEDED"))
                 .group_by(waiting.c.feed))  # fmt: skip
 
-    def feed_error(self, feed: str) -> sa.Select[Any]:
+    def _erring(self) -> list[sa.ColumnElement[bool]]:
+        """Rows not SUCCEEDED with an error (``IN``: the due index serves it)."""
         c = self.rows.c
-        return (sa.select(c.last_error)
-                .where(c.feed == feed, c.last_error.is_not(None), c.status != "SUCCEEDED")
-                .order_by(c.updated_at.desc(), c.id.desc()).limit(1))  # fmt: skip
+        return [c.status.in_(_NOT_SUCCEEDED), c.last_error.is_not(None)]
+
+    def latest_errors(self) -> sa.Select[Any]:
+        c = self.rows.c
+        return sa.select(c.feed, sa.func.max(c.updated_at)).where(*self._erring()).group_by(
+            c.feed)  # fmt: skip
+
+    def errors_at(self, latest: Sequence[tuple[str, datetime]]) -> sa.Select[Any]:
+        """The rows of :meth:`latest_errors`' (feed, time) pairs (ties: the caller takes the
+        highest id)."""
+        c = self.rows.c
+        at = [sa.and_(c.feed == feed, c.updated_at == when) for feed, when in latest]
+        return sa.select(c.feed, c.id, c.last_error).where(*self._erring(), sa.or_(*at))
 
     def command_error(self) -> sa.Select[Any]:
         c = self.request.c
@@ -195,6 +264,13 @@ class Queries:
         return (sa.select(c.recon_date, c.mismatch_count, c.finished_at, c.report_html)
                 .where(c.status == "DONE").order_by(c.id.desc()).limit(1))  # fmt: skip
 
+    def last_call(self) -> sa.Select[Any]:
+        c = self.message.c
+        return (sa.select(c.function_id, c.created_at, c.outcome, c.duration_ms)
+                .order_by(c.id.desc()).limit(1))  # fmt: skip
+
     def all(self) -> list[sa.Select[Any]]:
-        return [self.feeds(), self.commands(), self.blocked(), self.feed_error("f"),
-                self.command_error(), self.reconciliation()]  # fmt: skip
+        return [self.feeds(), self.commands(), self.blocked(), self.latest_errors(),
+                self.command_error(), self.reconciliation(), self.last_call(), self.feeds(True),
+                self.done_today("f"), self.last_done("f"),
+                self.errors_at([("f", self.today)])]  # fmt: skip

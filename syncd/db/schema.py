@@ -193,6 +193,7 @@ def _sync_status(metadata: sa.MetaData, p: str) -> sa.Table:
         sa.UniqueConstraint("feed", "source_key", "version"),
         _due_index(name),
         sa.Index(f"{name}_ix_visit", "visit_key"),
+        sa.Index(f"{name}_ix_done", "feed", "status", "finished_at"),  # the dashboard's counts
         **_MYSQL,
     )  # fmt: skip
 

@@ -178,8 +178,40 @@ def test_syncd_console_serves_the_login_page_on_loopback_until_sigterm(site: Pat
         page = httpx.get(f"http://127.0.0.1:{port}/attention", timeout=5)
         assert page.status_code == 303 and page.headers["location"].startswith("/login")
         assert "default-src 'none'" in answer.headers["content-security-policy"]
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert ready.status_code == 200 and ready.json()["database"] is True
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in out
+
+
+def _wait_for(url: str) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, f"nothing answers at {url}"
+            time.sleep(0.1)
+
+
+def test_syncd_run_serves_the_console_with_the_daemons_metrics_when_enabled(site: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+    env.update(SYNCD_CONSOLE__ENABLED="true", SYNCD_CONSOLE__PORT=str(port),
+               SYNCD_MONITORING__LISTEN=f"127.0.0.1:{_free_port()}")  # fmt: skip
+    proc = subprocess.Popen([SYNCD, "--config", str(site / "syncd.yaml"), "run"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        login = _wait_for(f"http://127.0.0.1:{port}/login")
+        assert login.status_code == 200 and "登录" in login.text
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert metrics.status_code == 200 and 'syncd_rows{feed="ip_fee",status="SUCCEEDED"}' in (
+            metrics.text)  # the daemon's own gauges, without a login  # fmt: skip
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code in (200, 503)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err

@@ -66,7 +66,9 @@ def console_demo(folder: Path) -> Iterator[ConsoleDemo]:
         users = Users(demo.engine, demo.tables)
         for (name, password), role in ((OPERATOR, "operator"), (VIEWER, "viewer")):
             users.add(name, role, passwords.hash_password(password), datetime.now())
-        site = open_site(demo.settings, demo.feeds, engine=demo.engine)
+        quick = demo.settings.console.model_copy(update={"refresh_s": 2})
+        settings = demo.settings.model_copy(update={"console": quick})
+        site = open_site(settings, demo.feeds, engine=demo.engine)
         server = ConsoleServer(console_app(site), "127.0.0.1", 0)
         server.start()
         try:

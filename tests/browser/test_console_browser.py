@@ -120,3 +120,57 @@ def test_the_days_reconciliation_and_the_base_data_are_one_click_away(
     page.goto(f"{site.url}/basedata")
     categories = page.locator("#code-tables tbody tr")
     assert categories.count() >= 1 and "从未下载" not in categories.first.inner_text()
+
+
+def _database_counts(site: ConsoleDemo) -> dict[tuple[str, str], int]:
+    with site.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT feed, status, COUNT(*) FROM wi_sync_status GROUP BY feed, status"
+        ).all()
+        commands = conn.exec_driver_sql(
+            "SELECT status, COUNT(*) FROM wi_request GROUP BY status"
+        ).all()
+    found = {(str(f), str(s)): int(n) for f, s, n in rows}
+    as_feed = {"NEW": "PENDING", "DONE": "SUCCEEDED"}
+    found.update({("(commands)", as_feed.get(str(s), str(s))): int(n) for s, n in commands})
+    return found
+
+
+def test_the_dashboards_numbers_are_the_databases_and_it_refreshes_itself(
+    page: Page, site: ConsoleDemo
+) -> None:
+    log_in(page, site.url, VIEWER, "/")
+    db = _database_counts(site)
+    columns = {
+        "pending": "PENDING",
+        "waiting": "WAITING",
+        "in_flight": "IN_FLIGHT",
+        "unknown": "UNKNOWN",
+        "failed": "FAILED",
+        "succeeded_today": "SUCCEEDED",
+        "rejected_today": "REJECTED",
+    }  # every row of the demo finished today
+    feeds = page.locator("#counts tbody tr")
+    assert feeds.count() == len({f for f, _ in db}) >= 10
+    for i in range(feeds.count()):
+        row = feeds.nth(i)
+        feed = row.get_attribute("data-feed") or ""
+        for column, status in columns.items():
+            shown = row.locator(f"td[data-col={column}]").inner_text()
+            assert int(shown) == db.get((feed, status), 0), (feed, column)
+    blocked = page.locator("tr[data-feed=ip_fee] td[data-col=blocked]").inner_text()
+    assert int(blocked) == site.scalar("SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
+                                       " AND status = 'WAITING'") == 5  # fmt: skip
+    assert "bizh" in page.locator("#last-call").inner_text()
+    pending = page.locator("tr[data-feed='(commands)'] td[data-col=pending]")
+    assert pending.inner_text() == "0"
+    site.execute("INSERT INTO wi_request (command, requested_by) VALUES ('fund_status_query',"
+                 " 'dashboard-test')")  # fmt: skip
+    try:
+        page.wait_for_function(
+            "() => document.querySelector(\"tr[data-feed='(commands)'] td[data-col=pending]\")"
+            ".textContent.trim() === '1'",
+            timeout=15_000,
+        )  # no reload: the page's own refresh
+    finally:
+        site.execute("DELETE FROM wi_request WHERE requested_by = 'dashboard-test'")

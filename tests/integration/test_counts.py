@@ -132,3 +132,28 @@ def test_the_count_statements_are_valid_on_every_supported_version(target: Targe
                 for rule, hit in violations(sql, target)]  # fmt: skip
     assert not problems
     assert "EXISTS" in compiled[2] and "NOT (EXISTS" in compiled[2]
+
+
+def test_the_dashboards_open_only_read_agrees_with_the_whole_count(engine: sa.Engine) -> None:
+    """What the console's dashboard reads (through the due and done indexes) is the whole
+    count, but for the SUCCEEDED totals and the newest row; the last call is the archive's."""
+    _seed(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(TABLES.message).values(
+            created_at=NOW, function_id="bizh120002", call_id="c1", outcome="SUCCEEDED",
+            duration_ms=42))  # fmt: skip
+    whole = read_counts(engine, TABLES, NOW)
+    lean = read_counts(engine, TABLES, NOW, open_only=["ip_fee", "ip_admission", "mr_patient"])
+    assert lean.last_call is not None and lean.last_call.duration_ms == 42
+    for name, full in whole.feeds.items():
+        seen = lean.feeds[name]
+        assert {k: v for k, v in seen.by_status.items() if k != "SUCCEEDED"} == {
+            k: v for k, v in full.by_status.items() if k != "SUCCEEDED"}  # fmt: skip
+        assert (seen.succeeded_today, seen.rejected_today, seen.blocked, seen.oldest_pending,
+                seen.last_success, seen.last_error) == (
+            full.succeeded_today, full.rejected_today, full.blocked, full.oldest_pending,
+            full.last_success, full.last_error)  # fmt: skip
+    assert lean.feeds["ip_fee"].last_success == YESTERDAY  # none today: the last one found
+    assert lean.feeds["mr_patient"].succeeded_today == 0
+    assert whole.feeds["ip_fee"].last_error == "平台返回：费用明细重复"  # the latest change
+    assert whole.feeds["ip_admission"].rejected_today == 1
