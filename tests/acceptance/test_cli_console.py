@@ -200,16 +200,25 @@ def _wait_for(url: str) -> httpx.Response:
 def test_syncd_run_serves_the_console_with_the_daemons_metrics_when_enabled(site: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
-    env.update(SYNCD_CONSOLE__ENABLED="true", SYNCD_CONSOLE__PORT=str(port),
-               SYNCD_MONITORING__LISTEN=f"127.0.0.1:{_free_port()}")  # fmt: skip
-    proc = subprocess.Popen([SYNCD, "--config", str(site / "syncd.yaml"), "run"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    env.update(
+        SYNCD_CONSOLE__ENABLED="true",
+        SYNCD_CONSOLE__PORT=str(port),
+        SYNCD_MONITORING__LISTEN=f"127.0.0.1:{_free_port()}",
+    )
+    proc = subprocess.Popen(
+        [SYNCD, "--config", str(site / "syncd.yaml"), "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         login = _wait_for(f"http://127.0.0.1:{port}/login")
         assert login.status_code == 200 and "登录" in login.text
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
         assert metrics.status_code == 200 and 'syncd_rows{feed="ip_fee",status="SUCCEEDED"}' in (
-            metrics.text)  # the daemon's own gauges, without a login  # fmt: skip
+            metrics.text
+        )  # the daemon's own gauges, without a login
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code in (200, 503)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -159,13 +159,20 @@ def test_the_dashboards_numbers_are_the_databases_and_it_refreshes_itself(
             shown = row.locator(f"td[data-col={column}]").inner_text()
             assert int(shown) == db.get((feed, status), 0), (feed, column)
     blocked = page.locator("tr[data-feed=ip_fee] td[data-col=blocked]").inner_text()
-    assert int(blocked) == site.scalar("SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
-                                       " AND status = 'WAITING'") == 5  # fmt: skip
+    assert (
+        int(blocked)
+        == site.scalar(
+            "SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee' AND status = 'WAITING'"
+        )
+        == 5
+    )
     assert "bizh" in page.locator("#last-call").inner_text()
     pending = page.locator("tr[data-feed='(commands)'] td[data-col=pending]")
     assert pending.inner_text() == "0"
-    site.execute("INSERT INTO wi_request (command, requested_by) VALUES ('fund_status_query',"
-                 " 'dashboard-test')")  # fmt: skip
+    site.execute(
+        "INSERT INTO wi_request (command, requested_by) VALUES ('fund_status_query',"
+        " 'dashboard-test')"
+    )
     try:
         page.wait_for_function(
             "() => document.querySelector(\"tr[data-feed='(commands)'] td[data-col=pending]\")"
