@@ -16,18 +16,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# The resident ID number (aac002, aac044): region(6) + birth date yyyyMMdd + 3 digits + check
-# digit or X.  The birth-date shape keeps most other 18-digit numbers (aaz218 business numbers)
-# readable; anything ID-shaped is masked wherever it appears in the finished line.
-_ID_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z])(\d{6})(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
-    r"(?![0-9A-Za-z])"
-)
+from syncd.protocol.privacy import ID_NUMBER
+
+# The resident ID number's shape (syncd.protocol.privacy.ID_NUMBER): anything ID-shaped is
+# masked wherever it appears in the finished line, keeping its region (6 digits).
 _MASK = "***"
 
 DEFAULT_PRIVATE_FIELDS: frozenset[str] = frozenset(
@@ -44,7 +40,7 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
 
 def mask_id_numbers(text: str) -> str:
     """Replace every ID-number-shaped token in ``text`` by its region prefix and a mask."""
-    return _ID_NUMBER.sub(lambda m: f"{m.group(1)}{_MASK}", text)
+    return ID_NUMBER.sub(lambda m: f"{m.group(1)}{_MASK}", text)
 
 
 class RedactingFilter(logging.Filter):

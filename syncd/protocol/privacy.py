@@ -41,8 +41,10 @@ LOOKUP_VALUE = "bka896"  # … and the key itself: personal unless it is the per
 _ID_LOOKUPS = frozenset({"aac002", "bka100", "身份证号"})
 SESSION_FIELD = "session_id"  # never shown, masked or not
 
-# region(6) + birth date yyyyMMdd + 3 digits + check digit (the shape syncd.logs masks too)
-_ID_NUMBER = re.compile(
+# The resident ID number (aac002, aac044): region(6) + birth date yyyyMMdd + 3 digits + check
+# digit or X.  The birth-date shape keeps most other 18-digit numbers (aaz218 business numbers)
+# readable.  syncd.logs masks the same shape in every log line.
+ID_NUMBER = re.compile(
     r"(?<![0-9A-Za-z])(\d{6})(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
     r"(?![0-9A-Za-z])"
 )
@@ -84,7 +86,7 @@ _MASKS = {
 
 def mask_id_numbers(text: str) -> str:
     """Every ID-number-shaped token in ``text`` masked as :func:`mask_id` does."""
-    return _ID_NUMBER.sub(lambda m: mask_id(m.group(0)), text)
+    return ID_NUMBER.sub(lambda m: mask_id(m.group(0)), text)
 
 
 def kind_of(code: str, values: Mapping[str, Any] | None = None) -> Personal | None:
