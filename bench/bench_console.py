@@ -20,7 +20,7 @@ import re
 import statistics
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import sqlalchemy as sa
@@ -62,16 +62,18 @@ def fill(engine: sa.Engine, rows: int, messages: int) -> None:
     """Status rows (97 % succeeded, the rest pending, waiting, rejected, failed, unknown) over
     half a year, and archived exchanges of 50,000 persons over the same half year."""
     reasons = "ARRAY[" + ", ".join(f"'{r}'" for r in REASONS) + "]"
-    spread = "(g * 7919) % 1000"  # the statuses spread over every feed
+    spread = "(g::bigint * 7919) % 1000"  # the statuses spread over every feed
     status = (f"CASE WHEN {spread} < 970 THEN 'SUCCEEDED' WHEN {spread} < 980 THEN 'PENDING' "
               f"WHEN {spread} < 988 THEN 'WAITING' WHEN {spread} < 996 THEN 'REJECTED' "
               f"WHEN {spread} < 998 THEN 'FAILED' ELSE 'UNKNOWN' END")  # fmt: skip
-    when = "TIMESTAMP '2026-06-01' + (g * INTERVAL '15 seconds')"
+    # one row every 15 s, the newest now: half a year for 1,000,000 rows, today's since midnight
+    start = datetime.now() - timedelta(seconds=15 * max(rows, messages))
+    when = f"TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' + (g * INTERVAL '15 seconds')"
     sync = f"""
         INSERT INTO wi_sync_status (feed, source_key, version, function_id, visit_key, status,
             attempts, next_attempt_at, request_id, return_code, return_code_message,
             last_error, created_at, updated_at, finished_at)
-        SELECT {_feed_case('feed')}, 'K' || g, '', {_feed_case('function')},
+        SELECT {_feed_case("feed")}, 'K' || g, '', {_feed_case("function")},
                'ZY' || (g / 40), s, 1, {when}, md5(g::text), NULL, NULL,
                CASE WHEN s IN ('REJECTED', 'FAILED', 'UNKNOWN', 'WAITING')
                     THEN ({reasons})[1 + g % 4] END,
@@ -83,7 +85,7 @@ def fill(engine: sa.Engine, rows: int, messages: int) -> None:
         INSERT INTO wi_message (created_at, function_id, feed, source_key, visit_key, aaz218,
             call_id, outcome, return_code, duration_ms, request_xml, reply_xml, aac001,
             fields_v)
-        SELECT {when}, {_feed_case('function')}, {_feed_case('feed')}, 'K' || g,
+        SELECT {when}, {_feed_case("function")}, {_feed_case("feed")}, 'K' || g,
                'ZY' || (g / 40), 'ZY2026' || lpad((g / 40)::text, 10, '0'), md5(g::text),
                CASE WHEN g % 50 = 0 THEN 'REJECTED' ELSE 'SUCCEEDED' END,
                CASE WHEN g % 50 = 0 THEN '-1' ELSE '1' END, 20 + g % 80,
@@ -174,6 +176,8 @@ def main() -> None:
 
 def _measure(url: str, repeat: int, visit: str) -> None:
     aaz218 = "ZY2026" + visit[2:].rjust(10, "0")
+    day = datetime.now() - timedelta(days=30)
+    one_day = {"since": f"{day:%Y-%m-%d}", "until": f"{day + timedelta(days=1):%Y-%m-%d}"}
     with httpx.Client(base_url=url, timeout=60) as client:
         csrf = _log_in(client)
         pages: list[tuple[str, str, str, dict[str, str] | None]] = [
@@ -187,8 +191,7 @@ def _measure(url: str, repeat: int, visit: str) -> None:
             ("search: aaz218", "POST", "/messages", {"aaz218": aaz218}),
             ("search: function + return code", "POST", "/messages",
              {"function_id": "bizh120103", "return_code": "-1"}),
-            ("search: one day", "POST", "/messages",
-             {"since": "2026-08-01 00:00", "until": "2026-08-02 00:00"}),
+            ("search: one day", "POST", "/messages", one_day),
             ("visit story", "GET", f"/visit/{visit}", None),
         ]  # fmt: skip
         print(f"\n{'page':36} {'server p50':>11} {'server p95':>11} {'max':>8} {'wall p50':>9}")
