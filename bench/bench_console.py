@@ -59,13 +59,16 @@ def _feed_case(column: str) -> str:
 
 
 def fill(engine: sa.Engine, rows: int, messages: int) -> None:
-    """Status rows (97 % succeeded, the rest pending, waiting, rejected, failed, unknown) over
-    half a year, and archived exchanges of 50,000 persons over the same half year."""
+    """Status rows over half a year as a site has them: the newest 0.5 % pending, waiting or
+    in flight, 0.8 % rejected all along, a few failed and unknown in the last weeks, the rest
+    succeeded; archived exchanges of 50,000 persons over the same half year."""
     reasons = "ARRAY[" + ", ".join(f"'{r}'" for r in REASONS) + "]"
-    spread = "(g::bigint * 7919) % 1000"  # the statuses spread over every feed
-    status = (f"CASE WHEN {spread} < 970 THEN 'SUCCEEDED' WHEN {spread} < 980 THEN 'PENDING' "
-              f"WHEN {spread} < 988 THEN 'WAITING' WHEN {spread} < 996 THEN 'REJECTED' "
-              f"WHEN {spread} < 998 THEN 'FAILED' ELSE 'UNKNOWN' END")  # fmt: skip
+    h, recent = "(g::bigint * 7919) % 1000", "g > :n - :n / 10"  # spread; the last weeks
+    status = (f"CASE WHEN g > :n - :n / 200 THEN CASE WHEN {h} < 500 THEN 'PENDING' "
+              f"WHEN {h} < 800 THEN 'WAITING' WHEN {h} < 900 THEN 'IN_FLIGHT' "
+              f"ELSE 'SUCCEEDED' END WHEN {h} < 8 THEN 'REJECTED' "
+              f"WHEN {recent} AND {h} < 10 THEN 'FAILED' WHEN {recent} AND {h} < 11 "
+              f"THEN 'UNKNOWN' ELSE 'SUCCEEDED' END")  # fmt: skip
     # one row every 15 s, the newest now: half a year for 1,000,000 rows, today's since midnight
     start = datetime.now() - timedelta(seconds=15 * max(rows, messages))
     when = f"TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' + (g * INTERVAL '15 seconds')"

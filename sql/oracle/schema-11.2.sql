@@ -194,6 +194,8 @@ CREATE INDEX wi_message_ix_code ON wi_message (return_code, created_at);
 
 CREATE INDEX wi_message_ix_created ON wi_message (created_at);
 
+CREATE INDEX wi_message_ix_fn_code ON wi_message (function_id, return_code, created_at);
+
 CREATE INDEX wi_message_ix_function ON wi_message (function_id, created_at);
 
 CREATE INDEX wi_message_ix_person ON wi_message (aac001, created_at);

@@ -32,7 +32,8 @@ COMMANDS_FEED = "(commands)"
 COMMAND_AS_FEED = {"NEW": "PENDING", "DONE": "SUCCEEDED"}
 STATUS_KEYS = ("PENDING", "WAITING", "IN_FLIGHT", "UNKNOWN", "FAILED", "REJECTED", "SUCCEEDED")
 _VISIT_OPENERS = sorted(TAKES_AAZ218)  # the calls that open a visit on the platform
-_NOT_SUCCEEDED = [s for s in STATUS_KEYS if s != "SUCCEEDED"]
+_NOT_SUCCEEDED = tuple(s for s in STATUS_KEYS if s != "SUCCEEDED")
+_OPEN = tuple(s for s in _NOT_SUCCEEDED if s != "REJECTED")  # not final (FAILED: until retried)
 
 
 @dataclass(frozen=True)
@@ -117,23 +118,24 @@ def read_counts(
     """The counts as of ``now`` (naive local time); ``last_errors=False`` skips the last-error
     look-ups (the metrics do not show them).  SourceError when the database fails.
 
-    ``open_only`` (the console's dashboard: the feed names it shows) reads what is not done
-    yet through the due index and, for each of those feeds, today's successes and the last one
-    through ``<p>sync_status_ix_done``: it costs what is open, not everything ever sent (a
-    GROUP BY over a million rows).  The SUCCEEDED totals and the newest row are left out."""
+    ``open_only`` (the console's dashboard: the feed names it shows) reads the open rows
+    (pending … failed) through the due index and, for each of those feeds, its REJECTED rows,
+    today's successes and the last one through ``<p>sync_status_ix_done``: it costs what is
+    open, not everything ever sent (a GROUP BY over a million rows).  The SUCCEEDED totals and
+    the newest row are left out."""
     q = Queries(tables, datetime.combine(now.date(), datetime.min.time()))
     with source_errors(engine.url, "counting the staging tables"), engine.connect() as conn:
         rows: dict[str, list[Any]] = {}
         for feed, *rest in conn.execute(q.feeds(open_only is not None)):
             rows.setdefault(str(feed), []).append(rest)
         for feed in open_only or ():
-            rows.setdefault(feed, []).append(_done(conn, q, feed))
+            rows.setdefault(feed, []).extend(_finished(conn, q, feed))
         feeds = {feed: _group(found, {}) for feed, found in sorted(rows.items())}
         blocked = {str(feed): int(n) for feed, n in conn.execute(q.blocked())}
         commands = _group(conn.execute(q.commands()), COMMAND_AS_FEED)
         errors: dict[str, str] = {}
         if last_errors:
-            errors = _last_errors(conn, q)
+            errors = _last_errors(conn, q, open_only)
             commands["last_error"] = str(conn.execute(q.command_error()).scalar() or "")
         recon = conn.execute(q.reconciliation()).first()
         call = conn.execute(q.last_call()).first()
@@ -150,23 +152,39 @@ def read_counts(
     return Counts(now, by_feed, FeedCounts(COMMANDS_FEED, **commands), last, last_call)
 
 
-def _done(conn: sa.Connection, q: Queries, feed: str) -> list[Any]:
-    """A SUCCEEDED row for :func:`_group` with what ``open_only`` reads (no total)."""
+def _finished(conn: sa.Connection, q: Queries, feed: str) -> list[list[Any]]:
+    """``open_only``: the feed's REJECTED rows and its successes (today's, and the last one:
+    no total) as rows for :func:`_group`."""
+    rejected_n, rejected_today, rejected_last = conn.execute(q.finished(feed, "REJECTED")).one()
     today_n, last = conn.execute(q.done_today(feed)).one()
     if not today_n:
         last = conn.execute(q.last_done(feed)).scalar()
-    return ["SUCCEEDED", 0, None, None, last, int(today_n or 0)]
+    rejected = ["REJECTED", rejected_n, None, None, rejected_last, rejected_today]
+    return [["SUCCEEDED", None, None, None, last, int(today_n or 0)],
+            *([rejected] if rejected_n else [])]  # fmt: skip
 
 
-def _last_errors(conn: sa.Connection, q: Queries) -> dict[str, str]:
-    """Per feed, the error of its latest changed row not SUCCEEDED (two statements)."""
-    latest = [(str(f), at) for f, at in conn.execute(q.latest_errors()) if at is not None]
-    found: dict[str, tuple[int, str]] = {}
+def _last_errors(
+    conn: sa.Connection, q: Queries, open_only: Collection[str] | None
+) -> dict[str, str]:
+    """Per feed, the error of its latest changed row not SUCCEEDED: from every such row (two
+    statements), or (``open_only``) from the open rows and each feed's latest REJECTED one."""
+    statuses = _NOT_SUCCEEDED if open_only is None else _OPEN
+    found: dict[str, tuple[datetime, int, str]] = {}
+
+    def keep(feed: str, at: datetime, row_id: int, error: object) -> None:
+        if feed not in found or (at, row_id) > found[feed][:2]:
+            found[feed] = (at, row_id, str(error or ""))
+
+    latest = [(str(f), at) for f, at in conn.execute(q.latest_errors(statuses)) if at]
     if latest:
-        for feed, row_id, error in conn.execute(q.errors_at(latest)):
-            if str(feed) not in found or int(row_id) > found[str(feed)][0]:
-                found[str(feed)] = (int(row_id), str(error or ""))
-    return {feed: error for feed, (_, error) in found.items()}
+        for feed, row_id, at, error in conn.execute(q.errors_at(latest, statuses)):
+            keep(str(feed), at, int(row_id), error)
+    for feed in open_only or ():
+        rejected = conn.execute(q.last_rejected(feed)).first()
+        if rejected is not None:
+            keep(feed, rejected[2], int(rejected[1]), rejected[0])
+    return {feed: error for feed, (_, _, error) in found.items()}
 
 
 def _group(rows: Any, status_of: Mapping[str, str]) -> dict[str, Any]:
@@ -174,7 +192,8 @@ def _group(rows: Any, status_of: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"by_status": {}, "succeeded_today": 0, "rejected_today": 0}
     for status, n, oldest, newest, last_done, today_n in rows:
         status = status_of.get(str(status), str(status))
-        out["by_status"][status] = out["by_status"].get(status, 0) + int(n)
+        if n is not None:  # None: not counted (read_counts' open_only)
+            out["by_status"][status] = out["by_status"].get(status, 0) + int(n)
         if status == "PENDING":
             out["oldest_pending"] = oldest
         if status == "SUCCEEDED":
@@ -205,8 +224,23 @@ class Queries:
         c = self.rows.c
         stmt = sa.select(c.feed, *self._columns(self.rows, c.finished_at))
         if open_only:
-            stmt = stmt.where(c.status.in_(_NOT_SUCCEEDED))
+            stmt = stmt.where(c.status.in_(_OPEN))
         return stmt.group_by(c.feed, c.status)
+
+    def finished(self, feed: str, status: str) -> sa.Select[Any]:
+        """One feed's rows of a final status: how many, how many today, the last (done
+        index: an index-only range)."""
+        c = self.rows.c
+        today = sa.func.sum(sa.case((c.finished_at >= self.today, 1), else_=0))
+        return sa.select(sa.func.count(), today, sa.func.max(c.finished_at)).where(
+            c.feed == feed, c.status == status)  # fmt: skip
+
+    def last_rejected(self, feed: str) -> sa.Select[Any]:
+        c = self.rows.c
+        return (sa.select(c.last_error, c.id, c.updated_at)
+                .where(c.feed == feed, c.status == "REJECTED", c.finished_at.is_not(None),
+                       c.last_error.is_not(None), c.updated_at.is_not(None))
+                .order_by(c.finished_at.desc()).limit(1))  # fmt: skip
 
     def done_today(self, feed: str) -> sa.Select[Any]:
         c = self.rows.c
@@ -236,22 +270,24 @@ class Queries:
                        opened("REJECTED"), ~opened("SUCCEEDED"))
                 .group_by(waiting.c.feed))  # fmt: skip
 
-    def _erring(self) -> list[sa.ColumnElement[bool]]:
-        """Rows not SUCCEEDED with an error (``IN``: the due index serves it)."""
+    def _erring(self, statuses: Sequence[str]) -> list[sa.ColumnElement[bool]]:
+        """Rows of ``statuses`` with an error (``IN``: the due index serves it)."""
         c = self.rows.c
-        return [c.status.in_(_NOT_SUCCEEDED), c.last_error.is_not(None)]
+        return [c.status.in_(list(statuses)), c.last_error.is_not(None)]
 
-    def latest_errors(self) -> sa.Select[Any]:
+    def latest_errors(self, statuses: Sequence[str] = _NOT_SUCCEEDED) -> sa.Select[Any]:
         c = self.rows.c
-        return sa.select(c.feed, sa.func.max(c.updated_at)).where(*self._erring()).group_by(
-            c.feed)  # fmt: skip
+        return sa.select(c.feed, sa.func.max(c.updated_at)).where(
+            *self._erring(statuses)).group_by(c.feed)  # fmt: skip
 
-    def errors_at(self, latest: Sequence[tuple[str, datetime]]) -> sa.Select[Any]:
+    def errors_at(self, latest: Sequence[tuple[str, datetime]],
+                  statuses: Sequence[str] = _NOT_SUCCEEDED) -> sa.Select[Any]:  # fmt: skip
         """The rows of :meth:`latest_errors`' (feed, time) pairs (ties: the caller takes the
         highest id)."""
         c = self.rows.c
         at = [sa.and_(c.feed == feed, c.updated_at == when) for feed, when in latest]
-        return sa.select(c.feed, c.id, c.last_error).where(*self._erring(), sa.or_(*at))
+        return sa.select(c.feed, c.id, c.updated_at, c.last_error).where(
+            *self._erring(statuses), sa.or_(*at))  # fmt: skip
 
     def command_error(self) -> sa.Select[Any]:
         c = self.request.c
@@ -272,5 +308,6 @@ class Queries:
     def all(self) -> list[sa.Select[Any]]:
         return [self.feeds(), self.commands(), self.blocked(), self.latest_errors(),
                 self.command_error(), self.reconciliation(), self.last_call(), self.feeds(True),
-                self.done_today("f"), self.last_done("f"),
+                self.done_today("f"), self.last_done("f"), self.finished("f", "REJECTED"),
+                self.last_rejected("f"), self.latest_errors(_OPEN),
                 self.errors_at([("f", self.today)])]  # fmt: skip

@@ -298,6 +298,7 @@ def _message(metadata: sa.MetaData, p: str) -> sa.Table:
         sa.Index(f"{name}_ix_person", "aac001", "created_at"),
         sa.Index(f"{name}_ix_function", "function_id", "created_at"),
         sa.Index(f"{name}_ix_code", "return_code", "created_at"),
+        sa.Index(f"{name}_ix_fn_code", "function_id", "return_code", "created_at"),
         sa.Index(f"{name}_ix_source", "feed", "source_key"),
         **_MYSQL,
     )  # fmt: skip

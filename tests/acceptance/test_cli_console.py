@@ -136,7 +136,7 @@ def test_init_db_upgrades_an_older_archive_and_fills_it_in(site: Path, tmp_path:
     older = tmp_path / "older"
     shutil.copytree(site, older)
     with sqlite3.connect(older / "his.db") as conn:
-        for name in ("ix_person", "ix_visit", "ix_function", "ix_code", "ix_source"):
+        for name in ("ix_person", "ix_visit", "ix_function", "ix_code", "ix_fn_code", "ix_source"):
             conn.execute(f"DROP INDEX wi_message_{name}")
         conn.execute("ALTER TABLE wi_message DROP COLUMN aac001")
         conn.execute("ALTER TABLE wi_message DROP COLUMN fields_v")
