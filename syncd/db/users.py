@@ -51,15 +51,17 @@ class Users:
             "created_at": now,
             "updated_at": now,
         }
+        taken = OperatorError(
+            f"用户 {username} 已存在（先 syncd user remove 再添加）/ user {username} exists already"
+        )
+        if self.find(username) is not None:  # asked first: not every driver reports a duplicate
+            raise taken  # key as an IntegrityError (MariaDB's ODBC driver may not)
         with source_errors(self.engine.url, "adding a console user"):
             try:
                 with self.engine.begin() as conn:
                     conn.execute(sa.insert(self.table).values(**values))
             except sa.exc.IntegrityError:
-                raise OperatorError(
-                    f"用户 {username} 已存在（先 syncd user remove 再添加）/ user {username} "
-                    "exists already"
-                ) from None
+                raise taken from None
 
     def remove(self, username: str) -> None:
         """Remove the user and end their sessions; OperatorError when there is no such user."""
