@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from syncd.mapping import FeedSpec
 from syncd.mapping.names import did_you_mean
 from syncd.service.daemon import Daemon
 from syncd.service.worker import Worker
+
+if TYPE_CHECKING:
+    from syncd.console.server import ConsoleServer
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ def run_daemon(obj: CliContext) -> None:
     sys.exit(code)
 
 
-def _console_beside(daemon: Daemon) -> Any:
+def _console_beside(daemon: Daemon) -> ConsoleServer:
     """``console.enabled``: the operations console in this process (ConfigError when its
     address is taken, before the daemon starts)."""
     from syncd.console.serving import beside

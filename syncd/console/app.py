@@ -18,6 +18,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
 from syncd.console import (
+    actions,
     audit_page,
     basedata_page,
     dashboard,
@@ -52,6 +53,7 @@ def routes() -> list[BaseRoute]:
         Route("/reports/{run:int}/{kind}", recon_page.report),
         Route("/basedata", basedata_page.basedata),
         Route("/audit", audit_page.audit),
+        Route("/act/{action}", actions.act, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("syncd.console", "static")]), name="static"),
     ]
 

@@ -4,7 +4,8 @@ readers and the operator's actions it goes through (nothing of its own: the read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,9 +17,10 @@ from syncd.db.browse import Browse
 from syncd.db.engine import Engine, make_engine
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.story import Story
+from syncd.engine.operator import NO_PLATFORM, Operator
 from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue
-from syncd.service.worker import local_clock
+from syncd.service.worker import Worker, local_clock
 
 Clock = Callable[[], datetime]
 
@@ -60,6 +62,17 @@ class Site:
     def platform_view(self) -> PlatformView:
         """The platform as the daemon sees it, or (a console on its own) as a probe finds it."""
         return (self.platform or self._probe)()
+
+    @contextmanager
+    def operator(self) -> Iterator[Operator]:
+        """The operator module on this database (the same as ``syncd retry``'s: it never
+        calls the platform)."""
+        worker = Worker(self.settings, self.feeds, engine=self.engine, client=NO_PLATFORM,
+                        clock=self.clock)  # fmt: skip
+        try:
+            yield worker.operator()
+        finally:
+            worker.close()
 
     def row_href(self, feed: str, key: str) -> str:
         """The story page of an archived exchange's row (a command's: by its id)."""
