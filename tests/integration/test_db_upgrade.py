@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncd.config.settings import DatabaseSettings
-from syncd.core.records import Exchange
+from syncd.core.records import ArchiveEntry
 from syncd.db.archive import Archive
 from syncd.db.archive_backfill import backfill
 from syncd.db.ddl import init_db
@@ -106,7 +106,7 @@ def test_new_exchanges_are_archived_with_the_person_and_the_platform_visit(
     engine: sa.Engine,
 ) -> None:
     init_db(engine, TABLES)
-    entry = Exchange(
+    entry = ArchiveEntry(
         "bizh120103",
         "call-1",
         "SUCCEEDED",
