@@ -339,6 +339,8 @@ class AlertSettings(_Section):
     inactivity: InactivitySettings = InactivitySettings()
     mail: AlertMailSettings = AlertMailSettings()
     webhooks: list[WebhookSettings] = []
+
+
 class ConsoleSettings(_Section):
     """The operations console (``syncd console``; started by ``syncd run`` when enabled)."""
 
@@ -377,6 +379,7 @@ class Settings(_Section):
     reconcile: ReconcileSettings = ReconcileSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     alerts: AlertSettings = AlertSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @model_validator(mode="after")
     def _alert_mail_has_a_server(self) -> Settings:
@@ -386,4 +389,3 @@ class Settings(_Section):
                 "through the reconciliation's SMTP server; set it, or empty alerts.mail.to"
             )
         return self
-    console: ConsoleSettings = ConsoleSettings()

@@ -235,5 +235,3 @@ def class_table(totals: Totals) -> Table:
 def money_text(value: Decimal) -> str:
     """``1234.5`` → ``1,234.50``."""
     return f"{value:,.2f}"
-
-
