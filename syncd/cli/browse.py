@@ -44,14 +44,21 @@ def _site(obj: CliContext) -> Any:
     "--status",
     type=click.Choice(STATUSES, case_sensitive=False),
     default=None,
-    help="Only this status (BLOCKED: waiting behind a refused registration).",
+    help="只列该状态（BLOCKED：在等被拒的登记）/ only this status (BLOCKED: waiting behind a "
+    "refused registration).",
 )
-@click.option("--feed", default=None, help="Only this feed (or command name).")
-@click.option("--visit", default=None, help="Only this visit (HIS visit number).")
-@click.option("--person", default=None, help="Only this person's visits (电脑号 aac001).")
-@click.option("--since", type=_TIME, default=None, help="Changed at or after (local time).")
-@click.option("--limit", type=click.IntRange(1, 100000), default=200, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
+@click.option("--feed", default=None, help="只列该业务或命令 / only this feed (or command).")
+@click.option("--visit", default=None, help="只列该就诊 / only this visit (HIS visit number).")
+@click.option(
+    "--person", default=None, help="只列该人员（电脑号 aac001）的就诊 / only this person's visits."
+)
+@click.option(
+    "--since", type=_TIME, default=None, help="此时间及以后有变化的 / changed at or after (local)."
+)
+@click.option("--limit", type=click.IntRange(1, 100000), default=200, show_default=True,
+              help="最多列出的行数 / at most this many lines.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True,
+              help="输出一个 JSON 文档，供脚本使用 / one JSON document for scripts.")  # fmt: skip
 @click.pass_obj
 def list_rows(
     obj: CliContext,
@@ -63,7 +70,8 @@ def list_rows(
     limit: int,
     as_json: bool,
 ) -> None:
-    """Rows and commands, newest change first: by status, feed, visit, person, time."""
+    """按状态、业务、就诊、人员、时间列出记录与命令，最近变化的在前 / rows and commands, newest
+    change first: by status, feed, visit, person, time."""
     from syncd.db.browse import RowFilter
 
     site = _site(obj)
@@ -136,12 +144,13 @@ def _width(text: str) -> int:
 @click.option(
     "--reveal",
     is_flag=True,
-    help="Show ID numbers, names, phones and addresses (written to the audit log).",
+    help="显示身份证号、姓名、电话、地址（写入操作记录）/ show ID numbers, names, phones and "
+    "addresses (written to the audit log).",
 )
 @click.pass_obj
 def show(obj: CliContext, feed: str, key: str, reveal: bool) -> None:
-    """A row's story: HIS data, status and write-back, the exchanges (request as sent and the
-    reply), the visit ledger and the reconciliation (a command: KEY is its WI_REQUEST id)."""
+    """一条记录的经过：HIS 数据、状态与回写、报文、就诊台账、对账（命令的 KEY 为 WI_REQUEST 的
+    id）/ a row's story: HIS data, write-back, exchanges, visit ledger, reconciliation."""
     from syncd.cli.story_text import story_text
     from syncd.console.present import Shown
     from syncd.console.stories import command_story, row_story
@@ -162,4 +171,3 @@ def show(obj: CliContext, feed: str, key: str, reveal: bool) -> None:
         click.echo(story_text(site, story, Shown(reveal)))
     finally:
         site.engine.dispose()
-

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from syncd.cli.context import CliContext
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import OperatorError
 
 if TYPE_CHECKING:
@@ -18,16 +19,21 @@ ROLES = ("viewer", "operator")  # syncd.db.users.ROLES (the web stack loads only
 
 
 @click.command("console")
-@click.option("--host", default=None, help="Listen address (default: console.host, 127.0.0.1).")
+@click.option(
+    "--host",
+    default=None,
+    help="监听地址（默认 console.host）/ listen address (default: console.host).",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
     default=None,
-    help="Listen port (default: console.port).",
+    help="监听端口（默认 console.port）/ listen port (default: console.port).",
 )
 @click.pass_obj
 def console(obj: CliContext, host: str | None, port: int | None) -> None:
-    """The operations console (Chinese web pages) until Ctrl-C; log in with a `syncd user`."""
+    """运维控制台网页，Ctrl-C 停止；用 syncd user 添加的用户登录 / the operations console
+    until Ctrl-C; log in as a `syncd user`."""
     from syncd.console.server import serve
     from syncd.console.serving import alone
 
@@ -44,7 +50,7 @@ def console(obj: CliContext, host: str | None, port: int | None) -> None:
 
 @click.group("user")
 def user() -> None:
-    """Console users: add, remove, list."""
+    """控制台用户：添加、删除、列出 / console users: add, remove, list."""
 
 
 def _users(obj: CliContext) -> Users:
@@ -62,22 +68,28 @@ def _users(obj: CliContext) -> Users:
     "--role",
     type=click.Choice(ROLES),
     required=True,
-    help="viewer: reads (personal data masked); operator: also acts and reveals.",
+    help="viewer 只读（个人信息遮蔽）；operator 还可操作、查看完整信息 / viewer: reads (personal "
+    "data masked); operator: also acts and reveals.",
 )
 @click.option(
     "--password-stdin",
     "from_stdin",
     is_flag=True,
-    help="Read the password from the first line of standard input.",
+    help="从标准输入第一行读取密码 / read the password from the first line of standard input.",
 )
 @click.pass_obj
 def user_add(obj: CliContext, name: str, role: str, from_stdin: bool) -> None:
-    """Add a console user (the password is stored as an Argon2id hash)."""
+    """添加控制台用户（密码以 Argon2id 哈希保存）/ add a console user (the password is
+    stored as an Argon2id hash)."""
     from syncd.console import passwords
-    from syncd.service.worker import local_clock
+    from syncd.core.clock import local_clock
 
     if not name or len(name) > 64 or not name.isprintable() or name.strip() != name:
-        raise click.BadParameter("1-64 printable characters, no leading/trailing blanks")
+        raise click.BadParameter(
+            zh_en(
+                "1–64 个可打印字符，首尾不能有空白", "1-64 printable characters, no blanks around"
+            )
+        )
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -90,26 +102,26 @@ def user_add(obj: CliContext, name: str, role: str, from_stdin: bool) -> None:
         users.add(name, role, passwords.hash_password(password), now)
     finally:
         users.engine.dispose()
-    click.echo(f"added {role} {name} / 已添加用户 {name}（{role}）")
+    click.echo(zh_en(f"已添加用户 {name}（{role}）", f"added {role} {name}"))
 
 
 @user.command("remove")
 @click.argument("name")
 @click.pass_obj
 def user_remove(obj: CliContext, name: str) -> None:
-    """Remove a console user (their sessions end at once)."""
+    """删除控制台用户（其登录立即失效）/ remove a console user (their sessions end at once)."""
     users = _users(obj)
     try:
         users.remove(name)
     finally:
         users.engine.dispose()
-    click.echo(f"removed {name} / 已删除用户 {name}")
+    click.echo(zh_en(f"已删除用户 {name}", f"removed {name}"))
 
 
 @user.command("list")
 @click.pass_obj
 def user_list(obj: CliContext) -> None:
-    """The console users, their roles and last logins."""
+    """控制台用户、角色与最近登录 / the console users, their roles and last logins."""
     users = _users(obj)
     try:
         found = users.all()
@@ -120,5 +132,3 @@ def user_list(obj: CliContext) -> None:
     for u in found:
         last = u.last_login_at.isoformat(sep=" ", timespec="seconds") if u.last_login_at else "-"
         click.echo(f"{u.username}\t{u.role}\t最近登录 / last login: {last}")
-
-

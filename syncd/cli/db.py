@@ -84,8 +84,13 @@ def init_db_command(
     finally:
         engine.dispose()
     if filled:
-        click.echo("\n" + zh_en(f"已为 {filled} 条归档报文补充检索字段",
-                                f"filled in the search columns of {filled} archived message(s)"))
+        click.echo(
+            "\n"
+            + zh_en(
+                f"已为 {filled} 条归档报文补充检索字段",
+                f"filled in the search columns of {filled} archived message(s)",
+            )
+        )
     if report.nothing_done and not filled:
         where = describe(engine.url)
         click.echo(

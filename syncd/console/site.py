@@ -12,6 +12,7 @@ from datetime import datetime
 from syncd.config.settings import Settings
 from syncd.console.auth import Auth
 from syncd.console.platform_view import PlatformView, Probing
+from syncd.core.clock import local_clock
 from syncd.db.audit import AuditLog
 from syncd.db.browse import Browse
 from syncd.db.engine import Engine, make_engine
@@ -20,7 +21,7 @@ from syncd.db.story import Story
 from syncd.engine.operator import NO_PLATFORM, Operator
 from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue
-from syncd.service.worker import Worker, local_clock
+from syncd.service.worker import Worker
 
 Clock = Callable[[], datetime]
 

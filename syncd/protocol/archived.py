@@ -16,12 +16,17 @@ Both parse with the codec's hardened parser (no DTD, no entities) and only docum
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape
 
+import defusedxml
+import defusedxml.ElementTree as safe_et
+
 from syncd.core.errors import PlatformProtocolError
-from syncd.protocol.codec import SESSION_MASK, Fields, Program, decode_head, decode_program
+from syncd.protocol.codec import ROOT, SESSION_MASK, Fields, Program, as_utf8, decode_program
 from syncd.protocol.privacy import (
     LOOKUP_KIND,
     LOOKUP_VALUE,
@@ -64,6 +69,39 @@ def search_fields(request: bytes | str | None, reply: bytes | str | None) -> Sea
     )
     visit = _first(_get(sent, "aaz218"), _get(got, "aaz218"), _in_rows(got, "aaz218"))
     return SearchFields(person, visit)
+
+
+def decode_head(body: bytes | str) -> Fields:
+    """The scalars of a ``<program>`` before its first dataset row, without reading further
+    (a 300-row fee upload is read up to its first ``<row>``), parsed as the codec parses
+    (defusedxml, no DTD); PlatformProtocolError when the head is not readable."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    data = as_utf8(data.removeprefix(b"\xef\xbb\xbf").strip())
+    scalars: dict[str, str] = {}
+    depth = 0
+    try:
+        for kind, element in safe_et.iterparse(_Trickle(data), ("start", "end"),
+                                               forbid_dtd=True):  # fmt: skip
+            depth += 1 if kind == "start" else -1
+            if kind == "start" and depth == 1 and element.tag != ROOT:
+                raise PlatformProtocolError(f"the body is <{element.tag}>, not a <{ROOT}>")
+            if kind == "start" and depth > 2:
+                break  # a dataset: the scalars are all before it
+            if kind == "end" and depth == 1 and element.tag not in scalars:
+                scalars[element.tag] = "".join(element.itertext()).strip()
+    except defusedxml.DefusedXmlException as exc:
+        raise PlatformProtocolError(f"the body was refused: {exc}") from exc
+    except (ParseError, ValueError) as exc:
+        raise PlatformProtocolError(f"the body is not well-formed XML: {exc}") from exc
+    return Fields(values=scalars)
+
+
+class _Trickle(io.BytesIO):
+    """Hands the parser 1 KiB at a time (iterparse asks for 16 KiB), so that stopping at the
+    first row leaves the rest unparsed."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(1024 if size is None or size < 0 else min(size, 1024))
 
 
 def _head(body: bytes | str | None) -> Fields | None:

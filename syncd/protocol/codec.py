@@ -20,7 +20,6 @@ a repeated element is read as the Zhongshan client reads one (:func:`_put`).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -334,39 +333,6 @@ def decode_program(body: bytes | str) -> Program:
     return Program(values=scalars, datasets=datasets, repeated=tuple(dict.fromkeys(repeated)))
 
 
-def decode_head(body: bytes | str) -> Fields:
-    """The scalars of a ``<program>`` before its first dataset row, without reading further
-    (a 300-row fee upload is read up to its first ``<row>``); PlatformProtocolError when the
-    head is not readable."""
-    data = body.encode("utf-8") if isinstance(body, str) else body
-    data = _as_utf8(data.removeprefix(b"\xef\xbb\xbf").strip())
-    scalars: dict[str, str] = {}
-    depth = 0
-    try:
-        for kind, element in safe_et.iterparse(_Trickle(data), ("start", "end"),
-                                               forbid_dtd=True):  # fmt: skip
-            depth += 1 if kind == "start" else -1
-            if kind == "start" and depth == 1 and element.tag != ROOT:
-                raise PlatformProtocolError(f"the body is <{element.tag}>, not a <{ROOT}>")
-            if kind == "start" and depth > 2:
-                break  # a dataset: the scalars are all before it
-            if kind == "end" and depth == 1 and element.tag not in scalars:
-                scalars[element.tag] = _text(element)
-    except defusedxml.DefusedXmlException as exc:
-        raise PlatformProtocolError(f"the body was refused: {exc}") from exc
-    except (ParseError, ValueError) as exc:
-        raise PlatformProtocolError(f"the body is not well-formed XML: {exc}") from exc
-    return Fields(values=scalars)
-
-
-class _Trickle(io.BytesIO):
-    """Hands the parser 1 KiB at a time (iterparse asks for 16 KiB), so that stopping at the
-    first row leaves the rest unparsed."""
-
-    def read(self, size: int | None = -1) -> bytes:
-        return super().read(1024 if size is None or size < 0 else min(size, 1024))
-
-
 def _parse(body: bytes | str) -> Element:
     data = body.encode("utf-8") if isinstance(body, str) else body
     data = data.removeprefix(b"\xef\xbb\xbf").strip()
@@ -376,7 +342,7 @@ def _parse(body: bytes | str) -> Element:
         text = data[:120].decode("utf-8", errors="replace")
         raise PlatformProtocolError(f"the body is text, not a <program> document: {text}")
     try:
-        return safe_et.fromstring(_as_utf8(data), forbid_dtd=True)  # type: ignore[no-any-return]
+        return safe_et.fromstring(as_utf8(data), forbid_dtd=True)  # type: ignore[no-any-return]
     except defusedxml.DefusedXmlException as exc:
         raise PlatformProtocolError(
             f"the body was refused: it declares a DTD, entities or external references ({exc})"
@@ -385,7 +351,7 @@ def _parse(body: bytes | str) -> Element:
         raise PlatformProtocolError(f"the body is not well-formed XML: {exc}") from exc
 
 
-def _as_utf8(data: bytes) -> bytes:
+def as_utf8(data: bytes) -> bytes:
     """Re-encode a body declared in another encoding (e.g. GBK, which expat cannot read)."""
     declared = _DECLARED_ENCODING.match(data)
     encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from syncd.protocol.archived import HIDDEN, pretty, search_fields
-from syncd.protocol.codec import decode_head
+from syncd.protocol.archived import HIDDEN, decode_head, pretty, search_fields
 from syncd.protocol.privacy import Personal, kind_of, mask_id_numbers, mask_value, masked
 
 ID_NUMBER = "440106198503124219"
