@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from syncd.protocol.privacy import mask_id, mask_name  # re-exported: the reports mask with them
+from syncd.protocol.privacy import mask_id as mask_id  # re-exported (the reports, jointtest)
+from syncd.protocol.privacy import mask_name as mask_name
 from syncd.reconcile.classify import FIGURE_NAMES, Item, ItemClass
 from syncd.reconcile.period import Period
 from syncd.reconcile.totals import KIND_ZH, Pair, Totals
