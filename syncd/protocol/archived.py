@@ -20,19 +20,18 @@ import io
 import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
-from xml.sax.saxutils import escape
 
 import defusedxml
 import defusedxml.ElementTree as safe_et
 
 from syncd.core.errors import PlatformProtocolError
 from syncd.protocol.codec import ROOT, SESSION_MASK, Fields, Program, as_utf8, decode_program
+from syncd.protocol.codec import pretty as codec_pretty
 from syncd.protocol.privacy import (
     LOOKUP_KIND,
     LOOKUP_VALUE,
-    SESSION_FIELD,
     mask_id_numbers,
-    mask_value,
+    shown,
 )
 
 FIELDS_VERSION = 1
@@ -140,34 +139,17 @@ def _first(*values: str | None) -> str | None:
 # -- pretty-printing ----------------------------------------------------------------------
 
 
-def pretty(body: bytes | str | None, *, reveal: bool = False) -> str:
-    """The document one element a line, masked unless ``reveal``; "" when there is none."""
+def pretty(body: bytes | str | None, *, reveal: bool = False, rows_inline: bool = False) -> str:
+    """The document one element a line (:func:`syncd.protocol.codec.pretty`), masked unless
+    ``reveal``, the session id never shown; "" when there is none; a document too large or
+    unreadable as text, with ID-number shapes masked."""
     if body is None:
         return ""
-    program = read(body)
-    if program is None:
-        text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
-        text = _SESSION.sub(rf"\g<1>{HIDDEN}\g<2>", text)
-        return text if reveal else mask_id_numbers(text)
-    lines = ["<program>"]
-    lines += _elements(program, "  ", reveal)
-    for name, rows in program.datasets.items():
-        lines.append(f"  <{name}>")
-        for row in rows:
-            lines.append("    <row>")
-            lines += _elements(row, "      ", reveal)
-            lines.append("    </row>")
-        lines.append(f"  </{name}>")
-    lines.append("</program>")
-    return "\n".join(lines)
-
-
-def _elements(fields: Fields, indent: str, reveal: bool) -> list[str]:
-    out = []
-    for code, value in fields.values.items():
-        if code == SESSION_FIELD:
-            value = HIDDEN if value else ""
-        elif not reveal:
-            value = mask_value(code, value, fields.values)
-        out.append(f"{indent}<{code}>{escape(value)}</{code}>")
-    return out
+    if len(body) <= MAX_PARSE_BYTES:
+        try:
+            return codec_pretty(body, shown(reveal), rows_inline)
+        except PlatformProtocolError:
+            pass
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = _SESSION.sub(rf"\g<1>{HIDDEN}\g<2>", text)
+    return text if reveal else mask_id_numbers(text)

@@ -33,6 +33,7 @@ import defusedxml.ElementTree as safe_et
 
 from syncd.core.errors import PlatformProtocolError, RequestEncodingError
 from syncd.protocol import catalogue
+from syncd.protocol.privacy import SESSION_HIDDEN
 
 Value = str | int | Decimal | dt.date | bool | None
 Rows = Sequence[Mapping[str, Value]]
@@ -51,7 +52,7 @@ _DATE_TEXT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[ T]?\d{2}:?\d{2}:?\d{2})?
 _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._\-]+)[\"'][^>]*\?>")
 _INT_TEXT = re.compile(r"[+-]?\d+")
 _SESSION_ELEMENT = re.compile(rb"<session_id>[^<]*</session_id>")
-SESSION_MASK = "********"  # the session_id as archives and ``syncd render`` show it
+SESSION_MASK = SESSION_HIDDEN  # the session_id as archives and ``syncd render`` show it
 _T = TypeVar("_T")
 _ENVELOPE = frozenset({"session_id", "function_id"})
 
@@ -307,14 +308,35 @@ def known_dataset_names() -> frozenset[str]:
     return frozenset(name.lower() for name in names)
 
 
-def pretty(document: bytes) -> str:
-    """``document`` (as encoded) for reading: one element per line, indented; the elements,
-    their order and their values are those of ``document``, only whitespace between elements
-    differs.  Parsed like any reply (defusedxml)."""
+ValueMask = Callable[[str, str, Mapping[str, str]], str]  # (code, value, its siblings) → shown
+
+
+def pretty(document: bytes | str, mask: ValueMask | None = None, rows_inline: bool = False) -> str:
+    """``document`` for reading: one element per line, indented (each dataset row on one line
+    with ``rows_inline``); the elements and their order are those of ``document``, and so are
+    the values unless ``mask`` replaces them.  Parsed like any reply (defusedxml)."""
     root = _parse(document)
+    if mask is not None:
+        _mask_values(root, mask)
     indent(root, space="  ")
-    head = XML_DECLARATION + "\n" if document.lstrip().startswith(b"<?xml") else ""
+    if rows_inline:
+        for row in (row for child in root for row in child):
+            row.text = None
+            for cell in row:
+                cell.tail = None
+    text = document.encode("utf-8") if isinstance(document, str) else document
+    head = XML_DECLARATION + "\n" if text.lstrip().startswith(b"<?xml") else ""
     return head + tostring(root, encoding="unicode", short_empty_elements=False)
+
+
+def _mask_values(parent: Element, mask: ValueMask) -> None:
+    leaves = [child for child in parent if not len(child)]
+    siblings = {leaf.tag: _text(leaf) for leaf in leaves}
+    for leaf in leaves:
+        leaf.text = mask(leaf.tag, _text(leaf), siblings)
+    for child in parent:
+        if len(child):
+            _mask_values(child, mask)
 
 
 def decode_program(body: bytes | str) -> Program:

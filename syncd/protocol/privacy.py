@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 
@@ -36,10 +37,17 @@ FIELDS: Mapping[str, Personal] = {
     **dict.fromkeys(("aae005", "yzy021", "yzy028", "yzy090"), Personal.PHONE),
     **dict.fromkeys(("aac010", "yzy020", "yzy027", "yzy089"), Personal.ADDRESS),
 }
+# A field the catalogue names a telephone number or an address is one, whatever its code.
+_CONTACT_WORDS: Mapping[str, Personal] = {
+    "电话": Personal.PHONE, "手机": Personal.PHONE,
+    "地址": Personal.ADDRESS, "住址": Personal.ADDRESS, "邮编": Personal.ADDRESS,
+}  # fmt: skip
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")  # a mobile number, in any field
 LOOKUP_KIND = "bka895"  # a person look-up's kind of key: aac001 电脑号, aac002 …, bka100 …
 LOOKUP_VALUE = "bka896"  # … and the key itself: personal unless it is the person number
 _ID_LOOKUPS = frozenset({"aac002", "bka100", "身份证号"})
 SESSION_FIELD = "session_id"  # never shown, masked or not
+SESSION_HIDDEN = "********"  # how a session id is shown (syncd.protocol.codec.SESSION_MASK)
 
 # The resident ID number (aac002, aac044): region(6) + birth date yyyyMMdd + 3 digits + check
 # digit or X.  The birth-date shape keeps most other 18-digit numbers (aaz218 business numbers)
@@ -96,7 +104,23 @@ def kind_of(code: str, values: Mapping[str, Any] | None = None) -> Personal | No
     if code == LOOKUP_VALUE and values is not None:
         kind = str(values.get(LOOKUP_KIND) or values.get(LOOKUP_KIND.upper()) or "")
         return Personal.ID_NUMBER if kind in _ID_LOOKUPS else None
-    return FIELDS.get(code)
+    return FIELDS.get(code) or _contacts().get(code)
+
+
+@cache
+def _contacts() -> Mapping[str, Personal]:
+    """Every field the catalogue names a telephone number or an address (read when first
+    needed: syncd.logs imports this module for :data:`ID_NUMBER` alone)."""
+    from syncd.protocol import catalogue
+
+    found: dict[str, Personal] = {}
+    for function in catalogue.load().all():
+        rows = (f for fields in function.datasets.values() for f in fields)
+        for spec in (*function.inputs, *rows):
+            kind = next((k for w, k in _CONTACT_WORDS.items() if w in spec.name_zh), None)
+            if kind is not None:
+                found.setdefault(spec.code.lower(), kind)
+    return found
 
 
 def mask_value(code: str, value: str, values: Mapping[str, Any] | None = None) -> str:
@@ -104,7 +128,21 @@ def mask_value(code: str, value: str, values: Mapping[str, Any] | None = None) -
     kind = kind_of(code, values)
     if kind is not None and value:
         return _MASKS[kind](value)
+    if _MOBILE.match(value):
+        return mask_phone(value)
     return mask_id_numbers(value)
+
+
+def shown(reveal: bool) -> Callable[[str, str, Mapping[str, str]], str]:
+    """How a document's values are shown (:func:`syncd.protocol.codec.pretty`'s mask): masked
+    unless ``reveal``; the session id never."""
+
+    def one(code: str, value: str, siblings: Mapping[str, str]) -> str:
+        if code.lower() == SESSION_FIELD:
+            return SESSION_HIDDEN if value else ""
+        return value if reveal else mask_value(code, value, siblings)
+
+    return one
 
 
 def masked(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,16 +12,16 @@ run cannot drift from what is sent.
 * a row-batched feed (``batch:``): every row of KEY's visit in the view, in batches;
 * a visit without ``aaz218`` in ``WI_VISIT``: a note, and the value shown as :data:`NO_AAZ218`.
 
-``mask=True`` hides ID numbers, names, telephone numbers and addresses (:func:`masked`).  A
+``mask=True`` hides ID numbers, names, telephone numbers and addresses
+(:func:`syncd.protocol.privacy.masked`, as the console masks them).  A
 row or request that does not exist is an :class:`OperatorError` (the operator named it).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
@@ -38,20 +38,15 @@ from syncd.engine.exchange.calls import build_request
 from syncd.engine.prepare import Preparation, RenderInputs, ReplyRows
 from syncd.mapping import FeedSpec, FieldRule, MappedCall
 from syncd.protocol import messages
-from syncd.protocol.catalogue import Catalogue, FunctionSpec
+from syncd.protocol.catalogue import Catalogue
 from syncd.protocol.codec import SESSION_MASK
+from syncd.protocol.privacy import masked
 from syncd.rules.visits import Visit
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
 NO_AAZ218 = "(待登记)"
-_ID_FIELDS = frozenset({"aac002", "aac044", "yzy011"})
-_NAME_FIELDS = frozenset({"aac003", "aae004"})
-_ID_SHAPE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
-_MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
-_CONTACT_WORDS = ("电话", "手机", "地址", "住址", "邮编")  # in a field's catalogue name
-_CONTACT_KEPT = 3  # leading characters a masked telephone number or address keeps
 
 
 @dataclass
@@ -254,12 +249,8 @@ class _Documents:
                 continue
             self.result.requests.append(built)
             if self.mask:
-                contacts = contact_codes(self.sources.catalogue.get(mapped.function_id))
-                datasets = {
-                    n: tuple(masked(r, contacts) for r in rows)
-                    for n, rows in built.datasets.items()
-                }
-                built = replace(built, params=masked(built.params, contacts), datasets=datasets)
+                datasets = {n: tuple(masked(r) for r in rows) for n, rows in built.datasets.items()}
+                built = replace(built, params=masked(built.params), datasets=datasets)
             title = f"{spec.feed} {mapped.function_id} call {number}/{len(calls)}"
             declaration = self.sources.settings.platform.xml_declaration
             xml = built.encode(session_id=SESSION_MASK, xml_declaration=declaration)
@@ -268,31 +259,3 @@ class _Documents:
 
 def describe_error(exc: MappingError) -> str:
     return f"{exc.feed} {exc.key} {exc.field}: {exc.reason_zh}"
-
-
-def contact_codes(function: FunctionSpec) -> frozenset[str]:
-    """The fields of ``function`` the catalogue names a telephone number or an address."""
-    fields = [*function.inputs, *(f for rows in function.datasets.values() for f in rows)]
-    return frozenset(f.code for f in fields if any(w in f.name_zh for w in _CONTACT_WORDS))
-
-
-def masked(values: Mapping[str, Any], contacts: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """ID numbers, names, telephone numbers and addresses hidden: an ID keeps its first 6
-    characters, a name its first, a telephone number or an address (a field in ``contacts``,
-    or a value shaped like a mobile number) its first 3."""
-    out = dict(values)
-    id_lookup = values.get("bka895") in ("aac002", "身份证号")
-    for code, value in values.items():
-        if not isinstance(value, str) or not value:
-            continue
-        if code in _ID_FIELDS or _ID_SHAPE.match(value) or (code == "bka896" and id_lookup):
-            out[code] = _hidden(value, 6)
-        elif code in _NAME_FIELDS:
-            out[code] = _hidden(value, 1)
-        elif code in contacts or _MOBILE_SHAPE.match(value):
-            out[code] = _hidden(value, _CONTACT_KEPT)
-    return out
-
-
-def _hidden(value: str, kept: int) -> str:
-    return value[:kept] + "*" * max(len(value) - kept, 0)

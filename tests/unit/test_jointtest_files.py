@@ -121,10 +121,11 @@ def test_a_request_is_masked_and_laid_out_one_row_per_line() -> None:
            "<detail><row><yzy201>S52.501</yzy201><aac044>440106198503124219</aac044></row>"
            "<row><yzy201>S60.201</yzy201></row></detail></program>")  # fmt: skip
     assert masked_request(xml).splitlines() == [
-        "<program>", "  <session_id>********</session_id>",
-        "  <function_id>bizh200101</function_id>", "  <bka895>aac002</bka895>",
-        "  <bka896>440106************</bka896>", "  <aac003>张**</aac003>", "  <detail>",
-        "    <row><yzy201>S52.501</yzy201><aac044>440106************</aac044></row>",
+        '<?xml version="1.0" encoding="utf-8"?>', "<program>",
+        "  <session_id>********</session_id>", "  <function_id>bizh200101</function_id>",
+        "  <bka895>aac002</bka895>", "  <bka896>4401**********4219</bka896>",
+        "  <aac003>张*明</aac003>", "  <detail>",
+        "    <row><yzy201>S52.501</yzy201><aac044>4401**********4219</aac044></row>",
         "    <row><yzy201>S60.201</yzy201></row>", "  </detail>", "</program>",
     ]  # fmt: skip
 
