@@ -126,12 +126,15 @@ class RequestStore(claims.LeasedStore):
                 conn.execute(sa.insert(self.rows).values(**row))
         return True
 
-    def requeue(self, request_id: int | None, now: datetime) -> int:
-        """``syncd retry``: a FAILED command (or every FAILED one) → NEW, attempts from 0."""
+    def requeue(self, request_id: int | None, now: datetime, command: str | None = None) -> int:
+        """``syncd retry``: a FAILED command (or every FAILED one, of ``command`` when given)
+        → NEW, attempts from 0."""
         c = self.table.c
         stmt = sa.update(self.table).where(c.status == "FAILED")
         if request_id is not None:
             stmt = stmt.where(c.id == request_id)
+        if command is not None:
+            stmt = stmt.where(c.command == command)
         stmt = stmt.values(status="NEW", attempts=0, next_attempt_at=now, lease_owner=None,
                            lease_until=None, answered_at=None)  # fmt: skip
         with source_errors(self.engine.url, "re-queueing commands"), self.engine.begin() as conn:

@@ -147,9 +147,13 @@ class Operator:
         """Every FAILED row (of ``feed``), and every FAILED command with them."""
         spec = self._spec(feed) if feed is not None else None
         now = self.exchange.clock()
-        count = self.store.outbox.requeue(feed, None, now)
-        if spec is None or spec.source.is_command:
+        if spec is None:
+            count = self.store.outbox.requeue(None, None, now)
             count += self.store.requests.requeue(None, now)
+        elif spec.source.is_command:
+            count = self.store.requests.requeue(None, now, command=spec.feed)
+        else:
+            count = self.store.outbox.requeue(feed, None, now)
         if not count:
             raise OperatorError("没有失败（FAILED）的记录可重新排队 / nothing is FAILED")
         return count

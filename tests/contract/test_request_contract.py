@@ -95,6 +95,19 @@ def test_deferral_requeue_and_resend(backend: Backend) -> None:
     assert found is not None and (found.status, found.attempts) == (RequestStatus.NEW, 2)
 
 
+def test_requeue_of_one_command_kind_leaves_the_others_failed(backend: Backend) -> None:
+    """`syncd retry --failed --feed op_charge` re-queues the FAILED op_charge commands only."""
+    requests, stores = backend.stores.requests, backend.stores
+    charge = backend.insert_command("op_charge", "MZ1", charge_no="C1")
+    person = backend.insert_command("op_person", "", bka895="aac001", bka896="1000010001")
+    requests.claim(lease("a"), 10)
+    for command in (charge, person):
+        assert stores.command(command, Answer(RequestStatus.FAILED, 3, message="x"), NOW, "a")
+    assert requests.requeue(None, NOW, command="op_charge") == 1
+    statuses = {c: requests.find(c).status for c in (charge, person)}  # type: ignore[union-attr]
+    assert statuses == {charge: RequestStatus.NEW, person: RequestStatus.FAILED}
+
+
 def test_the_archive_gives_back_the_last_request_of_a_call(backend: Backend) -> None:
     archive = backend.archive
     for body in (b"<program>1</program>", b"<program>2</program>"):

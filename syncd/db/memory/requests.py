@@ -126,11 +126,13 @@ class MemoryRequests(LeasedRows[CommandRow]):
         )
         return True
 
-    def requeue(self, request_id: int | None, now: datetime) -> int:
+    def requeue(self, request_id: int | None, now: datetime, command: str | None = None) -> int:
         rows = [
             r
             for r in self.rows.values()
-            if r.status == "FAILED" and (request_id is None or r.id == request_id)
+            if r.status == "FAILED"
+            and (request_id is None or r.id == request_id)
+            and (command is None or r.command == command)
         ]
         for row in rows:
             row.status, row.attempts, row.next_attempt_at = "NEW", 0, now
