@@ -55,8 +55,10 @@ def main(argv: list[str]) -> int:
     print(f"{'case':52} {'idle':>9} {'peak':>9} {'growth':>9}")
     for name, reply_size, limit in cases:
         idle, peak = measure(reply_size, limit)
-        print(f"{name:52} {idle / 1024:7.1f}Mi {peak / 1024:7.1f}Mi {(peak - idle) / 1024:7.1f}Mi",
-              flush=True)  # fmt: skip
+        print(
+            f"{name:52} {idle / 1024:7.1f}Mi {peak / 1024:7.1f}Mi {(peak - idle) / 1024:7.1f}Mi",
+            flush=True,
+        )
     return 0
 
 

@@ -36,8 +36,9 @@ _LISTENING = re.compile(r"simulator listening on (\S+)")
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=True)  # fmt: skip
+    subprocess.run(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+    )
     return time.perf_counter() - started
 
 
@@ -49,9 +50,12 @@ def until_ready(config: Path, env: dict[str, str], folder: Path) -> float:
         sock.bind(str(path))
         sock.settimeout(30)
         started = time.perf_counter()
-        proc = subprocess.Popen([SYNCD, "--config", str(config), "run"],
-                                env={**env, "NOTIFY_SOCKET": str(path)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [SYNCD, "--config", str(config), "run"],
+            env={**env, "NOTIFY_SOCKET": str(path)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while not sock.recv(4096).startswith(b"READY=1"):
                 pass
@@ -63,8 +67,7 @@ def until_ready(config: Path, env: dict[str, str], folder: Path) -> float:
 
 
 def simulator() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([SYNCD, "simulator", "--port", "0"], stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    proc = subprocess.Popen([SYNCD, "simulator", "--port", "0"], stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     for line in proc.stderr:
         found = _LISTENING.search(line)
@@ -87,8 +90,12 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
     sim: subprocess.Popen[str] | None = None
     try:
-        subprocess.run([SYNCD, "demo", "--keep", str(folder), "--no-progress"], env=env,
-                       stdout=subprocess.DEVNULL, check=True)  # fmt: skip
+        subprocess.run(
+            [SYNCD, "demo", "--keep", str(folder), "--no-progress"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
         config = folder / "syncd.yaml"
         sim, endpoint = simulator()
         run_env = {**env, "SYNCD_PLATFORM__URL": endpoint}

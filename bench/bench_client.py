@@ -110,26 +110,49 @@ def bench_bare(endpoint: str, content_type: str, function_id: str, calls: int) -
 
 def fee_rows(batch: int, count: int) -> list[dict[str, Value]]:
     return [
-        {"ake005": "X0101", "ake006": "头孢呋辛钠注射液", "bka056": Decimal("12.5000"),
-         "bka057": Decimal("2.00"), "bka058": Decimal("25.00"), "bka051": dt.date(2026, 11, 21),
-         "bka063": "0101", "bka064": "李四", "aaz213": f"{batch:03d}{n:04d}", "aka036": "0",
-         "bka061": "0"}
+        {
+            "ake005": "X0101",
+            "ake006": "头孢呋辛钠注射液",
+            "bka056": Decimal("12.5000"),
+            "bka057": Decimal("2.00"),
+            "bka058": Decimal("25.00"),
+            "bka051": dt.date(2026, 11, 21),
+            "bka063": "0101",
+            "bka064": "李四",
+            "aaz213": f"{batch:03d}{n:04d}",
+            "aka036": "0",
+            "bka061": "0",
+        }
         for n in range(1, count + 1)
-    ]  # fmt: skip
+    ]
 
 
 def bench_upload(client: PlatformClient, uploads: int, rows: int) -> tuple[list[float], int]:
     """Seconds per ``rows``-row upload (build + call) into one stay; request size in bytes."""
-    admit = Request.build(CAT, "bizh120103", {
-        "akb020": AKB020, "aka130": "42", "bka006": "420", "aac001": PERSON,
-        "bka017": dt.date(2026, 11, 20), "bka014": "0101", "bka015": "李四"})  # fmt: skip
+    admit = Request.build(
+        CAT,
+        "bizh120103",
+        {
+            "akb020": AKB020,
+            "aka130": "42",
+            "bka006": "420",
+            "aac001": PERSON,
+            "bka017": dt.date(2026, 11, 20),
+            "bka014": "0101",
+            "bka015": "李四",
+        },
+    )
     admitted = client.call(admit)
     aaz218 = admitted.reply.text("aaz218") if admitted.reply else ""
     times, size = [], 0
     for batch in range(1, uploads + 1):
         start = time.perf_counter()
-        request = Request.build(CAT, "bizh120002", {"akb020": AKB020, "aaz218": aaz218},
-                                {"feeinfo": fee_rows(batch, rows)})  # fmt: skip
+        request = Request.build(
+            CAT,
+            "bizh120002",
+            {"akb020": AKB020, "aaz218": aaz218},
+            {"feeinfo": fee_rows(batch, rows)},
+        )
         result = client.call(request)
         times.append(time.perf_counter() - start)
         if result.outcome is not Outcome.SUCCEEDED:
@@ -153,8 +176,9 @@ def main() -> None:
 
 
 def run(endpoint: str, function_id: str, calls: int, uploads: int) -> None:
-    settings = PlatformSettings(url=endpoint, userid=DEFAULT_USERID,
-                                password=SecretStr(DEFAULT_PASSWORD))  # fmt: skip
+    settings = PlatformSettings(
+        url=endpoint, userid=DEFAULT_USERID, password=SecretStr(DEFAULT_PASSWORD)
+    )
     print(f"simulator: {endpoint} (subprocess); {calls} calls of {function_id} each")
     with PlatformClient(settings, sessions=SessionCache()) as client:
         client_rate = bench_client(client, function_id, calls)
@@ -163,8 +187,10 @@ def run(endpoint: str, function_id: str, calls: int, uploads: int) -> None:
     overhead_ms = (1 / client_rate - 1 / bare_rate) * 1000
     print(f"(a) PlatformClient.call      {client_rate:8.0f} calls/s  ({1000 / client_rate:.2f} ms)")
     print(f"(b) bare httpx post          {bare_rate:8.0f} calls/s  ({1000 / bare_rate:.2f} ms)")
-    print(f"    ratio bare/client        {bare_rate / client_rate:8.2f}x  "
-          f"(client work {overhead_ms:.2f} ms per call)")  # fmt: skip
+    print(
+        f"    ratio bare/client        {bare_rate / client_rate:8.2f}x  "
+        f"(client work {overhead_ms:.2f} ms per call)"
+    )
     print(
         f"(c) 300-row bizh120002       median {statistics.median(times) * 1000:.1f} ms, "
         f"min {min(times) * 1000:.1f} ms over {uploads} uploads ({size / 1024:.0f} KiB each)"

@@ -40,11 +40,20 @@ from syncd.db.schema import staging_tables
 from syncd.db.users import Users
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-FEEDS = (("ip_fee", "bizh120002", 60), ("ip_admission", "bizh120103", 8),
-         ("ip_discharge", "bizh120105", 8), ("op_registration", "bizh110104", 12),
-         ("mr_patient", "bizh200101", 6), ("mr_diagnosis", "bizh200102", 6))  # fmt: skip
-REASONS = ("缺少必填项：电脑号(aac001)", "业务互斥：该参保人在其他医疗机构有未结束的住院业务",
-           "bka019 代码无对照", "出院登记后不能上传费用")  # fmt: skip
+FEEDS = (
+    ("ip_fee", "bizh120002", 60),
+    ("ip_admission", "bizh120103", 8),
+    ("ip_discharge", "bizh120105", 8),
+    ("op_registration", "bizh110104", 12),
+    ("mr_patient", "bizh200101", 6),
+    ("mr_diagnosis", "bizh200102", 6),
+)
+REASONS = (
+    "缺少必填项：电脑号(aac001)",
+    "业务互斥：该参保人在其他医疗机构有未结束的住院业务",
+    "bka019 代码无对照",
+    "出院登记后不能上传费用",
+)
 _TIMING = re.compile(r"app;dur=([\d.]+)")
 
 
@@ -64,11 +73,13 @@ def fill(engine: sa.Engine, rows: int, messages: int) -> None:
     succeeded; archived exchanges of 50,000 persons over the same half year."""
     reasons = "ARRAY[" + ", ".join(f"'{r}'" for r in REASONS) + "]"
     h, recent = "(g::bigint * 7919) % 1000", "g > :n - :n / 10"  # spread; the last weeks
-    status = (f"CASE WHEN g > :n - :n / 200 THEN CASE WHEN {h} < 500 THEN 'PENDING' "
-              f"WHEN {h} < 800 THEN 'WAITING' WHEN {h} < 900 THEN 'IN_FLIGHT' "
-              f"ELSE 'SUCCEEDED' END WHEN {h} < 8 THEN 'REJECTED' "
-              f"WHEN {recent} AND {h} < 10 THEN 'FAILED' WHEN {recent} AND {h} < 11 "
-              f"THEN 'UNKNOWN' ELSE 'SUCCEEDED' END")  # fmt: skip
+    status = (
+        f"CASE WHEN g > :n - :n / 200 THEN CASE WHEN {h} < 500 THEN 'PENDING' "
+        f"WHEN {h} < 800 THEN 'WAITING' WHEN {h} < 900 THEN 'IN_FLIGHT' "
+        f"ELSE 'SUCCEEDED' END WHEN {h} < 8 THEN 'REJECTED' "
+        f"WHEN {recent} AND {h} < 10 THEN 'FAILED' WHEN {recent} AND {h} < 11 "
+        f"THEN 'UNKNOWN' ELSE 'SUCCEEDED' END"
+    )
     # one row every 15 s, the newest now: half a year for 1,000,000 rows, today's since midnight
     start = datetime.now() - timedelta(seconds=15 * max(rows, messages))
     when = f"TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' + (g * INTERVAL '15 seconds')"
@@ -109,12 +120,14 @@ def fill(engine: sa.Engine, rows: int, messages: int) -> None:
 def _settings(url: str) -> Settings:
     return Settings(
         hospital=HospitalSettings(akb020="SS0001", name="bench"),
-        database=DatabaseSettings(url=url), platform=PlatformSettings(userid="SS0001"),
-    )  # fmt: skip
+        database=DatabaseSettings(url=url),
+        platform=PlatformSettings(userid="SS0001"),
+    )
 
 
-def _time(client: httpx.Client, method: str, path: str, repeat: int,
-          data: dict[str, str] | None = None) -> tuple[list[float], list[float]]:  # fmt: skip
+def _time(
+    client: httpx.Client, method: str, path: str, repeat: int, data: dict[str, str] | None = None
+) -> tuple[list[float], list[float]]:
     server, wall = [], []
     for attempt in range(repeat + 1):
         started = time.perf_counter()
@@ -132,8 +145,15 @@ def _log_in(client: httpx.Client) -> str:
     page = client.get("/login").text
     token = re.search(r'name="token" value="([^"]+)"', page)
     assert token is not None
-    client.post("/login", data={"token": token.group(1), "username": "bench",
-                                "password": "bench-password", "next": "/"})  # fmt: skip
+    client.post(
+        "/login",
+        data={
+            "token": token.group(1),
+            "username": "bench",
+            "password": "bench-password",
+            "next": "/",
+        },
+    )
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/messages").text)
     assert csrf is not None
     return csrf.group(1)
@@ -158,11 +178,13 @@ def main() -> None:
         init_db(site.engine, tables)
         started = time.perf_counter()
         fill(site.engine, args.rows, args.messages)
-        print(f"data: {args.rows:,} status rows + {args.messages:,} messages in "
-              f"{time.perf_counter() - started:.0f} s (schema {schema})")  # fmt: skip
-        Users(site.engine, tables).add("bench", "operator",
-                                       passwords.hash_password("bench-password"),
-                                       datetime.now())  # fmt: skip
+        print(
+            f"data: {args.rows:,} status rows + {args.messages:,} messages in "
+            f"{time.perf_counter() - started:.0f} s (schema {schema})"
+        )
+        Users(site.engine, tables).add(
+            "bench", "operator", passwords.hash_password("bench-password"), datetime.now()
+        )
         server = ConsoleServer(console_app(site), "127.0.0.1", 0)
         server.start()
         try:
@@ -192,18 +214,24 @@ def _measure(url: str, repeat: int, visit: str) -> None:
             ("search: a person (aac001)", "POST", "/messages", {"aac001": "1000012345"}),
             ("search: a visit", "POST", "/messages", {"visit_key": visit}),
             ("search: aaz218", "POST", "/messages", {"aaz218": aaz218}),
-            ("search: function + return code", "POST", "/messages",
-             {"function_id": "bizh120103", "return_code": "-1"}),
+            (
+                "search: function + return code",
+                "POST",
+                "/messages",
+                {"function_id": "bizh120103", "return_code": "-1"},
+            ),
             ("search: one day", "POST", "/messages", one_day),
             ("visit story", "GET", f"/visit/{visit}", None),
-        ]  # fmt: skip
+        ]
         print(f"\n{'page':36} {'server p50':>11} {'server p95':>11} {'max':>8} {'wall p50':>9}")
         for name, method, path, data in pages:
             form = None if data is None else {**data, "csrf": csrf}
             server, wall = _time(client, method, path, repeat, form)
             p95 = statistics.quantiles(server, n=20)[-1] if len(server) >= 2 else server[0]
-            print(f"{name:36} {statistics.median(server):9.1f}ms {p95:9.1f}ms "
-                  f"{max(server):6.1f}ms {statistics.median(wall):7.1f}ms")  # fmt: skip
+            print(
+                f"{name:36} {statistics.median(server):9.1f}ms {p95:9.1f}ms "
+                f"{max(server):6.1f}ms {statistics.median(wall):7.1f}ms"
+            )
         print("\n(target: 300 ms of server time per page)")
 
 

@@ -72,8 +72,10 @@ def main() -> None:
             conn.execute(sa.text(COMMANDS), {"n": args.commands})
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
-        print(f"data: {args.synced:,} synced + {args.open:,} open rows, {args.commands:,} "
-              f"commands in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+        print(
+            f"data: {args.synced:,} synced + {args.open:,} open rows, {args.commands:,} "
+            f"commands in {time.perf_counter() - t0:.1f} s"
+        )
         tables, now = staging_tables(), datetime.now()
         counts = read_counts(engine, tables, now)
         print(f"counts: {counts.status_line()}")

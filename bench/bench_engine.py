@@ -87,8 +87,14 @@ def part_a(fees: int, stays: int) -> None:
             _rules_tables(engine)
             copy_fees(engine, "t_fee_rules", ruled, fees // stays, "D")
             t0 = time.perf_counter()
-            while count(engine, "SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
-                        " AND status = 'SUCCEEDED'") < fees:  # fmt: skip
+            while (
+                count(
+                    engine,
+                    "SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
+                    " AND status = 'SUCCEEDED'",
+                )
+                < fees
+            ):
                 worker.once("ip_fee")
             syncd_s = time.perf_counter() - t0
             worker.close()
@@ -104,13 +110,14 @@ def part_a(fees: int, stays: int) -> None:
     print(f"(a) syncd        {fees} rows in {syncd_s:.2f} s = {ours_rate:,.0f} rows/s")
     print(f"(a) minimal loop {fees} rows in {minimal_s:.2f} s = {raw_rate:,.0f} rows/s")
     print(f"(a) ratio syncd/minimal = {ours_rate / raw_rate:.2f}")
-    print(f"(a) minimal loop + the rules' writes {fees} rows in {rules_s:.2f} s = "
-          f"{rules_rate:,.0f} rows/s = {rules_rate / raw_rate:.2f} of the minimal loop; "
-          f"syncd = {ours_rate / rules_rate:.2f} of it")  # fmt: skip
+    print(
+        f"(a) minimal loop + the rules' writes {fees} rows in {rules_s:.2f} s = "
+        f"{rules_rate:,.0f} rows/s = {rules_rate / raw_rate:.2f} of the minimal loop; "
+        f"syncd = {ours_rate / rules_rate:.2f} of it"
+    )
 
 
-_FEE_COLUMNS = ("fee_id", "item_code", "item_name", "price", "qty", "amount", "fee_date",
-                "illness")  # fmt: skip
+_FEE_COLUMNS = ("fee_id", "item_code", "item_name", "price", "qty", "amount", "fee_date", "illness")
 _FEE_TAGS = ("aaz213", "ake005", "ake006", "bka056", "bka057", "bka058", "bka051", "bka061")
 
 
@@ -120,16 +127,23 @@ def minimal_loop(engine: sa.Engine, endpoint: str, stays: list[str]) -> None:
     with _hand_client(engine, endpoint) as (http, session, aaz218):
         for stay in stays:
             with engine.connect() as conn:
-                rows = conn.execute(sa.text(
-                    f"SELECT {', '.join(_FEE_COLUMNS)} FROM t_fee_raw WHERE visit_no = :v"
-                    " AND sent IS NULL ORDER BY fee_id"), {"v": stay}).all()  # fmt: skip
+                rows = conn.execute(
+                    sa.text(
+                        f"SELECT {', '.join(_FEE_COLUMNS)} FROM t_fee_raw WHERE visit_no = :v"
+                        " AND sent IS NULL ORDER BY fee_id"
+                    ),
+                    {"v": stay},
+                ).all()
             for start in range(0, len(rows), 300):
                 chunk = rows[start : start + 300]
                 _post(http, endpoint, _fee_xml(session, aaz218[stay], chunk))
                 with engine.begin() as conn:
-                    conn.execute(sa.text("UPDATE t_fee_raw SET sent = 'Y' WHERE fee_id IN"
-                                         " :ids").bindparams(sa.bindparam("ids", expanding=True)),
-                                 {"ids": [r[0] for r in chunk]})  # fmt: skip
+                    conn.execute(
+                        sa.text("UPDATE t_fee_raw SET sent = 'Y' WHERE fee_id IN :ids").bindparams(
+                            sa.bindparam("ids", expanding=True)
+                        ),
+                        {"ids": [r[0] for r in chunk]},
+                    )
 
 
 @contextmanager
@@ -176,41 +190,60 @@ def rules_loop(engine: sa.Engine, endpoint: str, stays: list[str]) -> None:
     with _hand_client(engine, endpoint) as (http, session, aaz218):
         for stay in stays:
             with engine.begin() as conn:
-                rows = conn.execute(sa.text(
-                    f"SELECT {', '.join(_FEE_COLUMNS)} FROM t_fee_rules f WHERE visit_no = :v"
-                    " AND NOT EXISTS (SELECT 1 FROM t_rules_status s WHERE s.fee_id = f.fee_id)"
-                    " ORDER BY fee_id"), {"v": stay}).all()  # fmt: skip
-                conn.execute(sa.text("INSERT INTO t_rules_status (fee_id, visit_no, status)"
-                                     " VALUES (:f, :v, 'PENDING')"),
-                             [{"f": r[0], "v": stay} for r in rows])  # fmt: skip
+                rows = conn.execute(
+                    sa.text(
+                        f"SELECT {', '.join(_FEE_COLUMNS)} FROM t_fee_rules f WHERE visit_no = :v"
+                        " AND NOT EXISTS (SELECT 1 FROM t_rules_status s WHERE s.fee_id = f.fee_id)"
+                        " ORDER BY fee_id"
+                    ),
+                    {"v": stay},
+                ).all()
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO t_rules_status (fee_id, visit_no, status)"
+                        " VALUES (:f, :v, 'PENDING')"
+                    ),
+                    [{"f": r[0], "v": stay} for r in rows],
+                )
             for start in range(0, len(rows), 300):
                 chunk = rows[start : start + 300]
                 ids, request_id = [r[0] for r in chunk], uuid.uuid4().hex
                 with engine.begin() as conn:
-                    conn.execute(sa.text("UPDATE t_rules_status SET status = 'IN_FLIGHT',"
-                                         " request_id = :r, attempts = attempts + 1 " + _ANY_FEE),
-                                 {"r": request_id, "ids": ids})  # fmt: skip
+                    conn.execute(
+                        sa.text(
+                            "UPDATE t_rules_status SET status = 'IN_FLIGHT',"
+                            " request_id = :r, attempts = attempts + 1 " + _ANY_FEE
+                        ),
+                        {"r": request_id, "ids": ids},
+                    )
                 body = _fee_xml(session, aaz218[stay], chunk)
                 reply = http.post(endpoint, content=body).content
                 if ElementTree.fromstring(reply).findtext("return_code") != "1":
                     raise RuntimeError("the platform refused a fee upload")
                 with engine.begin() as conn:
-                    conn.execute(sa.text("INSERT INTO t_rules_archive (request_id, request, reply)"
-                                         " VALUES (:r, :q, :a)"),
-                                 {"r": request_id, "q": body, "a": reply})  # fmt: skip
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO t_rules_archive (request_id, request, reply)"
+                            " VALUES (:r, :q, :a)"
+                        ),
+                        {"r": request_id, "q": body, "a": reply},
+                    )
                     done = "UPDATE t_rules_status SET status = 'SUCCEEDED', updated_at = now() "
                     conn.execute(sa.text(done + _ANY_FEE), {"ids": ids})
 
 
 def _fee_xml(session: str, aaz218: str, rows: Sequence[sa.Row[Any]]) -> bytes:
-    parts = [f'<?xml version="1.0" encoding="utf-8"?><program><session_id>{session}</session_id>'
-             f"<function_id>bizh120002</function_id><akb020>SS0001</akb020>"
-             f"<aaz218>{aaz218}</aaz218><feeinfo>"]  # fmt: skip
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?><program><session_id>{session}</session_id>'
+        f"<function_id>bizh120002</function_id><akb020>SS0001</akb020>"
+        f"<aaz218>{aaz218}</aaz218><feeinfo>"
+    ]
     for row in rows:
         price, qty = f"{row[3]:.4f}", f"{row[4]:.2f}"
         values = (row[0], row[1], row[2], price, qty, f"{row[5]:.2f}", row[6], row[7])
-        cells = "".join(f"<{t}>{escape(str(v))}</{t}>"
-                        for t, v in zip(_FEE_TAGS, values, strict=True))  # fmt: skip
+        cells = "".join(
+            f"<{t}>{escape(str(v))}</{t}>" for t, v in zip(_FEE_TAGS, values, strict=True)
+        )
         parts.append(f"<row>{cells}</row>")
     parts.append("</feeinfo></program>")
     return "".join(parts).encode("utf-8")
@@ -283,8 +316,11 @@ def _measure_commands(engine: sa.Engine, commands: int, rate: float) -> list[flo
     def poll() -> None:
         with engine.connect() as conn:
             while not done.is_set():
-                rows = conn.execute(sa.text("SELECT id FROM wi_request WHERE status <> 'NEW'"
-                                            " AND status <> 'IN_FLIGHT'")).all()  # fmt: skip
+                rows = conn.execute(
+                    sa.text(
+                        "SELECT id FROM wi_request WHERE status <> 'NEW' AND status <> 'IN_FLIGHT'"
+                    )
+                ).all()
                 conn.commit()
                 now = time.perf_counter()
                 for (rid,) in rows:
@@ -335,14 +371,21 @@ def part_c(synced: int, pending: int, stays: int) -> None:
 
 def _history(engine: sa.Engine, synced: int) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO t_fee SELECT 'H' || lpad(g::text, 9, '0'), 'HIST' || (g % 5000),"
-            " 'X0101', '换药', 1.25, 2, 2.5, '20261001', '0', now() - interval '30 days'"
-            " FROM generate_series(1, :n) g"), {"n": synced})  # fmt: skip
-        conn.execute(sa.text(
-            "INSERT INTO wi_sync_status (feed, source_key, version, function_id, visit_key,"
-            " status, attempts) SELECT 'ip_fee', fee_id, '', 'bizh120002', visit_no,"
-            " 'SUCCEEDED', 1 FROM t_fee WHERE fee_id LIKE 'H%'"))  # fmt: skip
+        conn.execute(
+            sa.text(
+                "INSERT INTO t_fee SELECT 'H' || lpad(g::text, 9, '0'), 'HIST' || (g % 5000),"
+                " 'X0101', '换药', 1.25, 2, 2.5, '20261001', '0', now() - interval '30 days'"
+                " FROM generate_series(1, :n) g"
+            ),
+            {"n": synced},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO wi_sync_status (feed, source_key, version, function_id, visit_key,"
+                " status, attempts) SELECT 'ip_fee', fee_id, '', 'bizh120002', visit_no,"
+                " 'SUCCEEDED', 1 FROM t_fee WHERE fee_id LIKE 'H%'"
+            )
+        )
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
 
@@ -356,8 +399,14 @@ def _daemon_memory(engine: sa.Engine, url: str, endpoint: str, folder: Path, tot
         def finished() -> bool:
             nonlocal peak
             peak = max(peak, _rss_kib(daemon.pid))
-            return count(engine, "SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
-                                 " AND status = 'SUCCEEDED'") >= total  # fmt: skip
+            return (
+                count(
+                    engine,
+                    "SELECT COUNT(*) FROM wi_sync_status WHERE feed = 'ip_fee'"
+                    " AND status = 'SUCCEEDED'",
+                )
+                >= total
+            )
 
         wait_until(finished, 1800, every=0.5)
         took = time.perf_counter() - t0
@@ -394,16 +443,25 @@ def _empty_poll(engine: sa.Engine, url: str, s: object, folder: Path) -> None:
     )
     _explain(engine, anti, "the anti-join")
     with engine.begin() as conn:  # a day's rows spread over 10 hours, not one instant
-        conn.execute(sa.text("UPDATE t_fee SET updated_at = now() - random() * interval"
-                             " '10 hours' WHERE fee_id LIKE 'P%'"))  # fmt: skip
+        conn.execute(
+            sa.text(
+                "UPDATE t_fee SET updated_at = now() - random() * interval"
+                " '10 hours' WHERE fee_id LIKE 'P%'"
+            )
+        )
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE t_fee"))
     later = FeedSource(engine, tables, spec, Watermark(mark.column, mark.lookback))
     later.discover(500)
-    inside = count(engine, "SELECT COUNT(*) FROM t_fee WHERE updated_at >= "
-                           "(SELECT MAX(updated_at) FROM t_fee) - interval '1 hour'")  # fmt: skip
-    print(f"(c) empty poll, watermark, 50,000 rows spread over 10 h ({inside:,} inside the 1 h "
-          f"look-back): median {_median_ms(later, 20):.1f} ms")  # fmt: skip
+    inside = count(
+        engine,
+        "SELECT COUNT(*) FROM t_fee WHERE updated_at >= "
+        "(SELECT MAX(updated_at) FROM t_fee) - interval '1 hour'",
+    )
+    print(
+        f"(c) empty poll, watermark, 50,000 rows spread over 10 h ({inside:,} inside the 1 h "
+        f"look-back): median {_median_ms(later, 20):.1f} ms"
+    )
     _explain(engine, later, "the watermark poll")
 
 

@@ -64,11 +64,14 @@ def id_number(serial: int) -> str:
 
 def persons_fixture(folder: Path, count: int) -> Path:
     """The shipped persons plus ``count`` clones of the first one (aac001 20000xxxxx)."""
-    shipped = yaml.safe_load((REPO / "syncd/simulator/data/persons.yaml")
-                             .read_text(encoding="utf-8"))  # fmt: skip
+    shipped = yaml.safe_load(
+        (REPO / "syncd/simulator/data/persons.yaml").read_text(encoding="utf-8")
+    )
     template = shipped["persons"][0]
-    clones = [{**template, "aac001": person_no(i), "aac002": id_number(i + 1),
-               "bka100": f"K9{i:07d}"} for i in range(count)]  # fmt: skip
+    clones = [
+        {**template, "aac001": person_no(i), "aac002": id_number(i + 1), "bka100": f"K9{i:07d}"}
+        for i in range(count)
+    ]
     path = folder / "persons.yaml"
     doc = {"persons": shipped["persons"] + clones}
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -91,8 +94,7 @@ class SimulatorProcess:
 
 def start_simulator(persons: Path) -> SimulatorProcess:
     """``syncd simulator --port 0`` (its own process: it does not share our GIL)."""
-    command = [sys.executable, "-m", "syncd", "simulator", "--port", "0",
-               "--persons", str(persons)]  # fmt: skip
+    command = [sys.executable, "-m", "syncd", "simulator", "--port", "0", "--persons", str(persons)]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     for line in proc.stderr:
@@ -113,8 +115,9 @@ def mappings(folder: Path, *, commands: bool = False) -> Path:
     target = folder / "mappings"
     shutil.copytree(REPO / "tests/data/engine/inpatient", target / "inpatient")
     fee = target / "inpatient" / "ip_fee.yaml"
-    fee.write_text(fee.read_text(encoding="utf-8").replace("max_rows: 3", "max_rows: 300"),
-                   encoding="utf-8")  # fmt: skip
+    fee.write_text(
+        fee.read_text(encoding="utf-8").replace("max_rows: 3", "max_rows: 300"), encoding="utf-8"
+    )
     if commands:
         (target / "other").mkdir()
         shutil.copy(REPO / "mappings/other/code_table_query.yaml", target / "other")
@@ -125,11 +128,12 @@ def settings(url: str, endpoint: str, folder: Path, **polling: Any) -> Settings:
     return Settings(
         hospital=HospitalSettings(akb020="SS0001"),
         database=DatabaseSettings(url=url),
-        platform=PlatformSettings(url=endpoint, userid=DEFAULT_USERID,
-                                  password=SecretStr(DEFAULT_PASSWORD)),
+        platform=PlatformSettings(
+            url=endpoint, userid=DEFAULT_USERID, password=SecretStr(DEFAULT_PASSWORD)
+        ),
         polling=PollingSettings(**polling),
         folders=FolderSettings(mappings=folder),
-    )  # fmt: skip
+    )
 
 
 def feeds(folder: Path) -> dict[str, FeedSpec]:
@@ -166,18 +170,28 @@ def bench_schema() -> Iterator[tuple[str, sa.Engine]]:
 
 def add_admissions(engine: sa.Engine, first: int, count: int) -> list[str]:
     """``count`` stays ZB<n> of persons ``first``… (one open stay per person); their keys."""
-    rows = [{"adm_id": first + i, "visit_no": f"ZB{first + i:06d}",
-             "person_no": person_no(first + i), "admit_date": "20261120", "clerk_no": "0101",
-             "clerk_name": "李四", "ward_code": "W05", "inpatient_no": f"NO{first + i:06d}"}
-            for i in range(count)]  # fmt: skip
+    rows = [
+        {
+            "adm_id": first + i,
+            "visit_no": f"ZB{first + i:06d}",
+            "person_no": person_no(first + i),
+            "admit_date": "20261120",
+            "clerk_no": "0101",
+            "clerk_name": "李四",
+            "ward_code": "W05",
+            "inpatient_no": f"NO{first + i:06d}",
+        }
+        for i in range(count)
+    ]
     table = sa.table("t_admission", *[sa.column(k) for k in rows[0]])
     with engine.begin() as conn:
         conn.execute(table.insert(), rows)
     return [str(r["visit_no"]) for r in rows]
 
 
-def copy_fees(engine: sa.Engine, table: str, visits: list[str], per_visit: int,
-              prefix: str, start: int = 0) -> int:  # fmt: skip
+def copy_fees(
+    engine: sa.Engine, table: str, visits: list[str], per_visit: int, prefix: str, start: int = 0
+) -> int:
     """COPY ``per_visit`` fee rows for every visit into ``table``; rows written."""
     buffer = io.StringIO()
     n = start

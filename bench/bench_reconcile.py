@@ -65,16 +65,23 @@ HIS_DDL = (
 
 
 def persons_file(folder: Path, count: int) -> Path:
-    people = [{"aac001": f"2{i:09d}", "aac002": f"4401061990{i:08d}", "aac003": f"测试{i}",
-               "aac004": "1", "baa027": "440100"} for i in range(count)]  # fmt: skip
+    people = [
+        {
+            "aac001": f"2{i:09d}",
+            "aac002": f"4401061990{i:08d}",
+            "aac003": f"测试{i}",
+            "aac004": "1",
+            "baa027": "440100",
+        }
+        for i in range(count)
+    ]
     path = folder / "persons.yaml"
     path.write_text(yaml.safe_dump({"persons": people}, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def start_simulator(persons: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "syncd", "simulator", "--port", "0",
-               "--persons", str(persons)]  # fmt: skip
+    command = [sys.executable, "-m", "syncd", "simulator", "--port", "0", "--persons", str(persons)]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     for line in proc.stderr:
@@ -98,13 +105,24 @@ def call(client: PlatformClient, function_id: str, datasets: Any = None, **param
 
 def fee(serial: str, amount: str, today: dt.date) -> dict[str, Value]:
     value = Decimal(amount)
-    return {"ake005": "X0101", "ake006": "换药", "bka056": value, "bka057": Decimal("1.00"),
-            "bka058": value, "bka051": today, "bka063": "0101", "bka064": "李四",
-            "aaz213": serial, "aka036": "0", "bka061": "0"}  # fmt: skip
+    return {
+        "ake005": "X0101",
+        "ake006": "换药",
+        "bka056": value,
+        "bka057": Decimal("1.00"),
+        "bka058": value,
+        "bka051": today,
+        "bka063": "0101",
+        "bka064": "李四",
+        "aaz213": serial,
+        "aka036": "0",
+        "bka061": "0",
+    }
 
 
-def settle_person(client: PlatformClient, index: int, outpatient: int, today: dt.date
-                  ) -> list[dict[str, Any]]:  # fmt: skip
+def settle_person(
+    client: PlatformClient, index: int, outpatient: int, today: dt.date
+) -> list[dict[str, Any]]:
     """One inpatient settlement and ``outpatient`` charges; the HIS view rows for them."""
     aac001 = f"2{index:09d}"
     rows = []
@@ -119,30 +137,64 @@ def settle_person(client: PlatformClient, index: int, outpatient: int, today: dt
         bka015="李四",
         bka025=f"ZY{index}",
     ).aaz218
-    call(client, "bizh120002", {"feeinfo": [fee("1", f"{100 + index % 97}.00", today)]},
-         aaz218=aaz218)  # fmt: skip
+    call(
+        client,
+        "bizh120002",
+        {"feeinfo": [fee("1", f"{100 + index % 97}.00", today)]},
+        aaz218=aaz218,
+    )
     call(client, "bizh120105", aaz218=aaz218, bka032=today, bka033="0101", bka034="李四")
-    reply: SettlementReply = call(client, "bizh120106", aaz218=aaz218, bka046="0101",
-                                  bka047="李四")  # fmt: skip
+    reply: SettlementReply = call(client, "bizh120106", aaz218=aaz218, bka046="0101", bka047="李四")
     rows.append(_his_row("INPATIENT", f"ZY{index}", aac001, aaz218, None, reply, index))
     for batch in range(1, outpatient + 1):
-        visit = call(client, "bizh110104", aac001=aac001, aka130="41", bka006="410",
-                     bka014="0102", bka015="赵六").aaz218  # fmt: skip
-        charged = call(client, "bizh110105", {"feeinfo": [fee("1", "88.00", today)]},
-                       aaz218=visit, bka014="0102", bka015="赵六", bka893="1")  # fmt: skip
-        rows.append(_his_row("OUTPATIENT", f"MZ{index}-{batch}", aac001, visit, 1, charged,
-                             index + batch))  # fmt: skip
+        visit = call(
+            client,
+            "bizh110104",
+            aac001=aac001,
+            aka130="41",
+            bka006="410",
+            bka014="0102",
+            bka015="赵六",
+        ).aaz218
+        charged = call(
+            client,
+            "bizh110105",
+            {"feeinfo": [fee("1", "88.00", today)]},
+            aaz218=visit,
+            bka014="0102",
+            bka015="赵六",
+            bka893="1",
+        )
+        rows.append(
+            _his_row("OUTPATIENT", f"MZ{index}-{batch}", aac001, visit, 1, charged, index + batch)
+        )
     return rows
 
 
-def _his_row(kind: str, visit: str, aac001: str, aaz218: str, batch: int | None,
-             reply: SettlementReply, seed: int) -> dict[str, Any]:  # fmt: skip
+def _his_row(
+    kind: str,
+    visit: str,
+    aac001: str,
+    aaz218: str,
+    batch: int | None,
+    reply: SettlementReply,
+    seed: int,
+) -> dict[str, Any]:
     assert reply.figures is not None
     f = reply.figures
     wrong = Decimal("1.00") if seed % 50 == 0 else Decimal("0")
-    return {"VISIT_KIND": kind, "VISIT_NO": visit, "PERSON_NO": aac001, "AAZ218": aaz218,
-            "BKA001": batch, "AKC264": f.akc264 + wrong, "BKA831": f.bka831,
-            "BKA832": f.bka832, "AKE039": f.ake039, "CANCELLED": "0"}  # fmt: skip
+    return {
+        "VISIT_KIND": kind,
+        "VISIT_NO": visit,
+        "PERSON_NO": aac001,
+        "AAZ218": aaz218,
+        "BKA001": batch,
+        "AKC264": f.akc264 + wrong,
+        "BKA831": f.bka831,
+        "BKA832": f.bka832,
+        "AKE039": f.ake039,
+        "CANCELLED": "0",
+    }
 
 
 def seed(endpoint: str, db: sa.Engine, persons: int, outpatient: int, today: dt.date) -> int:
@@ -152,14 +204,22 @@ def seed(endpoint: str, db: sa.Engine, persons: int, outpatient: int, today: dt.
         rows = [row for chunk in chunks for row in chunk]
     when = dt.datetime.combine(today, dt.time(12))
     money = ("AKC264", "BKA831", "BKA832", "AKE039")
-    columns = [sa.column(k, sa.Numeric(14, 2) if k in money else sa.String())
-               for k in rows[0] if k != "BKA001"]  # fmt: skip
-    columns += [sa.column("BKA001", sa.Integer()), sa.column("SETTLE_ID", sa.Integer()),
-                sa.column("SETTLE_TIME", sa.DateTime())]  # fmt: skip
+    columns = [
+        sa.column(k, sa.Numeric(14, 2) if k in money else sa.String())
+        for k in rows[0]
+        if k != "BKA001"
+    ]
+    columns += [
+        sa.column("BKA001", sa.Integer()),
+        sa.column("SETTLE_ID", sa.Integer()),
+        sa.column("SETTLE_TIME", sa.DateTime()),
+    ]
     table = sa.table("V_WI_SETTLEMENT_DAY", *columns)
     with db.begin() as conn:
-        conn.execute(table.insert(), [{**r, "SETTLE_ID": i + 1, "SETTLE_TIME": when}
-                                      for i, r in enumerate(rows)])  # fmt: skip
+        conn.execute(
+            table.insert(),
+            [{**r, "SETTLE_ID": i + 1, "SETTLE_TIME": when} for i, r in enumerate(rows)],
+        )
     return len(rows)
 
 
@@ -189,22 +249,27 @@ def run(folder: Path, persons: int, outpatient: int, workers: int) -> None:
         today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
         t0 = time.perf_counter()
         count = seed(endpoint, db, persons, outpatient, today)
-        print(f"setup: {count} settlements of {persons} persons in "
-              f"{time.perf_counter() - t0:.1f} s (not part of the result)")  # fmt: skip
+        print(
+            f"setup: {count} settlements of {persons} persons in "
+            f"{time.perf_counter() - t0:.1f} s (not part of the result)"
+        )
         settings = Settings(
-            hospital=HospitalSettings(akb020=AKB020), database=DatabaseSettings(url=url),
+            hospital=HospitalSettings(akb020=AKB020),
+            database=DatabaseSettings(url=url),
             platform=platform_settings(endpoint),
             folders=FolderSettings(mappings=Path("mappings"), reports=folder / "reports"),
             reconcile=ReconcileSettings(platform_workers=workers),
-        )  # fmt: skip
+        )
         with PlatformClient(settings.platform) as client:
             t0 = time.perf_counter()
             result = reconcile_day(settings, db, client, today, mail=False)
             elapsed = time.perf_counter() - t0
-        print(f"reconcile_day: {count} settlements, {result.persons} persons, "
-              f"{result.platform_calls} platform calls, {workers} workers: {elapsed:.1f} s "
-              f"({result.platform_calls / elapsed:.0f} calls/s); "
-              f"{result.discrepancies} discrepancies, {len(result.items)} items")  # fmt: skip
+        print(
+            f"reconcile_day: {count} settlements, {result.persons} persons, "
+            f"{result.platform_calls} platform calls, {workers} workers: {elapsed:.1f} s "
+            f"({result.platform_calls / elapsed:.0f} calls/s); "
+            f"{result.discrepancies} discrepancies, {len(result.items)} items"
+        )
     finally:
         db.dispose()
         proc.terminate()

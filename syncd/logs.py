@@ -28,11 +28,26 @@ _MASK = "***"
 
 DEFAULT_PRIVATE_FIELDS: frozenset[str] = frozenset(
     {
-        "aac002", "aac003", "aac044", "bka896", "bka100", "aae005", "aae010",
-        "password", "passwd", "session_id", "name", "id_number", "patient_name",
-        "bka015", "bka064", "bka075", "bka034", "bka047",
+        "aac002",
+        "aac003",
+        "aac044",
+        "bka896",
+        "bka100",
+        "aae005",
+        "aae010",
+        "password",
+        "passwd",
+        "session_id",
+        "name",
+        "id_number",
+        "patient_name",
+        "bka015",
+        "bka064",
+        "bka075",
+        "bka034",
+        "bka047",
     }
-)  # fmt: skip
+)
 
 _FIELDS_ATTR = "syncd_fields"
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
@@ -109,8 +124,7 @@ class JsonFormatter(logging.Formatter):
 
 
 # syslog priorities (sd-daemon(3)): what journald files a line under
-_PRIORITIES = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4),
-               (logging.INFO, 6))  # fmt: skip
+_PRIORITIES = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4), (logging.INFO, 6))
 
 
 def journal_priority(levelno: int) -> int:

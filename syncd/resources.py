@@ -27,8 +27,13 @@ _PACKAGE = Path(__file__).resolve().parent
 MANIFEST = ".syncd-init.json"
 SETTINGS_EXAMPLE, UNIT = "syncd.example.yaml", "systemd/syncd.service"
 # shipped name -> name in the operator's folder
-_COPIED = {SETTINGS_EXAMPLE: "syncd.yaml", UNIT: "syncd.service", "README.md": "README.md",
-           "mappings": "mappings", "sql": "sql"}  # fmt: skip
+_COPIED = {
+    SETTINGS_EXAMPLE: "syncd.yaml",
+    UNIT: "syncd.service",
+    "README.md": "README.md",
+    "mappings": "mappings",
+    "sql": "sql",
+}
 # what the shipped unit names, and the default folder of the settings
 UNIT_EXECUTABLE, UNIT_FOLDER = "/opt/syncd/venv/bin/syncd", "/etc/syncd"
 

@@ -38,36 +38,62 @@ from syncd.core.errors import (
 
 # name: (module, attribute, one-line summary shown by `syncd --help`)
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("syncd.cli.init", "init_command",
-             "把设置示例、映射、SQL 和 systemd 单元写入目录 / write the example settings, "
-             "mappings, SQL and systemd unit into a folder"),
-    "check": ("syncd.cli.check", "check",
-              "检查设置、映射、视图与目录 / check the settings, mappings, views and folders"),
-    "init-db": ("syncd.cli.db", "init_db_command",
-                "创建缺少的中间表 / create the missing staging tables"),
+    "init": (
+        "syncd.cli.init",
+        "init_command",
+        "把设置示例、映射、SQL 和 systemd 单元写入目录 / write the example settings, "
+        "mappings, SQL and systemd unit into a folder",
+    ),
+    "check": (
+        "syncd.cli.check",
+        "check",
+        "检查设置、映射、视图与目录 / check the settings, mappings, views and folders",
+    ),
+    "init-db": (
+        "syncd.cli.db",
+        "init_db_command",
+        "创建缺少的中间表 / create the missing staging tables",
+    ),
     "run": ("syncd.cli.run", "run_daemon", "运行守护进程 / run the daemon"),
     "once": ("syncd.cli.run", "once", "处理一遍后退出 / one pass, then exit"),
     "status": ("syncd.cli.status", "status", "各业务的同步状态 / the state of every feed"),
-    "retry": ("syncd.cli.run", "retry", "重新排队或人工核对结论 / re-queue, or an operator's "
-              "verdict on an UNKNOWN"),
-    "render": ("syncd.cli.render", "render_command",
-               "显示将发送的报文，不发送 / print the XML a row would send"),
+    "retry": (
+        "syncd.cli.run",
+        "retry",
+        "重新排队或人工核对结论 / re-queue, or an operator's verdict on an UNKNOWN",
+    ),
+    "render": (
+        "syncd.cli.render",
+        "render_command",
+        "显示将发送的报文，不发送 / print the XML a row would send",
+    ),
     "reconcile": ("syncd.cli.reconcile", "reconcile", "对账 / reconcile one day"),
     "codes": ("syncd.cli.codes", "codes", "码表下载与检查 / code tables: sync and check"),
     "demo": ("syncd.cli.demo", "demo", "演示一天的工伤业务 / a demo day against the simulator"),
-    "jointtest": ("syncd.cli.jointtest", "jointtest",
-                  "联调演练：执行联调用例、写出证据报告、撤销 / the joint-test rehearsal with its "
-                  "evidence report"),
-    "simulator": ("syncd.cli.simulator", "simulator",
-                  "运行模拟平台 / run the platform simulator"),
-    "console": ("syncd.cli.console", "console",
-                "运维控制台网页 / the operations console (web pages)"),
-    "user": ("syncd.cli.console", "user",
-             "控制台用户：添加、删除、列出 / console users: add, remove, list"),
-    "list": ("syncd.cli.browse", "list_rows",
-             "按状态、业务、就诊、人员、时间列出记录 / rows by status, feed, visit, person, time"),
+    "jointtest": (
+        "syncd.cli.jointtest",
+        "jointtest",
+        "联调演练：执行联调用例、写出证据报告、撤销 / the joint-test rehearsal with its "
+        "evidence report",
+    ),
+    "simulator": ("syncd.cli.simulator", "simulator", "运行模拟平台 / run the platform simulator"),
+    "console": (
+        "syncd.cli.console",
+        "console",
+        "运维控制台网页 / the operations console (web pages)",
+    ),
+    "user": (
+        "syncd.cli.console",
+        "user",
+        "控制台用户：添加、删除、列出 / console users: add, remove, list",
+    ),
+    "list": (
+        "syncd.cli.browse",
+        "list_rows",
+        "按状态、业务、就诊、人员、时间列出记录 / rows by status, feed, visit, person, time",
+    ),
     "show": ("syncd.cli.browse", "show", "一条记录的经过 / a row's story"),
-}  # fmt: skip
+}
 
 # The first class that matches names the heading and the exit code of an expected failure.
 EXIT_OF: tuple[tuple[type[SyncdError], int, str], ...] = (
@@ -186,8 +212,10 @@ def _usage_error(exc: click.UsageError) -> None:
         sys.exit(EXIT_USAGE)
     if exc.ctx is not None:
         click.echo(exc.ctx.get_usage(), err=True)
-        hint = zh_en(f"运行 '{exc.ctx.command_path} --help' 查看帮助",
-                     f"try '{exc.ctx.command_path} --help' for help")  # fmt: skip
+        hint = zh_en(
+            f"运行 '{exc.ctx.command_path} --help' 查看帮助",
+            f"try '{exc.ctx.command_path} --help' for help",
+        )
         click.echo(hint, err=True)
     click.echo(f"{zh_en('用法错误', 'usage error')}: {exc.format_message()}", err=True)
     sys.exit(EXIT_USAGE)

@@ -55,10 +55,19 @@ def _site(obj: CliContext) -> Any:
 @click.option(
     "--since", type=_TIME, default=None, help="此时间及以后有变化的 / changed at or after (local)."
 )
-@click.option("--limit", type=click.IntRange(1, 100000), default=200, show_default=True,
-              help="最多列出的行数 / at most this many lines.")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True,
-              help="输出一个 JSON 文档，供脚本使用 / one JSON document for scripts.")  # fmt: skip
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100000),
+    default=200,
+    show_default=True,
+    help="最多列出的行数 / at most this many lines.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="输出一个 JSON 文档，供脚本使用 / one JSON document for scripts.",
+)
 @click.pass_obj
 def list_rows(
     obj: CliContext,

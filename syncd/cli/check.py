@@ -29,8 +29,9 @@ from syncd.db.views import ViewReader
 
 
 @click.command()
-@click.option("--offline", is_flag=True,
-              help="不连接 HIS 数据库 / do not connect to the HIS database.")  # fmt: skip
+@click.option(
+    "--offline", is_flag=True, help="不连接 HIS 数据库 / do not connect to the HIS database."
+)
 @click.option(
     "--credentials-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -91,11 +92,15 @@ def folder_problems(settings: Settings, settings_file: Path) -> list[ConfigProbl
         if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
             continue
         if not folder.is_dir():
-            message = zh_en(f"folders.{name} 目录 {folder} 不存在",
-                            f"folders.{name}: folder {folder} does not exist")  # fmt: skip
+            message = zh_en(
+                f"folders.{name} 目录 {folder} 不存在",
+                f"folders.{name}: folder {folder} does not exist",
+            )
         else:
-            message = zh_en(f"folders.{name} 目录 {folder} 不可写",
-                            f"folders.{name}: folder {folder} is not writable")  # fmt: skip
+            message = zh_en(
+                f"folders.{name} 目录 {folder} 不可写",
+                f"folders.{name}: folder {folder} is not writable",
+            )
         hint = zh_en(
             f"建立该目录并交给服务用户：install -d -o syncd -g syncd {folder}；"
             "systemd 单元只允许写 /var/lib/syncd（StateDirectory）",

@@ -32,8 +32,12 @@ def codes() -> None:
 
 
 @codes.command("sync")
-@click.option("--category", "extra", multiple=True,
-              help="另外下载该代码类别（aaa100）/ also fetch this category (aaa100).")  # fmt: skip
+@click.option(
+    "--category",
+    "extra",
+    multiple=True,
+    help="另外下载该代码类别（aaa100）/ also fetch this category (aaa100).",
+)
 @click.pass_obj
 def sync(obj: CliContext, extra: tuple[str, ...]) -> None:
     """下载映射用到的代码类别（codes_table 规则）到码表 / download the categories the mappings
@@ -46,8 +50,9 @@ def sync(obj: CliContext, extra: tuple[str, ...]) -> None:
     cat = catalogue_module.load(settings.platform.function_ids.model_dump())
     now = datetime.now(ZoneInfo(settings.platform.session_timezone)).replace(tzinfo=None)
     engine = make_engine(settings.database)
-    store = CodeStore(engine, staging_tables(settings.database.table_prefix,
-                                             settings.database.schema_name))  # fmt: skip
+    store = CodeStore(
+        engine, staging_tables(settings.database.table_prefix, settings.database.schema_name)
+    )
     try:
         with PlatformClient(settings.platform) as client:
             result = sync_codes(client, cat, settings.hospital.akb020, store, categories, now)
@@ -72,8 +77,9 @@ def check(obj: CliContext) -> None:
     engine = make_engine(settings.database)
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
     try:
-        found = check_codes(obj.feeds, ValueReader(engine),
-                            CodeStore(engine, tables).tables_by_category())  # fmt: skip
+        found = check_codes(
+            obj.feeds, ValueReader(engine), CodeStore(engine, tables).tables_by_category()
+        )
     finally:
         engine.dispose()
     click.echo(describe(found))
@@ -87,6 +93,8 @@ def describe(found: list[Uncovered]) -> str:
     lines = [f"{len(found)} 个代码无对照 / value(s) not covered:"]
     for u in found:
         examples = ", ".join(u.examples)
-        lines.append(f"  {u.feed}.{u.field}  {u.view}.{u.column}={u.value!r}  ({u.translation})"
-                     f"  {u.count} 行 / rows  例 / e.g.: {examples}")  # fmt: skip
+        lines.append(
+            f"  {u.feed}.{u.field}  {u.view}.{u.column}={u.value!r}  ({u.translation})"
+            f"  {u.count} 行 / rows  例 / e.g.: {examples}"
+        )
     return "\n".join(lines)

@@ -28,8 +28,9 @@ def _check_prefix(_ctx: click.Context, _param: click.Parameter, value: str | Non
 
 
 @click.command("init-db")
-@click.option("--print-sql", is_flag=True,
-              help="只打印 DDL，不执行 / print the DDL instead of running it.")  # fmt: skip
+@click.option(
+    "--print-sql", is_flag=True, help="只打印 DDL，不执行 / print the DDL instead of running it."
+)
 @click.option(
     "--dialect",
     type=click.Choice(DIALECTS),

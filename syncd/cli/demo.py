@@ -33,12 +33,15 @@ class _Progress:
 
 
 @click.command()
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="把 HIS 数据库、设置和报告保留在 DIR（默认用临时目录，结束后删除）"
-                   "/ keep the HIS database, settings and reports in DIR (default: a temp dir "
-                   "removed at exit).")  # fmt: skip
-@click.option("--no-progress", is_flag=True,
-              help="不显示实时进度行 / no live progress line.")  # fmt: skip
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="把 HIS 数据库、设置和报告保留在 DIR（默认用临时目录，结束后删除）"
+    "/ keep the HIS database, settings and reports in DIR (default: a temp dir "
+    "removed at exit).",
+)
+@click.option("--no-progress", is_flag=True, help="不显示实时进度行 / no live progress line.")
 def demo(keep: Path | None, no_progress: bool) -> None:
     """在 SQLite 与模拟平台上演示一天的工伤业务（门诊、住院、退费、取消、被拒数据、基金冻结）
     / a day of work-injury activity (outpatient, inpatient, refunds, cancellations, a rejected
@@ -56,8 +59,10 @@ def demo(keep: Path | None, no_progress: bool) -> None:
     took = time.monotonic() - started
     click.echo(f"用时 / took {took:.1f} s")
     if keep is None:
-        click.echo("临时目录已删除；用 --keep DIR 保留数据库与报告 / "
-                   "temp folder removed; use --keep DIR to keep the files")  # fmt: skip
+        click.echo(
+            "临时目录已删除；用 --keep DIR 保留数据库与报告 / "
+            "temp folder removed; use --keep DIR to keep the files"
+        )
     if not finished:
         raise SyncdError(
             f"演示未能在 {TIMEOUT_S:.0f} 秒内处理完全部数据（待发送或发送中的记录见上）/ "
@@ -71,8 +76,10 @@ def _run(site: DemoSite, progress: _Progress) -> bool:
         finished = run_day(site, progress)
         lines = DemoTables(site.engine, site.tables).summary(site.feeds, site.catalogue)
         click.echo("\n汇总 / summary\n" + summary_table(lines))
-        click.echo("\nHIS 读取的命令回执 / WI_REQUEST as the HIS reads it\n"
-                   + request_table(site.engine, site.tables))  # fmt: skip
+        click.echo(
+            "\nHIS 读取的命令回执 / WI_REQUEST as the HIS reads it\n"
+            + request_table(site.engine, site.tables)
+        )
         reports = reconcile(site)
     finally:
         site.close()
@@ -87,8 +94,10 @@ def _where(site: DemoSite, reports: list[str]) -> None:
     click.echo("  中间表 / staging tables: WI_REQUEST, WI_REQUEST_ROW, WI_SYNC_STATUS, WI_VISIT")
     click.echo("  报文归档 / message archive: table WI_MESSAGE")
     click.echo(f"  设置 / settings: {site.folder / 'syncd.yaml'}")
-    click.echo(f'  例 / e.g.: sqlite3 {db} "SELECT id, command, status, return_code_message'
-               ' FROM WI_REQUEST"')  # fmt: skip
+    click.echo(
+        f'  例 / e.g.: sqlite3 {db} "SELECT id, command, status, return_code_message'
+        ' FROM WI_REQUEST"'
+    )
     if reports:
         click.echo(f"对账报告 / reconciliation report ({site.day.isoformat()}):")
         for path in reports:

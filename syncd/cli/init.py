@@ -32,15 +32,23 @@ def init_command(folder: Path) -> None:
 
 def summary(report: InitReport) -> str:
     counts = (len(report.written), len(report.updated), len(report.unchanged))
-    done = zh_en(f"新文件 {counts[0]}，更新 {counts[1]}，未变 {counts[2]}",
-                 f"{counts[0]} new, {counts[1]} updated, {counts[2]} unchanged")  # fmt: skip
+    done = zh_en(
+        f"新文件 {counts[0]}，更新 {counts[1]}，未变 {counts[2]}",
+        f"{counts[0]} new, {counts[1]} updated, {counts[2]} unchanged",
+    )
     lines = [f"{report.folder}: {done}"]
     for names, zh, en in (
-        (report.kept, "已被修改或不是 syncd init 写的文件，保留未动",
-         "left alone (changed by you or not written by syncd init)"),
-        (report.dropped, "不再随程序发布的文件，保留未动，不用时请删除",
-         "no longer shipped, left alone: remove them if unused"),
-    ):  # fmt: skip
+        (
+            report.kept,
+            "已被修改或不是 syncd init 写的文件，保留未动",
+            "left alone (changed by you or not written by syncd init)",
+        ),
+        (
+            report.dropped,
+            "不再随程序发布的文件，保留未动，不用时请删除",
+            "no longer shipped, left alone: remove them if unused",
+        ),
+    ):
         if names:
             lines.append(zh_en(zh, en) + ":")
             lines += [f"  {name}" for name in names]
@@ -53,19 +61,29 @@ def next_steps(folder: Path, executable: Path) -> str:
     settings, credentials = folder / "syncd.yaml", folder / "credentials"
     syncd = f"{shlex.quote(str(executable))} --config {shlex.quote(str(settings))}"
     steps = [
-        ("编辑设置：hospital、database.url、platform.url、platform.userid",
-         "edit the settings: hospital, database.url, platform.url, platform.userid",
-         str(settings)),
-        ("平台密码与数据库密码各写入一个文件（属 root，权限 0600）",
-         "write the platform and the database password into a file each (root, mode 0600)",
-         f"{credentials}/platform-password  {credentials}/database-password"),
-        ("检查，读取服务得到的同一凭据", "check, with the credentials the service gets",
-         f"{syncd} check --credentials-dir {shlex.quote(str(credentials))}"),
+        (
+            "编辑设置：hospital、database.url、platform.url、platform.userid",
+            "edit the settings: hospital, database.url, platform.url, platform.userid",
+            str(settings),
+        ),
+        (
+            "平台密码与数据库密码各写入一个文件（属 root，权限 0600）",
+            "write the platform and the database password into a file each (root, mode 0600)",
+            f"{credentials}/platform-password  {credentials}/database-password",
+        ),
+        (
+            "检查，读取服务得到的同一凭据",
+            "check, with the credentials the service gets",
+            f"{syncd} check --credentials-dir {shlex.quote(str(credentials))}",
+        ),
         ("建中间表", "create the staging tables", f"{syncd} init-db"),
-        ("安装并启动服务", "install and start the service",
-         f"install -m 0644 {shlex.quote(str(folder / 'syncd.service'))} /etc/systemd/system/ && "
-         "systemctl daemon-reload && systemctl enable --now syncd"),
-    ]  # fmt: skip
+        (
+            "安装并启动服务",
+            "install and start the service",
+            f"install -m 0644 {shlex.quote(str(folder / 'syncd.service'))} /etc/systemd/system/ && "
+            "systemctl daemon-reload && systemctl enable --now syncd",
+        ),
+    ]
     lines = [zh_en("下一步", "next steps") + ":"]
     for number, (zh, en, command) in enumerate(steps, start=1):
         lines += [f"  {number}. {zh_en(zh, en)}", f"       {command}"]

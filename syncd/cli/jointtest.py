@@ -69,10 +69,16 @@ _FOLDER = click.Path(file_okay=False, path_type=Path)
 @click.option("--no-progress", is_flag=True, help="不逐项显示 / no line per case.")
 @click.pass_obj
 def jointtest(
-    ctx: CliContext, simulator: bool, cases: Path | None, persons: Path | None,
-    keep: Path | None, report_dir: Path | None, keep_business: bool, case_timeout: float,
+    ctx: CliContext,
+    simulator: bool,
+    cases: Path | None,
+    persons: Path | None,
+    keep: Path | None,
+    report_dir: Path | None,
+    keep_business: bool,
+    case_timeout: float,
     no_progress: bool,
-) -> None:  # fmt: skip
+) -> None:
     """联调演练：按经办机构联调的顺序执行每个用例（经 HIS 视图、WI_REQUEST、同步引擎和平台客户端），
     写出中文证据报告（HTML、XLSX），并撤销产生的业务 / the joint-test rehearsal: every case
     through the production path, a Chinese evidence report, then undo.
@@ -81,10 +87,14 @@ def jointtest(
     $SYNCD_CONFIG 或 ./syncd.yaml）时对其中的平台运行，该平台须标记 platform.test_environment:
     true。退出码：0 全部通过；3 有用例不通过或未能撤销；69 平台无法连接；78 设置或用例文件有误。"""
     setup_logging("ERROR")
-    options = _options(ctx, simulator, cases, persons, keep, report_dir, keep_business,
-                       case_timeout)  # fmt: skip
-    where = "本机模拟平台 / the embedded simulator" if options.settings is None else (
-        f"{options.settings.platform.url}（{options.config_file}）")  # fmt: skip
+    options = _options(
+        ctx, simulator, cases, persons, keep, report_dir, keep_business, case_timeout
+    )
+    where = (
+        "本机模拟平台 / the embedded simulator"
+        if options.settings is None
+        else (f"{options.settings.platform.url}（{options.config_file}）")
+    )
     click.echo(f"syncd 联调演练 / joint test — 平台 / platform: {where}")
     try:
         outcome = rehearse(options, None if no_progress else _line)
@@ -97,27 +107,40 @@ def jointtest(
 
 
 def _options(
-    ctx: CliContext, simulator: bool, cases: Path | None, persons: Path | None,
-    keep: Path | None, report_dir: Path | None, keep_business: bool, case_timeout: float,
-) -> Options:  # fmt: skip
+    ctx: CliContext,
+    simulator: bool,
+    cases: Path | None,
+    persons: Path | None,
+    keep: Path | None,
+    report_dir: Path | None,
+    keep_business: bool,
+    case_timeout: float,
+) -> Options:
     path = ctx.config_file
     named = ctx.config_option is not None or CONFIG_ENV in ctx.environ
     use = not simulator and (named or path.exists())
     settings = load_settings(path, ctx.environ) if use else None
     folder = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="syncd-jointtest-"))
     return Options(
-        folder=folder, report_dir=(report_dir or keep or Path.cwd()).resolve(), cases=cases,
-        persons=persons, keep_business=keep_business, case_timeout_s=case_timeout,
-        settings=settings, config_file=str(path),
-    )  # fmt: skip
+        folder=folder,
+        report_dir=(report_dir or keep or Path.cwd()).resolve(),
+        cases=cases,
+        persons=persons,
+        keep_business=keep_business,
+        case_timeout_s=case_timeout,
+        settings=settings,
+        config_file=str(path),
+    )
 
 
 def _line(result: CaseResult) -> None:
     why = f"  {result.reason}" if result.reason else ""
     ids = result.function_ids
     ids += " " * max(0, 24 - display_width(ids))
-    click.echo(f"  {result.case_id:<9} {result.verdict.value}  {ids} {result.seconds:5.1f} 秒  "
-               f"{result.title}{why}")  # fmt: skip
+    click.echo(
+        f"  {result.case_id:<9} {result.verdict.value}  {ids} {result.seconds:5.1f} 秒  "
+        f"{result.title}{why}"
+    )
 
 
 def _summary(outcome: Outcome, keep: Path | None) -> None:
@@ -127,9 +150,14 @@ def _summary(outcome: Outcome, keep: Path | None) -> None:
     click.echo(f"报告 / report: {outcome.files.html}")
     click.echo(f"               {outcome.files.xlsx}")
     if keep is not None:
-        click.echo(f"数据库（含报文归档 WI_MESSAGE）/ database with the message archive: "
-                   f"{outcome.site_folder / 'his.db'}")  # fmt: skip
-    failed = [r for r in (*evidence.results, *evidence.undo)
-              if r.verdict in (Verdict.FAILED, Verdict.NOT_RUN)]  # fmt: skip
+        click.echo(
+            f"数据库（含报文归档 WI_MESSAGE）/ database with the message archive: "
+            f"{outcome.site_folder / 'his.db'}"
+        )
+    failed = [
+        r
+        for r in (*evidence.results, *evidence.undo)
+        if r.verdict in (Verdict.FAILED, Verdict.NOT_RUN)
+    ]
     if failed:
         click.echo("不通过或未执行 / failed or not run: " + "、".join(r.case_id for r in failed))

@@ -27,14 +27,22 @@ def _today(timezone: str) -> date:
 
 
 @click.command()
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to reconcile (default: yesterday).")  # fmt: skip
-@click.option("--month", type=click.DateTime(formats=["%Y-%m"]), default=None,
-              help="Write the monthly statement of this month (YYYY-MM) instead.")  # fmt: skip
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to reconcile (default: yesterday).",
+)
+@click.option(
+    "--month",
+    type=click.DateTime(formats=["%Y-%m"]),
+    default=None,
+    help="Write the monthly statement of this month (YYYY-MM) instead.",
+)
 @click.option("--no-mail", is_flag=True, help="Do not mail the report even if SMTP is set.")
 @click.pass_obj
-def reconcile(obj: CliContext, day: datetime | None, month: datetime | None,
-              no_mail: bool) -> None:  # fmt: skip
+def reconcile(obj: CliContext, day: datetime | None, month: datetime | None, no_mail: bool) -> None:
     """Compare the settlements of a day (or a month): HIS view, syncd ledger and platform;
     write the reports."""
     settings = obj.settings
@@ -42,14 +50,16 @@ def reconcile(obj: CliContext, day: datetime | None, month: datetime | None,
     if day and month:
         raise click.UsageError("--date 与 --month 只能选一个 / give --date or --month, not both")
     if month and month.date() > today:
-        raise click.BadParameter(f"{month:%Y-%m} 尚未开始 / that month has not begun",
-                                 param_hint="--month")  # fmt: skip
+        raise click.BadParameter(
+            f"{month:%Y-%m} 尚未开始 / that month has not begun", param_hint="--month"
+        )
     engine = make_engine(settings.database)
     try:
         with PlatformClient(settings.platform) as client:
             if month:
-                result = reconcile_month(settings, engine, client, month.year, month.month,
-                                         mail=not no_mail)  # fmt: skip
+                result = reconcile_month(
+                    settings, engine, client, month.year, month.month, mail=not no_mail
+                )
             else:
                 wanted = day.date() if day else today - timedelta(days=1)
                 result = reconcile_day(settings, engine, client, wanted, mail=not no_mail)
@@ -68,13 +78,17 @@ def describe(result: ReconResult) -> str:
         f"医院 {t.his_count} 笔 {money_text(t.his_total)}  平台 {t.platform_count} 笔 "
         f"{money_text(t.platform_total)}  差额 {money_text(t.difference)}",
     ]
-    lines += [f"  {KIND_ZH.get(kind, kind)}: 医院 {p.his.count} 笔 {money_text(p.his.total)}  "
-              f"平台 {p.platform.count} 笔 {money_text(p.platform.total)}"
-              for kind, p in t.by_kind.items() if p.his.count or p.platform.count]  # fmt: skip
+    lines += [
+        f"  {KIND_ZH.get(kind, kind)}: 医院 {p.his.count} 笔 {money_text(p.his.total)}  "
+        f"平台 {p.platform.count} 笔 {money_text(p.platform.total)}"
+        for kind, p in t.by_kind.items()
+        if p.his.count or p.platform.count
+    ]
     lines += [f"{cls.title_zh}: {n}" for cls in ItemClass if (n := t.by_class.get(cls, 0))]
     reports = [result.files] + ([result.statement.files] if result.statement else [])
-    lines += [f"report: {path}" for files in reports
-              for path in (files.html, files.xlsx, files.csv)]  # fmt: skip
+    lines += [
+        f"report: {path}" for files in reports for path in (files.html, files.xlsx, files.csv)
+    ]
     if result.statement_error:
         lines.append(f"月度报表未能生成 / statement failed: {result.statement_error}")
     if result.mailed:

@@ -71,9 +71,11 @@ def _console_beside(daemon: Daemon) -> ConsoleServer:
 
 
 @click.command()
-@click.option("--feed", default=None,
-              help="只处理该业务（默认全部已启用的）/ only this feed (default: every enabled "
-                   "feed).")  # fmt: skip
+@click.option(
+    "--feed",
+    default=None,
+    help="只处理该业务（默认全部已启用的）/ only this feed (default: every enabled feed).",
+)
 @click.pass_obj
 def once(obj: CliContext, feed: str | None) -> None:
     """处理一遍全部已启用的业务和命令表后退出 / one pass over every enabled feed and the
@@ -156,10 +158,20 @@ def once(obj: CliContext, feed: str | None) -> None:
     "batch number of an outpatient settlement or refund.",
 )
 @click.pass_obj
-def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool, rejected: bool,
-          only_feed: str | None, reason: str | None, since: datetime | None,
-          not_processed: bool, processed: bool, aaz218: str | None,
-          bka001: str | None) -> None:  # fmt: skip
+def retry(
+    obj: CliContext,
+    feed: str | None,
+    key: str | None,
+    failed: bool,
+    rejected: bool,
+    only_feed: str | None,
+    reason: str | None,
+    since: datetime | None,
+    not_processed: bool,
+    processed: bool,
+    aaz218: str | None,
+    bka001: str | None,
+) -> None:
     """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`,
     `retry --rejected [--reason TEXT] [--since T]`; `retry FEED KEY --not-processed` sends an
     UNKNOWN row again after a manual check, `retry FEED KEY --processed [--aaz218 …]
@@ -168,8 +180,9 @@ def retry(obj: CliContext, feed: str | None, key: str | None, failed: bool, reje
     if bulk == bool(feed and key) or (failed and rejected):
         raise click.UsageError("use either FEED KEY, --failed or --rejected [--feed F]")
     if ((not_processed or processed) and bulk) or (not_processed and processed):
-        raise click.UsageError("--not-processed or --processed goes with FEED KEY (one UNKNOWN"
-                               " row)")  # fmt: skip
+        raise click.UsageError(
+            "--not-processed or --processed goes with FEED KEY (one UNKNOWN row)"
+        )
     if (aaz218 or bka001) and not processed:
         raise click.UsageError("--aaz218 and --bka001 go with --processed")
     if (reason or since) and not rejected:

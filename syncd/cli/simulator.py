@@ -39,8 +39,13 @@ def _accounts(values: tuple[str, ...]) -> dict[str, str]:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to bind.")
-@click.option("--port", default=8090, show_default=True, type=int,
-              help="端口（0 = 任一空闲端口）/ port (0 = a free port).")  # fmt: skip
+@click.option(
+    "--port",
+    default=8090,
+    show_default=True,
+    type=int,
+    help="端口（0 = 任一空闲端口）/ port (0 = a free port).",
+)
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -95,25 +100,39 @@ def _accounts(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--log-format", type=click.Choice(["kv", "json"]), default="kv", show_default=True)
 def simulator(
-    host: str, port: int, state: Path | None, persons: Path | None, accounts: tuple[str, ...],
-    akb020s: tuple[str, ...], fee_delete_allowed: bool, faults: tuple[str, ...], test_mode: bool,
-    settlement_slip_id: str, record_patient_id: str, illness_late_upload_id: str | None,
+    host: str,
+    port: int,
+    state: Path | None,
+    persons: Path | None,
+    accounts: tuple[str, ...],
+    akb020s: tuple[str, ...],
+    fee_delete_allowed: bool,
+    faults: tuple[str, ...],
+    test_mode: bool,
+    settlement_slip_id: str,
+    record_patient_id: str,
+    illness_late_upload_id: str | None,
     log_format: str,
-) -> None:  # fmt: skip
+) -> None:
     """运行模拟的工伤联网结算平台（/hygeia_esb_sj/api/call.action）/ run the simulated
     platform at /hygeia_esb_sj/api/call.action."""
     setup_logging("INFO", log_format, with_time=True)
     ids = FunctionIds(settlement_slip_id, record_patient_id, illness_late_upload_id or None)
     config = SimulatorConfig(
-        accounts=_accounts(accounts), akb020s=frozenset(akb020s or DEFAULT_AKB020S),
-        fee_delete_allowed=fee_delete_allowed, function_ids=ids, persons=load_persons(persons),
+        accounts=_accounts(accounts),
+        akb020s=frozenset(akb020s or DEFAULT_AKB020S),
+        fee_delete_allowed=fee_delete_allowed,
+        function_ids=ids,
+        persons=load_persons(persons),
         test_mode=test_mode,
-    )  # fmt: skip
-    sim = Simulator(config, state_path=state, host=host, port=port,
-                    faults=[parse_fault(f) for f in faults])  # fmt: skip
+    )
+    sim = Simulator(
+        config, state_path=state, host=host, port=port, faults=[parse_fault(f) for f in faults]
+    )
     sim.start()
-    click.echo(zh_en(f"模拟平台监听 {sim.endpoint}", f"simulator listening on {sim.endpoint}"),
-               err=True)  # fmt: skip
+    click.echo(
+        zh_en(f"模拟平台监听 {sim.endpoint}", f"simulator listening on {sim.endpoint}"), err=True
+    )
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt

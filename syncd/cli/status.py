@@ -27,18 +27,29 @@ from syncd.db.schema import staging_tables
 STATUS_WIDTH = 100
 MIN_ERROR_WIDTH = 12
 # (key, Chinese heading, English heading); numbers are right-aligned
-COLUMNS = (("feed", "数据表", "feed"), ("pending", "待发送", "pending"),
-           ("waiting", "等待", "waiting"), ("in_flight", "发送中", "in_flight"),
-           ("unknown", "未知", "unknown"), ("failed", "失败", "failed"),
-           ("succeeded_today", "今日成功", "today"), ("rejected", "拒绝", "rejected"),
-           ("blocked", "受阻", "blocked"), ("last_success", "最近成功", "last_ok"),
-           ("last_error", "最近错误", "last_error"))  # fmt: skip
+COLUMNS = (
+    ("feed", "数据表", "feed"),
+    ("pending", "待发送", "pending"),
+    ("waiting", "等待", "waiting"),
+    ("in_flight", "发送中", "in_flight"),
+    ("unknown", "未知", "unknown"),
+    ("failed", "失败", "failed"),
+    ("succeeded_today", "今日成功", "today"),
+    ("rejected", "拒绝", "rejected"),
+    ("blocked", "受阻", "blocked"),
+    ("last_success", "最近成功", "last_ok"),
+    ("last_error", "最近错误", "last_error"),
+)
 _TEXT = {"feed", "last_success", "last_error"}
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True,
-              help="输出一个 JSON 文档，供脚本使用 / one JSON document for scripts.")  # fmt: skip
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="输出一个 JSON 文档，供脚本使用 / one JSON document for scripts.",
+)
 @click.pass_obj
 def status(obj: CliContext, as_json: bool) -> None:
     """各业务：待发送、等待、发送中、未知、失败、今日成功、拒绝、受阻、最近成功、最近错误，
@@ -67,8 +78,11 @@ def status_document(counts: Counts, views: Set[str]) -> dict[str, Any]:
     """``{"feeds": [...], "totals": {...}, "status_line": "..."}``."""
     totals = {key.lower(): counts.total(key) for key in STATUS_KEYS}
     totals.update(blocked=counts.blocked, succeeded_today=counts.succeeded_today)
-    return {"feeds": [_row(f) for f in _feeds(counts, views)], "totals": totals,
-            "status_line": counts.status_line()}  # fmt: skip
+    return {
+        "feeds": [_row(f) for f in _feeds(counts, views)],
+        "totals": totals,
+        "status_line": counts.status_line(),
+    }
 
 
 def _feeds(counts: Counts, views: Set[str]) -> list[FeedCounts]:
@@ -78,13 +92,20 @@ def _feeds(counts: Counts, views: Set[str]) -> list[FeedCounts]:
 
 def _row(f: FeedCounts) -> dict[str, Any]:
     return {
-        "feed": f.feed, "pending": f.count("PENDING"), "waiting": f.count("WAITING"),
-        "in_flight": f.count("IN_FLIGHT"), "unknown": f.count("UNKNOWN"),
-        "failed": f.count("FAILED"), "succeeded": f.count("SUCCEEDED"),
-        "rejected": f.count("REJECTED"), "last_success": _iso(f.last_success),
-        "last_error": f.last_error, "succeeded_today": f.succeeded_today, "blocked": f.blocked,
+        "feed": f.feed,
+        "pending": f.count("PENDING"),
+        "waiting": f.count("WAITING"),
+        "in_flight": f.count("IN_FLIGHT"),
+        "unknown": f.count("UNKNOWN"),
+        "failed": f.count("FAILED"),
+        "succeeded": f.count("SUCCEEDED"),
+        "rejected": f.count("REJECTED"),
+        "last_success": _iso(f.last_success),
+        "last_error": f.last_error,
+        "succeeded_today": f.succeeded_today,
+        "blocked": f.blocked,
         "oldest_pending": _iso(f.oldest_pending),
-    }  # fmt: skip
+    }
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -104,8 +125,11 @@ def status_table(counts: Counts, views: Set[str], width: int = STATUS_WIDTH) -> 
         errors = [f"{row[0]}: {row[-1]}" for row in rows if row[-1] != "-"]
         if errors:
             lines += ["", "最近错误 / last errors:", *(_cut(e, width) for e in errors)]
-    lines += ["", "合计 / totals（与 systemd STATUS= 相同 / as systemd's STATUS=）:",
-              _cut(counts.status_line(), width)]  # fmt: skip
+    lines += [
+        "",
+        "合计 / totals（与 systemd STATUS= 相同 / as systemd's STATUS=）:",
+        _cut(counts.status_line(), width),
+    ]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -142,8 +166,9 @@ def _when(at: datetime | None, now: datetime) -> str | None:
     return f"{at:%H:%M:%S}" if at.date() == now.date() else f"{at:%m-%d %H:%M}"
 
 
-def _line(cells: list[str], keys: list[str], widths: list[int], gap: int, *,
-          head: bool = False) -> str:  # fmt: skip
+def _line(
+    cells: list[str], keys: list[str], widths: list[int], gap: int, *, head: bool = False
+) -> str:
     out = []
     for cell, key, w in zip(cells, keys, widths, strict=False):
         text = _cut(cell, w)

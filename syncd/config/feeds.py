@@ -22,8 +22,10 @@ from syncd.mapping import FeedSpec, names
 from syncd.protocol import catalogue
 
 # Settings whose keys are feed names (section, key); each applies to fact-view feeds only.
-FEED_KEYED: tuple[tuple[str, str], ...] = (("polling", "feed_intervals_s"),
-                                           ("polling", "watermarks"))  # fmt: skip
+FEED_KEYED: tuple[tuple[str, str], ...] = (
+    ("polling", "feed_intervals_s"),
+    ("polling", "watermarks"),
+)
 
 
 def load_feeds(
@@ -40,9 +42,11 @@ def load_feeds(
 
 
 def feed_name_problems(
-    settings: Settings, feeds: dict[str, FeedSpec], settings_file: Path,
+    settings: Settings,
+    feeds: dict[str, FeedSpec],
+    settings_file: Path,
     environ: Mapping[str, str] | None = None,
-) -> list[ConfigProblem]:  # fmt: skip
+) -> list[ConfigProblem]:
     views = sorted(name for name, spec in feeds.items() if not spec.source.is_command)
     problems = []
     for section, key in FEED_KEYED:
@@ -56,10 +60,13 @@ def feed_name_problems(
 
 def _why(setting: str, name: str, feeds: dict[str, FeedSpec], views: list[str]) -> tuple[str, str]:
     if name in feeds:
-        message = zh_en(f"{setting} 中的 '{name}' 是命令，按 polling.command_interval_s 轮询",
-                        f"'{name}' in {setting} is a command, paced by "
-                        "polling.command_interval_s")  # fmt: skip
+        message = zh_en(
+            f"{setting} 中的 '{name}' 是命令，按 polling.command_interval_s 轮询",
+            f"'{name}' in {setting} is a command, paced by polling.command_interval_s",
+        )
         return message, zh_en("删除此项", "remove this entry")
-    message = zh_en(f"{setting} 中的 '{name}' 不是任何映射定义的业务",
-                    f"'{name}' in {setting} is not a feed any mapping defines")  # fmt: skip
+    message = zh_en(
+        f"{setting} 中的 '{name}' 不是任何映射定义的业务",
+        f"'{name}' in {setting} is not a feed any mapping defines",
+    )
     return message, names.did_you_mean(name, views)

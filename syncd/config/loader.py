@@ -31,10 +31,14 @@ from syncd.core.errors import ConfigError, ConfigProblem
 ENV_PREFIX = "SYNCD_"
 CONFIG_ENV = "SYNCD_CONFIG"
 _SECRET_SECTIONS = ("platform", "database", "reconcile.smtp")
-_RELATIVE_PATHS = (("folders", "mappings"), ("folders", "reports"),
-                   ("platform", "password_file"), ("database", "password_file"),
-                   ("database", "oracle_client_dir"),
-                   ("reconcile", "smtp", "password_file"))  # fmt: skip
+_RELATIVE_PATHS = (
+    ("folders", "mappings"),
+    ("folders", "reports"),
+    ("platform", "password_file"),
+    ("database", "password_file"),
+    ("database", "oracle_client_dir"),
+    ("reconcile", "smtp", "password_file"),
+)
 
 
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
@@ -42,8 +46,9 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     env = os.environ if environ is None else environ
     located = load_yaml(path)
     if not isinstance(located.data, dict):
-        message = zh_en("设置文件须由各小节组成（键值映射）",
-                        "the settings file must be a mapping of sections")  # fmt: skip
+        message = zh_en(
+            "设置文件须由各小节组成（键值映射）", "the settings file must be a mapping of sections"
+        )
         raise ConfigError([located.problem((), message)])
     problems = list(located.problems) + _secrets_in_yaml(located)
     env_paths = _apply_env(located.data, env)
@@ -89,8 +94,11 @@ def _secrets_in_yaml(located: Located) -> list[ConfigProblem]:
 
 def _secret_hint(section: str) -> str:
     """Where the password of ``section`` may come from."""
-    variable, file, credential = f"{env_name(section)}__PASSWORD", f"{section}.password_file", (
-        _credential(section))  # fmt: skip
+    variable, file, credential = (
+        f"{env_name(section)}__PASSWORD",
+        f"{section}.password_file",
+        (_credential(section)),
+    )
     return zh_en(
         f"设置环境变量 {variable}、'{file}'，或 systemd 凭据 '{credential}'",
         f"set {variable}, or '{file}', or a systemd credential '{credential}'",
@@ -99,14 +107,22 @@ def _secret_hint(section: str) -> str:
 
 def secret_missing(section: str) -> ConfigProblem:
     """The problem of a password that none of its sources holds."""
-    return ConfigProblem(f"{section}.password", 0, 0, zh_en("未配置密码", "no password is set"),
-                         _secret_hint(section))  # fmt: skip
+    return ConfigProblem(
+        f"{section}.password",
+        0,
+        0,
+        zh_en("未配置密码", "no password is set"),
+        _secret_hint(section),
+    )
 
 
 def setting_problem(
-    settings_file: Path, path: tuple[str, ...], message: str, hint: str = "",
+    settings_file: Path,
+    path: tuple[str, ...],
+    message: str,
+    hint: str = "",
     environ: Mapping[str, str] | None = None,
-) -> ConfigProblem:  # fmt: skip
+) -> ConfigProblem:
     """A problem with the setting at ``path`` (found after loading, e.g. against the mappings):
     naming the environment variable that set it, else at its ``file:line:column``, else at the
     file (the setting has its default value)."""
@@ -114,8 +130,13 @@ def setting_problem(
     for n in range(len(path), 1, -1):
         variable = ENV_PREFIX + "__".join(path[:n]).upper()
         if variable in env:
-            return ConfigProblem(zh_en(f"环境变量 {variable}", f"environment variable {variable}"),
-                                 0, 0, message, hint)  # fmt: skip
+            return ConfigProblem(
+                zh_en(f"环境变量 {variable}", f"environment variable {variable}"),
+                0,
+                0,
+                message,
+                hint,
+            )
     try:
         located = load_yaml(settings_file)
     except ConfigError:  # it loaded a moment ago: name the file all the same
@@ -184,8 +205,9 @@ def _env_aware(
     problem: ConfigProblem, loc: tuple[Any, ...], env_paths: dict[tuple[str, ...], str]
 ) -> ConfigProblem:
     path = tuple(str(p) for p in loc)
-    name = next((env_paths[path[:n]] for n in range(len(path), 0, -1) if path[:n] in env_paths),
-                None)  # fmt: skip
+    name = next(
+        (env_paths[path[:n]] for n in range(len(path), 0, -1) if path[:n] in env_paths), None
+    )
     if name is None:
         return problem
     where = zh_en(f"环境变量 {name}", f"environment variable {name}")

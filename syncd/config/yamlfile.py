@@ -52,8 +52,9 @@ def load_yaml(path: Path, *, display_name: str | None = None) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        problem = ConfigProblem(name, 0, 0, zh_en("文件不存在", "file not found"),
-                                zh_en("检查路径", "check the path"))  # fmt: skip
+        problem = ConfigProblem(
+            name, 0, 0, zh_en("文件不存在", "file not found"), zh_en("检查路径", "check the path")
+        )
         raise ConfigError([problem]) from exc
     except (OSError, UnicodeDecodeError) as exc:
         message = zh_en(f"无法读取文件：{exc}", f"cannot read file: {exc}")
@@ -102,13 +103,19 @@ def _build_mapping(node: yaml.MappingNode, path: Path_, located: Located) -> dic
             first = located.positions[key_path][0]
             located.problems.append(
                 ConfigProblem(
-                    located.file, line, key_node.start_mark.column + 1,
-                    zh_en(f"重复的键 '{key}'（首次出现在第 {first} 行）",
-                          f"duplicate key '{key}' (first at line {first})"),
-                    zh_en("删除其中一个；YAML 只保留最后一个", "remove one of them; YAML keeps "
-                          "only the last"),
+                    located.file,
+                    line,
+                    key_node.start_mark.column + 1,
+                    zh_en(
+                        f"重复的键 '{key}'（首次出现在第 {first} 行）",
+                        f"duplicate key '{key}' (first at line {first})",
+                    ),
+                    zh_en(
+                        "删除其中一个；YAML 只保留最后一个",
+                        "remove one of them; YAML keeps only the last",
+                    ),
                 )
-            )  # fmt: skip
+            )
             continue
         located.positions[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         result[key] = _build(value_node, key_path, located)
@@ -133,18 +140,28 @@ def dotted(loc: Path_) -> str:
 # What pydantic's error types mean, in Chinese ({...} from the error's ctx); the English half
 # is pydantic's own message.
 _ZH = {
-    "greater_than": "须大于 {gt}", "greater_than_equal": "须大于等于 {ge}",
-    "less_than": "须小于 {lt}", "less_than_equal": "须小于等于 {le}",
-    "int_parsing": "须为整数", "int_type": "须为整数", "float_parsing": "须为数字",
-    "float_type": "须为数字", "bool_parsing": "须为 true 或 false",
+    "greater_than": "须大于 {gt}",
+    "greater_than_equal": "须大于等于 {ge}",
+    "less_than": "须小于 {lt}",
+    "less_than_equal": "须小于等于 {le}",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "float_parsing": "须为数字",
+    "float_type": "须为数字",
+    "bool_parsing": "须为 true 或 false",
     "bool_type": "须为 true 或 false",
-    "string_type": "须为文本", "string_too_short": "至少 {min_length} 个字符",
-    "string_too_long": "最多 {max_length} 个字符", "string_pattern_mismatch": "格式不符",
-    "literal_error": "须为 {expected} 之一", "dict_type": "须为键值映射（字典）",
-    "list_type": "须为列表", "model_type": "须为一组键值（一个小节）",
-    "model_attributes_type": "须为一组键值（一个小节）", "path_type": "须为路径",
+    "string_type": "须为文本",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不符",
+    "literal_error": "须为 {expected} 之一",
+    "dict_type": "须为键值映射（字典）",
+    "list_type": "须为列表",
+    "model_type": "须为一组键值（一个小节）",
+    "model_attributes_type": "须为一组键值（一个小节）",
+    "path_type": "须为路径",
     "value_error": "取值无效",
-}  # fmt: skip
+}
 
 
 def describe(err: Any, loc: Path_) -> str:
@@ -176,8 +193,10 @@ def _hint(err: Any, loc: Path_, model: type[BaseModel], prefix: Path_) -> str:
 
 def missing_hint(loc: Path_) -> str:
     parent = dotted(loc[:-1])
-    return zh_en(f"在 {parent or '文件顶层'} 下加入 '{loc[-1]}: ...'",
-                 f"add '{loc[-1]}: ...' under {parent or 'the top level'}")  # fmt: skip
+    return zh_en(
+        f"在 {parent or '文件顶层'} 下加入 '{loc[-1]}: ...'",
+        f"add '{loc[-1]}: ...' under {parent or 'the top level'}",
+    )
 
 
 def _known_keys(model: type[BaseModel], path: Path_) -> list[str]:

@@ -35,16 +35,18 @@ from syncd.db.audit import AuditEntry
 from syncd.db.browse import RowFilter
 
 TITLES = {
-    "requeue": "重新排队", "requeue_selected": "重新排队所选记录",
+    "requeue": "重新排队",
+    "requeue_selected": "重新排队所选记录",
     "requeue_rejected": "同一原因的被拒记录全部重新排队",
     "requeue_failed": "失败的记录全部重新排队",
-    "processed": "登记为「平台已处理」", "not_processed": "平台未处理，重新发送",
-}  # fmt: skip
+    "processed": "登记为「平台已处理」",
+    "not_processed": "平台未处理，重新发送",
+}
 WARNINGS = {
     "not_processed": "只有在平台上核对确认该交易没有办理时才能重新发送：已办理的再发送会重复结算。",
     "processed": "只有在平台上核对确认该交易已经办理时才能登记；金额等结果请在平台查询。",
     "requeue_rejected": "请先在 HIS 中修正这些记录的数据，否则会再次被拒绝。",
-}  # fmt: skip
+}
 NOTICE = {"processed": "processed", "not_processed": "not_processed"}  # else "requeued"
 _LIMIT = 200  # rows listed on a confirmation page
 
@@ -99,8 +101,13 @@ def _rejected_group(p: Page, plan: Plan) -> str:
     if found is None or found.status != "REJECTED" or found.command:
         return "这一组已没有被拒绝的记录 / no rejected rows left in this group"
     plan.feed, plan.reason, plan.before = found.feed, found.reason, f"REJECTED×{found.count}"
-    wanted = RowFilter(status="REJECTED", feed=found.feed, reason=found.reason or None,
-                       commands=False, limit=_LIMIT)  # fmt: skip
+    wanted = RowFilter(
+        status="REJECTED",
+        feed=found.feed,
+        reason=found.reason or None,
+        commands=False,
+        limit=_LIMIT,
+    )
     plan.rows = p.site.browse.list_rows(wanted)
     return ""
 
@@ -116,9 +123,14 @@ def _failed_feed(p: Page, plan: Plan) -> str:
     return ""
 
 
-_PLANNERS = {"requeue": _one_row, "processed": _one_row, "not_processed": _one_row,
-             "requeue_selected": _selected, "requeue_rejected": _rejected_group,
-             "requeue_failed": _failed_feed}  # fmt: skip
+_PLANNERS = {
+    "requeue": _one_row,
+    "processed": _one_row,
+    "not_processed": _one_row,
+    "requeue_selected": _selected,
+    "requeue_rejected": _rejected_group,
+    "requeue_failed": _failed_feed,
+}
 
 
 def _plan(p: Page, action: str) -> Plan | str:
@@ -172,25 +184,30 @@ async def act(p: Page) -> Response:
     if isinstance(plan, str):
         return p.render("refused.html.j2", 400, reason=plan)
     if p.field("confirmed") != "1":
-        return p.render("confirm.html.j2", plan=plan, title=TITLES[action],
-                        warning=WARNINGS.get(action, ""))  # fmt: skip
+        return p.render(
+            "confirm.html.j2", plan=plan, title=TITLES[action], warning=WARNINGS.get(action, "")
+        )
     entry = AuditEntry(
-        p.viewer.username, action, plan.feed or (plan.items[0][0] if plan.items else None),
-        plan.items[0][1] if len(plan.items) == 1 else None, status_before=plan.before[:200],
-        detail=_detail(plan), client=p.client,
-    )  # fmt: skip
+        p.viewer.username,
+        action,
+        plan.feed or (plan.items[0][0] if plan.items else None),
+        plan.items[0][1] if len(plan.items) == 1 else None,
+        status_before=plan.before[:200],
+        detail=_detail(plan),
+        client=p.client,
+    )
     try:
         done, refused = await p.run(_carry_out, p.site, plan)
     except OperatorError as exc:
-        await p.run(p.site.audit.write, _with(entry, 0, "refused", f"未执行：{exc}"),
-                    p.site.clock())  # fmt: skip
+        await p.run(
+            p.site.audit.write, _with(entry, 0, "refused", f"未执行：{exc}"), p.site.clock()
+        )
         return p.render("refused.html.j2", 409, reason=f"未执行 / not done: {exc}")
     after = await p.run(_after, p.site, plan, done)
     note = "；".join(refused)
     await p.run(p.site.audit.write, _with(entry, done, after, note), p.site.clock())
     if refused:
-        return p.render("refused.html.j2", 207,
-                        reason=f"已处理 {done} 条；未执行：{note}")  # fmt: skip
+        return p.render("refused.html.j2", 207, reason=f"已处理 {done} 条；未执行：{note}")
     return redirect(plan.back, notice=NOTICE.get(action, "requeued"), n=done)
 
 
@@ -204,5 +221,14 @@ def _detail(plan: Plan) -> str:
 
 def _with(entry: AuditEntry, count: int, after: str, note: str) -> AuditEntry:
     detail = "；".join(x for x in (entry.detail, note) if x) or None
-    return AuditEntry(entry.username, entry.action, entry.feed, entry.source_key, count,
-                      entry.status_before, after[:200], detail, entry.client)  # fmt: skip
+    return AuditEntry(
+        entry.username,
+        entry.action,
+        entry.feed,
+        entry.source_key,
+        count,
+        entry.status_before,
+        after[:200],
+        detail,
+        entry.client,
+    )

@@ -15,9 +15,16 @@ from syncd.console.site import Site
 from syncd.console.web import Page, page
 from syncd.db.counts import Counts, FeedCounts, read_counts
 
-COLUMNS = (("pending", "待发送"), ("waiting", "等待"), ("blocked", "被挡住"),
-           ("in_flight", "发送中"), ("unknown", "结果未知"), ("failed", "失败"),
-           ("rejected_today", "今日被拒"), ("succeeded_today", "今日成功"))  # fmt: skip
+COLUMNS = (
+    ("pending", "待发送"),
+    ("waiting", "等待"),
+    ("blocked", "被挡住"),
+    ("in_flight", "发送中"),
+    ("unknown", "结果未知"),
+    ("failed", "失败"),
+    ("rejected_today", "今日被拒"),
+    ("succeeded_today", "今日成功"),
+)
 
 
 @dataclass(frozen=True)
@@ -39,15 +46,25 @@ class Dashboard:
     @property
     def attention(self) -> int:
         c = self.counts
-        return c.total("FAILED") + c.total("UNKNOWN") + c.blocked + sum(
-            f.rejected_today for f in c.every())  # fmt: skip
+        return (
+            c.total("FAILED")
+            + c.total("UNKNOWN")
+            + c.blocked
+            + sum(f.rejected_today for f in c.every())
+        )
 
 
 def _line(f: FeedCounts, command: bool) -> Line:
-    values = {"pending": f.count("PENDING"), "waiting": f.count("WAITING"), "blocked": f.blocked,
-              "in_flight": f.count("IN_FLIGHT"), "unknown": f.count("UNKNOWN"),
-              "failed": f.count("FAILED"), "rejected_today": f.rejected_today,
-              "succeeded_today": f.succeeded_today}  # fmt: skip
+    values = {
+        "pending": f.count("PENDING"),
+        "waiting": f.count("WAITING"),
+        "blocked": f.blocked,
+        "in_flight": f.count("IN_FLIGHT"),
+        "unknown": f.count("UNKNOWN"),
+        "failed": f.count("FAILED"),
+        "rejected_today": f.rejected_today,
+        "succeeded_today": f.succeeded_today,
+    }
     return Line(f.feed, command, values, f.oldest_pending, f.last_success, f.last_error)
 
 

@@ -31,8 +31,9 @@ def from_health(health: PlatformHealth) -> Callable[[], PlatformView]:
 
     def view() -> PlatformView:
         seen = health.snapshot()
-        return PlatformView(seen.reachable, seen.reason, seen.session_age_s(),
-                            login_refused=seen.login_refused)  # fmt: skip
+        return PlatformView(
+            seen.reachable, seen.reason, seen.session_age_s(), login_refused=seen.login_refused
+        )
 
     return view
 

@@ -43,10 +43,15 @@ def _asgi(app: WSGIApplication) -> ASGIApp:
 def beside(daemon: Daemon) -> ConsoleServer:
     """The console of ``syncd run`` (ConfigError when its address is taken)."""
     settings = daemon.settings
-    site = open_site(settings, daemon.worker.feeds, engine=daemon.worker.engine,
-                     platform=from_health(daemon.health))  # fmt: skip
-    endpoints = monitoring_app(metrics.REGISTRY, alive=daemon.monitoring.alive,
-                               ready=daemon.monitoring.ready)  # fmt: skip
+    site = open_site(
+        settings,
+        daemon.worker.feeds,
+        engine=daemon.worker.engine,
+        platform=from_health(daemon.health),
+    )
+    endpoints = monitoring_app(
+        metrics.REGISTRY, alive=daemon.monitoring.alive, ready=daemon.monitoring.ready
+    )
     app = console_app(site, _asgi(endpoints), ("/metrics", "/healthz", "/readyz"))
     return ConsoleServer(app, settings.console.host, settings.console.port)
 

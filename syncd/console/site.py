@@ -68,8 +68,9 @@ class Site:
     def operator(self) -> Iterator[Operator]:
         """The operator module on this database (the same as ``syncd retry``'s: it never
         calls the platform)."""
-        worker = Worker(self.settings, self.feeds, engine=self.engine, client=NO_PLATFORM,
-                        clock=self.clock)  # fmt: skip
+        worker = Worker(
+            self.settings, self.feeds, engine=self.engine, client=NO_PLATFORM, clock=self.clock
+        )
         try:
             yield worker.operator()
         finally:
@@ -84,12 +85,13 @@ class Site:
 
 
 def open_site(
-    settings: Settings, feeds: Mapping[str, FeedSpec], engine: Engine | None = None,
+    settings: Settings,
+    feeds: Mapping[str, FeedSpec],
+    engine: Engine | None = None,
     platform: Callable[[], PlatformView] | None = None,
-) -> Site:  # fmt: skip
+) -> Site:
     """The console's site on the configured database (or on ``engine``, shared); ``platform``:
     the daemon's view of the platform (a console on its own probes it)."""
     clock = local_clock(settings.platform.session_timezone)
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
-    return Site(settings, feeds, engine or make_engine(settings.database), tables, clock,
-                platform)  # fmt: skip
+    return Site(settings, feeds, engine or make_engine(settings.database), tables, clock, platform)

@@ -98,9 +98,24 @@ VISIT_STATES = tuple(s.value for s in VisitState)
 # ``<p>request`` (whose reply columns :mod:`syncd.db.schema` builds from this list).
 SYNC_STATUS_WRITEBACK = ("aaz218",)
 REQUEST_REPLY_COLUMNS = (
-    "aac001", "aac003", "aac004", "bka888", "bka042", "aae030", "aae031", "bka025", "bka001",
-    "akc264", "bka831", "bka832", "ake039", "bka825", "bka826", "akb067", "akb066",
-)  # fmt: skip
+    "aac001",
+    "aac003",
+    "aac004",
+    "bka888",
+    "bka042",
+    "aae030",
+    "aae031",
+    "bka025",
+    "bka001",
+    "akc264",
+    "bka831",
+    "bka832",
+    "ake039",
+    "bka825",
+    "bka826",
+    "akb067",
+    "akb066",
+)
 REQUEST_WRITEBACK = ("aaz218", *REQUEST_REPLY_COLUMNS)
 
 

@@ -42,13 +42,25 @@ class AlertStore:
             rows = conn.execute(sa.select(self.table)).mappings()
             return {str(r["name"]): _row(r) for r in rows}
 
-    def change(self, name: str, active: bool, detail: str, owed: Sequence[str], now: datetime,
-               expected: AlertRow | None) -> bool:  # fmt: skip
+    def change(
+        self,
+        name: str,
+        active: bool,
+        detail: str,
+        owed: Sequence[str],
+        now: datetime,
+        expected: AlertRow | None,
+    ) -> bool:
         """Record a new state (it holds from ``now``), owed to ``owed``; False when another
         engine changed the row first (then it announces, not us)."""
-        values = {"active": int(active), "since": now, "detail": detail[:MESSAGE_LENGTH] or None,
-                  "owed": ",".join(owed) or None, "claimed_until": None,
-                  "updated_at": now}  # fmt: skip
+        values = {
+            "active": int(active),
+            "since": now,
+            "detail": detail[:MESSAGE_LENGTH] or None,
+            "owed": ",".join(owed) or None,
+            "claimed_until": None,
+            "updated_at": now,
+        }
         with self._errors("recording an alert"):
             if expected is None:
                 try:
@@ -64,14 +76,17 @@ class AlertStore:
         holds it or the row changed."""
         c = self.table.c
         free = sa.or_(c.claimed_until.is_(None), c.claimed_until < now)
-        stmt = (sa.update(self.table)
-                .where(c.name == row.name, c.version == row.version, free)
-                .values(claimed_until=until, version=row.version + 1))  # fmt: skip
+        stmt = (
+            sa.update(self.table)
+            .where(c.name == row.name, c.version == row.version, free)
+            .values(claimed_until=until, version=row.version + 1)
+        )
         with self._errors("claiming an alert"), self.engine.begin() as conn:
             if conn.execute(stmt).rowcount != 1:
                 return None
-        return AlertRow(row.name, row.active, row.since, row.detail, row.owed, until,
-                        row.version + 1)  # fmt: skip
+        return AlertRow(
+            row.name, row.active, row.since, row.detail, row.owed, until, row.version + 1
+        )
 
     def settle(self, row: AlertRow, owed: Sequence[str], now: datetime) -> bool:
         """After sending: what is still owed; the claim ends.  False when the state changed
@@ -88,5 +103,12 @@ class AlertStore:
 
 def _row(r: Any) -> AlertRow:
     owed = tuple(part for part in str(r["owed"] or "").split(",") if part)
-    return AlertRow(str(r["name"]), bool(r["active"]), r["since"], str(r["detail"] or ""), owed,
-                    r["claimed_until"], int(r["version"]))  # fmt: skip
+    return AlertRow(
+        str(r["name"]),
+        bool(r["active"]),
+        r["since"],
+        str(r["detail"] or ""),
+        owed,
+        r["claimed_until"],
+        int(r["version"]),
+    )

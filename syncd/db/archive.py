@@ -35,17 +35,21 @@ class Archive:
     def record(self, exchange: ArchiveEntry, now: datetime) -> None:
         found = search_fields(exchange.request, exchange.reply)
         values = {
-            "created_at": now, "function_id": exchange.function_id,
-            "feed": exchange.feed or None, "source_key": exchange.source_key[:200] or None,
+            "created_at": now,
+            "function_id": exchange.function_id,
+            "feed": exchange.feed or None,
+            "source_key": exchange.source_key[:200] or None,
             "visit_key": exchange.visit_key or None,
-            "aaz218": exchange.aaz218 or found.aaz218, "aac001": found.aac001,
+            "aaz218": exchange.aaz218 or found.aaz218,
+            "aac001": found.aac001,
             "fields_v": FIELDS_VERSION,
-            "call_id": exchange.call_id, "outcome": exchange.outcome,
+            "call_id": exchange.call_id,
+            "outcome": exchange.outcome,
             "return_code": (exchange.return_code or "")[:16] or None,
             "duration_ms": exchange.duration_ms,
             "request_xml": _text(masked_session(exchange.request)),
             "reply_xml": _text(exchange.reply),
-        }  # fmt: skip
+        }
         with source_errors(self.engine.url, "archiving a message"), self.engine.begin() as conn:
             conn.execute(sa.insert(self.table).values(**values))
 

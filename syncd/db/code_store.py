@@ -30,11 +30,13 @@ class CodeStore:
         """Insert the new codes of ``category`` and update changed names, in one transaction."""
         c = self.table.c
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
-        with source_errors(self.engine.url, "storing code tables"), \
-                self.engine.begin() as conn:  # fmt: skip
+        with source_errors(self.engine.url, "storing code tables"), self.engine.begin() as conn:
             for row in rows:
-                where = (c.aaa100 == category, c.aaa102 == row.aaa102,
-                         version_is(c.aaa027, row.aaa027))  # fmt: skip
+                where = (
+                    c.aaa100 == category,
+                    c.aaa102 == row.aaa102,
+                    version_is(c.aaa027, row.aaa027),
+                )
                 known = conn.execute(sa.select(*(c[n] for n in _NAMES)).where(*where)).first()
                 outcome = _write(conn, self.table, where, row, known, now)
                 counts[outcome] += 1
@@ -51,8 +53,14 @@ class CodeStore:
             return {str(cat): (int(n), at) for cat, n, at in cn.execute(stmt)}
 
 
-def _write(conn: sa.Connection, table: sa.Table, where: tuple[Any, ...], row: CodeRow,
-           known: Any, now: datetime) -> str:  # fmt: skip
+def _write(
+    conn: sa.Connection,
+    table: sa.Table,
+    where: tuple[Any, ...],
+    row: CodeRow,
+    known: Any,
+    now: datetime,
+) -> str:
     names = {n: getattr(row, n) or None for n in _NAMES}
     if known is None:
         keys = {"aaa100": row.aaa100, "aaa102": row.aaa102, "aaa027": row.aaa027}
@@ -70,12 +78,15 @@ class ValueReader:
 
     def values(self, view: str, column: str) -> list[ValueCount]:
         """Distinct non-NULL values of ``view.column`` with how many rows carry each."""
-        with source_errors(self.engine.url, f"reading {view}.{column}"), \
-                self.engine.connect() as conn:  # fmt: skip
+        with (
+            source_errors(self.engine.url, f"reading {view}.{column}"),
+            self.engine.connect() as conn,
+        ):
             return [ValueCount(v, int(n)) for v, n in conn.execute(values_statement(view, column))]
 
-    def examples(self, view: str, column: str, value: object, keys: Sequence[str],
-                 limit: int = 3) -> list[str]:  # fmt: skip
+    def examples(
+        self, view: str, column: str, value: object, keys: Sequence[str], limit: int = 3
+    ) -> list[str]:
         """Up to ``limit`` keys (columns joined by '/') of rows carrying ``value``."""
         stmt = examples_statement(view, column, value, keys, limit)
         with source_errors(self.engine.url, f"reading {view}"), self.engine.connect() as conn:
@@ -88,8 +99,9 @@ def values_statement(view: str, column: str) -> sa.Select[Any]:
     return sa.select(col, sa.func.count()).where(col.is_not(None)).group_by(col)
 
 
-def examples_statement(view: str, column: str, value: object, keys: Sequence[str],
-                       limit: int) -> sa.Select[Any]:  # fmt: skip
+def examples_statement(
+    view: str, column: str, value: object, keys: Sequence[str], limit: int
+) -> sa.Select[Any]:
     table = view_table(view, [column, *keys])
     ordered = [table.c[k] for k in keys]
     return sa.select(*ordered).where(table.c[column] == value).order_by(*ordered).limit(limit)

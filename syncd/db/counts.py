@@ -106,15 +106,21 @@ class Counts:
     def status_line(self) -> str:
         """systemd's ``STATUS=`` and the foot of ``syncd status``: one line of totals."""
         t = {key: self.total(key) for key in STATUS_KEYS}
-        return (f"pending={t['PENDING']} waiting={t['WAITING']} blocked={self.blocked} "
-                f"in_flight={t['IN_FLIGHT']} unknown={t['UNKNOWN']} failed={t['FAILED']} "
-                f"rejected={t['REJECTED']} succeeded_today={self.succeeded_today}")  # fmt: skip
+        return (
+            f"pending={t['PENDING']} waiting={t['WAITING']} blocked={self.blocked} "
+            f"in_flight={t['IN_FLIGHT']} unknown={t['UNKNOWN']} failed={t['FAILED']} "
+            f"rejected={t['REJECTED']} succeeded_today={self.succeeded_today}"
+        )
 
 
 def read_counts(
-    engine: sa.Engine, tables: StagingTables, now: datetime, *, last_errors: bool = True,
+    engine: sa.Engine,
+    tables: StagingTables,
+    now: datetime,
+    *,
+    last_errors: bool = True,
     open_only: Collection[str] | None = None,
-) -> Counts:  # fmt: skip
+) -> Counts:
     """The counts as of ``now`` (naive local time); ``last_errors=False`` skips the last-error
     look-ups (the metrics do not show them).  SourceError when the database fails.
 
@@ -145,10 +151,14 @@ def read_counts(
         )
         for name, values in feeds.items()
     }
-    last = None if recon is None else LastReconciliation(recon[0], int(recon[1] or 0), recon[2],
-                                                         str(recon[3] or ""))  # fmt: skip
-    last_call = None if call is None else LastCall(str(call[0]), call[1], str(call[2] or ""),
-                                                   call[3])  # fmt: skip
+    last = (
+        None
+        if recon is None
+        else LastReconciliation(recon[0], int(recon[1] or 0), recon[2], str(recon[3] or ""))
+    )
+    last_call = (
+        None if call is None else LastCall(str(call[0]), call[1], str(call[2] or ""), call[3])
+    )
     return Counts(now, by_feed, FeedCounts(COMMANDS_FEED, **commands), last, last_call)
 
 
@@ -160,8 +170,10 @@ def _finished(conn: sa.Connection, q: Queries, feed: str) -> list[list[Any]]:
     if not today_n:
         last = conn.execute(q.last_done(feed)).scalar()
     rejected = ["REJECTED", rejected_n, None, None, rejected_last, rejected_today]
-    return [["SUCCEEDED", None, None, None, last, int(today_n or 0)],
-            *([rejected] if rejected_n else [])]  # fmt: skip
+    return [
+        ["SUCCEEDED", None, None, None, last, int(today_n or 0)],
+        *([rejected] if rejected_n else []),
+    ]
 
 
 def _last_errors(
@@ -217,8 +229,14 @@ class Queries:
     def _columns(self, table: sa.Table, finished: sa.ColumnElement[Any]) -> list[Any]:
         c = table.c
         done_today = sa.case((finished >= self.today, 1), else_=0)
-        return [c.status, sa.func.count(), sa.func.min(c.created_at), sa.func.max(c.created_at),
-                sa.func.max(finished), sa.func.sum(done_today)]  # fmt: skip
+        return [
+            c.status,
+            sa.func.count(),
+            sa.func.min(c.created_at),
+            sa.func.max(c.created_at),
+            sa.func.max(finished),
+            sa.func.sum(done_today),
+        ]
 
     def feeds(self, open_only: bool = False) -> sa.Select[Any]:
         c = self.rows.c
@@ -233,24 +251,33 @@ class Queries:
         c = self.rows.c
         today = sa.func.sum(sa.case((c.finished_at >= self.today, 1), else_=0))
         return sa.select(sa.func.count(), today, sa.func.max(c.finished_at)).where(
-            c.feed == feed, c.status == status)  # fmt: skip
+            c.feed == feed, c.status == status
+        )
 
     def last_rejected(self, feed: str) -> sa.Select[Any]:
         c = self.rows.c
-        return (sa.select(c.last_error, c.id, c.updated_at)
-                .where(c.feed == feed, c.status == "REJECTED", c.finished_at.is_not(None),
-                       c.last_error.is_not(None), c.updated_at.is_not(None))
-                .order_by(c.finished_at.desc()).limit(1))  # fmt: skip
+        return (
+            sa.select(c.last_error, c.id, c.updated_at)
+            .where(
+                c.feed == feed,
+                c.status == "REJECTED",
+                c.finished_at.is_not(None),
+                c.last_error.is_not(None),
+                c.updated_at.is_not(None),
+            )
+            .order_by(c.finished_at.desc())
+            .limit(1)
+        )
 
     def done_today(self, feed: str) -> sa.Select[Any]:
         c = self.rows.c
         return sa.select(sa.func.count(), sa.func.max(c.finished_at)).where(
-            c.feed == feed, c.status == "SUCCEEDED", c.finished_at >= self.today)  # fmt: skip
+            c.feed == feed, c.status == "SUCCEEDED", c.finished_at >= self.today
+        )
 
     def last_done(self, feed: str) -> sa.Select[Any]:
         c = self.rows.c
-        return sa.select(sa.func.max(c.finished_at)).where(c.feed == feed,
-                                                           c.status == "SUCCEEDED")  # fmt: skip
+        return sa.select(sa.func.max(c.finished_at)).where(c.feed == feed, c.status == "SUCCEEDED")
 
     def commands(self) -> sa.Select[Any]:
         c = self.request.c
@@ -261,14 +288,22 @@ class Queries:
         waiting, opener = self.rows.alias("waiting"), self.rows.alias("opener")
 
         def opened(status: str) -> sa.Exists:
-            return sa.exists().where(opener.c.visit_key == waiting.c.visit_key,
-                                     opener.c.function_id.in_(_VISIT_OPENERS),
-                                     opener.c.status == status)  # fmt: skip
+            return sa.exists().where(
+                opener.c.visit_key == waiting.c.visit_key,
+                opener.c.function_id.in_(_VISIT_OPENERS),
+                opener.c.status == status,
+            )
 
-        return (sa.select(waiting.c.feed, sa.func.count())
-                .where(waiting.c.status == "WAITING", waiting.c.visit_key.is_not(None),
-                       opened("REJECTED"), ~opened("SUCCEEDED"))
-                .group_by(waiting.c.feed))  # fmt: skip
+        return (
+            sa.select(waiting.c.feed, sa.func.count())
+            .where(
+                waiting.c.status == "WAITING",
+                waiting.c.visit_key.is_not(None),
+                opened("REJECTED"),
+                ~opened("SUCCEEDED"),
+            )
+            .group_by(waiting.c.feed)
+        )
 
     def _erring(self, statuses: Sequence[str]) -> list[sa.ColumnElement[bool]]:
         """Rows of ``statuses`` with an error (``IN``: the due index serves it)."""
@@ -277,37 +312,64 @@ class Queries:
 
     def latest_errors(self, statuses: Sequence[str] = _NOT_SUCCEEDED) -> sa.Select[Any]:
         c = self.rows.c
-        return sa.select(c.feed, sa.func.max(c.updated_at)).where(
-            *self._erring(statuses)).group_by(c.feed)  # fmt: skip
+        return (
+            sa.select(c.feed, sa.func.max(c.updated_at))
+            .where(*self._erring(statuses))
+            .group_by(c.feed)
+        )
 
-    def errors_at(self, latest: Sequence[tuple[str, datetime]],
-                  statuses: Sequence[str] = _NOT_SUCCEEDED) -> sa.Select[Any]:  # fmt: skip
+    def errors_at(
+        self, latest: Sequence[tuple[str, datetime]], statuses: Sequence[str] = _NOT_SUCCEEDED
+    ) -> sa.Select[Any]:
         """The rows of :meth:`latest_errors`' (feed, time) pairs (ties: the caller takes the
         highest id)."""
         c = self.rows.c
         at = [sa.and_(c.feed == feed, c.updated_at == when) for feed, when in latest]
         return sa.select(c.feed, c.id, c.updated_at, c.last_error).where(
-            *self._erring(statuses), sa.or_(*at))  # fmt: skip
+            *self._erring(statuses), sa.or_(*at)
+        )
 
     def command_error(self) -> sa.Select[Any]:
         c = self.request.c
         reason = sa.func.coalesce(c.last_error, c.return_code_message)
-        return (sa.select(reason).where(c.status != "DONE", reason.is_not(None))
-                .order_by(c.id.desc()).limit(1))  # fmt: skip
+        return (
+            sa.select(reason)
+            .where(c.status != "DONE", reason.is_not(None))
+            .order_by(c.id.desc())
+            .limit(1)
+        )
 
     def reconciliation(self) -> sa.Select[Any]:
         c = self.recon.c
-        return (sa.select(c.recon_date, c.mismatch_count, c.finished_at, c.report_html)
-                .where(c.status == "DONE").order_by(c.id.desc()).limit(1))  # fmt: skip
+        return (
+            sa.select(c.recon_date, c.mismatch_count, c.finished_at, c.report_html)
+            .where(c.status == "DONE")
+            .order_by(c.id.desc())
+            .limit(1)
+        )
 
     def last_call(self) -> sa.Select[Any]:
         c = self.message.c
-        return (sa.select(c.function_id, c.created_at, c.outcome, c.duration_ms)
-                .order_by(c.id.desc()).limit(1))  # fmt: skip
+        return (
+            sa.select(c.function_id, c.created_at, c.outcome, c.duration_ms)
+            .order_by(c.id.desc())
+            .limit(1)
+        )
 
     def all(self) -> list[sa.Select[Any]]:
-        return [self.feeds(), self.commands(), self.blocked(), self.latest_errors(),
-                self.command_error(), self.reconciliation(), self.last_call(), self.feeds(True),
-                self.done_today("f"), self.last_done("f"), self.finished("f", "REJECTED"),
-                self.last_rejected("f"), self.latest_errors(_OPEN),
-                self.errors_at([("f", self.today)])]  # fmt: skip
+        return [
+            self.feeds(),
+            self.commands(),
+            self.blocked(),
+            self.latest_errors(),
+            self.command_error(),
+            self.reconciliation(),
+            self.last_call(),
+            self.feeds(True),
+            self.done_today("f"),
+            self.last_done("f"),
+            self.finished("f", "REJECTED"),
+            self.last_rejected("f"),
+            self.latest_errors(_OPEN),
+            self.errors_at([("f", self.today)]),
+        ]

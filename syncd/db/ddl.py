@@ -131,9 +131,12 @@ def add_column_sql(column: sa.Column[object], dialect: Dialect) -> str:
 
 def upgrade_notes(dialect: Dialect, prefix: str = DEFAULT_PREFIX, schema: str | None = None) -> str:
     """The additive upgrade as commented SQL, for a DBA upgrading by hand."""
-    lines = [f"--   {add_column_sql(column, dialect)};"
-             for table in staging_tables(prefix, schema).all()
-             for column in table.columns if column.info.get(ADDED)]  # fmt: skip
+    lines = [
+        f"--   {add_column_sql(column, dialect)};"
+        for table in staging_tables(prefix, schema).all()
+        for column in table.columns
+        if column.info.get(ADDED)
+    ]
     if not lines:
         return ""
     return (

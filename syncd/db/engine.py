@@ -42,36 +42,92 @@ SUPPORTED_DRIVERS = (
 _FAILURE_KINDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (kind, label_zh, re.compile("|".join(patterns)))
     for kind, label_zh, patterns in (
-        ("authentication failed", "用户名或密码错误", (
-            r"28p01", r"password authentication failed", r"no password supplied",
-            r"access denied for user", r"ora-01017", r"login failed", r"\b28000\b",
-        )),
-        ("database does not exist", "数据库不存在", (
-            r"3d000", r"unknown database", r"ora-12514", r"cannot open database",
-            r"database \S+ does not exist",
-        )),
-        ("table or view does not exist", "表或视图不存在", (
-            r"42p01", r"no such table", r"ora-00942", r"42s02", r"invalid object name",
-            r"\(1146,", r"table \S+ doesn't exist", r"relation \S+ does not exist",
-        )),
-        ("server needs Thick mode: set database.oracle_client_dir (Oracle Instant Client)",
-         "该服务器版本或口令验证方式需要 Thick 模式：请设置 database.oracle_client_dir", (
-            r"dpy-3010", r"dpy-3015",
-        )),
-        ("permission denied", "权限不足", (
-            r"42501", r"permission denied", r"ora-01031", r"command denied", r"\(229\)",
-        )),
-        ("unreachable", "无法连接", (
-            r"connection refused", r"could not translate host", r"can't connect",
-            r"timeout expired", r"timed out", r"unknown mysql server host", r"ora-12541",
-            r"ora-12170", r"dpy-6005", r"\b08001\b", r"\b08s01\b", r"name or service not known",
-            r"failed to resolve host", r"unable to open database file",
-            r"server closed the connection", r"lost connection", r"connection reset",
-            r"no route to host", r"network is unreachable", r"server has gone away",
-            r"terminating connection",
-        )),
+        (
+            "authentication failed",
+            "用户名或密码错误",
+            (
+                r"28p01",
+                r"password authentication failed",
+                r"no password supplied",
+                r"access denied for user",
+                r"ora-01017",
+                r"login failed",
+                r"\b28000\b",
+            ),
+        ),
+        (
+            "database does not exist",
+            "数据库不存在",
+            (
+                r"3d000",
+                r"unknown database",
+                r"ora-12514",
+                r"cannot open database",
+                r"database \S+ does not exist",
+            ),
+        ),
+        (
+            "table or view does not exist",
+            "表或视图不存在",
+            (
+                r"42p01",
+                r"no such table",
+                r"ora-00942",
+                r"42s02",
+                r"invalid object name",
+                r"\(1146,",
+                r"table \S+ doesn't exist",
+                r"relation \S+ does not exist",
+            ),
+        ),
+        (
+            "server needs Thick mode: set database.oracle_client_dir (Oracle Instant Client)",
+            "该服务器版本或口令验证方式需要 Thick 模式：请设置 database.oracle_client_dir",
+            (
+                r"dpy-3010",
+                r"dpy-3015",
+            ),
+        ),
+        (
+            "permission denied",
+            "权限不足",
+            (
+                r"42501",
+                r"permission denied",
+                r"ora-01031",
+                r"command denied",
+                r"\(229\)",
+            ),
+        ),
+        (
+            "unreachable",
+            "无法连接",
+            (
+                r"connection refused",
+                r"could not translate host",
+                r"can't connect",
+                r"timeout expired",
+                r"timed out",
+                r"unknown mysql server host",
+                r"ora-12541",
+                r"ora-12170",
+                r"dpy-6005",
+                r"\b08001\b",
+                r"\b08s01\b",
+                r"name or service not known",
+                r"failed to resolve host",
+                r"unable to open database file",
+                r"server closed the connection",
+                r"lost connection",
+                r"connection reset",
+                r"no route to host",
+                r"network is unreachable",
+                r"server has gone away",
+                r"terminating connection",
+            ),
+        ),
     )
-)  # fmt: skip
+)
 
 
 # driver (module) -> (the extra that installs it, a system library it also needs)
@@ -105,13 +161,15 @@ def missing_driver(driver: str, exc: ImportError) -> ConfigError:
     if system and not isinstance(exc, ModuleNotFoundError):  # installed, but it cannot load
         reason = str(exc).splitlines()[0][:120]
         zh = f"数据库驱动 {driver} 无法加载（{reason}）：需要 {system}"
-        return ConfigError(zh_en(zh, f"the database driver {driver} cannot load ({reason}): "
-                                     f"it needs {system}"))  # fmt: skip
+        return ConfigError(
+            zh_en(zh, f"the database driver {driver} cannot load ({reason}): it needs {system}")
+        )
     install = f"pip install 'syncd[{extra}]'" if extra else f"pip install {driver}"
     also_zh, also_en = (f"，另需 {system}", f"; it also needs {system}") if system else ("", "")
     zh = f"未安装数据库驱动 {driver}：{install}{also_zh}"
-    return ConfigError(zh_en(zh, f"the database driver {driver} is not installed: "
-                                 f"{install}{also_en}"))  # fmt: skip
+    return ConfigError(
+        zh_en(zh, f"the database driver {driver} is not installed: {install}{also_en}")
+    )
 
 
 def _engine(url: sa.URL, settings: DatabaseSettings) -> sa.Engine:

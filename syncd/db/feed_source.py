@@ -67,9 +67,13 @@ class FeedSource:
     """The view of one fact-view feed."""
 
     def __init__(
-        self, engine: sa.Engine, tables: StagingTables, spec: FeedSpec,
-        watermark: Watermark | None = None, monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:  # fmt: skip
+        self,
+        engine: sa.Engine,
+        tables: StagingTables,
+        spec: FeedSpec,
+        watermark: Watermark | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         assert spec.source.view is not None, "a command feed has no view"
         self.engine, self.tables, self.spec, self.watermark = engine, tables, spec, watermark
         extra = {watermark.column} if watermark else set()

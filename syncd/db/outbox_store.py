@@ -51,10 +51,20 @@ class OutboxStore(claims.LeasedStore):
 
         One multi-row transaction first; if another engine inserted any of the rows meanwhile
         (unique constraint), it is rolled back and the rows go in one by one."""
-        values = [{"feed": feed, "source_key": row.source_key, "version": row.version,
-                   "function_id": function_id, "visit_key": row.visit_key or None,
-                   "status": "PENDING", "next_attempt_at": now, "created_at": now,
-                   "updated_at": now} for row in rows]  # fmt: skip
+        values = [
+            {
+                "feed": feed,
+                "source_key": row.source_key,
+                "version": row.version,
+                "function_id": function_id,
+                "visit_key": row.visit_key or None,
+                "status": "PENDING",
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row in rows
+        ]
         if not values:
             return 0
         with self._errors("recording new rows"):
@@ -79,17 +89,27 @@ class OutboxStore(claims.LeasedStore):
     def claim(self, feed: str, lease: Lease, limit: int) -> list[OutboxRow]:
         """Claim due rows, read back with the claim (by id).  A candidate another engine
         finished between our select and our claim is no longer due, so it is not taken."""
-        ids = claims.due_ids(self.engine, self.table, CLAIMABLE, lease.now, limit,
-                             only={"feed": [feed]}, together="visit_key")  # fmt: skip
+        ids = claims.due_ids(
+            self.engine,
+            self.table,
+            CLAIMABLE,
+            lease.now,
+            limit,
+            only={"feed": [feed]},
+            together="visit_key",
+        )
         rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
         return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id)
 
     def unsettled_call(self, feed: str, key: str) -> tuple[str, str] | None:
         """(request id of its call, visit key) of row ``key`` when it is IN_FLIGHT or UNKNOWN."""
         c = self.table.c
-        stmt = (sa.select(c.request_id, c.visit_key)
-                .where(c.feed == feed, c.source_key == key, c.status.in_(UNSETTLED_STATUSES))
-                .order_by(c.id.desc()).limit(1))  # fmt: skip
+        stmt = (
+            sa.select(c.request_id, c.visit_key)
+            .where(c.feed == feed, c.source_key == key, c.status.in_(UNSETTLED_STATUSES))
+            .order_by(c.id.desc())
+            .limit(1)
+        )
         with self._errors("reading an unsettled row"), self.engine.connect() as conn:
             found = conn.execute(stmt).first()
         if found is None or not found[0]:
@@ -102,26 +122,38 @@ class OutboxStore(claims.LeasedStore):
         we now hold, and how many the call has (more than we hold: another engine holds the
         rest)."""
         c = self.table.c
-        of_call = sa.select(c.id).where(c.feed == feed, c.request_id == request_id,
-                                        c.status.in_(UNSETTLED_STATUSES))  # fmt: skip
+        of_call = sa.select(c.id).where(
+            c.feed == feed, c.request_id == request_id, c.status.in_(UNSETTLED_STATUSES)
+        )
         with self._errors("reading the rows of a call"), self.engine.connect() as conn:
             ids = [int(i) for i in conn.execute(of_call).scalars()]
-        rows = claims.claim_rows(self.engine, self.table, ids, lease, UNSETTLED_STATUSES,
-                                 self._columns(), due=False)  # fmt: skip
+        rows = claims.claim_rows(
+            self.engine, self.table, ids, lease, UNSETTLED_STATUSES, self._columns(), due=False
+        )
         return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id), len(ids)
 
     def _columns(self) -> list[sa.ColumnElement[Any]]:
         c = self.table.c
-        return [c.feed, c.source_key, c.version, c.visit_key, c.status, c.attempts,
-                c.request_id, c.next_attempt_at]  # fmt: skip
+        return [
+            c.feed,
+            c.source_key,
+            c.version,
+            c.visit_key,
+            c.status,
+            c.attempts,
+            c.request_id,
+            c.next_attempt_at,
+        ]
 
     def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[SyncStatus]]:
         """The statuses of the visit's rows, by feed (every feed asked for is a key); counted
         in the database (a stay has hundreds of fee rows), one entry per row."""
         c = self.table.c
-        stmt = (sa.select(c.feed, c.status, sa.func.count())
-                .where(c.feed.in_(list(feeds)), c.visit_key == visit_key)
-                .group_by(c.feed, c.status))  # fmt: skip
+        stmt = (
+            sa.select(c.feed, c.status, sa.func.count())
+            .where(c.feed.in_(list(feeds)), c.visit_key == visit_key)
+            .group_by(c.feed, c.status)
+        )
         found: dict[str, list[SyncStatus]] = {feed: [] for feed in feeds}
         with self._errors("reading visit rows"), self.engine.connect() as conn:
             for feed, status, n in conn.execute(stmt):
@@ -147,11 +179,16 @@ class OutboxStore(claims.LeasedStore):
             by_attempt.setdefault(attempts[row_id], []).append(row_id)
         with self._errors("recording the intent"), self.engine.begin() as conn:
             for attempt, group in by_attempt.items():
-                values = {"status": "IN_FLIGHT", "request_id": request_id,
-                          "updated_at": lease.now, "attempts": attempt,
-                          "lease_until": lease.until}  # fmt: skip
-                stmt = sa.update(self.table).where(ids_in(c.id, "ids"),
-                                                   c.lease_owner == lease.owner)  # fmt: skip
+                values = {
+                    "status": "IN_FLIGHT",
+                    "request_id": request_id,
+                    "updated_at": lease.now,
+                    "attempts": attempt,
+                    "lease_until": lease.until,
+                }
+                stmt = sa.update(self.table).where(
+                    ids_in(c.id, "ids"), c.lease_owner == lease.owner
+                )
                 for chunk in _chunks(group):
                     if conn.execute(stmt.values(**values), {"ids": chunk}).rowcount != len(chunk):
                         conn.rollback()
@@ -164,16 +201,23 @@ class OutboxStore(claims.LeasedStore):
             self.finish(conn, ids, transition, now, owner)
 
     def finish(
-        self, conn: sa.Connection, ids: Sequence[int], transition: Transition, now: datetime,
-        owner: str, extra: Mapping[str, object] | None = None,
-    ) -> int:  # fmt: skip
+        self,
+        conn: sa.Connection,
+        ids: Sequence[int],
+        transition: Transition,
+        now: datetime,
+        owner: str,
+        extra: Mapping[str, object] | None = None,
+    ) -> int:
         """Inside the caller's transaction: new status, reply columns, lease released; the
         number of rows changed (fewer than ``ids``: another engine holds the rest now)."""
         values: dict[str, object] = {
             "status": transition.status.value,
-            "next_attempt_at": transition.next_attempt_at or now, "updated_at": now,
-            "lease_owner": None, "lease_until": None,
-        }  # fmt: skip
+            "next_attempt_at": transition.next_attempt_at or now,
+            "updated_at": now,
+            "lease_owner": None,
+            "lease_until": None,
+        }
         if transition.attempts is not None:
             values["attempts"] = transition.attempts
         if transition.message:
@@ -181,8 +225,9 @@ class OutboxStore(claims.LeasedStore):
         if transition.final:
             values["finished_at"] = now
         values.update(extra or {})
-        stmt = sa.update(self.table).where(ids_in(self.table.c.id, "ids"),
-                                           self.table.c.lease_owner == owner)  # fmt: skip
+        stmt = sa.update(self.table).where(
+            ids_in(self.table.c.id, "ids"), self.table.c.lease_owner == owner
+        )
         changed = 0
         for chunk in _chunks(ids):
             changed += conn.execute(stmt.values(**values), {"ids": chunk}).rowcount
@@ -239,8 +284,14 @@ class OutboxStore(claims.LeasedStore):
     def _again(self, now: datetime) -> sa.Update:
         """Queued again as a new attempt: PENDING now, attempts from 0, no lease."""
         return sa.update(self.table).values(
-            status="PENDING", attempts=0, next_attempt_at=now, updated_at=now,
-            lease_owner=None, lease_until=None, finished_at=None)  # fmt: skip
+            status="PENDING",
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_until=None,
+            finished_at=None,
+        )
 
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int:
         """``syncd retry FEED KEY --not-processed``: an operator checked the platform and the
@@ -252,11 +303,23 @@ class OutboxStore(claims.LeasedStore):
         call = sa.select(c.request_id).where(*unknown, c.source_key == key)
         with self._errors("re-sending an unknown row"), self.engine.begin() as conn:
             calls = [r for r in conn.execute(call).scalars() if r]  # MySQL: no self-subquery
-            rows = sa.or_(c.source_key == key, c.request_id.in_(calls)) if calls else (
-                c.source_key == key)  # fmt: skip
-            stmt = sa.update(self.table).where(*unknown, rows).values(
-                status="PENDING", next_attempt_at=now, updated_at=now, lease_owner=None,
-                lease_until=None, last_error=RESEND_BY_OPERATOR_ZH)  # fmt: skip
+            rows = (
+                sa.or_(c.source_key == key, c.request_id.in_(calls))
+                if calls
+                else (c.source_key == key)
+            )
+            stmt = (
+                sa.update(self.table)
+                .where(*unknown, rows)
+                .values(
+                    status="PENDING",
+                    next_attempt_at=now,
+                    updated_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error=RESEND_BY_OPERATOR_ZH,
+                )
+            )
             return int(conn.execute(stmt).rowcount)
 
 
@@ -269,12 +332,16 @@ def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str)
 
 def _row(r: Any) -> OutboxRow:
     return OutboxRow(
-        id=int(r["id"]), feed=r["feed"], source_key=r["source_key"],
-        version=r["version"] or "", visit_key=r["visit_key"] or "",
+        id=int(r["id"]),
+        feed=r["feed"],
+        source_key=r["source_key"],
+        version=r["version"] or "",
+        visit_key=r["visit_key"] or "",
         status=SyncStatus(r["status"]),
-        attempts=int(r["attempts"]), request_id=r["request_id"] or "",
+        attempts=int(r["attempts"]),
+        request_id=r["request_id"] or "",
         next_attempt_at=r["next_attempt_at"],
-    )  # fmt: skip
+    )
 
 
 def is_final(status: str) -> bool:

@@ -49,8 +49,10 @@ class HisSettlements:
         return sa.select(sa.text("*")).select_from(table).where(when >= start, when < end)
 
     def settlements(self, start: datetime, end: datetime) -> list[HisRow]:
-        with source_errors(self.engine.url, "reading the settlement view"), \
-                self.engine.connect() as conn:  # fmt: skip
+        with (
+            source_errors(self.engine.url, "reading the settlement view"),
+            self.engine.connect() as conn,
+        ):
             rows = conn.execute(self.statement(start, end)).mappings().all()
         return [HisRow(_settlement_row(row, self.view)) for row in rows]
 
@@ -82,8 +84,9 @@ class LedgerReader:
         )
         return [(k, kind, z or "") for k, kind, z in self._all(stmt, "reading the visit ledger")]
 
-    def persons(self, source: FeedColumns, person_column: str,
-                visit_keys: Sequence[str]) -> dict[str, str]:  # fmt: skip
+    def persons(
+        self, source: FeedColumns, person_column: str, visit_keys: Sequence[str]
+    ) -> dict[str, str]:
         """visit key → person number (aac001) read from a feed's view (admission/registration)."""
         table = view_table(source.view, [source.visit, person_column])
         visit, person = table.c[source.visit], table.c[person_column]
@@ -110,8 +113,10 @@ class LedgerReader:
             .where(sa.or_(s.status.in_(_STUCK_SYNC), sa.and_(s.status == "IN_FLIGHT", old)))
             .order_by(s.feed, s.source_key)
         )
-        return [StuckRow(f, k, vk or "", z or "", st, t)
-                for f, k, vk, z, st, t in self._all(stmt, "reading sync status")]  # fmt: skip
+        return [
+            StuckRow(f, k, vk or "", z or "", st, t)
+            for f, k, vk, z, st, t in self._all(stmt, "reading sync status")
+        ]
 
     def _stuck_commands(self, now: datetime, stuck_after_s: float) -> list[StuckRow]:
         r = self.tables.request.c
@@ -122,8 +127,10 @@ class LedgerReader:
             .where(sa.or_(r.status.in_(_STUCK_REQUEST), waiting))
             .order_by(r.id)
         )
-        return [StuckRow(c, str(i), vk or "", z or "", st, t)
-                for c, i, vk, z, st, t in self._all(stmt, "reading commands")]  # fmt: skip
+        return [
+            StuckRow(c, str(i), vk or "", z or "", st, t)
+            for c, i, vk, z, st, t in self._all(stmt, "reading commands")
+        ]
 
     def unsent_rows(self, source: FeedColumns, visit_keys: Sequence[str]) -> dict[str, int]:
         """visit key → number of the feed's view rows without a SUCCEEDED ``sync_status``."""
@@ -136,27 +143,34 @@ class LedgerReader:
         )
         out: dict[str, int] = {}
         for part in chunks(sorted(set(visit_keys))):
-            stmt = (sa.select(visit, sa.func.count()).where(visit.in_(part), ~sa.exists(sent))
-                    .group_by(visit))  # fmt: skip
+            stmt = (
+                sa.select(visit, sa.func.count())
+                .where(visit.in_(part), ~sa.exists(sent))
+                .group_by(visit)
+            )
             out.update({str(k): int(n) for k, n in self._all(stmt, "reading unsent rows")})
         return out
 
-    def overdue(self, discharge_feed: str, record_feed: str,
-                cutoff: datetime) -> list[tuple[str, str, datetime]]:  # fmt: skip
+    def overdue(
+        self, discharge_feed: str, record_feed: str, cutoff: datetime
+    ) -> list[tuple[str, str, datetime]]:
         """(visit_key, aaz218, discharged at) of visits whose discharge registration succeeded
         before ``cutoff`` and whose ``record_feed`` row has not succeeded."""
         s = self.tables.sync_status
         done = s.alias("done")
         uploaded = sa.select(sa.literal(1)).where(
-            done.c.feed == record_feed, done.c.visit_key == s.c.visit_key,
+            done.c.feed == record_feed,
+            done.c.visit_key == s.c.visit_key,
             done.c.status == "SUCCEEDED",
-        )  # fmt: skip
+        )
         last = sa.func.max(s.c.finished_at)  # a re-sent (new version) discharge counts anew
         stmt = (
             sa.select(s.c.visit_key, sa.func.max(s.c.aaz218), last)
             .where(s.c.feed == discharge_feed, s.c.status == "SUCCEEDED", ~sa.exists(uploaded))
-            .group_by(s.c.visit_key).having(last < cutoff).order_by(last, s.c.visit_key)
-        )  # fmt: skip
+            .group_by(s.c.visit_key)
+            .having(last < cutoff)
+            .order_by(last, s.c.visit_key)
+        )
         return [(k, z or "", at) for k, z, at in self._all(stmt, "reading discharges")]
 
 
@@ -167,8 +181,9 @@ def _settlement_row(row: Mapping[Any, Any], view: str) -> dict[str, Any]:
         try:
             values["settle_time"] = datetime.fromisoformat(when.strip())
         except ValueError:
-            raise SourceError(f"{view}.SETTLE_TIME 不是日期时间（{when[:30]!r}）/ "
-                              "SETTLE_TIME is not a timestamp") from None  # fmt: skip
+            raise SourceError(
+                f"{view}.SETTLE_TIME 不是日期时间（{when[:30]!r}）/ SETTLE_TIME is not a timestamp"
+            ) from None
     elif isinstance(when, date) and not isinstance(when, datetime):
         values["settle_time"] = datetime.combine(when, datetime.min.time())
     return values

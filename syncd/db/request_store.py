@@ -58,8 +58,11 @@ class RequestStore(claims.LeasedStore):
     def claim_unsettled(self, command_id: int, lease: Lease) -> bool:
         """Claim command ``command_id`` while it is IN_FLIGHT or UNKNOWN and no other engine
         holds it, whatever its attempt time (which is left alone)."""
-        return bool(claims.claim(self.engine, self.table, [command_id], lease,
-                                 UNSETTLED_STATUSES, due=False))  # fmt: skip
+        return bool(
+            claims.claim(
+                self.engine, self.table, [command_id], lease, UNSETTLED_STATUSES, due=False
+            )
+        )
 
     def unsettled_commands(
         self, commands: Sequence[str], visit_key: str, *, besides: int | None = None
@@ -84,8 +87,12 @@ class RequestStore(claims.LeasedStore):
         every count of a visit's unsettled commands (:meth:`unsettled_commands`) sees this one
         while it is IN_FLIGHT or UNKNOWN, whichever way the HIS passed the visit."""
         c = self.table.c
-        values = {"status": "IN_FLIGHT", "call_id": call_id, "attempts": attempts,
-                  "lease_until": lease.until}  # fmt: skip
+        values = {
+            "status": "IN_FLIGHT",
+            "call_id": call_id,
+            "attempts": attempts,
+            "lease_until": lease.until,
+        }
         room = getattr(c.visit_key.type, "length", None)
         if visit_key and (room is None or len(visit_key) <= room):  # too long: no such visit
             values["visit_key"] = visit_key
@@ -101,9 +108,13 @@ class RequestStore(claims.LeasedStore):
         stmt = (
             sa.update(self.table)
             .where(c.id == command_id, c.lease_owner == owner)
-            .values(next_attempt_at=until, last_error=reason_zh[:_MESSAGE_MAX],
-                    lease_owner=None, lease_until=None)
-        )  # fmt: skip
+            .values(
+                next_attempt_at=until,
+                last_error=reason_zh[:_MESSAGE_MAX],
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
         with source_errors(self.engine.url, "deferring a command"), self.engine.begin() as conn:
             return int(conn.execute(stmt).rowcount) == 1
 
@@ -135,8 +146,14 @@ class RequestStore(claims.LeasedStore):
             stmt = stmt.where(c.id == request_id)
         if command is not None:
             stmt = stmt.where(c.command == command)
-        stmt = stmt.values(status="NEW", attempts=0, next_attempt_at=now, lease_owner=None,
-                           lease_until=None, answered_at=None)  # fmt: skip
+        stmt = stmt.values(
+            status="NEW",
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=None,
+            lease_until=None,
+            answered_at=None,
+        )
         with source_errors(self.engine.url, "re-queueing commands"), self.engine.begin() as conn:
             return int(conn.execute(stmt).rowcount)
 
@@ -144,9 +161,18 @@ class RequestStore(claims.LeasedStore):
         """``syncd retry FEED ID --not-processed``: an operator checked the platform and the
         UNKNOWN command was not processed: NEW again now (attempts kept), so it is sent."""
         c = self.table.c
-        stmt = sa.update(self.table).where(c.id == request_id, c.status == "UNKNOWN").values(
-            status="NEW", next_attempt_at=now, lease_owner=None, lease_until=None,
-            answered_at=None, last_error=RESEND_BY_OPERATOR_ZH)  # fmt: skip
+        stmt = (
+            sa.update(self.table)
+            .where(c.id == request_id, c.status == "UNKNOWN")
+            .values(
+                status="NEW",
+                next_attempt_at=now,
+                lease_owner=None,
+                lease_until=None,
+                answered_at=None,
+                last_error=RESEND_BY_OPERATOR_ZH,
+            )
+        )
         with source_errors(self.engine.url, "re-sending a command"), self.engine.begin() as conn:
             return int(conn.execute(stmt).rowcount)
 
@@ -163,12 +189,15 @@ def unsettled_commands_statement(
 
 def _answer_values(answer: Answer, now: datetime) -> dict[str, object]:
     values: dict[str, object] = {
-        "status": answer.status.value, "attempts": answer.attempts,
+        "status": answer.status.value,
+        "attempts": answer.attempts,
         "next_attempt_at": answer.next_attempt_at or now,
-        "lease_owner": None, "lease_until": None,
-        "return_code": answer.return_code, "return_code_message": answer.message[:_MESSAGE_MAX],
+        "lease_owner": None,
+        "lease_until": None,
+        "return_code": answer.return_code,
+        "return_code_message": answer.message[:_MESSAGE_MAX],
         "last_error": answer.last_error[:_MESSAGE_MAX] or None,
-    }  # fmt: skip
+    }
     if answer.call_id:
         values["call_id"] = answer.call_id
     if answer.status in (RequestStatus.DONE, RequestStatus.REJECTED, RequestStatus.FAILED):
@@ -178,10 +207,26 @@ def _answer_values(answer: Answer, now: datetime) -> dict[str, object]:
     return values
 
 
-_OWN = frozenset({"id", "command", "params_json", "created_at", "status", "attempts",
-                  "next_attempt_at", "lease_owner", "lease_until", "call_id", "answered_at",
-                  "return_code", "return_code_message", "result_json", "last_error",
-                  *PARAM_COLUMNS})  # fmt: skip
+_OWN = frozenset(
+    {
+        "id",
+        "command",
+        "params_json",
+        "created_at",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "lease_owner",
+        "lease_until",
+        "call_id",
+        "answered_at",
+        "return_code",
+        "return_code_message",
+        "result_json",
+        "last_error",
+        *PARAM_COLUMNS,
+    }
+)
 
 
 _ROW_OWN = frozenset({"id", "request_id", "dataset", "row_no", "row_json"})
@@ -217,9 +262,15 @@ def _reply_rows(
     for name, dataset in datasets.items():
         for number, row in enumerate(dataset, start=1):
             values = _flattened(table, row, _ROW_OWN)  # a reply row's aaz218 is a reply value
-            rows.append({**values, "request_id": request_id, "dataset": name[:32],
-                         "row_no": number,
-                         "row_json": json.dumps(row, ensure_ascii=False)})  # fmt: skip
+            rows.append(
+                {
+                    **values,
+                    "request_id": request_id,
+                    "dataset": name[:32],
+                    "row_no": number,
+                    "row_json": json.dumps(row, ensure_ascii=False),
+                }
+            )
     return rows
 
 
@@ -227,9 +278,13 @@ def _command(r: Any) -> Command:
     params = {k: str(r[k]) for k in PARAM_COLUMNS if r[k] not in (None, "")}
     params.update(_params_json(r["params_json"]))
     return Command(
-        id=int(r["id"]), command=r["command"], params=params, status=RequestStatus(r["status"]),
-        attempts=int(r["attempts"]), call_id=r["call_id"] or "",
-    )  # fmt: skip
+        id=int(r["id"]),
+        command=r["command"],
+        params=params,
+        status=RequestStatus(r["status"]),
+        attempts=int(r["attempts"]),
+        call_id=r["call_id"] or "",
+    )
 
 
 def _params_json(text: str | None) -> dict[str, str]:

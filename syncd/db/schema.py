@@ -178,7 +178,9 @@ def _sync_status(metadata: sa.MetaData, p: str) -> sa.Table:
     """One row per (feed, source key, version) of a fact view: where its delivery stands."""
     name = f"{p}sync_status"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         _str("feed", 64, nullable=False),
         _str("source_key", 200, nullable=False),
         _str("version", 64, default=""),
@@ -189,41 +191,55 @@ def _sync_status(metadata: sa.MetaData, p: str) -> sa.Table:
         _str("request_id", 64),
         *_reply_columns(),
         _str("aaz218", 32),
-        _ts("created_at", now_default=True), _ts("updated_at"), _ts("finished_at"),
+        _ts("created_at", now_default=True),
+        _ts("updated_at"),
+        _ts("finished_at"),
         sa.UniqueConstraint("feed", "source_key", "version"),
         _due_index(name),
         sa.Index(f"{name}_ix_visit", "visit_key"),
         sa.Index(f"{name}_ix_done", "feed", "status", "finished_at"),  # the dashboard's counts
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _visit(metadata: sa.MetaData, p: str) -> sa.Table:
     """The visit ledger: one row per HIS visit and kind, with its state on the platform."""
     name = f"{p}visit"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         _str("visit_key", 64, nullable=False),
         _str("kind", 16, nullable=False),
-        _str("aaz218", 32), _str("aac001", 32), _str("bka025", 32),
+        _str("aaz218", 32),
+        _str("aac001", 32),
+        _str("bka025", 32),
         _str("state", 16, nullable=False, default="NONE"),
         _int("last_batch"),
-        _int("fee_count"), _money("fee_amount", nullable=False),
+        _int("fee_count"),
+        _money("fee_amount", nullable=False),
         _int("version"),
-        _ts("created_at", now_default=True), _ts("updated_at"), _ts("state_changed_at"),
+        _ts("created_at", now_default=True),
+        _ts("updated_at"),
+        _ts("state_changed_at"),
         sa.UniqueConstraint("visit_key", "kind"),
         sa.Index(f"{name}_ix_z218", "aaz218"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _request(metadata: sa.MetaData, p: str) -> sa.Table:
     """``WI_REQUEST``: the HIS inserts a command, syncd answers in the same row."""
     name = f"{p}request"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         _str("command", 32, nullable=False),
-        _str("visit_key", 64), _str("bka895", 16), _str("bka896", 64), _str("aaz218", 32),
+        _str("visit_key", 64),
+        _str("bka895", 16),
+        _str("bka896", 64),
+        _str("aaz218", 32),
         sa.Column("params_json", LONG_TEXT),
         _str("requested_by", 64),
         _ts("created_at", now_default=True),
@@ -236,12 +252,20 @@ def _request(metadata: sa.MetaData, p: str) -> sa.Table:
         _due_index(name),
         sa.Index(f"{name}_ix_visit", "visit_key"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 # Lengths of the text reply columns; bka001 is an integer, the rest are money.
-_REPLY_TEXT = {"aac001": 32, "aac003": 64, "aac004": 4, "bka888": 4, "bka042": 64,
-               "aae030": 8, "aae031": 8, "bka025": 32}  # fmt: skip
+_REPLY_TEXT = {
+    "aac001": 32,
+    "aac003": 64,
+    "aac004": 4,
+    "bka888": 4,
+    "bka042": 64,
+    "aae030": 8,
+    "aae031": 8,
+    "bka025": 32,
+}
 
 
 def _flattened_reply() -> list[Col]:
@@ -260,19 +284,29 @@ def _reply_column(name: str) -> Col:
 def _request_row(metadata: sa.MetaData, p: str, request: sa.Table) -> sa.Table:
     """Rows of the reply's datasets (personinfo, payinfo, feeinfo …), one per row."""
     return sa.Table(
-        f"{p}request_row", metadata, _id(),
-        sa.Column("request_id", ID, sa.ForeignKey(request.c.id, ondelete="CASCADE"),
-                  nullable=False),
+        f"{p}request_row",
+        metadata,
+        _id(),
+        sa.Column(
+            "request_id", ID, sa.ForeignKey(request.c.id, ondelete="CASCADE"), nullable=False
+        ),
         _str("dataset", 32, nullable=False),
         _int("row_no", default=None),
-        _str("aac001", 32), _str("aaz218", 32), _str("bka017", 8),
-        _str("aaa100", 32), _str("aaa102", 64), _str("aaa103", 200),
-        _str("ake005", 64), _str("ake006", 200),
-        sa.Column("bka056", PRICE), sa.Column("bka057", PRICE), _money("bka058"),
+        _str("aac001", 32),
+        _str("aaz218", 32),
+        _str("bka017", 8),
+        _str("aaa100", 32),
+        _str("aaa102", 64),
+        _str("aaa103", 200),
+        _str("ake005", 64),
+        _str("ake006", 200),
+        sa.Column("bka056", PRICE),
+        sa.Column("bka057", PRICE),
+        _money("bka058"),
         sa.Column("row_json", LONG_TEXT),
         sa.UniqueConstraint("request_id", "dataset", "row_no"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _message(metadata: sa.MetaData, p: str) -> sa.Table:
@@ -283,14 +317,23 @@ def _message(metadata: sa.MetaData, p: str) -> sa.Table:
     of that extraction filled them (NULL: an older row, filled in by ``init-db``'s backfill)."""
     name = f"{p}message"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         _ts("created_at", now_default=True),
         _str("function_id", 32, nullable=False),
-        _str("feed", 64), _str("source_key", 200), _str("visit_key", 64), _str("aaz218", 32),
-        _str("call_id", 64), _str("outcome", 16), _str("return_code", 16),
+        _str("feed", 64),
+        _str("source_key", 200),
+        _str("visit_key", 64),
+        _str("aaz218", 32),
+        _str("call_id", 64),
+        _str("outcome", 16),
+        _str("return_code", 16),
         sa.Column("duration_ms", sa.Integer()),
-        sa.Column("request_xml", LONG_TEXT), sa.Column("reply_xml", LONG_TEXT),
-        _added(_str("aac001", 32)), _added(sa.Column("fields_v", sa.Integer())),
+        sa.Column("request_xml", LONG_TEXT),
+        sa.Column("reply_xml", LONG_TEXT),
+        _added(_str("aac001", 32)),
+        _added(sa.Column("fields_v", sa.Integer())),
         sa.Index(f"{name}_ix_created", "created_at"),
         sa.Index(f"{name}_ix_z218", "aaz218"),
         sa.Index(f"{name}_ix_call", "call_id"),
@@ -301,47 +344,61 @@ def _message(metadata: sa.MetaData, p: str) -> sa.Table:
         sa.Index(f"{name}_ix_fn_code", "function_id", "return_code", "created_at"),
         sa.Index(f"{name}_ix_source", "feed", "source_key"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _recon_run(metadata: sa.MetaData, p: str) -> sa.Table:
     """One reconciliation of a day: what was compared, how many differed, where the report is."""
     name = f"{p}recon_run"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         sa.Column("recon_date", sa.Date(), nullable=False),
         _str("status", 16, nullable=False, default="RUNNING"),
-        _ts("started_at", now_default=True), _ts("finished_at"),
-        _int("visit_count"), _int("item_count"), _int("mismatch_count"),
-        _money("his_total"), _money("platform_total"),
-        _str("report_xlsx", 400), _str("report_html", 400),
+        _ts("started_at", now_default=True),
+        _ts("finished_at"),
+        _int("visit_count"),
+        _int("item_count"),
+        _int("mismatch_count"),
+        _money("his_total"),
+        _money("platform_total"),
+        _str("report_xlsx", 400),
+        _str("report_html", 400),
         _str("last_error", MESSAGE_LENGTH),
         sa.Index(f"{name}_ix_date", "recon_date"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _recon_item(metadata: sa.MetaData, p: str, run: sa.Table) -> sa.Table:
     """One difference (or check) found by a reconciliation run."""
     name = f"{p}recon_item"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         sa.Column("run_id", ID, sa.ForeignKey(run.c.id, ondelete="CASCADE"), nullable=False),
         _str("item_class", 32, nullable=False),
-        _str("aaz218", 32), _str("visit_key", 64),
+        _str("aaz218", 32),
+        _str("visit_key", 64),
         _str("figure", 32),
-        _str("his_value", 200), _str("platform_value", 200),
-        _str("detail", MESSAGE_LENGTH), _str("action", 200),
+        _str("his_value", 200),
+        _str("platform_value", 200),
+        _str("detail", MESSAGE_LENGTH),
+        _str("action", 200),
         _ts("created_at", now_default=True),
         sa.Index(f"{name}_ix_run", "run_id"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _code(metadata: sa.MetaData, p: str) -> sa.Table:
     """Code tables fetched from 码表服务 (bizh120205): category aaa100, code aaa102."""
     return sa.Table(
-        f"{p}code", metadata, _id(),
+        f"{p}code",
+        metadata,
+        _id(),
         _str("aaa100", 32, nullable=False),
         _str("aaa101", 200),
         _str("aaa102", 64, nullable=False),
@@ -351,13 +408,15 @@ def _code(metadata: sa.MetaData, p: str) -> sa.Table:
         _ts("fetched_at", now_default=True),
         sa.UniqueConstraint("aaa100", "aaa102", "aaa027"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _alert(metadata: sa.MetaData, p: str) -> sa.Table:
     """One row per alert: its state as last announced, and the channels still owed it."""
     return sa.Table(
-        f"{p}alert", metadata, _id(),
+        f"{p}alert",
+        metadata,
+        _id(),
         _str("name", 150, nullable=False),
         _int("active"),
         _ts("since"),
@@ -368,7 +427,7 @@ def _alert(metadata: sa.MetaData, p: str) -> sa.Table:
         _ts("updated_at"),
         sa.UniqueConstraint("name"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 # -- the operations console (users, sessions, audit) -----------------------------------------
@@ -377,31 +436,38 @@ def _alert(metadata: sa.MetaData, p: str) -> sa.Table:
 def _user(metadata: sa.MetaData, p: str) -> sa.Table:
     """Who may log in to the console, as what (viewer, operator), with a password hash."""
     return sa.Table(
-        f"{p}user", metadata, _id(),
+        f"{p}user",
+        metadata,
+        _id(),
         _str("username", 64, nullable=False),
         _str("user_role", 16, nullable=False),
         _str("password_hash", 200, nullable=False),
-        _ts("created_at", now_default=True), _ts("updated_at"), _ts("last_login_at"),
+        _ts("created_at", now_default=True),
+        _ts("updated_at"),
+        _ts("last_login_at"),
         sa.UniqueConstraint("username"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _session(metadata: sa.MetaData, p: str) -> sa.Table:
     """A console login: the SHA-256 of its cookie token (never the token), its CSRF token."""
     name = f"{p}session"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         _str("token_hash", 64, nullable=False),
         _str("username", 64, nullable=False),
         _str("csrf_token", 64, nullable=False),
         _str("client", 64),
-        _ts("created_at", now_default=True), _ts("last_seen_at"),
+        _ts("created_at", now_default=True),
+        _ts("last_seen_at"),
         sa.Column("expires_at", TIMESTAMP, nullable=False),
         sa.UniqueConstraint("token_hash"),
         sa.Index(f"{name}_ix_expires", "expires_at"),
         **_MYSQL,
-    )  # fmt: skip
+    )
 
 
 def _audit(metadata: sa.MetaData, p: str) -> sa.Table:
@@ -409,15 +475,19 @@ def _audit(metadata: sa.MetaData, p: str) -> sa.Table:
     before and after."""
     name = f"{p}audit"
     return sa.Table(
-        name, metadata, _id(),
+        name,
+        metadata,
+        _id(),
         _ts("created_at", now_default=True),
         _str("username", 64, nullable=False),
         _str("action", 32, nullable=False),
-        _str("feed", 64), _str("source_key", 200),
+        _str("feed", 64),
+        _str("source_key", 200),
         sa.Column("row_count", sa.Integer()),
-        _str("status_before", 200), _str("status_after", 200),
+        _str("status_before", 200),
+        _str("status_after", 200),
         _str("detail", MESSAGE_LENGTH),
         _str("client", 64),
         sa.Index(f"{name}_ix_created", "created_at"),
         **_MYSQL,
-    )  # fmt: skip
+    )

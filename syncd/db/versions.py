@@ -36,9 +36,17 @@ _PRODUCTS = {
 }
 # SQL Server versions by product name, as DBAs say them.
 _MSSQL_YEARS: dict[str, Version] = {
-    "2005": (9, 0), "2008": (10, 0), "2008r2": (10, 50), "2012": (11, 0), "2014": (12, 0),
-    "2016": (13, 0), "2017": (14, 0), "2019": (15, 0), "2022": (16, 0), "2025": (17, 0),
-}  # fmt: skip
+    "2005": (9, 0),
+    "2008": (10, 0),
+    "2008r2": (10, 50),
+    "2012": (11, 0),
+    "2014": (12, 0),
+    "2016": (13, 0),
+    "2017": (14, 0),
+    "2019": (15, 0),
+    "2022": (16, 0),
+    "2025": (17, 0),
+}
 _DRIVERS = {
     "oracle": "oracle+oracledb",
     "mssql": "mssql+pyodbc",
@@ -78,8 +86,9 @@ def parse_server_version(name: str, text: str) -> Version:
 
 def number(name: str, version: Version) -> str:
     """``11.2``, ``10.50`` (SQL Server writes the minor version with two digits)."""
-    return ".".join(f"{part:02d}" if i and name == "mssql" else str(part)
-                    for i, part in enumerate(version))  # fmt: skip
+    return ".".join(
+        f"{part:02d}" if i and name == "mssql" else str(part) for i, part in enumerate(version)
+    )
 
 
 def label(name: str, version: Version) -> str:

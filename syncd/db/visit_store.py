@@ -40,9 +40,11 @@ class VisitStore:
         if conn.execute(sa.select(c.id).where(*where)).first() is None:
             try:
                 with conn.begin_nested():
-                    conn.execute(sa.insert(self.table).values(
-                        visit_key=visit.visit_key, kind=visit.kind, state="NONE",
-                        created_at=now))  # fmt: skip
+                    conn.execute(
+                        sa.insert(self.table).values(
+                            visit_key=visit.visit_key, kind=visit.kind, state="NONE", created_at=now
+                        )
+                    )
             except sa.exc.IntegrityError:
                 pass  # another engine created it first
         conn.execute(
@@ -58,19 +60,25 @@ def _changes(table: sa.Table, change: VisitChange, now: datetime) -> dict[str, o
     if change.aaz218:
         values["aaz218"] = change.aaz218
     if change.last_batch is not None:
-        values["last_batch"] = sa.case((c.last_batch < change.last_batch, change.last_batch),
-                                       else_=c.last_batch)  # fmt: skip
+        values["last_batch"] = sa.case(
+            (c.last_batch < change.last_batch, change.last_batch), else_=c.last_batch
+        )
     if change.fee_reset:
         values.update(fee_amount=Decimal("0"), fee_count=0)
     elif change.fee_delta:
-        values.update(fee_amount=c.fee_amount + Decimal(change.fee_delta),
-                      fee_count=c.fee_count + 1)  # fmt: skip
+        values.update(
+            fee_amount=c.fee_amount + Decimal(change.fee_delta), fee_count=c.fee_count + 1
+        )
     return values
 
 
 def _visit(row: Any) -> Visit:
     return Visit(
-        visit_key=row["visit_key"], kind=row["kind"], state=row["state"],
-        aaz218=row["aaz218"] or "", aac001=row["aac001"] or "",
-        last_batch=int(row["last_batch"] or 0), fee_amount=str(row["fee_amount"] or "0"),
-    )  # fmt: skip
+        visit_key=row["visit_key"],
+        kind=row["kind"],
+        state=row["state"],
+        aaz218=row["aaz218"] or "",
+        aac001=row["aac001"] or "",
+        last_batch=int(row["last_batch"] or 0),
+        fee_amount=str(row["fee_amount"] or "0"),
+    )

@@ -25,9 +25,14 @@ class Writeback:
         self.requests = RequestStore(engine, tables)
 
     def rows(
-        self, ids: Sequence[int], transition: Transition, now: datetime, owner: str,
-        columns: Mapping[str, object], effect: tuple[Visit, VisitChange] | None = None,
-    ) -> bool:  # fmt: skip
+        self,
+        ids: Sequence[int],
+        transition: Transition,
+        now: datetime,
+        owner: str,
+        columns: Mapping[str, object],
+        effect: tuple[Visit, VisitChange] | None = None,
+    ) -> bool:
         """True when every row was still ours; otherwise nothing is written (the engine that
         took the rows over resolves them)."""
         with source_errors(self.engine.url, "writing back a result"), self.engine.begin() as c:
@@ -39,9 +44,13 @@ class Writeback:
         return True
 
     def command(
-        self, command_id: int, answer: Answer, now: datetime, owner: str,
+        self,
+        command_id: int,
+        answer: Answer,
+        now: datetime,
+        owner: str,
         effect: tuple[Visit, VisitChange] | None = None,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         with source_errors(self.engine.url, "answering a command"), self.engine.begin() as c:
             if not self.requests.answer(c, command_id, answer, now, owner):
                 c.rollback()

@@ -16,9 +16,15 @@ from syncd.protocol.catalogue import Catalogue
 
 # WI_REQUEST statuses counted like WI_SYNC_STATUS ones
 _COMMAND_STATUS = {"NEW": "PENDING", "DONE": "SUCCEEDED"}
-HEADINGS = (("交易", "function"), ("名称", "transaction"), ("发送报文", "calls sent"),
-            ("成功", "succeeded"), ("拒绝", "rejected"), ("等待", "waiting"),
-            ("其他", "other"))  # fmt: skip
+HEADINGS = (
+    ("交易", "function"),
+    ("名称", "transaction"),
+    ("发送报文", "calls sent"),
+    ("成功", "succeeded"),
+    ("拒绝", "rejected"),
+    ("等待", "waiting"),
+    ("其他", "other"),
+)
 
 
 @dataclass
@@ -81,14 +87,16 @@ class DemoTables:
         s = self.tables.sync_status
         reason = sa.func.coalesce(s.c.return_code_message, s.c.last_error, "")
         stmt = sa.select(s.c.function_id, s.c.status, reason, sa.func.count()).group_by(
-            s.c.function_id, s.c.status, reason)  # fmt: skip
+            s.c.function_id, s.c.status, reason
+        )
         return [(str(f), str(st), str(r), int(n)) for f, st, r, n in conn.execute(stmt)]
 
     def _command_rows(self, conn: sa.Connection) -> list[tuple[str, str, str, int]]:
         r = self.tables.request
         reason = sa.func.coalesce(r.c.return_code_message, r.c.last_error, "")
         stmt = sa.select(r.c.command, r.c.status, reason, sa.func.count()).group_by(
-            r.c.command, r.c.status, reason)  # fmt: skip
+            r.c.command, r.c.status, reason
+        )
         return [(str(c), str(st), str(x), int(n)) for c, st, x, n in conn.execute(stmt)]
 
 
@@ -124,25 +132,40 @@ def _name(catalogue: Catalogue, function_id: str) -> str:
 
 def progress_text(counts: Mapping[str, int], stage: str) -> str:
     """One line of live counts: ``[stage] 成功 … 拒绝 … 等待 … 待发送 … 发送中 …``."""
-    parts = [("成功/ok", "SUCCEEDED"), ("拒绝/rejected", "REJECTED"), ("等待/waiting", "WAITING"),
-             ("待发送/pending", "PENDING"), ("发送中/in flight", "IN_FLIGHT")]  # fmt: skip
+    parts = [
+        ("成功/ok", "SUCCEEDED"),
+        ("拒绝/rejected", "REJECTED"),
+        ("等待/waiting", "WAITING"),
+        ("待发送/pending", "PENDING"),
+        ("发送中/in flight", "IN_FLIGHT"),
+    ]
     return f"[{stage}] " + "  ".join(f"{label} {counts.get(key, 0)}" for label, key in parts)
 
 
 def summary_table(lines: list[Line]) -> str:
     """The per-transaction table (Chinese headings with English below), then the reasons."""
     text = [table(HEADINGS, [line.cells() for line in lines]), _COUNTED]
-    reasons = [f"  {line.function_id} ×{n}: {reason}"
-               for line in lines for reason, n in line.reasons.most_common()]  # fmt: skip
+    reasons = [
+        f"  {line.function_id} ×{n}: {reason}"
+        for line in lines
+        for reason, n in line.reasons.most_common()
+    ]
     if reasons:
         text += ["", "拒绝/失败原因 / reasons:", *reasons]
     return "\n".join(text)
 
 
 _COUNTED = "（成功/拒绝/等待/其他按记录计 / succeeded … other count rows and commands）"
-REQUEST_HEADINGS = (("编号", "id"), ("命令", "command"), ("就诊", "visit_key"),
-                    ("状态", "status"), ("批次", "bka001"), ("总费用", "akc264"),
-                    ("冻结", "bka888"), ("平台回复", "return_code_message"))  # fmt: skip
+REQUEST_HEADINGS = (
+    ("编号", "id"),
+    ("命令", "command"),
+    ("就诊", "visit_key"),
+    ("状态", "status"),
+    ("批次", "bka001"),
+    ("总费用", "akc264"),
+    ("冻结", "bka888"),
+    ("平台回复", "return_code_message"),
+)
 
 
 def request_table(engine: sa.Engine, tables: StagingTables) -> str:
@@ -159,6 +182,8 @@ def request_table(engine: sa.Engine, tables: StagingTables) -> str:
         sa.func.coalesce(r.c.return_code_message, r.c.last_error),
     )
     with engine.connect() as conn:
-        rows = [["" if v is None else str(v) for v in row]
-                for row in conn.execute(stmt.order_by(r.c.id))]  # fmt: skip
+        rows = [
+            ["" if v is None else str(v) for v in row]
+            for row in conn.execute(stmt.order_by(r.c.id))
+        ]
     return table(REQUEST_HEADINGS, rows)

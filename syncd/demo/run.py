@@ -106,9 +106,12 @@ def refuse_used_folder(folder: Path) -> None:
 def start_simulator(folder: Path) -> Simulator:
     """The platform simulator on a free loopback port, its state in ``folder`` (fee deletion
     allowed, the demo's stand-in id for the late 因病 upload)."""
-    sim = Simulator(SimulatorConfig(function_ids=SimFunctionIds(illness_late_upload=LATE_UPLOAD_ID),
-                                    fee_delete_allowed=True),
-                    state_path=folder / "platform-simulator.db")  # fmt: skip
+    sim = Simulator(
+        SimulatorConfig(
+            function_ids=SimFunctionIds(illness_late_upload=LATE_UPLOAD_ID), fee_delete_allowed=True
+        ),
+        state_path=folder / "platform-simulator.db",
+    )
     sim.start()
     return sim
 
@@ -146,9 +149,16 @@ def write_settings(folder: Path, endpoint: str) -> Path:
     secret.write_text(DEFAULT_PASSWORD + "\n", encoding="utf-8")
     secret.chmod(0o600)
     path = folder / "syncd.yaml"
-    path.write_text(_SETTINGS.format(db=folder / "his.db", url=endpoint, userid=DEFAULT_USERID,
-                                     late=LATE_UPLOAD_ID, wait=WAIT_S),
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        _SETTINGS.format(
+            db=folder / "his.db",
+            url=endpoint,
+            userid=DEFAULT_USERID,
+            late=LATE_UPLOAD_ID,
+            wait=WAIT_S,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -176,9 +186,12 @@ logging: {{level: ERROR}}
 
 
 def run_day(
-    site: DemoSite, progress: Progress, stages: list[Stage] | None = None, *,
+    site: DemoSite,
+    progress: Progress,
+    stages: list[Stage] | None = None,
+    *,
     timeout_s: float = TIMEOUT_S,
-) -> bool:  # fmt: skip
+) -> bool:
     """Every stage in turn; False if the work was not done within ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     worker = Worker(site.settings, site.feeds)
@@ -194,14 +207,23 @@ def run_day(
 
 
 def insert_commands(
-    engine: sa.Engine, tables: StagingTables, commands: tuple[DemoCommand, ...],
+    engine: sa.Engine,
+    tables: StagingTables,
+    commands: tuple[DemoCommand, ...],
     requested_by: str = "demo",
-) -> list[int]:  # fmt: skip
+) -> list[int]:
     """Insert the stage's commands as the HIS would (one row each, in order); their ids."""
-    rows = [{"command": c.command, "visit_key": c.visit_key, "bka895": c.bka895,
-             "bka896": c.bka896, "requested_by": requested_by,
-             "params_json": json.dumps(c.params, ensure_ascii=False)}
-            for c in commands]  # fmt: skip
+    rows = [
+        {
+            "command": c.command,
+            "visit_key": c.visit_key,
+            "bka895": c.bka895,
+            "bka896": c.bka896,
+            "requested_by": requested_by,
+            "params_json": json.dumps(c.params, ensure_ascii=False),
+        }
+        for c in commands
+    ]
     ids = []
     if rows:
         with engine.begin() as conn:
@@ -249,8 +271,9 @@ def reconcile(site: DemoSite) -> list[str]:
 
     with PlatformClient(site.settings.platform) as client:
         try:
-            result = reconcile_day(site.settings, site.engine, client, site.day,
-                                   feeds=site.feeds, mail=False)  # fmt: skip
+            result = reconcile_day(
+                site.settings, site.engine, client, site.day, feeds=site.feeds, mail=False
+            )
         except SyncdError as exc:
             return [f"(对账失败 / reconciliation failed: {exc})"]
     files = result.files

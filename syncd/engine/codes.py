@@ -41,8 +41,9 @@ class CodeWriter(Protocol):
 class ValuePort(Protocol):
     def values(self, view: str, column: str) -> list[ValueCount]: ...
 
-    def examples(self, view: str, column: str, value: object, keys: Sequence[str],
-                 limit: int = 3) -> list[str]: ...  # fmt: skip
+    def examples(
+        self, view: str, column: str, value: object, keys: Sequence[str], limit: int = 3
+    ) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,14 @@ def categories_of(feeds: Mapping[str, FeedSpec]) -> list[str]:
     return sorted(set().union(*(s.code_categories() for s in feeds.values() if s.enabled)))
 
 
-def sync_codes(client: Caller, catalogue: Catalogue, akb020: str, store: CodeWriter,
-               categories: Sequence[str], now: datetime) -> SyncResult:  # fmt: skip
+def sync_codes(
+    client: Caller,
+    catalogue: Catalogue,
+    akb020: str,
+    store: CodeWriter,
+    categories: Sequence[str],
+    now: datetime,
+) -> SyncResult:
     """Download and upsert each category; a category the platform refuses is reported."""
     spec = catalogue.by_name("code_table")
     assert spec.function_id is not None
@@ -71,8 +78,11 @@ def sync_codes(client: Caller, catalogue: Catalogue, akb020: str, store: CodeWri
             continue
         reply = parse_reply(spec, call.reply)
         assert isinstance(reply, CodeTableReply)
-        rows = [CodeRow(category, c.aaa102, c.aaa101, c.aaa103, c.aaa104, c.aaa027)
-                for c in reply.codes if c.aaa102]  # fmt: skip
+        rows = [
+            CodeRow(category, c.aaa102, c.aaa101, c.aaa103, c.aaa104, c.aaa027)
+            for c in reply.codes
+            if c.aaa102
+        ]
         result.counts[category] = store.upsert(category, rows, now)
     return result
 
@@ -114,8 +124,9 @@ def checked_rules(feeds: Mapping[str, FeedSpec]) -> Iterator[Checked]:
                 yield from _translating(spec.feed, ds.fields, ds.view, keys)
 
 
-def _translating(feed: str, rules: Mapping[str, FieldRule], view: str,
-                 keys: Sequence[str]) -> Iterator[Checked]:  # fmt: skip
+def _translating(
+    feed: str, rules: Mapping[str, FieldRule], view: str, keys: Sequence[str]
+) -> Iterator[Checked]:
     for code, rule in rules.items():
         for part in _parts(rule):
             if part.column and (part.codes is not None or part.codes_table is not None):
@@ -128,8 +139,9 @@ def _parts(rule: FieldRule) -> Iterator[FieldRule]:
         yield from _parts(part)
 
 
-def check_codes(feeds: Mapping[str, FeedSpec], reader: ValuePort,
-                code_tables: Mapping[str, Mapping[str, str]]) -> list[Uncovered]:  # fmt: skip
+def check_codes(
+    feeds: Mapping[str, FeedSpec], reader: ValuePort, code_tables: Mapping[str, Mapping[str, str]]
+) -> list[Uncovered]:
     """The values of the HIS views that would be refused with 「代码无对照」."""
     found: list[Uncovered] = []
     for checked in checked_rules(feeds):
@@ -137,18 +149,19 @@ def check_codes(feeds: Mapping[str, FeedSpec], reader: ValuePort,
         for item in reader.values(checked.view, checked.rule.column):
             if _translates(checked, item.value, code_tables):
                 continue
-            examples = reader.examples(checked.view, checked.rule.column, item.value,
-                                       checked.keys)  # fmt: skip
+            examples = reader.examples(checked.view, checked.rule.column, item.value, checked.keys)
             found.append(_uncovered(checked, item, examples))
     return found
 
 
-def _translates(checked: Checked, value: object,
-                code_tables: Mapping[str, Mapping[str, str]]) -> bool:  # fmt: skip
+def _translates(
+    checked: Checked, value: object, code_tables: Mapping[str, Mapping[str, str]]
+) -> bool:
     """Whether the engine would translate ``value`` (other failures are not ours to judge)."""
     assert checked.rule.column is not None
-    rule = checked.rule.model_copy(update={"required": False, "date": None, "decimal": None,
-                                           "max_length": None})  # fmt: skip
+    rule = checked.rule.model_copy(
+        update={"required": False, "date": None, "decimal": None, "max_length": None}
+    )
     scope = Scope({checked.rule.column: value}, {}, {}, {}, code_tables)
     try:
         render_field(checked.field, rule, scope)
@@ -160,8 +173,12 @@ def _translates(checked: Checked, value: object,
 def _uncovered(checked: Checked, item: ValueCount, examples: list[str]) -> Uncovered:
     table = checked.rule.codes_table
     return Uncovered(
-        feed=checked.feed, field=checked.field, view=checked.view,
+        feed=checked.feed,
+        field=checked.field,
+        view=checked.view,
         column=checked.rule.column or "",
         translation=f"codes_table:{table.category}" if table else "codes",
-        value=str(item.value), count=item.count, examples=tuple(examples),
-    )  # fmt: skip
+        value=str(item.value),
+        count=item.count,
+        examples=tuple(examples),
+    )

@@ -73,10 +73,19 @@ HIS_ACTIONS: Mapping[str, HisAction] = {
     "record_summary": HisAction("mr_summary", _IP, "出院小结"),
 }
 HisName = Literal[
-    "outpatient_visit", "outpatient_charge", "admission", "admission_change",
-    "inpatient_fees", "discharge", "record_patient", "record_diagnosis", "record_operation",
-    "record_birth", "record_tumour", "record_summary",
-]  # fmt: skip
+    "outpatient_visit",
+    "outpatient_charge",
+    "admission",
+    "admission_change",
+    "inpatient_fees",
+    "discharge",
+    "record_patient",
+    "record_diagnosis",
+    "record_operation",
+    "record_birth",
+    "record_tumour",
+    "record_summary",
+]
 
 
 class _Strict(BaseModel):
@@ -205,8 +214,9 @@ def load_cases(
 class _Checks:
     """What a case list must agree with besides its own shape."""
 
-    def __init__(self, located: Located, feeds: Mapping[str, FeedSpec], persons: int,
-                 settings: Settings) -> None:  # fmt: skip
+    def __init__(
+        self, located: Located, feeds: Mapping[str, FeedSpec], persons: int, settings: Settings
+    ) -> None:
         self.located, self.feeds, self.persons, self.settings = located, feeds, persons, settings
         self.commands = {s.source.command for s in feeds.values() if s.source.command}
         self.visits: dict[str, VisitKind] = {}
@@ -236,8 +246,10 @@ class _Checks:
                 f"case {case.id} names test person {case.person}, the persons file has "
                 f"{self.persons}",
             )
-            hint = zh_en("在测试人员文件中加人，或改用其他人员",
-                         "add persons to the file or name another one")  # fmt: skip
+            hint = zh_en(
+                "在测试人员文件中加人，或改用其他人员",
+                "add persons to the file or name another one",
+            )
             found.append(self._at(at, "person", message, hint))
         found += self._visit(at, case) + self._command(at, case) + self._when(at, case)
         return found
@@ -248,9 +260,14 @@ class _Checks:
             return []
         if action is not None and action.opens_visit:
             if label in self.visits:
-                return [self._at(at, "visit", zh_en(f"就诊 {label} 被建立两次",
-                                                    f"visit {label} is opened twice"),
-                                 zh_en("换一个新标签", "use a new label"))]  # fmt: skip
+                return [
+                    self._at(
+                        at,
+                        "visit",
+                        zh_en(f"就诊 {label} 被建立两次", f"visit {label} is opened twice"),
+                        zh_en("换一个新标签", "use a new label"),
+                    )
+                ]
             self.visits[label] = action.kind
             return self._feed(at, action)
         if label not in self.visits:
@@ -267,9 +284,17 @@ class _Checks:
             kind = (
                 ("门诊", "an outpatient") if self.visits[label] is _OP else ("住院", "an inpatient")
             )
-            return [self._at(at, "his", zh_en(f"his: {case.his} 不适用于{kind[0]}就诊 {label}",
-                                              f"his: {case.his} does not apply to {label}, "
-                                              f"{kind[1]} visit"), "")]  # fmt: skip
+            return [
+                self._at(
+                    at,
+                    "his",
+                    zh_en(
+                        f"his: {case.his} 不适用于{kind[0]}就诊 {label}",
+                        f"his: {case.his} does not apply to {label}, {kind[1]} visit",
+                    ),
+                    "",
+                )
+            ]
         return self._feed(at, action) if action else []
 
     def _feed(self, at: tuple[str | int, ...], action: HisAction) -> list[ConfigProblem]:
@@ -286,25 +311,44 @@ class _Checks:
     def _command(self, at: tuple[str | int, ...], case: Case) -> list[ConfigProblem]:
         found = []
         if case.command is not None and case.command not in self.commands:
-            found.append(self._at(at, "command", zh_en(f"没有映射的命令是 '{case.command}'",
-                                                       f"no mapping has command '{case.command}'"),
-                                  did_you_mean(case.command, self.commands)))  # fmt: skip
+            found.append(
+                self._at(
+                    at,
+                    "command",
+                    zh_en(
+                        f"没有映射的命令是 '{case.command}'",
+                        f"no mapping has command '{case.command}'",
+                    ),
+                    did_you_mean(case.command, self.commands),
+                )
+            )
         for key, value in case.params.items():
             for name in _placeholders(value):
                 if name not in PLACEHOLDERS:
-                    found.append(self._at((*at, "params"), key,
-                                          zh_en(f"未知的占位符 {{{name}}}",
-                                                f"unknown placeholder {{{name}}}"),
-                                          did_you_mean(name, PLACEHOLDERS)))  # fmt: skip
+                    found.append(
+                        self._at(
+                            (*at, "params"),
+                            key,
+                            zh_en(f"未知的占位符 {{{name}}}", f"unknown placeholder {{{name}}}"),
+                            did_you_mean(name, PLACEHOLDERS),
+                        )
+                    )
         return found
 
     def _when(self, at: tuple[str | int, ...], case: Case) -> list[ConfigProblem]:
         if case.when is None or isinstance(setting_value(self.settings, case.when), bool):
             return []
-        return [self._at(at, "when", zh_en(f"'{case.when}' 不是 true/false 设置",
-                                           f"'{case.when}' is not a true/false setting"),
-                         zh_en("例如 when: city.fee_delete_allowed",
-                               "e.g. when: city.fee_delete_allowed"))]  # fmt: skip
+        return [
+            self._at(
+                at,
+                "when",
+                zh_en(
+                    f"'{case.when}' 不是 true/false 设置",
+                    f"'{case.when}' is not a true/false setting",
+                ),
+                zh_en("例如 when: city.fee_delete_allowed", "e.g. when: city.fee_delete_allowed"),
+            )
+        ]
 
     def _at(self, at: tuple[str | int, ...], key: str, message: str, hint: str) -> ConfigProblem:
         return self.located.problem((*at, key), message, hint)

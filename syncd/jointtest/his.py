@@ -39,8 +39,9 @@ class HisVisit:
 class KitHis:
     """Writes the HIS side of each case; ``stamp`` makes this run's keys unique."""
 
-    def __init__(self, engine: sa.Engine, stamp: str, clock: Clock,
-                 items: Sequence[tuple[str, ...]]) -> None:  # fmt: skip
+    def __init__(
+        self, engine: sa.Engine, stamp: str, clock: Clock, items: Sequence[tuple[str, ...]]
+    ) -> None:
         self.engine, self.stamp, self.clock, self.items = engine, stamp, clock, tuple(items)
         self.tables = build_metadata().tables
         self.visits: dict[str, HisVisit] = {}
@@ -50,8 +51,10 @@ class KitHis:
     @staticmethod
     def patients(persons: Sequence[Person]) -> list[Row]:
         """The test persons as ``HIS_PATIENT`` rows (``JTP01`` …)."""
-        return [patient_row(patient_id(n), p.aac003, p.sex, p.birth, p.aac002, p.aac001)
-                for n, p in enumerate(persons, start=1)]  # fmt: skip
+        return [
+            patient_row(patient_id(n), p.aac003, p.sex, p.birth, p.aac002, p.aac001)
+            for n, p in enumerate(persons, start=1)
+        ]
 
     # --- what a case's his: does; each returns the keys its feed's rows carry ----------
 
@@ -64,9 +67,10 @@ class KitHis:
         """A charge of ``fees.rows`` lines; its number is :attr:`charges` [label]."""
         visit, now = self.visits[label].key, self.clock()
         charge = f"SF{self.stamp}{self._next('charge'):02d}"
-        lines = [rows.op_fee_row(self._next("HIS_OP_FEE"), visit, charge, self._item(n),
-                                 Decimal(1), now)
-                 for n in range(fees.rows)]  # fmt: skip
+        lines = [
+            rows.op_fee_row(self._next("HIS_OP_FEE"), visit, charge, self._item(n), Decimal(1), now)
+            for n in range(fees.rows)
+        ]
         self._insert("HIS_OP_FEE", lines)
         self.charges[label] = charge
         return [charge]
@@ -74,15 +78,17 @@ class KitHis:
     def admission(self, label: str, person: int) -> list[str]:
         key = self._open(label, VisitKind.INPATIENT, person)
         now = self.clock()
-        stay = rows.stay_row(key, key, patient_id(person), now, dept="D05", ward="W05",
-                             bed="11", updated=now)  # fmt: skip
+        stay = rows.stay_row(
+            key, key, patient_id(person), now, dept="D05", ward="W05", bed="11", updated=now
+        )
         self._insert("HIS_IP_STAY", [stay])
         return [key]
 
     def admission_change(self, label: str) -> list[str]:
         change_id = self._next("HIS_IP_CHANGE")
-        change = rows.change_row(change_id, self.visits[label].key, self.clock(), dept="D05",
-                                 ward="W05", bed="15")  # fmt: skip
+        change = rows.change_row(
+            change_id, self.visits[label].key, self.clock(), dept="D05", ward="W05", bed="15"
+        )
         self._insert("HIS_IP_CHANGE", [change])
         return [str(change_id)]
 
@@ -94,8 +100,9 @@ class KitHis:
 
         def line(item: tuple[str, ...], qty: Decimal, **extra: object) -> Row:
             seq = self._next(f"seq:{stay}")
-            lines.append(rows.ip_fee_row(self._next("HIS_IP_FEE"), stay, seq, item, qty, now,
-                                         **extra))  # fmt: skip
+            lines.append(
+                rows.ip_fee_row(self._next("HIS_IP_FEE"), stay, seq, item, qty, now, **extra)
+            )
             return lines[-1]
 
         ordinary = [line(self._item(n), Decimal(1)) for n in range(fees.rows)]
@@ -122,9 +129,13 @@ class KitHis:
         day = now.date()
         match record:
             case "diagnosis":
-                return [("HIS_DIAGNOSIS", rows.diagnosis_row(self._next("HIS_DIAGNOSIS"), stay,
-                                                             seq, code, name))
-                        for seq, (code, name) in enumerate(_DIAGNOSES, start=1)]  # fmt: skip
+                return [
+                    (
+                        "HIS_DIAGNOSIS",
+                        rows.diagnosis_row(self._next("HIS_DIAGNOSIS"), stay, seq, code, name),
+                    )
+                    for seq, (code, name) in enumerate(_DIAGNOSES, start=1)
+                ]
             case "operation":
                 return [
                     ("HIS_OPERATION", rows.operation_row(self._next("HIS_OPERATION"), stay, day))
@@ -132,8 +143,10 @@ class KitHis:
             case "birth":
                 return [("HIS_BIRTH", rows.birth_row(self._next("HIS_BIRTH"), stay))]
             case "tumour":
-                chemo = [("HIS_CHEMO", rows.chemo_row(self._next("HIS_CHEMO"), stay, seq, day))
-                         for seq in (1, 2, 3)]  # fmt: skip
+                chemo = [
+                    ("HIS_CHEMO", rows.chemo_row(self._next("HIS_CHEMO"), stay, seq, day))
+                    for seq in (1, 2, 3)
+                ]
                 return [("HIS_TUMOUR", rows.tumour_row(stay, day, day)), *chemo]
             case "summary":
                 return [("HIS_DISCHARGE_SUMMARY", rows.summary_row(stay, now))]

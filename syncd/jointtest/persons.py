@@ -91,8 +91,15 @@ class Item(_Strict):
 
     def as_tuple(self) -> tuple[str, ...]:
         """The reference HIS's item form: (code, name, class, form, spec, unit, price)."""
-        return (self.ake005, self.ake006, self.aka063, self.bka052, self.bka054, self.bka055,
-                f"{self.bka056:.4f}")  # fmt: skip
+        return (
+            self.ake005,
+            self.ake006,
+            self.aka063,
+            self.bka052,
+            self.bka054,
+            self.bka055,
+            f"{self.bka056:.4f}",
+        )
 
 
 class PersonsFile(_Strict):

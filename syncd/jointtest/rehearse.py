@@ -52,8 +52,9 @@ def rehearse(options: Options, progress: Progress | None = None) -> Outcome:
     if options.settings is None:
         site = prepare_simulator(options.folder, persons)
     else:
-        site = prepare_test_environment(options.folder, options.settings, persons,
-                                        options.config_file)  # fmt: skip
+        site = prepare_test_environment(
+            options.folder, options.settings, persons, options.config_file
+        )
     try:
         cases = load_cases(options.cases, site.feeds, len(persons.persons), site.settings)
         kit = Rehearsal(site, persons, options.case_timeout_s, progress)
@@ -79,12 +80,26 @@ def rehearse(options: Options, progress: Progress | None = None) -> Outcome:
     return Outcome(evidence, files, site.folder)
 
 
-def _evidence(site: Site, options: Options, cases_file: str, persons: Sequence[Person],
-              started: datetime, results: list[CaseResult],
-              undo: list[CaseResult]) -> Evidence:  # fmt: skip
+def _evidence(
+    site: Site,
+    options: Options,
+    cases_file: str,
+    persons: Sequence[Person],
+    started: datetime,
+    results: list[CaseResult],
+    undo: list[CaseResult],
+) -> Evidence:
     h, p = site.settings.hospital, site.settings.platform
     return Evidence(
-        Hospital(h.akb020, h.name), SIMULATOR_ZH if site.sim else TEST_ENVIRONMENT_ZH, p.url,
-        p.userid, started, site.clock(), cases_file, persons, results, undo,
+        Hospital(h.akb020, h.name),
+        SIMULATOR_ZH if site.sim else TEST_ENVIRONMENT_ZH,
+        p.url,
+        p.userid,
+        started,
+        site.clock(),
+        cases_file,
+        persons,
+        results,
+        undo,
         options.keep_business,
-    )  # fmt: skip
+    )

@@ -40,10 +40,17 @@ from syncd.reconcile.tables import (
 XLSX_CELL_LIMIT = 32_000  # Excel holds at most 32,767 characters in a cell
 _CUT_NOTE = "\n……（报文过长，以下略；完整报文见 HTML 报告或 WI_MESSAGE）"
 _ENV = jinja2.Environment(
-    loader=jinja2.ChoiceLoader([jinja2.PackageLoader("syncd.jointtest", "templates"),
-                                jinja2.PackageLoader("syncd.reconcile", "templates")]),
-    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-)  # fmt: skip
+    loader=jinja2.ChoiceLoader(
+        [
+            jinja2.PackageLoader("syncd.jointtest", "templates"),
+            jinja2.PackageLoader("syncd.reconcile", "templates"),
+        ]
+    ),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 @dataclass(frozen=True)
@@ -75,9 +82,11 @@ class Evidence:
     @property
     def summary_zh(self) -> str:
         c = self.counts
-        text = (f"用例 {len(self.results)} 项：通过 {c[Verdict.PASSED]}，"
-                f"不通过 {c[Verdict.FAILED]}，不适用 {c[Verdict.SKIPPED]}，"
-                f"未执行 {c[Verdict.NOT_RUN]}")  # fmt: skip
+        text = (
+            f"用例 {len(self.results)} 项：通过 {c[Verdict.PASSED]}，"
+            f"不通过 {c[Verdict.FAILED]}，不适用 {c[Verdict.SKIPPED]}，"
+            f"未执行 {c[Verdict.NOT_RUN]}"
+        )
         if self.kept_business:
             return text + "；本次产生的业务按要求保留，未撤销"
         undone = sum(1 for r in self.undo if r.verdict is Verdict.PASSED)
@@ -98,23 +107,36 @@ class Evidence:
 
 def case_columns() -> list[Column]:
     return [
-        Column("case_id", "编号", Kind.CODE), Column("title", "用例"),
-        Column("started", "时间", Kind.CODE), Column("function_ids", "交易号", Kind.CODE),
-        Column("visit_key", "HIS 就诊号", Kind.CODE), Column("aaz218", "就医登记号", Kind.CODE),
-        Column("bka001", "批次号", Kind.CODE), Column("calls", "调用次数", Kind.COUNT),
-        Column("return_code", "返回码", Kind.CODE), Column("message", "返回信息"),
-        Column("verdict", "结果"), Column("reason", "说明"),
-    ]  # fmt: skip
+        Column("case_id", "编号", Kind.CODE),
+        Column("title", "用例"),
+        Column("started", "时间", Kind.CODE),
+        Column("function_ids", "交易号", Kind.CODE),
+        Column("visit_key", "HIS 就诊号", Kind.CODE),
+        Column("aaz218", "就医登记号", Kind.CODE),
+        Column("bka001", "批次号", Kind.CODE),
+        Column("calls", "调用次数", Kind.COUNT),
+        Column("return_code", "返回码", Kind.CODE),
+        Column("message", "返回信息"),
+        Column("verdict", "结果"),
+        Column("reason", "说明"),
+    ]
 
 
 def case_line(result: CaseResult) -> Line:
     cells: dict[str, Value] = {
-        "case_id": result.case_id, "title": result.title,
-        "started": f"{result.started:%Y-%m-%d %H:%M:%S}", "function_ids": result.function_ids,
-        "visit_key": result.visit_key, "aaz218": result.aaz218, "bka001": result.bka001,
-        "calls": len(result.calls), "return_code": result.return_code,
-        "message": result.message, "verdict": result.verdict.value, "reason": result.reason,
-    }  # fmt: skip
+        "case_id": result.case_id,
+        "title": result.title,
+        "started": f"{result.started:%Y-%m-%d %H:%M:%S}",
+        "function_ids": result.function_ids,
+        "visit_key": result.visit_key,
+        "aaz218": result.aaz218,
+        "bka001": result.bka001,
+        "calls": len(result.calls),
+        "return_code": result.return_code,
+        "message": result.message,
+        "verdict": result.verdict.value,
+        "reason": result.reason,
+    }
     failed = result.verdict in (Verdict.FAILED, Verdict.NOT_RUN)
     return Line(cells, frozenset({"verdict", "reason"} if failed else ()))
 
@@ -126,26 +148,47 @@ def case_table(title: str, results: Sequence[CaseResult]) -> Table:
 def call_table(results: Sequence[CaseResult], limit: int | None = None) -> Table:
     """Every call of every case, its request masked (cut at ``limit`` characters)."""
     columns = [
-        Column("case_id", "用例编号", Kind.CODE), Column("at", "时间", Kind.CODE),
-        Column("function_id", "交易号", Kind.CODE), Column("outcome", "结果", Kind.CODE),
-        Column("return_code", "返回码", Kind.CODE), Column("message", "返回信息"),
+        Column("case_id", "用例编号", Kind.CODE),
+        Column("at", "时间", Kind.CODE),
+        Column("function_id", "交易号", Kind.CODE),
+        Column("outcome", "结果", Kind.CODE),
+        Column("return_code", "返回码", Kind.CODE),
+        Column("message", "返回信息"),
         Column("duration_ms", "耗时（毫秒）", Kind.COUNT, summed=False),
         Column("request", "请求报文（已遮蔽身份证号、姓名）"),
-    ]  # fmt: skip
-    lines = (Line({"case_id": r.case_id, "at": f"{c.at:%Y-%m-%d %H:%M:%S}",
-                   "function_id": c.function_id, "outcome": c.outcome,
-                   "return_code": c.return_code, "message": c.message,
-                   "duration_ms": c.duration_ms, "request": _cut(c.request, limit)})
-             for r in results for c in r.calls)  # fmt: skip
+    ]
+    lines = (
+        Line(
+            {
+                "case_id": r.case_id,
+                "at": f"{c.at:%Y-%m-%d %H:%M:%S}",
+                "function_id": c.function_id,
+                "outcome": c.outcome,
+                "return_code": c.return_code,
+                "message": c.message,
+                "duration_ms": c.duration_ms,
+                "request": _cut(c.request, limit),
+            }
+        )
+        for r in results
+        for c in r.calls
+    )
     return table("报文", columns, lines)
 
 
 def person_table(persons: Sequence[Person]) -> Table:
-    columns = [Column("n", "序号", Kind.COUNT, summed=False), Column("aac001", "电脑号", Kind.CODE),
-               Column("aac002", "社会保障号码", Kind.CODE), Column("aac003", "姓名")]  # fmt: skip
-    lines = (Line({"n": n, "aac001": p.aac001, "aac002": mask_id(p.aac002),
-                   "aac003": mask_name(p.aac003)})
-             for n, p in enumerate(persons, start=1))  # fmt: skip
+    columns = [
+        Column("n", "序号", Kind.COUNT, summed=False),
+        Column("aac001", "电脑号", Kind.CODE),
+        Column("aac002", "社会保障号码", Kind.CODE),
+        Column("aac003", "姓名"),
+    ]
+    lines = (
+        Line(
+            {"n": n, "aac001": p.aac001, "aac002": mask_id(p.aac002), "aac003": mask_name(p.aac003)}
+        )
+        for n, p in enumerate(persons, start=1)
+    )
     return table("测试人员（社会保障号码、姓名已遮蔽）", columns, lines)
 
 
@@ -179,11 +222,14 @@ def write_reports(evidence: Evidence, folder: Path) -> ReportFiles:
 
 def render_html(evidence: Evidence) -> str:
     return _ENV.get_template("evidence.html.j2").render(
-        evidence=evidence, cases=case_table("用例", evidence.results),
+        evidence=evidence,
+        cases=case_table("用例", evidence.results),
         undo=case_table("撤销本次产生的业务", evidence.undo),
-        persons=person_table(evidence.persons), text=cell_text, css=cell_class,
+        persons=person_table(evidence.persons),
+        text=cell_text,
+        css=cell_class,
         with_calls=[r for r in (*evidence.results, *evidence.undo) if r.calls],
-    )  # fmt: skip
+    )
 
 
 def write_xlsx(evidence: Evidence, path: Path) -> None:
@@ -192,8 +238,9 @@ def write_xlsx(evidence: Evidence, path: Path) -> None:
     write_table(sheet, case_table("用例", evidence.results), top=top)
     if evidence.undo:
         write_table(book.create_sheet("撤销"), case_table("撤销", evidence.undo))
-    write_table(book.create_sheet("报文"),
-                call_table([*evidence.results, *evidence.undo], XLSX_CELL_LIMIT))  # fmt: skip
+    write_table(
+        book.create_sheet("报文"), call_table([*evidence.results, *evidence.undo], XLSX_CELL_LIMIT)
+    )
     write_table(book.create_sheet("测试人员"), person_table(evidence.persons))
     book.properties.title = evidence.title
     book.properties.creator = "syncd"

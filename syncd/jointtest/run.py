@@ -36,17 +36,24 @@ PAUSE_S = 0.1  # between passes that found nothing to do
 LOGIN_ID = "sys0001"
 Progress = Callable[[CaseResult], None]
 # What the HIS does once the platform accepted a cancellation command.
-_FOLLOW_UPS = {"op_cancel": "outpatient_cancelled", "ip_cancel_discharge": "discharge_cancelled",
-               "ip_cancel_admission": "admission_cancelled"}  # fmt: skip
+_FOLLOW_UPS = {
+    "op_cancel": "outpatient_cancelled",
+    "ip_cancel_discharge": "discharge_cancelled",
+    "ip_cancel_admission": "admission_cancelled",
+}
 _UNDO = {  # platform state of a visit -> the commands that take it back to cancelled
     "REGISTERED": (("op_cancel", "撤销：取消门诊挂号"),),
-    "SETTLED": (("ip_cancel_settlement", "撤销：取消出院结算"),
-                ("ip_cancel_discharge", "撤销：取消出院登记"),
-                ("ip_cancel_admission", "撤销：取消入院登记")),
-    "DISCHARGED": (("ip_cancel_discharge", "撤销：取消出院登记"),
-                   ("ip_cancel_admission", "撤销：取消入院登记")),
+    "SETTLED": (
+        ("ip_cancel_settlement", "撤销：取消出院结算"),
+        ("ip_cancel_discharge", "撤销：取消出院登记"),
+        ("ip_cancel_admission", "撤销：取消入院登记"),
+    ),
+    "DISCHARGED": (
+        ("ip_cancel_discharge", "撤销：取消出院登记"),
+        ("ip_cancel_admission", "撤销：取消入院登记"),
+    ),
     "ADMITTED": (("ip_cancel_admission", "撤销：取消入院登记"),),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,9 @@ class _Target:
 class Rehearsal:
     """Runs cases on a :class:`Site`; ``progress`` hears of each result as it is known."""
 
-    def __init__(self, site: Site, persons: Persons, case_timeout_s: float,
-                 progress: Progress | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, site: Site, persons: Persons, case_timeout_s: float, progress: Progress | None = None
+    ) -> None:
         self.site, self.persons, self.case_timeout_s = site, persons, case_timeout_s
         self.progress = progress or (lambda result: None)
         self.staging = Staging(site.engine, site.tables)
@@ -88,11 +96,19 @@ class Rehearsal:
         self.platform_reached = result.outcome in (Outcome.SUCCEEDED, Outcome.REJECTED)
         verdict = Verdict.PASSED if result.succeeded else Verdict.FAILED
         reason = "" if result.succeeded else f"登录失败：{result.message}"
-        return self._report(CaseResult(
-            "L00", "登录（获取会话）", started, time.monotonic() - t0, verdict, reason,
-            LOGIN_ID, return_code=result.return_code or "",
-            message=result.message or ("成功" if result.succeeded else ""),
-        ))  # fmt: skip
+        return self._report(
+            CaseResult(
+                "L00",
+                "登录（获取会话）",
+                started,
+                time.monotonic() - t0,
+                verdict,
+                reason,
+                LOGIN_ID,
+                return_code=result.return_code or "",
+                message=result.message or ("成功" if result.succeeded else ""),
+            )
+        )
 
     def run(self, cases: Sequence[Case]) -> list[CaseResult]:
         return [self._report(self.case(case)) for case in cases]
@@ -101,12 +117,17 @@ class Rehearsal:
         started, t0 = self.site.clock(), time.monotonic()
         functions = self._functions(case)
 
-        def result(verdict: Verdict, reason: str, calls: Sequence[Call] = (),
-                   standings: Sequence[Standing] = ()) -> CaseResult:  # fmt: skip
+        def result(
+            verdict: Verdict,
+            reason: str,
+            calls: Sequence[Call] = (),
+            standings: Sequence[Standing] = (),
+        ) -> CaseResult:
             if verdict in (Verdict.FAILED, Verdict.NOT_RUN) and case.visit:
                 self.broken.setdefault(case.visit, case.id)
-            return self._result(case, started, time.monotonic() - t0, verdict, reason,
-                                functions, calls, standings)  # fmt: skip
+            return self._result(
+                case, started, time.monotonic() - t0, verdict, reason, functions, calls, standings
+            )
 
         if case.when and not setting_value(self.site.settings, case.when):
             return result(Verdict.SKIPPED, f"设置 {case.when} 为 false：本统筹区不适用")
@@ -120,8 +141,9 @@ class Rehearsal:
             return result(Verdict.FAILED, f"参数 {{{missing.args[0]}}} 无值（用例顺序不对？）")
         standings, finished = self._drive(targets, time.monotonic() + self.case_timeout_s)
         calls = self.staging.calls_after(mark)
-        verdict, reason = judge(case.expect, standings, finished, calls, functions,
-                                self.case_timeout_s)  # fmt: skip
+        verdict, reason = judge(
+            case.expect, standings, finished, calls, functions, self.case_timeout_s
+        )
         if verdict is Verdict.PASSED and case.command in _FOLLOW_UPS and case.visit:
             getattr(self.site.his, _FOLLOW_UPS[case.command])(case.visit)
         return result(verdict, reason, calls, standings)
@@ -134,8 +156,13 @@ class Rehearsal:
         for label, visit in self.site.his.visits.items():
             self.broken.pop(label, None)
             for number, (command, title, params) in enumerate(self._undo_steps(visit), 1):
-                case = Case(id=f"U-{label}-{number}", title=title, command=command,
-                            visit=label, params=params)  # fmt: skip
+                case = Case(
+                    id=f"U-{label}-{number}",
+                    title=title,
+                    command=command,
+                    visit=label,
+                    params=params,
+                )
                 results.append(self._report(self.case(case)))
                 if results[-1].verdict is not Verdict.PASSED:
                     break
@@ -161,10 +188,12 @@ class Rehearsal:
             values = self._values(case)
             params = {key: fill(text, values) for key, text in case.params.items()}
             visit = self.site.his.visits[label].key if label else None
-            command = DemoCommand(case.command, visit, params.pop("bka895", None),
-                                  params.pop("bka896", None), params)  # fmt: skip
-            [command_id] = insert_commands(self.site.engine, self.site.tables, (command,),
-                                           requested_by="jointtest")  # fmt: skip
+            command = DemoCommand(
+                case.command, visit, params.pop("bka895", None), params.pop("bka896", None), params
+            )
+            [command_id] = insert_commands(
+                self.site.engine, self.site.tables, (command,), requested_by="jointtest"
+            )
             targets.append(_Target(command_id=command_id))
         return targets
 
@@ -202,8 +231,11 @@ class Rehearsal:
 
     def _engine(self) -> Worker:
         if self._worker is None:
-            feeds = {name: spec for name, spec in self.site.feeds.items()
-                     if spec.source.is_command or name in self.active}  # fmt: skip
+            feeds = {
+                name: spec
+                for name, spec in self.site.feeds.items()
+                if spec.source.is_command or name in self.active
+            }
             self._worker = Worker(self.site.settings, feeds, engine=self.site.engine)
         return self._worker
 
@@ -243,21 +275,37 @@ class Rehearsal:
         names = [spec.function_id] + ([first.function_id] if first else [])
         return tuple(wire_id(self.site.catalogue, name) for name in names)
 
-    def _result(self, case: Case, started: datetime, seconds: float, verdict: Verdict,
-                reason: str, functions: Sequence[str], calls: Sequence[Call],
-                standings: Sequence[Standing]) -> CaseResult:  # fmt: skip
+    def _result(
+        self,
+        case: Case,
+        started: datetime,
+        seconds: float,
+        verdict: Verdict,
+        reason: str,
+        functions: Sequence[str],
+        calls: Sequence[Call],
+        standings: Sequence[Standing],
+    ) -> CaseResult:
         visit = self.site.his.visits.get(case.visit or "")
         ledger = self.staging.visit(visit.key) if visit else None
         main = [c for c in calls if c.function_id in functions] or list(calls)
         last = main[-1] if main else None
         message = last.message if last else next((s.message for s in standings), "")
         return CaseResult(
-            case.id, case.title, started, seconds, verdict, reason,
-            functions[0] if functions else "", visit.key if visit else "",
+            case.id,
+            case.title,
+            started,
+            seconds,
+            verdict,
+            reason,
+            functions[0] if functions else "",
+            visit.key if visit else "",
             ledger.aaz218 if ledger else "",
             next((s.bka001 for s in standings if s.bka001), ""),
-            last.return_code if last else "", message, tuple(calls),
-        )  # fmt: skip
+            last.return_code if last else "",
+            message,
+            tuple(calls),
+        )
 
     def _report(self, result: CaseResult) -> CaseResult:
         self.progress(result)
@@ -270,16 +318,24 @@ class Rehearsal:
             return []
         steps = []
         if visit.kind is VisitKind.OUTPATIENT:
-            steps = [("op_refund", f"撤销：退费（批次 {batch}）", {"bka001": batch, **OPERATOR})
-                     for batch in self.staging.unrefunded_batches(visit.key)]  # fmt: skip
+            steps = [
+                ("op_refund", f"撤销：退费（批次 {batch}）", {"bka001": batch, **OPERATOR})
+                for batch in self.staging.unrefunded_batches(visit.key)
+            ]
         operator = {"op_cancel": dict(OPERATOR)}
-        return steps + [(command, title, operator.get(command, {}))
-                        for command, title in _UNDO[ledger.state]]  # fmt: skip
+        return steps + [
+            (command, title, operator.get(command, {})) for command, title in _UNDO[ledger.state]
+        ]
 
 
-def judge(expect: Expect, standings: Sequence[Standing], finished: bool,
-          calls: Sequence[Call], functions: Sequence[str],
-          timeout_s: float) -> tuple[Verdict, str]:  # fmt: skip
+def judge(
+    expect: Expect,
+    standings: Sequence[Standing],
+    finished: bool,
+    calls: Sequence[Call],
+    functions: Sequence[str],
+    timeout_s: float,
+) -> tuple[Verdict, str]:
     """Whether a case passed, and why not."""
     if not finished:
         waiting = next(s for s in standings if not s.final)

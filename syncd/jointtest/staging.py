@@ -16,9 +16,17 @@ from syncd.jointtest.evidence import Call, masked_request, reply_message
 from syncd.rules.replies import FLAG_KEY
 
 FINAL = frozenset({*FINAL_SYNC_STATUSES, "DONE"})
-STATUS_ZH = {"SUCCEEDED": "成功", "DONE": "成功", "REJECTED": "被拒绝", "FAILED": "失败",
-             "UNKNOWN": "结果未知", "WAITING": "等待", "PENDING": "待发送", "NEW": "待处理",
-             "IN_FLIGHT": "发送中"}  # fmt: skip
+STATUS_ZH = {
+    "SUCCEEDED": "成功",
+    "DONE": "成功",
+    "REJECTED": "被拒绝",
+    "FAILED": "失败",
+    "UNKNOWN": "结果未知",
+    "WAITING": "等待",
+    "PENDING": "待发送",
+    "NEW": "待处理",
+    "IN_FLIGHT": "发送中",
+}
 UNSEEN = "尚未被同步引擎发现"
 
 
@@ -63,34 +71,59 @@ class Staging:
 
     def calls_after(self, message_id: int) -> list[Call]:
         m = self.tables.message
-        stmt = sa.select(m.c.created_at, m.c.function_id, m.c.outcome, m.c.return_code,
-                         m.c.request_xml, m.c.reply_xml, m.c.duration_ms).where(
-            m.c.id > message_id).order_by(m.c.id)  # fmt: skip
+        stmt = (
+            sa.select(
+                m.c.created_at,
+                m.c.function_id,
+                m.c.outcome,
+                m.c.return_code,
+                m.c.request_xml,
+                m.c.reply_xml,
+                m.c.duration_ms,
+            )
+            .where(m.c.id > message_id)
+            .order_by(m.c.id)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         calls = []
         for at, function_id, outcome, code, request, reply, duration in rows:
             reply_code, message = reply_message(reply)
-            calls.append(Call(at, str(function_id), str(outcome or ""), str(code or reply_code),
-                              message, masked_request(request or ""), duration))  # fmt: skip
+            calls.append(
+                Call(
+                    at,
+                    str(function_id),
+                    str(outcome or ""),
+                    str(code or reply_code),
+                    message,
+                    masked_request(request or ""),
+                    duration,
+                )
+            )
         return calls
 
     def feed_rows(self, feed: str, keys: Sequence[str]) -> list[Standing]:
         """Each key's newest row of ``feed`` (not found yet: PENDING, unseen)."""
         s = self.tables.sync_status
         reason = sa.func.coalesce(s.c.return_code_message, s.c.last_error, "")
-        stmt = sa.select(s.c.source_key, s.c.status, reason, s.c.result_json).where(
-            s.c.feed == feed, s.c.source_key.in_(list(keys))).order_by(s.c.id)  # fmt: skip
+        stmt = (
+            sa.select(s.c.source_key, s.c.status, reason, s.c.result_json)
+            .where(s.c.feed == feed, s.c.source_key.in_(list(keys)))
+            .order_by(s.c.id)
+        )
         with self.engine.connect() as conn:
-            newest = {str(k): Standing(str(st), str(r), flag=flag_zh(doc))
-                      for k, st, r, doc in conn.execute(stmt)}  # fmt: skip
+            newest = {
+                str(k): Standing(str(st), str(r), flag=flag_zh(doc))
+                for k, st, r, doc in conn.execute(stmt)
+            }
         return [newest.get(key, Standing("PENDING", UNSEEN)) for key in keys]
 
     def command(self, command_id: int) -> Standing:
         r = self.tables.request
         reason = sa.func.coalesce(r.c.return_code_message, r.c.last_error, "")
         stmt = sa.select(r.c.status, reason, r.c.bka001, r.c.result_json).where(
-            r.c.id == command_id)  # fmt: skip
+            r.c.id == command_id
+        )
         with self.engine.connect() as conn:
             status, message, bka001, doc = conn.execute(stmt).one()
         batch = "" if bka001 is None else str(bka001)
@@ -108,10 +141,16 @@ class Staging:
     def unrefunded_batches(self, visit_key: str) -> list[str]:
         """The visit's settled outpatient batches no refund command has refunded."""
         r = self.tables.request
-        stmt = sa.select(r.c.command, r.c.bka001, r.c.params_json).where(
-            r.c.visit_key == visit_key, r.c.status == "DONE",
-            r.c.command.in_(["op_charge", "op_refund"]), r.c.bka001.is_not(None),
-        ).order_by(r.c.id)  # fmt: skip
+        stmt = (
+            sa.select(r.c.command, r.c.bka001, r.c.params_json)
+            .where(
+                r.c.visit_key == visit_key,
+                r.c.status == "DONE",
+                r.c.command.in_(["op_charge", "op_refund"]),
+                r.c.bka001.is_not(None),
+            )
+            .order_by(r.c.id)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         settled = [str(b) for c, b, p in rows if c == "op_charge" and _settles(p)]

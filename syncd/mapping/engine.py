@@ -163,8 +163,10 @@ def split_batches(
     datasets: Mapping[str, tuple[WireRow, ...]], limits: Mapping[str, int]
 ) -> tuple[Batch, ...]:
     """Cut every dataset into chunks of at most its limit; batch i holds chunk i of each."""
-    chunks = {name: list(_chunks(rows, limits.get(name, PLATFORM_MAX_ROWS)))
-              for name, rows in datasets.items()}  # fmt: skip
+    chunks = {
+        name: list(_chunks(rows, limits.get(name, PLATFORM_MAX_ROWS)))
+        for name, rows in datasets.items()
+    }
     count = max((len(c) for c in chunks.values()), default=0)
     if count == 0:
         return ({name: () for name in datasets},)

@@ -17,8 +17,12 @@ from syncd.mapping.rules import FieldRule
 from syncd.mapping.transforms import TRANSFORMS, text_of
 
 _WHITESPACE = " \t\r\n\u3000"
-_SIGN_ZH = {"positive": "正数", "non_negative": "非负数", "negative": "负数",
-            "non_positive": "非正数"}  # fmt: skip
+_SIGN_ZH = {
+    "positive": "正数",
+    "non_negative": "非负数",
+    "negative": "负数",
+    "non_positive": "非正数",
+}
 
 
 @dataclass(frozen=True)

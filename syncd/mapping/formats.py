@@ -50,9 +50,13 @@ def _format_text(text: str, pattern: str, input_pattern: str) -> str:
 
 def _format(when: dt.datetime, pattern: str) -> str:
     parts = {
-        "yyyy": f"{when.year:04d}", "MM": f"{when.month:02d}", "dd": f"{when.day:02d}",
-        "HH": f"{when.hour:02d}", "mm": f"{when.minute:02d}", "ss": f"{when.second:02d}",
-    }  # fmt: skip
+        "yyyy": f"{when.year:04d}",
+        "MM": f"{when.month:02d}",
+        "dd": f"{when.day:02d}",
+        "HH": f"{when.hour:02d}",
+        "mm": f"{when.minute:02d}",
+        "ss": f"{when.second:02d}",
+    }
     return "".join(parts.get(token, token) for token in _tokens(pattern))
 
 

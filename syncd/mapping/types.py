@@ -125,10 +125,12 @@ Column = Annotated[str, AfterValidator(_column), _schema(_COLUMN_RE, "a column o
 FieldCode = Annotated[str, AfterValidator(_field_code), _schema(names.FIELD_CODE.pattern, "")]
 SettingPath = Annotated[str, AfterValidator(_setting), _schema(_SETTING.pattern, "")]
 ParamName = Annotated[str, AfterValidator(_param), _schema(_PARAM.pattern, "")]
-VisitField = Annotated[str, AfterValidator(_visit_field), Field(json_schema_extra={
-    "enum": list(VISIT_FIELDS)})]  # fmt: skip
-TransformName = Annotated[str, AfterValidator(_transform), Field(json_schema_extra={
-    "enum": sorted(TRANSFORMS)})]  # fmt: skip
+VisitField = Annotated[
+    str, AfterValidator(_visit_field), Field(json_schema_extra={"enum": list(VISIT_FIELDS)})
+]
+TransformName = Annotated[
+    str, AfterValidator(_transform), Field(json_schema_extra={"enum": sorted(TRANSFORMS)})
+]
 DatePattern = Annotated[str, AfterValidator(_date_pattern), _schema(r"^[yMdHms/:. T-]+$", "")]
 FunctionRef = Annotated[str, AfterValidator(_function), _schema(_FUNCTION.pattern, "")]
 ReplyPath = Annotated[str, AfterValidator(_reply_path), _schema(_REPLY_PATH.pattern, "")]

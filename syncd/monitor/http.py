@@ -40,8 +40,9 @@ def monitoring_app(registry: CollectorRegistry, *, alive: Check, ready: Check) -
             return metrics(environ, start_response)  # type: ignore[no-any-return]
         if path in checks:
             ok, details = _run(checks[path])
-            return _answer(start_response, "200 OK" if ok else "503 Service Unavailable",
-                           {"ok": ok, **details})  # fmt: skip
+            return _answer(
+                start_response, "200 OK" if ok else "503 Service Unavailable", {"ok": ok, **details}
+            )
         return _answer(start_response, "404 Not Found", {"paths": ["/metrics", *checks]})
 
     return app
@@ -88,11 +89,16 @@ class MonitorServer:
 
     def __init__(self, app: WSGIApplication, host: str, port: int) -> None:
         server_class = _Server6 if ":" in host else _Server
-        self._server = make_server(host, port, app, server_class=server_class,
-                                   handler_class=_Handler)  # fmt: skip
+        self._server = make_server(
+            host, port, app, server_class=server_class, handler_class=_Handler
+        )
         self.host, self.port = host, int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="syncd-monitor",
-                                        kwargs={"poll_interval": 0.5}, daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            name="syncd-monitor",
+            kwargs={"poll_interval": 0.5},
+            daemon=True,
+        )
 
     def start(self) -> None:
         self._thread.start()

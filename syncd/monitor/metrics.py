@@ -38,19 +38,34 @@ VERDICTS = ("PROCESSED", "NOT_PROCESSED", "UNDECIDED")
 RESOLVED_BY = ("query", "operator")
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
-CALLS = Counter("syncd_platform_calls", "Platform calls and logins by function and outcome.",
-                ("function", "outcome"), registry=REGISTRY)  # fmt: skip
-CALL_SECONDS = Histogram("syncd_platform_call_duration_seconds",
-                         "Platform call latency by function (seconds).", ("function",),
-                         buckets=_LATENCY_BUCKETS, registry=REGISTRY)  # fmt: skip
-RESOLUTIONS = Counter("syncd_unknown_resolutions",
-                      "UNKNOWN outcomes settled, by verdict and by whom (query or operator).",
-                      ("verdict", "by"), registry=REGISTRY)  # fmt: skip
-JOB_LAST_SUCCESS = Gauge("syncd_job_last_success_timestamp_seconds",
-                         "Unix time of the end of each job's last successful run.", ("job",),
-                         registry=REGISTRY)  # fmt: skip
-ALERT_ACTIVE = Gauge("syncd_alert_active", "1 while the alert is raised, else 0.", ("alert",),
-                     registry=REGISTRY)  # fmt: skip
+CALLS = Counter(
+    "syncd_platform_calls",
+    "Platform calls and logins by function and outcome.",
+    ("function", "outcome"),
+    registry=REGISTRY,
+)
+CALL_SECONDS = Histogram(
+    "syncd_platform_call_duration_seconds",
+    "Platform call latency by function (seconds).",
+    ("function",),
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+RESOLUTIONS = Counter(
+    "syncd_unknown_resolutions",
+    "UNKNOWN outcomes settled, by verdict and by whom (query or operator).",
+    ("verdict", "by"),
+    registry=REGISTRY,
+)
+JOB_LAST_SUCCESS = Gauge(
+    "syncd_job_last_success_timestamp_seconds",
+    "Unix time of the end of each job's last successful run.",
+    ("job",),
+    registry=REGISTRY,
+)
+ALERT_ACTIVE = Gauge(
+    "syncd_alert_active", "1 while the alert is raised, else 0.", ("alert",), registry=REGISTRY
+)
 
 
 def record_call(function_id: str, outcome: Outcome, duration_s: float) -> None:
@@ -75,13 +90,19 @@ def record_alert(alert: str, active: bool) -> None:
     ALERT_ACTIVE.labels(alert).set(1 if active else 0)
 
 
-_SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count",
-             "_created"), "gauge": ("",)}  # fmt: skip
+_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_sum", "_count", "_created"),
+    "gauge": ("",),
+}
 
 
 def metric_names() -> set[str]:
     """Every series name the registry exposes (a counter as ``…_total``, a histogram as
     ``…_bucket``/``…_sum``/``…_count``), with or without samples yet: for checking the alert
     rules and the dashboard against what is served."""
-    return {family.name + suffix for family in REGISTRY.collect()
-            for suffix in _SUFFIXES.get(family.type, ("",))}  # fmt: skip
+    return {
+        family.name + suffix
+        for family in REGISTRY.collect()
+        for suffix in _SUFFIXES.get(family.type, ("",))
+    }

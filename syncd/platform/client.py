@@ -164,8 +164,9 @@ class PlatformClient:
                 attempts.append(self._send(request, self._session(call_id)))
         except LoginFailed as failed:
             login = _attempt_of(failed)
-            return self._result(call_id, request.function_id, started, t0, attempts,
-                                login=login, relogged=relogged)  # fmt: skip
+            return self._result(
+                call_id, request.function_id, started, t0, attempts, login=login, relogged=relogged
+            )
         return self._result(call_id, request.function_id, started, t0, attempts, relogged=relogged)
 
     def login(self) -> CallResult:
@@ -178,8 +179,17 @@ class PlatformClient:
                 return self._result(
                     call_id, LOGIN_FUNCTION_ID, started, t0, [], login=_attempt_of(failed)
                 )
-        return CallResult(call_id, LOGIN_FUNCTION_ID, Outcome.SUCCEEDED, None, "1", "",
-                          (), time.monotonic() - t0, started)  # fmt: skip
+        return CallResult(
+            call_id,
+            LOGIN_FUNCTION_ID,
+            Outcome.SUCCEEDED,
+            None,
+            "1",
+            "",
+            (),
+            time.monotonic() - t0,
+            started,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -283,5 +293,12 @@ def _login_outcome(login: Attempt) -> tuple[Outcome, str]:
 
 def _log(name: str, function_id: str, outcome: Outcome, t0: float, call_id: str) -> None:
     duration_ms = round((time.monotonic() - t0) * 1000)
-    event(logger, name, logging.DEBUG, function_id=function_id, outcome=outcome.value,
-          duration_ms=duration_ms, call_id=call_id)  # fmt: skip
+    event(
+        logger,
+        name,
+        logging.DEBUG,
+        function_id=function_id,
+        outcome=outcome.value,
+        duration_ms=duration_ms,
+        call_id=call_id,
+    )

@@ -74,10 +74,13 @@ class PlatformHealth:
         with self._lock:
             before = self._state
             changed = before.reachable is not reachable
-            self._state = replace(before, reachable=reachable,
-                                   reason="" if reachable else reason,
-                                   changed_at=now if changed else before.changed_at,
-                                   last_exchange_at=now)  # fmt: skip
+            self._state = replace(
+                before,
+                reachable=reachable,
+                reason="" if reachable else reason,
+                changed_at=now if changed else before.changed_at,
+                last_exchange_at=now,
+            )
         if changed and not reachable:
             event(logger, "platform.unreachable", logging.ERROR, reason=reason)
         elif changed and before.reachable is False:
@@ -86,8 +89,12 @@ class PlatformHealth:
 
     def logged_in(self, session_until: datetime) -> None:
         with self._lock:
-            self._state = replace(self._state, login_refused=False, logged_in_at=self._wall(),
-                                   session_until=session_until)  # fmt: skip
+            self._state = replace(
+                self._state,
+                login_refused=False,
+                logged_in_at=self._wall(),
+                session_until=session_until,
+            )
 
     def login_failed(self, *, refused: bool) -> None:
         """A login without a session: ``refused`` when the platform said no (wrong account or
@@ -104,8 +111,7 @@ class PlatformHealth:
             try:
                 listener(function_id, outcome, duration_s)
             except Exception as exc:  # a metric must never break a call
-                event(logger, "platform.listener_failed", logging.WARNING,
-                      error=type(exc).__name__)  # fmt: skip
+                event(logger, "platform.listener_failed", logging.WARNING, error=type(exc).__name__)
 
     # --- who listens -------------------------------------------------------------------
 

@@ -84,8 +84,9 @@ def read_bounded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     return bytes(body), False
 
 
-def classify_response(status: int, body: bytes, reply: bytes, rule: str, limit: int,
-                       cut: bool) -> Attempt:  # fmt: skip
+def classify_response(
+    status: int, body: bytes, reply: bytes, rule: str, limit: int, cut: bool
+) -> Attempt:
     stored = reply + CUT_NOTE.format(limit=limit).encode("utf-8") if cut else reply
     exchange = HttpExchange(body, stored, status, cut)
     if status >= 500:

@@ -79,8 +79,7 @@ def decode_head(body: bytes | str) -> Fields:
     scalars: dict[str, str] = {}
     depth = 0
     try:
-        for kind, element in safe_et.iterparse(_Trickle(data), ("start", "end"),
-                                               forbid_dtd=True):  # fmt: skip
+        for kind, element in safe_et.iterparse(_Trickle(data), ("start", "end"), forbid_dtd=True):
             depth += 1 if kind == "start" else -1
             if kind == "start" and depth == 1 and element.tag != ROOT:
                 raise PlatformProtocolError(f"the body is <{element.tag}>, not a <{ROOT}>")

@@ -103,8 +103,12 @@ def _check_required(spec: FunctionSpec, values: Mapping[str, Value], where: str,
 def _check_datasets(spec: FunctionSpec, tables: Mapping[str, Table]) -> None:
     for name in tables:
         if name not in spec.datasets:
-            _refuse(spec, name, f"dataset is not part of this call ({sorted(spec.datasets)})",
-                    f"数据集{name}不属于该交易")  # fmt: skip
+            _refuse(
+                spec,
+                name,
+                f"dataset is not part of this call ({sorted(spec.datasets)})",
+                f"数据集{name}不属于该交易",
+            )
     for name in sorted(spec.required_datasets):
         if not tables.get(name):
             _refuse(spec, name, "dataset must not be empty", f"数据集{name}不能为空")
@@ -114,8 +118,12 @@ def _check_datasets(spec: FunctionSpec, tables: Mapping[str, Table]) -> None:
 
 def _check_rows(spec: FunctionSpec, name: str, rows: Table) -> None:
     if spec.max_rows is not None and len(rows) > spec.max_rows:
-        _refuse(spec, name, f"{len(rows)} rows, at most {spec.max_rows} per call",
-                f"{name}超过{spec.max_rows}条，请分批上传")  # fmt: skip
+        _refuse(
+            spec,
+            name,
+            f"{len(rows)} rows, at most {spec.max_rows} per call",
+            f"{name}超过{spec.max_rows}条，请分批上传",
+        )
     required = [f.code for f in spec.datasets[name] if f.required]
     for index, row in enumerate(rows, start=1):
         missing = [code for code in required if _is_empty(row.get(code))]
@@ -285,8 +293,12 @@ class SettlementReply(Reply):
         if not _has_figures(program):
             if program.return_code == SUCCESS_CODE and cls.figures_required:
                 raise PlatformProtocolError("the reply has no settlement figures (akc264/payinfo)")
-            return cls(**cls.base(program), figures=None, aaz218=program.text("aaz218"),
-                       payinfo_rows=len(pay))  # fmt: skip
+            return cls(
+                **cls.base(program),
+                figures=None,
+                aaz218=program.text("aaz218"),
+                payinfo_rows=len(pay),
+            )
         figures = SettlementFigures.from_fields(pay[0] if pay else program)
         aaz218 = figures.aaz218 or program.text("aaz218")
         return cls(**cls.base(program), figures=figures, aaz218=aaz218, payinfo_rows=len(pay))

@@ -39,9 +39,12 @@ FIELDS: Mapping[str, Personal] = {
 }
 # A field the catalogue names a telephone number or an address is one, whatever its code.
 _CONTACT_WORDS: Mapping[str, Personal] = {
-    "电话": Personal.PHONE, "手机": Personal.PHONE,
-    "地址": Personal.ADDRESS, "住址": Personal.ADDRESS, "邮编": Personal.ADDRESS,
-}  # fmt: skip
+    "电话": Personal.PHONE,
+    "手机": Personal.PHONE,
+    "地址": Personal.ADDRESS,
+    "住址": Personal.ADDRESS,
+    "邮编": Personal.ADDRESS,
+}
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")  # a mobile number, in any field
 LOOKUP_KIND = "bka895"  # a person look-up's kind of key: aac001 电脑号, aac002 …, bka100 …
 LOOKUP_VALUE = "bka896"  # … and the key itself: personal unless it is the person number

@@ -23,14 +23,38 @@ from datetime import date, datetime
 from decimal import Decimal
 
 # Settlement figures the reconciliation knows, in report order (spec §8.1).
-FIGURES = ("akc264", "bka831", "bka832", "ake039", "ake035", "ake026", "ake029",
-           "bka841", "bka842", "bka840", "bka821", "akb067", "akb066", "bka839")  # fmt: skip
+FIGURES = (
+    "akc264",
+    "bka831",
+    "bka832",
+    "ake039",
+    "ake035",
+    "ake026",
+    "ake029",
+    "bka841",
+    "bka842",
+    "bka840",
+    "bka821",
+    "akb067",
+    "akb066",
+    "bka839",
+)
 FIGURE_NAMES = {
-    "akc264": "医疗总费用", "bka831": "个人自付", "bka832": "工伤保险支付",
-    "ake039": "工伤统筹基金", "ake035": "公务员补助", "ake026": "企业补充工伤",
-    "ake029": "大额补助", "bka841": "单位支付", "bka842": "医院垫付", "bka840": "其他基金",
-    "bka821": "民政救助", "akb067": "个人现金", "akb066": "个人账户", "bka839": "其他支付",
-}  # fmt: skip
+    "akc264": "医疗总费用",
+    "bka831": "个人自付",
+    "bka832": "工伤保险支付",
+    "ake039": "工伤统筹基金",
+    "ake035": "公务员补助",
+    "ake026": "企业补充工伤",
+    "ake029": "大额补助",
+    "bka841": "单位支付",
+    "bka842": "医院垫付",
+    "bka840": "其他基金",
+    "bka821": "民政救助",
+    "akb067": "个人现金",
+    "akb066": "个人账户",
+    "bka839": "其他支付",
+}
 
 
 class ItemClass(enum.StrEnum):
@@ -60,25 +84,40 @@ class ItemClass(enum.StrEnum):
 
 
 _TITLES = {
-    ItemClass.HIS_ONLY: ("医院有、平台无（医院单边账）",
-                         "核实该笔结算是否已在平台办理：未办理的补办结算或在 HIS 作废该结算"),
-    ItemClass.PLATFORM_ONLY: ("平台有、医院无（平台单边账）",
-                              "核实 HIS 是否漏记：补记 HIS 结算，或在平台取消该笔结算/退费"),
-    ItemClass.AMOUNT_DIFF: ("金额不一致",
-                            "以平台结算单为准核对 HIS 结算金额，必要时取消结算后重新结算"),
-    ItemClass.CANCELLED_HIS_ONLY: ("仅医院已取消/退费",
-                                   "平台仍为已结算：在平台办理取消结算或退费，或恢复 HIS 结算"),
-    ItemClass.CANCELLED_PLATFORM_ONLY: ("仅平台已取消/退费",
-                                        "HIS 仍为已结算：在 HIS 作废该结算，或在平台重新结算"),
-    ItemClass.STUCK: ("syncd 中未完成（结果未知/失败/发送超时）",
-                      "查看 syncd status：结果未知的由 syncd 查询平台后处理，"
-                      "失败的修正后 syncd retry"),
-    ItemClass.FEES_NOT_UPLOADED: ("已结算就诊的费用明细未上传",
-                                  "这些费用未进入平台结算：核实后取消结算、补传费用再结算"),
-    ItemClass.RECORD_OVERDUE: ("出院后病案首页逾期未上传",
-                               "检查病案首页视图数据是否完整，查看 syncd status 中病案首页的错误"),
+    ItemClass.HIS_ONLY: (
+        "医院有、平台无（医院单边账）",
+        "核实该笔结算是否已在平台办理：未办理的补办结算或在 HIS 作废该结算",
+    ),
+    ItemClass.PLATFORM_ONLY: (
+        "平台有、医院无（平台单边账）",
+        "核实 HIS 是否漏记：补记 HIS 结算，或在平台取消该笔结算/退费",
+    ),
+    ItemClass.AMOUNT_DIFF: (
+        "金额不一致",
+        "以平台结算单为准核对 HIS 结算金额，必要时取消结算后重新结算",
+    ),
+    ItemClass.CANCELLED_HIS_ONLY: (
+        "仅医院已取消/退费",
+        "平台仍为已结算：在平台办理取消结算或退费，或恢复 HIS 结算",
+    ),
+    ItemClass.CANCELLED_PLATFORM_ONLY: (
+        "仅平台已取消/退费",
+        "HIS 仍为已结算：在 HIS 作废该结算，或在平台重新结算",
+    ),
+    ItemClass.STUCK: (
+        "syncd 中未完成（结果未知/失败/发送超时）",
+        "查看 syncd status：结果未知的由 syncd 查询平台后处理，失败的修正后 syncd retry",
+    ),
+    ItemClass.FEES_NOT_UPLOADED: (
+        "已结算就诊的费用明细未上传",
+        "这些费用未进入平台结算：核实后取消结算、补传费用再结算",
+    ),
+    ItemClass.RECORD_OVERDUE: (
+        "出院后病案首页逾期未上传",
+        "检查病案首页视图数据是否完整，查看 syncd status 中病案首页的错误",
+    ),
     ItemClass.MATCHED: ("一致", ""),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -95,8 +134,9 @@ class Person:
 
     def merged(self, other: Person) -> Person:
         """This person's values, the gaps filled from ``other``."""
-        return Person(self.aac001 or other.aac001, self.aac002 or other.aac002,
-                      self.aac003 or other.aac003)  # fmt: skip
+        return Person(
+            self.aac001 or other.aac001, self.aac002 or other.aac002, self.aac003 or other.aac003
+        )
 
 
 @dataclass(frozen=True)
@@ -228,19 +268,29 @@ def difference_text(name: str, his: Decimal, platform: Decimal) -> str:
     return f"{FIGURE_NAMES[name]}（{name}）相差 {his - platform:+.2f}"
 
 
-def _item(cls: ItemClass, his: Settlement | None, platform: Settlement | None,
-          differences: tuple[str, ...] = (), detail: str = "") -> Item:  # fmt: skip
+def _item(
+    cls: ItemClass,
+    his: Settlement | None,
+    platform: Settlement | None,
+    differences: tuple[str, ...] = (),
+    detail: str = "",
+) -> Item:
     first = his or platform
     assert first is not None
     second = platform or first
     return Item(
-        item_class=cls, kind=first.kind, aaz218=first.aaz218 or second.aaz218,
-        bka001=first.bka001, visit_key=first.visit_key or second.visit_key,
-        detail=detail or _describe(his, platform), person=first.person.merged(second.person),
+        item_class=cls,
+        kind=first.kind,
+        aaz218=first.aaz218 or second.aaz218,
+        bka001=first.bka001,
+        visit_key=first.visit_key or second.visit_key,
+        detail=detail or _describe(his, platform),
+        person=first.person.merged(second.person),
         settled_on=first.settled_on or second.settled_on,
         his=dict(his.live_figures) if his else {},
-        platform=dict(platform.live_figures) if platform else {}, differences=differences,
-    )  # fmt: skip
+        platform=dict(platform.live_figures) if platform else {},
+        differences=differences,
+    )
 
 
 def _describe(his: Settlement | None, platform: Settlement | None) -> str:
@@ -256,9 +306,13 @@ def _describe(his: Settlement | None, platform: Settlement | None) -> str:
 
 def _finding_item(finding: Finding) -> Item:
     return Item(
-        item_class=finding.item_class, aaz218=finding.aaz218, visit_key=finding.visit_key,
-        feed=finding.feed, detail=finding.detail, count=finding.count,
-    )  # fmt: skip
+        item_class=finding.item_class,
+        aaz218=finding.aaz218,
+        visit_key=finding.visit_key,
+        feed=finding.feed,
+        detail=finding.detail,
+        count=finding.count,
+    )
 
 
 def with_persons(items: Iterable[Item], known: Mapping[str, Person]) -> list[Item]:

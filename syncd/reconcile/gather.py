@@ -37,8 +37,12 @@ from syncd.reconcile.classify import (
 from syncd.reconcile.period import Period
 from syncd.reconcile.platform_side import PersonSettlements
 
-_STATUS_ZH = {"UNKNOWN": "结果未知", "FAILED": "发送失败", "IN_FLIGHT": "发送中超时",
-              "NEW": "命令长时间未处理"}  # fmt: skip
+_STATUS_ZH = {
+    "UNKNOWN": "结果未知",
+    "FAILED": "发送失败",
+    "IN_FLIGHT": "发送中超时",
+    "NEW": "命令长时间未处理",
+}
 
 
 class HisPort(Protocol):
@@ -50,20 +54,23 @@ class LedgerPort(Protocol):
 
     def visits_touched(self, start: datetime, end: datetime) -> list[tuple[str, str, str]]: ...
 
-    def persons(self, source: FeedColumns, person_column: str,
-                visit_keys: Sequence[str]) -> dict[str, str]: ...  # fmt: skip
+    def persons(
+        self, source: FeedColumns, person_column: str, visit_keys: Sequence[str]
+    ) -> dict[str, str]: ...
 
     def stuck(self, now: datetime, stuck_after_s: float) -> list[StuckRow]: ...
 
     def unsent_rows(self, source: FeedColumns, visit_keys: Sequence[str]) -> dict[str, int]: ...
 
-    def overdue(self, discharge_feed: str, record_feed: str,
-                cutoff: datetime) -> list[tuple[str, str, datetime]]: ...  # fmt: skip
+    def overdue(
+        self, discharge_feed: str, record_feed: str, cutoff: datetime
+    ) -> list[tuple[str, str, datetime]]: ...
 
 
 class PlatformPort(Protocol):
-    def person_period(self, aac001: str, period: Period,
-                      wanted: frozenset[str]) -> PersonSettlements: ...  # fmt: skip
+    def person_period(
+        self, aac001: str, period: Period, wanted: frozenset[str]
+    ) -> PersonSettlements: ...
 
     def identity(self, aac001: str) -> Person: ...
 
@@ -94,8 +101,15 @@ class Gathered:
     platform_calls: int
 
 
-def gather(period: Period, now: datetime, his: HisPort, ledger: LedgerPort,
-           platform: PlatformPort, feeds: Feeds, rules: Rules) -> Gathered:  # fmt: skip
+def gather(
+    period: Period,
+    now: datetime,
+    his: HisPort,
+    ledger: LedgerPort,
+    platform: PlatformPort,
+    feeds: Feeds,
+    rules: Rules,
+) -> Gathered:
     """Everything :func:`~syncd.reconcile.classify.classify` needs for ``period``."""
     start, end = period.bounds()
     rows = his.settlements(start, end)
@@ -116,8 +130,13 @@ def identify(
     ID number, from the platform's person look-up."""
     known = persons_of([*found.his, *found.platform])
     items = with_persons(items, known)
-    missing = sorted({i.person.aac001 for i in items if i.item_class.is_discrepancy
-                      and i.person.aac001 and not i.person.complete})  # fmt: skip
+    missing = sorted(
+        {
+            i.person.aac001
+            for i in items
+            if i.item_class.is_discrepancy and i.person.aac001 and not i.person.complete
+        }
+    )
     asked = {aac001: platform.identity(aac001) for aac001 in missing}
     return with_persons(items, asked), len(asked)
 
@@ -132,15 +151,20 @@ def _his_settlement(row: HisRow, known: dict[tuple[str, str], str]) -> Settlemen
     batch = row.text("bka001")
     person = Person(row.text("person_no"), row.text("aac002"), row.text("aac003"))
     return Settlement(
-        kind=kind, aaz218=row.text("aaz218") or known.get((visit, kind), ""),
+        kind=kind,
+        aaz218=row.text("aaz218") or known.get((visit, kind), ""),
         bka001=int(float(batch)) if batch and kind == "OUTPATIENT" else 0,
-        visit_key=visit, cancelled=row.text("cancelled") == "1",
-        figures=row.figures(FIGURES), person=person, settled_at=row.values.get("settle_time"),
-    )  # fmt: skip
+        visit_key=visit,
+        cancelled=row.text("cancelled") == "1",
+        figures=row.figures(FIGURES),
+        person=person,
+        settled_at=row.values.get("settle_time"),
+    )
 
 
-def persons_of_period(rows: Sequence[HisRow], start: datetime, end: datetime,
-                   ledger: LedgerPort, feeds: Feeds) -> set[str]:  # fmt: skip
+def persons_of_period(
+    rows: Sequence[HisRow], start: datetime, end: datetime, ledger: LedgerPort, feeds: Feeds
+) -> set[str]:
     """Person numbers of the HIS rows and of the visits syncd moved on the platform then."""
     persons = {r.text("person_no") for r in rows if r.text("person_no")}
     touched = ledger.visits_touched(start, end)
@@ -151,16 +175,23 @@ def persons_of_period(rows: Sequence[HisRow], start: datetime, end: datetime,
     return persons
 
 
-def _platform_side(platform: PlatformPort, persons: list[str], period: Period,
-                   wanted: frozenset[str], workers: int) -> list[PersonSettlements]:  # fmt: skip
+def _platform_side(
+    platform: PlatformPort, persons: list[str], period: Period, wanted: frozenset[str], workers: int
+) -> list[PersonSettlements]:
     if workers <= 1 or len(persons) <= 1:
         return [platform.person_period(p, period, wanted) for p in persons]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile") as pool:
         return list(pool.map(lambda p: platform.person_period(p, period, wanted), persons))
 
 
-def ledger_findings(day: date, now: datetime, his: Sequence[Settlement], ledger: LedgerPort,
-                    feeds: Feeds, rules: Rules) -> list[Finding]:  # fmt: skip
+def ledger_findings(
+    day: date,
+    now: datetime,
+    his: Sequence[Settlement],
+    ledger: LedgerPort,
+    feeds: Feeds,
+    rules: Rules,
+) -> list[Finding]:
     findings = [_stuck(row) for row in ledger.stuck(now, rules.stuck_after_s)]
     findings += _unsent_fees(his, ledger, feeds)
     findings += _overdue_records(day, ledger, feeds, rules.record_due_days)
@@ -170,9 +201,12 @@ def ledger_findings(day: date, now: datetime, his: Sequence[Settlement], ledger:
 def _stuck(row: StuckRow) -> Finding:
     since = f"，自 {row.since:%Y-%m-%d %H:%M}" if row.since else ""
     return Finding(
-        ItemClass.STUCK, visit_key=row.visit_key, aaz218=row.aaz218, feed=row.feed,
+        ItemClass.STUCK,
+        visit_key=row.visit_key,
+        aaz218=row.aaz218,
+        feed=row.feed,
         detail=f"{row.feed} {row.key}：{_STATUS_ZH.get(row.status, row.status)}{since}",
-    )  # fmt: skip
+    )
 
 
 def _unsent_fees(his: Sequence[Settlement], ledger: LedgerPort, feeds: Feeds) -> list[Finding]:

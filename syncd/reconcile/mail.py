@@ -23,8 +23,13 @@ from syncd.core.errors import ReportError
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def build_message(smtp: SmtpSettings, subject: str, html_file: Path,
-                  attachments: Sequence[Path] = (), note: str = "") -> EmailMessage:  # fmt: skip
+def build_message(
+    smtp: SmtpSettings,
+    subject: str,
+    html_file: Path,
+    attachments: Sequence[Path] = (),
+    note: str = "",
+) -> EmailMessage:
     files = list(attachments) or [html_file]
     message = EmailMessage()
     message["Subject"] = subject
@@ -37,13 +42,19 @@ def build_message(smtp: SmtpSettings, subject: str, html_file: Path,
     for path in files:
         kind = _XLSX if path.suffix == ".xlsx" else mimetypes.guess_type(path.name)[0]
         maintype, subtype = (kind or "application/octet-stream").split("/", 1)
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
-                               filename=path.name)  # fmt: skip
+        message.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+        )
     return message
 
 
-def send_report(smtp: SmtpSettings, subject: str, html_file: Path,
-                attachments: Sequence[Path] = (), note: str = "") -> None:  # fmt: skip
+def send_report(
+    smtp: SmtpSettings,
+    subject: str,
+    html_file: Path,
+    attachments: Sequence[Path] = (),
+    note: str = "",
+) -> None:
     """Send the report to ``smtp.to`` (``attachments`` default to the HTML report itself)."""
     message = build_message(smtp, subject, html_file, attachments, note)
     try:

@@ -55,8 +55,9 @@ class PlatformSide:
     def __init__(self, client: Caller, catalogue: Catalogue, akb020: str) -> None:
         self.client, self.catalogue, self.akb020 = client, catalogue, akb020
 
-    def person_period(self, aac001: str, period: Period,
-                      wanted: frozenset[str]) -> PersonSettlements:  # fmt: skip
+    def person_period(
+        self, aac001: str, period: Period, wanted: frozenset[str]
+    ) -> PersonSettlements:
         """The person's settlements in ``period`` (and those whose aaz218 is in ``wanted``)."""
         inpatient, calls = self._inpatient(aac001, period, wanted)
         outpatient = self._outpatient(aac001, period, wanted)
@@ -75,8 +76,9 @@ class PlatformSide:
 
     # -- inpatient ------------------------------------------------------------------------
 
-    def _inpatient(self, aac001: str, period: Period, wanted: frozenset[str]
-                   ) -> tuple[list[Settlement], int]:  # fmt: skip
+    def _inpatient(
+        self, aac001: str, period: Period, wanted: frozenset[str]
+    ) -> tuple[list[Settlement], int]:
         params = {"bka895": "aac001", "bka896": aac001, "aka130": "42"}
         program = self._call("inpatient_business_info", params)
         if program is None:
@@ -102,16 +104,16 @@ class PlatformSide:
         if program is not None:
             reply = parse_reply(self.catalogue.by_name("settlement_slip"), program)
             assert isinstance(reply, SettlementSlipReply)
-            figures = {code: _money(reply.slip.raw.text(field))
-                       for field, code in SLIP_FIGURES.items()
-                       if reply.slip.raw.text(field)}  # fmt: skip
-        return Settlement(INPATIENT, aaz218, figures=figures, person=person,
-                          settled_at=settled_on)  # fmt: skip
+            figures = {
+                code: _money(reply.slip.raw.text(field))
+                for field, code in SLIP_FIGURES.items()
+                if reply.slip.raw.text(field)
+            }
+        return Settlement(INPATIENT, aaz218, figures=figures, person=person, settled_at=settled_on)
 
     # -- outpatient -----------------------------------------------------------------------
 
-    def _outpatient(self, aac001: str, period: Period,
-                    wanted: frozenset[str]) -> list[Settlement]:  # fmt: skip
+    def _outpatient(self, aac001: str, period: Period, wanted: frozenset[str]) -> list[Settlement]:
         params = {"bka895": "aac001", "bka896": aac001, "bka006": "410", "bka001": "0"}
         program = self._call("outpatient_refund_info", params)
         if program is None:
@@ -121,12 +123,17 @@ class PlatformSide:
             aaz218, settled_on = row.text("aaz218"), row.date("bka045")
             if settled_on not in period and aaz218 not in wanted:
                 continue
-            out.append(Settlement(
-                OUTPATIENT, aaz218, bka001=int(row.text("bka001") or 0),
-                cancelled=row.text("aae100") == "0", person=Person(aac001),
-                figures={c: _money(row.text(c)) for c in BATCH_FIGURES if row.text(c)},
-                settled_at=settled_on,
-            ))  # fmt: skip
+            out.append(
+                Settlement(
+                    OUTPATIENT,
+                    aaz218,
+                    bka001=int(row.text("bka001") or 0),
+                    cancelled=row.text("aae100") == "0",
+                    person=Person(aac001),
+                    figures={c: _money(row.text(c)) for c in BATCH_FIGURES if row.text(c)},
+                    settled_at=settled_on,
+                )
+            )
         return out
 
     # -- the call -------------------------------------------------------------------------
@@ -134,8 +141,7 @@ class PlatformSide:
     def _call(self, name: str, params: Mapping[str, Value]) -> Program | None:
         spec = self.catalogue.by_name(name)
         assert spec.function_id is not None
-        request = Request.build(self.catalogue, spec.function_id,
-                                {"akb020": self.akb020, **params})  # fmt: skip
+        request = Request.build(self.catalogue, spec.function_id, {"akb020": self.akb020, **params})
         result = self.client.call(request)
         return _program(result)
 
@@ -144,8 +150,13 @@ def _program(result: CallResult) -> Program | None:
     """The reply of a successful look-up; None when the platform refused (nothing there)."""
     if result.outcome is Outcome.SUCCEEDED and result.reply is not None:
         return result.reply
-    event(logger, "reconcile.lookup", function_id=result.function_id,
-          outcome=str(result.outcome), call_id=result.call_id)  # fmt: skip
+    event(
+        logger,
+        "reconcile.lookup",
+        function_id=result.function_id,
+        outcome=str(result.outcome),
+        call_id=result.call_id,
+    )
     if result.outcome is Outcome.REJECTED and not result.login_failed:
         return None
     if result.outcome is Outcome.RETRY or result.login_failed:

@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("syncd.reconcile", "templates"),
-    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-)  # fmt: skip
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def render_html(report: Report) -> str:
@@ -49,9 +52,15 @@ def render_html(report: Report) -> str:
         if cls.is_discrepancy and report.by_class(cls)
     ]
     return _ENV.get_template("report.html.j2").render(
-        report=report, headline=headline(report), summary=summary, sections=sections,
-        partial=has_partial(summary), text=cell_text, css=cell_class, note=PARTIAL_NOTE,
-    )  # fmt: skip
+        report=report,
+        headline=headline(report),
+        summary=summary,
+        sections=sections,
+        partial=has_partial(summary),
+        text=cell_text,
+        css=cell_class,
+        note=PARTIAL_NOTE,
+    )
 
 
 def headline(report: Report) -> list[tuple[str, str, str, bool]]:

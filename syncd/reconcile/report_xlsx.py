@@ -42,11 +42,17 @@ DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
 RED = "FFC00000"
 MAX_WIDTH = 60
-SHEETS = {ItemClass.HIS_ONLY: "医院单边", ItemClass.PLATFORM_ONLY: "平台单边",
-          ItemClass.AMOUNT_DIFF: "金额不符", ItemClass.CANCELLED_HIS_ONLY: "仅医院取消",
-          ItemClass.CANCELLED_PLATFORM_ONLY: "仅平台取消", ItemClass.STUCK: "同步未完成",
-          ItemClass.FEES_NOT_UPLOADED: "费用未上传", ItemClass.RECORD_OVERDUE: "病案首页逾期",
-          ItemClass.MATCHED: "一致"}  # fmt: skip
+SHEETS = {
+    ItemClass.HIS_ONLY: "医院单边",
+    ItemClass.PLATFORM_ONLY: "平台单边",
+    ItemClass.AMOUNT_DIFF: "金额不符",
+    ItemClass.CANCELLED_HIS_ONLY: "仅医院取消",
+    ItemClass.CANCELLED_PLATFORM_ONLY: "仅平台取消",
+    ItemClass.STUCK: "同步未完成",
+    ItemClass.FEES_NOT_UPLOADED: "费用未上传",
+    ItemClass.RECORD_OVERDUE: "病案首页逾期",
+    ItemClass.MATCHED: "一致",
+}
 _HEADER_FILL = PatternFill("solid", fgColor="FFE8E8E8")
 _RULE = Border(top=Side(style="thin"))
 
@@ -56,8 +62,9 @@ def write_xlsx(report: Report, path: Path) -> None:
     summary, top = info_sheet(book, "汇总", _info_rows(report))
     write_table(summary, kind_table(report.totals, report.figures), top=top)
     if report.is_statement:
-        write_table(book.create_sheet("每日"),
-                    day_table(report.totals, report.figures, report.period))  # fmt: skip
+        write_table(
+            book.create_sheet("每日"), day_table(report.totals, report.figures, report.period)
+        )
     write_table(book.create_sheet("差异分类"), class_table(report.totals))
     for cls in ItemClass:
         write_table(book.create_sheet(SHEETS[cls]), report.class_table(cls).without("class"))
@@ -79,9 +86,11 @@ def info_sheet(book: Workbook, title: str, info: list[str]) -> tuple[Worksheet, 
 
 def _info_rows(report: Report) -> list[str]:
     run = f"对账批次 {report.run_id}，" if report.run_id is not None else ""
-    return [f"{report.hospital.heading}　{report.title}",
-            f"对账期间：{report.period.label_zh}",
-            f"{run}生成时间 {report.created_at:%Y-%m-%d %H:%M:%S}"]  # fmt: skip
+    return [
+        f"{report.hospital.heading}　{report.title}",
+        f"对账期间：{report.period.label_zh}",
+        f"{run}生成时间 {report.created_at:%Y-%m-%d %H:%M:%S}",
+    ]
 
 
 def write_table(sheet: Worksheet, table: Table, top: int = 1) -> None:
@@ -140,8 +149,13 @@ def _fit_widths(sheet: Worksheet, table: Table) -> None:
         values = [
             _shown(column, line.cells.get(column.key)) for line in (*table.lines, table.total)
         ]
-        width = max([display_width(column.title) // 2 + 1, display_width(TOTAL_LABEL),
-                     *(display_width(v) for v in values)])  # fmt: skip
+        width = max(
+            [
+                display_width(column.title) // 2 + 1,
+                display_width(TOTAL_LABEL),
+                *(display_width(v) for v in values),
+            ]
+        )
         sheet.column_dimensions[get_column_letter(col)].width = min(width + 2, MAX_WIDTH)
 
 

@@ -96,8 +96,9 @@ def subject(period: Period, totals: Totals) -> str:
 def write_all(report: Report, folder: Path) -> ReportFiles:
     """Write the three files of ``report`` into ``folder`` (created if needed)."""
     stem = folder / report.stem
-    files = ReportFiles(stem.with_suffix(".html"), stem.with_suffix(".xlsx"),
-                        stem.with_suffix(".csv"))  # fmt: skip
+    files = ReportFiles(
+        stem.with_suffix(".html"), stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         files.html.write_text(render_html(report), encoding="utf-8")

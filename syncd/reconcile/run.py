@@ -94,8 +94,14 @@ class _Site:
         return ReconStore(self.engine, staging_tables(s.table_prefix, s.schema_name))
 
 
-def _site(settings: Settings, engine: sa.Engine, client: Caller, now: datetime | None,
-          catalogue: Catalogue | None, feeds: Mapping[str, FeedSpec] | None) -> _Site:  # fmt: skip
+def _site(
+    settings: Settings,
+    engine: sa.Engine,
+    client: Caller,
+    now: datetime | None,
+    catalogue: Catalogue | None,
+    feeds: Mapping[str, FeedSpec] | None,
+) -> _Site:
     now = now or datetime.now(ZoneInfo(settings.platform.session_timezone)).replace(tzinfo=None)
     cat = catalogue or catalogue_module.load(settings.platform.function_ids.model_dump())
     specs = feeds if feeds is not None else _load_feeds(settings, cat)
@@ -103,10 +109,16 @@ def _site(settings: Settings, engine: sa.Engine, client: Caller, now: datetime |
 
 
 def reconcile_day(
-    settings: Settings, engine: sa.Engine, client: Caller, day: date, *,
-    feeds: Mapping[str, FeedSpec] | None = None, now: datetime | None = None,
-    catalogue: Catalogue | None = None, mail: bool = True,
-) -> ReconResult:  # fmt: skip
+    settings: Settings,
+    engine: sa.Engine,
+    client: Caller,
+    day: date,
+    *,
+    feeds: Mapping[str, FeedSpec] | None = None,
+    now: datetime | None = None,
+    catalogue: Catalogue | None = None,
+    mail: bool = True,
+) -> ReconResult:
     """Reconcile ``day``: store the run and its items, write the reports, mail them.
 
     ``feeds`` defaults to the mappings in ``folders.mappings``; ``now`` (naive local time,
@@ -118,8 +130,9 @@ def reconcile_day(
     event(logger, "reconcile.start", run_id=run_id, day=day.isoformat())
     try:
         result = _compare(site, Period.day(day), run_id)
-        store.finish(run_id, _summary(result), [r for i in result.items for r in stored(i)],
-                     site.now)  # fmt: skip
+        store.finish(
+            run_id, _summary(result), [r for i in result.items for r in stored(i)], site.now
+        )
     except SyncdError as exc:
         store.fail(run_id, exc.message, site.now)
         event(logger, "reconcile.failed", logging.ERROR, run_id=run_id)
@@ -128,16 +141,28 @@ def reconcile_day(
         result = _with_statement(site, result)
     if mail:
         result = _mail(settings, result)
-    event(logger, "reconcile.done", run_id=run_id, items=len(result.items),
-          discrepancies=result.discrepancies)  # fmt: skip
+    event(
+        logger,
+        "reconcile.done",
+        run_id=run_id,
+        items=len(result.items),
+        discrepancies=result.discrepancies,
+    )
     return result
 
 
 def reconcile_month(
-    settings: Settings, engine: sa.Engine, client: Caller, year: int, month: int, *,
-    feeds: Mapping[str, FeedSpec] | None = None, now: datetime | None = None,
-    catalogue: Catalogue | None = None, mail: bool = True,
-) -> ReconResult:  # fmt: skip
+    settings: Settings,
+    engine: sa.Engine,
+    client: Caller,
+    year: int,
+    month: int,
+    *,
+    feeds: Mapping[str, FeedSpec] | None = None,
+    now: datetime | None = None,
+    catalogue: Catalogue | None = None,
+    mail: bool = True,
+) -> ReconResult:
     """The monthly statement of ``year``-``month``: written, mailed when SMTP is configured."""
     site = _site(settings, engine, client, now, catalogue, feeds)
     period = Period.month(year, month)
@@ -149,21 +174,30 @@ def reconcile_month(
 def _compare(site: _Site, period: Period, run_id: int | None) -> ReconResult:
     settings = site.settings
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
-    rules = Rules(settings.delivery.stuck_after_s, settings.reconcile.record_due_days,
-                  settings.reconcile.platform_workers)  # fmt: skip
+    rules = Rules(
+        settings.delivery.stuck_after_s,
+        settings.reconcile.record_due_days,
+        settings.reconcile.platform_workers,
+    )
     platform = PlatformSide(site.client, site.catalogue, settings.hospital.akb020)
     his = HisSettlements(site.engine, settings.reconcile.settlement_view)
-    found = gather(period, site.now, his, LedgerReader(site.engine, tables), platform,
-                   site.feeds, rules)  # fmt: skip
+    found = gather(
+        period, site.now, his, LedgerReader(site.engine, tables), platform, site.feeds, rules
+    )
     items, asked = identify(classify(found.his, found.platform, found.findings), found, platform)
     report = reports.Report(
-        reports.Hospital(settings.hospital.akb020, settings.hospital.name), period, run_id,
-        site.now, items, totals(found.his, found.platform, items),
+        reports.Hospital(settings.hospital.akb020, settings.hospital.name),
+        period,
+        run_id,
+        site.now,
+        items,
+        totals(found.his, found.platform, items),
         Privacy(settings.reconcile.include_id_numbers, settings.reconcile.include_names),
-    )  # fmt: skip
+    )
     files = reports.write_all(report, Path(settings.folders.reports))
-    return ReconResult(run_id, period, items, report.totals, files, found.persons,
-                       found.platform_calls + asked)  # fmt: skip
+    return ReconResult(
+        run_id, period, items, report.totals, files, found.persons, found.platform_calls + asked
+    )
 
 
 def _with_statement(site: _Site, result: ReconResult) -> ReconResult:
@@ -179,23 +213,47 @@ def _with_statement(site: _Site, result: ReconResult) -> ReconResult:
 def _summary(result: ReconResult) -> RunSummary:
     items, t, files = result.items, result.totals, result.files
     compared = len({(i.kind, i.aaz218, i.bka001) for i in items if i.kind})
-    return RunSummary(compared, sum(len(stored(i)) for i in items), t.discrepancies,
-                      t.his_total, t.platform_total, str(files.html), str(files.xlsx))  # fmt: skip
+    return RunSummary(
+        compared,
+        sum(len(stored(i)) for i in items),
+        t.discrepancies,
+        t.his_total,
+        t.platform_total,
+        str(files.html),
+        str(files.xlsx),
+    )
 
 
 def stored(item: Item) -> list[dict[str, object]]:
     """The ``recon_item`` rows of an item: one per differing figure of an amount difference,
     else one (a ledger finding's feed as its figure, its row count as the HIS value)."""
     batch = f"第{item.bka001}批次；" if item.bka001 else ""
-    base = {"item_class": item.item_class.value, "aaz218": item.aaz218,
-            "visit_key": item.visit_key, "action": item.action}  # fmt: skip
+    base = {
+        "item_class": item.item_class.value,
+        "aaz218": item.aaz218,
+        "visit_key": item.visit_key,
+        "action": item.action,
+    }
     if item.item_class is ItemClass.AMOUNT_DIFF:
-        return [{**base, "figure": name, "his_value": f"{item.his[name]:.2f}",
-                 "platform_value": f"{item.platform[name]:.2f}",
-                 "detail": batch + difference_text(name, item.his[name], item.platform[name])}
-                for name in item.differences]  # fmt: skip
-    return [{**base, "figure": item.feed, "his_value": str(item.count) if item.count else "",
-             "platform_value": "", "detail": batch + item.detail}]  # fmt: skip
+        return [
+            {
+                **base,
+                "figure": name,
+                "his_value": f"{item.his[name]:.2f}",
+                "platform_value": f"{item.platform[name]:.2f}",
+                "detail": batch + difference_text(name, item.his[name], item.platform[name]),
+            }
+            for name in item.differences
+        ]
+    return [
+        {
+            **base,
+            "figure": item.feed,
+            "his_value": str(item.count) if item.count else "",
+            "platform_value": "",
+            "detail": batch + item.detail,
+        }
+    ]
 
 
 def _mail(settings: Settings, result: ReconResult) -> ReconResult:
@@ -238,8 +296,9 @@ def feeds_of(specs: Mapping[str, FeedSpec], cat: Catalogue) -> Feeds:
     return Feeds(
         fees=_columns(fee) if fee is not None and _has_visit(fee) else None,
         discharge=discharge.feed if discharge else None,
-        record=record.feed if record else None, person_sources=sources,
-    )  # fmt: skip
+        record=record.feed if record else None,
+        person_sources=sources,
+    )
 
 
 def _columns(spec: FeedSpec) -> FeedColumns:

@@ -104,13 +104,15 @@ def _partial(lines: Sequence[Line], key: str) -> bool:
     reference = f"{side}_akc264"
     return any(key in line.partial for line in lines) or (
         any(line.cells.get(key) is not None for line in lines)
-        and any(line.cells.get(key) is None and line.cells.get(reference) is not None
-                for line in lines)
-    )  # fmt: skip
+        and any(
+            line.cells.get(key) is None and line.cells.get(reference) is not None for line in lines
+        )
+    )
 
 
-def _marked(columns: Sequence[Column], cells: Mapping[str, Value],
-            partial: Iterable[str] = ()) -> Line:  # fmt: skip
+def _marked(
+    columns: Sequence[Column], cells: Mapping[str, Value], partial: Iterable[str] = ()
+) -> Line:
     """A sums line, HIS and platform cells marked where they differ (sums only some
     settlements carry are not compared)."""
     partial = frozenset(partial)
@@ -142,34 +144,46 @@ def figure_columns(figures: Sequence[str]) -> list[Column]:
     columns = []
     for name in figures:
         title = f"{FIGURE_NAMES[name]} {name}"
-        columns += [Column(f"his_{name}", f"{title}（医院）", Kind.MONEY),
-                    Column(f"platform_{name}", f"{title}（平台）", Kind.MONEY)]  # fmt: skip
+        columns += [
+            Column(f"his_{name}", f"{title}（医院）", Kind.MONEY),
+            Column(f"platform_{name}", f"{title}（平台）", Kind.MONEY),
+        ]
     return [*columns, Column("difference", "总费用差额（医院−平台）", Kind.MONEY, True)]
 
 
 def item_columns(figures: Sequence[str]) -> list[Column]:
     return [
-        Column("class", "类型"), Column("kind", "类别"),
-        Column("visit_key", "就诊号", Kind.CODE), Column("aaz218", "就医登记号", Kind.CODE),
+        Column("class", "类型"),
+        Column("kind", "类别"),
+        Column("visit_key", "就诊号", Kind.CODE),
+        Column("aaz218", "就医登记号", Kind.CODE),
         Column("bka001", "批次", Kind.COUNT, summed=False),
         Column("settled_on", "结算日期", Kind.DATE),
-        Column("aac001", "电脑号", Kind.CODE), Column("aac002", "社会保障号码", Kind.CODE),
-        Column("aac003", "姓名"), *figure_columns(figures),
-        Column("detail", "说明"), Column("action", "处理建议"),
-    ]  # fmt: skip
+        Column("aac001", "电脑号", Kind.CODE),
+        Column("aac002", "社会保障号码", Kind.CODE),
+        Column("aac003", "姓名"),
+        *figure_columns(figures),
+        Column("detail", "说明"),
+        Column("action", "处理建议"),
+    ]
 
 
 def item_line(item: Item, figures: Sequence[str], privacy: Privacy) -> Line:
     p = item.person
     cells: dict[str, Value] = {
-        "class": item.item_class.title_zh, "kind": KIND_ZH.get(item.kind, item.kind),
-        "visit_key": item.visit_key, "aaz218": item.aaz218, "bka001": item.bka001 or None,
-        "settled_on": item.settled_on, "aac001": p.aac001,
+        "class": item.item_class.title_zh,
+        "kind": KIND_ZH.get(item.kind, item.kind),
+        "visit_key": item.visit_key,
+        "aaz218": item.aaz218,
+        "bka001": item.bka001 or None,
+        "settled_on": item.settled_on,
+        "aac001": p.aac001,
         "aac002": p.aac002 if privacy.include_id_numbers else mask_id(p.aac002),
         "aac003": p.aac003 if privacy.include_names else mask_name(p.aac003),
-        "detail": item.detail, "action": item.action,
+        "detail": item.detail,
+        "action": item.action,
         "difference": item.difference() if item.his or item.platform else None,
-    }  # fmt: skip
+    }
     for name in figures:
         cells[f"his_{name}"] = item.his.get(name)
         cells[f"platform_{name}"] = item.platform.get(name)
@@ -177,16 +191,21 @@ def item_line(item: Item, figures: Sequence[str], privacy: Privacy) -> Line:
     return Line(cells, frozenset(marked))
 
 
-def item_table(title: str, items: Iterable[Item], figures: Sequence[str],
-               privacy: Privacy) -> Table:  # fmt: skip
+def item_table(
+    title: str, items: Iterable[Item], figures: Sequence[str], privacy: Privacy
+) -> Table:
     return table(title, item_columns(figures), (item_line(i, figures, privacy) for i in items))
 
 
-def _pair_line(columns: Sequence[Column], first: dict[str, Value], pair: Pair,
-               figures: Sequence[str]) -> Line:  # fmt: skip
-    cells: dict[str, Value] = {**first, "his_count": pair.his.count,
-                               "platform_count": pair.platform.count,
-                               "difference": pair.difference}  # fmt: skip
+def _pair_line(
+    columns: Sequence[Column], first: dict[str, Value], pair: Pair, figures: Sequence[str]
+) -> Line:
+    cells: dict[str, Value] = {
+        **first,
+        "his_count": pair.his.count,
+        "platform_count": pair.platform.count,
+        "difference": pair.difference,
+    }
     partial = set()
     for name in figures:
         for key, one in ((f"his_{name}", pair.his), (f"platform_{name}", pair.platform)):
@@ -197,15 +216,19 @@ def _pair_line(columns: Sequence[Column], first: dict[str, Value], pair: Pair,
 
 
 def _count_columns() -> list[Column]:
-    return [Column("his_count", "医院笔数", Kind.COUNT),
-            Column("platform_count", "平台笔数", Kind.COUNT)]  # fmt: skip
+    return [
+        Column("his_count", "医院笔数", Kind.COUNT),
+        Column("platform_count", "平台笔数", Kind.COUNT),
+    ]
 
 
 def kind_table(totals: Totals, figures: Sequence[str]) -> Table:
     """Each side's count and per-fund sums per kind; the totals line is the whole period."""
     columns = [Column("kind", "类别"), *_count_columns(), *figure_columns(figures)]
-    lines = (_pair_line(columns, {"kind": KIND_ZH.get(kind, kind)}, pair, figures)
-             for kind, pair in totals.by_kind.items())  # fmt: skip
+    lines = (
+        _pair_line(columns, {"kind": KIND_ZH.get(kind, kind)}, pair, figures)
+        for kind, pair in totals.by_kind.items()
+    )
     return table("按类别汇总（门诊 / 住院）", columns, lines)
 
 
@@ -215,18 +238,24 @@ def day_table(totals: Totals, figures: Sequence[str], period: Period) -> Table:
     columns = [Column("day", "日期", Kind.DATE), *_count_columns(), *figure_columns(figures)]
     days: list[date | None] = list(period.days())
     days += [d for d in totals.by_day if d is None or d not in period]
-    lines = (_pair_line(columns, {"day": day or "（无日期）"}, totals.by_day.get(day, Pair()),
-                        figures)
-             for day in days)  # fmt: skip
+    lines = (
+        _pair_line(columns, {"day": day or "（无日期）"}, totals.by_day.get(day, Pair()), figures)
+        for day in days
+    )
     return table("每日明细", columns, lines)
 
 
 def class_table(totals: Totals) -> Table:
-    columns = [Column("class", "类型"), Column("count", "项数", Kind.COUNT),
-               Column("action", "处理建议")]  # fmt: skip
-    lines = (Line({"class": cls.title_zh, "count": totals.by_class.get(cls, 0),
-                   "action": cls.action_zh})
-             for cls in ItemClass if cls.is_discrepancy)  # fmt: skip
+    columns = [
+        Column("class", "类型"),
+        Column("count", "项数", Kind.COUNT),
+        Column("action", "处理建议"),
+    ]
+    lines = (
+        Line({"class": cls.title_zh, "count": totals.by_class.get(cls, 0), "action": cls.action_zh})
+        for cls in ItemClass
+        if cls.is_discrepancy
+    )
     return table("差异分类（待处理）", columns, lines)
 
 

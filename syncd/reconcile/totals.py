@@ -118,8 +118,9 @@ def totals(
     )
 
 
-def _pair(his: list[Settlement], platform: list[Settlement], attribute: str,
-          value: object) -> Pair:  # fmt: skip
+def _pair(his: list[Settlement], platform: list[Settlement], attribute: str, value: object) -> Pair:
     """The pair of the settlements whose ``attribute`` is ``value``."""
-    return Pair(side(s for s in his if getattr(s, attribute) == value),
-                side(s for s in platform if getattr(s, attribute) == value))  # fmt: skip
+    return Pair(
+        side(s for s in his if getattr(s, attribute) == value),
+        side(s for s in platform if getattr(s, attribute) == value),
+    )

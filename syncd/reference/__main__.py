@@ -31,8 +31,10 @@ def write_sql(folder: Path) -> list[Path]:
     written = []
     for dialect in DIALECTS:
         (folder / dialect).mkdir(parents=True, exist_ok=True)
-        for name, text in (("his_schema.sql", render_schema(dialect)),
-                           ("views.sql", render_views(dialect))):  # fmt: skip
+        for name, text in (
+            ("his_schema.sql", render_schema(dialect)),
+            ("views.sql", render_views(dialect)),
+        ):
             path = folder / dialect / name
             path.write_text(text, encoding="utf-8")
             written.append(path)
@@ -51,8 +53,9 @@ def write_sql(folder: Path) -> list[Path]:
     default=None,
     help="Write his_schema.sql and views.sql per dialect into this folder.",
 )
-def main(url: str | None, day: dt.datetime | None, scale: int, rng_seed: int,
-         sql_folder: Path | None) -> None:  # fmt: skip
+def main(
+    url: str | None, day: dt.datetime | None, scale: int, rng_seed: int, sql_folder: Path | None
+) -> None:
     """Seed the reference HIS (参考 HIS 建表、建视图并生成一天的工伤业务数据)."""
     if sql_folder is not None:
         for path in write_sql(sql_folder):

@@ -94,23 +94,49 @@ def _op_charge(
 
 def _op_refund(d: _Day, visit: str, charge: str, hour: int, originals: list[Row]) -> None:
     for row in originals:
-        d.add("HIS_OP_FEE", {
-            **row, "FEE_ID": d.next_id("HIS_OP_FEE"), "CHARGE_NO": charge,
-            "QTY": -row["QTY"], "AMOUNT": -row["AMOUNT"], "FEE_TIME": d.at(hour),
-            "REFUND_OF": row["FEE_ID"],
-        })  # fmt: skip
+        d.add(
+            "HIS_OP_FEE",
+            {
+                **row,
+                "FEE_ID": d.next_id("HIS_OP_FEE"),
+                "CHARGE_NO": charge,
+                "QTY": -row["QTY"],
+                "AMOUNT": -row["AMOUNT"],
+                "FEE_TIME": d.at(hour),
+                "REFUND_OF": row["FEE_ID"],
+            },
+        )
 
 
-def _settlement(d: _Day, kind: str, visit: str, batch: int | None, rows: list[Row],
-                when: dt.datetime, *, cancelled: bool = False) -> None:  # fmt: skip
+def _settlement(
+    d: _Day,
+    kind: str,
+    visit: str,
+    batch: int | None,
+    rows: list[Row],
+    when: dt.datetime,
+    *,
+    cancelled: bool = False,
+) -> None:
     total = sum((r["AMOUNT"] for r in rows), Decimal("0.00"))
     covered = sum((r["AMOUNT"] for r in rows if _covered(r)), Decimal("0.00"))
-    d.add("HIS_SETTLEMENT", {
-        "SETTLE_ID": d.next_id("HIS_SETTLEMENT"), "VISIT_KIND": kind, "VISIT_NO": visit,
-        "AAZ218": None, "BKA001": batch, "AKC264": total, "BKA831": total - covered,
-        "BKA832": covered, "AKE039": covered, "SETTLE_TIME": when,
-        "CANCELLED": "1" if cancelled else "0", "OPERATOR_NO": "S004",
-    })  # fmt: skip
+    d.add(
+        "HIS_SETTLEMENT",
+        {
+            "SETTLE_ID": d.next_id("HIS_SETTLEMENT"),
+            "VISIT_KIND": kind,
+            "VISIT_NO": visit,
+            "AAZ218": None,
+            "BKA001": batch,
+            "AKC264": total,
+            "BKA831": total - covered,
+            "BKA832": covered,
+            "AKE039": covered,
+            "SETTLE_TIME": when,
+            "CANCELLED": "1" if cancelled else "0",
+            "OPERATOR_NO": "S004",
+        },
+    )
 
 
 def _covered(row: Row) -> bool:
@@ -128,26 +154,53 @@ def _outpatient(d: _Day) -> None:
     charged = _op_charge(d, liu, f"SF{d.tag}0003", 10, [ITEMS[7], ITEMS[4]])
     _settlement(d, "1", liu, 1, charged, d.at(10, 40))
     _op_visit(d, 3, NO_AAC001, 11)
-    _op_charge(d, _op_visit(d, 4, NOT_WORK_INJURY, 11, injury=False), f"SF{d.tag}0005", 11,
-               [ITEMS[7]])  # fmt: skip
+    _op_charge(
+        d, _op_visit(d, 4, NOT_WORK_INJURY, 11, injury=False), f"SF{d.tag}0005", 11, [ITEMS[7]]
+    )
 
 
 # -- inpatient --------------------------------------------------------------------------------
 
 
-def _stay(d: _Day, n: int, patient: str, dept: str, ward: str, admitted_days_ago: int,
-          *, discharged: bool = True, injury: bool = True) -> str:  # fmt: skip
+def _stay(
+    d: _Day,
+    n: int,
+    patient: str,
+    dept: str,
+    ward: str,
+    admitted_days_ago: int,
+    *,
+    discharged: bool = True,
+    injury: bool = True,
+) -> str:
     stay = f"ZY{d.tag}{n:03d}"
-    d.add("HIS_IP_STAY", stay_row(
-        stay, f"{d.day:%Y}{d.tag[2:]}{n:04d}", patient, d.at(9, 0, admitted_days_ago),
-        dept=dept, ward=ward, bed=f"{10 + n:02d}", updated=d.at(15, 5),
-        discharged=d.at(15, 0) if discharged else None, injury=injury,
-    ))  # fmt: skip
+    d.add(
+        "HIS_IP_STAY",
+        stay_row(
+            stay,
+            f"{d.day:%Y}{d.tag[2:]}{n:04d}",
+            patient,
+            d.at(9, 0, admitted_days_ago),
+            dept=dept,
+            ward=ward,
+            bed=f"{10 + n:02d}",
+            updated=d.at(15, 5),
+            discharged=d.at(15, 0) if discharged else None,
+            injury=injury,
+        ),
+    )
     return stay
 
 
-def _ip_fee(d: _Day, stay: str, seq: int, item: tuple[str, ...], when: dt.datetime,
-            qty: Decimal | None = None, **extra: object) -> Row:  # fmt: skip
+def _ip_fee(
+    d: _Day,
+    stay: str,
+    seq: int,
+    item: tuple[str, ...],
+    when: dt.datetime,
+    qty: Decimal | None = None,
+    **extra: object,
+) -> Row:
     qty = Decimal(d.rng.choice((1, 1, 1, 2, 3))) if qty is None else qty
     row = ip_fee_row(d.next_id("HIS_IP_FEE"), stay, seq, item, qty, when, **extra)
     return d.add("HIS_IP_FEE", row)
@@ -167,14 +220,27 @@ def _big_stay(d: _Day) -> str:
     seq = len(rows)
     rows.append(_ip_fee(d, stay, seq + 1, SURGERY_ITEM, d.at(10, 0, 4), qty=Decimal(1)))
     for n, original in enumerate(rows[:3], start=seq + 2):
-        rows.append(_ip_fee(d, stay, n, _item_of(original), d.at(11), qty=-original["QTY"],
-                            REFUND_OF=original["FEE_ID"]))  # fmt: skip
+        rows.append(
+            _ip_fee(
+                d,
+                stay,
+                n,
+                _item_of(original),
+                d.at(11),
+                qty=-original["QTY"],
+                REFUND_OF=original["FEE_ID"],
+            )
+        )
     for n in range(seq + 5, seq + 10):
         rows.append(_ip_fee(d, stay, n, ITEMS[8], d.at(12, n % 60), ILLNESS_FLAG="1"))
     for n in range(seq + 10, seq + 12):
         _ip_fee(d, stay, n, ITEMS[9], d.at(13), ILLNESS_FLAG="1", ILLNESS_LATE="1")
-    d.add("HIS_IP_CHANGE", change_row(d.next_id("HIS_IP_CHANGE"), stay, d.at(10, 0, 5),
-                                      dept="D05", ward="W05", bed="15"))  # fmt: skip
+    d.add(
+        "HIS_IP_CHANGE",
+        change_row(
+            d.next_id("HIS_IP_CHANGE"), stay, d.at(10, 0, 5), dept="D05", ward="W05", bed="15"
+        ),
+    )
     _settlement(d, "2", stay, None, rows, d.at(16))
     return stay
 

@@ -115,8 +115,9 @@ def not_processed(attempts: int, policy: RetryPolicy, now: datetime) -> Transiti
     now, or FAILED once its attempts are used up (a platform that loses every call of a kind
     must not be called for ever)."""
     if policy.exhausted(attempts):
-        return Transition(SyncStatus.FAILED, None, attempts,
-                          f"经查询确认平台未处理；已发送{attempts}次仍未成功")  # fmt: skip
+        return Transition(
+            SyncStatus.FAILED, None, attempts, f"经查询确认平台未处理；已发送{attempts}次仍未成功"
+        )
     return Transition(SyncStatus.PENDING, now, attempts, "经查询确认平台未处理，将重新发送")
 
 

@@ -16,9 +16,13 @@ from enum import StrEnum
 from syncd.core.records import VisitState
 
 STATE_ZH: Mapping[str, str] = {
-    "NONE": "未登记", "REGISTERED": "已挂号", "ADMITTED": "在院", "DISCHARGED": "已出院登记",
-    "SETTLED": "已结算", "CANCELLED": "已取消",
-}  # fmt: skip
+    "NONE": "未登记",
+    "REGISTERED": "已挂号",
+    "ADMITTED": "在院",
+    "DISCHARGED": "已出院登记",
+    "SETTLED": "已结算",
+    "CANCELLED": "已取消",
+}
 KIND_ZH: Mapping[str, str] = {"OUTPATIENT": "门诊", "INPATIENT": "住院"}
 
 # The forward order of each kind's states: a visit "can still get to" a later state.
@@ -64,8 +68,13 @@ class Visit:
 
     def fields(self) -> dict[str, object]:
         """The values a mapping reads with ``{visit: …}``."""
-        return {"aaz218": self.aaz218, "aac001": self.aac001, "visit_key": self.visit_key,
-                "kind": self.kind, "state": self.state}  # fmt: skip
+        return {
+            "aaz218": self.aaz218,
+            "aac001": self.aac001,
+            "visit_key": self.visit_key,
+            "kind": self.kind,
+            "state": self.state,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,8 +119,10 @@ def after_feeds_pending(statuses: Sequence[str]) -> Check:
     must not go while one of the stay's fee rows never reached the platform)."""
     failed = [s for s in statuses if s == "FAILED"]
     if failed:
-        return Check(Verdict.WAIT, f"本次就诊有{len(failed)}条前序数据发送失败，"
-                                   "请处理后重新排队（syncd retry）")  # fmt: skip
+        return Check(
+            Verdict.WAIT,
+            f"本次就诊有{len(failed)}条前序数据发送失败，请处理后重新排队（syncd retry）",
+        )
     open_rows = [s for s in statuses if s not in ("SUCCEEDED", "REJECTED")]
     if open_rows:
         return Check(Verdict.WAIT, f"等待本次就诊的{len(open_rows)}条前序数据处理完成")

@@ -64,12 +64,14 @@ PRUNE_AT = "03:30"
 class CommandLoop(threading.Thread):
     """Polls the command table; goes again at once while it finds work."""
 
-    def __init__(self, tick: Callable[[], int], progress: Progress, interval_s: float,
-                 stop: threading.Event) -> None:  # fmt: skip
+    def __init__(
+        self, tick: Callable[[], int], progress: Progress, interval_s: float, stop: threading.Event
+    ) -> None:
         super().__init__(name="syncd-commands", daemon=True)
         self.tick, self.interval_s, self.stop = tick, interval_s, stop
-        self.guard = JobGuard(COMMANDS, self._once, progress, lane=COMMANDS,
-                              base_backoff_s=interval_s)  # fmt: skip
+        self.guard = JobGuard(
+            COMMANDS, self._once, progress, lane=COMMANDS, base_backoff_s=interval_s
+        )
         self.claimed = 0
 
     def _once(self) -> None:
@@ -90,27 +92,38 @@ def close_gate(worker: Worker, stop: threading.Event, progress: Progress) -> Non
     ``finally`` gives back every lease not in flight), and a long stay's remaining calls are
     not sent; each unit let through beats its lane's heartbeat.
     """
-    worker.stop_claiming(stop.is_set, on_feed_unit=partial(progress.beat, SCHEDULER),
-                         on_command_unit=partial(progress.beat, COMMANDS))  # fmt: skip
+    worker.stop_claiming(
+        stop.is_set,
+        on_feed_unit=partial(progress.beat, SCHEDULER),
+        on_command_unit=partial(progress.beat, COMMANDS),
+    )
 
 
 class Daemon:
     """One ``syncd run`` process around one :class:`~syncd.service.worker.Worker`."""
 
-    def __init__(self, worker: Worker, *, notifier: Notifier | None = None,
-                 stall_s: float | None = None, stop_timeout_s: float = STOP_TIMEOUT_S,
-                 loop_s: float = 1.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        worker: Worker,
+        *,
+        notifier: Notifier | None = None,
+        stall_s: float | None = None,
+        stop_timeout_s: float = STOP_TIMEOUT_S,
+        loop_s: float = 1.0,
+    ) -> None:
         self.worker, self.settings = worker, worker.settings
         self.notifier = notifier or Notifier()
         self.stop = threading.Event()
         self.progress = Progress((SCHEDULER, COMMANDS))
         self.stall_s = stall_s or self._default_stall_s()
         self.stop_timeout_s, self.loop_s = stop_timeout_s, loop_s
-        self.scheduler = Scheduler(self.settings.platform.session_timezone,
-                                   threads=max(2, len(worker.pipelines) + 3))  # fmt: skip
+        self.scheduler = Scheduler(
+            self.settings.platform.session_timezone, threads=max(2, len(worker.pipelines) + 3)
+        )
         every = self.settings.polling.command_interval_s
-        self.commands = CommandLoop(lambda: worker.tick_commands().claimed, self.progress,
-                                    every, self.stop)  # fmt: skip
+        self.commands = CommandLoop(
+            lambda: worker.tick_commands().claimed, self.progress, every, self.stop
+        )
         self.guards: dict[str, JobGuard] = {}
         self.schedules: dict[str, Schedule] = {}
         self.unfinished: list[str] = []
@@ -118,13 +131,20 @@ class Daemon:
         self.health = client.health if isinstance(client, PlatformClient) else PlatformHealth()
         self.counts = CountsCache(worker)
         self.monitoring = Monitoring(worker, self.health, self.counts, self._alive)
-        self.alerts = (AlertWatch(self.counts, self.health, self.progress, self.schedules)
-                       if self.settings.alerts.enabled else None)  # fmt: skip
+        self.alerts = (
+            AlertWatch(self.counts, self.health, self.progress, self.schedules)
+            if self.settings.alerts.enabled
+            else None
+        )
 
     def _default_stall_s(self) -> float:
         p = self.settings.platform
-        longest = max([self.settings.polling.default_interval_s,
-                       *self.settings.polling.feed_intervals_s.values()])  # fmt: skip
+        longest = max(
+            [
+                self.settings.polling.default_interval_s,
+                *self.settings.polling.feed_intervals_s.values(),
+            ]
+        )
         return max(60.0, 3 * longest, p.connect_timeout_s + p.read_timeout_s + 30.0)
 
     # --- start --------------------------------------------------------------------
@@ -145,8 +165,9 @@ class Daemon:
             every = self.settings.alerts.evaluate_every_s
             self._every("alerts", self.alerts, every, watched=False)
 
-    def _every(self, name: str, run: Callable[[], object], seconds: float, *,
-               watched: bool = True) -> None:  # fmt: skip
+    def _every(
+        self, name: str, run: Callable[[], object], seconds: float, *, watched: bool = True
+    ) -> None:
         """An interval job; ``watched``: its lateness is an alert (not the alerts' own job)."""
         guard = self.guards[name] = JobGuard(name, run, self.progress, base_backoff_s=seconds)
         self.scheduler.every(name, guard, seconds)
@@ -173,8 +194,14 @@ class Daemon:
             event(logger, "reconcile.unavailable", logging.WARNING)
             return
         day: date = self.worker.clock().date() - timedelta(days=1)
-        reconcile_day(self.settings, self.worker.engine, self.worker.client, day,
-                      feeds=self.worker.feeds, catalogue=self.worker.catalogue)  # fmt: skip
+        reconcile_day(
+            self.settings,
+            self.worker.engine,
+            self.worker.client,
+            day,
+            feeds=self.worker.feeds,
+            catalogue=self.worker.catalogue,
+        )
 
     def install_signals(self) -> None:
         signal.signal(signal.SIGTERM, self._on_signal)
@@ -193,8 +220,7 @@ class Daemon:
     def run(self) -> int:
         """Run until a stop is requested; 0 once every lease not in flight was given back
         (``unfinished`` then names jobs still stuck in a call after the stop timeout)."""
-        event(logger, "daemon.starting", owner=self.worker.owner,
-              feeds=len(self.worker.pipelines))  # fmt: skip
+        event(logger, "daemon.starting", owner=self.worker.owner, feeds=len(self.worker.pipelines))
         close_gate(self.worker, self.stop, self.progress)
         self.schedule()
         try:
@@ -230,8 +256,9 @@ class Daemon:
     def _healthy(self) -> bool:
         healthy = self._alive()
         if not healthy:
-            event(logger, "daemon.stalled", logging.ERROR, running=",".join(
-                self.progress.running()))  # fmt: skip
+            event(
+                logger, "daemon.stalled", logging.ERROR, running=",".join(self.progress.running())
+            )
         return healthy
 
     def _status(self) -> str:
@@ -292,8 +319,9 @@ class TickLog:
     """``feed.tick`` (INFO) for a tick that found or settled something; a tick that changed
     nothing (nothing new, at most rows still WAITING) at most once per ``quiet_s``."""
 
-    def __init__(self, quiet_s: float = QUIET_TICK_LOG_S,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self, quiet_s: float = QUIET_TICK_LOG_S, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.quiet_s, self._now = quiet_s, monotonic
         self._last: float | None = None
 
@@ -304,5 +332,11 @@ class TickLog:
             return
         self._last = now
         results = {status.lower(): n for status, n in sorted(report.results.items())}
-        event(logger, "feed.tick", feed=report.feed, new=report.discovered,
-              claimed=report.claimed, **results)  # fmt: skip
+        event(
+            logger,
+            "feed.tick",
+            feed=report.feed,
+            new=report.discovered,
+            claimed=report.claimed,
+            **results,
+        )

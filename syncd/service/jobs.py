@@ -38,8 +38,12 @@ class Schedule:
 class Progress:
     """Heartbeats per lane, the jobs running, and each job's last success (thread-safe)."""
 
-    def __init__(self, lanes: Iterable[str], monotonic: Monotonic = time.monotonic,
-                 wall: Callable[[], float] = time.time) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lanes: Iterable[str],
+        monotonic: Monotonic = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self._now, self._wall = monotonic, wall
         self._lock = threading.Lock()
         self._beats = {lane: self._now() for lane in lanes}
@@ -91,9 +95,16 @@ class Progress:
 class JobGuard:
     """One job's boundary: logs and survives anything, backs off on database trouble."""
 
-    def __init__(self, name: str, run: Callable[[], object], progress: Progress, *,
-                 lane: str = SCHEDULER, base_backoff_s: float = 1.0,
-                 monotonic: Monotonic = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        run: Callable[[], object],
+        progress: Progress,
+        *,
+        lane: str = SCHEDULER,
+        base_backoff_s: float = 1.0,
+        monotonic: Monotonic = time.monotonic,
+    ) -> None:
         self.name, self.run, self.progress, self.lane = name, run, progress, lane
         self.base_backoff_s, self._now = base_backoff_s, monotonic
         self.failures = 0
@@ -113,8 +124,14 @@ class JobGuard:
             self._back_off(exc)
             return False
         except Exception as exc:  # the job boundary: log it, the job runs again next time
-            event(logger, "job.failed", logging.ERROR, job=self.name, error=type(exc).__name__,
-                  reason=exc.message if isinstance(exc, SyncdError) else "")  # fmt: skip
+            event(
+                logger,
+                "job.failed",
+                logging.ERROR,
+                job=self.name,
+                error=type(exc).__name__,
+                reason=exc.message if isinstance(exc, SyncdError) else "",
+            )
             return False
         finally:
             self.progress.end(self.lane, self.name)
@@ -126,5 +143,12 @@ class JobGuard:
         self.failures += 1
         delay = min(MAX_SOURCE_BACKOFF_S, self.base_backoff_s * 2 ** (self.failures - 1))
         self.resume_at = self._now() + delay
-        event(logger, "job.source_error", logging.WARNING, job=self.name, reason=exc.message,
-              failures=self.failures, backoff_s=round(delay, 3))  # fmt: skip
+        event(
+            logger,
+            "job.source_error",
+            logging.WARNING,
+            job=self.name,
+            reason=exc.message,
+            failures=self.failures,
+            backoff_s=round(delay, 3),
+        )

@@ -56,11 +56,15 @@ class CountsCache:
 
     def get(self, *, last_errors: bool = False, fresh: bool = False) -> Counts:
         with self._lock:
-            if not (fresh or last_errors) and self._last and (
-                    time.monotonic() - self._last[0] < self.max_age_s):  # fmt: skip
+            if (
+                not (fresh or last_errors)
+                and self._last
+                and (time.monotonic() - self._last[0] < self.max_age_s)
+            ):
                 return self._last[1]
-            counts = read_counts(self.worker.engine, self.worker.tables, self.worker.clock(),
-                                 last_errors=last_errors)  # fmt: skip
+            counts = read_counts(
+                self.worker.engine, self.worker.tables, self.worker.clock(), last_errors=last_errors
+            )
             self._last = (time.monotonic(), counts)
             return counts
 
@@ -76,8 +80,11 @@ class StagingCollector(Collector):
             counts: Counts | None = self.counts.get()
         except SourceError:
             counts = None
-        yield GaugeMetricFamily("syncd_database_up", "1 when the staging tables could be read.",
-                                value=0 if counts is None else 1)  # fmt: skip
+        yield GaugeMetricFamily(
+            "syncd_database_up",
+            "1 when the staging tables could be read.",
+            value=0 if counts is None else 1,
+        )
         if counts is not None:
             yield from self._staging(counts)
         yield from self._platform()
@@ -95,16 +102,19 @@ class StagingCollector(Collector):
             blocked.add_metric([feed.feed], feed.blocked)
             today.add_metric([feed.feed], feed.succeeded_today)
             oldest = feed.oldest_pending
-            age.add_metric([feed.feed], max(0.0, (counts.at - oldest).total_seconds()) if oldest
-                           else 0.0)  # fmt: skip
+            age.add_metric(
+                [feed.feed], max(0.0, (counts.at - oldest).total_seconds()) if oldest else 0.0
+            )
         yield from (rows, blocked, today, age)
         last = counts.reconciliation
         found = GaugeMetricFamily(
             "syncd_reconciliation_discrepancies",
             "Differences found by the last finished reconciliation.",
         )
-        ended = GaugeMetricFamily("syncd_reconciliation_last_run_timestamp_seconds",
-                                  "When the last finished reconciliation ended.")  # fmt: skip
+        ended = GaugeMetricFamily(
+            "syncd_reconciliation_last_run_timestamp_seconds",
+            "When the last finished reconciliation ended.",
+        )
         if last is not None:
             found.add_metric([], last.mismatches)
             if last.finished_at is not None:
@@ -119,9 +129,11 @@ class StagingCollector(Collector):
         if seen.reachable is not None:
             reachable.add_metric([], 1 if seen.reachable else 0)
         yield reachable
-        yield GaugeMetricFamily("syncd_platform_login_refused",
-                                "1 while the platform refuses our login.",
-                                value=1 if seen.login_refused else 0)  # fmt: skip
+        yield GaugeMetricFamily(
+            "syncd_platform_login_refused",
+            "1 while the platform refuses our login.",
+            value=1 if seen.login_refused else 0,
+        )
         age = GaugeMetricFamily(
             "syncd_platform_session_age_seconds",
             "Seconds since the login of the valid platform session.",
@@ -142,8 +154,9 @@ class Monitoring:
     """The collector on :data:`~syncd.monitor.metrics.REGISTRY`, call metrics from the client's
     health, the server on ``monitoring.listen`` and the idle probe; ``alive`` is the daemon's."""
 
-    def __init__(self, worker: Worker, health: PlatformHealth, counts: CountsCache,
-                 alive: Callable[[], bool]) -> None:  # fmt: skip
+    def __init__(
+        self, worker: Worker, health: PlatformHealth, counts: CountsCache, alive: Callable[[], bool]
+    ) -> None:
         self.worker, self.health, self.counts, self._alive = worker, health, counts, alive
         self.settings = worker.settings.monitoring
         zone = ZoneInfo(worker.settings.platform.session_timezone)
@@ -159,11 +172,19 @@ class Monitoring:
             try:
                 self.server = MonitorServer(app, *address)
             except OSError as exc:
-                raise ConfigError([ConfigProblem(
-                    "monitoring.listen", 0, 0, f"cannot listen on {self.settings.listen}: "
-                    f"{exc.strerror or type(exc).__name__}",
-                    "another program (or another syncd) uses it: choose another host:port, "
-                    "or set monitoring.listen: null")]) from exc  # fmt: skip
+                raise ConfigError(
+                    [
+                        ConfigProblem(
+                            "monitoring.listen",
+                            0,
+                            0,
+                            f"cannot listen on {self.settings.listen}: "
+                            f"{exc.strerror or type(exc).__name__}",
+                            "another program (or another syncd) uses it: choose another host:port, "
+                            "or set monitoring.listen: null",
+                        )
+                    ]
+                ) from exc
             self.server.start()
         metrics.REGISTRY.register(self.collector)
         self.health.subscribe(metrics.record_call)
@@ -190,9 +211,12 @@ class Monitoring:
             database = False
         seen = self.health.snapshot()
         platform = seen.session_valid() or seen.reachable is True
-        return database and platform, {"database": database, "platform": platform,
-                                       "platform_reachable": seen.reachable,
-                                       "session_valid": seen.session_valid()}  # fmt: skip
+        return database and platform, {
+            "database": database,
+            "platform": platform,
+            "platform_reachable": seen.reachable,
+            "session_valid": seen.session_valid(),
+        }
 
     def probe_if_idle(self) -> None:
         """No exchange for ``probe_every_s``: check with a TCP connect whether the platform

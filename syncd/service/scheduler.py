@@ -57,8 +57,14 @@ class Scheduler:
         """Run ``run`` now and then every ``seconds``."""
         trigger = IntervalTrigger(seconds=seconds, timezone=self.zone)
         grace = max(1, math.ceil(2 * seconds))
-        self._aps.add_job(run, trigger, id=name, name=name, misfire_grace_time=grace,
-                          next_run_time=datetime.now(self.zone))  # fmt: skip
+        self._aps.add_job(
+            run,
+            trigger,
+            id=name,
+            name=name,
+            misfire_grace_time=grace,
+            next_run_time=datetime.now(self.zone),
+        )
         self.names.append(name)
 
     def daily(self, name: str, run: Job, hhmm: str) -> None:
@@ -91,5 +97,10 @@ class Scheduler:
         elif ev.code == EVENT_JOB_MAX_INSTANCES:
             event(logger, "job.still_busy", logging.DEBUG, job=ev.job_id)
         elif isinstance(ev, JobExecutionEvent) and ev.exception is not None:
-            event(logger, "job.crashed", logging.ERROR, job=ev.job_id,
-                  error=type(ev.exception).__name__)  # fmt: skip
+            event(
+                logger,
+                "job.crashed",
+                logging.ERROR,
+                job=ev.job_id,
+                error=type(ev.exception).__name__,
+            )

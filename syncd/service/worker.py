@@ -66,9 +66,14 @@ def longest_call_s(settings: Settings) -> float:
 
 def retry_policy(settings: Settings) -> RetryPolicy:
     d = settings.delivery
-    return RetryPolicy(d.max_attempts, d.backoff_initial_s, d.backoff_max_s, d.backoff_jitter,
-                       wait_s=settings.polling.default_interval_s,
-                       unknown_hold_s=flight_s(settings))  # fmt: skip
+    return RetryPolicy(
+        d.max_attempts,
+        d.backoff_initial_s,
+        d.backoff_max_s,
+        d.backoff_jitter,
+        wait_s=settings.polling.default_interval_s,
+        unknown_hold_s=flight_s(settings),
+    )
 
 
 def flight_s(settings: Settings) -> float:
@@ -94,11 +99,17 @@ class OnceReport:
 
 class Worker:
     def __init__(
-        self, settings: Settings, feeds: Mapping[str, FeedSpec], *,
-        engine: sa.Engine | None = None, client: Caller | None = None,
-        clock: Clock | None = None, rng: random.Random | None = None,
-        owner: str | None = None, catalogue: Catalogue | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        settings: Settings,
+        feeds: Mapping[str, FeedSpec],
+        *,
+        engine: sa.Engine | None = None,
+        client: Caller | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        owner: str | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
         if client is None and settings.platform.password is None:
             raise ConfigError([secret_missing("platform")])  # before any intent is committed
         self.settings, self.feeds = settings, dict(feeds)
@@ -117,18 +128,32 @@ class Worker:
         self.archive = Archive(self.engine, self.tables)
         self.codes = CodeStore(self.engine, self.tables)
         akb020, draw = settings.hospital.akb020, (rng or random.Random()).random
-        self.calls = PlatformCalls(self.client, self.catalogue, self.archive, self.clock, akb020,
-                                   settings.platform.figure_tolerance)  # fmt: skip
+        self.calls = PlatformCalls(
+            self.client,
+            self.catalogue,
+            self.archive,
+            self.clock,
+            akb020,
+            settings.platform.figure_tolerance,
+        )
         policy = retry_policy(settings)
         self.exchange = Exchange(self.calls, policy, draw, owner or new_owner(), flight_s(settings))
-        self.inputs = RenderInputs(settings_values(settings), {},
-                                   settings.platform.fee_rows_per_call)  # fmt: skip
-        self.pipelines = {name: self._pipeline(spec) for name, spec in self.feeds.items()
-                          if spec.enabled and spec.source.view}  # fmt: skip
+        self.inputs = RenderInputs(
+            settings_values(settings), {}, settings.platform.fee_rows_per_call
+        )
+        self.pipelines = {
+            name: self._pipeline(spec)
+            for name, spec in self.feeds.items()
+            if spec.enabled and spec.source.view
+        }
         self.commands = CommandRunner(
-            self.feeds, self.exchange, self.store, ChildViews(self.engine),
-            batch_size=settings.polling.batch_size, lease_s=settings.delivery.lease_s,
-        )  # fmt: skip
+            self.feeds,
+            self.exchange,
+            self.store,
+            ChildViews(self.engine),
+            batch_size=settings.polling.batch_size,
+            lease_s=settings.delivery.lease_s,
+        )
 
     @property
     def owner(self) -> str:
@@ -142,13 +167,21 @@ class Worker:
         return FeedSource(self.engine, self.tables, spec, watermark)
 
     def _pipeline(self, spec: FeedSpec) -> FeedPipeline:
-        after = [self._source(self.feeds[name]) for name in spec.requires.after
-                 if name in self.feeds and self.feeds[name].source.view]  # fmt: skip
+        after = [
+            self._source(self.feeds[name])
+            for name in spec.requires.after
+            if name in self.feeds and self.feeds[name].source.view
+        ]
         return FeedPipeline(
-            spec, self._source(spec), after, self.exchange, self.store,
-            batch_size=self.settings.polling.batch_size, lease_s=self.settings.delivery.lease_s,
+            spec,
+            self._source(spec),
+            after,
+            self.exchange,
+            self.store,
+            batch_size=self.settings.polling.batch_size,
+            lease_s=self.settings.delivery.lease_s,
             fee_deletes=fee_delete_commands(self.feeds),
-        )  # fmt: skip
+        )
 
     def refresh_code_tables(self) -> None:
         """Read the code tables (``<p>code``) the mappings translate through; every tick
@@ -194,9 +227,12 @@ class Worker:
         return self.archive.prune(now or self.clock(), self.settings.archive.retention_days)
 
     def stop_claiming(
-        self, stop: Callable[[], bool], *, on_feed_unit: Callable[[], None],
+        self,
+        stop: Callable[[], bool],
+        *,
+        on_feed_unit: Callable[[], None],
         on_command_unit: Callable[[], None],
-    ) -> None:  # fmt: skip
+    ) -> None:
         """From now on every unit (a feed row or visit batch, a command) asks ``stop`` first:
         once true it raises :class:`~syncd.engine.gate.ShutdownRequested`, which ends the tick (its
         ``finally`` gives back every lease not in flight); a unit's later calls are handed

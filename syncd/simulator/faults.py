@@ -38,9 +38,18 @@ from syncd.core.errors import ConfigError
 from syncd.simulator.wire import Reply
 
 KINDS = frozenset(
-    {"latency", "http500", "malformed", "drop", "reply_lost", "expire_session", "oversize",
-     "cent_off", "payinfo_twice"}
-)  # fmt: skip
+    {
+        "latency",
+        "http500",
+        "malformed",
+        "drop",
+        "reply_lost",
+        "expire_session",
+        "oversize",
+        "cent_off",
+        "payinfo_twice",
+    }
+)
 ALTERING = frozenset({"cent_off", "payinfo_twice"})  # processed; the reply is changed
 
 
@@ -68,9 +77,15 @@ class Fault:
         return not self.function_id or self.function_id == function_id
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "function_id": self.function_id, "times": self.times,
-                "rate": self.rate, "ms": self.ms, "size": self.size,
-                "seed": self.seed}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "function_id": self.function_id,
+            "times": self.times,
+            "rate": self.rate,
+            "ms": self.ms,
+            "size": self.size,
+            "seed": self.seed,
+        }
 
 
 _KEYS = {"function": "function_id", "function_id": "function_id", "times": "times"}

@@ -21,9 +21,25 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 FIGURE_FIELDS = (
-    "akc264", "bka831", "bka832", "bka825", "bka826", "aka151", "bka838", "akb067", "akb066",
-    "bka821", "bka839", "ake039", "ake035", "ake026", "ake029", "bka841", "bka842", "bka840",
-)  # fmt: skip
+    "akc264",
+    "bka831",
+    "bka832",
+    "bka825",
+    "bka826",
+    "aka151",
+    "bka838",
+    "akb067",
+    "akb066",
+    "bka821",
+    "bka839",
+    "ake039",
+    "ake035",
+    "ake026",
+    "ake029",
+    "bka841",
+    "bka842",
+    "bka840",
+)
 
 Figures = dict[str, Decimal]
 

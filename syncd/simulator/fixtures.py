@@ -45,9 +45,21 @@ import yaml
 from syncd.core.errors import ConfigError
 
 PERSON_COLUMNS = (
-    "aac001", "aac003", "aac004", "bka004", "aac013", "bka005", "aac002", "bka100",
-    "aae005", "aac006", "baa027", "aaa027", "aab001", "bka008",
-)  # fmt: skip
+    "aac001",
+    "aac003",
+    "aac004",
+    "bka004",
+    "aac013",
+    "bka005",
+    "aac002",
+    "bka100",
+    "aae005",
+    "aac006",
+    "baa027",
+    "aaa027",
+    "aab001",
+    "bka008",
+)
 _REQUIRED = ("aac001", "aac002", "aac003")
 
 

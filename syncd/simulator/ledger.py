@@ -50,9 +50,15 @@ class Ledger:
         return int(self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
 
     def open_business(
-        self, akb020: str, aaz218: str, kind: str, aac001: str, state: str, opened: str,
+        self,
+        akb020: str,
+        aaz218: str,
+        kind: str,
+        aac001: str,
+        state: str,
+        opened: str,
         fields: dict[str, str],
-    ) -> Business:  # fmt: skip
+    ) -> Business:
         self.conn.execute(
             "INSERT INTO business (akb020, aaz218, kind, aac001, state, opened, fields)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -96,9 +102,13 @@ class Ledger:
     # --- fee rows --------------------------------------------------------------------
 
     def add_rows(
-        self, business: Business, origin: str, rows: list[Row], now: datetime,
+        self,
+        business: Business,
+        origin: str,
+        rows: list[Row],
+        now: datetime,
         bka001: int | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.conn.executemany(
             "INSERT INTO fee_row (business_id, origin, bka001, aaz213, row, uploaded_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",

@@ -83,8 +83,15 @@ class Platform:
                 stay = person.in_hospital_elsewhere
                 if stay and ledger.get(stay["akb020"], stay["aaz218"]) is None:
                     opened = stay.get("bka017", "")
-                    ledger.open_business(stay["akb020"], stay["aaz218"], INPATIENT,
-                                         person.aac001, ADMITTED, opened, dict(stay))  # fmt: skip
+                    ledger.open_business(
+                        stay["akb020"],
+                        stay["aaz218"],
+                        INPATIENT,
+                        person.aac001,
+                        ADMITTED,
+                        opened,
+                        dict(stay),
+                    )
 
     def process(self, request: Request) -> Reply:
         function_id = request.function_id
@@ -126,8 +133,12 @@ class Platform:
 
 def _business_view(ledger: Ledger, business: Any) -> dict[str, Any]:
     return {
-        "aaz218": business.aaz218, "akb020": business.akb020, "aac001": business.aac001,
-        "kind": business.kind, "state": business.state, "opened": business.opened,
+        "aaz218": business.aaz218,
+        "akb020": business.akb020,
+        "aac001": business.aac001,
+        "kind": business.kind,
+        "state": business.state,
+        "opened": business.opened,
         "fields": business.fields,
         "rows": ledger.rows(business, "upload") + ledger.rows(business, "charge"),
         "refund_rows": ledger.rows(business, "refund"),
@@ -135,4 +146,4 @@ def _business_view(ledger: Ledger, business: Any) -> dict[str, Any]:
         "batches": ledger.batches(business),
         "settlements": ledger.settlements(business),
         "records": ledger.records(business),
-    }  # fmt: skip
+    }

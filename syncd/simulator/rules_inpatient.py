@@ -48,9 +48,14 @@ def admit(call: Call) -> Reply:
     _exclusive(call, person.aac001)
     fields = {k: v for k, v in call.req.scalars.items() if k not in ("session_id", "function_id")}
     business = call.ledger.open_business(
-        call.akb020, new_aaz218(call, "ZY"), INPATIENT, person.aac001, ADMITTED, call.today,
+        call.akb020,
+        new_aaz218(call, "ZY"),
+        INPATIENT,
+        person.aac001,
+        ADMITTED,
+        call.today,
         fields,
-    )  # fmt: skip
+    )
     return Reply(scalars={"aaz218": business.aaz218})
 
 

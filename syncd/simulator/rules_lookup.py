@@ -13,12 +13,44 @@ from syncd.simulator.rules_common import PERSON_KEYS, Call, check_date, find_per
 from syncd.simulator.wire import Reply, Row
 
 _COPIED = (
-    "bka014", "bka015", "bka017", "bka019", "bka020", "bka021", "bka022", "bka023", "bka025",
-    "bka026", "bka503", "bka042", "bka043", "bka032", "bka031", "bka033", "bka034", "bka045",
-    "bka046", "bka047", "ykc679", "ykc680",
-)  # fmt: skip
-_PERSON = ("aac001", "aac003", "aac004", "aac002", "bka100", "aac006", "aae005", "aab001",
-           "bka008", "baa027", "aaa027", "bka004", "bka005")  # fmt: skip
+    "bka014",
+    "bka015",
+    "bka017",
+    "bka019",
+    "bka020",
+    "bka021",
+    "bka022",
+    "bka023",
+    "bka025",
+    "bka026",
+    "bka503",
+    "bka042",
+    "bka043",
+    "bka032",
+    "bka031",
+    "bka033",
+    "bka034",
+    "bka045",
+    "bka046",
+    "bka047",
+    "ykc679",
+    "ykc680",
+)
+_PERSON = (
+    "aac001",
+    "aac003",
+    "aac004",
+    "aac002",
+    "bka100",
+    "aac006",
+    "aae005",
+    "aab001",
+    "bka008",
+    "baa027",
+    "aaa027",
+    "bka004",
+    "bka005",
+)
 
 
 def is_settled(call: Call, business: Business) -> bool:
@@ -33,12 +65,16 @@ def bizinfo_row(call: Call, business: Business) -> Row:
     row.update({k: business.fields.get(k, "") for k in _COPIED})
     inpatient = business.kind == INPATIENT
     row.update(
-        akb020=business.akb020, aaz218=business.aaz218,
+        akb020=business.akb020,
+        aaz218=business.aaz218,
         akb021=call.cfg.hospital_name(business.akb020),
-        aka130="42" if inpatient else "41", bka006="420" if inpatient else "410", aae140="410",
-        bka013=business.opened, bka891="1" if is_settled(call, business) else "0",
+        aka130="42" if inpatient else "41",
+        bka006="420" if inpatient else "410",
+        aae140="410",
+        bka013=business.opened,
+        bka891="1" if is_settled(call, business) else "0",
         bka030=business.fields.get("bka030", ""),
-    )  # fmt: skip
+    )
     return row
 
 
@@ -49,8 +85,11 @@ def businesses_named(call: Call, kind: str, key: str, value: str) -> list[Busine
         found = call.ledger.get(call.akb020, value)
         return [found] if found is not None and found.kind == kind else []
     if key == "bka025":
-        return [b for b in call.ledger.find(kind, call.akb020)
-                if value and b.fields.get("bka025") == value]  # fmt: skip
+        return [
+            b
+            for b in call.ledger.find(kind, call.akb020)
+            if value and b.fields.get("bka025") == value
+        ]
     return call.ledger.find(kind, call.akb020, find_person(call.cfg.persons, key, value).aac001)
 
 

@@ -44,9 +44,14 @@ def register(call: Call) -> Reply:
     fields = {k: v for k, v in call.req.scalars.items() if k not in ("session_id", "function_id")}
     fields.setdefault("bka017", call.today)
     business = call.ledger.open_business(
-        call.akb020, new_aaz218(call, "MZ"), OUTPATIENT, person.aac001, REGISTERED, call.today,
+        call.akb020,
+        new_aaz218(call, "MZ"),
+        OUTPATIENT,
+        person.aac001,
+        REGISTERED,
+        call.today,
         fields,
-    )  # fmt: skip
+    )
     reply = Reply(scalars={"aaz218": business.aaz218})
     if "feeinfo" in call.req.datasets:
         reply.datasets["payinfo"] = [_charge_or_refund(call, business)]
@@ -73,8 +78,12 @@ def _charge_or_refund(call: Call, business: Business) -> Row:
 
 
 def _payinfo(business: Business, bka001: str, result: figures.Figures) -> Row:
-    return {"akb020": business.akb020, "aaz218": business.aaz218, "bka001": bka001,
-            **figures.as_wire(result)}  # fmt: skip
+    return {
+        "akb020": business.akb020,
+        "aaz218": business.aaz218,
+        "bka001": bka001,
+        **figures.as_wire(result),
+    }
 
 
 def _charge(call: Call, business: Business, rows: list[Row], settle: bool) -> Row:
@@ -154,8 +163,12 @@ def _one_batch(call: Call, found: list[Business], bka001: int) -> Reply:
         if batch["refunded_at"] is not None:
             raise SimulatedRejection(ALREADY_REFUNDED)
         rows = call.ledger.rows(business, "charge", bka001)
-        return Reply(datasets={"bizinfo": [{"aaz218": business.aaz218, "bka001": str(bka001)}],
-                               "feeinfo": [_refund_form(r, bka001) for r in rows]})  # fmt: skip
+        return Reply(
+            datasets={
+                "bizinfo": [{"aaz218": business.aaz218, "bka001": str(bka001)}],
+                "feeinfo": [_refund_form(r, bka001) for r in rows],
+            }
+        )
     raise SimulatedRejection(f"未找到第{bka001}批次的门诊结算费用")
 
 
@@ -174,11 +187,15 @@ def _all_batches(call: Call, found: list[Business]) -> Reply:
 
 
 def _batch_row(business: Business, batch: dict[str, Any]) -> Row:
-    return {"aaz218": business.aaz218, "bka001": str(batch["bka001"]),
-            "akc264": batch["figures"]["akc264"], "bka831": batch["figures"]["bka831"],
-            "bka832": batch["figures"]["bka832"],
-            "bka045": batch["settled_at"][:10].replace("-", ""),
-            "aae100": "0" if batch["refunded_at"] else "1"}  # fmt: skip
+    return {
+        "aaz218": business.aaz218,
+        "bka001": str(batch["bka001"]),
+        "akc264": batch["figures"]["akc264"],
+        "bka831": batch["figures"]["bka831"],
+        "bka832": batch["figures"]["bka832"],
+        "bka045": batch["settled_at"][:10].replace("-", ""),
+        "aae100": "0" if batch["refunded_at"] else "1",
+    }
 
 
 def cancel_registration(call: Call) -> Reply:

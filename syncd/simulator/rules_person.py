@@ -78,8 +78,15 @@ def cumulative(call: Call) -> Reply:
     for entry in entries:
         value = Decimal(entry.get("ake053") or "0") + paid
         left = f"{Decimal(entry['limit']) - value:.2f}" if entry.get("limit") else ""
-        rows.append({"aae140": "410", "aae001": year, "aka036": entry.get("aka036", ""),
-                     "ake053": f"{value:.2f}", "ake038": left})  # fmt: skip
+        rows.append(
+            {
+                "aae140": "410",
+                "aae001": year,
+                "aka036": entry.get("aka036", ""),
+                "ake053": f"{value:.2f}",
+                "ake038": left,
+            }
+        )
     return Reply(datasets={"cumulativeinfo": rows})
 
 
@@ -107,11 +114,16 @@ def fund_status(call: Call) -> Reply:
     state = "1" if person.frozen else "0"
     funds = person.freezes or [DEFAULT_FUND]
     rows = [
-        {"aaa157": f.get("aaa157", ""), "bka573": f.get("aad006", ""), "aae003": month,
-         "aac031": state, "bka888": state}
+        {
+            "aaa157": f.get("aaa157", ""),
+            "bka573": f.get("aad006", ""),
+            "aae003": month,
+            "aac031": state,
+            "bka888": state,
+        }
         for f in funds
         for month in months
-    ]  # fmt: skip
+    ]
     return Reply(datasets={"fundinfo": rows})
 
 
@@ -127,9 +139,15 @@ def code_table(call: Call) -> Reply:
     if wanted and wanted not in values:
         raise SimulatedRejection(f"代码类别{category}中不存在代码值{wanted}")
     rows = [
-        {"aaa027": tables.aaa027, "aaa100": category, "aaa101": name, "aaa102": code,
-         "aaa103": label, "aaa104": ""}
+        {
+            "aaa027": tables.aaa027,
+            "aaa100": category,
+            "aaa101": name,
+            "aaa102": code,
+            "aaa103": label,
+            "aaa104": "",
+        }
         for code, label in values.items()
         if not wanted or code == wanted
-    ]  # fmt: skip
+    ]
     return Reply(datasets={"codeinfo": rows})

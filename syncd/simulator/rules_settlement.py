@@ -17,9 +17,21 @@ from syncd.simulator.rules_common import Call, check_date, require_state
 from syncd.simulator.wire import Reply, Row
 
 _DISCHARGE_FIELDS = (
-    "bka032", "bka031", "bka033", "bka034", "bka043", "bkf001", "bkf002",
-    "bkf003", "bkf004", "bkf005", "bkf006", "ykc195", "akb063", "bka856",
-)  # fmt: skip
+    "bka032",
+    "bka031",
+    "bka033",
+    "bka034",
+    "bka043",
+    "bkf001",
+    "bkf002",
+    "bkf003",
+    "bkf004",
+    "bkf005",
+    "bkf006",
+    "ykc195",
+    "akb063",
+    "bka856",
+)
 
 
 def _figures(call: Call, business: Business) -> figures.Figures:
@@ -67,8 +79,13 @@ def settle(call: Call) -> Reply:
     require_state(business, DISCHARGED, action="办理出院结算（须先出院登记）")
     result = _figures(call, business)
     call.ledger.add_settlement(business, figures.as_wire(result), call.req.get("bka046"), call.now)
-    call.ledger.update(business, SETTLED, bka045=call.today, bka046=call.req.get("bka046"),
-                       bka047=call.req.get("bka047"))  # fmt: skip
+    call.ledger.update(
+        business,
+        SETTLED,
+        bka045=call.today,
+        bka046=call.req.get("bka046"),
+        bka047=call.req.get("bka047"),
+    )
     return _flat(business, result)
 
 
@@ -92,12 +109,20 @@ def cancel_discharge(call: Call) -> Reply:
 
 
 def _fund_rows(f: dict[str, Decimal]) -> list[Row]:
-    fund = [Decimal(0), f["ake039"], f["ake026"], f["ake035"], f["ake029"],
-            f["bka840"] + f["bka841"] + f["bka842"] + f["bka821"]]  # fmt: skip
+    fund = [
+        Decimal(0),
+        f["ake039"],
+        f["ake026"],
+        f["ake035"],
+        f["ake029"],
+        f["bka840"] + f["bka841"] + f["bka842"] + f["bka821"],
+    ]
     own = [f["akb067"] + f["akb066"] + f["bka839"]] + [Decimal(0)] * 5
     total = [a + b for a, b in zip(fund, own, strict=True)]
-    return [_fund_row(name, values) for name, values in
-            (("工伤保险支付范围费用", fund), ("个人自付费用", own), ("合计", total))]  # fmt: skip
+    return [
+        _fund_row(name, values)
+        for name, values in (("工伤保险支付范围费用", fund), ("个人自付费用", own), ("合计", total))
+    ]
 
 
 def _fund_row(name: str, values: list[Decimal]) -> Row:
@@ -119,12 +144,26 @@ def settlement_slip(call: Call) -> Reply:
         k: person.fields.get(k, "") for k in ("aac003", "bka004", "aac004", "aac001", "bka100")
     }
     scalars.update(
-        akb021=call.cfg.hospital_name(business.akb020), bkc110="三级甲等", aaz218=business.aaz218,
-        bkc119="0", bka989="0", bka006="420", aka130="42", bka045=f.get("bka045", ""),
-        bka020=f.get("bka020", ""), bka025=f.get("bka025", ""), bka017=f.get("bka017", ""),
-        bka032=f.get("bka032", ""), bka030=f.get("bka030", ""), aae011=f.get("bka047", ""),
-        bka890=call.today, bka979=f"{stored['akc264']:.2f}", bka811=f"{stored['bka832']:.2f}",
-        bka812=f"{stored['bka831']:.2f}", bka814=f"{stored['ake039']:.2f}", bka815="0.00",
+        akb021=call.cfg.hospital_name(business.akb020),
+        bkc110="三级甲等",
+        aaz218=business.aaz218,
+        bkc119="0",
+        bka989="0",
+        bka006="420",
+        aka130="42",
+        bka045=f.get("bka045", ""),
+        bka020=f.get("bka020", ""),
+        bka025=f.get("bka025", ""),
+        bka017=f.get("bka017", ""),
+        bka032=f.get("bka032", ""),
+        bka030=f.get("bka030", ""),
+        aae011=f.get("bka047", ""),
+        bka890=call.today,
+        bka979=f"{stored['akc264']:.2f}",
+        bka811=f"{stored['bka832']:.2f}",
+        bka812=f"{stored['bka831']:.2f}",
+        bka814=f"{stored['ake039']:.2f}",
+        bka815="0.00",
         bka816=f"{stored['ake026']:.2f}",
-    )  # fmt: skip
+    )
     return Reply(scalars=scalars, datasets={"fundlist": _fund_rows(stored)})

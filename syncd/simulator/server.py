@@ -61,10 +61,15 @@ class Simulator:
     """
 
     def __init__(
-        self, config: SimulatorConfig | None = None, *, state_path: Path | str | None = None,
-        host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None,
+        self,
+        config: SimulatorConfig | None = None,
+        *,
+        state_path: Path | str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
         faults: tuple[Fault | str, ...] | list[Fault | str] = (),
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.config = config or SimulatorConfig()
         self.state_path = Path(state_path) if state_path else None
         self.host, self.port = host, port
@@ -84,9 +89,11 @@ class Simulator:
         self._server = _Server((self.host, self.port), _Handler, self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True,
+            target=self._server.serve_forever,
+            args=(0.05,),
+            daemon=True,
             name=f"syncd-simulator-{self.port}",
-        )  # fmt: skip
+        )
         self._thread.start()
         event(logger, "sim.started", host=self.host, port=self.port)
         return self.port
@@ -200,8 +207,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.simulator
 
     def do_GET(self) -> None:
-        views = {"/_sim/calls": self.sim.calls, "/_sim/businesses": self.sim.businesses,
-                 "/_sim/faults": self.sim.faults}  # fmt: skip
+        views = {
+            "/_sim/calls": self.sim.calls,
+            "/_sim/businesses": self.sim.businesses,
+            "/_sim/faults": self.sim.faults,
+        }
         view = views.get(self.path.split("?")[0])
         if view is None:
             return self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
@@ -262,22 +272,37 @@ class _Handler(BaseHTTPRequestHandler):
         except (sqlite3.Error, ValueError, LookupError, ArithmeticError) as exc:
             event(logger, "sim.exception", logging.ERROR, error=type(exc).__name__)
             return self._finish_call(request.function_id, started, at, "http500", None)
-        self._finish_call(request.function_id, started, at, kind, reply,
-                          fault.size if fault else 0)  # fmt: skip
+        self._finish_call(request.function_id, started, at, kind, reply, fault.size if fault else 0)
 
     def _finish_call(
-        self, function_id: str, started: float, at: Any, kind: str | None, reply: Reply | None,
+        self,
+        function_id: str,
+        started: float,
+        at: Any,
+        kind: str | None,
+        reply: Reply | None,
         size: int = 0,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Log the call first (so /_sim/calls is current once the client has an answer),
         then answer, or deliberately do not."""
         outcome = _outcome(kind, reply)
-        entry = {"function_id": function_id, "return_code": reply.return_code if reply else None,
-                 "at": at.isoformat(), "duration_ms": int((time.monotonic() - started) * 1000),
-                 "fault": kind, "outcome": outcome}  # fmt: skip
+        entry = {
+            "function_id": function_id,
+            "return_code": reply.return_code if reply else None,
+            "at": at.isoformat(),
+            "duration_ms": int((time.monotonic() - started) * 1000),
+            "fault": kind,
+            "outcome": outcome,
+        }
         self.sim.platform.store.log_call(entry)
-        event(logger, "sim.call", function_id=function_id or "-", return_code=entry["return_code"],
-              fault=kind or "-", outcome=outcome)  # fmt: skip
+        event(
+            logger,
+            "sim.call",
+            function_id=function_id or "-",
+            return_code=entry["return_code"],
+            fault=kind or "-",
+            outcome=outcome,
+        )
         if outcome == "oversize" and reply is not None:
             return _send_padded(self, render_reply(reply), size)
         if kind in ALTERING and reply is not None:

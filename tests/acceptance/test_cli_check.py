@@ -69,16 +69,20 @@ sys.meta_path.insert(0, _Blocker())
 @pytest.mark.parametrize(
     ("url", "said"),
     [
-        ("postgresql+psycopg://syncd@db/his",
-         "未安装数据库驱动 psycopg：pip install 'syncd[postgresql]' / the database driver psycopg "
-         "is not installed: pip install 'syncd[postgresql]'"),
-        ("mssql+pyodbc://syncd@his-dsn",
-         "数据库驱动 pyodbc 无法加载（libodbc.so.2: cannot open shared object file）："
-         "需要 unixODBC (apt-get install unixodbc) / the database driver pyodbc cannot load "
-         "(libodbc.so.2: cannot open shared object file): it needs unixODBC (apt-get install "
-         "unixodbc)"),
+        (
+            "postgresql+psycopg://syncd@db/his",
+            "未安装数据库驱动 psycopg：pip install 'syncd[postgresql]' / "
+            "the database driver psycopg is not installed: pip install 'syncd[postgresql]'",
+        ),
+        (
+            "mssql+pyodbc://syncd@his-dsn",
+            "数据库驱动 pyodbc 无法加载（libodbc.so.2: cannot open shared object file）："
+            "需要 unixODBC (apt-get install unixodbc) / the database driver pyodbc cannot load "
+            "(libodbc.so.2: cannot open shared object file): it needs unixODBC (apt-get install "
+            "unixodbc)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_missing_database_driver_is_one_line_naming_what_to_install(
     tmp_path: Path, url: str, said: str
 ) -> None:
@@ -95,8 +99,10 @@ def test_check_reads_the_credentials_the_service_gets_from_credentials_dir(tmp_p
     (tmp_path / "mappings").mkdir()
     (tmp_path / "reports").mkdir()
     cfg = tmp_path / "syncd.yaml"
-    cfg.write_text("hospital:\n  akb020: H1\ndatabase:\n  url: sqlite:///x.db\nplatform:\n"
-                   "  userid: A\nfolders:\n  reports: reports\n")  # fmt: skip
+    cfg.write_text(
+        "hospital:\n  akb020: H1\ndatabase:\n  url: sqlite:///x.db\nplatform:\n"
+        "  userid: A\nfolders:\n  reports: reports\n"
+    )
     without = run("--config", str(cfg), "check", "--offline")
     assert without.returncode == 78 and "platform.password: 未配置密码" in without.stderr
     credentials = tmp_path / "credentials"
@@ -104,16 +110,19 @@ def test_check_reads_the_credentials_the_service_gets_from_credentials_dir(tmp_p
     (credentials / "platform-password").write_text("pw\n", encoding="utf-8")
     given = run("--config", str(cfg), "check", "--offline", "--credentials-dir", str(credentials))
     assert given.returncode == 0, given.stderr
-    by_env = run("--config", str(cfg), "check", "--offline",
-                 env={"CREDENTIALS_DIRECTORY": str(credentials)})  # fmt: skip
+    by_env = run(
+        "--config", str(cfg), "check", "--offline", env={"CREDENTIALS_DIRECTORY": str(credentials)}
+    )
     assert by_env.returncode == 0, by_env.stderr
 
 
 def test_check_names_a_folder_syncd_would_write_that_does_not_exist(tmp_path: Path) -> None:
     (tmp_path / "mappings").mkdir()
     cfg = tmp_path / "syncd.yaml"
-    cfg.write_text("hospital:\n  akb020: H1\ndatabase:\n  url: sqlite:///x.db\nplatform:\n"
-                   "  userid: A\nfolders:\n  reports: /nonexistent/reports\n")  # fmt: skip
+    cfg.write_text(
+        "hospital:\n  akb020: H1\ndatabase:\n  url: sqlite:///x.db\nplatform:\n"
+        "  userid: A\nfolders:\n  reports: /nonexistent/reports\n"
+    )
     result = run("--config", str(cfg), "check", "--offline", env={"SYNCD_PLATFORM__PASSWORD": "p"})
     assert result.returncode == 78
     assert f"{cfg}:8:3: folders.reports 目录 /nonexistent/reports 不存在" in result.stderr

@@ -39,8 +39,16 @@ def write_config(folder: Path, db: Path, mappings: Path) -> Path:
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A reference HIS seeded the way a DBA does it (python -m syncd.reference)."""
     db = tmp_path_factory.mktemp("his") / "his.db"
-    seeding = run(sys.executable, "-m", "syncd.reference", "--url", f"sqlite:///{db}",
-                  "--day", "2026-11-25", cwd=db.parent)  # fmt: skip
+    seeding = run(
+        sys.executable,
+        "-m",
+        "syncd.reference",
+        "--url",
+        f"sqlite:///{db}",
+        "--day",
+        "2026-11-25",
+        cwd=db.parent,
+    )
     assert seeding.returncode == 0, seeding.stderr
     return db
 

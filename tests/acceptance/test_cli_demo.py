@@ -14,8 +14,16 @@ SYNCD = shutil.which("syncd") or str(Path(os.sys.executable).with_name("syncd"))
 
 def _demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
-    return subprocess.run([SYNCD, "demo", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, encoding="utf-8", timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        [SYNCD, "demo", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -36,12 +44,19 @@ def test_demo_with_keep_answers_every_command_and_keeps_the_database(tmp_path: P
     assert str(db) in out and "WI_MESSAGE" in out
     statuses = dict(_rows(db, "SELECT status, COUNT(*) FROM WI_REQUEST GROUP BY status"))
     assert set(statuses) == {"DONE", "REJECTED"} and statuses["DONE"] > 10
-    rejected = [m for (m,) in _rows(db, "SELECT return_code_message FROM WI_REQUEST"
-                                        " WHERE status = 'REJECTED'")]  # fmt: skip
+    rejected = [
+        m
+        for (m,) in _rows(
+            db, "SELECT return_code_message FROM WI_REQUEST WHERE status = 'REJECTED'"
+        )
+    ]
     assert "已经办理过退费，不能重复退费" in rejected
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(m)) for m in rejected)
-    busy = _rows(db, "SELECT COUNT(*) FROM WI_SYNC_STATUS WHERE status IN"
-                     " ('PENDING', 'IN_FLIGHT', 'UNKNOWN', 'FAILED')")  # fmt: skip
+    busy = _rows(
+        db,
+        "SELECT COUNT(*) FROM WI_SYNC_STATUS WHERE status IN"
+        " ('PENDING', 'IN_FLIGHT', 'UNKNOWN', 'FAILED')",
+    )
     assert busy == [(0,)]
     states = dict(_rows(db, "SELECT visit_key, state FROM WI_VISIT WHERE kind = 'INPATIENT'"))
     assert sorted(states.values()) == ["CANCELLED", "DISCHARGED", "SETTLED"]

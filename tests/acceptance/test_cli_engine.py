@@ -54,8 +54,10 @@ def his(tmp_path: Path, sim: Simulator) -> Path:
     with sqlite3.connect(tmp_path / "his.db") as conn:
         for ddl in SOURCES:
             conn.execute(ddl)
-        conn.execute("INSERT INTO T_ADMISSION VALUES (1, 'ZY1', '1000010001', '20261120',"
-                     " '0101', '李四', 'W05', 'NO-ZY1')")  # fmt: skip
+        conn.execute(
+            "INSERT INTO T_ADMISSION VALUES (1, 'ZY1', '1000010001', '20261120',"
+            " '0101', '李四', 'W05', 'NO-ZY1')"
+        )
     return tmp_path
 
 
@@ -65,8 +67,9 @@ def run(*args: str, cwd: Path, platform_down: bool = False) -> subprocess.Comple
     env = _env(cwd)
     if platform_down:
         env["SYNCD_PLATFORM__URL"] = "http://127.0.0.1:9/"
-    return subprocess.run(_argv(*args), capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        _argv(*args), capture_output=True, text=True, env=env, cwd=cwd, timeout=60, check=False
+    )
 
 
 def _argv(*args: str) -> list[str]:
@@ -75,15 +78,21 @@ def _argv(*args: str) -> list[str]:
 
 def _env(cwd: Path) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
-    return {**base, "SYNCD_CONFIG": str(cwd / "syncd.yaml"),
-            "SYNCD_PLATFORM__PASSWORD": DEFAULT_PASSWORD}  # fmt: skip
+    return {
+        **base,
+        "SYNCD_CONFIG": str(cwd / "syncd.yaml"),
+        "SYNCD_PLATFORM__PASSWORD": DEFAULT_PASSWORD,
+    }
 
 
 def add_fees(his: Path, count: int) -> None:
     with sqlite3.connect(his / "his.db") as conn:
         for i in range(count):
-            conn.execute("INSERT INTO T_FEE VALUES (?, 'ZY1', 'X0101', '换药', '1.0000', '1.00',"
-                         " '1.00', '20261121', '0')", (f"F{i:03d}",))  # fmt: skip
+            conn.execute(
+                "INSERT INTO T_FEE VALUES (?, 'ZY1', 'X0101', '换药', '1.0000', '1.00',"
+                " '1.00', '20261121', '0')",
+                (f"F{i:03d}",),
+            )
 
 
 def statuses(his: Path, feed: str) -> dict[str, str]:
@@ -152,9 +161,17 @@ def test_two_once_processes_at_the_same_time_never_send_a_row_twice(
     """Two `syncd once` processes started together over 1 admission and 60 fee rows: one
     admission and every fee row uploaded exactly once."""
     add_fees(his, 60)
-    procs = [subprocess.Popen(_argv("once"), cwd=his, env=_env(his), text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(2)]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            _argv("once"),
+            cwd=his,
+            env=_env(his),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err

@@ -10,9 +10,19 @@ from pathlib import Path
 
 SYNCD = shutil.which("syncd") or str(Path(os.sys.executable).with_name("syncd"))
 TABLES = [
-    "wi_alert", "wi_audit", "wi_code", "wi_message", "wi_recon_item", "wi_recon_run",
-    "wi_request", "wi_request_row", "wi_session", "wi_sync_status", "wi_user", "wi_visit",
-]  # fmt: skip
+    "wi_alert",
+    "wi_audit",
+    "wi_code",
+    "wi_message",
+    "wi_recon_item",
+    "wi_recon_run",
+    "wi_request",
+    "wi_request_row",
+    "wi_session",
+    "wi_sync_status",
+    "wi_user",
+    "wi_visit",
+]
 
 
 def run(
@@ -20,9 +30,14 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
     return subprocess.run(
-        [SYNCD, *args], capture_output=True, text=True, env={**base, **(env or {})}, cwd=cwd,
-        timeout=60, check=False,
-    )  # fmt: skip
+        [SYNCD, *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
 
 
 def _config(tmp_path: Path, url: str) -> Path:
@@ -36,24 +51,38 @@ def test_init_db_creates_the_tables_then_has_nothing_to_do(tmp_path: Path) -> No
     first = run("--config", str(cfg), "init-db", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert [line.split()[-1] for line in first.stdout.splitlines()] == [
-        "wi_sync_status", "wi_visit", "wi_request", "wi_request_row", "wi_message",
-        "wi_recon_run", "wi_recon_item", "wi_code", "wi_alert", "wi_user", "wi_session",
+        "wi_sync_status",
+        "wi_visit",
+        "wi_request",
+        "wi_request_row",
+        "wi_message",
+        "wi_recon_run",
+        "wi_recon_item",
+        "wi_code",
+        "wi_alert",
+        "wi_user",
+        "wi_session",
         "wi_audit",
-    ]  # fmt: skip
+    ]
     with sqlite3.connect(tmp_path / "his.db") as conn:
         names = conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
         assert [name for (name,) in names] == TABLES
     second = run("--config", str(cfg), "init-db", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.startswith("无需操作：sqlite his.db 中已有全部中间表 / nothing to do: all "
-                                    "staging tables exist in sqlite")  # fmt: skip
+    assert second.stdout.startswith(
+        "无需操作：sqlite his.db 中已有全部中间表 / nothing to do: all "
+        "staging tables exist in sqlite"
+    )
     assert "created" not in second.stdout
 
 
 def test_init_db_uses_the_configured_prefix(tmp_path: Path) -> None:
     cfg = _config(tmp_path, "sqlite:///his.db")
-    result = run("init-db", cwd=tmp_path, env={
-        "SYNCD_CONFIG": str(cfg), "SYNCD_DATABASE__TABLE_PREFIX": "GS_"})  # fmt: skip
+    result = run(
+        "init-db",
+        cwd=tmp_path,
+        env={"SYNCD_CONFIG": str(cfg), "SYNCD_DATABASE__TABLE_PREFIX": "GS_"},
+    )
     assert result.returncode == 0, result.stderr
     assert "created table gs_request" in result.stdout
 
@@ -69,8 +98,13 @@ def test_print_sql_for_oracle_needs_no_settings_and_no_database(tmp_path: Path) 
 
 def test_unreachable_database_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
     cfg = _config(tmp_path, "postgresql+psycopg://syncd@127.0.0.1:1/his")
-    result = run("--config", str(cfg), "init-db", cwd=tmp_path,
-                 env={"SYNCD_DATABASE__PASSWORD": "Pw-s3cret-9f2b"})  # fmt: skip
+    result = run(
+        "--config",
+        str(cfg),
+        "init-db",
+        cwd=tmp_path,
+        env={"SYNCD_DATABASE__PASSWORD": "Pw-s3cret-9f2b"},
+    )
     assert result.returncode == 69
     assert "127.0.0.1:1/his 无法连接 / HIS database" in result.stderr
     assert "127.0.0.1:1/his: unreachable" in result.stderr

@@ -34,8 +34,16 @@ NAMES = ("张伟明", "刘志强")  # the simulator's persons the kit uses
 
 def _syncd(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
-    return subprocess.run([SYNCD, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=240, check=False)  # fmt: skip
+    return subprocess.run(
+        [SYNCD, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=240,
+        check=False,
+    )
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -73,8 +81,10 @@ def test_every_shipped_case_passes_against_the_simulator_with_its_report(tmp_pat
     assert str(by_id["Z01"]["就医登记号"]).startswith("ZY")
     calls = _sheet(xlsx, "报文")
     assert len(calls) == sum(int(row["调用次数"] or 0) for row in cases) + len(_sheet(xlsx, "撤销"))
-    assert all("<session_id>********</session_id>" in str(c["请求报文（已遮蔽身份证号、姓名）"])
-               for c in calls)  # fmt: skip
+    assert all(
+        "<session_id>********</session_id>" in str(c["请求报文（已遮蔽身份证号、姓名）"])
+        for c in calls
+    )
     text = html.read_text("utf-8")
     for report_text in (text, *(str(c) for row in calls for c in row.values())):
         assert not ID_NUMBER.search(report_text) and not any(n in report_text for n in NAMES)
@@ -98,14 +108,17 @@ def _settings(folder: Path, sim: Simulator | str, *, marked: bool) -> Path:
     mark = "\n  test_environment: true" if marked else ""
     url = sim if isinstance(sim, str) else sim.endpoint
     path = folder / "syncd.yaml"
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 hospital: {{akb020: "SS0001", name: 测试医院}}
-database: {{url: "sqlite:///{folder / 'production.db'}"}}
+database: {{url: "sqlite:///{folder / "production.db"}"}}
 platform:
   url: {url}{mark}
   userid: "{DEFAULT_USERID}"
   password_file: secret
-""", encoding="utf-8")  # fmt: skip
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -117,7 +130,8 @@ def test_a_failing_case_is_reported_as_failed_and_its_visit_undone(
         'persons:\n  - {aac001: "1000010005", aac002: "440106199505201315", aac003: 刘志强}\n',
         encoding="utf-8",
     )
-    (tmp_path / "cases.yaml").write_text("""\
+    (tmp_path / "cases.yaml").write_text(
+        """\
 cases:
   - {id: A1, title: 门诊挂号, his: outpatient_visit, visit: MZ1, person: 1}
   - {id: A2, title: 挂号后人员查询（故意期望被拒绝）, command: op_person, person: 1,
@@ -128,9 +142,21 @@ cases:
      params: {operator_no: S001, operator_name: 郑敏}}
   - {id: A5, title: 删除费用明细（本统筹区不允许）, command: code_table_query,
      params: {aaa100: bka006}, when: city.fee_delete_allowed}
-""", encoding="utf-8")  # fmt: skip
-    result = _syncd(tmp_path, "--config", str(settings), "jointtest", "--persons", "persons.yaml",
-                    "--cases", "cases.yaml", "--report-dir", "report")  # fmt: skip
+""",
+        encoding="utf-8",
+    )
+    result = _syncd(
+        tmp_path,
+        "--config",
+        str(settings),
+        "jointtest",
+        "--persons",
+        "persons.yaml",
+        "--cases",
+        "cases.yaml",
+        "--report-dir",
+        "report",
+    )
     assert result.returncode == 3, result.stdout + result.stderr
     [xlsx] = (tmp_path / "report").glob("jointtest-*.xlsx")
     verdicts = {row["编号"]: (row["结果"], row["说明"]) for row in _sheet(xlsx, "用例")}

@@ -39,8 +39,13 @@ class Daemon:
     def __init__(self, his: Path, name: str, **extra: str) -> None:
         self.log = his / f"run-{name}.log"
         with self.log.open("w", encoding="utf-8") as out:
-            self.proc = subprocess.Popen([SYNCD, "run"], cwd=his, env={**_env(his), **extra},
-                                         stdout=subprocess.DEVNULL, stderr=out)  # fmt: skip
+            self.proc = subprocess.Popen(
+                [SYNCD, "run"],
+                cwd=his,
+                env={**_env(his), **extra},
+                stdout=subprocess.DEVNULL,
+                stderr=out,
+            )
 
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8")
@@ -55,8 +60,11 @@ class Daemon:
 def _samples(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
         text = reply.read().decode("utf-8")
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}  # fmt: skip
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_status_metrics_and_the_systemd_status_line_show_the_same_counts(
@@ -69,25 +77,44 @@ def test_status_metrics_and_the_systemd_status_line_show_the_same_counts(
     doc = json.loads(run("status", "--json", cwd=his).stdout)
     fee = next(f for f in doc["feeds"] if f["feed"] == "ip_fee")
     assert (fee["waiting"], fee["blocked"], fee["pending"]) == (3, 3, 0)
-    assert {"feed", "pending", "waiting", "in_flight", "unknown", "failed", "succeeded",
-            "rejected", "last_success", "last_error", "succeeded_today", "blocked",
-            "oldest_pending"} == set(fee)  # fmt: skip
+    assert {
+        "feed",
+        "pending",
+        "waiting",
+        "in_flight",
+        "unknown",
+        "failed",
+        "succeeded",
+        "rejected",
+        "last_success",
+        "last_error",
+        "succeeded_today",
+        "blocked",
+        "oldest_pending",
+    } == set(fee)
     assert doc["totals"]["blocked"] == 3 and doc["totals"]["rejected"] == 1
     line = doc["status_line"]
     assert line.startswith("pending=0 waiting=3 blocked=3 ")
 
-    table = subprocess.run([SYNCD, "status"], cwd=his, env={**_env(his), "COLUMNS": "100"},
-                           capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    table = subprocess.run(
+        [SYNCD, "status"],
+        cwd=his,
+        env={**_env(his), "COLUMNS": "100"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert max(display_width(row) for row in table.stdout.splitlines()) <= 100
     assert line in table.stdout.splitlines()
 
     port = free_port()
-    daemon = Daemon(his, "a", NOTIFY_SOCKET=notify.getsockname(),
-                    SYNCD_MONITORING__LISTEN=f"127.0.0.1:{port}")  # fmt: skip
+    daemon = Daemon(
+        his, "a", NOTIFY_SOCKET=notify.getsockname(), SYNCD_MONITORING__LISTEN=f"127.0.0.1:{port}"
+    )
     seen: list[str] = []
     try:
-        wait_until(lambda: any(m.startswith("READY=1") for m in _messages(notify, seen)),
-                   "READY")  # fmt: skip
+        wait_until(lambda: any(m.startswith("READY=1") for m in _messages(notify, seen)), "READY")
         ready = next(m for m in seen if m.startswith("READY=1"))
         assert f"STATUS={line}" in ready.splitlines()
         assert _samples(port)[("syncd_rows_blocked", (("feed", "ip_fee"),))] == 3
@@ -102,12 +129,16 @@ def test_run_announces_an_outage_once_across_a_restart_and_once_its_end(
     sees it down again: nothing.  The platform comes back: one post."""
     port = free_port()
     with (his / "syncd.yaml").open("a", encoding="utf-8") as settings:
-        settings.write(f"alerts:\n  evaluate_every_s: 0.2\n  settle_s: 0\n"
-                       f"  inactivity: {{quiet_s: null}}\n"
-                       f"  webhooks: [{{url: '{hooks.url('/json')}', format: json, "
-                       f"min_interval_s: 0}}]\n")  # fmt: skip
-    extra = {"SYNCD_MONITORING__PROBE_EVERY_S": "0.2",
-             "SYNCD_MONITORING__LISTEN": f"127.0.0.1:{port}"}  # fmt: skip
+        settings.write(
+            f"alerts:\n  evaluate_every_s: 0.2\n  settle_s: 0\n"
+            f"  inactivity: {{quiet_s: null}}\n"
+            f"  webhooks: [{{url: '{hooks.url('/json')}', format: json, "
+            f"min_interval_s: 0}}]\n"
+        )
+    extra = {
+        "SYNCD_MONITORING__PROBE_EVERY_S": "0.2",
+        "SYNCD_MONITORING__LISTEN": f"127.0.0.1:{port}",
+    }
     first = Daemon(his, "a", **extra)
     try:
         wait_until(lambda: statuses(his, "ip_admission") == {"1": "SUCCEEDED"}, "admission")

@@ -38,8 +38,16 @@ def his(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"folders: {{mappings: '{REPO / 'mappings'}'}}\n",
         encoding="utf-8",
     )
-    seeding = run(sys.executable, "-m", "syncd.reference", "--url", f"sqlite:///{db}",
-                  "--day", "2026-11-25", cwd=folder)  # fmt: skip
+    seeding = run(
+        sys.executable,
+        "-m",
+        "syncd.reference",
+        "--url",
+        f"sqlite:///{db}",
+        "--day",
+        "2026-11-25",
+        cwd=folder,
+    )
     assert seeding.returncode == 0, seeding.stderr
     init = run(SYNCD, "--config", "syncd.yaml", "init-db", cwd=folder)
     assert init.returncode == 0, init.stderr

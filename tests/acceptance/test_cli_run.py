@@ -46,8 +46,9 @@ def _until(check: object, what: str, timeout: float = 30.0) -> None:
 
 def _start(his: Path, notify: socket.socket) -> subprocess.Popen[str]:
     env = {**_env(his), "NOTIFY_SOCKET": notify.getsockname(), "WATCHDOG_USEC": "400000"}
-    return subprocess.Popen([SYNCD, "run"], cwd=his, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        [SYNCD, "run"], cwd=his, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -79,8 +80,9 @@ def test_run_delivers_notifies_systemd_and_stops_cleanly(
         assert held.fetchone()[0] == 0
 
 
-def test_run_does_not_resend_a_failed_row_at_start_up(his: Path, sim: Simulator,
-                                                      notify: socket.socket) -> None:  # fmt: skip
+def test_run_does_not_resend_a_failed_row_at_start_up(
+    his: Path, sim: Simulator, notify: socket.socket
+) -> None:
     """A row FAILED by an earlier pass stays FAILED when the daemon starts (only `syncd retry`
     re-queues it): the platform sees no new admission call."""
     assert run("once", cwd=his, platform_down=True).returncode == 0
@@ -102,8 +104,9 @@ def test_run_does_not_resend_a_failed_row_at_start_up(his: Path, sim: Simulator,
 def test_run_with_a_broken_settings_file_exits_78(his: Path) -> None:
     """A configuration error is exit 78 (systemd: RestartPreventExitStatus=78), positioned."""
     config = his / "syncd.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "polling:\n  batch_sizee: 3\n",
-                      encoding="utf-8")  # fmt: skip
+    config.write_text(
+        config.read_text(encoding="utf-8") + "polling:\n  batch_sizee: 3\n", encoding="utf-8"
+    )
     result = run("run", cwd=his)
     assert result.returncode == 78
     assert "syncd.yaml" in result.stderr
@@ -112,8 +115,9 @@ def test_run_with_a_broken_settings_file_exits_78(his: Path) -> None:
 def test_run_without_a_platform_password_exits_78(his: Path) -> None:
     """No password from the environment, a file or a credential: exit 78 before anything."""
     env = {k: v for k, v in _env(his).items() if k != "SYNCD_PLATFORM__PASSWORD"}
-    result = subprocess.run([SYNCD, "run"], cwd=his, env=env, capture_output=True, text=True,
-                            timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        [SYNCD, "run"], cwd=his, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 78
     assert "platform.password" in result.stderr
     assert os.path.exists(his / "his.db")

@@ -73,10 +73,23 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of this checkout, built once (hatchling from the dev extra, no network)."""
     out = tmp_path_factory.mktemp("wheels")
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(out), str(REPO)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert built.returncode == 0, built.stderr
     (found,) = out.glob("syncd-*.whl")
     return found
@@ -111,10 +124,15 @@ def test_the_wheel_ships_what_the_readme_copies_and_the_driver_aliases(wheel: Pa
     with zipfile.ZipFile(wheel) as whl:
         names = set(whl.namelist())
         metadata = whl.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
-    for shipped in ("syncd/_data/syncd.example.yaml", "syncd/_data/systemd/syncd.service",
-                    "syncd/_data/README.md", "syncd/_data/mappings/inpatient/ip_fee.yaml",
-                    "syncd/_data/sql/oracle/schema.sql", "syncd/_data/sql/examples/mysql/views.sql",
-                    "syncd/_data/sql/grants/postgresql.sql"):  # fmt: skip
+    for shipped in (
+        "syncd/_data/syncd.example.yaml",
+        "syncd/_data/systemd/syncd.service",
+        "syncd/_data/README.md",
+        "syncd/_data/mappings/inpatient/ip_fee.yaml",
+        "syncd/_data/sql/oracle/schema.sql",
+        "syncd/_data/sql/examples/mysql/views.sql",
+        "syncd/_data/sql/grants/postgresql.sql",
+    ):
         assert shipped in names, shipped
     requires: dict[str, set[str]] = {}
     for line in metadata.decode("utf-8").splitlines():
@@ -133,20 +151,35 @@ def test_the_readme_install_steps_work_from_the_wheel(wheel: Path, tmp_path: Pat
     assert f"./{wheel.name}[" in block, "the README names another wheel than pyproject builds"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "CREDENTIALS"))}
     env.update(
-        ROOT=str(root), WHEELS=str(wheel.parent), DEPS=str(_deps(tmp_path / "deps")),
-        TEST_PYTHON=sys.executable, BASE_PYTHON=getattr(sys, "_base_executable", sys.executable),
+        ROOT=str(root),
+        WHEELS=str(wheel.parent),
+        DEPS=str(_deps(tmp_path / "deps")),
+        TEST_PYTHON=sys.executable,
+        BASE_PYTHON=getattr(sys, "_base_executable", sys.executable),
         # step 4, the operator's edit of syncd.yaml
         SYNCD_DATABASE__URL=f"sqlite:///{his}",
         SYNCD_FOLDERS__REPORTS=str(root / "var" / "lib" / "syncd" / "reports"),
-    )  # fmt: skip
+    )
     _seed(his)
-    done = subprocess.run(["bash", "-c", SHIMS + moved(block, root)], cwd=wheel.parent, env=env,
-                          input="platform-pw\ndatabase-pw\n", capture_output=True, text=True,
-                          timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-c", SHIMS + moved(block, root)],
+        cwd=wheel.parent,
+        env=env,
+        input="platform-pw\ndatabase-pw\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     venv = root / "opt" / "syncd" / "venv"
-    where = subprocess.run([venv / "bin" / "python", "-c", "import syncd; print(syncd.__file__)"],
-                           cwd=tmp_path, capture_output=True, text=True, check=True)  # fmt: skip
+    where = subprocess.run(
+        [venv / "bin" / "python", "-c", "import syncd; print(syncd.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(venv)), "syncd was not imported from the installed wheel"
     etc = root / "etc" / "syncd"
     assert (etc / "credentials" / "platform-password").read_text() == "platform-pw"

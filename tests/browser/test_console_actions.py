@@ -54,8 +54,13 @@ def test_a_rejected_row_is_fixed_in_the_his_and_requeued_from_the_page_until_it_
     page.click("#confirm")
     assert "已重新排队 1 条" in page.locator("#notice").inner_text()
     _until(page, site, "成功")
-    assert site.scalar("SELECT status FROM wi_sync_status WHERE feed = 'op_registration'"
-                       " AND source_key = :k", k=visit) == "SUCCEEDED"  # fmt: skip
+    assert (
+        site.scalar(
+            "SELECT status FROM wi_sync_status WHERE feed = 'op_registration' AND source_key = :k",
+            k=visit,
+        )
+        == "SUCCEEDED"
+    )
     page.goto(f"{site.url}/audit")
     row = page.locator("#audit tbody tr").first.inner_text()
     assert "重新排队" in row and visit in row and "REJECTED" in row and "PENDING" in row
@@ -66,11 +71,15 @@ def test_an_unknown_call_gets_its_verdict_with_the_clis_checks(
 ) -> None:
     visit = f"MZ{site.demo.day:%y%m%d}009"
     site.demo.sim.add_faults(Fault("drop", "bizh110104"))  # lost before the platform saw it
-    site.execute("INSERT INTO HIS_OP_VISIT (VISIT_NO, PATIENT_ID, VISIT_TIME, DEPT_CODE,"
-                 " DOCTOR_NO, CLERK_NO, IS_WORK_INJURY, DIAG_CODE, DIAG_NAME, CANCELLED,"
-                 " UPDATED_AT) SELECT :v, 'P0005', VISIT_TIME, DEPT_CODE, DOCTOR_NO, CLERK_NO,"
-                 " '1', DIAG_CODE, DIAG_NAME, '0', UPDATED_AT FROM HIS_OP_VISIT"
-                 " WHERE VISIT_NO = :old", v=visit, old=f"MZ{site.demo.day:%y%m%d}002")  # fmt: skip
+    site.execute(
+        "INSERT INTO HIS_OP_VISIT (VISIT_NO, PATIENT_ID, VISIT_TIME, DEPT_CODE,"
+        " DOCTOR_NO, CLERK_NO, IS_WORK_INJURY, DIAG_CODE, DIAG_NAME, CANCELLED,"
+        " UPDATED_AT) SELECT :v, 'P0005', VISIT_TIME, DEPT_CODE, DOCTOR_NO, CLERK_NO,"
+        " '1', DIAG_CODE, DIAG_NAME, '0', UPDATED_AT FROM HIS_OP_VISIT"
+        " WHERE VISIT_NO = :old",
+        v=visit,
+        old=f"MZ{site.demo.day:%y%m%d}002",
+    )
     site.engine_pass()
     log_in(page, site.url, OPERATOR, f"/row/op_registration/{visit}")
     assert "结果未知" in page.locator("h1").inner_text()

@@ -76,14 +76,25 @@ def make_settings(db_url: str, sim: Simulator, **delivery: Any) -> Settings:
     return Settings(
         hospital=HospitalSettings(akb020="SS0001"),
         database=DatabaseSettings(url=db_url),
-        platform=PlatformSettings(url=sim.endpoint, userid=DEFAULT_USERID,
-                                  password=SecretStr(DEFAULT_PASSWORD),
-                                  connect_timeout_s=2, read_timeout_s=5),
-        delivery=DeliverySettings(**{"max_attempts": 3, "backoff_initial_s": 10,
-                                     "backoff_max_s": 60, "backoff_jitter": 0.2, **delivery}),
+        platform=PlatformSettings(
+            url=sim.endpoint,
+            userid=DEFAULT_USERID,
+            password=SecretStr(DEFAULT_PASSWORD),
+            connect_timeout_s=2,
+            read_timeout_s=5,
+        ),
+        delivery=DeliverySettings(
+            **{
+                "max_attempts": 3,
+                "backoff_initial_s": 10,
+                "backoff_max_s": 60,
+                "backoff_jitter": 0.2,
+                **delivery,
+            }
+        ),
         folders=FolderSettings(mappings=MAPPINGS),
         monitoring=MonitoringSettings(listen=None),
-    )  # fmt: skip
+    )
 
 
 def load_feeds() -> dict[str, FeedSpec]:
@@ -104,8 +115,14 @@ class Env:
     def worker(self, owner: str = "engine-a", clock: Clock | None = None) -> Worker:
         client = PlatformClient(self.settings.platform, sessions=SessionCache())
         self.clients.append(client)
-        return Worker(self.settings, self.feeds, engine=self.db, client=client,
-                      clock=clock or self.clock, owner=owner)  # fmt: skip
+        return Worker(
+            self.settings,
+            self.feeds,
+            engine=self.db,
+            client=client,
+            clock=clock or self.clock,
+            owner=owner,
+        )
 
     @property
     def tables(self) -> Any:
@@ -126,8 +143,12 @@ class Env:
     def command(self, command: str, visit_key: str = "", **params: str) -> int:
         req = self.tables.request
         with self.db.begin() as conn:
-            values = {"command": command, "visit_key": visit_key or None, "requested_by": "test",
-                      "params_json": json.dumps(params, ensure_ascii=False)}  # fmt: skip
+            values = {
+                "command": command,
+                "visit_key": visit_key or None,
+                "requested_by": "test",
+                "params_json": json.dumps(params, ensure_ascii=False),
+            }
             result = conn.execute(req.insert().values(**values, next_attempt_at=START))
             return int(result.inserted_primary_key[0])
 
@@ -151,8 +172,9 @@ class Env:
     def visit(self, visit_key: str) -> dict[str, Any]:
         v = self.tables.visit
         with self.db.connect() as conn:
-            return dict(conn.execute(sa.select(v).where(v.c.visit_key == visit_key))
-                        .mappings().one())  # fmt: skip
+            return dict(
+                conn.execute(sa.select(v).where(v.c.visit_key == visit_key)).mappings().one()
+            )
 
     def calls(self, function_id: str) -> list[dict[str, Any]]:
         return [c for c in self.sim.calls() if c["function_id"] == function_id]
@@ -200,19 +222,44 @@ def any_env(request: pytest.FixtureRequest) -> Iterator[Env]:
 
 
 def admit(env: Env, visit: str = "ZY1", person: str = NORMAL, adm_id: int = 1) -> None:
-    env.insert("t_admission", adm_id=adm_id, visit_no=visit, person_no=person,
-               admit_date="20261120", clerk_no="0101", clerk_name="李四", ward_code="W05",
-               inpatient_no=f"NO-{visit}")  # fmt: skip
+    env.insert(
+        "t_admission",
+        adm_id=adm_id,
+        visit_no=visit,
+        person_no=person,
+        admit_date="20261120",
+        clerk_no="0101",
+        clerk_name="李四",
+        ward_code="W05",
+        inpatient_no=f"NO-{visit}",
+    )
 
 
-def fee(env: Env, fee_id: str, amount: str, visit: str = "ZY1", illness: str = "0",
-        qty: str = "1.00") -> None:  # fmt: skip
+def fee(
+    env: Env, fee_id: str, amount: str, visit: str = "ZY1", illness: str = "0", qty: str = "1.00"
+) -> None:
     price = abs(Decimal(amount) / Decimal(qty))
-    env.insert("t_fee", fee_id=fee_id, visit_no=visit, item_code="X0101", item_name="换药",
-               price=str(price.quantize(Decimal("0.0001"))), qty=qty,
-               amount=amount, fee_date="20261121", illness=illness)  # fmt: skip
+    env.insert(
+        "t_fee",
+        fee_id=fee_id,
+        visit_no=visit,
+        item_code="X0101",
+        item_name="换药",
+        price=str(price.quantize(Decimal("0.0001"))),
+        qty=qty,
+        amount=amount,
+        fee_date="20261121",
+        illness=illness,
+    )
 
 
 def discharge(env: Env, visit: str = "ZY1", ver: int = 1) -> None:
-    env.insert("t_discharge", visit_no=visit, ver=ver, discharge_date="20261125",
-               clerk_no="0101", clerk_name="李四", diagnosis="S52.501")  # fmt: skip
+    env.insert(
+        "t_discharge",
+        visit_no=visit,
+        ver=ver,
+        discharge_date="20261125",
+        clerk_no="0101",
+        clerk_name="李四",
+        diagnosis="S52.501",
+    )

@@ -60,12 +60,16 @@ def make_settings(db_url: str, sim: Simulator, reports: Path, **reconcile: Any) 
     return Settings(
         hospital=HospitalSettings(akb020="SS0001"),
         database=DatabaseSettings(url=db_url),
-        platform=PlatformSettings(url=sim.endpoint, userid=DEFAULT_USERID,
-                                  password=SecretStr(DEFAULT_PASSWORD), read_timeout_s=10,
-                                  function_ids=FunctionIds(**FUNCTION_IDS)),
+        platform=PlatformSettings(
+            url=sim.endpoint,
+            userid=DEFAULT_USERID,
+            password=SecretStr(DEFAULT_PASSWORD),
+            read_timeout_s=10,
+            function_ids=FunctionIds(**FUNCTION_IDS),
+        ),
         folders=FolderSettings(mappings=MAPPINGS, reports=reports),
         reconcile=ReconcileSettings(**reconcile),
-    )  # fmt: skip
+    )
 
 
 def shipped_feeds() -> dict[str, FeedSpec]:
@@ -94,46 +98,87 @@ class HisEnv:
         with self.db.begin() as conn:
             conn.execute(t.insert().values(values))
 
-    def his_settlement(self, kind: str, visit: str, person: str, figures: dict[str, str],
-                       *, aaz218: str | None = None, batch: int | None = None,
-                       cancelled: bool = False, hour: int = 11, day: dt.date = DAY,
-                       **identity: str) -> None:  # fmt: skip
+    def his_settlement(
+        self,
+        kind: str,
+        visit: str,
+        person: str,
+        figures: dict[str, str],
+        *,
+        aaz218: str | None = None,
+        batch: int | None = None,
+        cancelled: bool = False,
+        hour: int = 11,
+        day: dt.date = DAY,
+        **identity: str,
+    ) -> None:
         self.settle_id += 1
         self.insert(
-            "V_WI_SETTLEMENT_DAY", SETTLE_ID=self.settle_id, VISIT_KIND=kind, VISIT_NO=visit,
-            PERSON_NO=person, AAZ218=aaz218, BKA001=batch,
+            "V_WI_SETTLEMENT_DAY",
+            SETTLE_ID=self.settle_id,
+            VISIT_KIND=kind,
+            VISIT_NO=visit,
+            PERSON_NO=person,
+            AAZ218=aaz218,
+            BKA001=batch,
             **{k.upper(): Decimal(v) for k, v in figures.items()},
             SETTLE_TIME=dt.datetime.combine(day, dt.time(hour)),
-            CANCELLED="1" if cancelled else "0", **{k.upper(): v for k, v in identity.items()},
-        )  # fmt: skip
+            CANCELLED="1" if cancelled else "0",
+            **{k.upper(): v for k, v in identity.items()},
+        )
 
-    def visit(self, visit_key: str, kind: str, aaz218: str, state: str,
-              changed: dt.datetime | None = None) -> None:  # fmt: skip
+    def visit(
+        self, visit_key: str, kind: str, aaz218: str, state: str, changed: dt.datetime | None = None
+    ) -> None:
         changed = changed or dt.datetime.combine(DAY, dt.time(11))
         self.insert(
-            staging_tables().visit, visit_key=visit_key, kind=kind, aaz218=aaz218,
-            state=state, state_changed_at=changed, updated_at=changed, created_at=changed,
+            staging_tables().visit,
+            visit_key=visit_key,
+            kind=kind,
+            aaz218=aaz218,
+            state=state,
+            state_changed_at=changed,
+            updated_at=changed,
+            created_at=changed,
             fee_amount=Decimal("0"),
-        )  # fmt: skip
+        )
 
     def status(
-        self, feed: str, key: str, visit_key: str, status: str,
-        finished: dt.datetime | None = None, function_id: str = "bizh120002", version: str = "",
-    ) -> None:  # fmt: skip
+        self,
+        feed: str,
+        key: str,
+        visit_key: str,
+        status: str,
+        finished: dt.datetime | None = None,
+        function_id: str = "bizh120002",
+        version: str = "",
+    ) -> None:
         at = finished or dt.datetime.combine(DAY, dt.time(9))
         self.insert(
-            staging_tables().sync_status, feed=feed, source_key=key, version=version,
-            function_id=function_id, visit_key=visit_key, status=status,
-            created_at=at, updated_at=at, finished_at=at if status == "SUCCEEDED" else None,
+            staging_tables().sync_status,
+            feed=feed,
+            source_key=key,
+            version=version,
+            function_id=function_id,
+            visit_key=visit_key,
+            status=status,
+            created_at=at,
+            updated_at=at,
+            finished_at=at if status == "SUCCEEDED" else None,
             next_attempt_at=at,
-        )  # fmt: skip
+        )
 
     def command(self, command: str, status: str, visit_key: str = "") -> None:
         at = dt.datetime.combine(DAY, dt.time(9))
         self.insert(
-            staging_tables().request, command=command, visit_key=visit_key or None,
-            params_json=json.dumps({}), status=status, created_at=at, next_attempt_at=at,
-        )  # fmt: skip
+            staging_tables().request,
+            command=command,
+            visit_key=visit_key or None,
+            params_json=json.dumps({}),
+            status=status,
+            created_at=at,
+            next_attempt_at=at,
+        )
 
 
 def _his_table(name: str, values: dict[str, Any]) -> sa.TableClause:
@@ -161,8 +206,7 @@ def build_his_env(db_url: str, reports: Path) -> Iterator[HisEnv]:
     with db.begin() as conn:
         for ddl in HIS_DDL:
             conn.execute(sa.text(ddl))
-    client = PlatformClient(make_settings(db_url, sim, reports).platform,
-                            sessions=SessionCache())  # fmt: skip
+    client = PlatformClient(make_settings(db_url, sim, reports).platform, sessions=SessionCache())
     try:
         yield HisEnv(db, db_url, sim, Driver(sim, client), client, reports)
     finally:
@@ -181,8 +225,12 @@ def settle_stay(
     """Settle a stay on the platform; its aaz218 and the figures the HIS should hold."""
     aaz218 = his.driver.settled(rows, aac001=person, bka025=bka025)
     slip = his.driver.ok("bizh120206", aaz218=aaz218).slip
-    figures = {"akc264": slip.bka979, "bka831": slip.bka812, "bka832": slip.bka811,
-               "ake039": slip.bka814}  # fmt: skip
+    figures = {
+        "akc264": slip.bka979,
+        "bka831": slip.bka812,
+        "bka832": slip.bka811,
+        "ake039": slip.bka814,
+    }
     return aaz218, _figures(figures)
 
 

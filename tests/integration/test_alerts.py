@@ -34,22 +34,34 @@ HOST = socket.gethostname()[:30]
 OUTAGE = f"platform_unreachable@{HOST}"  # what this host sees
 
 
-def _configure(env: Env, smtp: SmtpSink | None, hooks: HookSink, min_interval_s: float = 0.0,
-               formats: tuple[str, ...] = FORMATS) -> None:  # fmt: skip
-    webhooks = [WebhookSettings(url=hooks.url(f"/{f}"), format=f, min_interval_s=min_interval_s)
-                for f in formats]  # type: ignore[arg-type]  # fmt: skip
+def _configure(
+    env: Env,
+    smtp: SmtpSink | None,
+    hooks: HookSink,
+    min_interval_s: float = 0.0,
+    formats: tuple[str, ...] = FORMATS,
+) -> None:
+    webhooks = [
+        WebhookSettings(url=hooks.url(f"/{f}"), format=f, min_interval_s=min_interval_s)
+        for f in formats
+    ]  # type: ignore[arg-type]
     mail = AlertMailSettings(to=["yibao@example.org"] if smtp else [], min_interval_s=0)
-    server = SmtpSettings(host="127.0.0.1", port=smtp.port, starttls=False,
-                          sender="syncd@example.org") if smtp else SmtpSettings()  # fmt: skip
-    env.settings = env.settings.model_copy(update={
-        "alerts": AlertSettings(settle_s=0, mail=mail, webhooks=webhooks),
-        "reconcile": ReconcileSettings(smtp=server)})  # fmt: skip
+    server = (
+        SmtpSettings(host="127.0.0.1", port=smtp.port, starttls=False, sender="syncd@example.org")
+        if smtp
+        else SmtpSettings()
+    )
+    env.settings = env.settings.model_copy(
+        update={
+            "alerts": AlertSettings(settle_s=0, mail=mail, webhooks=webhooks),
+            "reconcile": ReconcileSettings(smtp=server),
+        }
+    )
 
 
 def _worker(env: Env) -> Worker:
     """A new process's worker: its own client and a health that knows nothing yet."""
-    client = PlatformClient(env.settings.platform, sessions=SessionCache(),
-                            health=PlatformHealth())  # fmt: skip
+    client = PlatformClient(env.settings.platform, sessions=SessionCache(), health=PlatformHealth())
     env.clients.append(client)
     return Worker(env.settings, env.feeds, engine=env.db, client=client, clock=env.clock)
 
@@ -91,7 +103,8 @@ def test_a_platform_outage_is_announced_once_at_the_fault_and_once_at_recovery(
     assert wecom["msgtype"] == "markdown" and "【告警】平台不可达" in wecom["markdown"]["content"]
     assert "syncd" in dingtalk["markdown"]["title"] and "处理：" in dingtalk["markdown"]["text"]
     assert [(a["name"], a["state"], a["severity"]) for a in plain["alerts"]] == [
-        (OUTAGE, "raised", "ERROR")]  # fmt: skip
+        (OUTAGE, "raised", "ERROR")
+    ]
 
     restarted = _worker(env)  # a restart while the platform is still down
     again = _watch(restarted)
@@ -107,7 +120,8 @@ def test_a_platform_outage_is_announced_once_at_the_fault_and_once_at_recovery(
     again()
     again()
     assert [m["Subject"] for m in smtp.messages][1:] == [
-        f"【syncd】平台恢复可达 / platform reachable again（主机 {HOST}）"]  # fmt: skip
+        f"【syncd】平台恢复可达 / platform reachable again（主机 {HOST}）"
+    ]
     cleared = [p.body for p in hooks.delivered("/json")][1]["alerts"][0]
     assert (cleared["state"], cleared["severity"]) == ("cleared", "WARNING")
     assert cleared["detail"].startswith("持续 ")
@@ -125,24 +139,47 @@ def test_what_a_channel_could_not_send_goes_later_even_after_a_restart(
     _configure(env, None, hooks, min_interval_s=3600, formats=("json",))
     worker = _worker(env)
     s = env.tables.sync_status
-    rows = [{"feed": "ip_fee", "source_key": "X1", "function_id": "bizh120002",
-             "status": "FAILED", "created_at": env.clock.now}]  # fmt: skip
+    rows = [
+        {
+            "feed": "ip_fee",
+            "source_key": "X1",
+            "function_id": "bizh120002",
+            "status": "FAILED",
+            "created_at": env.clock.now,
+        }
+    ]
     with env.db.begin() as conn:
         conn.execute(sa.insert(s), rows)
     _watch(worker)()
     assert [a["name"] for p in hooks.delivered() for a in p.body["alerts"]] == ["failed_rows"]
 
-    blocked = [{"feed": "ip_admission", "source_key": "9", "function_id": "bizh120103",
-                "visit_key": "ZY9", "status": "REJECTED", "created_at": env.clock.now},
-               {"feed": "ip_fee", "source_key": "Y1", "function_id": "bizh120002",
-                "visit_key": "ZY9", "status": "WAITING", "created_at": env.clock.now}]  # fmt: skip
+    blocked = [
+        {
+            "feed": "ip_admission",
+            "source_key": "9",
+            "function_id": "bizh120103",
+            "visit_key": "ZY9",
+            "status": "REJECTED",
+            "created_at": env.clock.now,
+        },
+        {
+            "feed": "ip_fee",
+            "source_key": "Y1",
+            "function_id": "bizh120002",
+            "visit_key": "ZY9",
+            "status": "WAITING",
+            "created_at": env.clock.now,
+        },
+    ]
     with env.db.begin() as conn:
         conn.execute(sa.insert(s), blocked)
     watch = _watch(worker)
     watch()  # a new limiter: the blocked notice goes at once …
     watch()
     assert [a["name"] for p in hooks.delivered() for a in p.body["alerts"]] == [
-        "failed_rows", "blocked_rows"]  # fmt: skip
+        "failed_rows",
+        "blocked_rows",
+    ]
     with env.db.begin() as conn:
         conn.execute(sa.update(s).where(s.c.source_key == "X1").values(status="SUCCEEDED"))
     watch()  # … the recovery waits for the rate limit: owed
@@ -179,5 +216,6 @@ def test_of_two_engines_on_one_database_one_announces_and_one_sends(env: Env) ->
 
 
 def _stale(row: AlertRow) -> AlertRow:
-    return AlertRow(row.name, row.active, row.since, row.detail, row.owed, row.claimed_until,
-                    row.version - 1)  # fmt: skip
+    return AlertRow(
+        row.name, row.active, row.since, row.detail, row.owed, row.claimed_until, row.version - 1
+    )

@@ -87,6 +87,9 @@ def test_the_engine_resolves_the_oversize_admission_by_query_and_archives_it_bou
     reply = str(big["reply_xml"])
     assert reply.endswith(CUT_NOTE.format(limit=LIMIT))
     assert len(reply.encode("utf-8")) <= LIMIT + len(CUT_NOTE.format(limit=LIMIT).encode())
-    sessions = {s for m in messages for s in re.findall(r"<session_id>(.*?)</session_id>",
-                                                        str(m["request_xml"]))}  # fmt: skip
+    sessions = {
+        s
+        for m in messages
+        for s in re.findall(r"<session_id>(.*?)</session_id>", str(m["request_xml"]))
+    }
     assert sessions == {"********"}

@@ -38,15 +38,29 @@ def env(sqlite_url: str, tmp_path: Path) -> Iterator[Env]:
 
 
 def _admit(env: Env, adm_id: int, visit: str, person: str, ward: str, clerk: str) -> None:
-    env.insert("t_admission", adm_id=adm_id, visit_no=visit, person_no=person,
-               admit_date="20261120", clerk_no=clerk, clerk_name="李四", ward_code=ward,
-               inpatient_no=f"NO-{visit}")  # fmt: skip
+    env.insert(
+        "t_admission",
+        adm_id=adm_id,
+        visit_no=visit,
+        person_no=person,
+        admit_date="20261120",
+        clerk_no=clerk,
+        clerk_name="李四",
+        ward_code=ward,
+        inpatient_no=f"NO-{visit}",
+    )
 
 
 def _sync(env: Env) -> dict[str, tuple[int, int, int]]:
     with PlatformClient(env.settings.platform, sessions=SessionCache()) as client:
-        result = sync_codes(client, catalogue.load(), "SS0001", CodeStore(env.db, env.tables),
-                            categories_of(env.feeds), NOW)  # fmt: skip
+        result = sync_codes(
+            client,
+            catalogue.load(),
+            "SS0001",
+            CodeStore(env.db, env.tables),
+            categories_of(env.feeds),
+            NOW,
+        )
     assert not result.failures
     return {k: (v.inserted, v.updated, v.unchanged) for k, v in result.counts.items()}
 
@@ -61,8 +75,14 @@ def test_sync_fetches_the_categories_the_mappings_use_and_upserts(env: Env) -> N
 
 def test_sync_reports_a_category_the_platform_refuses(env: Env) -> None:
     with PlatformClient(env.settings.platform, sessions=SessionCache()) as client:
-        result = sync_codes(client, catalogue.load(), "SS0001", CodeStore(env.db, env.tables),
-                            ["no_such_category"], NOW)  # fmt: skip
+        result = sync_codes(
+            client,
+            catalogue.load(),
+            "SS0001",
+            CodeStore(env.db, env.tables),
+            ["no_such_category"],
+            NOW,
+        )
     assert result.counts == {} and "不存在" in result.failures["no_such_category"]
 
 
@@ -72,8 +92,9 @@ def test_check_lists_values_no_table_or_dictionary_covers(env: Env) -> None:
     _admit(env, 2, "ZY2", SECOND, "W99", "0101")
     _admit(env, 3, "ZY3", SECOND, "W99", "0101")
     _admit(env, 4, "ZY4", SECOND, "W05", "0199")
-    found = check_codes(env.feeds, ValueReader(env.db),
-                        CodeStore(env.db, env.tables).tables_by_category())  # fmt: skip
+    found = check_codes(
+        env.feeds, ValueReader(env.db), CodeStore(env.db, env.tables).tables_by_category()
+    )
     got = sorted((u.field, u.value, u.count, u.examples, u.translation) for u in found)
     assert got == [
         ("bka014", "0199", 1, ("4",), "codes"),

@@ -30,13 +30,31 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def _row(feed: str, key: str, status: str, *, function_id: str = "bizh120002", visit: str = "",
-         created: datetime = NOW, finished: datetime | None = None, error: str | None = None,
-         updated: datetime = NOW) -> dict[str, Any]:  # fmt: skip
-    return {"feed": feed, "source_key": key, "version": "", "function_id": function_id,
-            "visit_key": visit or None, "status": status, "created_at": created,
-            "updated_at": updated, "finished_at": finished, "last_error": error,
-            "next_attempt_at": created}  # fmt: skip
+def _row(
+    feed: str,
+    key: str,
+    status: str,
+    *,
+    function_id: str = "bizh120002",
+    visit: str = "",
+    created: datetime = NOW,
+    finished: datetime | None = None,
+    error: str | None = None,
+    updated: datetime = NOW,
+) -> dict[str, Any]:
+    return {
+        "feed": feed,
+        "source_key": key,
+        "version": "",
+        "function_id": function_id,
+        "visit_key": visit or None,
+        "status": status,
+        "created_at": created,
+        "updated_at": updated,
+        "finished_at": finished,
+        "last_error": error,
+        "next_attempt_at": created,
+    }
 
 
 def _seed(engine: sa.Engine) -> None:
@@ -44,35 +62,60 @@ def _seed(engine: sa.Engine) -> None:
     rows = [
         # ZY1: admission refused → its fee rows wait for ever (blocked)
         _row("ip_admission", "1", "REJECTED", visit="ZY1", finished=NOW, **admission),
-        _row("ip_fee", "F1", "WAITING", visit="ZY1"), _row("ip_fee", "F2", "WAITING", visit="ZY1"),
+        _row("ip_fee", "F1", "WAITING", visit="ZY1"),
+        _row("ip_fee", "F2", "WAITING", visit="ZY1"),
         # ZY2: refused, then a corrected admission succeeded: its fee row is not blocked
         _row("ip_admission", "2", "REJECTED", visit="ZY2", **admission),
         _row("ip_admission", "2b", "SUCCEEDED", visit="ZY2", finished=NOW, **admission),
         _row("ip_fee", "G1", "WAITING", visit="ZY2"),
         # ZY3: admission still pending: waiting, not blocked
-        _row("ip_admission", "3", "PENDING", visit="ZY3", created=NOW - timedelta(hours=2),
-             **admission),
+        _row(
+            "ip_admission",
+            "3",
+            "PENDING",
+            visit="ZY3",
+            created=NOW - timedelta(hours=2),
+            **admission,
+        ),
         _row("ip_fee", "H1", "WAITING", visit="ZY3"),
         _row("ip_fee", "H2", "PENDING", created=NOW - timedelta(minutes=5), error="HTTP 502"),
         _row("ip_fee", "H3", "SUCCEEDED", finished=YESTERDAY, created=YESTERDAY),
         _row("ip_fee", "H4", "FAILED", error="平台返回：费用明细重复", updated=NOW),
         _row("ip_fee", "H5", "UNKNOWN", updated=NOW - timedelta(hours=1), error="结果未知"),
-    ]  # fmt: skip
+    ]
     commands = [
         {"command": "op_charge", "status": "NEW", "created_at": NOW - timedelta(minutes=30)},
         {"command": "op_charge", "status": "DONE", "created_at": NOW, "answered_at": NOW},
-        {"command": "op_charge", "status": "DONE", "created_at": YESTERDAY,
-         "answered_at": YESTERDAY},
-        {"command": "op_charge", "status": "REJECTED", "created_at": NOW, "answered_at": NOW,
-         "return_code_message": "该人员无工伤认定"},
-    ]  # fmt: skip
+        {
+            "command": "op_charge",
+            "status": "DONE",
+            "created_at": YESTERDAY,
+            "answered_at": YESTERDAY,
+        },
+        {
+            "command": "op_charge",
+            "status": "REJECTED",
+            "created_at": NOW,
+            "answered_at": NOW,
+            "return_code_message": "该人员无工伤认定",
+        },
+    ]
     runs = [
-        {"recon_date": date(2026, 11, 23), "status": "DONE", "mismatch_count": 0,
-         "finished_at": YESTERDAY},
-        {"recon_date": date(2026, 11, 24), "status": "DONE", "mismatch_count": 3,
-         "finished_at": NOW, "report_html": "/var/lib/syncd/r.html"},
+        {
+            "recon_date": date(2026, 11, 23),
+            "status": "DONE",
+            "mismatch_count": 0,
+            "finished_at": YESTERDAY,
+        },
+        {
+            "recon_date": date(2026, 11, 24),
+            "status": "DONE",
+            "mismatch_count": 3,
+            "finished_at": NOW,
+            "report_html": "/var/lib/syncd/r.html",
+        },
         {"recon_date": date(2026, 11, 25), "status": "RUNNING"},
-    ]  # fmt: skip
+    ]
     with engine.begin() as conn:
         conn.execute(sa.insert(TABLES.sync_status), rows)
         for command in commands:
@@ -87,8 +130,13 @@ def test_counts_per_feed_blocked_today_oldest_and_the_last_reconciliation(
     _seed(engine)
     counts = read_counts(engine, TABLES, NOW)
     fee, admission = counts.feeds["ip_fee"], counts.feeds["ip_admission"]
-    assert dict(fee.by_status) == {"WAITING": 4, "PENDING": 1, "SUCCEEDED": 1, "FAILED": 1,
-                                   "UNKNOWN": 1}  # fmt: skip
+    assert dict(fee.by_status) == {
+        "WAITING": 4,
+        "PENDING": 1,
+        "SUCCEEDED": 1,
+        "FAILED": 1,
+        "UNKNOWN": 1,
+    }
     assert (fee.blocked, admission.blocked) == (2, 0)
     assert (fee.succeeded_today, admission.succeeded_today) == (0, 1)
     assert fee.oldest_pending == NOW - timedelta(minutes=5)
@@ -103,14 +151,17 @@ def test_counts_per_feed_blocked_today_oldest_and_the_last_reconciliation(
     assert oldest is not None and oldest.feed == "ip_admission"
     assert counts.reconciliation is not None
     assert (counts.reconciliation.day, counts.reconciliation.mismatches) == (date(2026, 11, 24), 3)
-    assert counts.status_line() == ("pending=3 waiting=4 blocked=2 in_flight=0 unknown=1 "
-                                    "failed=1 rejected=3 succeeded_today=2")  # fmt: skip
+    assert counts.status_line() == (
+        "pending=3 waiting=4 blocked=2 in_flight=0 unknown=1 failed=1 rejected=3 succeeded_today=2"
+    )
 
 
 def test_without_last_errors_the_counts_are_the_same(engine: sa.Engine) -> None:
     _seed(engine)
-    full, lean = read_counts(engine, TABLES, NOW), read_counts(engine, TABLES, NOW,
-                                                               last_errors=False)  # fmt: skip
+    full, lean = (
+        read_counts(engine, TABLES, NOW),
+        read_counts(engine, TABLES, NOW, last_errors=False),
+    )
     assert lean.status_line() == full.status_line()
     assert lean.feeds["ip_fee"].last_error == "" and lean.commands.last_error == ""
 
@@ -128,8 +179,9 @@ def test_the_count_statements_are_valid_on_every_supported_version(target: Targe
     compiled with each version's dialect, none of the constructs it rejects (a row limit is
     ROWNUM on Oracle 11.2, TOP on SQL Server 2008 R2)."""
     compiled = [str(stmt.compile(dialect=target.compiler)) for stmt in Queries(TABLES, NOW).all()]
-    problems = [f"{rule.construct} «{hit}»" for sql in compiled
-                for rule, hit in violations(sql, target)]  # fmt: skip
+    problems = [
+        f"{rule.construct} «{hit}»" for sql in compiled for rule, hit in violations(sql, target)
+    ]
     assert not problems
     assert "EXISTS" in compiled[2] and "NOT (EXISTS" in compiled[2]
 
@@ -139,20 +191,38 @@ def test_the_dashboards_open_only_read_agrees_with_the_whole_count(engine: sa.En
     count, but for the SUCCEEDED totals and the newest row; the last call is the archive's."""
     _seed(engine)
     with engine.begin() as conn:
-        conn.execute(sa.insert(TABLES.message).values(
-            created_at=NOW, function_id="bizh120002", call_id="c1", outcome="SUCCEEDED",
-            duration_ms=42))  # fmt: skip
+        conn.execute(
+            sa.insert(TABLES.message).values(
+                created_at=NOW,
+                function_id="bizh120002",
+                call_id="c1",
+                outcome="SUCCEEDED",
+                duration_ms=42,
+            )
+        )
     whole = read_counts(engine, TABLES, NOW)
     lean = read_counts(engine, TABLES, NOW, open_only=["ip_fee", "ip_admission", "mr_patient"])
     assert lean.last_call is not None and lean.last_call.duration_ms == 42
     for name, full in whole.feeds.items():
         seen = lean.feeds[name]
         assert {k: v for k, v in seen.by_status.items() if k != "SUCCEEDED"} == {
-            k: v for k, v in full.by_status.items() if k != "SUCCEEDED"}  # fmt: skip
-        assert (seen.succeeded_today, seen.rejected_today, seen.blocked, seen.oldest_pending,
-                seen.last_success, seen.last_error) == (
-            full.succeeded_today, full.rejected_today, full.blocked, full.oldest_pending,
-            full.last_success, full.last_error)  # fmt: skip
+            k: v for k, v in full.by_status.items() if k != "SUCCEEDED"
+        }
+        assert (
+            seen.succeeded_today,
+            seen.rejected_today,
+            seen.blocked,
+            seen.oldest_pending,
+            seen.last_success,
+            seen.last_error,
+        ) == (
+            full.succeeded_today,
+            full.rejected_today,
+            full.blocked,
+            full.oldest_pending,
+            full.last_success,
+            full.last_error,
+        )
     assert lean.feeds["ip_fee"].last_success == YESTERDAY  # none today: the last one found
     assert lean.feeds["mr_patient"].succeeded_today == 0
     assert whole.feeds["ip_fee"].last_error == "平台返回：费用明细重复"  # the latest change

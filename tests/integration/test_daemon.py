@@ -45,8 +45,9 @@ def test_guard_backs_off_a_job_while_the_database_is_down_then_resets() -> None:
         if failing[0]:
             raise SourceError("database down")
 
-    guard = JobGuard("feed:x", job, Progress([SCHEDULER], clock), base_backoff_s=2.0,
-                     monotonic=clock)  # fmt: skip
+    guard = JobGuard(
+        "feed:x", job, Progress([SCHEDULER], clock), base_backoff_s=2.0, monotonic=clock
+    )
     assert guard() is False and guard.resume_at == clock.now + 2
     assert guard() is False and len(calls) == 1, "skipped while backing off"
     clock.now += 2
@@ -218,8 +219,11 @@ def test_nightly_slot_reconciles_yesterday(env: Env, monkeypatch: pytest.MonkeyP
     import syncd.reconcile
 
     seen: list[object] = []
-    monkeypatch.setattr(syncd.reconcile, "reconcile_day",
-                        lambda settings, engine, client, day, **kw: seen.append(day))  # fmt: skip
+    monkeypatch.setattr(
+        syncd.reconcile,
+        "reconcile_day",
+        lambda settings, engine, client, day, **kw: seen.append(day),
+    )
     daemon = Daemon(env.worker())
     daemon.reconcile()
     assert [str(d) for d in seen] == ["2026-11-24"]
@@ -237,8 +241,11 @@ def test_scheduler_logs_a_refused_or_late_run_instead_of_skipping_silently(
     with caplog.at_level(logging.DEBUG, logger="syncd.service.scheduler"):
         scheduler.start()
         try:
-            _wait(lambda: "job.misfired" in caplog.text or "job.still_busy" in caplog.text,
-                  "a misfire or busy event", timeout=10)  # fmt: skip
+            _wait(
+                lambda: "job.misfired" in caplog.text or "job.still_busy" in caplog.text,
+                "a misfire or busy event",
+                timeout=10,
+            )
         finally:
             block.set()
             scheduler.shutdown()
@@ -264,8 +271,9 @@ def test_a_feed_job_run_drains_a_backlog_beyond_one_batch(env: Env) -> None:
     assert len(env.status("ip_fee")) == 12
 
 
-@pytest.mark.parametrize(("interval_s", "expected"), [(3600.0, [True, False, False]),
-                                                      (0.0, [True, True, True])])  # fmt: skip
+@pytest.mark.parametrize(
+    ("interval_s", "expected"), [(3600.0, [True, False, False]), (0.0, [True, True, True])]
+)
 def test_a_backlog_drain_searches_the_view_at_most_once_per_interval(
     env: Env, interval_s: float, expected: list[bool]
 ) -> None:

@@ -161,10 +161,18 @@ def test_a_connection_idle_for_long_is_pinged_too(
     and the session killed instead, so only the ping can notice.)"""
     monkeypatch.setattr(engine_module, "IDLE_PING_S", 0.0)
     monkeypatch.setattr(engine_module, "_readable", lambda _fd: False)
-    kill = {"postgresql": ("SELECT pg_backend_pid()", "SELECT pg_terminate_backend(:sid)",
-                           "SELECT count(*) FROM pg_stat_activity WHERE pid = :sid"),
-            "mariadb": ("SELECT CONNECTION_ID()", "KILL :sid", "SELECT count(*) FROM "
-                        "information_schema.processlist WHERE id = :sid")}  # fmt: skip
+    kill = {
+        "postgresql": (
+            "SELECT pg_backend_pid()",
+            "SELECT pg_terminate_backend(:sid)",
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = :sid",
+        ),
+        "mariadb": (
+            "SELECT CONNECTION_ID()",
+            "KILL :sid",
+            "SELECT count(*) FROM information_schema.processlist WHERE id = :sid",
+        ),
+    }
     _survives_kill(str(request.getfixturevalue(f"{backend}_url")), *kill[backend])
 
 

@@ -9,16 +9,22 @@ from syncd.db.idlist import ids_in
 
 def test_selects_and_updates_exactly_the_bound_ids(db_url: str) -> None:
     meta = sa.MetaData()
-    table = sa.Table("idlist_probe", meta, sa.Column("id", sa.BigInteger, primary_key=True,
-                     autoincrement=False), sa.Column("x", sa.String(10)))  # fmt: skip
+    table = sa.Table(
+        "idlist_probe",
+        meta,
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("x", sa.String(10)),
+    )
     engine = sa.create_engine(db_url)
     try:
         meta.drop_all(engine)
         meta.create_all(engine)
         with engine.begin() as conn:
             conn.execute(table.insert(), [{"id": i, "x": "old"} for i in range(1, 701)])
-            changed = conn.execute(sa.update(table).where(ids_in(table.c.id, "ids"))
-                                   .values(x="new"), {"ids": list(range(2, 700, 2))})  # fmt: skip
+            changed = conn.execute(
+                sa.update(table).where(ids_in(table.c.id, "ids")).values(x="new"),
+                {"ids": list(range(2, 700, 2))},
+            )
             assert changed.rowcount == 349
         with engine.connect() as conn:
             probe = sa.select(table.c.id).where(ids_in(table.c.id, "ids")).order_by(table.c.id)
@@ -35,12 +41,16 @@ def test_on_postgresql_the_statement_text_does_not_grow_with_the_list(db_url: st
     """What reaches the driver for 2 and for 3 ids: one text on PostgreSQL (prepared once),
     one placeholder per id elsewhere."""
     meta = sa.MetaData()
-    table = sa.Table("idlist_text", meta, sa.Column("id", sa.BigInteger, primary_key=True,
-                     autoincrement=False))  # fmt: skip
+    table = sa.Table(
+        "idlist_text", meta, sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False)
+    )
     engine = sa.create_engine(db_url)
     sent: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute",
-                    lambda conn, cursor, statement, *rest: sent.append(statement))  # fmt: skip
+    sa.event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *rest: sent.append(statement),
+    )
     try:
         meta.drop_all(engine)
         meta.create_all(engine)

@@ -43,10 +43,11 @@ def test_init_db_creates_every_staging_table_then_has_nothing_to_do(engine: sa.E
 
 def test_init_db_leaves_a_his_table_with_our_prefix_untouched(engine: sa.Engine) -> None:
     his = sa.Table(
-        "wi_his_orders", sa.MetaData(),
+        "wi_his_orders",
+        sa.MetaData(),
         sa.Column("order_no", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("note", sa.String(20)),
-    )  # fmt: skip
+    )
     his.create(engine)
     with engine.begin() as conn:
         conn.execute(his.insert(), [{"order_no": 1, "note": "keep"}, {"order_no": 2, "note": None}])
@@ -103,10 +104,15 @@ def test_chinese_text_and_decimals_round_trip_in_the_staging_tables(engine: sa.E
         ).inserted_primary_key[0]  # type: ignore[index]
         conn.execute(
             TABLES.request_row.insert().values(
-                request_id=request_id, dataset="feeinfo", row_no=1, ake006="头孢呋辛钠注射液",
-                bka056=Decimal("12.3456"), bka057=Decimal("-1.0000"), bka058=Decimal("-12.35"),
+                request_id=request_id,
+                dataset="feeinfo",
+                row_no=1,
+                ake006="头孢呋辛钠注射液",
+                bka056=Decimal("12.3456"),
+                bka057=Decimal("-1.0000"),
+                bka058=Decimal("-12.35"),
             )
-        )  # fmt: skip
+        )
     with engine.connect() as conn:
         request = conn.execute(sa.select(TABLES.request)).one()
         row = conn.execute(sa.select(TABLES.request_row)).one()
@@ -117,8 +123,10 @@ def test_chinese_text_and_decimals_round_trip_in_the_staging_tables(engine: sa.E
     assert request.answered_at == stamp
     assert row.ake006 == "头孢呋辛钠注射液" and row.request_id == request_id
     assert (row.bka056, row.bka057, row.bka058) == (
-        Decimal("12.3456"), Decimal("-1.0000"), Decimal("-12.35")
-    )  # fmt: skip
+        Decimal("12.3456"),
+        Decimal("-1.0000"),
+        Decimal("-12.35"),
+    )
 
 
 def test_the_same_feed_key_and_version_cannot_be_recorded_twice(engine: sa.Engine) -> None:

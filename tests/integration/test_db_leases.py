@@ -33,10 +33,17 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
 
 def _add_status_rows(engine: sa.Engine, count: int, **values: object) -> list[int]:
     rows = [
-        {"feed": "fee", "source_key": f"K{n:04d}", "version": "", "function_id": "bizh120002",
-         "status": "PENDING", "next_attempt_at": NOW - timedelta(seconds=count - n), **values}
+        {
+            "feed": "fee",
+            "source_key": f"K{n:04d}",
+            "version": "",
+            "function_id": "bizh120002",
+            "status": "PENDING",
+            "next_attempt_at": NOW - timedelta(seconds=count - n),
+            **values,
+        }
         for n in range(count)
-    ]  # fmt: skip
+    ]
     with engine.begin() as conn:
         conn.execute(TABLES.sync_status.insert(), rows)
         return list(conn.execute(sa.select(TABLES.sync_status.c.id).order_by("id")).scalars())

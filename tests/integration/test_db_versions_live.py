@@ -17,14 +17,27 @@ from syncd.db.versions import dialect_at
 
 TABLES = staging_tables()
 ATTRIBUTES = {
-    "postgresql": ("server_version_info", "supports_smallserial", "supports_identity_columns",
-                   "_supports_drop_index_concurrently", "_supports_jsonb_subscripting",
-                   "insert_returning", "max_identifier_length"),
-    "mariadb": ("server_version_info", "is_mariadb", "supports_sequences",
-                "supports_for_update_of", "use_mysql_for_share", "delete_returning",
-                "insert_returning", "_requires_alias_for_on_duplicate_key",
-                "max_identifier_length"),
-}  # fmt: skip
+    "postgresql": (
+        "server_version_info",
+        "supports_smallserial",
+        "supports_identity_columns",
+        "_supports_drop_index_concurrently",
+        "_supports_jsonb_subscripting",
+        "insert_returning",
+        "max_identifier_length",
+    ),
+    "mariadb": (
+        "server_version_info",
+        "is_mariadb",
+        "supports_sequences",
+        "supports_for_update_of",
+        "use_mysql_for_share",
+        "delete_returning",
+        "insert_returning",
+        "_requires_alias_for_on_duplicate_key",
+        "max_identifier_length",
+    ),
+}
 
 
 def _statements() -> list[sa.ClauseElement]:

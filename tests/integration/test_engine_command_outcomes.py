@@ -43,8 +43,17 @@ def charge(env: Env, charge_no: str, bka893: str = "1", visit: str = "MZ1") -> i
 
 
 def second_charge_rows(env: Env) -> None:
-    env.insert("t_op_fee", fee_id=3, charge_no="C2", item_code="X0101", item_name="诊查费",
-               price="5.00", qty="1.00", amount="5.00", fee_date="20261125")  # fmt: skip
+    env.insert(
+        "t_op_fee",
+        fee_id=3,
+        charge_no="C2",
+        item_code="X0101",
+        item_name="诊查费",
+        price="5.00",
+        qty="1.00",
+        amount="5.00",
+        fee_date="20261125",
+    )
 
 
 def batches(env: Env) -> list[tuple[int, str]]:
@@ -66,8 +75,11 @@ def unknown_deletion(env: Env, *, visit_in_json: bool = False) -> tuple[Worker, 
         deletion = env.command("ip_delete_fees")
         r = env.tables.request
         with env.db.begin() as conn:
-            conn.execute(sa.update(r).where(r.c.id == deletion)
-                         .values(params_json=json.dumps({"visit_key": "ZY1"})))  # fmt: skip
+            conn.execute(
+                sa.update(r)
+                .where(r.c.id == deletion)
+                .values(params_json=json.dumps({"visit_key": "ZY1"}))
+            )
     else:
         deletion = env.command("ip_delete_fees", "ZY1")
     worker.once()
@@ -126,15 +138,22 @@ def test_a_charge_stops_when_another_charge_of_the_visit_went_in_flight_as_it_st
     other = charge(env, "C2")
     r = env.tables.request
     with env.db.begin() as conn:  # not due for us: the other engine's
-        conn.execute(sa.update(r).where(r.c.id == other)
-                     .values(next_attempt_at=START + timedelta(days=1)))  # fmt: skip
+        conn.execute(
+            sa.update(r).where(r.c.id == other).values(next_attempt_at=START + timedelta(days=1))
+        )
     ours = charge(env, "C1")
 
     def other_goes() -> None:
         with env.db.begin() as conn:
-            conn.execute(sa.update(r).where(r.c.id == other).values(
-                status="IN_FLIGHT", lease_owner="engine-b",
-                lease_until=START + timedelta(days=1)))  # fmt: skip
+            conn.execute(
+                sa.update(r)
+                .where(r.c.id == other)
+                .values(
+                    status="IN_FLIGHT",
+                    lease_owner="engine-b",
+                    lease_until=START + timedelta(days=1),
+                )
+            )
 
     requests = worker.store.requests
     monkeypatch.setattr(requests, "mark_in_flight", before(requests.mark_in_flight, other_goes))

@@ -64,8 +64,18 @@ def test_bad_row_is_rejected_with_a_reason_and_the_others_still_flow(env: Env) -
     worker = env.worker()
     admit(env)
     fee(env, "F1", "10.00")
-    env.insert("t_fee", fee_id="F2", visit_no="ZY1", item_code="X1", item_name="坏数据",
-               price="1", qty="1", amount="十元", fee_date="20261121", illness="0")  # fmt: skip
+    env.insert(
+        "t_fee",
+        fee_id="F2",
+        visit_no="ZY1",
+        item_code="X1",
+        item_name="坏数据",
+        price="1",
+        qty="1",
+        amount="十元",
+        fee_date="20261121",
+        illness="0",
+    )
     fee(env, "F3", "5.00")
     worker.once()
     rows = env.status("ip_fee")
@@ -266,8 +276,9 @@ def test_a_per_visit_field_failing_rejects_the_whole_batch_and_the_tick_goes_on(
     admit(env, "ZY2", SECOND, 2)
     worker.once()
     with env.db.begin() as conn:
-        conn.execute(env.tables.visit.insert().values(visit_key="ZY1", kind="INPATIENT",
-                                                      state="ADMITTED"))  # fmt: skip
+        conn.execute(
+            env.tables.visit.insert().values(visit_key="ZY1", kind="INPATIENT", state="ADMITTED")
+        )
     fee(env, "F1", "1.00", visit="ZY1")
     fee(env, "F2", "2.00", visit="ZY1")
     fee(env, "G1", "3.00", visit="ZY2")

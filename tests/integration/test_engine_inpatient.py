@@ -19,8 +19,13 @@ def test_inpatient_flow_fees_in_batches_discharge_waits_settle_cancel_settle_aga
     worker = env.worker()
     admit(env)
     for i, amount in enumerate(["25.00", "-12.50", "40.00", "18.00", "7.30", "100.00", "1.00"]):
-        fee(env, f"F{i + 1}", amount, illness="1" if i == 3 else "0",
-            qty="-1.00" if amount.startswith("-") else "1.00")  # fmt: skip
+        fee(
+            env,
+            f"F{i + 1}",
+            amount,
+            illness="1" if i == 3 else "0",
+            qty="-1.00" if amount.startswith("-") else "1.00",
+        )
     discharge(env)
     worker.once()
     visit = env.visit("ZY1")

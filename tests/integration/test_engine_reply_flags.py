@@ -34,8 +34,11 @@ def _discharged(env: Env, amount: str = "40.00") -> None:
 
 
 def _flag_events(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
-    return [dict(r.syncd_fields) for r in caplog.records  # type: ignore[attr-defined]
-            if r.getMessage() == "delivery.reply_flagged"]  # fmt: skip
+    return [
+        dict(r.syncd_fields)
+        for r in caplog.records  # type: ignore[attr-defined]
+        if r.getMessage() == "delivery.reply_flagged"
+    ]
 
 
 def test_a_cent_off_settlement_is_concluded_as_returned_and_flagged(
@@ -52,8 +55,10 @@ def test_a_cent_off_settlement_is_concluded_as_returned_and_flagged(
     assert answer["bka831"] + answer["bka832"] == Decimal("40.00")
     assert env.visit("ZY1")["state"] == "SETTLED"
     doc = json.loads(answer["result_json"])
-    assert doc["reply_flag"] == {"identities": ["akc264 40.01 != bka831+bka832 40.00"],
-                                 "tolerance": "0.00"}  # fmt: skip
+    assert doc["reply_flag"] == {
+        "identities": ["akc264 40.01 != bka831+bka832 40.00"],
+        "tolerance": "0.00",
+    }
     assert len(env.calls("bizh120106")) == 1 and not env.calls("bizh120102")  # nothing asked
     [flagged] = _flag_events(caplog)
     assert flagged["identities"] == "akc264" and flagged["function_id"] == "bizh120106"
@@ -102,4 +107,6 @@ def test_a_charge_answered_with_two_payinfo_rows_is_concluded_with_the_first(env
     assert json.loads(answer["result_json"])["reply_flag"] == {"payinfo_rows": 2}
     pay = [r for r in env.reply_rows(charge) if r["dataset"] == "payinfo"]
     assert [(r["row_no"], json.loads(r["row_json"])["akc264"]) for r in pay] == [
-        (1, "42.40"), (2, "0.00")]  # both rows kept as they came  # fmt: skip
+        (1, "42.40"),
+        (2, "0.00"),
+    ]  # both rows kept as they came

@@ -159,7 +159,8 @@ def unknown_fee_call_then_one_row_deleted(env: Env, fault: str) -> Any:
     env.sim.add_faults(fault, "drop:function=bizh120003")
     worker.once("ip_fee")
     assert {k: v["status"] for k, v in env.status("ip_fee").items()} == dict.fromkeys(
-        ("F1", "F2", "F3"), "UNKNOWN")  # fmt: skip
+        ("F1", "F2", "F3"), "UNKNOWN"
+    )
     with env.db.begin() as conn:
         conn.execute(sa.text("DELETE FROM T_FEE WHERE fee_id = 'F2'"))
     fee(env, "F4", "4.00")
@@ -195,8 +196,7 @@ def test_an_unknown_fee_call_not_processed_sends_only_the_rows_still_there(env: 
     never gets F2."""
     worker = unknown_fee_call_then_one_row_deleted(env, "drop:function=bizh120002")
     statuses = fee_rounds(env, worker)
-    assert statuses == {"F1": "SUCCEEDED", "F2": "REJECTED", "F3": "SUCCEEDED",
-                        "F4": "SUCCEEDED"}  # fmt: skip
+    assert statuses == {"F1": "SUCCEEDED", "F2": "REJECTED", "F3": "SUCCEEDED", "F4": "SUCCEEDED"}
     assert "已删除" in env.status("ip_fee")["F2"]["last_error"]
     visit = env.visit("ZY1")
     assert Decimal(str(visit["fee_amount"])) == Decimal("44.00")
@@ -238,8 +238,13 @@ def test_one_row_of_an_unknown_fee_call_requeued_alone_settles_the_whole_call(
 
 def test_a_call_part_of_which_another_engine_holds_waits_to_be_settled_whole(env: Env) -> None:
     worker = unknown_fee_call_one_row_requeued(env)
-    set_rows(env, "ip_fee", "F2", lease_owner="engine-b",
-             lease_until=env.clock.now + timedelta(minutes=5))  # fmt: skip
+    set_rows(
+        env,
+        "ip_fee",
+        "F2",
+        lease_owner="engine-b",
+        lease_until=env.clock.now + timedelta(minutes=5),
+    )
     queries = len(env.calls("bizh120003"))
     worker.once("ip_fee")
     rows = env.status("ip_fee")

@@ -72,16 +72,18 @@ def test_a_column_renamed_in_the_view_is_reported_for_every_mapping_reading_it(
     """The DBA renames V_WI_MR_SUMMARY.DOCTOR_NAME: mr_summary reports it, nothing else."""
     with engine.begin() as conn:
         conn.execute(sa.text("DROP VIEW V_WI_MR_SUMMARY"))
-        conn.execute(sa.text(
-            "CREATE VIEW V_WI_MR_SUMMARY AS SELECT S.STAY_NO AS STAY_NO, "
-            "P.INSURED_AREA AS INSURED_AREA, P.ID_TYPE AS ID_TYPE, P.ID_NO AS ID_NO, "
-            "M.ADMIT_DIAG AS ADMIT_DIAG, M.DISCHARGE_DIAG AS DISCHARGE_DIAG, "
-            "M.SYMPTOMS AS SYMPTOMS, M.TREATMENT AS TREATMENT, "
-            "M.DISCHARGE_STATUS AS DISCHARGE_STATUS, M.ADVICE AS ADVICE, "
-            "M.DOCTOR_NO AS DOCTOR_NO, M.DOCTOR_NO AS DOCTOR_NAMES "
-            "FROM HIS_DISCHARGE_SUMMARY M JOIN HIS_IP_STAY S ON S.STAY_NO = M.STAY_NO "
-            "JOIN HIS_PATIENT P ON P.PATIENT_ID = S.PATIENT_ID"
-        ))  # fmt: skip
+        conn.execute(
+            sa.text(
+                "CREATE VIEW V_WI_MR_SUMMARY AS SELECT S.STAY_NO AS STAY_NO, "
+                "P.INSURED_AREA AS INSURED_AREA, P.ID_TYPE AS ID_TYPE, P.ID_NO AS ID_NO, "
+                "M.ADMIT_DIAG AS ADMIT_DIAG, M.DISCHARGE_DIAG AS DISCHARGE_DIAG, "
+                "M.SYMPTOMS AS SYMPTOMS, M.TREATMENT AS TREATMENT, "
+                "M.DISCHARGE_STATUS AS DISCHARGE_STATUS, M.ADVICE AS ADVICE, "
+                "M.DOCTOR_NO AS DOCTOR_NO, M.DOCTOR_NO AS DOCTOR_NAMES "
+                "FROM HIS_DISCHARGE_SUMMARY M JOIN HIS_IP_STAY S ON S.STAY_NO = M.STAY_NO "
+                "JOIN HIS_PATIENT P ON P.PATIENT_ID = S.PATIENT_ID"
+            )
+        )
     (problem,) = live_problems(MAPPINGS, ViewReader(engine))
     summary = MAPPINGS / "medical_record" / "mr_summary.yaml"
     assert (problem.file, problem.line) == (str(summary), _line_of(summary, "DOCTOR_NAME"))

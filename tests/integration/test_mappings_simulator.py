@@ -75,8 +75,10 @@ def _outpatient(flow: Flow) -> None:
 
 
 def _inpatient(flow: Flow) -> None:
-    flow.send("ip_person", flow.command("ip_person", bka895="aac001", bka896="1000010001",
-                                        bka017="2026-11-19"))  # fmt: skip
+    flow.send(
+        "ip_person",
+        flow.command("ip_person", bka895="aac001", bka896="1000010001", bka017="2026-11-19"),
+    )
     for stay in (ZHANG, LI, LIU):
         flow.register("ip_admission", stay, "INPATIENT")
     flow.send("ip_business", flow.command("ip_business", ZHANG, bka891="0"))
@@ -107,10 +109,15 @@ def _settlement(flow: Flow) -> None:
 
 
 def _queries(flow: Flow) -> None:
-    flow.send("cumulative_query", flow.command("cumulative_query", aac001="1000010001",
-                                               aae001="2026"))  # fmt: skip
-    flow.send("fund_status_query", flow.command("fund_status_query", aac001="1000010002",
-                                                aae030="20260101", aae031="20261231"))  # fmt: skip
+    flow.send(
+        "cumulative_query", flow.command("cumulative_query", aac001="1000010001", aae001="2026")
+    )
+    flow.send(
+        "fund_status_query",
+        flow.command(
+            "fund_status_query", aac001="1000010002", aae030="20260101", aae031="20261231"
+        ),
+    )
     flow.send("code_table_query", flow.command("code_table_query", aaa100="bka006"))
 
 

@@ -45,8 +45,11 @@ def _get(port: int, path: str) -> tuple[int, str]:
 def _scrape(port: int) -> Samples:
     status, text = _get(port, "/metrics")
     assert status == 200
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}  # fmt: skip
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def _value(samples: Samples, name: str, **labels: str) -> float | None:
@@ -55,9 +58,12 @@ def _value(samples: Samples, name: str, **labels: str) -> float | None:
 
 @pytest.fixture
 def daemon(env: Env) -> Iterator[Daemon]:
-    env.settings = env.settings.model_copy(update={
-        "monitoring": MonitoringSettings(listen="127.0.0.1:0", probe_every_s=0.2),
-        "alerts": AlertSettings(evaluate_every_s=0.2, settle_s=0)})  # fmt: skip
+    env.settings = env.settings.model_copy(
+        update={
+            "monitoring": MonitoringSettings(listen="127.0.0.1:0", probe_every_s=0.2),
+            "alerts": AlertSettings(evaluate_every_s=0.2, settle_s=0),
+        }
+    )
     running = Daemon(env.worker(), loop_s=0.05)
     thread = threading.Thread(target=running.run)
     thread.start()
@@ -71,14 +77,17 @@ def test_a_running_daemon_serves_metrics_health_and_readiness(env: Env, daemon: 
     wait_until(lambda: daemon.monitoring.server is not None, "the monitoring server")
     assert daemon.monitoring.server is not None
     port = daemon.monitoring.server.port
-    wait_until(lambda: _value(_scrape(port), "syncd_rows", feed="ip_admission",
-                              status="SUCCEEDED") == 1, "the admission counted")  # fmt: skip
+    wait_until(
+        lambda: _value(_scrape(port), "syncd_rows", feed="ip_admission", status="SUCCEEDED") == 1,
+        "the admission counted",
+    )
     samples = _scrape(port)
     assert _value(samples, "syncd_database_up") == 1
     assert _value(samples, "syncd_platform_reachable") == 1
     assert (_value(samples, "syncd_platform_session_age_seconds") or -1) >= 0
-    calls = _value(samples, "syncd_platform_calls_total", function="bizh120103",
-                   outcome="SUCCEEDED")  # fmt: skip
+    calls = _value(
+        samples, "syncd_platform_calls_total", function="bizh120103", outcome="SUCCEEDED"
+    )
     assert calls is not None and calls >= 1
     count = _value(samples, "syncd_platform_call_duration_seconds_count", function="bizh120103")
     assert count is not None and count >= 1
@@ -91,11 +100,13 @@ def test_a_running_daemon_serves_metrics_health_and_readiness(env: Env, daemon: 
 
     env.sim.stop()  # nothing to send: the idle probe finds the port closed
     wait_until(lambda: _value(_scrape(port), "syncd_platform_reachable") == 0, "unreachable")
-    wait_until(lambda: _value(_scrape(port), "syncd_alert_active",
-                              alert=OUTAGE) == 1, "the alert raised")  # fmt: skip
+    wait_until(
+        lambda: _value(_scrape(port), "syncd_alert_active", alert=OUTAGE) == 1, "the alert raised"
+    )
     env.sim.start()
-    wait_until(lambda: _value(_scrape(port), "syncd_alert_active",
-                              alert=OUTAGE) == 0, "the alert cleared")  # fmt: skip
+    wait_until(
+        lambda: _value(_scrape(port), "syncd_alert_active", alert=OUTAGE) == 0, "the alert cleared"
+    )
 
 
 def test_not_ready_without_a_session_while_the_platform_is_unreachable(env: Env) -> None:
@@ -134,8 +145,12 @@ def test_every_metric_the_rules_and_the_dashboard_name_is_served(env: Env) -> No
     dashboard = json.loads((DOCS / "grafana-dashboard.json").read_text(encoding="utf-8"))
     named = set().union(*map(_names, exprs + _dashboard_exprs(dashboard)))
     assert named and named <= served, f"not served: {sorted(named - served)}"
-    assert {"syncd_rows", "syncd_oldest_pending_age_seconds", "syncd_platform_reachable",
-            "syncd_unknown_resolutions_total"} <= named  # fmt: skip
+    assert {
+        "syncd_rows",
+        "syncd_oldest_pending_age_seconds",
+        "syncd_platform_reachable",
+        "syncd_unknown_resolutions_total",
+    } <= named
 
 
 def test_a_closed_platform_port_is_unreachable_once_and_never_a_refused_login(
@@ -143,7 +158,8 @@ def test_a_closed_platform_port_is_unreachable_once_and_never_a_refused_login(
 ) -> None:
     closed = f"http://127.0.0.1:{free_port()}/x"
     env.settings = env.settings.model_copy(
-        update={"platform": env.settings.platform.model_copy(update={"url": closed})})  # fmt: skip
+        update={"platform": env.settings.platform.model_copy(update={"url": closed})}
+    )
     worker = env.worker()
     admit(env)
     with caplog.at_level(logging.INFO):
@@ -165,7 +181,8 @@ def test_a_listen_address_in_use_stops_the_start_with_a_config_error(env: Env) -
         taken.listen(1)
         address = f"127.0.0.1:{taken.getsockname()[1]}"
         env.settings = env.settings.model_copy(
-            update={"monitoring": MonitoringSettings(listen=address)})  # fmt: skip
+            update={"monitoring": MonitoringSettings(listen=address)}
+        )
         daemon = Daemon(env.worker(), loop_s=0.05)
         with pytest.raises(ConfigError) as info:
             daemon.run()

@@ -133,8 +133,11 @@ def test_a_call_a_running_engine_holds_is_left_to_it(env: Env) -> None:
     unknown_fee_call(env)
     s = env.tables.sync_status
     with env.db.begin() as conn:
-        conn.execute(sa.update(s).where(s.c.source_key == "F1").values(
-            lease_owner="engine-b", lease_until=env.clock.now + timedelta(minutes=5)))  # fmt: skip
+        conn.execute(
+            sa.update(s)
+            .where(s.c.source_key == "F1")
+            .values(lease_owner="engine-b", lease_until=env.clock.now + timedelta(minutes=5))
+        )
     before = env.status("ip_fee")
     with pytest.raises(OperatorError, match="正由运行中的 syncd 处理"):
         env.worker("operator").operator().processed("ip_fee", "F2", {})

@@ -24,13 +24,23 @@ def test_an_unknown_fee_batch_is_sent_again_whole(any_env: Env) -> None:
     env, s = any_env, any_env.tables.sync_status
     store = OutboxStore(env.db, env.tables)
     store.add("ip_fee", "bizh120002", [NewRow(k, "", "ZY1") for k in ("F1", "F2", "F3")], START)
-    _set(env, s, s.c.source_key.in_(["F1", "F2"]), status="UNKNOWN", request_id="call-1",
-         attempts=2, lease_owner="engine-a")  # fmt: skip
+    _set(
+        env,
+        s,
+        s.c.source_key.in_(["F1", "F2"]),
+        status="UNKNOWN",
+        request_id="call-1",
+        attempts=2,
+        lease_owner="engine-a",
+    )
     _set(env, s, s.c.source_key == "F3", status="SUCCEEDED", request_id="call-0")
     assert store.resend_unknown("ip_fee", "F2", START) == 2
     rows = env.status("ip_fee")
     assert {k: (r["status"], r["attempts"]) for k, r in rows.items()} == {
-        "F1": ("PENDING", 2), "F2": ("PENDING", 2), "F3": ("SUCCEEDED", 0)}  # fmt: skip
+        "F1": ("PENDING", 2),
+        "F2": ("PENDING", 2),
+        "F3": ("SUCCEEDED", 0),
+    }
     assert rows["F1"]["lease_owner"] is None and rows["F1"]["last_error"] == RESEND_BY_OPERATOR_ZH
     assert store.resend_unknown("ip_fee", "F3", START) == 0
 

@@ -47,8 +47,9 @@ def seed_every_class(his: HisEnv) -> dict[str, str]:
     his.status("ip_fee", "1", "ZY1", "SUCCEEDED")
     # amount differs (akc264 only), and one fee row of that stay never uploaded
     ids["amount"], figures = settle_stay(his, SECOND, "ZY-2", [fee_row("60.00", "1")])
-    his.his_settlement("INPATIENT", "ZY2", SECOND, {**figures, "akc264": "61.00"},
-                       aaz218=ids["amount"])  # fmt: skip
+    his.his_settlement(
+        "INPATIENT", "ZY2", SECOND, {**figures, "akc264": "61.00"}, aaz218=ids["amount"]
+    )
     his.insert("V_WI_IP_FEE", FEE_ID=2, STAY_NO="ZY2")
     his.insert("V_WI_IP_FEE", FEE_ID=3, STAY_NO="ZY2")
     his.status("ip_fee", "2", "ZY2", "SUCCEEDED")
@@ -61,8 +62,9 @@ def seed_every_class(his: HisEnv) -> dict[str, str]:
     his.insert("V_WI_OP_REGISTRATION", VISIT_NO="MZ4", PERSON_NO=NORMAL)
     # cancelled in the HIS only: refunded in the HIS, still settled on the platform
     ids["cancel_his"], figures = charge_outpatient(his, SECOND)
-    his.his_settlement("OUTPATIENT", "MZ5", SECOND, figures, aaz218=ids["cancel_his"],
-                       batch=1, cancelled=True)  # fmt: skip
+    his.his_settlement(
+        "OUTPATIENT", "MZ5", SECOND, figures, aaz218=ids["cancel_his"], batch=1, cancelled=True
+    )
     # cancelled on the platform only: settlement cancelled there, still live in the HIS
     ids["cancel_platform"], figures = settle_stay(his, NORMAL, "ZY-6", [fee_row("30.00", "1")])
     his.driver.ok("bizh120107", aaz218=ids["cancel_platform"])
@@ -83,42 +85,54 @@ def seed_every_class(his: HisEnv) -> dict[str, str]:
     his.status("mr_patient", "ZY1", "ZY1", "SUCCEEDED", long_ago, "bizh200101")
     his.status(
         "ip_discharge", "ZY10", "ZY10", "SUCCEEDED", dt.datetime(2026, 11, 24, 9), "bizh120105"
-    )  # fmt: skip  (discharged yesterday: not due yet)
+    )  # discharged yesterday: not due yet
     # discharge changed and registered again yesterday (a new version): the days count anew
     his.status("ip_discharge", "ZY11", "ZY11", "SUCCEEDED", long_ago, "bizh120105", "v1")
-    his.status("ip_discharge", "ZY11", "ZY11", "SUCCEEDED", dt.datetime(2026, 11, 24, 9),
-               "bizh120105", "v2")  # fmt: skip
+    his.status(
+        "ip_discharge",
+        "ZY11",
+        "ZY11",
+        "SUCCEEDED",
+        dt.datetime(2026, 11, 24, 9),
+        "bizh120105",
+        "v2",
+    )
     return ids
 
 
 def _run(his: HisEnv, **reconcile: object) -> ReconResult:
-    return reconcile_day(his.settings(**reconcile), his.db, his.client, DAY, feeds=his.feeds,
-                         now=NOW, mail=False)  # fmt: skip
+    return reconcile_day(
+        his.settings(**reconcile), his.db, his.client, DAY, feeds=his.feeds, now=NOW, mail=False
+    )
 
 
 def _classes(result: ReconResult) -> list[tuple[str, str, str]]:
-    return sorted((i.item_class.value, i.aaz218 or i.visit_key, i.feed or ",".join(i.differences))
-                  for i in result.items)  # fmt: skip
+    return sorted(
+        (i.item_class.value, i.aaz218 or i.visit_key, i.feed or ",".join(i.differences))
+        for i in result.items
+    )
 
 
 def test_every_seeded_discrepancy_is_found_and_nothing_else(any_his: HisEnv) -> None:
     his = any_his
     ids = seed_every_class(his)
     result = _run(his)
-    assert _classes(result) == sorted([
-        ("MATCHED", ids["matched"], ""),
-        ("MATCHED", ids["matched_op"], ""),
-        ("AMOUNT_DIFF", ids["amount"], "akc264"),
-        ("HIS_ONLY", "Z-NOWHERE", ""),
-        ("PLATFORM_ONLY", ids["platform_only"], ""),
-        ("CANCELLED_HIS_ONLY", ids["cancel_his"], ""),
-        ("CANCELLED_PLATFORM_ONLY", ids["cancel_platform"], ""),
-        ("FEES_NOT_UPLOADED", ids["amount"], "ip_fee"),
-        ("STUCK", "ZY8", "ip_discharge"),
-        ("STUCK", "ZY8", "ip_settle"),
-        ("STUCK", "ZY81", "ip_fee"),
-        ("RECORD_OVERDUE", "ZY9", "mr_patient"),
-    ])  # fmt: skip
+    assert _classes(result) == sorted(
+        [
+            ("MATCHED", ids["matched"], ""),
+            ("MATCHED", ids["matched_op"], ""),
+            ("AMOUNT_DIFF", ids["amount"], "akc264"),
+            ("HIS_ONLY", "Z-NOWHERE", ""),
+            ("PLATFORM_ONLY", ids["platform_only"], ""),
+            ("CANCELLED_HIS_ONLY", ids["cancel_his"], ""),
+            ("CANCELLED_PLATFORM_ONLY", ids["cancel_platform"], ""),
+            ("FEES_NOT_UPLOADED", ids["amount"], "ip_fee"),
+            ("STUCK", "ZY8", "ip_discharge"),
+            ("STUCK", "ZY8", "ip_settle"),
+            ("STUCK", "ZY81", "ip_fee"),
+            ("RECORD_OVERDUE", "ZY9", "mr_patient"),
+        ]
+    )
     diff = next(i for i in result.items if i.item_class is ItemClass.AMOUNT_DIFF)
     assert diff.his["akc264"] == Decimal("61.00") and diff.platform["akc264"] == Decimal("60.00")
     assert result.exit_code == 3 and result.discrepancies == 10
@@ -155,8 +169,9 @@ class _Cells(HTMLParser):
         self._into: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: object) -> None:
-        self._into = self.cells if tag in ("td", "th") else self.headings if tag in (
-            "h1", "h2") else None  # fmt: skip
+        self._into = (
+            self.cells if tag in ("td", "th") else self.headings if tag in ("h1", "h2") else None
+        )
         if self._into is not None:
             self._into.append("")
 
@@ -210,8 +225,13 @@ def test_reports_hold_no_id_number_or_name_unless_configured(his: HisEnv) -> Non
 
 def _xlsx_text(path: Path) -> str:
     book = openpyxl.load_workbook(path)
-    return " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
-                    for v in row if v is not None)  # fmt: skip
+    return " ".join(
+        str(v)
+        for sheet in book
+        for row in sheet.iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    )
 
 
 def test_an_unreachable_platform_fails_the_run_and_stores_why(his: HisEnv) -> None:

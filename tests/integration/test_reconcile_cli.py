@@ -38,17 +38,30 @@ def _config(his: HisEnv, folder: Path, mappings: Path = MAPPINGS) -> Path:
 def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
     env.update(SYNCD_CONFIG=str(config), SYNCD_PLATFORM__PASSWORD=DEFAULT_PASSWORD)
-    return subprocess.run([sys.executable, "-m", "syncd", *args], capture_output=True,
-                          text=True, env=env, timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "syncd", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
 
 
 def _settle(his: HisEnv, total_delta: str = "0") -> None:
     aaz218 = his.driver.settled([fee_row("120.00", "1")], aac001=NORMAL, bka025="ZY-1")
     slip = his.driver.ok("bizh120206", aaz218=aaz218).slip
-    his.his_settlement("INPATIENT", "ZY1", NORMAL, {
-        "akc264": str(slip.bka979 + Decimal(total_delta)),
-        "bka831": str(slip.bka812), "bka832": str(slip.bka811),
-    }, aaz218=aaz218)  # fmt: skip
+    his.his_settlement(
+        "INPATIENT",
+        "ZY1",
+        NORMAL,
+        {
+            "akc264": str(slip.bka979 + Decimal(total_delta)),
+            "bka831": str(slip.bka812),
+            "bka832": str(slip.bka811),
+        },
+        aaz218=aaz218,
+    )
 
 
 def test_a_clean_day_exits_0_and_names_the_reports(his: HisEnv, tmp_path: Path) -> None:
@@ -85,8 +98,10 @@ def test_codes_check_exits_3_listing_an_untranslated_value_then_0(
 ) -> None:
     mappings = tmp_path / "mappings"
     mappings.mkdir()
-    shutil.copy(MAPPINGS.parent / "tests" / "data" / "engine" / "inpatient" / "ip_admission.yaml",
-                mappings / "ip_admission.yaml")  # fmt: skip
+    shutil.copy(
+        MAPPINGS.parent / "tests" / "data" / "engine" / "inpatient" / "ip_admission.yaml",
+        mappings / "ip_admission.yaml",
+    )
     text = (
         (mappings / "ip_admission.yaml")
         .read_text(encoding="utf-8")
@@ -96,8 +111,9 @@ def test_codes_check_exits_3_listing_an_untranslated_value_then_0(
     )
     (mappings / "ip_admission.yaml").write_text(text, encoding="utf-8")
     with his.db.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE T_ADMISSION (ADM_ID INTEGER PRIMARY KEY,"
-                             " WARD_CODE VARCHAR(10))"))  # fmt: skip
+        conn.execute(
+            sa.text("CREATE TABLE T_ADMISSION (ADM_ID INTEGER PRIMARY KEY, WARD_CODE VARCHAR(10))")
+        )
         conn.execute(sa.text("INSERT INTO T_ADMISSION VALUES (1, 'W05'), (2, 'W99')"))
     config = _config(his, tmp_path, mappings)
     found = _run(config, "codes", "check")

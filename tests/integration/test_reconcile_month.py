@@ -45,8 +45,14 @@ def _month_of_settlements(his: HisEnv) -> dict[str, str]:
     his.his_settlement("INPATIENT", "ZY1", NORMAL, stay_figures, aaz218=stay)
     charge, charge_figures = charge_outpatient(his, SECOND)
     his.his_settlement("OUTPATIENT", "MZ2", SECOND, charge_figures, aaz218=charge, batch=1)
-    his.his_settlement("INPATIENT", "ZY3", NORMAL, {"akc264": "500.00", "bka832": "500.00"},
-                       aaz218="Z-EARLY", day=NOV_3)  # fmt: skip
+    his.his_settlement(
+        "INPATIENT",
+        "ZY3",
+        NORMAL,
+        {"akc264": "500.00", "bka832": "500.00"},
+        aaz218="Z-EARLY",
+        day=NOV_3,
+    )
     his.his_settlement("INPATIENT", "ZY4", NORMAL, {"akc264": "70.00"}, aaz218="Z-DEC", day=DEC_1)
     return {**stay_figures, "charge": charge_figures["akc264"], "stay": stay}
 
@@ -58,8 +64,9 @@ def test_the_statement_sums_the_month_per_fund_kind_and_day_and_lists_what_is_op
     # the platform alone: a stay and an outpatient charge the HIS has no row of
     alone, alone_figures = settle_stay(his, NORMAL, "ZY-5", [fee_row("40.00", "1")])
     op_alone, op_alone_figures = charge_outpatient(his, SECOND)
-    result = reconcile_month(his.settings(), his.db, his.client, 2026, 11, feeds=his.feeds,
-                             now=NOW, mail=False)  # fmt: skip
+    result = reconcile_month(
+        his.settings(), his.db, his.client, 2026, 11, feeds=his.feeds, now=NOW, mail=False
+    )
     assert (result.run_id, result.period) == (None, Period.month(2026, 11))
     t = result.totals
     stay, charge = Decimal(figures["akc264"]), Decimal(figures["charge"])
@@ -73,22 +80,37 @@ def test_the_statement_sums_the_month_per_fund_kind_and_day_and_lists_what_is_op
     assert sorted(d for d in t.by_day if d) == [NOV_3, DAY]
     assert t.by_day[NOV_3].his.total == Decimal("500.00") and t.by_day[NOV_3].platform.count == 0
     open_items = {(i.item_class, i.aaz218) for i in result.items if i.item_class.is_discrepancy}
-    assert open_items == {(ItemClass.HIS_ONLY, "Z-EARLY"), (ItemClass.PLATFORM_ONLY, alone),
-                          (ItemClass.PLATFORM_ONLY, op_alone)}  # fmt: skip
+    assert open_items == {
+        (ItemClass.HIS_ONLY, "Z-EARLY"),
+        (ItemClass.PLATFORM_ONLY, alone),
+        (ItemClass.PLATFORM_ONLY, op_alone),
+    }
     assert result.files.html.name.startswith("statement-2026-11-")
     book = openpyxl.load_workbook(result.files.xlsx)
     days = book["每日"]
     assert [days.cell(r, 1).value for r in (2, 4, 26)] == [
-        dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 3), dt.datetime(2026, 11, 25)]  # fmt: skip
+        dt.datetime(2026, 11, 1),
+        dt.datetime(2026, 11, 3),
+        dt.datetime(2026, 11, 25),
+    ]
     assert days.cell(4, 4).value == 500 and days.cell(days.max_row, 1).value == "合计"
     with his.db.connect() as conn:  # a statement is not a stored run
-        assert conn.execute(sa.select(sa.func.count()).select_from(
-            staging_tables().recon_run)).scalar() == 0  # fmt: skip
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(staging_tables().recon_run)
+            ).scalar()
+            == 0
+        )
 
 
 def _smtp(server: SmtpServer) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=server.server_address[1], starttls=False,
-                        to=["caiwu@example.org"], timeout_s=5)  # fmt: skip
+    return SmtpSettings(
+        host="127.0.0.1",
+        port=server.server_address[1],
+        starttls=False,
+        to=["caiwu@example.org"],
+        timeout_s=5,
+    )
 
 
 def _attachments(message: email.message.Message) -> list[str]:
@@ -100,10 +122,12 @@ def test_the_run_of_a_months_last_day_mails_the_months_statement_too(
 ) -> None:
     figures = _month_of_settlements(his)
     settings = his.settings(monthly_statement_mail=True, smtp=_smtp(smtp_server))
-    last = reconcile_day(settings, his.db, his.client, dt.date(2026, 11, 30), feeds=his.feeds,
-                         now=NOW)  # fmt: skip
-    before = reconcile_day(settings, his.db, his.client, dt.date(2026, 11, 29), feeds=his.feeds,
-                           now=NOW)  # fmt: skip
+    last = reconcile_day(
+        settings, his.db, his.client, dt.date(2026, 11, 30), feeds=his.feeds, now=NOW
+    )
+    before = reconcile_day(
+        settings, his.db, his.client, dt.date(2026, 11, 29), feeds=his.feeds, now=NOW
+    )
     assert last.statement is not None and before.statement is None
     assert last.statement.totals.platform_total == Decimal(figures["akc264"]) + Decimal(
         figures["charge"]
@@ -129,10 +153,18 @@ def test_discrepancy_rows_name_their_persons_masked_from_the_his_view_or_the_pla
     charge, _ = charge_outpatient(his, SECOND)
     his.visit("MZ9", "OUTPATIENT", charge, "REGISTERED")
     his.insert("V_WI_OP_REGISTRATION", VISIT_NO="MZ9", PERSON_NO=SECOND)
-    his.his_settlement("INPATIENT", "ZY8", "1000010003", {"akc264": "10.00"}, aaz218="Z-HIS",
-                       aac002="440300199001011234", aac003="王建国")  # fmt: skip
-    result = reconcile_day(his.settings(), his.db, his.client, DAY, feeds=his.feeds, now=NOW,
-                           mail=False)  # fmt: skip
+    his.his_settlement(
+        "INPATIENT",
+        "ZY8",
+        "1000010003",
+        {"akc264": "10.00"},
+        aaz218="Z-HIS",
+        aac002="440300199001011234",
+        aac003="王建国",
+    )
+    result = reconcile_day(
+        his.settings(), his.db, his.client, DAY, feeds=his.feeds, now=NOW, mail=False
+    )
     persons = {i.item_class: i.person for i in result.items}
     assert persons[ItemClass.PLATFORM_ONLY].aac003 == SECOND_NAME
     assert persons[ItemClass.HIS_ONLY].aac002 == "440300199001011234"

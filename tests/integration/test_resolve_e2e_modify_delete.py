@@ -27,8 +27,7 @@ from syncd.rules.visits import Visit
 
 __all__ = ["driver", "sim"]  # fixtures
 AKB020 = "SS0001"
-MODIFY: dict[str, str] = {"bka021": "W09", "bka022": "康复病区", "bka023": "30",
-                            "bka503": "DR0042"}  # fmt: skip
+MODIFY: dict[str, str] = {"bka021": "W09", "bka022": "康复病区", "bka023": "30", "bka503": "DR0042"}
 
 
 def ask_through(d: Driver) -> resolve.Ask:
@@ -50,8 +49,12 @@ def unknown(d: Driver, fault: str, function_id: str, **params: Value) -> None:
     assert d.sim.calls()[-1]["function_id"] == function_id
 
 
-def sent(function_id: str, aaz218: str, visit: Visit | None = None,
-         params: Mapping[str, str] | None = None) -> resolve.Question:  # fmt: skip
+def sent(
+    function_id: str,
+    aaz218: str,
+    visit: Visit | None = None,
+    params: Mapping[str, str] | None = None,
+) -> resolve.Question:
     values = {"akb020": AKB020, "aaz218": aaz218, **(params or {})}
     return resolve.Question(function_id, values, {}, visit, AKB020)
 

@@ -44,9 +44,11 @@ LI_OP, LIU_OP = f"MZ{TAG}001", f"MZ{TAG}002"
 OPERATOR = {"operator_no": "S004", "operator_name": "邓海燕"}
 FINAL = {"SUCCEEDED", "REJECTED", "FAILED"}
 # (feed, view) of every enabled fact-view mapping the daemons poll
-_VIEWS = [(name, str(spec.source.view))
-          for name, spec in load_mappings(REPO / "mappings", catalogue.load()).items()
-          if spec.source.view and spec.enabled]  # fmt: skip
+_VIEWS = [
+    (name, str(spec.source.view))
+    for name, spec in load_mappings(REPO / "mappings", catalogue.load()).items()
+    if spec.source.view and spec.enabled
+]
 
 
 def free_port() -> int:
@@ -90,13 +92,19 @@ class SimProcess:
         return f"{self.url}/hygeia_esb_sj/api/call.action"
 
     def start(self) -> None:
-        argv = [SYNCD, "simulator", "--port", str(self.port), "--test-mode",
-                "--state", str(self.folder / "sim-state.db")]  # fmt: skip
+        argv = [
+            SYNCD,
+            "simulator",
+            "--port",
+            str(self.port),
+            "--test-mode",
+            "--state",
+            str(self.folder / "sim-state.db"),
+        ]
         for fault in self.faults:
             argv += ["--fault", fault]
         with (self.folder / "sim.log").open("ab") as log:
-            self.proc = subprocess.Popen(argv, stdout=log, stderr=log,
-                                         env=_env(self.folder / "x"))  # fmt: skip
+            self.proc = subprocess.Popen(argv, stdout=log, stderr=log, env=_env(self.folder / "x"))
         wait_for("the simulator to listen", self._up, timeout=30)
 
     def _up(self) -> bool:
@@ -173,14 +181,23 @@ class Site:
         doc: dict[str, Any] = {
             "hospital": {"akb020": "SS0001"},
             "database": {"url": self.db_url},
-            "platform": {"url": self.sim.endpoint, "userid": DEFAULT_USERID,
-                         "connect_timeout_s": 2, "read_timeout_s": 10, "fee_rows_per_call": 20},
+            "platform": {
+                "url": self.sim.endpoint,
+                "userid": DEFAULT_USERID,
+                "connect_timeout_s": 2,
+                "read_timeout_s": 10,
+                "fee_rows_per_call": 20,
+            },
             "polling": {"default_interval_s": 0.3, "command_interval_s": 0.1},
-            "delivery": {"backoff_initial_s": 0.3, "backoff_max_s": 2, "max_attempts": 30,
-                         "lease_s": 15},
+            "delivery": {
+                "backoff_initial_s": 0.3,
+                "backoff_max_s": 2,
+                "max_attempts": 30,
+                "lease_s": 15,
+            },
             "folders": {"mappings": str(REPO / "mappings"), "reports": str(self.folder)},
             "monitoring": {"listen": "127.0.0.1:0"},
-        }  # fmt: skip
+        }
         for name, values in sections.items():
             doc[name] = {**doc.get(name, {}), **values}
         self.config.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
@@ -189,8 +206,9 @@ class Site:
         log = self.folder / f"daemon-{name}.log"
         environ = {**_env(self.config), **(env or {})}
         with log.open("ab") as handle:
-            proc = subprocess.Popen([SYNCD, "run"], stdout=handle, stderr=handle,
-                                    cwd=self.folder, env=environ)  # fmt: skip
+            proc = subprocess.Popen(
+                [SYNCD, "run"], stdout=handle, stderr=handle, cwd=self.folder, env=environ
+            )
         daemon = DaemonProcess(proc, log)
         self.daemons.append(daemon)
         return daemon
@@ -203,9 +221,13 @@ class Site:
             return [dict(r) for r in result.mappings()] if result.returns_rows else []
 
     def request(self, command: str, visit_key: str | None = None, **params: str) -> None:
-        self.sql("INSERT INTO WI_REQUEST (command, visit_key, params_json, requested_by)"
-                 " VALUES (:c, :v, :p, 'test')", c=command, v=visit_key,
-                 p=json.dumps(params, ensure_ascii=False))  # fmt: skip
+        self.sql(
+            "INSERT INTO WI_REQUEST (command, visit_key, params_json, requested_by)"
+            " VALUES (:c, :v, :p, 'test')",
+            c=command,
+            v=visit_key,
+            p=json.dumps(params, ensure_ascii=False),
+        )
 
     def counts(self) -> Counter[str]:
         rows = self.sql("SELECT status, COUNT(*) AS n FROM WI_SYNC_STATUS GROUP BY status")
@@ -234,11 +256,15 @@ class Site:
     def open_rows(self) -> int:
         """Rows not final yet, WAITING ones included: everything but the rows of a visit
         whose admission the platform refused (陈丽华, 业务互斥), which wait for good."""
-        refused = ("SELECT visit_key FROM WI_SYNC_STATUS"
-                   " WHERE feed = 'ip_admission' AND status = 'REJECTED'")  # fmt: skip
-        rows = self.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS"
-                        " WHERE status NOT IN ('SUCCEEDED', 'REJECTED', 'FAILED')"
-                        f" AND (visit_key IS NULL OR visit_key NOT IN ({refused}))")  # fmt: skip
+        refused = (
+            "SELECT visit_key FROM WI_SYNC_STATUS"
+            " WHERE feed = 'ip_admission' AND status = 'REJECTED'"
+        )
+        rows = self.sql(
+            "SELECT COUNT(*) AS n FROM WI_SYNC_STATUS"
+            " WHERE status NOT IN ('SUCCEEDED', 'REJECTED', 'FAILED')"
+            f" AND (visit_key IS NULL OR visit_key NOT IN ({refused}))"
+        )
         return int(rows[0]["n"])
 
     def in_flight(self) -> int:
@@ -248,14 +274,21 @@ class Site:
     def leased(self) -> int:
         """Rows and commands still under a lease that has not ended."""
         now = local_clock("Asia/Shanghai")()
-        counted = [self.sql(f"SELECT COUNT(*) AS n FROM {table} WHERE lease_until > :now"
-                            " AND lease_owner IS NOT NULL", now=now)[0]["n"]
-                   for table in ("WI_SYNC_STATUS", "WI_REQUEST")]  # fmt: skip
+        counted = [
+            self.sql(
+                f"SELECT COUNT(*) AS n FROM {table} WHERE lease_until > :now"
+                " AND lease_owner IS NOT NULL",
+                now=now,
+            )[0]["n"]
+            for table in ("WI_SYNC_STATUS", "WI_REQUEST")
+        ]
         return sum(int(n) for n in counted)
 
     def live_leases(self) -> list[dict[str, Any]]:
-        return self.sql("SELECT id, status, lease_owner FROM WI_SYNC_STATUS"
-                        " WHERE status = 'IN_FLIGHT' AND lease_owner IS NOT NULL")  # fmt: skip
+        return self.sql(
+            "SELECT id, status, lease_owner FROM WI_SYNC_STATUS"
+            " WHERE status = 'IN_FLIGHT' AND lease_owner IS NOT NULL"
+        )
 
 
 def platform_problems(site: Site) -> list[str]:
@@ -277,8 +310,9 @@ def platform_problems(site: Site) -> list[str]:
         if business["kind"] == "inpatient":
             fee_ids.update(str(r["bka071"]) for r in business["rows"] + business["refund_rows"])
     problems += [f"fee row {k} uploaded {n} times" for k, n in fee_ids.items() if n > 1]
-    (row,) = site.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS"
-                      " WHERE feed = 'ip_fee' AND status = 'SUCCEEDED'")  # fmt: skip
+    (row,) = site.sql(
+        "SELECT COUNT(*) AS n FROM WI_SYNC_STATUS WHERE feed = 'ip_fee' AND status = 'SUCCEEDED'"
+    )
     if int(row["n"]) != len(fee_ids):
         problems.append(f"{row['n']} fee rows SUCCEEDED, {len(fee_ids)} on the platform")
     return problems
@@ -288,12 +322,14 @@ def settle_everything(site: Site) -> int:
     """Once the visits are ready, insert the settlements a cashier would (and a few look-ups);
     the number of commands inserted."""
     for visit in (ZHANG, LI, LIU):
-        wait_for(f"{visit} discharged", lambda v=visit: site.visit_state(v) == "DISCHARGED",
-                 timeout=120)  # fmt: skip
+        wait_for(
+            f"{visit} discharged", lambda v=visit: site.visit_state(v) == "DISCHARGED", timeout=120
+        )
         site.request("ip_settle", visit, **OPERATOR)
     for visit, charge in ((LI_OP, "0001"), (LIU_OP, "0003")):
-        wait_for(f"{visit} registered", lambda v=visit: site.visit_state(v) == "REGISTERED",
-                 timeout=120)  # fmt: skip
+        wait_for(
+            f"{visit} registered", lambda v=visit: site.visit_state(v) == "REGISTERED", timeout=120
+        )
         site.request("op_charge", visit, charge_no=f"SF{TAG}{charge}", bka893="1", **OPERATOR)
     for visit in (ZHANG, LI, LIU):
         site.request("ip_business", visit, bka891="0")
@@ -304,13 +340,17 @@ def all_done(site: Site, commands: int) -> bool:
     """Every view row recorded and final (WAITING ones included), ``commands`` answered.  Until
     the daemon's first search has recorded the rows "nothing open" would hold vacuously."""
     answered = site.request_counts()
-    return (site.all_recorded() and site.open_rows() == 0
-            and sum(answered[s] for s in ("DONE", "REJECTED")) == commands)  # fmt: skip
+    return (
+        site.all_recorded()
+        and site.open_rows() == 0
+        and sum(answered[s] for s in ("DONE", "REJECTED")) == commands
+    )
 
 
 @contextmanager
-def site(folder: Path, db_url: str, *, faults: tuple[str, ...] = (),
-         scale: int = 1) -> Iterator[Site]:  # fmt: skip
+def site(
+    folder: Path, db_url: str, *, faults: tuple[str, ...] = (), scale: int = 1
+) -> Iterator[Site]:
     """Seed the day, create the staging tables, start the simulator; stop everything after."""
     engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
     seed(engine, day=DAY, scale=scale)
@@ -363,8 +403,9 @@ def hide_the_day(here: Site) -> None:
     here.sql("UPDATE HIS_IP_STAY SET IS_WORK_INJURY = '0'")
 
 
-def admission_under_a_big_reply(here: Site, daemon: DaemonProcess, size: int,
-                                stay: str = LIU) -> tuple[int, int]:  # fmt: skip
+def admission_under_a_big_reply(
+    here: Site, daemon: DaemonProcess, size: int, stay: str = LIU
+) -> tuple[int, int]:
     """(idle KiB, peak KiB) of ``daemon`` while it admits ``stay`` and the platform answers the
     admission with a ``size``-byte reply: idle = its steady resident size polling an empty HIS;
     peak = its highest resident size from then until the admission row has SUCCEEDED (resolved
@@ -376,8 +417,10 @@ def admission_under_a_big_reply(here: Site, daemon: DaemonProcess, size: int,
     here.sql("UPDATE HIS_IP_STAY SET IS_WORK_INJURY = '1' WHERE STAY_NO = :s", s=stay)
 
     def admitted() -> bool:
-        rows = here.sql("SELECT status FROM WI_SYNC_STATUS WHERE feed = 'ip_admission'"
-                        " AND source_key = :s", s=stay)  # fmt: skip
+        rows = here.sql(
+            "SELECT status FROM WI_SYNC_STATUS WHERE feed = 'ip_admission' AND source_key = :s",
+            s=stay,
+        )
         return bool(rows) and rows[0]["status"] == "SUCCEEDED"
 
     wait_for(f"{stay} admitted", admitted, timeout=120)

@@ -44,12 +44,17 @@ def test_sigkill_at_random_moments_then_restart_sends_nothing_twice(
     In the end every row is final, every command answered, and the platform holds every
     business, fee row and settlement exactly once."""
     rng = random.Random(20261125)
-    slow = ("latency:ms=25,times=0", "latency:function=bizh120106,ms=700,times=0",
-            "latency:function=bizh110105,ms=700,times=0")  # fmt: skip
+    slow = (
+        "latency:ms=25,times=0",
+        "latency:function=bizh120106,ms=700,times=0",
+        "latency:function=bizh110105,ms=700,times=0",
+    )
     with site(tmp_path, _url(request, backend), faults=slow) as here:
         # an intent's lease covers its longest send, 4 × (connect + read timeout) = 12 s here
-        here.write_config(platform={"fee_rows_per_call": 5, "connect_timeout_s": 1,
-                                    "read_timeout_s": 2}, delivery={"lease_s": 3})  # fmt: skip
+        here.write_config(
+            platform={"fee_rows_per_call": 5, "connect_timeout_s": 1, "read_timeout_s": 2},
+            delivery={"lease_s": 3},
+        )
         commands, interrupted, daemon = 0, 0, here.start("a")
         for kill in range(1, 7):
             _progress_after(here, commands)
@@ -79,13 +84,16 @@ def _progress_after(here: Site, commands: int) -> None:
         return here.counts()["SUCCEEDED"] + here.request_counts()["DONE"]
 
     before = done()
-    wait_for("progress", lambda: done() > before or (commands and all_done(here, commands)),
-             timeout=60)  # fmt: skip
+    wait_for(
+        "progress", lambda: done() > before or (commands and all_done(here, commands)), timeout=60
+    )
 
 
 def _assert_written_back(here: Site) -> None:
-    missing = here.sql("SELECT id FROM WI_REQUEST WHERE result_json IS NULL"
-                       " OR (return_code IS NULL AND return_code_message IS NULL)")  # fmt: skip
+    missing = here.sql(
+        "SELECT id FROM WI_REQUEST WHERE result_json IS NULL"
+        " OR (return_code IS NULL AND return_code_message IS NULL)"
+    )
     assert missing == [], "every answered command carries the platform's answer (or the query's)"
     for visit in (ZHANG, LIU):
         (row,) = here.sql("SELECT state, aaz218 FROM WI_VISIT WHERE visit_key = :k", k=visit)
@@ -99,8 +107,9 @@ def test_sigterm_while_busy_exits_0_leaves_no_live_lease_and_a_restart_continues
 ) -> None:
     """SIGTERM in the middle of slow fee uploads: exit 0 well within TimeoutStopSec (90 s),
     no row IN_FLIGHT under a lease, PENDING rows handed back; a new daemon finishes the day."""
-    with site(tmp_path, _url(request, backend),
-              faults=("latency:function=bizh120002,ms=150,times=0",)) as here:  # fmt: skip
+    with site(
+        tmp_path, _url(request, backend), faults=("latency:function=bizh120002,ms=150,times=0",)
+    ) as here:
         here.write_config(platform={"fee_rows_per_call": 5})
         daemon = here.start("a")
         wait_for("fee uploads under way", lambda: here.counts()["SUCCEEDED"] > 30, timeout=60)
@@ -108,14 +117,15 @@ def test_sigterm_while_busy_exits_0_leaves_no_live_lease_and_a_restart_continues
         assert daemon.terminate(timeout=90) == 0
         assert time.monotonic() - started < 90
         assert here.live_leases() == []
-        held = here.sql("SELECT COUNT(*) AS n FROM WI_SYNC_STATUS WHERE lease_owner IS NOT NULL"
-                        " AND status NOT IN ('SUCCEEDED', 'REJECTED', 'FAILED')")  # fmt: skip
+        held = here.sql(
+            "SELECT COUNT(*) AS n FROM WI_SYNC_STATUS WHERE lease_owner IS NOT NULL"
+            " AND status NOT IN ('SUCCEEDED', 'REJECTED', 'FAILED')"
+        )
         assert int(held[0]["n"]) == 0, "every lease not in flight was given back"
         assert here.open_rows() > 0, "the stop came while there was work left"
         assert "daemon.stopped" in daemon.text()
         here.start("b")
-        wait_for("the restart to finish the day",
-                 lambda: all_done(here, 0), timeout=120)  # fmt: skip
+        wait_for("the restart to finish the day", lambda: all_done(here, 0), timeout=120)
         assert platform_problems(here) == []
 
 
@@ -137,14 +147,27 @@ def test_two_daemons_on_one_database_never_send_the_same_row(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("function", "visit", "command", "params"), [
-    ("bizh120106", LIU, "ip_settle", OPERATOR),
-    ("bizh110105", LIU_OP, "op_charge", {"charge_no": f"SF{TAG}0003", "bka893": "1", **OPERATOR}),
-], ids=["inpatient", "outpatient"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("function", "visit", "command", "params"),
+    [
+        ("bizh120106", LIU, "ip_settle", OPERATOR),
+        (
+            "bizh110105",
+            LIU_OP,
+            "op_charge",
+            {"charge_no": f"SF{TAG}0003", "bka893": "1", **OPERATOR},
+        ),
+    ],
+    ids=["inpatient", "outpatient"],
+)
 def test_settlement_reply_lost_is_resolved_by_query_without_a_second_settlement(
-    function: str, visit: str, command: str, params: dict[str, str], sqlite_url: str,
+    function: str,
+    visit: str,
+    command: str,
+    params: dict[str, str],
+    sqlite_url: str,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     """The platform settles but the reply never arrives: the daemon asks (120102 / the slip,
     110103) instead of settling again; the command ends DONE, marked as resolved by query,
     and the platform holds one settlement."""
@@ -153,8 +176,7 @@ def test_settlement_reply_lost_is_resolved_by_query_without_a_second_settlement(
         ready = "DISCHARGED" if visit == LIU else "REGISTERED"
         wait_for(ready, lambda: here.visit_state(visit) == ready, timeout=60)
         here.request(command, visit, **params)
-        wait_for("the settlement answered", lambda: here.request_counts()["DONE"] == 1,
-                 timeout=60)  # fmt: skip
+        wait_for("the settlement answered", lambda: here.request_counts()["DONE"] == 1, timeout=60)
         assert len(here.sim.calls(function)) == 1
         (answer,) = here.sql("SELECT return_code_message, result_json FROM WI_REQUEST")
         assert json.loads(answer["result_json"])["resolved_by_query"] is True

@@ -24,14 +24,16 @@ def test_postgresql_connections_terminated_mid_run_the_daemon_reconnects(
     is delivered: the same daemon process goes on, nothing is lost or sent twice."""
     name = f"syncd_{uuid.uuid4().hex[:10]}"
     url = sa.make_url(postgresql_url).update_query_dict({"application_name": name})
-    with site(tmp_path, url.render_as_string(hide_password=False),
-              faults=("latency:ms=20,times=0",)) as here:  # fmt: skip
+    with site(
+        tmp_path, url.render_as_string(hide_password=False), faults=("latency:ms=20,times=0",)
+    ) as here:
         here.write_config(platform={"fee_rows_per_call": 5})
         daemon = here.start("a")
         terminated = 0
         for round_ in range(3):
-            wait_for("progress", lambda n=round_: here.counts()["SUCCEEDED"] > 40 * (n + 1),
-                     timeout=60)  # fmt: skip
+            wait_for(
+                "progress", lambda n=round_: here.counts()["SUCCEEDED"] > 40 * (n + 1), timeout=60
+            )
             terminated += _terminate(here, name)
         wait_for("every row final", lambda: all_done(here, 0), timeout=120)
         assert terminated > 0, "the test cut at least one of the daemon's connections"
@@ -82,9 +84,11 @@ def _succeeded(here: Site) -> int:
 
 
 def _terminate(here: Site, application_name: str) -> int:
-    rows = here.sql("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity"
-                    " WHERE application_name = :name AND pid <> pg_backend_pid()",
-                    name=application_name)  # fmt: skip
+    rows = here.sql(
+        "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity"
+        " WHERE application_name = :name AND pid <> pg_backend_pid()",
+        name=application_name,
+    )
     return sum(1 for r in rows if r["ok"])
 
 
@@ -93,13 +97,15 @@ def test_platform_down_backs_off_growing_then_resumes(sqlite_url: str, tmp_path:
     """The platform is down when the daemon starts: each row is retried with a growing delay
     (short backoff settings stand in for minutes); once it is back, everything goes through."""
     with site(tmp_path, sqlite_url) as here:
-        here.write_config(delivery={"backoff_initial_s": 0.4, "backoff_max_s": 4,
-                                    "backoff_jitter": 0.1})  # fmt: skip
+        here.write_config(
+            delivery={"backoff_initial_s": 0.4, "backoff_max_s": 4, "backoff_jitter": 0.1}
+        )
         here.sim.stop()
         daemon = here.start("a")
         gaps: dict[int, float] = {}
-        wait_for("four attempts while down", lambda: _record_gap(here, gaps) >= 4, timeout=60,
-                 every=0.05)  # fmt: skip
+        wait_for(
+            "four attempts while down", lambda: _record_gap(here, gaps) >= 4, timeout=60, every=0.05
+        )
         ordered = [gaps[n] for n in sorted(gaps) if n in (1, 2, 3)]
         assert len(ordered) == 3 and ordered == sorted(ordered) and ordered[0] < ordered[2]
         assert here.counts()["SUCCEEDED"] == 0
@@ -111,10 +117,12 @@ def test_platform_down_backs_off_growing_then_resumes(sqlite_url: str, tmp_path:
 
 def _record_gap(here: Site, gaps: dict[int, float]) -> int:
     """Note (attempts → delay before the next attempt) of Zhang's admission; its attempts."""
-    rows = here.sql("SELECT attempts, next_attempt_at, updated_at FROM WI_SYNC_STATUS"
-                    " WHERE feed = 'ip_admission' AND source_key LIKE :k"
-                    " AND status <> 'IN_FLIGHT'",  # mid-call: the intent, not the backoff
-                    k=f"%{ZHANG[-3:]}")  # fmt: skip
+    rows = here.sql(
+        "SELECT attempts, next_attempt_at, updated_at FROM WI_SYNC_STATUS"
+        " WHERE feed = 'ip_admission' AND source_key LIKE :k"
+        " AND status <> 'IN_FLIGHT'",  # mid-call: the intent, not the backoff
+        k=f"%{ZHANG[-3:]}",
+    )
     if not rows or rows[0]["updated_at"] is None:
         return 0
     row = rows[0]

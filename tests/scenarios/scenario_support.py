@@ -92,14 +92,17 @@ def settings_for(db_url: str, sim: Simulator, mappings: Path, *, fee_delete: boo
         hospital=HospitalSettings(akb020="SS0001", name="中山大学附属第七医院（测试）"),
         database=DatabaseSettings(url=db_url),
         platform=PlatformSettings(
-            url=sim.endpoint, userid=DEFAULT_USERID, password=SecretStr(DEFAULT_PASSWORD),
-            connect_timeout_s=2.0, read_timeout_s=10.0,
+            url=sim.endpoint,
+            userid=DEFAULT_USERID,
+            password=SecretStr(DEFAULT_PASSWORD),
+            connect_timeout_s=2.0,
+            read_timeout_s=10.0,
             function_ids=FunctionIds(illness_late_upload=LATE_UPLOAD_ID),
         ),
         city=CitySettings(fee_delete_allowed=fee_delete),
         polling=PollingSettings(default_interval_s=WAIT_S / 2),
         folders=FolderSettings(mappings=mappings),
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -127,9 +130,10 @@ class Hospital:
         self.sql(
             "INSERT INTO WI_REQUEST (command, visit_key, params_json, requested_by)"
             " VALUES (:command, :visit_key, :params, 'cashier07')",
-            command=command, visit_key=visit_key,
+            command=command,
+            visit_key=visit_key,
             params=json.dumps(params, ensure_ascii=False),
-        )  # fmt: skip
+        )
         found = self.sql("SELECT MAX(id) AS id FROM WI_REQUEST WHERE command = :c", c=command)
         return int(found[0]["id"])
 
@@ -138,9 +142,11 @@ class Hospital:
         self.sql(
             "INSERT INTO WI_REQUEST (command, bka895, bka896, params_json)"
             " VALUES (:command, :bka895, :bka896, :params)",
-            command=command, bka895=bka895, bka896=bka896,
+            command=command,
+            bka895=bka895,
+            bka896=bka896,
             params=json.dumps(params, ensure_ascii=False),
-        )  # fmt: skip
+        )
         found = self.sql("SELECT MAX(id) AS id FROM WI_REQUEST WHERE command = :c", c=command)
         return int(found[0]["id"])
 
@@ -150,16 +156,18 @@ class Hospital:
 
     def reply_rows(self, request_id: int, dataset: str) -> list[dict[str, Any]]:
         return self.sql(
-            "SELECT * FROM WI_REQUEST_ROW WHERE request_id = :id AND dataset = :ds"
-            " ORDER BY row_no", id=request_id, ds=dataset,
-        )  # fmt: skip
+            "SELECT * FROM WI_REQUEST_ROW WHERE request_id = :id AND dataset = :ds ORDER BY row_no",
+            id=request_id,
+            ds=dataset,
+        )
 
     def sync(self, feed: str, visit_key: str | None = None) -> list[dict[str, Any]]:
         where = " AND visit_key = :visit" if visit_key else ""
         return self.sql(
             f"SELECT * FROM WI_SYNC_STATUS WHERE feed = :feed{where} ORDER BY id",
-            feed=feed, visit=visit_key,
-        )  # fmt: skip
+            feed=feed,
+            visit=visit_key,
+        )
 
     def sync_statuses(self, feed: str, visit_key: str | None = None) -> set[str]:
         return {row["status"] for row in self.sync(feed, visit_key)}

@@ -78,9 +78,14 @@ class StatementLog:
         return list(self._seen.values())
 
     def _record(
-        self, conn: sa.Connection, _cursor: Any, _sql: str, _params: Any, context: Any,
+        self,
+        conn: sa.Connection,
+        _cursor: Any,
+        _sql: str,
+        _params: Any,
+        context: Any,
         executemany: bool,
-    ) -> None:  # fmt: skip
+    ) -> None:
         compiled = context.compiled
         if compiled is None or context.execution_options.get(HIS_SIDE):
             return
@@ -89,9 +94,12 @@ class StatementLog:
             return
         keys = getattr(compiled, "column_keys", None)
         self._seen[key] = Captured(
-            compiled.statement, tuple(keys) if keys is not None else None, executemany,
-            conn.dialect.name, compiled.string,
-        )  # fmt: skip
+            compiled.statement,
+            tuple(keys) if keys is not None else None,
+            executemany,
+            conn.dialect.name,
+            compiled.string,
+        )
 
 
 def _is_reflection(statement: ClauseElement) -> bool:

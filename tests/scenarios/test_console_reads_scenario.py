@@ -34,8 +34,10 @@ def test_the_operator_finds_the_refused_admission_what_it_blocks_and_its_story(
     assert "业务互斥" in refused.reason and refused.count == 1 and blocked.count >= 1
     assert "缺少必填项" in groups[("op_registration", "REJECTED")].reason
     rows = browse.list_rows(RowFilter(person=CHEN_AAC001))
-    assert {(r.feed, r.status) for r in rows} >= {("ip_admission", "REJECTED"),
-                                                  ("ip_fee", "WAITING")}  # fmt: skip
+    assert {(r.feed, r.status) for r in rows} >= {
+        ("ip_admission", "REJECTED"),
+        ("ip_fee", "WAITING"),
+    }
     assert all(r.blocked for r in browse.list_rows(RowFilter(status=BLOCKED, visit=CHEN)))
     assert browse.list_rows(RowFilter(reason=refused.reason, feed="ip_admission", limit=5))
     since = hospital.clock() - timedelta(hours=1)
@@ -45,8 +47,9 @@ def test_the_operator_finds_the_refused_admission_what_it_blocks_and_its_story(
     assert browse.list_rows(RowFilter(before=(last.changed_at, last.id), limit=3)) != page
 
     (record,) = story.rows("ip_admission", CHEN)
-    exchanges = story.messages(call_ids=[record["request_id"]], feed="ip_admission",
-                               source_key=CHEN)  # fmt: skip
+    exchanges = story.messages(
+        call_ids=[record["request_id"]], feed="ip_admission", source_key=CHEN
+    )
     sent = story.message(exchanges[-1].id)
     assert sent is not None and CHEN_AAC001 in str(sent.request_xml)
     assert exchanges[-1].aac001 == CHEN_AAC001
@@ -56,20 +59,36 @@ def test_the_operator_finds_the_refused_admission_what_it_blocks_and_its_story(
 
     found = search_messages(hospital.db, TABLES, MessageQuery(aac001=CHEN_AAC001))
     assert found and all(m.aac001 == CHEN_AAC001 for m in found)
-    assert search_messages(hospital.db, TABLES, MessageQuery(
-        function_id="bizh120103", return_code="-1", since=since, until=hospital.clock(),
-        visit_key=CHEN, aaz218=None, limit=5, before=(hospital.clock(), 10**9)))  # fmt: skip
+    assert search_messages(
+        hospital.db,
+        TABLES,
+        MessageQuery(
+            function_id="bizh120103",
+            return_code="-1",
+            since=since,
+            until=hospital.clock(),
+            visit_key=CHEN,
+            aaz218=None,
+            limit=5,
+            before=(hospital.clock(), 10**9),
+        ),
+    )
     assert search_messages(hospital.db, TABLES, MessageQuery(aaz218="NO-SUCH")) == []
     assert backfill(hospital.db, TABLES) == 0  # archived with their search fields
     assert CodeStore(hospital.db, TABLES).ages() is not None
-    assert ReconStore(hospital.db, TABLES).recent() == [] and ReconStore(
-        hospital.db, TABLES).find(1) is None  # fmt: skip
+    assert (
+        ReconStore(hospital.db, TABLES).recent() == []
+        and ReconStore(hospital.db, TABLES).find(1) is None
+    )
 
 
 def test_users_sessions_and_the_audit_log_on_the_hospitals_database(hospital: Hospital) -> None:
     now = hospital.clock()
-    users, sessions, log = Users(hospital.db, TABLES), Sessions(hospital.db, TABLES), AuditLog(
-        hospital.db, TABLES)  # fmt: skip
+    users, sessions, log = (
+        Users(hospital.db, TABLES),
+        Sessions(hospital.db, TABLES),
+        AuditLog(hospital.db, TABLES),
+    )
     users.add("wang", "operator", "$argon2id$x", now)
     users.logged_in("wang", now, "$argon2id$y")
     assert [u.username for u in users.all()] == ["wang"] and users.find("wang") is not None

@@ -32,8 +32,9 @@ def test_a_day_that_cannot_finish_times_out_with_the_counts(tmp_path: Path) -> N
     lines: list[tuple[str, bool]] = []
     try:
         site.sim.add_faults("http500:function=bizh120002,times=0")
-        finished = run_day(site, lambda text, final: lines.append((text, final)),
-                           day_stages(DAY)[:1], timeout_s=3)  # fmt: skip
+        finished = run_day(
+            site, lambda text, final: lines.append((text, final)), day_stages(DAY)[:1], timeout_s=3
+        )
         with site.engine.connect() as conn:
             rows = conn.exec_driver_sql(
                 "SELECT COUNT(*) FROM WI_SYNC_STATUS WHERE feed = 'ip_fee' AND status = 'UNKNOWN'"

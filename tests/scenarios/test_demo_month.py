@@ -44,9 +44,17 @@ def _demo_days(site: DemoSite, days: list[dt.date]) -> None:
 def _his_alone(site: DemoSite, day: dt.date) -> None:
     """A settlement in the HIS that never reached the platform (a clerk's manual entry)."""
     table = build_metadata().tables["HIS_SETTLEMENT"]
-    row = {"SETTLE_ID": 9, "VISIT_KIND": "2", "VISIT_NO": f"ZY{day:%y%m%d}099", "AKC264": EXTRA,
-           "BKA831": Decimal("0.00"), "BKA832": EXTRA, "AKE039": EXTRA, "CANCELLED": "0",
-           "SETTLE_TIME": dt.datetime.combine(day, dt.time(18))}  # fmt: skip
+    row = {
+        "SETTLE_ID": 9,
+        "VISIT_KIND": "2",
+        "VISIT_NO": f"ZY{day:%y%m%d}099",
+        "AKC264": EXTRA,
+        "BKA831": Decimal("0.00"),
+        "BKA832": EXTRA,
+        "AKE039": EXTRA,
+        "CANCELLED": "0",
+        "SETTLE_TIME": dt.datetime.combine(day, dt.time(18)),
+    }
     with site.engine.begin() as conn:
         conn.execute(table.insert().values(row))
 
@@ -58,11 +66,15 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, Reco
         _demo_days(site, [*NOVEMBER, DECEMBER_1])
         _his_alone(site, NOVEMBER[1])
         with PlatformClient(site.settings.platform) as client:
-            daily = {day: reconcile_day(site.settings, site.engine, client, day,
-                                        feeds=site.feeds, mail=False)
-                     for day in [*NOVEMBER, DECEMBER_1]}  # fmt: skip
-            statement = reconcile_month(site.settings, site.engine, client, 2026, 11,
-                                        feeds=site.feeds, mail=False)  # fmt: skip
+            daily = {
+                day: reconcile_day(
+                    site.settings, site.engine, client, day, feeds=site.feeds, mail=False
+                )
+                for day in [*NOVEMBER, DECEMBER_1]
+            }
+            statement = reconcile_month(
+                site.settings, site.engine, client, 2026, 11, feeds=site.feeds, mail=False
+            )
         yield daily, statement
     finally:
         site.close()
@@ -107,8 +119,11 @@ def test_the_open_differences_of_the_month_are_those_of_its_days(
     daily, statement = month
 
     def open_settlements(result: ReconResult) -> set[tuple[str, str, str, int]]:
-        return {(i.item_class.value, i.visit_key, i.aaz218, i.bka001) for i in result.items
-                if i.item_class.is_discrepancy and i.kind}  # fmt: skip
+        return {
+            (i.item_class.value, i.visit_key, i.aaz218, i.bka001)
+            for i in result.items
+            if i.item_class.is_discrepancy and i.kind
+        }
 
     found = open_settlements(statement)
     assert found == set().union(*(open_settlements(daily[d]) for d in NOVEMBER))
@@ -121,8 +136,11 @@ def test_the_statements_workbook_balances_with_the_daily_workbooks(
     daily, statement = month
     days = openpyxl.load_workbook(statement.files.xlsx)["每日"]
     header = [c.value for c in days[1]]
-    by_day = {row[0].date(): row for row in days.iter_rows(min_row=2, values_only=True)
-              if isinstance(row[0], dt.datetime)}  # fmt: skip
+    by_day = {
+        row[0].date(): row
+        for row in days.iter_rows(min_row=2, values_only=True)
+        if isinstance(row[0], dt.datetime)
+    }
     for day in NOVEMBER:
         summary = openpyxl.load_workbook(daily[day].files.xlsx)["汇总"]
         assert [c.value for c in summary[5]][1:] == header[1:]

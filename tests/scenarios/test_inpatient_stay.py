@@ -40,8 +40,9 @@ def test_person_look_ups_normal_frozen_and_not_insured(hospital: Hospital) -> No
     rows; a person who is not insured REJECTED with the platform's Chinese message."""
     normal = hospital.request_by_person("ip_person", "aac001", ZHANG_AAC001, bka017="20261119")
     frozen = hospital.request_by_person("ip_person", "aac001", LI_AAC001, bka017="20261122")
-    absent = hospital.request_by_person("ip_person", "aac001", NOT_INSURED_AAC001,
-                                        bka017="20261125")  # fmt: skip
+    absent = hospital.request_by_person(
+        "ip_person", "aac001", NOT_INSURED_AAC001, bka017="20261125"
+    )
     hospital.run()
     answer = hospital.answer(normal)
     assert (answer["status"], answer["aac003"], answer["bka888"]) == ("DONE", "张伟明", "0")
@@ -83,8 +84,10 @@ def test_admission_change_of_an_allowed_field_and_a_disallowed_one_refused(
     folder = mappings_copy(tmp_path / "edited")
     path = folder / "inpatient" / "ip_admission_change.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("fields:\n", "fields:\n  bka017: {column: CHANGE_TIME,"
-                                 " date: yyyyMMdd}\n", 1), encoding="utf-8")  # fmt: skip
+    path.write_text(
+        text.replace("fields:\n", "fields:\n  bka017: {column: CHANGE_TIME, date: yyyyMMdd}\n", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as refused:
         load_mappings(folder, catalogue.load({"illness_late_upload": LATE_UPLOAD_ID}))
     assert "ip_admission_change.yaml" in str(refused.value) and "bka017" in str(refused.value)
@@ -100,13 +103,17 @@ def test_a_newer_admission_change_waits_while_an_older_one_is_unknown(
     goes: the platform ends with bed 16, each change sent once.  Sent in the other order,
     the first would be judged not processed against bed 16 and sent again (bed 15)."""
     hospital.sql("UPDATE HIS_IP_STAY SET DISCHARGE_TIME = NULL WHERE STAY_NO = :s", s=ZHANG)
-    (first,) = hospital.sql("SELECT CHANGE_ID AS id, CHANGE_TIME AS t FROM HIS_IP_CHANGE"
-                            " WHERE STAY_NO = :s", s=ZHANG)  # fmt: skip
+    (first,) = hospital.sql(
+        "SELECT CHANGE_ID AS id, CHANGE_TIME AS t FROM HIS_IP_CHANGE WHERE STAY_NO = :s", s=ZHANG
+    )
     hospital.sql(
         "INSERT INTO HIS_IP_CHANGE (CHANGE_ID, STAY_NO, CHANGE_TIME, DEPT_CODE, WARD_CODE,"
         " BED_NO, DOCTOR_NO, OPERATOR_NO) VALUES (:id, :s, :t, 'D05', 'W05', '16', 'Y002',"
-        " 'S002')", id=int(first["id"]) + 1000, s=ZHANG, t=first["t"],
-    )  # fmt: skip
+        " 'S002')",
+        id=int(first["id"]) + 1000,
+        s=ZHANG,
+        t=first["t"],
+    )
     hospital.sim.add_faults("reply_lost:function=bizh120104", "drop:function=bizh120102,times=0")
     for _ in range(4):
         hospital.clock.now += dt.timedelta(seconds=WAIT_S)
@@ -177,8 +184,9 @@ def test_presettle_discharge_settle_slip_cancel_and_settle_again(hospital: Hospi
     hospital.request("ip_cancel_discharge", ZHANG)
     hospital.run()
     assert hospital.visit(ZHANG)["state"] == "ADMITTED"
-    hospital.sql("UPDATE HIS_IP_STAY SET UPDATED_AT = :t WHERE STAY_NO = :s",
-                 t=hospital.clock.now, s=ZHANG)  # fmt: skip
+    hospital.sql(
+        "UPDATE HIS_IP_STAY SET UPDATED_AT = :t WHERE STAY_NO = :s", t=hospital.clock.now, s=ZHANG
+    )
     hospital.run()
     assert hospital.visit(ZHANG)["state"] == "DISCHARGED"
     again = hospital.request("ip_settle", ZHANG, **OPERATOR)

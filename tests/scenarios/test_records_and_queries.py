@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from scenario_support import CHEN, LI, LI_AAC001, LIU, ZHANG, ZHANG_AAC001, Hospital
 
-RECORD_FEEDS = {"mr_patient": "bizh200101", "mr_diagnosis": "bizh200102",
-                "mr_operation": "bizh200103", "mr_birth": "bizh200104",
-                "mr_tumour": "bizh200105", "mr_summary": "bizh200106"}  # fmt: skip
+RECORD_FEEDS = {
+    "mr_patient": "bizh200101",
+    "mr_diagnosis": "bizh200102",
+    "mr_operation": "bizh200103",
+    "mr_birth": "bizh200104",
+    "mr_tumour": "bizh200105",
+    "mr_summary": "bizh200106",
+}
 ONLY_WITH_DATA = {"mr_operation": ZHANG, "mr_birth": LI, "mr_tumour": LIU}
 
 
@@ -48,8 +53,9 @@ def test_record_pages_wait_for_the_discharge(hospital: Hospital) -> None:
 def test_cumulative_fund_status_and_code_table_queries(hospital: Hospital) -> None:
     """bizh410004, bizh410005 and bizh120205 answered in WI_REQUEST / WI_REQUEST_ROW."""
     totals = hospital.request("cumulative_query", aac001=ZHANG_AAC001, aae001="2026")
-    funds = hospital.request("fund_status_query", aac001=LI_AAC001, aae030="20260101",
-                             aae031="20261231")  # fmt: skip
+    funds = hospital.request(
+        "fund_status_query", aac001=LI_AAC001, aae030="20260101", aae031="20261231"
+    )
     codes = hospital.request("code_table_query", aaa100="bka006")
     hospital.run()
     for asked in (totals, funds, codes):
@@ -57,6 +63,10 @@ def test_cumulative_fund_status_and_code_table_queries(hospital: Hospital) -> No
         assert (answer["status"], answer["return_code"]) == ("DONE", "1"), answer
     assert hospital.sql("SELECT * FROM WI_REQUEST_ROW WHERE request_id = :r", r=totals)
     assert hospital.sql("SELECT * FROM WI_REQUEST_ROW WHERE request_id = :r", r=funds)
-    names = {r["aaa102"]: r["aaa103"] for r in hospital.sql(
-        "SELECT aaa102, aaa103 FROM WI_REQUEST_ROW WHERE request_id = :r", r=codes)}  # fmt: skip
+    names = {
+        r["aaa102"]: r["aaa103"]
+        for r in hospital.sql(
+            "SELECT aaa102, aaa103 FROM WI_REQUEST_ROW WHERE request_id = :r", r=codes
+        )
+    }
     assert names.get("420") and all(r is not None for r in names.values())

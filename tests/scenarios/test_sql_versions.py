@@ -23,8 +23,12 @@ from syncd.db.schema import staging_tables
 from syncd.reference.views import create_statements
 
 SQL = Path(__file__).resolve().parents[2] / "sql"
-FAMILY = {"oracle": ("oracle",), "mssql": ("mssql",), "mysql": ("mysql", "mariadb"),
-          "postgresql": ("postgresql",)}  # fmt: skip
+FAMILY = {
+    "oracle": ("oracle",),
+    "mssql": ("mssql",),
+    "mysql": ("mysql", "mariadb"),
+    "postgresql": ("postgresql",),
+}
 # A file written for newer servers than the dialect's oldest: its first version.
 FIRST_VERSION = {"oracle/schema.sql": (12, 1)}  # Oracle 11.2 has sql/oracle/schema-11.2.sql
 

@@ -29,9 +29,13 @@ def _counts(at: datetime = WEDNESDAY, **feeds: FeedCounts) -> Counts:
     return Counts(at, feeds, FeedCounts("(commands)"), None)
 
 
-def _seen(counts: Counts | None = None, platform: HealthSnapshot = UNKNOWN_PLATFORM,
-          jobs: tuple[JobView, ...] = (), started: float = WALL - 3600,
-          wall: float = WALL) -> Observed:  # fmt: skip
+def _seen(
+    counts: Counts | None = None,
+    platform: HealthSnapshot = UNKNOWN_PLATFORM,
+    jobs: tuple[JobView, ...] = (),
+    started: float = WALL - 3600,
+    wall: float = WALL,
+) -> Observed:
     return Observed(counts or _counts(), platform, jobs, started, wall, ZONE, "his-app1")
 
 
@@ -77,17 +81,26 @@ def test_failed_unknown_and_blocked_rows_by_feed() -> None:
 
 
 def test_a_reconciliation_with_differences_holds_until_a_clean_one() -> None:
-    dirty = Counts(WEDNESDAY, {}, FeedCounts("(commands)"),
-                   LastReconciliation(date(2026, 11, 24), 3, WEDNESDAY, "r.html"))  # fmt: skip
-    clean = Counts(WEDNESDAY, {}, FeedCounts("(commands)"),
-                   LastReconciliation(date(2026, 11, 25), 0, WEDNESDAY, "r.html"))  # fmt: skip
+    dirty = Counts(
+        WEDNESDAY,
+        {},
+        FeedCounts("(commands)"),
+        LastReconciliation(date(2026, 11, 24), 3, WEDNESDAY, "r.html"),
+    )
+    clean = Counts(
+        WEDNESDAY,
+        {},
+        FeedCounts("(commands)"),
+        LastReconciliation(date(2026, 11, 25), 0, WEDNESDAY, "r.html"),
+    )
     assert _states(_seen(dirty))["reconcile_differences"] is True
     assert _states(_seen(clean))["reconcile_differences"] is False
 
 
 def test_working_days_holidays_and_swapped_weekends() -> None:
-    calendar = InactivitySettings(holidays=[date(2026, 10, 1)],
-                                  extra_working_days=[date(2026, 9, 27)])  # fmt: skip
+    calendar = InactivitySettings(
+        holidays=[date(2026, 10, 1)], extra_working_days=[date(2026, 9, 27)]
+    )
     assert is_working_day(date(2026, 11, 25), calendar)  # Wednesday
     assert not is_working_day(date(2026, 11, 28), calendar)  # Saturday
     assert not is_working_day(date(2026, 10, 1), calendar)  # a holiday on a Thursday
@@ -107,8 +120,12 @@ def test_inactivity_counts_quiet_time_within_working_hours_only() -> None:
     evening = datetime(2026, 11, 25, 20, 0)
     fresh = FeedCounts("ip_fee", newest=evening - timedelta(minutes=10))
     assert _states(_seen(_counts(evening, ip_fee=fresh)))["inactivity"] is False
-    assert _states(_seen(_counts(later, ip_fee=yesterday)),
-                   inactivity=InactivitySettings(quiet_s=None))["inactivity"] is None  # fmt: skip
+    assert (
+        _states(
+            _seen(_counts(later, ip_fee=yesterday)), inactivity=InactivitySettings(quiet_s=None)
+        )["inactivity"]
+        is None
+    )
 
 
 def test_an_interval_job_is_late_after_the_factor_of_its_interval() -> None:

@@ -24,8 +24,17 @@ from syncd.core.errors import (
 )
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-HEAVY = ("httpx", "jinja2", "openpyxl", "apscheduler", "syncd.engine", "syncd.service",
-         "syncd.platform", "syncd.reconcile", "syncd.simulator")  # fmt: skip
+HEAVY = (
+    "httpx",
+    "jinja2",
+    "openpyxl",
+    "apscheduler",
+    "syncd.engine",
+    "syncd.service",
+    "syncd.platform",
+    "syncd.reconcile",
+    "syncd.simulator",
+)
 
 
 def test_every_registered_subcommand_loads_under_its_name_with_its_summary() -> None:
@@ -71,8 +80,14 @@ def _modules(args: list[str], cwd: Path) -> set[str]:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(' '.join(sorted(sys.modules)), file=sys.stderr)"
     )
-    done = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return set(done.stderr.splitlines()[-1].split())
 
 
@@ -116,9 +131,14 @@ def test_usage_errors_exit_2_with_the_usage_and_a_bilingual_heading(
 def test_run_starts_without_the_report_writers(tmp_path: Path) -> None:
     """`syncd run` reaches READY sooner without jinja2/openpyxl: the reconciliation (and its
     mail, which alert mails share) is imported when it runs."""
-    done = subprocess.run([sys.executable, "-c", "import sys, syncd.cli.run\n"
-                           "print(' '.join(sorted(sys.modules)))"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, syncd.cli.run\nprint(' '.join(sorted(sys.modules)))"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     loaded = set(done.stdout.split())
     assert "syncd.service.daemon" in loaded
     assert not loaded & {"jinja2", "openpyxl", "syncd.reconcile"}

@@ -461,8 +461,11 @@ def test_a_closed_port_makes_the_platform_unreachable_and_is_no_refused_login() 
     stream = io.StringIO()
     handler = setup_logging("INFO", stream=stream)
     try:
-        with PlatformClient(settings_for(f"http://127.0.0.1:{free_port()}/x"),
-                            sessions=SessionCache(), health=health) as client:  # fmt: skip
+        with PlatformClient(
+            settings_for(f"http://127.0.0.1:{free_port()}/x"),
+            sessions=SessionCache(),
+            health=health,
+        ) as client:
             results = [client.call(admission_cancel()) for _ in range(3)]
     finally:
         logging.getLogger().removeHandler(handler)
@@ -486,8 +489,12 @@ def test_a_refused_login_is_login_refused_on_a_reachable_platform(
     seen = health.snapshot()
     assert (seen.login_refused, seen.session_valid()) == (False, True)
     assert seen.session_age_s() is not None
-    assert calls == [("sys0001", Outcome.REJECTED), ("bizh120109", Outcome.REJECTED),
-                     ("sys0001", Outcome.SUCCEEDED), ("bizh120109", Outcome.SUCCEEDED)]  # fmt: skip
+    assert calls == [
+        ("sys0001", Outcome.REJECTED),
+        ("bizh120109", Outcome.REJECTED),
+        ("sys0001", Outcome.SUCCEEDED),
+        ("bizh120109", Outcome.SUCCEEDED),
+    ]
 
 
 def test_http_5xx_makes_the_platform_unreachable(platform: tuple[ScriptedPlatform, str]) -> None:

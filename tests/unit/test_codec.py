@@ -52,11 +52,25 @@ def test_person_lookup_request_matches_the_spec_example_without_declaration() ->
 
 def test_admission_request_matches_the_spec_example() -> None:
     params: dict[str, Value] = dict(
-        akb020="SS0001", aka130="42", bka006="420", aac001="1000012345",
-        bka017=dt.date(2024, 3, 1), bka014="0101", bka015="李四", bka021="W05",
-        bka022="骨科病区", bka019="D05", bka020="骨科", bka026="S52.501",
-        bka025="ZY2024000456", bka023="12", bka024="1", bka503="DOC088", ykc679="4", ykc680="1",
-    )  # fmt: skip
+        akb020="SS0001",
+        aka130="42",
+        bka006="420",
+        aac001="1000012345",
+        bka017=dt.date(2024, 3, 1),
+        bka014="0101",
+        bka015="李四",
+        bka021="W05",
+        bka022="骨科病区",
+        bka019="D05",
+        bka020="骨科",
+        bka026="S52.501",
+        bka025="ZY2024000456",
+        bka023="12",
+        bka024="1",
+        bka503="DOC088",
+        ykc679="4",
+        ykc680="1",
+    )
     body = codec.encode_request("bizh120103", params, session_id="3f0c…", xml_declaration=False)
     assert body == golden("admission_request.xml")
 
@@ -66,14 +80,28 @@ def test_fee_upload_with_a_refund_row_matches_the_spec_example() -> None:
         ake005="X0101", ake006="头孢呋辛钠注射液", bka056=Decimal("12.5")
     )
     charge = common | dict(
-        bka057=Decimal(2), bka058=Decimal(25), bka051=dt.date(2024, 3, 2), bka063="0101",
-        bka064="李四", bka070="CF001", bka074="DOC088", bka075="王五", aaz213=1,
-        aka036="0", bka061="0",
-    )  # fmt: skip
+        bka057=Decimal(2),
+        bka058=Decimal(25),
+        bka051=dt.date(2024, 3, 2),
+        bka063="0101",
+        bka064="李四",
+        bka070="CF001",
+        bka074="DOC088",
+        bka075="王五",
+        aaz213=1,
+        aka036="0",
+        bka061="0",
+    )
     refund = common | dict(
-        bka057=Decimal("-1"), bka058=Decimal("-12.5"), bka051=dt.date(2024, 3, 3),
-        bka063="0101", bka064="李四", aaz213=2, aka036="0", bka061="0",
-    )  # fmt: skip
+        bka057=Decimal("-1"),
+        bka058=Decimal("-12.5"),
+        bka051=dt.date(2024, 3, 3),
+        bka063="0101",
+        bka064="李四",
+        aaz213=2,
+        aka036="0",
+        bka061="0",
+    )
     body = codec.encode_request(
         "bizh120002",
         {"akb020": "SS0001", "aaz218": "441900240301000017"},
@@ -86,10 +114,20 @@ def test_fee_upload_with_a_refund_row_matches_the_spec_example() -> None:
 
 def test_outpatient_charge_keeps_an_empty_serial_element() -> None:
     row: dict[str, Value] = dict(
-        ake005="Z0001", ake006="换药(中)", aaz213="", bka051=dt.date(2024, 3, 5),
-        bka056=Decimal(30), bka057=Decimal(1), bka058=Decimal(30), bka074="DOC012",
-        bka075="钱七", bka071="MZ778899", aka036="0", aaz267="0", bka061="0",
-    )  # fmt: skip
+        ake005="Z0001",
+        ake006="换药(中)",
+        aaz213="",
+        bka051=dt.date(2024, 3, 5),
+        bka056=Decimal(30),
+        bka057=Decimal(1),
+        bka058=Decimal(30),
+        bka074="DOC012",
+        bka075="钱七",
+        bka071="MZ778899",
+        aka036="0",
+        aaz267="0",
+        bka061="0",
+    )
     params = {"akb020": "SS0001", "aaz218": "441900240305000021", "bka014": "0102"}
     params |= {"bka015": "赵六", "bka893": "1"}
     body = codec.encode_request(
@@ -197,7 +235,10 @@ def test_a_repeated_element_keeps_its_last_non_empty_value_as_the_zhongshan_clie
         b"<payinfo><row><bka001>3</bka001></row></payinfo></program>"
     )
     assert (reply.text("akc264"), reply.text("bka831"), reply.text("aaz218")) == (
-        "10.01", "2.00", "Z1")  # fmt: skip
+        "10.01",
+        "2.00",
+        "Z1",
+    )
     assert [row.text("bka001") for row in reply.rows("payinfo")] == ["2", "3"]
     assert reply.repeated == ("akc264", "payinfo.bka001")
 
@@ -339,9 +380,17 @@ def test_pretty_indents_a_request_and_changes_nothing_but_whitespace() -> None:
     )
     pretty = codec.pretty(sent)
     assert pretty.splitlines() == [
-        '<?xml version="1.0" encoding="utf-8"?>', "<program>",
-        "  <function_id>bizh120002</function_id>", "  <aaz218>A&amp;B &lt;1&gt;</aaz218>",
-        "  <bka001></bka001>", "  <feeinfo>", "    <row>", "      <ake005>X1</ake005>",
-        "      <bka058>-1.50</bka058>", "    </row>", "  </feeinfo>", "</program>",
-    ]  # fmt: skip
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<program>",
+        "  <function_id>bizh120002</function_id>",
+        "  <aaz218>A&amp;B &lt;1&gt;</aaz218>",
+        "  <bka001></bka001>",
+        "  <feeinfo>",
+        "    <row>",
+        "      <ake005>X1</ake005>",
+        "      <bka058>-1.50</bka058>",
+        "    </row>",
+        "  </feeinfo>",
+        "</program>",
+    ]
     assert re.sub(r">\s+<", "><", pretty).encode("utf-8") == sent

@@ -83,8 +83,9 @@ def test_yaml_syntax_error_names_the_position(tmp_path: Path) -> None:
 
 def test_environment_overrides_the_file_and_is_blamed_for_its_own_errors(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
-    settings = load_settings(path, {"SYNCD_POLLING__BATCH_SIZE": "50",
-                                    "SYNCD_LOGGING__PRIVATE_FIELDS": '["bka025"]'})  # fmt: skip
+    settings = load_settings(
+        path, {"SYNCD_POLLING__BATCH_SIZE": "50", "SYNCD_LOGGING__PRIVATE_FIELDS": '["bka025"]'}
+    )
     assert settings.polling.batch_size == 50
     assert settings.logging.private_fields == ["bka025"]
     found = problems_of(path, {"SYNCD_POLLING__BATCH_SIZE": "many"})

@@ -176,6 +176,8 @@ def test_every_mysql_index_fits_mysql_5_7_key_limits() -> None:
         assert all(sum(w) <= 3072 for w in widths), table.name
         if any(max(w) > 767 for w in widths):
             assert table.kwargs.get("mysql_row_format") == "DYNAMIC", table.name
-    assert any(max(_mysql_key_bytes(list(c.columns))) > 767
-               for c in staging_tables().sync_status.constraints
-               if isinstance(c, sa.UniqueConstraint))  # fmt: skip
+    assert any(
+        max(_mysql_key_bytes(list(c.columns))) > 767
+        for c in staging_tables().sync_status.constraints
+        if isinstance(c, sa.UniqueConstraint)
+    )

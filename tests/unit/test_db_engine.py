@@ -136,18 +136,27 @@ THICK = "server needs Thick mode: set database.oracle_client_dir (Oracle Instant
         ("ORA-01017: invalid username/password; logon denied", "authentication failed"),
         ("DPY-6005: cannot connect to database. [Errno 111] Connection refused", "unreachable"),
         ("ORA-12541: TNS:no listener", "unreachable"),
-        ('ORA-00942: table or view does not exist', "table or view does not exist"),
+        ("ORA-00942: table or view does not exist", "table or view does not exist"),
         ("ORA-01031: insufficient privileges", "permission denied"),
         ("('28000', \"[28000] Login failed for user 'syncd'. (18456)\")", "authentication failed"),
-        ("('42S02', \"[42S02] Invalid object name 'v_wi_fee'. (208)\")", "table or view does not exist"),  # noqa: E501
+        (
+            "('42S02', \"[42S02] Invalid object name 'v_wi_fee'. (208)\")",
+            "table or view does not exist",
+        ),
         ("('08001', '[08001] TCP Provider: Error code 0x2749 (10057)')", "unreachable"),
         ("ORA-00001: unique constraint (HIS.WI_SYNC_STATUS_UQ) violated", "statement failed"),
-        ("DPY-3010: connections to this database server version are not supported by "
-         "python-oracledb in thin mode", THICK),  # Oracle 11.2 in Thin mode
-        ("DPY-3015: password verifier type 0x939 is not supported by python-oracledb in thin "
-         "mode", THICK),  # an 11g account that still has only the 10G password verifier
+        (
+            "DPY-3010: connections to this database server version are not supported by "
+            "python-oracledb in thin mode",
+            THICK,
+        ),  # Oracle 11.2 in Thin mode
+        (
+            "DPY-3015: password verifier type 0x939 is not supported by python-oracledb in thin "
+            "mode",
+            THICK,
+        ),  # an 11g account that still has only the 10G password verifier
     ],
-)  # fmt: skip
+)
 def test_driver_messages_are_classified(driver_message: str, kind: str) -> None:
     error = sa.exc.DBAPIError("SELECT 1", None, Exception(driver_message))
     assert failure_kind(error)[0] == kind
@@ -158,8 +167,10 @@ def test_source_error_scrubs_the_password_and_id_numbers_from_driver_text() -> N
     cause = Exception(f"bad dsn password={PASSWORD} key 440000199001010011 duplicate")
     message = str(source_error(url, sa.exc.DBAPIError("INSERT", {"k": 1}, cause)))
     assert PASSWORD not in message and "440000199001010011" not in message
-    assert message.startswith("HIS 数据库 postgresql+psycopg db01/his 语句执行失败 / HIS database "
-                              "postgresql+psycopg db01/his: statement failed")  # fmt: skip
+    assert message.startswith(
+        "HIS 数据库 postgresql+psycopg db01/his 语句执行失败 / HIS database "
+        "postgresql+psycopg db01/his: statement failed"
+    )
 
 
 def test_a_malformed_url_error_does_not_repeat_the_url_and_its_password() -> None:

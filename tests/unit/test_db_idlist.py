@@ -9,8 +9,9 @@ from syncd.db.ddl import DIALECTS, dialect_named
 from syncd.db.idlist import ids_in
 
 META = sa.MetaData()
-T = sa.Table("t", META, sa.Column("id", sa.BigInteger, primary_key=True),
-             sa.Column("x", sa.String(10)))  # fmt: skip
+T = sa.Table(
+    "t", META, sa.Column("id", sa.BigInteger, primary_key=True), sa.Column("x", sa.String(10))
+)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

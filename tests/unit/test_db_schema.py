@@ -21,9 +21,19 @@ from syncd.db.schema import (
 LONGEST_PREFIX = "ABCDEFGHI_"  # 10 characters, the most DatabaseSettings allows
 
 EXPECTED_TABLES = {
-    "sync_status", "visit", "request", "request_row", "message", "recon_run", "recon_item",
-    "code", "alert", "user", "session", "audit",
-}  # fmt: skip
+    "sync_status",
+    "visit",
+    "request",
+    "request_row",
+    "message",
+    "recon_run",
+    "recon_item",
+    "code",
+    "alert",
+    "user",
+    "session",
+    "audit",
+}
 
 
 def _identifiers(prefix: str) -> list[str]:
@@ -85,9 +95,12 @@ def test_tables_are_built_once_per_prefix_and_schema() -> None:
 def test_money_columns_are_numeric_14_2_and_prices_14_4() -> None:
     tables = staging_tables()
     money = [
-        tables.request.c.akc264, tables.request.c.bka831, tables.request.c.bka832,
-        tables.visit.c.fee_amount, tables.request_row.c.bka058,
-    ]  # fmt: skip
+        tables.request.c.akc264,
+        tables.request.c.bka831,
+        tables.request.c.bka832,
+        tables.visit.c.fee_amount,
+        tables.request_row.c.bka058,
+    ]
     for column in money:
         assert isinstance(column.type, sa.Numeric) and column.type.asdecimal
         assert (column.type.precision, column.type.scale) == (14, 2), column.name
@@ -113,9 +126,10 @@ def test_every_table_has_an_identity_primary_key() -> None:
 def test_request_defaults_let_the_his_insert_only_a_command() -> None:
     request = staging_tables().request
     required = [
-        c.name for c in request.columns
+        c.name
+        for c in request.columns
         if not c.nullable and c.server_default is None and c.identity is None
-    ]  # fmt: skip
+    ]
     assert required == ["command"]
     assert "NEW" in str(request.c.status.server_default.arg)  # type: ignore[union-attr]
 

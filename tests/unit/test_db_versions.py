@@ -40,16 +40,23 @@ def test_server_versions_are_read_as_dbas_write_them(
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("oracle", "10.2", "Oracle 10.2 is older than the oldest version syncd supports, "
-                           "Oracle 11.2"),
-        ("mssql", "2008", "SQL Server 2008 (10.00) is older than the oldest version syncd "
-                          "supports, SQL Server 2008 R2 (10.50)"),
+        (
+            "oracle",
+            "10.2",
+            "Oracle 10.2 is older than the oldest version syncd supports, Oracle 11.2",
+        ),
+        (
+            "mssql",
+            "2008",
+            "SQL Server 2008 (10.00) is older than the oldest version syncd "
+            "supports, SQL Server 2008 R2 (10.50)",
+        ),
         ("mssql", "10.0", "SQL Server 2008 (10.00) is older than"),
         ("mysql", "5.6", "MySQL 5.6 is older than the oldest version syncd supports, MySQL 5.7"),
         ("oracle", "eleven", "'eleven' is not a version such as 11.2"),
         ("sqlite", "3.40", "does not apply to sqlite"),
     ],
-)  # fmt: skip
+)
 def test_older_or_unreadable_versions_are_refused_naming_the_oldest(
     name: str, text: str, message: str
 ) -> None:
@@ -59,9 +66,12 @@ def test_older_or_unreadable_versions_are_refused_naming_the_oldest(
 
 def test_the_oldest_versions_are_those_of_the_dba_guide() -> None:
     assert {n: label(n, v) for n, v in OLDEST.items()} == {
-        "oracle": "Oracle 11.2", "mssql": "SQL Server 2008 R2 (10.50)", "mysql": "MySQL 5.7",
-        "mariadb": "MariaDB 10.3", "postgresql": "PostgreSQL 12",
-    }  # fmt: skip
+        "oracle": "Oracle 11.2",
+        "mssql": "SQL Server 2008 R2 (10.50)",
+        "mysql": "MySQL 5.7",
+        "mariadb": "MariaDB 10.3",
+        "postgresql": "PostgreSQL 12",
+    }
 
 
 def test_oracle_before_12_gets_rownum_and_12_on_fetch_first() -> None:

@@ -35,7 +35,9 @@ def test_a_deletion_is_refused_while_an_upload_is_unsettled_and_goes_otherwise()
     assert visits.fee_upload_pending(0) == visits.READY
     found = visits.fee_upload_pending(2)
     assert (found.verdict, found.reason_zh) == (
-        Verdict.REFUSE, "该就诊有费用上传结果待确认，请稍后再试删除")  # fmt: skip
+        Verdict.REFUSE,
+        "该就诊有费用上传结果待确认，请稍后再试删除",
+    )
 
 
 def test_the_shipped_mappings_delete_fees_with_one_command() -> None:

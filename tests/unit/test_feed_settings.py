@@ -39,8 +39,10 @@ def test_the_example_settings_name_only_feeds_the_shipped_mappings_define() -> N
 def test_a_feed_interval_for_no_feed_is_an_error_at_its_line_with_did_you_mean(
     tmp_path: Path,
 ) -> None:
-    path = _settings_file(tmp_path, "  feed_intervals_s: {ip_fee: 5}\n  watermarks:\n"
-                                    "    inpatient_fee: {column: UPDATED_AT}\n")  # fmt: skip
+    path = _settings_file(
+        tmp_path,
+        "  feed_intervals_s: {ip_fee: 5}\n  watermarks:\n    inpatient_fee: {column: UPDATED_AT}\n",
+    )
     (problem,) = _problems(path)
     assert problem.startswith(
         f"{path}:8:5: polling.watermarks 中的 'inpatient_fee' 不是任何映射定义的业务 / "
@@ -65,8 +67,10 @@ def test_a_feed_name_set_by_the_environment_names_the_variable(tmp_path: Path) -
 
 def test_an_unknown_function_id_key_is_an_error_with_did_you_mean(tmp_path: Path) -> None:
     path = tmp_path / "syncd.yaml"
-    path.write_text("hospital: {akb020: H1}\ndatabase: {url: 'sqlite:///x.db'}\nplatform:\n"
-                    "  userid: A\n  function_ids: {settlement_slp: bizh120206}\n")  # fmt: skip
+    path.write_text(
+        "hospital: {akb020: H1}\ndatabase: {url: 'sqlite:///x.db'}\nplatform:\n"
+        "  userid: A\n  function_ids: {settlement_slp: bizh120206}\n"
+    )
     with pytest.raises(ConfigError) as caught:
         load_settings(path, {})
     (problem,) = [str(p) for p in caught.value.problems]

@@ -39,8 +39,9 @@ def test_discovery_is_an_anti_join_with_bound_values(feeds: dict, dialect: str) 
 
 
 def test_watermark_limits_the_scan_after_the_first_poll(feeds: dict) -> None:  # type: ignore[type-arg]
-    source = FeedSource(sa.create_engine("sqlite://"), staging_tables(), feeds["ip_fee"],
-                        Watermark("FEE_ID", 100))  # fmt: skip
+    source = FeedSource(
+        sa.create_engine("sqlite://"), staging_tables(), feeds["ip_fee"], Watermark("FEE_ID", 100)
+    )
     assert ">=" not in compiled(source, "postgresql")
     source._high = datetime(2026, 11, 25, 10, 0)  # what the first poll saw
     sql = compiled(source, "postgresql")
@@ -50,8 +51,12 @@ def test_watermark_limits_the_scan_after_the_first_poll(feeds: dict) -> None:  #
 def test_discovery_reads_key_version_visit_and_watermark_only(feeds: dict) -> None:  # type: ignore[type-arg]
     """A search may find 20,000 rows: it carries only what recording them needs (the values
     are read by key when a row is sent)."""
-    source = FeedSource(sa.create_engine("sqlite://"), staging_tables(), feeds["ip_fee"],
-                        Watermark("UPDATED_AT", 3600))  # fmt: skip
+    source = FeedSource(
+        sa.create_engine("sqlite://"),
+        staging_tables(),
+        feeds["ip_fee"],
+        Watermark("UPDATED_AT", 3600),
+    )
     select_list = compiled(source, "postgresql").split(" FROM ")[0]
     assert "AS syncd_key" in select_list and "AS syncd_version" in select_list
     assert "VISIT_NO" in select_list

@@ -21,10 +21,13 @@ from syncd.jointtest.staging import Standing, flag_zh
 from syncd.protocol import catalogue
 from syncd.resources import shipped_mappings
 
-SETTINGS = Settings.model_validate({
-    "hospital": {"akb020": "SS0001"}, "database": {"url": "sqlite://"},
-    "platform": {"userid": "SS0001"},
-})  # fmt: skip
+SETTINGS = Settings.model_validate(
+    {
+        "hospital": {"akb020": "SS0001"},
+        "database": {"url": "sqlite://"},
+        "platform": {"userid": "SS0001"},
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +44,29 @@ def _problems(path: Path, feeds: dict[str, object], persons: int = 2) -> list[st
 def test_the_shipped_case_list_loads_in_the_joint_test_order(feeds: dict[str, object]) -> None:
     cases = load_cases(None, feeds, 2, SETTINGS).cases  # type: ignore[arg-type]
     sequence = [case.command or case.his for case in cases]
-    expected_order = ["op_person", "outpatient_visit", "op_charge", "op_refund", "op_cancel",
-                      "admission", "admission_change", "inpatient_fees", "ip_presettle",
-                      "discharge", "ip_settle", "ip_settlement_slip", "ip_cancel_settlement",
-                      "ip_cancel_discharge", "ip_cancel_admission", "ip_delete_fees",
-                      "record_patient", "record_summary", "cumulative_query",
-                      "fund_status_query", "code_table_query"]  # fmt: skip
+    expected_order = [
+        "op_person",
+        "outpatient_visit",
+        "op_charge",
+        "op_refund",
+        "op_cancel",
+        "admission",
+        "admission_change",
+        "inpatient_fees",
+        "ip_presettle",
+        "discharge",
+        "ip_settle",
+        "ip_settlement_slip",
+        "ip_cancel_settlement",
+        "ip_cancel_discharge",
+        "ip_cancel_admission",
+        "ip_delete_fees",
+        "record_patient",
+        "record_summary",
+        "cumulative_query",
+        "fund_status_query",
+        "code_table_query",
+    ]
     assert [sequence.index(step) for step in expected_order] == sorted(
         sequence.index(step) for step in expected_order
     )
@@ -58,14 +78,17 @@ def test_every_problem_of_a_case_list_is_named_with_its_line(
     tmp_path: Path, feeds: dict[str, object]
 ) -> None:
     path = tmp_path / "cases.yaml"
-    path.write_text("""\
+    path.write_text(
+        """\
 cases:
   - {id: A1, title: 挂号, his: outpatient_visit, visit: MZ1, person: 3}
   - {id: A2, title: 收费, command: op_charg, visit: MZ1}
   - {id: A3, title: 退费, command: op_refund, visit: MZ2, params: {bka001: "{bka01}"}}
   - {id: A1, title: 入院, his: admission, visit: MZ1, person: 1}
   - {id: A5, title: 删除, command: ip_delete_fees, visit: MZ1, when: polling.reconcile_at}
-""", encoding="utf-8")  # fmt: skip
+""",
+        encoding="utf-8",
+    )
     problems = _problems(path, feeds)
     assert problems == [
         "2: 用例 A1 用第 3 名测试人员，测试人员文件只有 2 名 / case A1 names test person 3, the "
@@ -90,17 +113,22 @@ def test_a_case_of_the_wrong_shape_is_refused_with_its_line(
     tmp_path: Path, feeds: dict[str, object]
 ) -> None:
     path = tmp_path / "cases.yaml"
-    path.write_text("cases:\n  - id: A1\n    title: 费用\n    his: inpatient_fee\n"
-                    "    visit: ZY1\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "cases:\n  - id: A1\n    title: 费用\n    his: inpatient_fee\n    visit: ZY1\n",
+        encoding="utf-8",
+    )
     [problem] = _problems(path, feeds)
     assert problem.startswith("4: 'cases.0.his': 须为 'outpatient_visit', 'outpatient_charge'")
 
 
 def test_a_persons_file_with_a_bad_id_number_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "persons.yaml"
-    path.write_text("persons:\n  - aac001: '1000010001'\n    aac002: '44010619850312421'\n"
-                    "    aac003: 张伟明\n  - {aac001: '1000010001', aac002: '440106198503124219',"
-                    " aac003: 李*}\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "persons:\n  - aac001: '1000010001'\n    aac002: '44010619850312421'\n"
+        "    aac003: 张伟明\n  - {aac001: '1000010001', aac002: '440106198503124219',"
+        " aac003: 李*}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as caught:
         load_persons(path)
     [problem] = caught.value.problems
@@ -115,19 +143,27 @@ def test_the_shipped_persons_derive_sex_and_birth_from_the_id_number() -> None:
 
 
 def test_a_request_is_masked_and_laid_out_one_row_per_line() -> None:
-    xml = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><program><session_id>********</session_id>"
-           "<function_id>bizh200101</function_id><bka895>aac002</bka895>"
-           "<bka896>440106198503124219</bka896><aac003>张伟明</aac003>"
-           "<detail><row><yzy201>S52.501</yzy201><aac044>440106198503124219</aac044></row>"
-           "<row><yzy201>S60.201</yzy201></row></detail></program>")  # fmt: skip
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?><program><session_id>********</session_id>'
+        "<function_id>bizh200101</function_id><bka895>aac002</bka895>"
+        "<bka896>440106198503124219</bka896><aac003>张伟明</aac003>"
+        "<detail><row><yzy201>S52.501</yzy201><aac044>440106198503124219</aac044></row>"
+        "<row><yzy201>S60.201</yzy201></row></detail></program>"
+    )
     assert masked_request(xml).splitlines() == [
-        '<?xml version="1.0" encoding="utf-8"?>', "<program>",
-        "  <session_id>********</session_id>", "  <function_id>bizh200101</function_id>",
-        "  <bka895>aac002</bka895>", "  <bka896>4401**********4219</bka896>",
-        "  <aac003>张*明</aac003>", "  <detail>",
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<program>",
+        "  <session_id>********</session_id>",
+        "  <function_id>bizh200101</function_id>",
+        "  <bka895>aac002</bka895>",
+        "  <bka896>4401**********4219</bka896>",
+        "  <aac003>张*明</aac003>",
+        "  <detail>",
         "    <row><yzy201>S52.501</yzy201><aac044>4401**********4219</aac044></row>",
-        "    <row><yzy201>S60.201</yzy201></row>", "  </detail>", "</program>",
-    ]  # fmt: skip
+        "    <row><yzy201>S60.201</yzy201></row>",
+        "  </detail>",
+        "</program>",
+    ]
 
 
 def _call(function_id: str) -> Call:
@@ -139,24 +175,40 @@ def test_a_refusal_of_the_first_step_counts_as_the_cases_call() -> None:
     110103 call is one of its own; a rejection nobody asked for fails."""
     rejected = [Standing("REJECTED", "已经办理过退费")]
     functions = ("bizh110105", "bizh110103")
-    assert judge(Expect(status="rejected"), rejected, True, [_call("bizh110103")], functions,
-                 60) == (Verdict.PASSED, "")  # fmt: skip
+    assert judge(
+        Expect(status="rejected"), rejected, True, [_call("bizh110103")], functions, 60
+    ) == (Verdict.PASSED, "")
     assert judge(Expect(), rejected, True, [_call("bizh110103")], functions, 60) == (
-        Verdict.FAILED, "期望成功，实际被拒绝（已经办理过退费）")  # fmt: skip
-    assert judge(Expect(calls=2), [Standing("DONE")], True, [_call("bizh110105")], functions,
-                 60)[1] == "期望至少 2 次 bizh110105/bizh110103 调用，实际 1 次"  # fmt: skip
+        Verdict.FAILED,
+        "期望成功，实际被拒绝（已经办理过退费）",
+    )
+    assert (
+        judge(Expect(calls=2), [Standing("DONE")], True, [_call("bizh110105")], functions, 60)[1]
+        == "期望至少 2 次 bizh110105/bizh110103 调用，实际 1 次"
+    )
     assert judge(Expect(), [Standing("WAITING", "等待入院登记")], False, [], functions, 60) == (
-        Verdict.FAILED, "60 秒内未完成：等待（等待入院登记）")  # fmt: skip
+        Verdict.FAILED,
+        "60 秒内未完成：等待（等待入院登记）",
+    )
 
 
 def test_a_flagged_reply_passes_and_says_why_it_was_flagged() -> None:
     """The joint test is where a hospital learns the real platform's figures break the
     inferred identities: the case passes (concluded as returned) and says so."""
-    doc = json.dumps({"fields": {}, "reply_flag": {
-        "identities": ["akc264 40.01 != bka831+bka832 40.00"], "tolerance": "0.00",
-        "payinfo_rows": 2}})  # fmt: skip
+    doc = json.dumps(
+        {
+            "fields": {},
+            "reply_flag": {
+                "identities": ["akc264 40.01 != bka831+bka832 40.00"],
+                "tolerance": "0.00",
+                "payinfo_rows": 2,
+            },
+        }
+    )
     flagged = Standing("DONE", "成功", flag=flag_zh(doc))
     assert judge(Expect(), [flagged], True, [_call("bizh120106")], ("bizh120106",), 60) == (
-        Verdict.PASSED, "应答已标记（照平台返回办结）：金额不满足规范 §8.1 恒等式：akc264 40.01 "
-        "!= bka831+bka832 40.00；payinfo 有 2 行，取第 1 行")  # fmt: skip
+        Verdict.PASSED,
+        "应答已标记（照平台返回办结）：金额不满足规范 §8.1 恒等式：akc264 40.01 "
+        "!= bka831+bka832 40.00；payinfo 有 2 行，取第 1 行",
+    )
     assert flag_zh(json.dumps({"fields": {}})) == "" and flag_zh(None) == ""

@@ -86,10 +86,17 @@ def problems(tmp_path: Path, **files: str) -> list[str]:
 
 def fee_row(n: int, **changes: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "FEE_ID": f"F{n:04d}", "VISIT_NO": "V1", "FEE_SEQ": n, "ITEM_CODE": "X0101",
-        "ITEM_NAME": "头孢呋辛钠注射液", "PRICE": Decimal("12.5"), "QTY": Decimal("2"),
-        "AMOUNT": Decimal("25.00"), "FEE_TIME": "20260301", "ILLNESS": "N",
-    }  # fmt: skip
+        "FEE_ID": f"F{n:04d}",
+        "VISIT_NO": "V1",
+        "FEE_SEQ": n,
+        "ITEM_CODE": "X0101",
+        "ITEM_NAME": "头孢呋辛钠注射液",
+        "PRICE": Decimal("12.5"),
+        "QTY": Decimal("2"),
+        "AMOUNT": Decimal("25.00"),
+        "FEE_TIME": "20260301",
+        "ILLNESS": "N",
+    }
     row.update(changes)
     return row
 
@@ -168,8 +175,15 @@ def test_two_step_command_loads_and_renders_reply_rows(tmp_path: Path) -> None:
     feeds = load(tmp_path, op_refund_info=REFUND_INFO, op_refund=REFUND)
     spec = feeds["op_refund"]
     assert spec.before == "op_refund_info" and spec.datasets["feeinfo"].columns() == frozenset()
-    reply_row = {"aaz213": "1", "ake005": "Z0001", "ake006": "换药(中)", "bka051": "20260301",
-                 "bka056": "30.0000", "bka057": "-1.00", "bka058": "-30.00"}  # fmt: skip
+    reply_row = {
+        "aaz213": "1",
+        "ake005": "Z0001",
+        "ake006": "换药(中)",
+        "bka051": "20260301",
+        "bka056": "30.0000",
+        "bka057": "-1.00",
+        "bka058": "-30.00",
+    }
     ctx = RenderContext(
         key="42",
         settings={"hospital.akb020": "SS0001"},
@@ -191,8 +205,13 @@ def test_before_must_name_an_existing_command_feed(tmp_path: Path) -> None:
         tmp_path, op_refund=REFUND.replace("before: op_refund_info", "before: op_refund_inf")
     )
     assert any(":3:1: unknown feed 'op_refund_inf'" in p and "op_refund" in p for p in found)
-    found = problems(tmp_path, op_refund_info=REFUND_INFO, op_refund=REFUND, ip_fee=IP_FEE,
-                     x=REFUND.replace("before: op_refund_info", "before: ip_fee"))  # fmt: skip
+    found = problems(
+        tmp_path,
+        op_refund_info=REFUND_INFO,
+        op_refund=REFUND,
+        ip_fee=IP_FEE,
+        x=REFUND.replace("before: op_refund_info", "before: ip_fee"),
+    )
     assert any("'before' must name another command feed; 'ip_fee' is not one" in p for p in found)
 
 

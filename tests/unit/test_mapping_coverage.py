@@ -39,8 +39,13 @@ def feed_yaml(function: FunctionSpec) -> str:
     if function.datasets:
         lines.append("datasets:")
     for name, fields in function.datasets.items():
-        lines += [f"  {name}:", "    view: V_CHILD", "    join: {VISIT_NO: VISIT_NO}",
-                  "    order_by: SEQ", "    fields:"]  # fmt: skip
+        lines += [
+            f"  {name}:",
+            "    view: V_CHILD",
+            "    join: {VISIT_NO: VISIT_NO}",
+            "    order_by: SEQ",
+            "    fields:",
+        ]
         lines += [f"      {f.code}: {rule_yaml(f)}" for f in fields]
     outputs = [f.code for f in function.outputs][:2]
     outputs += [f"{ds}.{rows[0].code}" for ds, rows in function.output_datasets.items() if rows]
@@ -65,9 +70,17 @@ def test_every_transaction_but_login_has_a_valid_mapping(tmp_path: Path) -> None
 
 def test_outpatient_charge_command_renders_a_refund_row_with_its_serial() -> None:
     feed = load_mappings(VALID, catalogue.load())["outpatient_charge"]
-    refund = {"ITEM_CODE": "Z0001 ", "ITEM_NAME": "换药(中)", "REFUND_SERIAL": "7",
-              "FEE_TIME": dt.date(2024, 3, 5), "PRICE": "30", "QTY": "-1", "AMOUNT": "-30",
-              "FEE_ID": "MZ778899", "LIMITED": None}  # fmt: skip
+    refund = {
+        "ITEM_CODE": "Z0001 ",
+        "ITEM_NAME": "换药(中)",
+        "REFUND_SERIAL": "7",
+        "FEE_TIME": dt.date(2024, 3, 5),
+        "PRICE": "30",
+        "QTY": "-1",
+        "AMOUNT": "-30",
+        "FEE_ID": "MZ778899",
+        "LIMITED": None,
+    }
     context = RenderContext(
         key="REQ-1",
         settings={"hospital.akb020": "SS0001"},
@@ -82,11 +95,19 @@ def test_outpatient_charge_command_renders_a_refund_row_with_its_serial() -> Non
     )
     rendered = render(feed, {}, context)
     assert rendered.key == "REQ-1"
-    assert rendered.params == {"akb020": "SS0001", "aaz218": "441900240305000021",
-                               "bka014": "0102", "bka015": "赵六", "bka893": "1"}  # fmt: skip
+    assert rendered.params == {
+        "akb020": "SS0001",
+        "aaz218": "441900240305000021",
+        "bka014": "0102",
+        "bka015": "赵六",
+        "bka893": "1",
+    }
     (row,) = rendered.datasets["feeinfo"]
     assert row["aaz213"] == "7"
     assert (row["bka056"], row["bka057"], row["bka058"]) == (
-        Decimal("30.0000"), Decimal("-1.00"), Decimal("-30.00"))  # fmt: skip
+        Decimal("30.0000"),
+        Decimal("-1.00"),
+        Decimal("-30.00"),
+    )
     assert (row["aka036"], row["bka061"], row["ake005"]) == ("0", "0", "Z0001")
     assert feed.params() == {"visit_no", "bka893", "operator_no", "operator_name"}

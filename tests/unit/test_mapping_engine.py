@@ -26,11 +26,21 @@ def feeds() -> dict[str, FeedSpec]:
 
 def admission_row(**changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "ADMISSION_ID": 17, "PERSON_NO": " 1000012345 ", "ADMIT_TIME": dt.datetime(2024, 3, 1, 9),
-        "CLERK_NO": "0101", "CLERK_NAME": "李四", "WARD_CODE": "W05", "WARD_NAME": "骨科病区　",
-        "DEPT_CODE": "D05", "DEPT_NAME": "骨科", "INPATIENT_NO": "ZY2024000456",
-        "ADMIT_REASON": None, "BED_NO": 12, "VISIT_NO": "V1", "UPDATED_AT": None,
-    }  # fmt: skip
+        "ADMISSION_ID": 17,
+        "PERSON_NO": " 1000012345 ",
+        "ADMIT_TIME": dt.datetime(2024, 3, 1, 9),
+        "CLERK_NO": "0101",
+        "CLERK_NAME": "李四",
+        "WARD_CODE": "W05",
+        "WARD_NAME": "骨科病区　",
+        "DEPT_CODE": "D05",
+        "DEPT_NAME": "骨科",
+        "INPATIENT_NO": "ZY2024000456",
+        "ADMIT_REASON": None,
+        "BED_NO": 12,
+        "VISIT_NO": "V1",
+        "UPDATED_AT": None,
+    }
     row.update(changes)
     return row
 
@@ -56,11 +66,21 @@ def test_admission_row_renders_typed_wire_values(feeds: dict[str, FeedSpec]) -> 
     assert rendered.function_id == "bizh120103"
     assert rendered.key == "17"
     assert rendered.params == {
-        "akb020": "SS0001", "aka130": "42", "bka006": "420", "aac001": "1000012345",
-        "bka017": "20240301", "bka014": "0101", "bka015": "李四", "bka021": "W05",
-        "bka022": "骨科病区", "bka019": "0305", "bka020": "骨科", "bka025": "ZY2024000456",
-        "ykc679": "4", "bka043": "骨科病区　-12",
-    }  # fmt: skip
+        "akb020": "SS0001",
+        "aka130": "42",
+        "bka006": "420",
+        "aac001": "1000012345",
+        "bka017": "20240301",
+        "bka014": "0101",
+        "bka015": "李四",
+        "bka021": "W05",
+        "bka022": "骨科病区",
+        "bka019": "0305",
+        "bka020": "骨科",
+        "bka025": "ZY2024000456",
+        "ykc679": "4",
+        "bka043": "骨科病区　-12",
+    }
     assert len(rendered.requests) == 1
     assert rendered.requests[0].datasets == {}
 
@@ -133,11 +153,18 @@ def test_settings_values_flatten_the_settings_without_secrets() -> None:
 
 def fee_rows(count: int, **changes: Any) -> list[dict[str, Any]]:
     rows = [
-        {"ITEM_CODE": f"X{i:04d}", "ITEM_NAME": "头孢呋辛钠注射液", "PRICE": Decimal("12.5"),
-         "QTY": 2, "AMOUNT": "25.00", "FEE_TIME": dt.date(2024, 3, 2), "FEE_SEQ": i,
-         "ILLNESS_FLAG": "N"}
+        {
+            "ITEM_CODE": f"X{i:04d}",
+            "ITEM_NAME": "头孢呋辛钠注射液",
+            "PRICE": Decimal("12.5"),
+            "QTY": 2,
+            "AMOUNT": "25.00",
+            "FEE_TIME": dt.date(2024, 3, 2),
+            "FEE_SEQ": i,
+            "ILLNESS_FLAG": "N",
+        }
         for i in range(1, count + 1)
-    ]  # fmt: skip
+    ]
     for row in rows:
         row.update(changes)
     return rows
@@ -152,10 +179,15 @@ def test_fee_rows_are_typed_and_quantized(feeds: dict[str, FeedSpec]) -> None:
     assert rendered.params == {"akb020": "SS0001", "aaz218": "441900240301000017"}
     (row,) = rendered.datasets["feeinfo"]
     assert row == {
-        "ake005": "X0001", "ake006": "头孢呋辛钠注射液", "bka056": Decimal("12.5000"),
-        "bka057": Decimal("2.00"), "bka058": Decimal("25.00"), "bka051": "20240302",
-        "aaz213": "1", "bka061": "0",
-    }  # fmt: skip
+        "ake005": "X0001",
+        "ake006": "头孢呋辛钠注射液",
+        "bka056": Decimal("12.5000"),
+        "bka057": Decimal("2.00"),
+        "bka058": Decimal("25.00"),
+        "bka051": "20240302",
+        "aaz213": "1",
+        "bka061": "0",
+    }
     assert str(row["bka056"]) == "12.5000"
 
 
@@ -198,8 +230,11 @@ def test_refund_rows_keep_their_negative_sign(feeds: dict[str, FeedSpec]) -> Non
 
 
 def rule_feed(rule: dict[str, Any]) -> FeedSpec:
-    data = {"source": {"view": "V", "key": "ID"}, "function_id": "bizh120109",
-            "fields": {"fx": rule}}  # fmt: skip
+    data = {
+        "source": {"view": "V", "key": "ID"},
+        "function_id": "bizh120109",
+        "fields": {"fx": rule},
+    }
     return FeedSpec.model_validate(data).model_copy(update={"feed": "t"})
 
 
@@ -261,9 +296,16 @@ def test_spec_exposes_what_the_database_step_must_read(feeds: dict[str, FeedSpec
     assert fee.source.view == "V_WI_FEE_VISIT"
     assert fee.columns() == {"VISIT_NO", "FEE_COUNT"}
     assert fee.datasets["feeinfo"].columns() == {
-        "VISIT_NO", "FEE_SEQ", "ITEM_CODE", "ITEM_NAME", "PRICE", "QTY", "AMOUNT", "FEE_TIME",
+        "VISIT_NO",
+        "FEE_SEQ",
+        "ITEM_CODE",
+        "ITEM_NAME",
+        "PRICE",
+        "QTY",
+        "AMOUNT",
+        "FEE_TIME",
         "ILLNESS_FLAG",
-    }  # fmt: skip
+    }
     assert feeds["admission"].code_categories() == {"bka019"}
     assert feeds["person_lookup"].params() == {"bka895", "bka896"}
     assert feeds["settlement_slip"].function == "bizh120206"

@@ -353,8 +353,10 @@ def test_missing_platform_fields_are_reported_even_when_the_file_has_other_error
 
 
 def test_dataset_join_on_an_undeclared_command_parameter_is_refused(tmp_path: Path) -> None:
-    text = FEES.replace("source: {view: V_WI_FEE_VISIT, key: VISIT_NO}",
-                        "source: {command: upload_fees, params: [visit_no]}")  # fmt: skip
+    text = FEES.replace(
+        "source: {view: V_WI_FEE_VISIT, key: VISIT_NO}",
+        "source: {command: upload_fees, params: [visit_no]}",
+    )
     text = text.replace("visit: {column: VISIT_NO}", "visit: {param: visit_no}")
     text = text.replace("join: {VISIT_NO: VISIT_NO}", "join: {VISIT_NO: visit_nr}")
     problem = only(tmp_path, "fees.yaml", text)
@@ -397,8 +399,9 @@ def test_writeback_into_a_column_the_staging_table_lacks_is_refused(tmp_path: Pa
 def test_writeback_of_a_command_names_a_reply_column_of_wi_request(tmp_path: Path) -> None:
     """WI_REQUEST's bookkeeping columns (status …) are no write-back target; its reply
     columns are, whatever the case."""
-    text = LOOKUP.replace("personinfo.aac001: AAC001", "personinfo.aac001: AAC001\n"
-                          "  personinfo.aac003: status")  # fmt: skip
+    text = LOOKUP.replace(
+        "personinfo.aac001: AAC001", "personinfo.aac001: AAC001\n  personinfo.aac003: status"
+    )
     problem = only(tmp_path, "lookup.yaml", text)
     assert where(problem) == (10, 3)
     assert "WI_REQUEST has no column 'status'" in problem.message

@@ -27,10 +27,18 @@ CONTEXT = RenderContext(
 )
 ID_NUMBERS = st.from_regex(r"[1-9]\d{16}[\dX]", fullmatch=True)
 ANY_VALUE = st.one_of(
-    st.none(), st.text(max_size=60), st.integers(), st.booleans(), st.binary(max_size=8),
-    st.decimals(), st.floats(), st.dates(), st.datetimes(), ID_NUMBERS,
+    st.none(),
+    st.text(max_size=60),
+    st.integers(),
+    st.booleans(),
+    st.binary(max_size=8),
+    st.decimals(),
+    st.floats(),
+    st.dates(),
+    st.datetimes(),
+    ID_NUMBERS,
     st.sampled_from(["", " ", "D05", "20240301", "2024-03-01", "12.50", "-0", "1e400", "普通"]),
-)  # fmt: skip
+)
 CJK_TEXT = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40
 ).filter(lambda text: text.strip() != "")
@@ -69,8 +77,9 @@ def test_engine_raises_only_mapping_errors_and_never_shows_a_value(row: dict[str
 def test_engine_raises_only_mapping_errors_for_datasets_too(
     row: dict[str, Any], children: list[dict[str, Any]]
 ) -> None:
-    ctx = RenderContext(settings=CONTEXT.settings, visit=CONTEXT.visit,
-                        datasets={"feeinfo": children})  # fmt: skip
+    ctx = RenderContext(
+        settings=CONTEXT.settings, visit=CONTEXT.visit, datasets={"feeinfo": children}
+    )
     try:
         rendered = render(FEES, row, ctx)
     except MappingError as error:
@@ -84,11 +93,16 @@ def test_engine_raises_only_mapping_errors_for_datasets_too(
 BLANK = st.sampled_from([None, "", "   ", "\u3000"])
 TEXT = st.text(alphabet="住院号ABC123", min_size=1, max_size=20)
 MOSTLY_VALID = {
-    "ADMISSION_ID": st.integers(1, 10**6), "PERSON_NO": TEXT, "CLERK_NO": TEXT,
-    "CLERK_NAME": TEXT, "ADMIT_TIME": st.dates(), "DEPT_CODE": st.just("D05"),
-    "ADMIT_REASON": st.sampled_from(["普通", "外伤"]), "WARD_NAME": st.text(max_size=20),
+    "ADMISSION_ID": st.integers(1, 10**6),
+    "PERSON_NO": TEXT,
+    "CLERK_NO": TEXT,
+    "CLERK_NAME": TEXT,
+    "ADMIT_TIME": st.dates(),
+    "DEPT_CODE": st.just("D05"),
+    "ADMIT_REASON": st.sampled_from(["普通", "外伤"]),
+    "WARD_NAME": st.text(max_size=20),
     "BED_NO": st.integers(1, 99),
-}  # fmt: skip
+}
 
 
 @st.composite
@@ -114,17 +128,21 @@ def test_required_fields_are_never_dropped(row: dict[str, Any]) -> None:
 
 
 def amount_feed(places: int) -> FeedSpec:
-    data = {"source": {"view": "V", "key": "ID"}, "function_id": "bizh120109",
-            "fields": {"bka058": {"column": "AMOUNT", "decimal": places}}}  # fmt: skip
+    data = {
+        "source": {"view": "V", "key": "ID"},
+        "function_id": "bizh120109",
+        "fields": {"bka058": {"column": "AMOUNT", "decimal": places}},
+    }
     return FeedSpec.model_validate(data)
 
 
 @given(
-    amount=st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**12),
-                       max_value=10**12),
+    amount=st.decimals(
+        allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12
+    ),
     places=st.integers(0, 4),
     as_text=st.booleans(),
-)  # fmt: skip
+)
 def test_decimal_formatting_never_loses_a_fen(amount: Decimal, places: int, as_text: bool) -> None:
     value: object = str(amount) if as_text else amount
     try:
@@ -141,9 +159,19 @@ def test_decimal_formatting_never_loses_a_fen(amount: Decimal, places: int, as_t
 
 @given(name=CJK_TEXT, count=st.integers(1, 3))
 def test_chinese_text_survives_unchanged(name: str, count: int) -> None:
-    rows = [{"ITEM_CODE": "X1", "ITEM_NAME": name, "PRICE": 1, "QTY": 1, "AMOUNT": 1,
-             "FEE_TIME": "20240301", "FEE_SEQ": i, "ILLNESS_FLAG": None}
-            for i in range(count)]  # fmt: skip
+    rows = [
+        {
+            "ITEM_CODE": "X1",
+            "ITEM_NAME": name,
+            "PRICE": 1,
+            "QTY": 1,
+            "AMOUNT": 1,
+            "FEE_TIME": "20240301",
+            "FEE_SEQ": i,
+            "ILLNESS_FLAG": None,
+        }
+        for i in range(count)
+    ]
     ctx = RenderContext(settings=CONTEXT.settings, visit=CONTEXT.visit, datasets={"feeinfo": rows})
     rendered = render(FEES, {"VISIT_NO": name}, ctx)
     assert [row["ake006"] for row in rendered.datasets["feeinfo"]] == [name] * count
@@ -164,12 +192,15 @@ RULE_SHAPES = st.one_of(
     st.builds(lambda p: {"date": p}, st.sampled_from(["yyyyMMdd", "yyyy-MM-dd HH:mm:ss"])),
     st.builds(
         lambda places, rnd, sign: {"decimal": places, "sign": sign, **rnd},
-        st.integers(0, 4), st.sampled_from([{}, {"round": "half_up"}]),
+        st.integers(0, 4),
+        st.sampled_from([{}, {"round": "half_up"}]),
         st.sampled_from(["any", "positive", "non_negative", "negative", "non_positive"]),
     ),
-    st.builds(lambda codes: {"codes": codes},
-              st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=3)),
-)  # fmt: skip
+    st.builds(
+        lambda codes: {"codes": codes},
+        st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=3),
+    ),
+)
 
 
 @st.composite
@@ -189,8 +220,11 @@ def rules(draw: st.DrawFn) -> dict[str, Any]:
 def test_any_valid_rule_on_any_value_gives_a_wire_value_or_a_mapping_error(
     rule: dict[str, Any], value: object
 ) -> None:
-    data = {"source": {"view": "V", "key": "ID"}, "function_id": "bizh120109",
-            "fields": {"fx": rule}}  # fmt: skip
+    data = {
+        "source": {"view": "V", "key": "ID"},
+        "function_id": "bizh120109",
+        "fields": {"fx": rule},
+    }
     spec = FeedSpec.model_validate(data)
     try:
         out = render(spec, {"ID": 1, "C": value}, RenderContext()).params["fx"]

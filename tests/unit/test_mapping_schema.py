@@ -20,9 +20,24 @@ def test_schema_forbids_unknown_keys_and_lists_the_building_blocks() -> None:
     schema = mapping_schema()
     rule = schema["$defs"]["FieldRule"]
     assert rule["additionalProperties"] is False
-    assert {"column", "const", "setting", "visit", "param", "concat", "codes", "codes_table",
-            "date", "decimal", "sign", "default", "required", "max_length", "trim",
-            "transform"} <= set(rule["properties"])  # fmt: skip
+    assert {
+        "column",
+        "const",
+        "setting",
+        "visit",
+        "param",
+        "concat",
+        "codes",
+        "codes_table",
+        "date",
+        "decimal",
+        "sign",
+        "default",
+        "required",
+        "max_length",
+        "trim",
+        "transform",
+    } <= set(rule["properties"])
     assert "upper" in rule["properties"]["transform"]["anyOf"][0]["enum"]
     assert schema["$defs"]["DatasetSpec"]["properties"]["max_rows"]["maximum"] == 300
     assert "feed" not in schema["properties"]

@@ -41,9 +41,14 @@ OK: dict[str, Value] = {"return_code": "1", "return_code_message": "成功"}
 
 def fee(n: int = 1, **extra: Value) -> dict[str, Value]:
     row: dict[str, Value] = dict(
-        ake005=f"X{n}", ake006="头孢", bka056=Decimal("1.5"), bka057=Decimal(2),
-        bka058=Decimal(3), bka051=dt.date(2024, 3, 2), aaz213=str(n),
-    )  # fmt: skip
+        ake005=f"X{n}",
+        ake006="头孢",
+        bka056=Decimal("1.5"),
+        bka057=Decimal(2),
+        bka058=Decimal(3),
+        bka051=dt.date(2024, 3, 2),
+        aaz213=str(n),
+    )
     return row | extra
 
 
@@ -211,8 +216,14 @@ def test_figures_breaking_an_identity_are_read_as_sent_and_the_identity_named() 
 
 
 def test_of_two_payinfo_rows_the_first_is_read_as_the_public_clients_read_them() -> None:
-    first = {"akc264": Decimal(30), "bka831": Decimal(5), "bka832": Decimal(25),
-             "akb067": Decimal(5), "ake039": Decimal(25), "bka001": 1}  # fmt: skip
+    first = {
+        "akc264": Decimal(30),
+        "bka831": Decimal(5),
+        "bka832": Decimal(25),
+        "akb067": Decimal(5),
+        "ake039": Decimal(25),
+        "bka001": 1,
+    }
     second = {"akc264": Decimal(0), "bka831": Decimal(0), "bka832": Decimal(0), "bka001": 2}
     rows = [first, second]
     settled = SettlementReply.from_program(decode_program(encode_program(OK, {"payinfo": rows})))

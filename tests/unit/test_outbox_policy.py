@@ -68,7 +68,10 @@ def test_failed_after_max_attempts_and_not_before() -> None:
 def test_waiting_and_refusing_use_no_attempt_and_requeue_starts_over() -> None:
     wait = waiting(POLICY, NOW, "等待入院登记")
     assert (wait.status, wait.attempts, wait.next_attempt_at) == (
-        SyncStatus.WAITING, None, NOW + timedelta(seconds=7))  # fmt: skip
+        SyncStatus.WAITING,
+        None,
+        NOW + timedelta(seconds=7),
+    )
     refuse = refused("就诊状态为已出院登记")
     assert (refuse.status, refuse.attempts, refuse.final) == (SyncStatus.REJECTED, None, True)
     assert requeued(NOW).attempts == 0 and requeued(NOW).status is SyncStatus.PENDING
@@ -80,8 +83,10 @@ def test_an_unknown_is_asked_again_no_sooner_than_the_in_flight_window() -> None
     held = RetryPolicy(max_attempts=4, initial_s=5, max_s=60, jitter=0.2, unknown_hold_s=120)
     for kind in ("state_change", "money"):
         first = after_outcome(Outcome.UNKNOWN, kind, 1, held, NOW, 0.5)
-        assert (first.status, first.next_attempt_at) == (SyncStatus.UNKNOWN,
-                                                         NOW + timedelta(seconds=120))  # fmt: skip
+        assert (first.status, first.next_attempt_at) == (
+            SyncStatus.UNKNOWN,
+            NOW + timedelta(seconds=120),
+        )
     assert unresolved(1, held, NOW, 0.5).next_attempt_at == NOW + timedelta(seconds=120)
     long = RetryPolicy(initial_s=300, max_s=900, jitter=0, unknown_hold_s=120)
     assert unresolved(1, long, NOW, 0.5).next_attempt_at == NOW + timedelta(seconds=300)

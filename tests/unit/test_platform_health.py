@@ -30,7 +30,9 @@ def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() -> None
         logging.getLogger().removeHandler(handler)
     lines = stream.getvalue().splitlines()
     assert [line.split(" event=")[1].split()[0] for line in lines] == [
-        "platform.unreachable", "platform.reachable"]  # fmt: skip
+        "platform.unreachable",
+        "platform.reachable",
+    ]
     assert lines[0].startswith("level=error") and "reason=ConnectTimeout" in lines[0]
     assert "down_s=150" in lines[1]
     assert health.snapshot().reachable is True and health.snapshot().changed_at == 1150.0

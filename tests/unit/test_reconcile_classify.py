@@ -27,10 +27,24 @@ from syncd.reconcile.totals import totals
 D = Decimal
 
 
-def _s(aaz218: str = "Z1", *, cancelled: bool = False, kind: str = "INPATIENT", batch: int = 0,
-       on: date | None = None, **figures: str) -> Settlement:  # fmt: skip
-    return Settlement(kind, aaz218, batch, visit_key="V-" + aaz218, cancelled=cancelled,
-                      figures={k: D(v) for k, v in figures.items()}, settled_at=on)  # fmt: skip
+def _s(
+    aaz218: str = "Z1",
+    *,
+    cancelled: bool = False,
+    kind: str = "INPATIENT",
+    batch: int = 0,
+    on: date | None = None,
+    **figures: str,
+) -> Settlement:
+    return Settlement(
+        kind,
+        aaz218,
+        batch,
+        visit_key="V-" + aaz218,
+        cancelled=cancelled,
+        figures={k: D(v) for k, v in figures.items()},
+        settled_at=on,
+    )
 
 
 def _classes(his: list[Settlement], platform: list[Settlement]) -> list[str]:
@@ -59,8 +73,11 @@ def test_cancelled_on_both_sides_matches_and_on_one_side_is_reported() -> None:
 
 
 def test_a_business_whose_figures_differ_is_one_item_naming_each_difference() -> None:
-    items = classify([_s(akc264="12.00", bka831="2.00", bka832="10.00")],
-                     [_s(akc264="12.50", bka831="2.50", bka832="10.00")], [])  # fmt: skip
+    items = classify(
+        [_s(akc264="12.00", bka831="2.00", bka832="10.00")],
+        [_s(akc264="12.50", bka831="2.50", bka832="10.00")],
+        [],
+    )
     (item,) = items
     assert (item.item_class, item.differences) == (ItemClass.AMOUNT_DIFF, ("akc264", "bka831"))
     assert item.his == {"akc264": D("12.00"), "bka831": D("2.00"), "bka832": D("10.00")}
@@ -81,8 +98,10 @@ def test_only_figures_both_sides_carry_are_compared() -> None:
 
 
 def test_outpatient_batches_of_one_visit_are_separate_businesses() -> None:
-    his = [_s("M1", kind="OUTPATIENT", batch=1, akc264="5"),
-           _s("M1", kind="OUTPATIENT", batch=2, akc264="6")]  # fmt: skip
+    his = [
+        _s("M1", kind="OUTPATIENT", batch=1, akc264="5"),
+        _s("M1", kind="OUTPATIENT", batch=2, akc264="6"),
+    ]
     platform = [_s("M1", kind="OUTPATIENT", batch=2, akc264="6")]
     items = classify(his, platform, [])
     assert [(i.item_class.value, i.bka001) for i in items] == [("HIS_ONLY", 1), ("MATCHED", 2)]
@@ -112,8 +131,13 @@ def test_a_persons_gaps_are_filled_from_their_other_settlements() -> None:
     bare = Settlement("OUTPATIENT", "M1", 1, person=Person("1001"))
     known = persons_of([bare, named])
     assert known == {"1001": Person("1001", "440106", "张三")}
-    items = with_persons([Item(ItemClass.HIS_ONLY, person=Person("1001")),
-                          Item(ItemClass.HIS_ONLY, person=Person("1002"))], known)  # fmt: skip
+    items = with_persons(
+        [
+            Item(ItemClass.HIS_ONLY, person=Person("1001")),
+            Item(ItemClass.HIS_ONLY, person=Person("1002")),
+        ],
+        known,
+    )
     assert [i.person for i in items] == [Person("1001", "440106", "张三"), Person("1002")]
 
 
@@ -129,16 +153,20 @@ def test_totals_count_and_sum_live_settlements_and_items_per_class() -> None:
 
 def test_totals_per_fund_kind_and_day_and_a_fund_part_only_some_carry_is_partial() -> None:
     d1, d2 = date(2026, 11, 2), date(2026, 11, 3)
-    his = [_s("A", on=d1, akc264="10.00", bka832="8.00", ake039="8.00"),
-           _s("M", kind="OUTPATIENT", batch=1, on=d2, akc264="3.00", bka832="3.00",
-              ake039="3.00")]  # fmt: skip
+    his = [
+        _s("A", on=d1, akc264="10.00", bka832="8.00", ake039="8.00"),
+        _s("M", kind="OUTPATIENT", batch=1, on=d2, akc264="3.00", bka832="3.00", ake039="3.00"),
+    ]
     platform = [
         _s("A", on=d1, akc264="10.00", bka832="8.00", ake039="8.00"),
         _s("M", kind="OUTPATIENT", batch=1, on=d2, akc264="3.00", bka832="3.00"),
     ]
     t = totals(his, platform, classify(his, platform, []))
-    assert t.overall.his.figures == {"akc264": D("13.00"), "bka832": D("11.00"),
-                                     "ake039": D("11.00")}  # fmt: skip
+    assert t.overall.his.figures == {
+        "akc264": D("13.00"),
+        "bka832": D("11.00"),
+        "ake039": D("11.00"),
+    }
     assert t.by_kind["OUTPATIENT"].platform.figures == {"akc264": D("3.00"), "bka832": D("3.00")}
     assert t.by_kind["INPATIENT"].his.count == 1 and list(t.by_day) == [d1, d2]
     assert t.by_day[d2].his.total == D("3.00")
@@ -156,8 +184,12 @@ def test_periods_of_a_day_and_of_a_month() -> None:
 
 
 _KEYS = st.sampled_from(["A", "B", "C", "D"])
-_SIDE = st.lists(st.builds(lambda k, c, a: _s(k, cancelled=c, akc264=str(a)), _KEYS,
-                           st.booleans(), st.integers(0, 3)), max_size=6)  # fmt: skip
+_SIDE = st.lists(
+    st.builds(
+        lambda k, c, a: _s(k, cancelled=c, akc264=str(a)), _KEYS, st.booleans(), st.integers(0, 3)
+    ),
+    max_size=6,
+)
 
 
 @given(_SIDE, _SIDE)
@@ -180,5 +212,7 @@ def test_his_rows_nobody_knows_the_aaz218_of_stay_apart_per_visit() -> None:
     ]
     items = classify(his, [], [])
     assert [(i.item_class, i.visit_key) for i in items] == [
-        (ItemClass.HIS_ONLY, "ZY1"), (ItemClass.HIS_ONLY, "ZY2")]  # fmt: skip
+        (ItemClass.HIS_ONLY, "ZY1"),
+        (ItemClass.HIS_ONLY, "ZY2"),
+    ]
     assert "无就医登记号" in items[0].detail

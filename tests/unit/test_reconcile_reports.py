@@ -31,15 +31,30 @@ HOSPITAL = Hospital("SS0001", "中山大学附属第七医院")
 D = Decimal
 
 
-def _settled(aaz218: str, kind: str = "INPATIENT", batch: int = 0, person: Person | None = None,
-             **figures: str) -> Settlement:  # fmt: skip
-    return Settlement(kind, aaz218, batch, visit_key="V-" + aaz218, person=person or Person(),
-                      figures={k: D(v) for k, v in figures.items()},
-                      settled_at=datetime(2026, 11, 25, 10))  # fmt: skip
+def _settled(
+    aaz218: str,
+    kind: str = "INPATIENT",
+    batch: int = 0,
+    person: Person | None = None,
+    **figures: str,
+) -> Settlement:
+    return Settlement(
+        kind,
+        aaz218,
+        batch,
+        visit_key="V-" + aaz218,
+        person=person or Person(),
+        figures={k: D(v) for k, v in figures.items()},
+        settled_at=datetime(2026, 11, 25, 10),
+    )
 
 
-def _report(privacy: Privacy | None = None, detail: str = "", period: Period | None = None,
-            run_id: int | None = 7) -> Report:  # fmt: skip
+def _report(
+    privacy: Privacy | None = None,
+    detail: str = "",
+    period: Period | None = None,
+    run_id: int | None = 7,
+) -> Report:
     person = Person("1000010001", ID_NUMBER, NAME)
     his = [
         _settled("ZY1", person=person, akc264="12.00", bka831="2.00", bka832="10.00"),
@@ -55,8 +70,15 @@ def _report(privacy: Privacy | None = None, detail: str = "", period: Period | N
     items = classify(his, platform, [])
     if detail:
         items.append(Item(ItemClass.STUCK, visit_key="V3", feed="ip_fee", detail=detail))
-    return Report(HOSPITAL, period or Period.day(DAY), run_id, datetime(2026, 11, 26, 2),
-                  items, totals(his, platform, items), privacy or Privacy())  # fmt: skip
+    return Report(
+        HOSPITAL,
+        period or Period.day(DAY),
+        run_id,
+        datetime(2026, 11, 26, 2),
+        items,
+        totals(his, platform, items),
+        privacy or Privacy(),
+    )
 
 
 def _header(sheet: Worksheet, row: int = 1) -> list[str]:
@@ -136,8 +158,11 @@ def test_identifiers_are_text_cells_keeping_every_digit(tmp_path: Path) -> None:
     privacy = Privacy(include_id_numbers=True, include_names=True)
     files = write_all(_report(privacy), tmp_path)
     sheet = openpyxl.load_workbook(files.xlsx)["金额不符"]
-    for title, value in (("社会保障号码", ID_NUMBER), ("电脑号", "1000010001"),
-                         ("就医登记号", "ZY1")):  # fmt: skip
+    for title, value in (
+        ("社会保障号码", ID_NUMBER),
+        ("电脑号", "1000010001"),
+        ("就医登记号", "ZY1"),
+    ):
         cell = sheet.cell(2, _column(sheet, title))
         assert cell.data_type == "s" and cell.value == value and cell.number_format == "@"
     assert sheet.cell(2, _column(sheet, "姓名")).value == NAME

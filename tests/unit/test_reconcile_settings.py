@@ -34,7 +34,10 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_defaults_keep_id_numbers_and_names_out_and_mail_off(tmp_path: Path) -> None:
     r = load_settings(_write(tmp_path, GOOD), {}).reconcile
     assert (r.include_id_numbers, r.include_names, r.settlement_view) == (
-        False, False, "V_WI_SETTLEMENT_DAY")  # fmt: skip
+        False,
+        False,
+        "V_WI_SETTLEMENT_DAY",
+    )
     assert r.smtp.host == "" and r.smtp.password is None and r.record_due_days == 7
 
 

@@ -19,10 +19,20 @@ def test_telephone_and_address_fields_are_found_by_their_catalogue_names() -> No
 
 def test_masked_hides_id_numbers_names_telephone_numbers_and_addresses() -> None:
     values = {
-        "aac002": ID_NUMBER, "aac003": "张伟明", "yzy089": "广东省广州市海珠区示例路1号",
-        "yzy090": "020-12345678", "bka896": "13812345678", "bka006": "420", "yzy026": "配偶",
-    }  # fmt: skip
+        "aac002": ID_NUMBER,
+        "aac003": "张伟明",
+        "yzy089": "广东省广州市海珠区示例路1号",
+        "yzy090": "020-12345678",
+        "bka896": "13812345678",
+        "bka006": "420",
+        "yzy026": "配偶",
+    }
     assert masked(values) == {
-        "aac002": "4401**********4219", "aac003": "张*明", "yzy089": "广东省***",
-        "yzy090": "020*****5678", "bka896": "138****5678", "bka006": "420", "yzy026": "配偶",
-    }  # fmt: skip
+        "aac002": "4401**********4219",
+        "aac003": "张*明",
+        "yzy089": "广东省***",
+        "yzy090": "020*****5678",
+        "bka896": "138****5678",
+        "bka006": "420",
+        "yzy026": "配偶",
+    }

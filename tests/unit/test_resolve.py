@@ -12,8 +12,9 @@ from syncd.rules.visits import Visit
 VISIT = Visit("V1", "INPATIENT", "ADMITTED", aaz218="Z1", fee_amount="30.00", last_batch=1)
 
 
-def sent(function_id: str, visit: Visit | None = VISIT, datasets: object = None,
-         **params: str) -> Question:  # fmt: skip
+def sent(
+    function_id: str, visit: Visit | None = VISIT, datasets: object = None, **params: str
+) -> Question:
     return Question(function_id, params, datasets or {}, visit, "SS0001")  # type: ignore[arg-type]
 
 
@@ -29,8 +30,9 @@ def answers(*replies: Program | None) -> tuple[list[tuple[str, dict[str, str]]],
 
 
 def biz(*rows: dict[str, str]) -> Program:
-    return Program(values={"return_code": "1"},
-                   datasets={"bizinfo": tuple(Row(values=r) for r in rows)})  # fmt: skip
+    return Program(
+        values={"return_code": "1"}, datasets={"bizinfo": tuple(Row(values=r) for r in rows)}
+    )
 
 
 def test_admission_found_by_person_and_inpatient_number_is_adopted() -> None:
@@ -43,17 +45,22 @@ def test_admission_found_by_person_and_inpatient_number_is_adopted() -> None:
 def test_admission_not_found_is_sent_again_and_a_failed_query_decides_nothing() -> None:
     _, ask = answers(biz())
     assert resolve(sent("bizh120103", None, aac001="P1", bka025="NO-1"), ask).found is (  # type: ignore[arg-type]
-        Found.NOT_PROCESSED)  # fmt: skip
+        Found.NOT_PROCESSED
+    )
     _, ask = answers(None)
     assert resolve(sent("bizh120103", None, aac001="P1", bka025="NO-1"), ask).found is (  # type: ignore[arg-type]
-        Found.UNDECIDED)  # fmt: skip
+        Found.UNDECIDED
+    )
 
 
 def test_fee_batch_total_decides_processed_not_processed_or_operator() -> None:
     """akc264 = known + batch → processed; = known → not; anything else → an operator."""
     rows = {"feeinfo": [{"bka058": "10.00"}, {"bka058": "-2.50"}]}
-    for total, expected in (("37.50", Found.PROCESSED), ("30.00", Found.NOT_PROCESSED),
-                            ("99.00", Found.UNDECIDED)):  # fmt: skip
+    for total, expected in (
+        ("37.50", Found.PROCESSED),
+        ("30.00", Found.NOT_PROCESSED),
+        ("99.00", Found.UNDECIDED),
+    ):
         _, ask = answers(Program(values={"return_code": "1", "akc264": total}))
         found = resolve(sent("bizh120002", datasets=rows, aaz218="Z1"), ask)  # type: ignore[arg-type]
         assert found.found is expected, total
@@ -61,13 +68,17 @@ def test_fee_batch_total_decides_processed_not_processed_or_operator() -> None:
 
 
 def test_settlement_seen_settled_takes_the_figures_from_the_slip() -> None:
-    slip = Program(values={"return_code": "1", "bka979": "80.00", "bka811": "70.00",
-                           "bka812": "10.00"})  # fmt: skip
+    slip = Program(
+        values={"return_code": "1", "bka979": "80.00", "bka811": "70.00", "bka812": "10.00"}
+    )
     asked, ask = answers(biz({"aaz218": "Z1", "bka891": "1"}), slip)
     found = resolve(sent("bizh120106", aaz218="Z1"), ask)  # type: ignore[arg-type]
     assert found.found is Found.PROCESSED
     assert (found.fields["akc264"], found.fields["bka832"], found.fields["bka831"]) == (
-        "80.00", "70.00", "10.00")  # fmt: skip
+        "80.00",
+        "70.00",
+        "10.00",
+    )
     assert [a[0] for a in asked] == ["bizh120102", "bizh120206"]
     _, ask = answers(biz({"aaz218": "Z1", "bka891": "0"}))
     assert resolve(sent("bizh120106", aaz218="Z1"), ask).found is Found.NOT_PROCESSED  # type: ignore[arg-type]
@@ -94,18 +105,30 @@ def test_outpatient_charge_new_batch_is_adopted_and_a_trial_is_simply_sent_again
     found = resolve(sent("bizh110105", aaz218="Z1", bka893="1"), ask)  # type: ignore[arg-type]
     assert found.found is Found.PROCESSED and found.fields["payinfo.bka001"] == "2"
     asked, ask = answers()
-    assert resolve(sent("bizh110105", aaz218="Z1", bka893="0"), ask).found is (  # type: ignore[arg-type]
-        Found.NOT_PROCESSED) and asked == []  # fmt: skip
+    assert (
+        resolve(sent("bizh110105", aaz218="Z1", bka893="0"), ask).found
+        is (  # type: ignore[arg-type]
+            Found.NOT_PROCESSED
+        )
+        and asked == []
+    )
 
 
 def batch_list(*rows: dict[str, str]) -> Program:
-    return Program(values={"return_code": "1"},
-                   datasets={"batchinfo": tuple(Row(values=r) for r in rows)})  # fmt: skip
+    return Program(
+        values={"return_code": "1"}, datasets={"batchinfo": tuple(Row(values=r) for r in rows)}
+    )
 
 
 def refund_sent(hint: str, fees: list[dict[str, str]]) -> Question:
-    return Question("bizh110105", {"aaz218": "Z1", "bka893": "1"}, {"feeinfo": fees}, VISIT,
-                "SS0001", hints={"bka001": hint})  # fmt: skip
+    return Question(
+        "bizh110105",
+        {"aaz218": "Z1", "bka893": "1"},
+        {"feeinfo": fees},
+        VISIT,
+        "SS0001",
+        hints={"bka001": hint},
+    )
 
 
 REFUNDED = {"bka001": "1", "aae100": "0", "akc264": "42.40", "bka831": "0.00", "bka832": "42.40"}
@@ -119,8 +142,12 @@ def test_a_refund_is_judged_by_the_batch_its_first_step_named() -> None:
         _, ask = answers(batch_list(REFUNDED, {"bka001": "2", "aae100": "1"}))
         found = resolve(refund_sent("1", fees), ask)
         assert found.found is Found.PROCESSED, fees
-        assert found.fields == {"payinfo.bka001": "1", "payinfo.akc264": "-42.40",
-                                "payinfo.bka831": "0.00", "payinfo.bka832": "-42.40"}  # fmt: skip
+        assert found.fields == {
+            "payinfo.bka001": "1",
+            "payinfo.akc264": "-42.40",
+            "payinfo.bka831": "0.00",
+            "payinfo.bka832": "-42.40",
+        }
         _, ask = answers(batch_list({**REFUNDED, "aae100": "1"}))
         assert resolve(refund_sent("1", fees), ask).found is Found.NOT_PROCESSED, fees
 
@@ -136,7 +163,8 @@ def test_a_refund_of_no_known_or_unlisted_batch_is_undecided() -> None:
     assert found.found is Found.UNDECIDED and "第7批次" in found.reason_zh
     _, ask = answers(batch_list(REFUNDED))  # the rows name it when there is no hint
     assert resolve(refund_sent("", [{"bka058": "-42.40", "bka001": "1"}]), ask).found is (
-        Found.PROCESSED)  # fmt: skip
+        Found.PROCESSED
+    )
 
 
 def test_a_refund_is_a_refund_whatever_the_sign_of_its_rows() -> None:
@@ -160,25 +188,39 @@ MODIFY = {"aaz218": "Z1", "bka021": "W07", "bka022": "新病区", "bka023": "21"
 
 def test_modify_seen_on_the_platform_is_processed() -> None:
     """Every field we sent is shown by 120102 with our value."""
-    asked, ask = answers(biz({"aaz218": "Z1", "bka021": "W07", "bka022": "新病区",
-                              "bka023": "21", "bka025": "NO-1", "bka019": "D05"}))  # fmt: skip
+    asked, ask = answers(
+        biz(
+            {
+                "aaz218": "Z1",
+                "bka021": "W07",
+                "bka022": "新病区",
+                "bka023": "21",
+                "bka025": "NO-1",
+                "bka019": "D05",
+            }
+        )
+    )
     found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
     assert found.found is Found.PROCESSED
-    assert asked == [("bizh120102", {"akb020": "SS0001", "bka895": "aaz218", "bka896": "Z1",
-                                     "aka130": "42"})]  # fmt: skip
+    assert asked == [
+        ("bizh120102", {"akb020": "SS0001", "bka895": "aaz218", "bka896": "Z1", "aka130": "42"})
+    ]
 
 
 def test_modify_with_one_field_still_old_is_sent_again() -> None:
-    _, ask = answers(biz({"aaz218": "Z1", "bka021": "W07", "bka023": "12", "bka025": "NO-1",
-                          "bka022": "新病区"}))  # fmt: skip
+    _, ask = answers(
+        biz({"aaz218": "Z1", "bka021": "W07", "bka023": "12", "bka025": "NO-1", "bka022": "新病区"})
+    )
     assert resolve(sent("bizh120104", **MODIFY), ask).found is Found.NOT_PROCESSED  # type: ignore[arg-type]
 
 
 def test_modify_is_not_confirmed_by_the_fields_it_did_not_change() -> None:
     """Only the ward name bka022 changed, and the spec's bizinfo does not carry bka022: the
     unchanged fields that match prove nothing, so the change is sent again (idempotent)."""
-    for shown in ({"aaz218": "Z1", "bka021": "W07", "bka023": "21", "bka025": "NO-1"},
-                  {"aaz218": "Z1", "bka019": "D05", "bka021": ""}):  # fmt: skip
+    for shown in (
+        {"aaz218": "Z1", "bka021": "W07", "bka023": "21", "bka025": "NO-1"},
+        {"aaz218": "Z1", "bka019": "D05", "bka021": ""},
+    ):
         _, ask = answers(biz(shown))
         found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
         assert found.found is Found.NOT_PROCESSED, shown
@@ -197,10 +239,16 @@ def test_modify_undecided_without_query_or_business() -> None:
 def test_fee_delete_compares_the_total_with_the_known_sum() -> None:
     """Known sum 30.00: total 0 → all rows gone; 30.00 → nothing deleted, delete again;
     another total (a batch went up meanwhile) or none → undecided, never a blind delete."""
-    for total, expected in (("0.00", Found.PROCESSED), ("0", Found.PROCESSED),
-                            ("30.00", Found.NOT_PROCESSED), ("30", Found.NOT_PROCESSED),
-                            ("120.00", Found.UNDECIDED), ("-0.01", Found.UNDECIDED),
-                            ("", Found.UNDECIDED), ("abc", Found.UNDECIDED)):  # fmt: skip
+    for total, expected in (
+        ("0.00", Found.PROCESSED),
+        ("0", Found.PROCESSED),
+        ("30.00", Found.NOT_PROCESSED),
+        ("30", Found.NOT_PROCESSED),
+        ("120.00", Found.UNDECIDED),
+        ("-0.01", Found.UNDECIDED),
+        ("", Found.UNDECIDED),
+        ("abc", Found.UNDECIDED),
+    ):
         asked, ask = answers(Program(values={"return_code": "1", "akc264": total}))
         found = resolve(sent("bizh120004", aaz218="Z1"), ask)  # type: ignore[arg-type]
         assert found.found is expected, total
@@ -233,12 +281,10 @@ def test_admission_with_two_businesses_of_our_inpatient_number_is_undecided() ->
 
 def test_registration_with_two_businesses_of_our_number_is_undecided() -> None:
     _, ask = answers(biz({"aaz218": "Z7", "bka025": "MZ-1"}, {"aaz218": "Z8", "bka025": "MZ-1"}))
-    found = resolve(sent("bizh110104", None, aac001="P1", bka025="MZ-1", bka017="20261125"),
-                    ask)  # type: ignore[arg-type]  # fmt: skip
+    found = resolve(sent("bizh110104", None, aac001="P1", bka025="MZ-1", bka017="20261125"), ask)  # type: ignore[arg-type]
     assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh
     _, ask = answers(biz({"aaz218": "Z7", "bka025": "MZ-1"}, {"aaz218": "Z8", "bka025": "x"}))
-    found = resolve(sent("bizh110104", None, aac001="P1", bka025="MZ-1", bka017="20261125"),
-                    ask)  # type: ignore[arg-type]  # fmt: skip
+    found = resolve(sent("bizh110104", None, aac001="P1", bka025="MZ-1", bka017="20261125"), ask)  # type: ignore[arg-type]
     assert found.found is Found.PROCESSED and found.fields["aaz218"] == "Z7"
 
 
@@ -255,8 +301,9 @@ def test_fee_batch_that_nets_to_zero_is_undecided_whatever_the_total() -> None:
 
 
 def test_settlement_asks_the_configured_slip_function() -> None:
-    slip = Program(values={"return_code": "1", "bka979": "80.00", "bka811": "70.00",
-                           "bka812": "10.00"})  # fmt: skip
+    slip = Program(
+        values={"return_code": "1", "bka979": "80.00", "bka811": "70.00", "bka812": "10.00"}
+    )
     asked, ask = answers(biz({"aaz218": "Z1", "bka891": "1"}), slip)
     configured = Question("bizh120106", {"aaz218": "Z1"}, {}, VISIT, "SS0001", "bizh120299")
     assert resolve(configured, ask).found is Found.PROCESSED  # type: ignore[arg-type]

@@ -26,8 +26,14 @@ def test_an_unknown_folder_is_a_clear_error() -> None:
 def test_init_writes_every_shipped_file_and_a_unit_for_where_it_is(tmp_path: Path) -> None:
     folder, syncd = tmp_path / "conf", tmp_path / "venv" / "bin" / "syncd"
     report = resources.init_folder(folder, syncd)
-    shipped = {"syncd.yaml", "syncd.service", "README.md", "mappings/inpatient/ip_fee.yaml",
-               "sql/postgresql/schema.sql", "sql/grants/oracle.sql"}  # fmt: skip
+    shipped = {
+        "syncd.yaml",
+        "syncd.service",
+        "README.md",
+        "mappings/inpatient/ip_fee.yaml",
+        "sql/postgresql/schema.sql",
+        "sql/grants/oracle.sql",
+    }
     assert shipped <= set(report.written)
     assert not (report.updated or report.unchanged or report.kept or report.dropped)
     example = resources.shipped("syncd.example.yaml").read_text(encoding="utf-8")
@@ -52,8 +58,10 @@ def test_init_again_leaves_the_operators_changes_alone_and_updates_the_rest(tmp_
     assert report.written == ["mappings/inpatient/ip_fee.yaml"]
     assert report.updated == ["mappings/inpatient/ip_admission.yaml"]
     assert (folder / "syncd.yaml").read_text(encoding="utf-8") == "hospital: {akb020: H1}\n"
-    assert admission.read_bytes() == (resources.shipped_mappings() / "inpatient" /
-                                      "ip_admission.yaml").read_bytes()  # fmt: skip
+    assert (
+        admission.read_bytes()
+        == (resources.shipped_mappings() / "inpatient" / "ip_admission.yaml").read_bytes()
+    )
     again = resources.init_folder(folder)  # still the operator's, however often init runs
     assert again.kept == ["syncd.yaml"] and not again.written and not again.updated
 

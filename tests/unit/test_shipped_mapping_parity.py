@@ -63,11 +63,18 @@ def test_pre_settlement_stage_defaults_to_1_as_the_dongguan_client(
 
 def registration_row(**changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "VISIT_NO": "MZ1", "PERSON_NO": PERSON, "ID_NO": "44030419920708362x",
-        "VISIT_TIME": dt.datetime(2026, 12, 2, 8, 10), "CLERK_NO": "S001", "CLERK_NAME": "陈静",
-        "DEPT_CODE": "D01", "DEPT_NAME": "急诊外科", "DIAG_CODE": "S62.001",
-        "INJURY_NO": "GS2026000101", "APPLY_NO": "SQ2026000101",
-    }  # fmt: skip
+        "VISIT_NO": "MZ1",
+        "PERSON_NO": PERSON,
+        "ID_NO": "44030419920708362x",
+        "VISIT_TIME": dt.datetime(2026, 12, 2, 8, 10),
+        "CLERK_NO": "S001",
+        "CLERK_NAME": "陈静",
+        "DEPT_CODE": "D01",
+        "DEPT_NAME": "急诊外科",
+        "DIAG_CODE": "S62.001",
+        "INJURY_NO": "GS2026000101",
+        "APPLY_NO": "SQ2026000101",
+    }
     row.update(changes)
     return row
 
@@ -80,19 +87,30 @@ def test_outpatient_registration_carries_ward_settle_flag_and_application_no(
     assert sent["bka893"] == "0"  # registration only
     assert (sent["aaz267"], sent["bka042"]) == ("SQ2026000101", "GS2026000101")
     assert (sent["bka895"], sent["bka896"]) == ("aac002", "44030419920708362X")
-    gap = render(feeds["op_registration"], registration_row(INJURY_NO=None, APPLY_NO=None),
-                 context(visit={})).params  # fmt: skip
+    gap = render(
+        feeds["op_registration"], registration_row(INJURY_NO=None, APPLY_NO=None), context(visit={})
+    ).params
     assert (gap["aaz267"], gap["bka042"]) == ("", "")  # what the HIS holds: nothing yet
 
 
 def fee_row(**changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "FEE_ID": 501, "STAY_NO": "ZY1", "FEE_SEQ": 1, "CHARGE_NO": "SF1",
-        "ITEM_CODE": "X001", "ITEM_NAME": "头孢呋辛钠注射液", "PRICE": Decimal("12.5"),
-        "QTY": Decimal("2"), "AMOUNT": Decimal("25.00"), "FEE_TIME": dt.datetime(2026, 12, 2),
-        "ENTRY_NO": "H001", "ENTRY_NAME": "刘芳", "LIMITED_FLAG": "1", "LIMIT_MET": "1",
+        "FEE_ID": 501,
+        "STAY_NO": "ZY1",
+        "FEE_SEQ": 1,
+        "CHARGE_NO": "SF1",
+        "ITEM_CODE": "X001",
+        "ITEM_NAME": "头孢呋辛钠注射液",
+        "PRICE": Decimal("12.5"),
+        "QTY": Decimal("2"),
+        "AMOUNT": Decimal("25.00"),
+        "FEE_TIME": dt.datetime(2026, 12, 2),
+        "ENTRY_NO": "H001",
+        "ENTRY_NAME": "刘芳",
+        "LIMITED_FLAG": "1",
+        "LIMIT_MET": "1",
         "ILLNESS_FLAG": "0",
-    }  # fmt: skip
+    }
     row.update(changes)
     return row
 
@@ -100,17 +118,27 @@ def fee_row(**changes: Any) -> dict[str, Any]:
 def test_fee_rows_carry_aaz267_only_when_the_restriction_is_met(
     feeds: dict[str, FeedSpec],
 ) -> None:
-    batch = render_batch(feeds["ip_fee"], [fee_row(), fee_row(FEE_ID=502, LIMIT_MET="0")],
-                         context())  # fmt: skip
+    batch = render_batch(
+        feeds["ip_fee"], [fee_row(), fee_row(FEE_ID=502, LIMIT_MET="0")], context()
+    )
     (call,) = batch.calls
     met, unmet = call.request.datasets["feeinfo"]
     assert (met["aka036"], met["aaz267"]) == ("1", "1")
     assert (unmet["aka036"], unmet["aaz267"]) == ("1", "")
-    charge = render(feeds["op_charge"], {}, context(
-        params={"visit_key": "V1", "charge_no": "SF1", "bka893": "1", "operator_no": "S004",
-                "operator_name": "邓海燕"},
-        datasets={"feeinfo": [fee_row()]},
-    ))  # fmt: skip
+    charge = render(
+        feeds["op_charge"],
+        {},
+        context(
+            params={
+                "visit_key": "V1",
+                "charge_no": "SF1",
+                "bka893": "1",
+                "operator_no": "S004",
+                "operator_name": "邓海燕",
+            },
+            datasets={"feeinfo": [fee_row()]},
+        ),
+    )
     (row,) = charge.datasets["feeinfo"]
     assert (row["aaz213"], row["aaz267"], row["bka071"]) == ("", "1", "501")
 

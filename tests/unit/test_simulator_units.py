@@ -105,8 +105,15 @@ def test_fault_syntax() -> None:
     }
     assert parse_fault("reply_lost").as_json()["times"] == 1
     assert parse_fault("oversize:function=bizh120103,size=104857600").size == 104857600
-    bad_ones = ("explode", "drop:times", "drop:colour=red", "drop:times=-1", "drop:rate=0",
-                "oversize", "oversize:size=-1")  # fmt: skip
+    bad_ones = (
+        "explode",
+        "drop:times",
+        "drop:colour=red",
+        "drop:times=-1",
+        "drop:rate=0",
+        "oversize",
+        "oversize:size=-1",
+    )
     for bad in bad_ones:
         with pytest.raises(ConfigError):
             parse_fault(bad)

@@ -18,11 +18,17 @@ FEEDS = ("ip_admission", "ip_admission_change", "ip_fee", "op_registration")
 
 
 def _counts() -> Counts:
-    feeds = {name: FeedCounts(name, {"PENDING": 3, "WAITING": 12, "SUCCEEDED": 120000,
-                                     "REJECTED": 2, "FAILED": 1},
-                              succeeded_today=4000, blocked=12, last_error=ERROR,
-                              last_success=datetime(2026, 11, 24, 18, 2, 3))
-             for name in FEEDS}  # fmt: skip
+    feeds = {
+        name: FeedCounts(
+            name,
+            {"PENDING": 3, "WAITING": 12, "SUCCEEDED": 120000, "REJECTED": 2, "FAILED": 1},
+            succeeded_today=4000,
+            blocked=12,
+            last_error=ERROR,
+            last_success=datetime(2026, 11, 24, 18, 2, 3),
+        )
+        for name in FEEDS
+    }
     return Counts(NOW, feeds, FeedCounts("(commands)", {"SUCCEEDED": 5}, last_error="超时"))
 
 

@@ -53,10 +53,18 @@ def test_after_feeds_wait_until_every_row_is_sent_or_refused() -> None:
 
 @pytest.mark.parametrize(
     ("function_id", "state"),
-    [("bizh110104", "REGISTERED"), ("bizh110106", "CANCELLED"), ("bizh120103", "ADMITTED"),
-     ("bizh120105", "DISCHARGED"), ("bizh120106", "SETTLED"), ("bizh120107", "DISCHARGED"),
-     ("bizh120108", "ADMITTED"), ("bizh120109", "CANCELLED"), ("bizh120003", None)],
-)  # fmt: skip
+    [
+        ("bizh110104", "REGISTERED"),
+        ("bizh110106", "CANCELLED"),
+        ("bizh120103", "ADMITTED"),
+        ("bizh120105", "DISCHARGED"),
+        ("bizh120106", "SETTLED"),
+        ("bizh120107", "DISCHARGED"),
+        ("bizh120108", "ADMITTED"),
+        ("bizh120109", "CANCELLED"),
+        ("bizh120003", None),
+    ],
+)
 def test_effects_follow_the_feeds_contract(function_id: str, state: str | None) -> None:
     assert effect(function_id, {}, {"aaz218": "Z9"}).state == state
 

@@ -37,9 +37,14 @@ Clock = Callable[[], datetime]
 
 class Announcer:
     def __init__(
-        self, store: AlertStore, channels: Sequence[Channel], *, settle_s: float, clock: Clock,
+        self,
+        store: AlertStore,
+        channels: Sequence[Channel],
+        *,
+        settle_s: float,
+        clock: Clock,
         monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.store, self.channels, self.settle_s = store, list(channels), settle_s
         self.clock, self._mono = clock, monotonic
         self._differs_since: dict[str, float] = {}
@@ -77,8 +82,11 @@ class Announcer:
         if not owing:
             return
         now = self.clock()
-        claimed = [r for r in (self.store.claim(row, now, now + timedelta(seconds=CLAIM_S))
-                               for row in owing) if r is not None]  # fmt: skip
+        claimed = [
+            r
+            for r in (self.store.claim(row, now, now + timedelta(seconds=CLAIM_S)) for row in owing)
+            if r is not None
+        ]
         sent: dict[str, set[str]] = {row.name: set() for row in claimed}
         for channel in self.channels:
             mine = [row for row in claimed if channel.name in row.owed]
@@ -98,8 +106,14 @@ class Announcer:
             channel.send(notices)
         except AlertError as exc:
             if channel.name not in self._failing:
-                event(logger, "alert.channel_failed", logging.WARNING, channel=channel.name,
-                      target=channel.describe(), reason=exc.message)  # fmt: skip
+                event(
+                    logger,
+                    "alert.channel_failed",
+                    logging.WARNING,
+                    channel=channel.name,
+                    target=channel.describe(),
+                    reason=exc.message,
+                )
             self._failing.add(channel.name)
             return False
         if channel.name in self._failing:
@@ -121,5 +135,12 @@ def _lasted(condition: Condition, row: AlertRow | None, now: datetime) -> str:
 def _journal(notice: Notice) -> None:
     level = logging.ERROR if notice.severity is Severity.ERROR else logging.WARNING
     name = "alert.raised" if notice.raised else "alert.cleared"
-    event(logger, name, level, alert=notice.name, title=notice.title, detail=notice.detail,
-          action=notice.action)  # fmt: skip
+    event(
+        logger,
+        name,
+        level,
+        alert=notice.name,
+        title=notice.title,
+        detail=notice.detail,
+        action=notice.action,
+    )

@@ -87,8 +87,9 @@ def markdown(notices: Sequence[Notice], hospital: str, *, colours: bool = False)
 class MailChannel:
     """Alert mail through ``reconcile.smtp`` to ``alerts.mail.to``."""
 
-    def __init__(self, smtp: SmtpSettings, to: Sequence[str], hospital: str,
-                 limit: RateLimit) -> None:  # fmt: skip
+    def __init__(
+        self, smtp: SmtpSettings, to: Sequence[str], hospital: str, limit: RateLimit
+    ) -> None:
         self.name, self.smtp, self.to, self.hospital, self.limit = "mail", smtp, to, hospital, limit
 
     def describe(self) -> str:
@@ -114,9 +115,14 @@ class WebhookChannel:
     """POST to a group robot (企业微信, 钉钉) or any JSON receiver."""
 
     def __init__(
-        self, name: str, hook: WebhookSettings, hospital: str, akb020: str, limit: RateLimit,
+        self,
+        name: str,
+        hook: WebhookSettings,
+        hospital: str,
+        akb020: str,
+        limit: RateLimit,
         transport: httpx.BaseTransport | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.name, self.hook, self.hospital, self.akb020 = name, hook, hospital, akb020
         self.limit, self._transport = limit, transport
 
@@ -130,8 +136,12 @@ class WebhookChannel:
         if self.hook.format == "dingtalk":
             title, text = subject(notices, self.hospital), markdown(notices, self.hospital)
             return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
-        return {"source": "syncd", "akb020": self.akb020, "hospital": self.hospital,
-                "alerts": [_as_json(n) for n in notices]}  # fmt: skip
+        return {
+            "source": "syncd",
+            "akb020": self.akb020,
+            "hospital": self.hospital,
+            "alerts": [_as_json(n) for n in notices],
+        }
 
     def send(self, notices: Sequence[Notice]) -> None:
         content = json.dumps(self.body(notices), ensure_ascii=False).encode("utf-8")
@@ -158,22 +168,40 @@ def _robot_ok(reply: httpx.Response, where: str) -> None:
 
 
 def _as_json(n: Notice) -> dict[str, Any]:
-    return {"name": n.name, "state": "raised" if n.raised else "cleared",
-            "severity": n.severity.value, "title": n.title, "detail": n.detail,
-            "action": n.action, "since": n.since.isoformat(timespec="seconds"),
-            "text": "\n".join(n.lines())}  # fmt: skip
+    return {
+        "name": n.name,
+        "state": "raised" if n.raised else "cleared",
+        "severity": n.severity.value,
+        "title": n.title,
+        "detail": n.detail,
+        "action": n.action,
+        "since": n.since.isoformat(timespec="seconds"),
+        "text": "\n".join(n.lines()),
+    }
 
 
-def channels_of(settings: Settings, monotonic: Callable[[], float] = time.monotonic,
-                transport: httpx.BaseTransport | None = None) -> list[Channel]:  # fmt: skip
+def channels_of(
+    settings: Settings,
+    monotonic: Callable[[], float] = time.monotonic,
+    transport: httpx.BaseTransport | None = None,
+) -> list[Channel]:
     """The channels ``alerts`` configures (the journal is always there: it is the log)."""
     alerts, hospital = settings.alerts, settings.hospital.name
     found: list[Channel] = []
     if alerts.mail.to:
-        found.append(MailChannel(settings.reconcile.smtp, alerts.mail.to, hospital,
-                                 RateLimit(alerts.mail.min_interval_s, monotonic)))  # fmt: skip
+        found.append(
+            MailChannel(
+                settings.reconcile.smtp,
+                alerts.mail.to,
+                hospital,
+                RateLimit(alerts.mail.min_interval_s, monotonic),
+            )
+        )
     for i, hook in enumerate(alerts.webhooks, start=1):
         limit = RateLimit(hook.min_interval_s, monotonic)
-        found.append(WebhookChannel(f"webhook{i}", hook, hospital, settings.hospital.akb020,
-                                    limit, transport))  # fmt: skip
+        found.append(
+            WebhookChannel(
+                f"webhook{i}", hook, hospital, settings.hospital.akb020, limit, transport
+            )
+        )
     return found

@@ -57,9 +57,15 @@ class Observed:
 def evaluate(seen: Observed, settings: AlertSettings) -> list[Condition]:
     """Every condition, in a stable order."""
     checks: list[Callable[[Observed, AlertSettings], Condition]] = [
-        _platform_unreachable, _login_refused, _backlog, _failed, _unknown, _blocked,
-        _inactivity, _reconciliation,
-    ]  # fmt: skip
+        _platform_unreachable,
+        _login_refused,
+        _backlog,
+        _failed,
+        _unknown,
+        _blocked,
+        _inactivity,
+        _reconciliation,
+    ]
     return [check(seen, settings) for check in checks] + [
         _job(job, seen, settings) for job in seen.jobs
     ]
@@ -69,8 +75,11 @@ def _platform_unreachable(seen: Observed, _: AlertSettings) -> Condition:
     p = seen.platform
     if p.reachable is None:
         return Condition(seen.own("platform_unreachable"), None)
-    return Condition(seen.own("platform_unreachable"), not p.reachable,
-                     f"最近一次连接：{p.reason}" if p.reason else "")  # fmt: skip
+    return Condition(
+        seen.own("platform_unreachable"),
+        not p.reachable,
+        f"最近一次连接：{p.reason}" if p.reason else "",
+    )
 
 
 def _login_refused(seen: Observed, _: AlertSettings) -> Condition:
@@ -117,8 +126,11 @@ def _reconciliation(seen: Observed, _: AlertSettings) -> Condition:
     if last is None:
         return Condition("reconcile_differences", None)
     report = f"；报告：{last.report_html}" if last.report_html else ""
-    return Condition("reconcile_differences", last.mismatches > 0,
-                     f"{last.day:%Y-%m-%d} 对账发现 {last.mismatches} 处差异{report}")  # fmt: skip
+    return Condition(
+        "reconcile_differences",
+        last.mismatches > 0,
+        f"{last.day:%Y-%m-%d} 对账发现 {last.mismatches} 处差异{report}",
+    )
 
 
 # --- inactivity -------------------------------------------------------------------------
@@ -174,8 +186,11 @@ def _job(job: JobView, seen: Observed, settings: AlertSettings) -> Condition:
         every = job.schedule.every_s or 0.0
         late = _interval_late(job, max(MIN_LATE_S, settings.job_late_factor * every), seen)
         plan = f"每 {every:g} 秒"
-    last = (f"上次成功：{datetime.fromtimestamp(job.last_success, seen.zone):%Y-%m-%d %H:%M:%S}"
-            if job.last_success else "本次启动后尚未成功运行")  # fmt: skip
+    last = (
+        f"上次成功：{datetime.fromtimestamp(job.last_success, seen.zone):%Y-%m-%d %H:%M:%S}"
+        if job.last_success
+        else "本次启动后尚未成功运行"
+    )
     return Condition(name, late, f"计划{plan}；{last}")
 
 

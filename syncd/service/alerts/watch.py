@@ -19,9 +19,16 @@ from syncd.service.monitoring import CountsCache
 class AlertWatch:
     """One pass per call: the counts, the platform's health and the jobs → the announcer."""
 
-    def __init__(self, counts: CountsCache, health: PlatformHealth, progress: Progress,
-                 schedules: Mapping[str, Schedule], *, channels: Sequence[Channel] | None = None,
-                 wall: Callable[[], float] = time.time) -> None:  # fmt: skip
+    def __init__(
+        self,
+        counts: CountsCache,
+        health: PlatformHealth,
+        progress: Progress,
+        schedules: Mapping[str, Schedule],
+        *,
+        channels: Sequence[Channel] | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         worker = counts.worker
         self.settings = worker.settings
         self.counts, self.health, self.progress, self.schedules = (
@@ -34,16 +41,29 @@ class AlertWatch:
         self._wall = wall
         self.host = socket.gethostname()[:30]
         found = channels_of(self.settings) if channels is None else list(channels)
-        self.announcer = Announcer(AlertStore(worker.engine, worker.tables), found,
-                                   settle_s=self.settings.alerts.settle_s,
-                                   clock=worker.clock)  # fmt: skip
+        self.announcer = Announcer(
+            AlertStore(worker.engine, worker.tables),
+            found,
+            settle_s=self.settings.alerts.settle_s,
+            clock=worker.clock,
+        )
 
     def __call__(self) -> None:
         self.announcer.run(evaluate(self.observe(), self.settings.alerts))
 
     def observe(self) -> Observed:
-        jobs = [JobView(name, schedule, self.progress.last_success(name),
-                        self.progress.is_running(name))
-                for name, schedule in sorted(self.schedules.items())]  # fmt: skip
-        return Observed(self.counts.get(fresh=True), self.health.snapshot(), jobs,
-                        self.progress.since, self._wall(), self.zone, self.host)  # fmt: skip
+        jobs = [
+            JobView(
+                name, schedule, self.progress.last_success(name), self.progress.is_running(name)
+            )
+            for name, schedule in sorted(self.schedules.items())
+        ]
+        return Observed(
+            self.counts.get(fresh=True),
+            self.health.snapshot(),
+            jobs,
+            self.progress.since,
+            self._wall(),
+            self.zone,
+            self.host,
+        )
