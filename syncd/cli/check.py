@@ -8,7 +8,8 @@ configuration can be checked before the unit starts; the unit runs it as ``ExecS
 Exit codes: 0 all well; 78 configuration problems (settings, mapping files, a folder that is
 missing or not writable, a view or column a mapping reads that the database lacks), each with
 ``file:line:column`` and a hint; 69 the database cannot be reached (the rest was valid).
-``--offline`` skips the database.
+``--offline`` skips the database.  A warning (exit code unchanged) when
+``platform.test_environment`` is true: right during a joint test, wrong in production.
 """
 
 from __future__ import annotations
@@ -62,11 +63,33 @@ def check(obj: CliContext, offline: bool, credentials_dir: Path | None) -> None:
         problems += exc.problems
         feeds = 0
     unreachable = None if offline or not feeds else _live(settings, problems)
+    if settings.platform.test_environment:
+        click.echo(str(test_environment_warning(obj.config_file)), err=True)
     if problems:
         raise ConfigError(problems)
     if unreachable is not None:
         raise unreachable
     _all_well(obj, settings, feeds, offline)
+
+
+def test_environment_warning(settings_file: Path) -> ConfigProblem:
+    """The warning ``check`` prints while ``platform.test_environment`` is true (at its
+    ``file:line``): the go-live checklist turns it off."""
+    warning = setting_problem(
+        settings_file,
+        ("platform", "test_environment"),
+        zh_en(
+            "警告：platform.test_environment 为 true，platform.url 被当作经办机构的联调测试环境",
+            "warning: platform.test_environment is true, platform.url is taken for the "
+            "insurer's test environment",
+        ),
+        zh_en(
+            "联调期间可以保留；正式上线前改为 false 或删去这一行（docs/go-live.md 第四节）",
+            "fine during the joint test; set it to false or remove the line before going live "
+            "(docs/go-live.md, section 4)",
+        ),
+    )
+    return warning
 
 
 def _all_well(obj: CliContext, settings: Settings, feeds: int, offline: bool) -> None:

@@ -127,3 +127,23 @@ def test_check_names_a_folder_syncd_would_write_that_does_not_exist(tmp_path: Pa
     assert result.returncode == 78
     assert f"{cfg}:8:3: folders.reports 目录 /nonexistent/reports 不存在" in result.stderr
     assert "install -d -o syncd -g syncd /nonexistent/reports" in result.stderr
+
+
+def test_check_warns_at_file_line_while_the_test_environment_switch_is_on(tmp_path: Path) -> None:
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "reports").mkdir()
+    cfg = tmp_path / "syncd.yaml"
+    body = (
+        "hospital:\n  akb020: H1\ndatabase:\n  url: sqlite:///x.db\nplatform:\n  userid: A\n"
+        "  test_environment: {on}\nfolders:\n  reports: reports\n"
+    )
+    env = {"SYNCD_PLATFORM__PASSWORD": "pw"}
+    cfg.write_text(body.format(on="true"))
+    on = run("--config", str(cfg), "check", "--offline", env=env, cwd=tmp_path)
+    assert on.returncode == 0, on.stderr  # a warning, not a refusal: the joint test needs it
+    assert f"{cfg}:7:3: 警告：platform.test_environment 为 true" in on.stderr
+    assert "docs/go-live.md" in on.stderr
+    cfg.write_text(body.format(on="false"))
+    off = run("--config", str(cfg), "check", "--offline", env=env, cwd=tmp_path)
+    assert off.returncode == 0, off.stderr
+    assert "test_environment" not in off.stderr
