@@ -15,7 +15,7 @@ from syncd.simulator import (
     DEFAULT_AKB020S,
     DEFAULT_PASSWORD,
     DEFAULT_USERID,
-    FunctionIds,
+    ServedFunctionIds,
     Simulator,
     SimulatorConfig,
     load_persons,
@@ -117,7 +117,7 @@ def simulator(
     """运行模拟的工伤联网结算平台（/hygeia_esb_sj/api/call.action）/ run the simulated
     platform at /hygeia_esb_sj/api/call.action."""
     setup_logging("INFO", log_format, with_time=True)
-    ids = FunctionIds(settlement_slip_id, record_patient_id, illness_late_upload_id or None)
+    ids = ServedFunctionIds(settlement_slip_id, record_patient_id, illness_late_upload_id or None)
     config = SimulatorConfig(
         accounts=_accounts(accounts),
         akb020s=frozenset(akb020s or DEFAULT_AKB020S),

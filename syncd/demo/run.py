@@ -36,8 +36,13 @@ from syncd.protocol import catalogue as catalogue_module
 from syncd.protocol.catalogue import Catalogue
 from syncd.reference import seed
 from syncd.service.worker import Worker
-from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
-from syncd.simulator import FunctionIds as SimFunctionIds
+from syncd.simulator import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERID,
+    ServedFunctionIds,
+    Simulator,
+    SimulatorConfig,
+)
 
 TIMEZONE = "Asia/Shanghai"
 LATE_UPLOAD_ID = "bizh120005"  # the demo's stand-in for the unknown late 因病 upload id
@@ -108,7 +113,8 @@ def start_simulator(folder: Path) -> Simulator:
     allowed, the demo's stand-in id for the late 因病 upload)."""
     sim = Simulator(
         SimulatorConfig(
-            function_ids=SimFunctionIds(illness_late_upload=LATE_UPLOAD_ID), fee_delete_allowed=True
+            function_ids=ServedFunctionIds(illness_late_upload=LATE_UPLOAD_ID),
+            fee_delete_allowed=True,
         ),
         state_path=folder / "platform-simulator.db",
     )

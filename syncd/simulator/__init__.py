@@ -34,11 +34,11 @@ from syncd.simulator.config import (
     DEFAULT_PASSWORD,
     DEFAULT_USERID,
     SHANGHAI,
-    FunctionIds,
+    ServedFunctionIds,
     SimulatorConfig,
 )
 from syncd.simulator.faults import Fault, parse_fault
-from syncd.simulator.fixtures import Person, load_persons
+from syncd.simulator.fixtures import FixturePerson, load_persons
 from syncd.simulator.server import CALL_PATH, SERVER_ERROR_TEXT, Simulator
 
 __all__ = [
@@ -49,8 +49,8 @@ __all__ = [
     "SERVER_ERROR_TEXT",
     "SHANGHAI",
     "Fault",
-    "FunctionIds",
-    "Person",
+    "FixturePerson",
+    "ServedFunctionIds",
     "Simulator",
     "SimulatorConfig",
     "load_persons",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from syncd.simulator.fixtures import (
     CodeTables,
-    Person,
+    FixturePerson,
     load_code_tables,
     load_covered_items,
     load_persons,
@@ -29,7 +29,7 @@ def shanghai_now() -> datetime:
 
 
 @dataclass(frozen=True)
-class FunctionIds:
+class ServedFunctionIds:
     """Function ids the spec marks inferred/unknown; ``None`` = not served (unknown id)."""
 
     settlement_slip: str = "bizh120206"
@@ -42,8 +42,8 @@ class SimulatorConfig:
     accounts: dict[str, str] = field(default_factory=lambda: {DEFAULT_USERID: DEFAULT_PASSWORD})
     akb020s: frozenset[str] = frozenset(DEFAULT_AKB020S)
     fee_delete_allowed: bool = True
-    function_ids: FunctionIds = field(default_factory=FunctionIds)
-    persons: list[Person] = field(default_factory=load_persons)
+    function_ids: ServedFunctionIds = field(default_factory=ServedFunctionIds)
+    persons: list[FixturePerson] = field(default_factory=load_persons)
     covered_items: frozenset[str] = field(default_factory=load_covered_items)
     code_tables: CodeTables = field(default_factory=load_code_tables)
     test_mode: bool = False

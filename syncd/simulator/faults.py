@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from syncd.core.errors import ConfigError
-from syncd.simulator.wire import Reply
+from syncd.simulator.wire import WireReply
 
 KINDS = frozenset(
     {
@@ -159,7 +159,7 @@ class FaultBook:
             self._faults.remove(fault)
 
 
-def altered(kind: str, reply: Reply) -> Reply:
+def altered(kind: str, reply: WireReply) -> WireReply:
     """The reply an ``ALTERING`` fault answers instead of ``reply`` (a rejection unchanged)."""
     if reply.return_code != "1":
         return reply

@@ -64,7 +64,7 @@ _REQUIRED = ("aac001", "aac002", "aac003")
 
 
 @dataclass(frozen=True)
-class Person:
+class FixturePerson:
     """One insured (or not insured) person of the fixture."""
 
     fields: dict[str, str]
@@ -104,12 +104,12 @@ def _strings(mapping: Any) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in dict(mapping or {}).items()}
 
 
-def _person(raw: Any, where: str) -> Person:
+def _person(raw: Any, where: str) -> FixturePerson:
     if not isinstance(raw, dict) or any(not raw.get(k) for k in _REQUIRED):
         raise ConfigError(f"{where}: a person needs {', '.join(_REQUIRED)}")
     fields = {k: str(raw[k]) for k in PERSON_COLUMNS if raw.get(k) is not None}
     elsewhere = raw.get("in_hospital_elsewhere")
-    return Person(
+    return FixturePerson(
         fields=fields,
         insured=bool(raw.get("insured", True)),
         frozen=bool(raw.get("frozen", False)),
@@ -120,7 +120,7 @@ def _person(raw: Any, where: str) -> Person:
     )
 
 
-def load_persons(path: Path | None = None) -> list[Person]:
+def load_persons(path: Path | None = None) -> list[FixturePerson]:
     """The persons fixture: the shipped one, or ``path``."""
     doc = _read(path, "persons.yaml")
     where = str(path or "persons.yaml")

@@ -19,16 +19,16 @@ from syncd.simulator import (
 )
 from syncd.simulator.config import SHANGHAI, Clock, SimulatorConfig
 from syncd.simulator.ledger import ADMITTED, INPATIENT, Ledger
-from syncd.simulator.rules_common import Call
+from syncd.simulator.rules_common import ServedCall
 from syncd.simulator.rules_records import DETAIL_FUNCTIONS, upload_record
 from syncd.simulator.store import Store
-from syncd.simulator.wire import Reply, Request
+from syncd.simulator.wire import WireReply, WireRequest
 
-Handler = Callable[[Call], Reply]
+CallHandler = Callable[[ServedCall], WireReply]
 LOGIN = "sys0001"
 SESSION_EXPIRED = "session已失效，请重新登录"
 
-_FIXED: dict[str, Handler] = {
+_FIXED: dict[str, CallHandler] = {
     "bizh110001": rules_person.person_outpatient,
     "bizh110102": rules_lookup.outpatient_lookup,
     "bizh110103": rules_outpatient.refund_rows,
@@ -53,7 +53,7 @@ _FIXED: dict[str, Handler] = {
 }
 
 
-def handler_table(cfg: SimulatorConfig) -> dict[str, Handler]:
+def handler_table(cfg: SimulatorConfig) -> dict[str, CallHandler]:
     """function_id → rule, with the configurable ids of the inferred/unknown functions."""
     table = dict(_FIXED)
     ids = cfg.function_ids
@@ -93,36 +93,36 @@ class Platform:
                         dict(stay),
                     )
 
-    def process(self, request: Request) -> Reply:
+    def process(self, request: WireRequest) -> WireReply:
         function_id = request.function_id
         if function_id == LOGIN:
             return self._login(request)
         if not self.store.session_valid(request.get("session_id"), self.clock()):
-            return Reply("-9", SESSION_EXPIRED)
+            return WireReply("-9", SESSION_EXPIRED)
         handler = self.table.get(function_id)
         if handler is None:
-            return Reply("-1", f"未知的交易号function_id：{function_id or '（空）'}")
+            return WireReply("-1", f"未知的交易号function_id：{function_id or '（空）'}")
         return self._run(handler, request)
 
-    def _run(self, handler: Handler, request: Request) -> Reply:
+    def _run(self, handler: CallHandler, request: WireRequest) -> WireReply:
         akb020 = request.get("akb020")
         if akb020 not in self.cfg.akb020s:
-            return Reply("-1", f"医疗机构编码akb020={akb020 or '（空）'}未在平台登记")
+            return WireReply("-1", f"医疗机构编码akb020={akb020 or '（空）'}未在平台登记")
         try:
             with self.store.transaction() as conn:
-                return handler(Call(request, self.cfg, Ledger(conn), self.clock()))
+                return handler(ServedCall(request, self.cfg, Ledger(conn), self.clock()))
         except SimulatedRejection as rejection:
-            return Reply(rejection.return_code, rejection.message_zh)
+            return WireReply(rejection.return_code, rejection.message_zh)
 
-    def _login(self, request: Request) -> Reply:
+    def _login(self, request: WireRequest) -> WireReply:
         userid, password = request.get("userid"), request.get("password")
         if not userid or not password:
-            return Reply("-1", "登录失败：用户名和密码不能为空")
+            return WireReply("-1", "登录失败：用户名和密码不能为空")
         if self.cfg.accounts.get(userid) != password:
-            return Reply("-1", "登录失败：用户名或密码错误")
+            return WireReply("-1", "登录失败：用户名或密码错误")
         session_id, now = str(uuid.uuid4()), self.clock()
         self.store.add_session(session_id, userid, now, next_midnight(now))
-        return Reply(scalars={"session_id": session_id})
+        return WireReply(scalars={"session_id": session_id})
 
     def businesses(self) -> list[dict[str, Any]]:
         """Every business with its rows, batches, settlements and 病案 uploads (JSON-ready)."""

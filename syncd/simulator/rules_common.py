@@ -10,9 +10,9 @@ from datetime import datetime
 from syncd.core.errors import SimulatedRejection
 from syncd.simulator.config import MAX_FEE_ROWS, SimulatorConfig
 from syncd.simulator.figures import money
-from syncd.simulator.fixtures import Person
+from syncd.simulator.fixtures import FixturePerson
 from syncd.simulator.ledger import CANCELLED, Business, Ledger
-from syncd.simulator.wire import Request, Row
+from syncd.simulator.wire import WireRequest, WireRow
 
 PERSON_KEYS = ("aac001", "aac002", "bka100")
 FEE_REQUIRED = ("ake005", "ake006", "bka051", "bka056", "bka057", "bka058")
@@ -20,10 +20,10 @@ _DATE = re.compile(r"^\d{8}$")
 
 
 @dataclass
-class Call:
+class ServedCall:
     """One call being processed inside its transaction."""
 
-    req: Request
+    req: WireRequest
     cfg: SimulatorConfig
     ledger: Ledger
     now: datetime
@@ -50,11 +50,11 @@ class Call:
             raise SimulatedRejection(f"就医登记号{self.req.get('aaz218')}不存在有效的{label}业务")
         return found
 
-    def person_by_id(self, aac001: str) -> Person:
+    def person_by_id(self, aac001: str) -> FixturePerson:
         return insured(find_person(self.cfg.persons, "aac001", aac001))
 
 
-def find_person(persons: Iterable[Person], key_type: str, value: str) -> Person:
+def find_person(persons: Iterable[FixturePerson], key_type: str, value: str) -> FixturePerson:
     if key_type not in PERSON_KEYS:
         raise SimulatedRejection(f"入参类型bka895={key_type}无效，应为aac001、aac002或bka100")
     for person in persons:
@@ -63,7 +63,7 @@ def find_person(persons: Iterable[Person], key_type: str, value: str) -> Person:
     raise SimulatedRejection("未查询到该人员的参保信息，请核对证件号码或电脑号")
 
 
-def insured(person: Person) -> Person:
+def insured(person: FixturePerson) -> FixturePerson:
     """Not insured persons are refused everywhere with the same message (never bka888=9)."""
     if not person.insured:
         raise SimulatedRejection("该人员未参加工伤保险（未参保），不能办理工伤联网结算业务")
@@ -96,7 +96,9 @@ def check_date(value: str, field: str) -> None:
         raise SimulatedRejection(f"{field}日期格式错误，应为yyyyMMdd") from exc
 
 
-def check_fee_rows(rows: list[Row], *, serial_required: bool, allow_empty: bool = False) -> None:
+def check_fee_rows(
+    rows: list[WireRow], *, serial_required: bool, allow_empty: bool = False
+) -> None:
     """Row count, required columns, numbers and dates of a feeinfo dataset."""
     if not rows and not allow_empty:
         raise SimulatedRejection("费用明细feeinfo不能为空")
@@ -106,7 +108,7 @@ def check_fee_rows(rows: list[Row], *, serial_required: bool, allow_empty: bool 
         _check_fee_row(number, row, serial_required)
 
 
-def _check_fee_row(number: int, row: Row, serial_required: bool) -> None:
+def _check_fee_row(number: int, row: WireRow, serial_required: bool) -> None:
     required = FEE_REQUIRED + (("aaz213",) if serial_required else ())
     missing = [name for name in required if not row.get(name)]
     if missing:
@@ -120,7 +122,7 @@ def _check_fee_row(number: int, row: Row, serial_required: bool) -> None:
         raise SimulatedRejection(f"第{number}条费用明细伤病分离标志bka061只能为0或1")
 
 
-def check_new_serials(rows: list[Row], known: set[str]) -> None:
+def check_new_serials(rows: list[WireRow], known: set[str]) -> None:
     seen = set(known)
     for row in rows:
         if row["aaz213"] in seen:

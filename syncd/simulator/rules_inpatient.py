@@ -11,14 +11,14 @@ from syncd.simulator.ledger import (
     Business,
 )
 from syncd.simulator.rules_common import (
-    Call,
+    ServedCall,
     check_date,
     check_fee_rows,
     check_new_serials,
     require_state,
 )
 from syncd.simulator.rules_outpatient import new_aaz218
-from syncd.simulator.wire import Reply
+from syncd.simulator.wire import WireReply
 
 MODIFIABLE = frozenset(
     {"bka021", "bka022", "bka019", "bka020", "bka025", "bka023", "bka503", "ykc679", "ykc680"}
@@ -26,7 +26,7 @@ MODIFIABLE = frozenset(
 _ENVELOPE = frozenset({"session_id", "function_id", "akb020", "aaz218"})
 
 
-def _exclusive(call: Call, aac001: str) -> None:
+def _exclusive(call: ServedCall, aac001: str) -> None:
     """业务互斥: one open (admitted or discharged, not settled) stay per person."""
     for other in call.ledger.open_inpatient(aac001):
         if other.akb020 == call.akb020:
@@ -38,7 +38,7 @@ def _exclusive(call: Call, aac001: str) -> None:
         )
 
 
-def admit(call: Call) -> Reply:
+def admit(call: ServedCall) -> WireReply:
     """bizh120103 入院登记 → ADMITTED; returns aaz218."""
     call.need("akb020", "aka130", "bka006", "aac001", "bka017", "bka014", "bka015")
     if call.req.get("aka130") != "42" or call.req.get("bka006") != "420":
@@ -56,10 +56,10 @@ def admit(call: Call) -> Reply:
         call.today,
         fields,
     )
-    return Reply(scalars={"aaz218": business.aaz218})
+    return WireReply(scalars={"aaz218": business.aaz218})
 
 
-def modify(call: Call) -> Reply:
+def modify(call: ServedCall) -> WireReply:
     """bizh120104: only ward, dept, 住院号, bed, doctor, ykc679/ykc680 may change."""
     call.need("akb020", "aaz218")
     business = call.business(INPATIENT)
@@ -74,35 +74,35 @@ def modify(call: Call) -> Reply:
     if not changes:
         raise SimulatedRejection("没有需要修改的入院登记信息")
     call.ledger.update(business, **changes)
-    return Reply()
+    return WireReply()
 
 
-def cancel_admission(call: Call) -> Reply:
+def cancel_admission(call: ServedCall) -> WireReply:
     """bizh120109 取消入院登记: ADMITTED only → CANCELLED."""
     call.need("akb020", "aaz218")
     business = call.business(INPATIENT)
     require_state(business, ADMITTED, action="取消入院登记（已出院登记的须先取消出院登记）")
     call.ledger.update(business, CANCELLED)
-    return Reply()
+    return WireReply()
 
 
-def upload_fees(call: Call) -> Reply:
+def upload_fees(call: ServedCall) -> WireReply:
     """bizh120002: 1..300 rows with unique aaz213, only while ADMITTED."""
     call.need("akb020", "aaz218")
     business = call.business(INPATIENT)
     require_state(business, ADMITTED, action="上传费用明细（只能在入院登记后、出院登记前上传）")
     _store_rows(call, business, "upload")
-    return Reply()
+    return WireReply()
 
 
-def _store_rows(call: Call, business: Business, origin: str) -> None:
+def _store_rows(call: ServedCall, business: Business, origin: str) -> None:
     rows = call.req.rows("feeinfo")
     check_fee_rows(rows, serial_required=True)
     check_new_serials(rows, call.ledger.serials(business))
     call.ledger.add_rows(business, origin, rows, call.now)
 
 
-def delete_fees(call: Call) -> Reply:
+def delete_fees(call: ServedCall) -> WireReply:
     """bizh120004: deletes all uploaded rows, only where the city allows deletion."""
     call.need("akb020", "aaz218")
     if not call.cfg.fee_delete_allowed:
@@ -110,10 +110,10 @@ def delete_fees(call: Call) -> Reply:
     business = call.business(INPATIENT)
     require_state(business, ADMITTED, action="删除费用明细")
     call.ledger.delete_rows(business, "upload")
-    return Reply()
+    return WireReply()
 
 
-def late_illness_upload(call: Call) -> Reply:
+def late_illness_upload(call: ServedCall) -> WireReply:
     """伤病分离因病数据事后补传: bka061=1 rows against any live (also settled) stay."""
     call.need("akb020", "aaz218")
     business = call.business(INPATIENT)
@@ -123,4 +123,4 @@ def late_illness_upload(call: Call) -> Reply:
                 f"因病数据补传只接受因病（bka061=1）的费用明细，第{number}条不是"
             )
     _store_rows(call, business, "late")
-    return Reply()
+    return WireReply()

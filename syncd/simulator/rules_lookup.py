@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from syncd.core.errors import SimulatedRejection
 from syncd.simulator.ledger import INPATIENT, OUTPATIENT, SETTLED, Business
-from syncd.simulator.rules_common import PERSON_KEYS, Call, check_date, find_person
-from syncd.simulator.wire import Reply, Row
+from syncd.simulator.rules_common import PERSON_KEYS, ServedCall, check_date, find_person
+from syncd.simulator.wire import WireReply, WireRow
 
 _COPIED = (
     "bka014",
@@ -53,13 +53,13 @@ _PERSON = (
 )
 
 
-def is_settled(call: Call, business: Business) -> bool:
+def is_settled(call: ServedCall, business: Business) -> bool:
     if business.kind == INPATIENT:
         return business.state == SETTLED
     return any(b["refunded_at"] is None for b in call.ledger.batches(business))
 
 
-def bizinfo_row(call: Call, business: Business) -> Row:
+def bizinfo_row(call: ServedCall, business: Business) -> WireRow:
     person = next((p for p in call.cfg.persons if p.aac001 == business.aac001), None)
     row = {k: person.fields.get(k, "") for k in _PERSON} if person else {"aac001": business.aac001}
     row.update({k: business.fields.get(k, "") for k in _COPIED})
@@ -78,7 +78,7 @@ def bizinfo_row(call: Call, business: Business) -> Row:
     return row
 
 
-def businesses_named(call: Call, kind: str, key: str, value: str) -> list[Business]:
+def businesses_named(call: ServedCall, kind: str, key: str, value: str) -> list[Business]:
     """The hospital's businesses of ``kind`` that the key names (cancelled ones included);
     a person key is resolved once and filtered in SQL (lookups stay cheap in a big ledger)."""
     if key == "aaz218":
@@ -93,7 +93,7 @@ def businesses_named(call: Call, kind: str, key: str, value: str) -> list[Busine
     return call.ledger.find(kind, call.akb020, find_person(call.cfg.persons, key, value).aac001)
 
 
-def _in_filters(call: Call, business: Business) -> bool:
+def _in_filters(call: ServedCall, business: Business) -> bool:
     bka891 = call.req.get("bka891")
     if bka891 and bka891 != ("1" if is_settled(call, business) else "0"):
         return False
@@ -102,7 +102,7 @@ def _in_filters(call: Call, business: Business) -> bool:
     return (not start or visit >= start) and (not end or visit <= end)
 
 
-def _lookup(call: Call, kind: str, keys: tuple[str, ...]) -> Reply:
+def _lookup(call: ServedCall, kind: str, keys: tuple[str, ...]) -> WireReply:
     call.need("akb020", "bka895", "bka896")
     key, value = call.req.get("bka895"), call.req.get("bka896")
     if key not in keys:
@@ -116,14 +116,14 @@ def _lookup(call: Call, kind: str, keys: tuple[str, ...]) -> Reply:
         for b in businesses_named(call, kind, key, value)
         if b.state != "CANCELLED" and _in_filters(call, b)
     ]
-    return Reply(datasets={"bizinfo": rows})
+    return WireReply(datasets={"bizinfo": rows})
 
 
-def outpatient_lookup(call: Call) -> Reply:
+def outpatient_lookup(call: ServedCall) -> WireReply:
     """bizh110102 收费时提取门诊业务信息."""
     return _lookup(call, OUTPATIENT, (*PERSON_KEYS, "aaz218"))
 
 
-def inpatient_lookup(call: Call) -> Reply:
+def inpatient_lookup(call: ServedCall) -> WireReply:
     """bizh120102 入院登记后取业务信息."""
     return _lookup(call, INPATIENT, (*PERSON_KEYS, "aaz218", "bka025"))

@@ -14,24 +14,24 @@ from syncd.core.errors import SimulatedRejection
 from syncd.simulator import figures
 from syncd.simulator.ledger import CANCELLED, OUTPATIENT, REGISTERED, Business
 from syncd.simulator.rules_common import (
-    Call,
+    ServedCall,
     check_date,
     check_fee_rows,
     check_new_serials,
     require_state,
 )
 from syncd.simulator.rules_lookup import businesses_named
-from syncd.simulator.wire import Reply, Row
+from syncd.simulator.wire import WireReply, WireRow
 
 ALREADY_REFUNDED = "已经办理过退费，不能重复退费"
 
 
-def new_aaz218(call: Call, prefix: str) -> str:
+def new_aaz218(call: ServedCall, prefix: str) -> str:
     """就医登记号: 2 letters + date + serial (16 chars; never shaped like an ID number)."""
     return f"{prefix}{call.today}{call.ledger.next_serial('aaz218'):06d}"
 
 
-def register(call: Call) -> Reply:
+def register(call: ServedCall) -> WireReply:
     """bizh110104 门诊挂号; with feeinfo it also charges (bka893=1) or trials (0)."""
     call.need("akb020", "aac001", "aka130", "bka006", "bka014", "bka015")
     if call.req.get("aka130") != "41" or call.req.get("bka006") != "410":
@@ -52,21 +52,21 @@ def register(call: Call) -> Reply:
         call.today,
         fields,
     )
-    reply = Reply(scalars={"aaz218": business.aaz218})
+    reply = WireReply(scalars={"aaz218": business.aaz218})
     if "feeinfo" in call.req.datasets:
         reply.datasets["payinfo"] = [_charge_or_refund(call, business)]
     return reply
 
 
-def charge(call: Call) -> Reply:
+def charge(call: ServedCall) -> WireReply:
     """bizh110105 门诊费用上传并结算."""
     call.need("akb020", "aaz218", "bka014", "bka015", "bka893")
     business = call.business(OUTPATIENT)
     require_state(business, REGISTERED, action="收费或退费")
-    return Reply(datasets={"payinfo": [_charge_or_refund(call, business)]})
+    return WireReply(datasets={"payinfo": [_charge_or_refund(call, business)]})
 
 
-def _charge_or_refund(call: Call, business: Business) -> Row:
+def _charge_or_refund(call: ServedCall, business: Business) -> WireRow:
     mode = call.req.get("bka893") or "0"
     if mode not in ("0", "1"):
         raise SimulatedRejection("结算标志bka893只能为0（试算）或1（结算）")
@@ -77,7 +77,7 @@ def _charge_or_refund(call: Call, business: Business) -> Row:
     return _charge(call, business, rows, settle=mode == "1")
 
 
-def _payinfo(business: Business, bka001: str, result: figures.Figures) -> Row:
+def _payinfo(business: Business, bka001: str, result: figures.Figures) -> WireRow:
     return {
         "akb020": business.akb020,
         "aaz218": business.aaz218,
@@ -86,7 +86,7 @@ def _payinfo(business: Business, bka001: str, result: figures.Figures) -> Row:
     }
 
 
-def _charge(call: Call, business: Business, rows: list[Row], settle: bool) -> Row:
+def _charge(call: ServedCall, business: Business, rows: list[WireRow], settle: bool) -> WireRow:
     check_new_serials([r for r in rows if r.get("aaz213")], call.ledger.serials(business))
     result = figures.compute(rows, call.cfg.covered_items)
     if not settle:
@@ -100,7 +100,7 @@ def _charge(call: Call, business: Business, rows: list[Row], settle: bool) -> Ro
     return _payinfo(business, str(bka001), result)
 
 
-def _refund(call: Call, business: Business, rows: list[Row], settle: bool) -> Row:
+def _refund(call: ServedCall, business: Business, rows: list[WireRow], settle: bool) -> WireRow:
     bka001 = _refunded_batch(call, business, rows)
     result = figures.compute(rows, call.cfg.covered_items)
     if settle:
@@ -109,7 +109,7 @@ def _refund(call: Call, business: Business, rows: list[Row], settle: bool) -> Ro
     return _payinfo(business, str(bka001), result)
 
 
-def _refunded_batch(call: Call, business: Business, rows: list[Row]) -> int:
+def _refunded_batch(call: ServedCall, business: Business, rows: list[WireRow]) -> int:
     """The one whole batch these negative rows refund; anything else is rejected."""
     if any(not r.get("aaz213") or Decimal(r["bka058"]) >= 0 for r in rows):
         raise SimulatedRejection("退费明细须全部为负数并带原费用序号aaz213，不能与收费明细混合上传")
@@ -129,20 +129,20 @@ def _refunded_batch(call: Call, business: Business, rows: list[Row]) -> int:
     raise SimulatedRejection("退费明细的费用序号aaz213不属于本就医登记号的任何结算批次")
 
 
-def _same_amounts(refund: dict[str, Row], original: dict[str, Row]) -> None:
+def _same_amounts(refund: dict[str, WireRow], original: dict[str, WireRow]) -> None:
     for serial, row in refund.items():
         if Decimal(row["bka058"]) != -Decimal(original[serial]["bka058"]):
             raise SimulatedRejection(f"费用序号{serial}的退费金额与原收费金额不符")
 
 
-def _refund_form(row: Row, bka001: int) -> Row:
+def _refund_form(row: WireRow, bka001: int) -> WireRow:
     out = dict(row, bka001=str(bka001))
     for name in ("bka057", "bka058"):
         out[name] = str(Decimal(0) - Decimal(row[name]))
     return out
 
 
-def refund_rows(call: Call) -> Reply:
+def refund_rows(call: ServedCall) -> WireReply:
     """bizh110103 退费时提取门诊业务信息: a batch's rows in refund form (bka001=0: all)."""
     call.need("akb020", "bka895", "bka896", "bka006", "bka001")
     wanted = call.req.get("bka001")
@@ -155,7 +155,7 @@ def refund_rows(call: Call) -> Reply:
     return _one_batch(call, found, int(wanted))
 
 
-def _one_batch(call: Call, found: list[Business], bka001: int) -> Reply:
+def _one_batch(call: ServedCall, found: list[Business], bka001: int) -> WireReply:
     for business in reversed(found):
         batch = next((b for b in call.ledger.batches(business) if b["bka001"] == bka001), None)
         if batch is None:
@@ -163,7 +163,7 @@ def _one_batch(call: Call, found: list[Business], bka001: int) -> Reply:
         if batch["refunded_at"] is not None:
             raise SimulatedRejection(ALREADY_REFUNDED)
         rows = call.ledger.rows(business, "charge", bka001)
-        return Reply(
+        return WireReply(
             datasets={
                 "bizinfo": [{"aaz218": business.aaz218, "bka001": str(bka001)}],
                 "feeinfo": [_refund_form(r, bka001) for r in rows],
@@ -172,10 +172,10 @@ def _one_batch(call: Call, found: list[Business], bka001: int) -> Reply:
     raise SimulatedRejection(f"未找到第{bka001}批次的门诊结算费用")
 
 
-def _all_batches(call: Call, found: list[Business]) -> Reply:
-    bizinfo: list[Row] = []
-    feeinfo: list[Row] = []
-    batchinfo: list[Row] = []
+def _all_batches(call: ServedCall, found: list[Business]) -> WireReply:
+    bizinfo: list[WireRow] = []
+    feeinfo: list[WireRow] = []
+    batchinfo: list[WireRow] = []
     for business in found:
         bizinfo.append({"aaz218": business.aaz218})
         for batch in call.ledger.batches(business):
@@ -183,10 +183,10 @@ def _all_batches(call: Call, found: list[Business]) -> Reply:
             if batch["refunded_at"] is None:
                 rows = call.ledger.rows(business, "charge", batch["bka001"])
                 feeinfo += [_refund_form(r, batch["bka001"]) for r in rows]
-    return Reply(datasets={"bizinfo": bizinfo, "batchinfo": batchinfo, "feeinfo": feeinfo})
+    return WireReply(datasets={"bizinfo": bizinfo, "batchinfo": batchinfo, "feeinfo": feeinfo})
 
 
-def _batch_row(business: Business, batch: dict[str, Any]) -> Row:
+def _batch_row(business: Business, batch: dict[str, Any]) -> WireRow:
     return {
         "aaz218": business.aaz218,
         "bka001": str(batch["bka001"]),
@@ -198,7 +198,7 @@ def _batch_row(business: Business, batch: dict[str, Any]) -> Row:
     }
 
 
-def cancel_registration(call: Call) -> Reply:
+def cancel_registration(call: ServedCall) -> WireReply:
     """bizh110106 取消门诊挂号: only while no settled batch is still live."""
     call.need("akb020", "aaz218", "bka014", "bka015")
     business = call.business(OUTPATIENT)
@@ -209,4 +209,4 @@ def cancel_registration(call: Call) -> Reply:
             f"该挂号存在未退费的结算批次（第{'、'.join(live)}批），请先退费再取消挂号"
         )
     call.ledger.update(business, CANCELLED, bka014_cancel=call.req.get("bka014"))
-    return Reply()
+    return WireReply()

@@ -7,33 +7,33 @@ from decimal import Decimal
 
 from syncd.core.errors import SimulatedRejection
 from syncd.simulator.figures import ZERO
-from syncd.simulator.fixtures import Person
+from syncd.simulator.fixtures import FixturePerson
 from syncd.simulator.ledger import Ledger
-from syncd.simulator.rules_common import Call, check_date, find_person, insured
-from syncd.simulator.wire import Reply, Row
+from syncd.simulator.rules_common import ServedCall, check_date, find_person, insured
+from syncd.simulator.wire import WireReply, WireRow
 
 DEFAULT_FUND = {"aaa157": "410101", "aad006": "工伤保险基金"}
 
 
-def _lookup(call: Call) -> Person:
+def _lookup(call: ServedCall) -> FixturePerson:
     call.need("akb020", "bka895", "bka896", "bka006")
     if call.req.get("bka006") not in ("410", "420"):
         raise SimulatedRejection("医疗待遇类型bka006应为410（工伤门诊）或420（工伤住院）")
     return insured(find_person(call.cfg.persons, call.req.get("bka895"), call.req.get("bka896")))
 
 
-def _personinfo(person: Person, bka006: str) -> Row:
+def _personinfo(person: FixturePerson, bka006: str) -> WireRow:
     row = dict(person.fields)
     row.update(aae140="410", bka888="1" if person.frozen else "0", bka006=bka006)
     row.update({k: person.injury.get(k, "") for k in ("bka042", "aaz267", "aae030", "aae031")})
     return row
 
 
-def _freezeinfo(person: Person) -> list[Row]:
+def _freezeinfo(person: FixturePerson) -> list[WireRow]:
     return [dict(r) for r in person.freezes] if person.frozen else []
 
 
-def person_outpatient(call: Call) -> Reply:
+def person_outpatient(call: ServedCall) -> WireReply:
     """bizh110001: personinfo, freezeinfo and injuryorbirthinfo as three datasets."""
     person = _lookup(call)
     injury = [{k: person.injury.get(k, "") for k in ("bka042", "aae030", "aae031")}]
@@ -42,15 +42,15 @@ def person_outpatient(call: Call) -> Reply:
         "freezeinfo": _freezeinfo(person),
         "injuryorbirthinfo": injury if person.injury else [],
     }
-    return Reply(datasets=datasets)
+    return WireReply(datasets=datasets)
 
 
-def person_inpatient(call: Call) -> Reply:
+def person_inpatient(call: ServedCall) -> WireReply:
     """bizh120001: one personinfo row with the injury data merged in."""
     person = _lookup(call)
     row = _personinfo(person, call.req.get("bka006"))
     row["bka026"] = person.injury.get("bka026", "")
-    return Reply(datasets={"personinfo": [row], "freezeinfo": _freezeinfo(person)})
+    return WireReply(datasets={"personinfo": [row], "freezeinfo": _freezeinfo(person)})
 
 
 def _fund_paid(ledger: Ledger, aac001: str, year: str) -> Decimal:
@@ -67,7 +67,7 @@ def _fund_paid(ledger: Ledger, aac001: str, year: str) -> Decimal:
     return total
 
 
-def cumulative(call: Call) -> Reply:
+def cumulative(call: ServedCall) -> WireReply:
     """bizh410004 累计查询: fixture base values plus what this simulator has settled."""
     call.need("akb020", "aac001")
     person = call.person_by_id(call.req.get("aac001"))
@@ -87,7 +87,7 @@ def cumulative(call: Call) -> Reply:
                 "ake038": left,
             }
         )
-    return Reply(datasets={"cumulativeinfo": rows})
+    return WireReply(datasets={"cumulativeinfo": rows})
 
 
 def _months(start: str, end: str) -> list[str]:
@@ -100,7 +100,7 @@ def _months(start: str, end: str) -> list[str]:
     return months
 
 
-def fund_status(call: Call) -> Reply:
+def fund_status(call: ServedCall) -> WireReply:
     """bizh410005 基金状态查询: per fund (x month when bka977=1) the freeze state."""
     call.need("akb020", "aac001")
     person = call.person_by_id(call.req.get("aac001"))
@@ -124,10 +124,10 @@ def fund_status(call: Call) -> Reply:
         for f in funds
         for month in months
     ]
-    return Reply(datasets={"fundinfo": rows})
+    return WireReply(datasets={"fundinfo": rows})
 
 
-def code_table(call: Call) -> Reply:
+def code_table(call: ServedCall) -> WireReply:
     """bizh120205 码表服务: dataset codeinfo for one category, optionally one value."""
     call.need("akb020", "aaa100")
     tables = call.cfg.code_tables
@@ -150,4 +150,4 @@ def code_table(call: Call) -> Reply:
         for code, label in values.items()
         if not wanted or code == wanted
     ]
-    return Reply(datasets={"codeinfo": rows})
+    return WireReply(datasets={"codeinfo": rows})

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from syncd.core.errors import SimulatedRejection
 from syncd.simulator.ledger import INPATIENT
-from syncd.simulator.rules_common import Call
-from syncd.simulator.wire import Reply
+from syncd.simulator.rules_common import ServedCall
+from syncd.simulator.wire import WireReply
 
 HEADER = ("akb020", "aaz218", "aac002")
 DETAIL_FUNCTIONS = ("bizh200102", "bizh200103", "bizh200104", "bizh200105")
@@ -19,7 +19,7 @@ EXTRA_REQUIRED = {"bizh200106": ("yzy301", "yzy302")}
 _NOT_STORED = frozenset({"session_id", "function_id"})
 
 
-def upload_record(call: Call, function_id: str) -> Reply:
+def upload_record(call: ServedCall, function_id: str) -> WireReply:
     call.need(*HEADER, *EXTRA_REQUIRED.get(function_id, ()))
     business = call.business(INPATIENT)
     person = next((p for p in call.cfg.persons if p.aac001 == business.aac001), None)
@@ -34,4 +34,4 @@ def upload_record(call: Call, function_id: str) -> Reply:
                 raise SimulatedRejection(f"第{number}条明细缺少排序号yzy201")
     scalars = {k: v for k, v in call.req.scalars.items() if k not in _NOT_STORED}
     call.ledger.put_record(business, function_id, {"fields": scalars, "detail": detail}, call.now)
-    return Reply()
+    return WireReply()

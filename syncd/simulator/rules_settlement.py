@@ -13,8 +13,8 @@ from decimal import Decimal
 from syncd.core.errors import SimulatedRejection
 from syncd.simulator import figures
 from syncd.simulator.ledger import ADMITTED, DISCHARGED, INPATIENT, SETTLED, Business
-from syncd.simulator.rules_common import Call, check_date, require_state
-from syncd.simulator.wire import Reply, Row
+from syncd.simulator.rules_common import ServedCall, check_date, require_state
+from syncd.simulator.wire import WireReply, WireRow
 
 _DISCHARGE_FIELDS = (
     "bka032",
@@ -34,16 +34,16 @@ _DISCHARGE_FIELDS = (
 )
 
 
-def _figures(call: Call, business: Business) -> figures.Figures:
+def _figures(call: ServedCall, business: Business) -> figures.Figures:
     return figures.compute(call.ledger.rows(business, "upload"), call.cfg.covered_items)
 
 
-def _flat(business: Business, result: figures.Figures) -> Reply:
+def _flat(business: Business, result: figures.Figures) -> WireReply:
     scalars = {"akb020": business.akb020, "aaz218": business.aaz218, **figures.as_wire(result)}
-    return Reply(scalars=scalars)
+    return WireReply(scalars=scalars)
 
 
-def pre_settle(call: Call) -> Reply:
+def pre_settle(call: ServedCall) -> WireReply:
     """bizh120003 预结算: trial figures, ADMITTED or DISCHARGED, no state change."""
     call.need("akb020", "aaz218", "bka438")
     business = call.business(INPATIENT)
@@ -57,7 +57,7 @@ def _days(start: str, end: str) -> int:
     return max((last - first).days, 1)
 
 
-def discharge(call: Call) -> Reply:
+def discharge(call: ServedCall) -> WireReply:
     """bizh120105 出院登记: ADMITTED → DISCHARGED; the reply carries the pre-settlement."""
     call.need("akb020", "aaz218", "bka032", "bka033", "bka034")
     business = call.business(INPATIENT)
@@ -72,7 +72,7 @@ def discharge(call: Call) -> Reply:
     return _flat(business, _figures(call, business))
 
 
-def settle(call: Call) -> Reply:
+def settle(call: ServedCall) -> WireReply:
     """bizh120106 出院结算: DISCHARGED → SETTLED; the figures are stored as a settlement."""
     call.need("akb020", "aaz218", "bka046", "bka047")
     business = call.business(INPATIENT)
@@ -89,26 +89,26 @@ def settle(call: Call) -> Reply:
     return _flat(business, result)
 
 
-def cancel_settlement(call: Call) -> Reply:
+def cancel_settlement(call: ServedCall) -> WireReply:
     """bizh120107 取消出院结算: SETTLED → DISCHARGED; the settlement is kept as reversed."""
     call.need("akb020", "aaz218")
     business = call.business(INPATIENT)
     require_state(business, SETTLED, action="取消出院结算")
     call.ledger.reverse_settlement(business, call.now)
     call.ledger.update(business, DISCHARGED, bka045="", bka046="", bka047="")
-    return Reply()
+    return WireReply()
 
 
-def cancel_discharge(call: Call) -> Reply:
+def cancel_discharge(call: ServedCall) -> WireReply:
     """bizh120108 取消出院登记: DISCHARGED → ADMITTED."""
     call.need("akb020", "aaz218")
     business = call.business(INPATIENT)
     require_state(business, DISCHARGED, action="取消出院登记（已结算的须先取消结算）")
     call.ledger.update(business, ADMITTED, bka030="", **dict.fromkeys(_DISCHARGE_FIELDS, ""))
-    return Reply()
+    return WireReply()
 
 
-def _fund_rows(f: dict[str, Decimal]) -> list[Row]:
+def _fund_rows(f: dict[str, Decimal]) -> list[WireRow]:
     fund = [
         Decimal(0),
         f["ake039"],
@@ -125,14 +125,14 @@ def _fund_rows(f: dict[str, Decimal]) -> list[Row]:
     ]
 
 
-def _fund_row(name: str, values: list[Decimal]) -> Row:
+def _fund_row(name: str, values: list[Decimal]) -> WireRow:
     row = {"bka800": name}
     row.update({f"bka801_{i}": f"{v:.2f}" for i, v in enumerate(values, start=1)})
     row["bka801_7"] = f"{sum(values, Decimal(0)):.2f}"
     return row
 
 
-def settlement_slip(call: Call) -> Reply:
+def settlement_slip(call: ServedCall) -> WireReply:
     """结算信息提取 (default bizh120206): flat slip fields + ``fundlist`` rows; SETTLED only."""
     call.need("akb020", "aaz218")
     business = call.business(INPATIENT)
@@ -166,4 +166,4 @@ def settlement_slip(call: Call) -> Reply:
         bka815="0.00",
         bka816=f"{stored['ake026']:.2f}",
     )
-    return Reply(scalars=scalars, datasets={"fundlist": _fund_rows(stored)})
+    return WireReply(scalars=scalars, datasets={"fundlist": _fund_rows(stored)})

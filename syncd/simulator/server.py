@@ -39,7 +39,7 @@ from syncd.simulator.faults import (
 from syncd.simulator.platform import Platform
 from syncd.simulator.store import Store
 from syncd.simulator.wire import (
-    Reply,
+    WireReply,
     malformed_reply,
     parse_request,
     render_reply,
@@ -258,7 +258,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             request = parse_request(body)
         except MalformedSimulatorRequest as bad:
-            return self._finish_call("", started, at, None, Reply(bad.return_code, bad.message_zh))
+            return self._finish_call(
+                "", started, at, None, WireReply(bad.return_code, bad.message_zh)
+            )
         fault = self.sim.fault_book.take(request.function_id)
         kind = fault.kind if fault else None
         if fault is not None and kind == "latency":
@@ -280,7 +282,7 @@ class _Handler(BaseHTTPRequestHandler):
         started: float,
         at: Any,
         kind: str | None,
-        reply: Reply | None,
+        reply: WireReply | None,
         size: int = 0,
     ) -> None:
         """Log the call first (so /_sim/calls is current once the client has an answer),
@@ -321,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def _outcome(kind: str | None, reply: Reply | None) -> str:
+def _outcome(kind: str | None, reply: WireReply | None) -> str:
     if kind in ("drop", "reply_lost", "malformed"):
         return {"drop": "dropped", "reply_lost": "reply_lost", "malformed": "malformed"}[kind]
     if kind == "oversize" and reply is not None:
@@ -348,7 +350,7 @@ def _send_padded(handler: _Handler, payload: bytes, size: int) -> None:
         handler.close_connection = True
 
 
-def _send_reply(handler: _Handler, outcome: str, reply: Reply | None) -> None:
+def _send_reply(handler: _Handler, outcome: str, reply: WireReply | None) -> None:
     """Answer (or deliberately not answer) one platform call."""
     if outcome in ("dropped", "reply_lost"):
         handler.close_connection = True

@@ -16,18 +16,18 @@ from defusedxml import DefusedXmlException
 
 from syncd.core.errors import MalformedSimulatorRequest
 
-Row = dict[str, str]
+WireRow = dict[str, str]
 
 # Children of <program> that are datasets even when they hold no <row>.
 KNOWN_DATASETS = frozenset({"feeinfo", "detail"})
 
 
 @dataclass
-class Request:
+class WireRequest:
     """One parsed request: scalars under ``<program>`` and datasets of rows."""
 
     scalars: dict[str, str] = field(default_factory=dict)
-    datasets: dict[str, list[Row]] = field(default_factory=dict)
+    datasets: dict[str, list[WireRow]] = field(default_factory=dict)
 
     @property
     def function_id(self) -> str:
@@ -36,21 +36,21 @@ class Request:
     def get(self, name: str) -> str:
         return self.scalars.get(name, "")
 
-    def rows(self, name: str) -> list[Row]:
+    def rows(self, name: str) -> list[WireRow]:
         return self.datasets.get(name, [])
 
 
 @dataclass
-class Reply:
+class WireReply:
     """One reply: return code and message first, then scalars, then datasets."""
 
     return_code: str = "1"
     message: str = "成功"
     scalars: dict[str, str] = field(default_factory=dict)
-    datasets: dict[str, list[Row]] = field(default_factory=dict)
+    datasets: dict[str, list[WireRow]] = field(default_factory=dict)
 
 
-def parse_request(body: bytes) -> Request:
+def parse_request(body: bytes) -> WireRequest:
     """Parse the raw body; entity declarations and malformed XML become a rejection."""
     try:
         root = SafeET.fromstring(body.strip())
@@ -58,7 +58,7 @@ def parse_request(body: bytes) -> Request:
         raise MalformedSimulatorRequest("请求报文不是合法的XML（禁止DTD实体）") from exc
     if root.tag != "program":
         raise MalformedSimulatorRequest("请求报文的根节点必须是<program>")
-    request = Request()
+    request = WireRequest()
     for child in root:
         rows = [_row(r) for r in child if r.tag == "row"]
         if rows or child.tag in KNOWN_DATASETS:
@@ -68,11 +68,11 @@ def parse_request(body: bytes) -> Request:
     return request
 
 
-def _row(element: Element) -> Row:
+def _row(element: Element) -> WireRow:
     return {c.tag: (c.text or "").strip() for c in element}
 
 
-def render_reply(reply: Reply) -> bytes:
+def render_reply(reply: WireReply) -> bytes:
     """Serialise a reply as UTF-8 XML with a declaration; every value escaped."""
     parts = ['<?xml version="1.0" encoding="UTF-8"?><program>']
     parts.append(_element("return_code", reply.return_code))

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from syncd.db.views import ViewReader
-from syncd.simulator import FunctionIds as SimFunctionIds
-from syncd.simulator import Simulator, SimulatorConfig
+from syncd.simulator import ServedFunctionIds, Simulator, SimulatorConfig
 from tests.integration.mappings_support import (
     LATE_UPLOAD_ID,
     TAG,
@@ -30,7 +29,7 @@ OPERATOR = {"operator_no": "S004", "operator_name": "邓海燕"}
 
 @pytest.fixture
 def simulator() -> Iterator[Simulator]:
-    ids = SimFunctionIds(illness_late_upload=LATE_UPLOAD_ID)
+    ids = ServedFunctionIds(illness_late_upload=LATE_UPLOAD_ID)
     sim = Simulator(SimulatorConfig(function_ids=ids, fee_delete_allowed=True))
     sim.start()
     yield sim

@@ -26,7 +26,7 @@ from syncd.core.records import Outcome
 from syncd.protocol import catalogue
 from syncd.protocol.catalogue import LOGIN_FUNCTION_ID
 from syncd.protocol.messages import RegistrationReply, Request, parse_reply
-from syncd.simulator import FunctionIds as SimFunctionIds
+from syncd.simulator import ServedFunctionIds as ServedFunctionIds
 from syncd.simulator import Simulator
 
 __all__ = ["driver", "sim"]  # fixtures
@@ -101,7 +101,7 @@ def test_configurable_ids_flow_from_settings_to_the_wire() -> None:
         "illness_late_upload": "bizh120298",
     }
     cat = catalogue.load(other)
-    sim_ids = SimFunctionIds(
+    sim_ids = ServedFunctionIds(
         other["settlement_slip"], other["medical_record_patient"], other["illness_late_upload"]
     )
     with Simulator(sim_config(function_ids=sim_ids)) as simulator:

@@ -35,10 +35,10 @@ from syncd.protocol.reply_rows import IDENTITIES, SettlementFigures
 from syncd.simulator import (
     DEFAULT_PASSWORD,
     DEFAULT_USERID,
+    ServedFunctionIds,
     Simulator,
     SimulatorConfig,
 )
-from syncd.simulator import FunctionIds as SimFunctionIds
 
 NORMAL = "1000010001"  # insured, work-injury certificate GS2026000101
 FROZEN = "1000010002"  # insured, fund frozen (bka888=1)
@@ -66,7 +66,7 @@ ZERO = Decimal("0.00")
 
 
 def sim_config(**overrides: Any) -> SimulatorConfig:
-    ids = SimFunctionIds(
+    ids = ServedFunctionIds(
         settlement_slip=SLIP, record_patient=RECORD_PATIENT, illness_late_upload=LATE_UPLOAD
     )
     return SimulatorConfig(**({"function_ids": ids} | overrides))

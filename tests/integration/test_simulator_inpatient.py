@@ -232,9 +232,9 @@ def test_inpatient_lookup_by_every_key_and_filters(client: Client) -> None:
 def test_late_illness_upload_accepts_only_bka061_1() -> None:
     """The configured late 因病 upload adds bka061=1 rows to a settled stay, refuses other
     rows, and leaves the settlement untouched; without an id it is an unknown function."""
-    from syncd.simulator import FunctionIds
+    from syncd.simulator import ServedFunctionIds
 
-    ids = FunctionIds(illness_late_upload="bizh120010")
+    ids = ServedFunctionIds(illness_late_upload="bizh120010")
     with make_sim(function_ids=ids) as sim, Client(sim) as c:
         aaz218 = c.admit()
         c.ok("bizh120002", aaz218=aaz218, feeinfo=[fee("1")])

@@ -42,8 +42,13 @@ from syncd.platform.client import PlatformClient, SessionCache
 from syncd.protocol import catalogue
 from syncd.reference import seed
 from syncd.service.worker import OnceReport, Worker
-from syncd.simulator import DEFAULT_PASSWORD, DEFAULT_USERID, Simulator, SimulatorConfig
-from syncd.simulator import FunctionIds as SimFunctionIds
+from syncd.simulator import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERID,
+    ServedFunctionIds,
+    Simulator,
+    SimulatorConfig,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 11, 25)
@@ -208,7 +213,7 @@ def open_hospital(
     db_url: str, folder: Path, sink: CallSink, *, fee_delete: bool = True
 ) -> Iterator[Hospital]:
     """Seed the day, create the staging tables, start the simulator; clean up afterwards."""
-    sim_ids = SimFunctionIds(illness_late_upload=LATE_UPLOAD_ID)
+    sim_ids = ServedFunctionIds(illness_late_upload=LATE_UPLOAD_ID)
     sim = Simulator(SimulatorConfig(function_ids=sim_ids, fee_delete_allowed=fee_delete))
     sim.start()
     settings = settings_for(db_url, sim, mappings_copy(folder), fee_delete=fee_delete)

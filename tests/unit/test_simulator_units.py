@@ -16,7 +16,7 @@ from syncd.simulator.faults import FaultBook, fault_from_json
 from syncd.simulator.figures import compute, negate
 from syncd.simulator.fixtures import load_code_tables, load_covered_items
 from syncd.simulator.platform import next_midnight
-from syncd.simulator.wire import Reply, parse_request, render_reply
+from syncd.simulator.wire import WireReply, parse_request, render_reply
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -57,7 +57,7 @@ def test_bad_requests_are_malformed(body: bytes) -> None:
 
 def test_replies_escape_values_and_keep_chinese() -> None:
     """Rendered replies are well-formed, escaped, UTF-8, return code first."""
-    reply = Reply("-1", "错误 <&>", {"aaz218": "a&b"}, {"bizinfo": [{"aac003": "张三"}]})
+    reply = WireReply("-1", "错误 <&>", {"aaz218": "a&b"}, {"bizinfo": [{"aac003": "张三"}]})
     text = render_reply(reply).decode("utf-8")
     assert text.index("<return_code>-1") < text.index("<return_code_message>")
     assert "错误 &lt;&amp;&gt;" in text and "<aaz218>a&amp;b</aaz218>" in text
