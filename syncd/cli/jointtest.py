@@ -14,8 +14,8 @@ from syncd.config import load_settings
 from syncd.config.loader import CONFIG_ENV
 from syncd.core.errors import EXIT_ATTENTION
 from syncd.core.text import display_width
-from syncd.jointtest.evidence import CaseResult, Verdict
-from syncd.jointtest.rehearse import Options, Outcome, rehearse
+from syncd.jointtest.evidence import CaseResult, CaseVerdict
+from syncd.jointtest.rehearse import Options, RehearsalOutcome, rehearse
 from syncd.logs import setup_logging
 
 _FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
@@ -143,7 +143,7 @@ def _line(result: CaseResult) -> None:
     )
 
 
-def _summary(outcome: Outcome, keep: Path | None) -> None:
+def _summary(outcome: RehearsalOutcome, keep: Path | None) -> None:
     evidence = outcome.evidence
     click.echo("")
     click.echo(evidence.summary_zh)
@@ -157,7 +157,7 @@ def _summary(outcome: Outcome, keep: Path | None) -> None:
     failed = [
         r
         for r in (*evidence.results, *evidence.undo)
-        if r.verdict in (Verdict.FAILED, Verdict.NOT_RUN)
+        if r.verdict in (CaseVerdict.FAILED, CaseVerdict.NOT_RUN)
     ]
     if failed:
         click.echo("不通过或未执行 / failed or not run: " + "、".join(r.case_id for r in failed))

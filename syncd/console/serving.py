@@ -28,10 +28,8 @@ from syncd.core.errors import SourceError
 from syncd.db.engine import check_connection
 from syncd.mapping import FeedSpec
 from syncd.monitor import metrics
-from syncd.monitor.http import monitoring_app
+from syncd.monitor.http import Health, monitoring_app
 from syncd.service.daemon import Daemon
-
-Verdict = tuple[bool, Mapping[str, object]]
 
 
 def _asgi(app: WSGIApplication) -> ASGIApp:
@@ -60,10 +58,10 @@ def alone(settings: Settings, feeds: Mapping[str, FeedSpec]) -> tuple[Site, Star
     """The console of ``syncd console``: its site and app."""
     site = open_site(settings, feeds)
 
-    def alive() -> Verdict:
+    def alive() -> Health:
         return True, {"alive": True, "console": True}
 
-    def ready() -> Verdict:
+    def ready() -> Health:
         try:
             check_connection(site.engine)
         except SourceError:

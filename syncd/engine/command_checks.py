@@ -34,21 +34,21 @@ class CommandChecks:
         need = spec.requires.visit
         states = need.state if need else ()
         check = visits.check(need.kind if need else None, states, visit, can_wait=False)
-        if check.verdict is visits.Verdict.READY:
+        if check.verdict is visits.VisitVerdict.READY:
             check = self.unsettled_check(spec, command)
-        return "" if check.verdict is visits.Verdict.READY else check.reason_zh
+        return "" if check.verdict is visits.VisitVerdict.READY else check.reason_zh
 
-    def unsettled_check(self, spec: FeedSpec, command: Command) -> visits.Check:
+    def unsettled_check(self, spec: FeedSpec, command: Command) -> visits.VisitCheck:
         """Refused at once (the HIS user asked now) while the visit has an unsettled call
         whose resolution this one would confuse: a fee upload for a fee deletion, another
         command of the same state/money function (a charge's outcome is judged by the batches
         after the last known one, which a later charge would move)."""
         check = self.fee_upload_check(spec, command)
-        if check.verdict is not visits.Verdict.READY:
+        if check.verdict is not visits.VisitVerdict.READY:
             return check
         return self.same_kind_check(spec, command)
 
-    def fee_upload_check(self, spec: FeedSpec, command: Command) -> visits.Check:
+    def fee_upload_check(self, spec: FeedSpec, command: Command) -> visits.VisitCheck:
         """A fee deletion is refused while a fee upload of the visit is unsettled."""
         visit_key = visit_key_of(spec, command)
         if spec.function != visits.FEE_DELETE or not visit_key:
@@ -56,7 +56,7 @@ class CommandChecks:
         open_uploads = self.store.outbox.unsettled_calls(visits.FEE_UPLOAD, visit_key)
         return visits.fee_upload_pending(open_uploads)
 
-    def same_kind_check(self, spec: FeedSpec, command: Command) -> visits.Check:
+    def same_kind_check(self, spec: FeedSpec, command: Command) -> visits.VisitCheck:
         """An unsafe command is refused while another command of the visit with the same
         function is IN_FLIGHT or UNKNOWN."""
         visit_key = visit_key_of(spec, command)

@@ -28,7 +28,7 @@ from syncd.engine.exchange import UnitResult, Where
 from syncd.mapping import FeedSpec
 from syncd.rules.conclusion import result_for
 from syncd.rules.replies import flat_columns, writeback_columns
-from syncd.rules.visits import Check, Visit
+from syncd.rules.visits import Visit, VisitCheck
 
 if TYPE_CHECKING:
     from syncd.engine.commands import CommandRunner
@@ -76,12 +76,12 @@ class CommandUnit:
         runner.leases.in_flight.add(command.id)
         return True
 
-    def recheck(self) -> Check:
+    def recheck(self) -> VisitCheck:
         """Again, now that our intent shows: a fee batch or a call of the same kind may have
         gone meanwhile."""
         return self.runner.checks.unsettled_check(self.spec, self.command)
 
-    def withdraw(self, check: Check) -> None:
+    def withdraw(self, check: VisitCheck) -> None:
         self.status = self.runner.refuse(self.command, check.reason_zh)
 
     def record(self, result: UnitResult) -> bool:

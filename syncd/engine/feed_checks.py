@@ -43,28 +43,28 @@ class FeedChecks:
 
     def prerequisites(
         self, visit_key: str, visit: Visit | None, statuses: Mapping[str, list[SyncStatus]]
-    ) -> visits.Check:
+    ) -> visits.VisitCheck:
         """The visit's state, the feeds this one comes after, and no open fee deletion."""
         need = self.spec.requires.visit
         states = need.state if need else ()
         check = visits.check(need.kind if need else None, states, visit, can_wait=True)
-        if check.verdict is visits.Verdict.READY and self.spec.requires.after:
+        if check.verdict is visits.VisitVerdict.READY and self.spec.requires.after:
             after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
             check = visits.after_feeds_pending(after)
-            if check.verdict is visits.Verdict.READY and not self.discovery.after_read:
+            if check.verdict is visits.VisitVerdict.READY and not self.discovery.after_read:
                 check = visits.AFTER_FEEDS_UNREAD
-        if check.verdict is not visits.Verdict.READY:
+        if check.verdict is not visits.VisitVerdict.READY:
             return check
         return self.fee_deletion_check(visit_key)
 
-    def fee_deletion_check(self, visit_key: str) -> visits.Check:
+    def fee_deletion_check(self, visit_key: str) -> visits.VisitCheck:
         """A fee upload waits while a fee-deletion command of the visit is unsettled."""
         if self.spec.function != visits.FEE_UPLOAD or not self.fee_deletes or not visit_key:
             return visits.READY
         open_deletes = self.store.requests.unsettled_commands(self.fee_deletes, visit_key)
         return visits.fee_deletion_pending(open_deletes)
 
-    def after_intent(self, rows: list[OutboxRow]) -> visits.Check:
+    def after_intent(self, rows: list[OutboxRow]) -> visits.VisitCheck:
         """Look again once our intent is committed (and visible to every other engine): an
         engine that read the visit at the same moment as we did may have started a call of
         the same kind for it, or the HIS a fee deletion.  If both see each other, both step

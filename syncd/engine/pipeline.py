@@ -118,8 +118,8 @@ class FeedPipeline:
         statuses = self.checks.visit_rows(key, [*self.spec.requires.after, *self.checks.serial()])
         visit = self.visit_of(key)  # read after the statuses: its sums are at least as new
         check = self.checks.prerequisites(key, visit, statuses)
-        if check.verdict is not visits.Verdict.READY:
-            waits = check.verdict is visits.Verdict.WAIT
+        if check.verdict is not visits.VisitVerdict.READY:
+            waits = check.verdict is visits.VisitVerdict.WAIT
             reason = check.reason_zh
             return self.finish(live, self.waiting(reason) if waits else outbox.refused(reason), r)
         for index, (rows, requests) in enumerate(self.render(live, view, visit, r)):
@@ -131,7 +131,7 @@ class FeedPipeline:
                     statuses = self.checks.visit_rows(key, self.checks.serial())
                     visit = self.visit_of(key)
                 check = visits.unsettled_calls_pending(statuses.get(self.spec.feed, []))
-                if check.verdict is visits.Verdict.WAIT:
+                if check.verdict is visits.VisitVerdict.WAIT:
                     self.finish(rows, self.waiting(check.reason_zh), r)
                     continue
             try:

@@ -19,7 +19,7 @@ from syncd.mapping import FeedSpec
 from syncd.rules.conclusion import Conclusion, result_for
 from syncd.rules.outbox import Transition
 from syncd.rules.replies import writeback_columns
-from syncd.rules.visits import Check, Visit
+from syncd.rules.visits import Visit, VisitCheck
 
 if TYPE_CHECKING:
     from syncd.engine.pipeline import FeedPipeline
@@ -76,10 +76,10 @@ class RowsUnit:
         self.pipeline.leases.in_flight |= set(self.ids)  # kept until recorded: not released,
         return True  # taken over after the intent's lease if anything below raises
 
-    def recheck(self) -> Check:
+    def recheck(self) -> VisitCheck:
         return self.pipeline.checks.after_intent(self.rows)
 
-    def withdraw(self, check: Check) -> None:
+    def withdraw(self, check: VisitCheck) -> None:
         self.pipeline.step_back(self.rows, check.reason_zh, self.report)
 
     def record(self, result: UnitResult) -> bool:

@@ -1,7 +1,7 @@
 """The joint test's evidence: each case's outcome and the platform calls it made, as the
 report shows them (requests with ID numbers and names masked).
 
-Pure: :class:`Call` and :class:`CaseResult` are values; :func:`masked_request` masks an
+Pure: :class:`EvidenceCall` and :class:`CaseResult` are values; :func:`masked_request` masks an
 archived request the way the console and ``syncd render --mask`` mask one
 (:mod:`syncd.protocol.privacy`) and lays it out one scalar or one dataset row per line.
 """
@@ -17,7 +17,7 @@ from syncd.protocol import archived
 from syncd.protocol.codec import decode_program
 
 
-class Verdict(enum.StrEnum):
+class CaseVerdict(enum.StrEnum):
     PASSED = "通过"
     FAILED = "不通过"
     SKIPPED = "不适用"
@@ -25,7 +25,7 @@ class Verdict(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Call:
+class EvidenceCall:
     """One platform call as the archive (``WI_MESSAGE``) holds it."""
 
     at: datetime
@@ -45,7 +45,7 @@ class CaseResult:
     title: str
     started: datetime
     seconds: float
-    verdict: Verdict
+    verdict: CaseVerdict
     reason: str = ""
     function_id: str = ""
     visit_key: str = ""
@@ -53,7 +53,7 @@ class CaseResult:
     bka001: str = ""
     return_code: str = ""
     message: str = ""
-    calls: tuple[Call, ...] = ()
+    calls: tuple[EvidenceCall, ...] = ()
 
     @property
     def function_ids(self) -> str:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from syncd.core.clock import Clock
 from syncd.core.records import VisitKind
 from syncd.jointtest.cases import Fees
-from syncd.jointtest.persons import Person
+from syncd.jointtest.persons import TestPerson
 from syncd.reference import rows
 from syncd.reference.people import Row, patient_row
 from syncd.reference.schema import build_metadata
@@ -49,7 +49,7 @@ class KitHis:
         self._ids: dict[str, int] = {}
 
     @staticmethod
-    def patients(persons: Sequence[Person]) -> list[Row]:
+    def patients(persons: Sequence[TestPerson]) -> list[Row]:
         """The test persons as ``HIS_PATIENT`` rows (``JTP01`` …)."""
         return [
             patient_row(patient_id(n), p.aac003, p.sex, p.birth, p.aac002, p.aac001)

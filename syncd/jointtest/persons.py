@@ -38,7 +38,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Person(_Strict):
+class TestPerson(_Strict):
     """One test person: 电脑号, 社会保障号码 (18 or 15 digits), 姓名."""
 
     aac001: str = Field(pattern=r"^[0-9A-Za-z]{1,20}$", description="电脑号")
@@ -78,7 +78,7 @@ class Person(_Strict):
         return "1" if int(digit) % 2 else "2"
 
 
-class Item(_Strict):
+class CatalogueItem(_Strict):
     """A fee item the insurer's catalogue knows (目录对照)."""
 
     ake005: Text = Field(description="医院项目编码")
@@ -103,8 +103,8 @@ class Item(_Strict):
 
 
 class PersonsFile(_Strict):
-    persons: list[Person] = Field(min_length=1)
-    items: list[Item] = []
+    persons: list[TestPerson] = Field(min_length=1)
+    items: list[CatalogueItem] = []
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,10 @@ class Persons:
     """What the cases run with: the persons in order and the fee items to charge."""
 
     file: str
-    persons: tuple[Person, ...]
+    persons: tuple[TestPerson, ...]
     items: tuple[tuple[str, ...], ...]
 
-    def person(self, number: int) -> Person:
+    def person(self, number: int) -> TestPerson:
         """Person ``number`` (1-based, as the cases name them)."""
         return self.persons[number - 1]
 

@@ -12,11 +12,11 @@ from syncd.config import Settings
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import PlatformUnavailable
 from syncd.jointtest.cases import load_cases
-from syncd.jointtest.evidence import CaseResult, Verdict
-from syncd.jointtest.persons import Person, load_persons
-from syncd.jointtest.report import Evidence, ReportFiles, write_reports
-from syncd.jointtest.run import Progress, Rehearsal
-from syncd.jointtest.site import Site, prepare_simulator, prepare_test_environment
+from syncd.jointtest.evidence import CaseResult, CaseVerdict
+from syncd.jointtest.persons import TestPerson, load_persons
+from syncd.jointtest.report import Evidence, JointTestFiles, write_reports
+from syncd.jointtest.run import CaseProgress, Rehearsal
+from syncd.jointtest.site import JointTestSite, prepare_simulator, prepare_test_environment
 from syncd.reconcile.reports import Hospital
 
 SIMULATOR_ZH = "模拟平台（本机，syncd simulator）"
@@ -39,13 +39,13 @@ class Options:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RehearsalOutcome:
     evidence: Evidence
-    files: ReportFiles
+    files: JointTestFiles
     site_folder: Path
 
 
-def rehearse(options: Options, progress: Progress | None = None) -> Outcome:
+def rehearse(options: Options, progress: CaseProgress | None = None) -> RehearsalOutcome:
     """Run every case and write the report; PlatformUnavailable (after the report is
     written) when the platform did not answer the login."""
     persons = load_persons(options.persons)
@@ -61,7 +61,7 @@ def rehearse(options: Options, progress: Progress | None = None) -> Outcome:
         started = site.clock()
         try:
             results = [kit.login()]
-            if results[0].verdict is Verdict.PASSED:
+            if results[0].verdict is CaseVerdict.PASSED:
                 results += kit.run(cases.cases)
             undo = [] if options.keep_business or not kit.platform_reached else kit.undo()
         finally:
@@ -77,14 +77,14 @@ def rehearse(options: Options, progress: Progress | None = None) -> Outcome:
                 f"the platform did not answer: {results[0].message}",
             )
         )
-    return Outcome(evidence, files, site.folder)
+    return RehearsalOutcome(evidence, files, site.folder)
 
 
 def _evidence(
-    site: Site,
+    site: JointTestSite,
     options: Options,
     cases_file: str,
-    persons: Sequence[Person],
+    persons: Sequence[TestPerson],
     started: datetime,
     results: list[CaseResult],
     undo: list[CaseResult],

@@ -21,8 +21,8 @@ from openpyxl import Workbook
 
 from syncd import __version__
 from syncd.core.errors import ReportError
-from syncd.jointtest.evidence import CaseResult, Verdict
-from syncd.jointtest.persons import Person
+from syncd.jointtest.evidence import CaseResult, CaseVerdict
+from syncd.jointtest.persons import TestPerson
 from syncd.reconcile.report_html import cell_class, cell_text
 from syncd.reconcile.report_xlsx import info_sheet, write_table
 from syncd.reconcile.reports import Hospital
@@ -64,32 +64,32 @@ class Evidence:
     started: datetime
     finished: datetime
     cases_file: str
-    persons: Sequence[Person]
+    persons: Sequence[TestPerson]
     results: Sequence[CaseResult]
     undo: Sequence[CaseResult]
     kept_business: bool
 
     @property
-    def counts(self) -> Counter[Verdict]:
+    def counts(self) -> Counter[CaseVerdict]:
         return Counter(result.verdict for result in self.results)
 
     @property
     def passed(self) -> bool:
         """Every case passed or did not apply, and everything the run created was undone."""
-        allowed = (Verdict.PASSED, Verdict.SKIPPED)
+        allowed = (CaseVerdict.PASSED, CaseVerdict.SKIPPED)
         return all(r.verdict in allowed for r in (*self.results, *self.undo))
 
     @property
     def summary_zh(self) -> str:
         c = self.counts
         text = (
-            f"用例 {len(self.results)} 项：通过 {c[Verdict.PASSED]}，"
-            f"不通过 {c[Verdict.FAILED]}，不适用 {c[Verdict.SKIPPED]}，"
-            f"未执行 {c[Verdict.NOT_RUN]}"
+            f"用例 {len(self.results)} 项：通过 {c[CaseVerdict.PASSED]}，"
+            f"不通过 {c[CaseVerdict.FAILED]}，不适用 {c[CaseVerdict.SKIPPED]}，"
+            f"未执行 {c[CaseVerdict.NOT_RUN]}"
         )
         if self.kept_business:
             return text + "；本次产生的业务按要求保留，未撤销"
-        undone = sum(1 for r in self.undo if r.verdict is Verdict.PASSED)
+        undone = sum(1 for r in self.undo if r.verdict is CaseVerdict.PASSED)
         left = len(self.undo) - undone
         return text + f"；撤销 {undone} 步" + (f"，{left} 步未完成" if left else "")
 
@@ -137,7 +137,7 @@ def case_line(result: CaseResult) -> Line:
         "verdict": result.verdict.value,
         "reason": result.reason,
     }
-    failed = result.verdict in (Verdict.FAILED, Verdict.NOT_RUN)
+    failed = result.verdict in (CaseVerdict.FAILED, CaseVerdict.NOT_RUN)
     return Line(cells, frozenset({"verdict", "reason"} if failed else ()))
 
 
@@ -176,7 +176,7 @@ def call_table(results: Sequence[CaseResult], limit: int | None = None) -> Table
     return table("报文", columns, lines)
 
 
-def person_table(persons: Sequence[Person]) -> Table:
+def person_table(persons: Sequence[TestPerson]) -> Table:
     columns = [
         Column("n", "序号", Kind.COUNT, summed=False),
         Column("aac001", "电脑号", Kind.CODE),
@@ -202,15 +202,15 @@ def _cut(text: str, limit: int | None) -> str:
 
 
 @dataclass(frozen=True)
-class ReportFiles:
+class JointTestFiles:
     html: Path
     xlsx: Path
 
 
-def write_reports(evidence: Evidence, folder: Path) -> ReportFiles:
+def write_reports(evidence: Evidence, folder: Path) -> JointTestFiles:
     """``jointtest-<time>.html`` and ``.xlsx`` in ``folder`` (ReportError if not written)."""
     stem = f"jointtest-{evidence.started:%Y%m%d-%H%M%S}"
-    files = ReportFiles(folder / f"{stem}.html", folder / f"{stem}.xlsx")
+    files = JointTestFiles(folder / f"{stem}.html", folder / f"{stem}.xlsx")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         files.html.write_text(render_html(evidence), encoding="utf-8")

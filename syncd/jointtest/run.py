@@ -24,17 +24,17 @@ from syncd.demo.day import OPERATOR, DemoCommand
 from syncd.demo.report import wire_id
 from syncd.demo.run import insert_commands
 from syncd.jointtest.cases import Case, Expect, fill, setting_value
-from syncd.jointtest.evidence import Call, CaseResult, Verdict
+from syncd.jointtest.evidence import CaseResult, CaseVerdict, EvidenceCall
 from syncd.jointtest.his import HisVisit
 from syncd.jointtest.persons import Persons
-from syncd.jointtest.site import Site
-from syncd.jointtest.staging import Staging, Standing
+from syncd.jointtest.site import JointTestSite
+from syncd.jointtest.staging import CaseStanding, Staging
 from syncd.platform.client import PlatformClient
 from syncd.service.worker import Worker
 
 PAUSE_S = 0.1  # between passes that found nothing to do
 LOGIN_ID = "sys0001"
-Progress = Callable[[CaseResult], None]
+CaseProgress = Callable[[CaseResult], None]
 # What the HIS does once the platform accepted a cancellation command.
 _FOLLOW_UPS = {
     "op_cancel": "outpatient_cancelled",
@@ -64,17 +64,21 @@ class _Target:
     keys: tuple[str, ...] = ()
     command_id: int = 0
 
-    def standings(self, staging: Staging) -> list[Standing]:
+    def standings(self, staging: Staging) -> list[CaseStanding]:
         if self.command_id:
             return [staging.command(self.command_id)]
         return staging.feed_rows(self.feed, self.keys)
 
 
 class Rehearsal:
-    """Runs cases on a :class:`Site`; ``progress`` hears of each result as it is known."""
+    """Runs cases on a :class:`JointTestSite`; ``progress`` hears of each result as it is known."""
 
     def __init__(
-        self, site: Site, persons: Persons, case_timeout_s: float, progress: Progress | None = None
+        self,
+        site: JointTestSite,
+        persons: Persons,
+        case_timeout_s: float,
+        progress: CaseProgress | None = None,
     ) -> None:
         self.site, self.persons, self.case_timeout_s = site, persons, case_timeout_s
         self.progress = progress or (lambda result: None)
@@ -94,7 +98,7 @@ class Rehearsal:
         with PlatformClient(self.site.settings.platform) as client:
             result = client.login()
         self.platform_reached = result.outcome in (Outcome.SUCCEEDED, Outcome.REJECTED)
-        verdict = Verdict.PASSED if result.succeeded else Verdict.FAILED
+        verdict = CaseVerdict.PASSED if result.succeeded else CaseVerdict.FAILED
         reason = "" if result.succeeded else f"登录失败：{result.message}"
         return self._report(
             CaseResult(
@@ -118,33 +122,33 @@ class Rehearsal:
         functions = self._functions(case)
 
         def result(
-            verdict: Verdict,
+            verdict: CaseVerdict,
             reason: str,
-            calls: Sequence[Call] = (),
-            standings: Sequence[Standing] = (),
+            calls: Sequence[EvidenceCall] = (),
+            standings: Sequence[CaseStanding] = (),
         ) -> CaseResult:
-            if verdict in (Verdict.FAILED, Verdict.NOT_RUN) and case.visit:
+            if verdict in (CaseVerdict.FAILED, CaseVerdict.NOT_RUN) and case.visit:
                 self.broken.setdefault(case.visit, case.id)
             return self._result(
                 case, started, time.monotonic() - t0, verdict, reason, functions, calls, standings
             )
 
         if case.when and not setting_value(self.site.settings, case.when):
-            return result(Verdict.SKIPPED, f"设置 {case.when} 为 false：本统筹区不适用")
+            return result(CaseVerdict.SKIPPED, f"设置 {case.when} 为 false：本统筹区不适用")
         blocked = self._blocked(case)
         if blocked:
-            return result(Verdict.NOT_RUN, blocked)
+            return result(CaseVerdict.NOT_RUN, blocked)
         mark = self.staging.last_message_id()
         try:
             targets = self._start(case)
         except KeyError as missing:
-            return result(Verdict.FAILED, f"参数 {{{missing.args[0]}}} 无值（用例顺序不对？）")
+            return result(CaseVerdict.FAILED, f"参数 {{{missing.args[0]}}} 无值（用例顺序不对？）")
         standings, finished = self._drive(targets, time.monotonic() + self.case_timeout_s)
         calls = self.staging.calls_after(mark)
         verdict, reason = judge(
             case.expect, standings, finished, calls, functions, self.case_timeout_s
         )
-        if verdict is Verdict.PASSED and case.command in _FOLLOW_UPS and case.visit:
+        if verdict is CaseVerdict.PASSED and case.command in _FOLLOW_UPS and case.visit:
             getattr(self.site.his, _FOLLOW_UPS[case.command])(case.visit)
         return result(verdict, reason, calls, standings)
 
@@ -164,7 +168,7 @@ class Rehearsal:
                     params=params,
                 )
                 results.append(self._report(self.case(case)))
-                if results[-1].verdict is not Verdict.PASSED:
+                if results[-1].verdict is not CaseVerdict.PASSED:
                     break
         return results
 
@@ -239,7 +243,9 @@ class Rehearsal:
             self._worker = Worker(self.site.settings, feeds, engine=self.site.engine)
         return self._worker
 
-    def _drive(self, targets: Sequence[_Target], deadline: float) -> tuple[list[Standing], bool]:
+    def _drive(
+        self, targets: Sequence[_Target], deadline: float
+    ) -> tuple[list[CaseStanding], bool]:
         """Engine passes until every target is final (True) or the deadline (False)."""
         while True:
             report = self._engine().once()
@@ -280,11 +286,11 @@ class Rehearsal:
         case: Case,
         started: datetime,
         seconds: float,
-        verdict: Verdict,
+        verdict: CaseVerdict,
         reason: str,
         functions: Sequence[str],
-        calls: Sequence[Call],
-        standings: Sequence[Standing],
+        calls: Sequence[EvidenceCall],
+        standings: Sequence[CaseStanding],
     ) -> CaseResult:
         visit = self.site.his.visits.get(case.visit or "")
         ledger = self.staging.visit(visit.key) if visit else None
@@ -330,25 +336,25 @@ class Rehearsal:
 
 def judge(
     expect: Expect,
-    standings: Sequence[Standing],
+    standings: Sequence[CaseStanding],
     finished: bool,
-    calls: Sequence[Call],
+    calls: Sequence[EvidenceCall],
     functions: Sequence[str],
     timeout_s: float,
-) -> tuple[Verdict, str]:
+) -> tuple[CaseVerdict, str]:
     """Whether a case passed, and why not."""
     if not finished:
         waiting = next(s for s in standings if not s.final)
-        return Verdict.FAILED, f"{timeout_s:.0f} 秒内未完成：{waiting.describe()}"
+        return CaseVerdict.FAILED, f"{timeout_s:.0f} 秒内未完成：{waiting.describe()}"
     wrong = next((s for s in standings if s.outcome != expect.status), None)
     if wrong is not None:
         want = "成功" if expect.status == "done" else "被拒绝"
-        return Verdict.FAILED, f"期望{want}，实际{wrong.describe()}"
+        return CaseVerdict.FAILED, f"期望{want}，实际{wrong.describe()}"
     if expect.message and any(expect.message not in s.message for s in standings):
-        return Verdict.FAILED, f"返回信息中没有“{expect.message}”"
+        return CaseVerdict.FAILED, f"返回信息中没有“{expect.message}”"
     made = sum(1 for call in calls if call.function_id in functions)
     if made < expect.calls:
         names = "/".join(functions)
-        return Verdict.FAILED, f"期望至少 {expect.calls} 次 {names} 调用，实际 {made} 次"
+        return CaseVerdict.FAILED, f"期望至少 {expect.calls} 次 {names} 调用，实际 {made} 次"
     flags = [s.flag for s in standings if s.flag]
-    return Verdict.PASSED, (f"应答已标记（照平台返回办结）：{flags[0]}" if flags else "")
+    return CaseVerdict.PASSED, (f"应答已标记（照平台返回办结）：{flags[0]}" if flags else "")

@@ -63,7 +63,7 @@ _NOT_TEST_HINT = zh_en(
 
 
 @dataclass
-class Site:
+class JointTestSite:
     """Everything a joint test runs on; :meth:`close` stops the simulator (if any)."""
 
     folder: Path
@@ -90,7 +90,7 @@ class Site:
             self.sim.stop()
 
 
-def prepare_simulator(folder: Path, persons: Persons) -> Site:
+def prepare_simulator(folder: Path, persons: Persons) -> JointTestSite:
     """The embedded default: the simulator and its settings, as ``syncd demo`` has them."""
     refuse_used_folder(folder)
     sim = start_simulator(folder)
@@ -105,7 +105,7 @@ def prepare_simulator(folder: Path, persons: Persons) -> Site:
 
 def prepare_test_environment(
     folder: Path, settings: Settings, persons: Persons, config_file: str
-) -> Site:
+) -> JointTestSite:
     """The platform of ``settings`` (marked as a test environment), the kit's own HIS."""
     refuse_production(settings, config_file)
     refuse_used_folder(folder)
@@ -132,7 +132,7 @@ def kit_settings(settings: Settings, folder: Path) -> Settings:
     )
 
 
-def _site(folder: Path, settings: Settings, persons: Persons) -> Site:
+def _site(folder: Path, settings: Settings, persons: Persons) -> JointTestSite:
     clock = local_clock(settings.platform.session_timezone)
     engine = make_engine(settings.database)
     try:
@@ -144,8 +144,8 @@ def _site(folder: Path, settings: Settings, persons: Persons) -> Site:
     except BaseException:
         engine.dispose()
         raise
-    return Site(folder, settings, engine, tables, feeds, catalogue, his, clock)
+    return JointTestSite(folder, settings, engine, tables, feeds, catalogue, his, clock)
 
 
-def today(site: Site) -> dt.date:
+def today(site: JointTestSite) -> dt.date:
     return site.clock().date()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from syncd.core.records import FINAL_SYNC_STATUSES
 from syncd.db.schema import StagingTables
-from syncd.jointtest.evidence import Call, masked_request, reply_message
+from syncd.jointtest.evidence import EvidenceCall, masked_request, reply_message
 from syncd.rules.replies import FLAG_KEY
 
 FINAL = frozenset({*FINAL_SYNC_STATUSES, "DONE"})
@@ -31,7 +31,7 @@ UNSEEN = "尚未被同步引擎发现"
 
 
 @dataclass(frozen=True)
-class Standing:
+class CaseStanding:
     """Where one of a case's rows or commands stands."""
 
     status: str
@@ -69,7 +69,7 @@ class Staging:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.max(m.c.id))).scalar() or 0)
 
-    def calls_after(self, message_id: int) -> list[Call]:
+    def calls_after(self, message_id: int) -> list[EvidenceCall]:
         m = self.tables.message
         stmt = (
             sa.select(
@@ -90,7 +90,7 @@ class Staging:
         for at, function_id, outcome, code, request, reply, duration in rows:
             reply_code, message = reply_message(reply)
             calls.append(
-                Call(
+                EvidenceCall(
                     at,
                     str(function_id),
                     str(outcome or ""),
@@ -102,7 +102,7 @@ class Staging:
             )
         return calls
 
-    def feed_rows(self, feed: str, keys: Sequence[str]) -> list[Standing]:
+    def feed_rows(self, feed: str, keys: Sequence[str]) -> list[CaseStanding]:
         """Each key's newest row of ``feed`` (not found yet: PENDING, unseen)."""
         s = self.tables.sync_status
         reason = sa.func.coalesce(s.c.return_code_message, s.c.last_error, "")
@@ -113,12 +113,12 @@ class Staging:
         )
         with self.engine.connect() as conn:
             newest = {
-                str(k): Standing(str(st), str(r), flag=flag_zh(doc))
+                str(k): CaseStanding(str(st), str(r), flag=flag_zh(doc))
                 for k, st, r, doc in conn.execute(stmt)
             }
-        return [newest.get(key, Standing("PENDING", UNSEEN)) for key in keys]
+        return [newest.get(key, CaseStanding("PENDING", UNSEEN)) for key in keys]
 
-    def command(self, command_id: int) -> Standing:
+    def command(self, command_id: int) -> CaseStanding:
         r = self.tables.request
         reason = sa.func.coalesce(r.c.return_code_message, r.c.last_error, "")
         stmt = sa.select(r.c.status, reason, r.c.bka001, r.c.result_json).where(
@@ -127,7 +127,7 @@ class Staging:
         with self.engine.connect() as conn:
             status, message, bka001, doc = conn.execute(stmt).one()
         batch = "" if bka001 is None else str(bka001)
-        return Standing(str(status), str(message), batch, flag_zh(doc))
+        return CaseStanding(str(status), str(message), batch, flag_zh(doc))
 
     def visit(self, visit_key: str) -> LedgerVisit | None:
         v = self.tables.visit

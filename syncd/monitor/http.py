@@ -22,11 +22,14 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from syncd.logs import event
 
 logger = logging.getLogger(__name__)
-Check = Callable[[], tuple[bool, Mapping[str, object]]]
+Health = tuple[bool, Mapping[str, object]]  # (healthy, the JSON body of /healthz or /readyz)
+HealthProbe = Callable[[], Health]
 _JSON = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
 
 
-def monitoring_app(registry: CollectorRegistry, *, alive: Check, ready: Check) -> WSGIApplication:
+def monitoring_app(
+    registry: CollectorRegistry, *, alive: HealthProbe, ready: HealthProbe
+) -> WSGIApplication:
     """The WSGI app: ``/metrics`` (Prometheus text), ``/healthz`` (``alive``), ``/readyz``
     (``ready``); each check returns (ok, details)."""
     metrics = make_wsgi_app(registry)
@@ -48,7 +51,7 @@ def monitoring_app(registry: CollectorRegistry, *, alive: Check, ready: Check) -
     return app
 
 
-def _run(check: Check) -> tuple[bool, Mapping[str, object]]:
+def _run(check: HealthProbe) -> Health:
     try:
         return check()
     except Exception as exc:  # a failing check is a "not ok", never a traceback to the client

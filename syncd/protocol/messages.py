@@ -26,7 +26,7 @@ from syncd.protocol.reply_rows import (
     FundRow,
     FundStatusRow,
     InjuryInfo,
-    Person,
+    PersonInfoRow,
     RefundFeeRow,
     SettlementFigures,
     SettlementSlip,
@@ -193,7 +193,7 @@ class LoginReply(Reply):
 class PersonInfoReply(Reply):
     """bizh110001 / bizh120001: the person, fund freezes and 工伤认定 records."""
 
-    persons: tuple[Person, ...]
+    persons: tuple[PersonInfoRow, ...]
     freezes: tuple[FreezeInfo, ...]
     injuries: tuple[InjuryInfo, ...]
 
@@ -201,7 +201,7 @@ class PersonInfoReply(Reply):
     def from_program(cls, program: Program) -> Self:
         return cls(
             **cls.base(program),
-            persons=tuple(Person.from_fields(r) for r in program.rows("personinfo")),
+            persons=tuple(PersonInfoRow.from_fields(r) for r in program.rows("personinfo")),
             freezes=tuple(FreezeInfo.from_fields(r) for r in program.rows("freezeinfo")),
             injuries=tuple(InjuryInfo.from_fields(r) for r in program.rows("injuryorbirthinfo")),
         )

@@ -43,7 +43,7 @@ class _Typed:
 
 
 @dataclass(frozen=True, repr=False)
-class Person(_Typed):
+class PersonInfoRow(_Typed):
     """A ``personinfo`` row (110001 / 120001)."""
 
     aac001: str  # 电脑号

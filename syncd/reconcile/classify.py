@@ -121,7 +121,7 @@ _TITLES = {
 
 
 @dataclass(frozen=True)
-class Person:
+class InsuredPerson:
     """Who a business belongs to (masked in reports unless configured otherwise)."""
 
     aac001: str = ""
@@ -132,9 +132,9 @@ class Person:
     def complete(self) -> bool:
         return bool(self.aac002 and self.aac003)
 
-    def merged(self, other: Person) -> Person:
+    def merged(self, other: InsuredPerson) -> InsuredPerson:
         """This person's values, the gaps filled from ``other``."""
-        return Person(
+        return InsuredPerson(
             self.aac001 or other.aac001, self.aac002 or other.aac002, self.aac003 or other.aac003
         )
 
@@ -149,7 +149,7 @@ class Settlement:
     visit_key: str = ""
     cancelled: bool = False
     figures: Mapping[str, Decimal] = field(default_factory=dict)
-    person: Person = Person()
+    person: InsuredPerson = InsuredPerson()
     settled_at: datetime | date | None = None
 
     @property
@@ -189,7 +189,7 @@ class Item:
     bka001: int = 0
     visit_key: str = ""
     detail: str = ""
-    person: Person = Person()
+    person: InsuredPerson = InsuredPerson()
     settled_on: date | None = None
     his: Mapping[str, Decimal] = field(default_factory=dict)
     platform: Mapping[str, Decimal] = field(default_factory=dict)
@@ -315,7 +315,7 @@ def _finding_item(finding: Finding) -> Item:
     )
 
 
-def with_persons(items: Iterable[Item], known: Mapping[str, Person]) -> list[Item]:
+def with_persons(items: Iterable[Item], known: Mapping[str, InsuredPerson]) -> list[Item]:
     """Items whose person has gaps, filled from ``known`` (by 电脑号 aac001)."""
     out = []
     for item in items:
@@ -326,10 +326,12 @@ def with_persons(items: Iterable[Item], known: Mapping[str, Person]) -> list[Ite
     return out
 
 
-def persons_of(rows: Iterable[Settlement]) -> dict[str, Person]:
+def persons_of(rows: Iterable[Settlement]) -> dict[str, InsuredPerson]:
     """aac001 → what the settlements tell of that person, gaps filled across them."""
-    known: dict[str, Person] = {}
+    known: dict[str, InsuredPerson] = {}
     for row in rows:
         if row.person.aac001:
-            known[row.person.aac001] = known.get(row.person.aac001, Person()).merged(row.person)
+            known[row.person.aac001] = known.get(row.person.aac001, InsuredPerson()).merged(
+                row.person
+            )
     return known

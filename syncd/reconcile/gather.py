@@ -27,9 +27,9 @@ from syncd.core.records import FeedColumns, HisRow, StuckRow
 from syncd.reconcile.classify import (
     FIGURES,
     Finding,
+    InsuredPerson,
     Item,
     ItemClass,
-    Person,
     Settlement,
     persons_of,
     with_persons,
@@ -72,7 +72,7 @@ class PlatformPort(Protocol):
         self, aac001: str, period: Period, wanted: frozenset[str]
     ) -> PersonSettlements: ...
 
-    def identity(self, aac001: str) -> Person: ...
+    def identity(self, aac001: str) -> InsuredPerson: ...
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def his_settlements(rows: Sequence[HisRow], ledger: LedgerPort) -> list[Settleme
 def _his_settlement(row: HisRow, known: dict[tuple[str, str], str]) -> Settlement:
     kind, visit = row.text("visit_kind").upper(), row.text("visit_no")
     batch = row.text("bka001")
-    person = Person(row.text("person_no"), row.text("aac002"), row.text("aac003"))
+    person = InsuredPerson(row.text("person_no"), row.text("aac002"), row.text("aac003"))
     return Settlement(
         kind=kind,
         aaz218=row.text("aaz218") or known.get((visit, kind), ""),
@@ -165,7 +165,7 @@ def _his_settlement(row: HisRow, known: dict[tuple[str, str], str]) -> Settlemen
 def persons_of_period(
     rows: Sequence[HisRow], start: datetime, end: datetime, ledger: LedgerPort, feeds: Feeds
 ) -> set[str]:
-    """Person numbers of the HIS rows and of the visits syncd moved on the platform then."""
+    """InsuredPerson numbers of the HIS rows and of the visits syncd moved on the platform then."""
     persons = {r.text("person_no") for r in rows if r.text("person_no")}
     touched = ledger.visits_touched(start, end)
     for kind, source, column in feeds.person_sources:

@@ -33,7 +33,7 @@ from syncd.protocol.messages import (
     SettlementSlipReply,
     parse_reply,
 )
-from syncd.reconcile.classify import Person, Settlement
+from syncd.reconcile.classify import InsuredPerson, Settlement
 from syncd.reconcile.period import Period
 
 logger = logging.getLogger(__name__)
@@ -63,16 +63,16 @@ class PlatformSide:
         outpatient = self._outpatient(aac001, period, wanted)
         return PersonSettlements(tuple(inpatient + outpatient), calls + 1)
 
-    def identity(self, aac001: str) -> Person:
+    def identity(self, aac001: str) -> InsuredPerson:
         """Name and ID number of a person (empty when the platform does not know them)."""
         params = {"bka895": "aac001", "bka896": aac001, "bka006": "410"}
         program = self._call("outpatient_person_info", params)
         if program is None:
-            return Person(aac001)
+            return InsuredPerson(aac001)
         reply = parse_reply(self.catalogue.by_name("outpatient_person_info"), program)
         assert isinstance(reply, PersonInfoReply)
         found = next((p for p in reply.persons if p.aac001 in ("", aac001)), None)
-        return Person(aac001, found.aac002, found.aac003) if found else Person(aac001)
+        return InsuredPerson(aac001, found.aac002, found.aac003) if found else InsuredPerson(aac001)
 
     # -- inpatient ------------------------------------------------------------------------
 
@@ -87,7 +87,7 @@ class PlatformSide:
         assert isinstance(reply, BusinessInfoReply)
         out, calls = [], 1
         for business in reply.businesses:
-            person = Person(aac001, business.raw.text("aac002"), business.raw.text("aac003"))
+            person = InsuredPerson(aac001, business.raw.text("aac002"), business.raw.text("aac003"))
             settled = business.bka891 == "1"
             if not (business.aaz218 in wanted or (settled and business.bka045 in period)):
                 continue
@@ -98,7 +98,7 @@ class PlatformSide:
             calls += 1
         return out, calls
 
-    def _slip(self, aaz218: str, person: Person, settled_on: date | None) -> Settlement:
+    def _slip(self, aaz218: str, person: InsuredPerson, settled_on: date | None) -> Settlement:
         program = self._call("settlement_slip", {"aaz218": aaz218})
         figures: dict[str, Decimal] = {}
         if program is not None:
@@ -129,7 +129,7 @@ class PlatformSide:
                     aaz218,
                     bka001=int(row.text("bka001") or 0),
                     cancelled=row.text("aae100") == "0",
-                    person=Person(aac001),
+                    person=InsuredPerson(aac001),
                     figures={c: _money(row.text(c)) for c in BATCH_FIGURES if row.text(c)},
                     settled_at=settled_on,
                 )

@@ -48,7 +48,7 @@ FEE_UPLOAD = "bizh120002"
 FEE_DELETE = "bizh120004"
 
 
-class Verdict(StrEnum):
+class VisitVerdict(StrEnum):
     READY = "READY"
     WAIT = "WAIT"
     REFUSE = "REFUSE"
@@ -78,15 +78,17 @@ class Visit:
 
 
 @dataclass(frozen=True)
-class Check:
-    verdict: Verdict
+class VisitCheck:
+    verdict: VisitVerdict
     reason_zh: str = ""
 
 
-READY = Check(Verdict.READY)
+READY = VisitCheck(VisitVerdict.READY)
 
 
-def check(kind: str | None, states: Sequence[str], visit: Visit | None, *, can_wait: bool) -> Check:
+def check(
+    kind: str | None, states: Sequence[str], visit: Visit | None, *, can_wait: bool
+) -> VisitCheck:
     """May a call needing a ``kind`` visit in one of ``states`` go now?
 
     ``can_wait`` is true for fact-view rows (they wait for an earlier state to move on) and
@@ -96,13 +98,15 @@ def check(kind: str | None, states: Sequence[str], visit: Visit | None, *, can_w
         return READY
     state = visit.state if visit else VisitState.NONE.value
     if visit is not None and visit.kind != kind and state != VisitState.NONE.value:
-        return Check(Verdict.REFUSE, f"就诊类型为{KIND_ZH[visit.kind]}，此交易需要{KIND_ZH[kind]}")
+        return VisitCheck(
+            VisitVerdict.REFUSE, f"就诊类型为{KIND_ZH[visit.kind]}，此交易需要{KIND_ZH[kind]}"
+        )
     if state in states:
         return READY
     reason = f"就诊状态为{STATE_ZH[state]}，此交易需要{'或'.join(STATE_ZH[s] for s in states)}"
     if can_wait and _reachable(kind, state, states):
-        return Check(Verdict.WAIT, "等待" + reason.replace("，此交易需要", "变为"))
-    return Check(Verdict.REFUSE, reason)
+        return VisitCheck(VisitVerdict.WAIT, "等待" + reason.replace("，此交易需要", "变为"))
+    return VisitCheck(VisitVerdict.REFUSE, reason)
 
 
 def _reachable(kind: str, state: str, states: Sequence[str]) -> bool:
@@ -113,62 +117,64 @@ def _reachable(kind: str, state: str, states: Sequence[str]) -> bool:
     return any(s in order and order.index(s) > order.index(state) for s in states)
 
 
-def after_feeds_pending(statuses: Sequence[str]) -> Check:
+def after_feeds_pending(statuses: Sequence[str]) -> VisitCheck:
     """``requires.after``: wait while any row of those feeds for the visit is not done.  A
     FAILED row is not done either: it waits for an operator's ``syncd retry`` (a discharge
     must not go while one of the stay's fee rows never reached the platform)."""
     failed = [s for s in statuses if s == "FAILED"]
     if failed:
-        return Check(
-            Verdict.WAIT,
+        return VisitCheck(
+            VisitVerdict.WAIT,
             f"本次就诊有{len(failed)}条前序数据发送失败，请处理后重新排队（syncd retry）",
         )
     open_rows = [s for s in statuses if s not in ("SUCCEEDED", "REJECTED")]
     if open_rows:
-        return Check(Verdict.WAIT, f"等待本次就诊的{len(open_rows)}条前序数据处理完成")
+        return VisitCheck(VisitVerdict.WAIT, f"等待本次就诊的{len(open_rows)}条前序数据处理完成")
     return READY
 
 
-AFTER_FEEDS_UNREAD = Check(Verdict.WAIT, "前序数据较多，尚未全部读取，读取完后再发送")
+AFTER_FEEDS_UNREAD = VisitCheck(VisitVerdict.WAIT, "前序数据较多，尚未全部读取，读取完后再发送")
 
 
-def unsettled_calls_pending(statuses: Sequence[str]) -> Check:
+def unsettled_calls_pending(statuses: Sequence[str]) -> VisitCheck:
     """A state-changing or money feed: wait while an earlier call of the same feed for the
     visit is IN_FLIGHT or UNKNOWN.  Its outcome is resolved by query (a fee batch by the
     platform's total against the known sum, a change by the fields the platform shows), which
     only works while at most one call of the visit is unsettled and nothing newer overtook it."""
     unsettled = [s for s in statuses if s in ("IN_FLIGHT", "UNKNOWN")]
     if unsettled:
-        return Check(Verdict.WAIT, f"本次就诊有{len(unsettled)}条同类交易结果待确认，确认后再发送")
+        return VisitCheck(
+            VisitVerdict.WAIT, f"本次就诊有{len(unsettled)}条同类交易结果待确认，确认后再发送"
+        )
     return READY
 
 
-def fee_deletion_pending(unsettled: int) -> Check:
+def fee_deletion_pending(unsettled: int) -> VisitCheck:
     """A fee upload (bizh120002) waits while a fee deletion (bizh120004) of the visit is
     IN_FLIGHT or UNKNOWN: the deletion is judged by the platform's fee total (bizh120003),
     which an upload would move (and an upload's by the same total, which a deletion resets)."""
     if unsettled:
-        return Check(Verdict.WAIT, "该就诊的费用删除结果待确认，费用暂缓上传")
+        return VisitCheck(VisitVerdict.WAIT, "该就诊的费用删除结果待确认，费用暂缓上传")
     return READY
 
 
-def fee_upload_pending(unsettled: int) -> Check:
+def fee_upload_pending(unsettled: int) -> VisitCheck:
     """A fee deletion is refused while a fee upload of the visit is IN_FLIGHT or UNKNOWN (the
     same total again; the cashier asked now, so it is refused rather than kept waiting)."""
     if unsettled:
-        return Check(Verdict.REFUSE, "该就诊有费用上传结果待确认，请稍后再试删除")
+        return VisitCheck(VisitVerdict.REFUSE, "该就诊有费用上传结果待确认，请稍后再试删除")
     return READY
 
 
 SAME_KIND_PENDING_ZH = "该就诊有同类交易结果待确认，请稍后再试"
 
 
-def same_kind_pending(unsettled: int) -> Check:
+def same_kind_pending(unsettled: int) -> VisitCheck:
     """A state-changing or money command is refused (the cashier asked now) while another
     command of the visit with the same function is IN_FLIGHT or UNKNOWN: a charge's outcome is
     judged by the batches after the last known one, which a later charge would move."""
     if unsettled:
-        return Check(Verdict.REFUSE, SAME_KIND_PENDING_ZH)
+        return VisitCheck(VisitVerdict.REFUSE, SAME_KIND_PENDING_ZH)
     return READY
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,12 +38,11 @@ from syncd.core.errors import ConfigError, ConfigProblem, SourceError
 from syncd.db.counts import Counts, read_counts
 from syncd.db.engine import check_connection
 from syncd.monitor import metrics
-from syncd.monitor.http import MonitorServer, monitoring_app
+from syncd.monitor.http import Health, MonitorServer, monitoring_app
 from syncd.platform.health import PlatformHealth, probe
 from syncd.service.worker import Worker
 
 COUNTS_MAX_AGE_S = 5.0  # scrapes within this share one read of the counts
-Verdict = tuple[bool, Mapping[str, object]]
 
 
 class CountsCache:
@@ -199,11 +198,11 @@ class Monitoring:
             metrics.REGISTRY.unregister(self.collector)
             self._started = False
 
-    def alive(self) -> Verdict:
+    def alive(self) -> Health:
         ok = self._alive()
         return ok, {"alive": ok}
 
-    def ready(self) -> Verdict:
+    def ready(self) -> Health:
         try:
             check_connection(self.worker.engine)
             database = True

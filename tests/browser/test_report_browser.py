@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from syncd.reconcile.classify import Person, Settlement, classify
+from syncd.reconcile.classify import InsuredPerson, Settlement, classify
 from syncd.reconcile.period import Period
 from syncd.reconcile.report_html import render_html
 from syncd.reconcile.reports import Hospital, Report
@@ -31,7 +31,7 @@ def _s(
     aaz218: str,
     kind: str = "INPATIENT",
     batch: int = 0,
-    person: Person | None = None,
+    person: InsuredPerson | None = None,
     **figures: str,
 ) -> Settlement:
     return Settlement(
@@ -39,21 +39,21 @@ def _s(
         aaz218,
         batch,
         visit_key="V" + aaz218,
-        person=person or Person(),
+        person=person or InsuredPerson(),
         figures={k: Decimal(v) for k, v in figures.items()},
         settled_at=datetime(2026, 11, 25, 10),
     )
 
 
 def _report(period: Period) -> Report:
-    zhang = Person("1000010001", "440106198503124219", "张伟明")
+    zhang = InsuredPerson("1000010001", "440106198503124219", "张伟明")
     his = [
         _s("ZY1", person=zhang, akc264="12345.60", bka831="345.60", bka832="12000.00"),
         _s(
             "MZ1",
             "OUTPATIENT",
             1,
-            Person("1000010005", "", "刘志强"),
+            InsuredPerson("1000010005", "", "刘志强"),
             akc264="88.00",
             bka831="0.00",
             bka832="88.00",

@@ -16,7 +16,7 @@ from syncd.db.schema import staging_tables
 from syncd.engine.pipeline import fee_delete_commands
 from syncd.protocol import catalogue
 from syncd.rules import visits
-from syncd.rules.visits import Verdict
+from syncd.rules.visits import VisitVerdict
 
 MAPPINGS = Path(__file__).parents[2] / "mappings"
 TABLES = staging_tables()
@@ -26,7 +26,7 @@ def test_fee_rows_wait_while_a_deletion_is_unsettled_and_go_otherwise() -> None:
     assert visits.fee_deletion_pending(0) == visits.READY
     found = visits.fee_deletion_pending(1)
     assert (found.verdict, found.reason_zh) == (
-        Verdict.WAIT,
+        VisitVerdict.WAIT,
         "该就诊的费用删除结果待确认，费用暂缓上传",
     )
 
@@ -35,7 +35,7 @@ def test_a_deletion_is_refused_while_an_upload_is_unsettled_and_goes_otherwise()
     assert visits.fee_upload_pending(0) == visits.READY
     found = visits.fee_upload_pending(2)
     assert (found.verdict, found.reason_zh) == (
-        Verdict.REFUSE,
+        VisitVerdict.REFUSE,
         "该就诊有费用上传结果待确认，请稍后再试删除",
     )
 

@@ -14,10 +14,10 @@ from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
 from syncd.core.errors import ConfigError
 from syncd.jointtest.cases import Expect, load_cases
-from syncd.jointtest.evidence import Call, Verdict, masked_request
+from syncd.jointtest.evidence import CaseVerdict, EvidenceCall, masked_request
 from syncd.jointtest.persons import load_persons
 from syncd.jointtest.run import judge
-from syncd.jointtest.staging import Standing, flag_zh
+from syncd.jointtest.staging import CaseStanding, flag_zh
 from syncd.protocol import catalogue
 from syncd.resources import shipped_mappings
 
@@ -166,28 +166,30 @@ def test_a_request_is_masked_and_laid_out_one_row_per_line() -> None:
     ]
 
 
-def _call(function_id: str) -> Call:
-    return Call(dt.datetime(2026, 12, 2, 9), function_id, "REJECTED", "-1", "已退费", "", 3)
+def _call(function_id: str) -> EvidenceCall:
+    return EvidenceCall(dt.datetime(2026, 12, 2, 9), function_id, "REJECTED", "-1", "已退费", "", 3)
 
 
 def test_a_refusal_of_the_first_step_counts_as_the_cases_call() -> None:
     """A second refund is refused by its 110103 step: the case expects a rejection, and the
     110103 call is one of its own; a rejection nobody asked for fails."""
-    rejected = [Standing("REJECTED", "已经办理过退费")]
+    rejected = [CaseStanding("REJECTED", "已经办理过退费")]
     functions = ("bizh110105", "bizh110103")
     assert judge(
         Expect(status="rejected"), rejected, True, [_call("bizh110103")], functions, 60
-    ) == (Verdict.PASSED, "")
+    ) == (CaseVerdict.PASSED, "")
     assert judge(Expect(), rejected, True, [_call("bizh110103")], functions, 60) == (
-        Verdict.FAILED,
+        CaseVerdict.FAILED,
         "期望成功，实际被拒绝（已经办理过退费）",
     )
     assert (
-        judge(Expect(calls=2), [Standing("DONE")], True, [_call("bizh110105")], functions, 60)[1]
+        judge(Expect(calls=2), [CaseStanding("DONE")], True, [_call("bizh110105")], functions, 60)[
+            1
+        ]
         == "期望至少 2 次 bizh110105/bizh110103 调用，实际 1 次"
     )
-    assert judge(Expect(), [Standing("WAITING", "等待入院登记")], False, [], functions, 60) == (
-        Verdict.FAILED,
+    assert judge(Expect(), [CaseStanding("WAITING", "等待入院登记")], False, [], functions, 60) == (
+        CaseVerdict.FAILED,
         "60 秒内未完成：等待（等待入院登记）",
     )
 
@@ -205,9 +207,9 @@ def test_a_flagged_reply_passes_and_says_why_it_was_flagged() -> None:
             },
         }
     )
-    flagged = Standing("DONE", "成功", flag=flag_zh(doc))
+    flagged = CaseStanding("DONE", "成功", flag=flag_zh(doc))
     assert judge(Expect(), [flagged], True, [_call("bizh120106")], ("bizh120106",), 60) == (
-        Verdict.PASSED,
+        CaseVerdict.PASSED,
         "应答已标记（照平台返回办结）：金额不满足规范 §8.1 恒等式：akc264 40.01 "
         "!= bka831+bka832 40.00；payinfo 有 2 行，取第 1 行",
     )

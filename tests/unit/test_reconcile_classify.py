@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from syncd.reconcile.classify import (
     Finding,
+    InsuredPerson,
     Item,
     ItemClass,
-    Person,
     Settlement,
     classify,
     compare,
@@ -120,25 +120,28 @@ def test_findings_become_items_after_the_businesses() -> None:
 
 
 def test_person_details_are_taken_from_whichever_side_has_them() -> None:
-    his = Settlement("INPATIENT", "Z1", person=Person(aac001="1001"))
-    platform = Settlement("INPATIENT", "Z1", person=Person("1001", "440106", "张三"))
+    his = Settlement("INPATIENT", "Z1", person=InsuredPerson(aac001="1001"))
+    platform = Settlement("INPATIENT", "Z1", person=InsuredPerson("1001", "440106", "张三"))
     item = compare(his, platform)
-    assert item is not None and item.person == Person("1001", "440106", "张三")
+    assert item is not None and item.person == InsuredPerson("1001", "440106", "张三")
 
 
 def test_a_persons_gaps_are_filled_from_their_other_settlements() -> None:
-    named = Settlement("INPATIENT", "Z1", person=Person("1001", "440106", "张三"))
-    bare = Settlement("OUTPATIENT", "M1", 1, person=Person("1001"))
+    named = Settlement("INPATIENT", "Z1", person=InsuredPerson("1001", "440106", "张三"))
+    bare = Settlement("OUTPATIENT", "M1", 1, person=InsuredPerson("1001"))
     known = persons_of([bare, named])
-    assert known == {"1001": Person("1001", "440106", "张三")}
+    assert known == {"1001": InsuredPerson("1001", "440106", "张三")}
     items = with_persons(
         [
-            Item(ItemClass.HIS_ONLY, person=Person("1001")),
-            Item(ItemClass.HIS_ONLY, person=Person("1002")),
+            Item(ItemClass.HIS_ONLY, person=InsuredPerson("1001")),
+            Item(ItemClass.HIS_ONLY, person=InsuredPerson("1002")),
         ],
         known,
     )
-    assert [i.person for i in items] == [Person("1001", "440106", "张三"), Person("1002")]
+    assert [i.person for i in items] == [
+        InsuredPerson("1001", "440106", "张三"),
+        InsuredPerson("1002"),
+    ]
 
 
 def test_totals_count_and_sum_live_settlements_and_items_per_class() -> None:

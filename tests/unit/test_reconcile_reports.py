@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from syncd.core.errors import ReportError
 from syncd.core.text import display_width
-from syncd.reconcile.classify import Item, ItemClass, Person, Settlement, classify
+from syncd.reconcile.classify import InsuredPerson, Item, ItemClass, Settlement, classify
 from syncd.reconcile.period import Period
 from syncd.reconcile.report_html import render_html
 from syncd.reconcile.reports import Hospital, Report, render_csv, subject, write_all
@@ -35,7 +35,7 @@ def _settled(
     aaz218: str,
     kind: str = "INPATIENT",
     batch: int = 0,
-    person: Person | None = None,
+    person: InsuredPerson | None = None,
     **figures: str,
 ) -> Settlement:
     return Settlement(
@@ -43,7 +43,7 @@ def _settled(
         aaz218,
         batch,
         visit_key="V-" + aaz218,
-        person=person or Person(),
+        person=person or InsuredPerson(),
         figures={k: D(v) for k, v in figures.items()},
         settled_at=datetime(2026, 11, 25, 10),
     )
@@ -55,10 +55,12 @@ def _report(
     period: Period | None = None,
     run_id: int | None = 7,
 ) -> Report:
-    person = Person("1000010001", ID_NUMBER, NAME)
+    person = InsuredPerson("1000010001", ID_NUMBER, NAME)
     his = [
         _settled("ZY1", person=person, akc264="12.00", bka831="2.00", bka832="10.00"),
-        _settled("MZ1", "OUTPATIENT", 2, Person("1000010005"), akc264="3", bka831="0", bka832="3"),
+        _settled(
+            "MZ1", "OUTPATIENT", 2, InsuredPerson("1000010005"), akc264="3", bka831="0", bka832="3"
+        ),
         _settled("ZY2", akc264="20000.00", bka831="0.00", bka832="20000.00"),
     ]
     platform = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from syncd.rules import visits
-from syncd.rules.visits import Verdict, Visit, after_feeds_pending, check, effect
+from syncd.rules.visits import Visit, VisitVerdict, after_feeds_pending, check, effect
 
 
 def visit(state: str, kind: str = "INPATIENT") -> Visit:
@@ -16,16 +16,16 @@ def visit(state: str, kind: str = "INPATIENT") -> Visit:
 @pytest.mark.parametrize(
     ("state", "needs", "verdict"),
     [
-        ("ADMITTED", ("ADMITTED",), Verdict.READY),
-        ("NONE", ("ADMITTED",), Verdict.WAIT),  # a fee row before its admission
-        ("ADMITTED", ("DISCHARGED", "SETTLED"), Verdict.WAIT),  # 病案 before discharge
-        ("DISCHARGED", ("ADMITTED",), Verdict.REFUSE),  # a fee row after discharge
-        ("ADMITTED", ("NONE",), Verdict.REFUSE),  # a second admission
-        ("CANCELLED", ("ADMITTED",), Verdict.REFUSE),
+        ("ADMITTED", ("ADMITTED",), VisitVerdict.READY),
+        ("NONE", ("ADMITTED",), VisitVerdict.WAIT),  # a fee row before its admission
+        ("ADMITTED", ("DISCHARGED", "SETTLED"), VisitVerdict.WAIT),  # 病案 before discharge
+        ("DISCHARGED", ("ADMITTED",), VisitVerdict.REFUSE),  # a fee row after discharge
+        ("ADMITTED", ("NONE",), VisitVerdict.REFUSE),  # a second admission
+        ("CANCELLED", ("ADMITTED",), VisitVerdict.REFUSE),
     ],
 )
 def test_fact_rows_wait_for_a_reachable_state_and_are_refused_otherwise(
-    state: str, needs: tuple[str, ...], verdict: Verdict
+    state: str, needs: tuple[str, ...], verdict: VisitVerdict
 ) -> None:
     assert check("INPATIENT", needs, visit(state), can_wait=True).verdict is verdict
 
@@ -33,22 +33,22 @@ def test_fact_rows_wait_for_a_reachable_state_and_are_refused_otherwise(
 def test_commands_never_wait_and_the_reason_is_chinese() -> None:
     """The HIS user is waiting for the answer: an unmet state is refused at once."""
     result = check("INPATIENT", ("DISCHARGED",), visit("ADMITTED"), can_wait=False)
-    assert result.verdict is Verdict.REFUSE
+    assert result.verdict is VisitVerdict.REFUSE
     assert result.reason_zh == "就诊状态为在院，此交易需要已出院登记"
 
 
 def test_a_visit_of_the_other_kind_is_refused() -> None:
     result = check("OUTPATIENT", ("REGISTERED",), visit("ADMITTED"), can_wait=True)
-    assert result.verdict is Verdict.REFUSE and "门诊" in result.reason_zh
+    assert result.verdict is VisitVerdict.REFUSE and "门诊" in result.reason_zh
 
 
 def test_after_feeds_wait_until_every_row_is_sent_or_refused() -> None:
     """requires.after: discharge waits while a fee row of the visit is not final, and while
     one FAILED (it never reached the platform: an operator re-queues it)."""
-    assert after_feeds_pending(["SUCCEEDED", "PENDING"]).verdict is Verdict.WAIT
-    assert after_feeds_pending(["SUCCEEDED", "REJECTED"]).verdict is Verdict.READY
+    assert after_feeds_pending(["SUCCEEDED", "PENDING"]).verdict is VisitVerdict.WAIT
+    assert after_feeds_pending(["SUCCEEDED", "REJECTED"]).verdict is VisitVerdict.READY
     failed = after_feeds_pending(["SUCCEEDED", "FAILED"])
-    assert failed.verdict is Verdict.WAIT and "syncd retry" in failed.reason_zh
+    assert failed.verdict is VisitVerdict.WAIT and "syncd retry" in failed.reason_zh
 
 
 @pytest.mark.parametrize(
@@ -82,4 +82,4 @@ def test_a_fee_batch_waits_while_another_call_of_the_visit_is_unsettled() -> Non
     assert visits.unsettled_calls_pending(["SUCCEEDED", "PENDING", "WAITING"]) == visits.READY
     for unsettled in ("IN_FLIGHT", "UNKNOWN"):
         found = visits.unsettled_calls_pending(["SUCCEEDED", unsettled])
-        assert found.verdict is Verdict.WAIT and "结果待确认" in found.reason_zh
+        assert found.verdict is VisitVerdict.WAIT and "结果待确认" in found.reason_zh

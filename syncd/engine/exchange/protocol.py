@@ -65,7 +65,7 @@ class Exchange:
         if not unit.intend(call_id, self.flight_lease()):
             raise LeaseLost
         check = unit.recheck()
-        if check.verdict is not visits.Verdict.READY:
+        if check.verdict is not visits.VisitVerdict.READY:
             unit.withdraw(check)
             return None
         ended = self.calls.send(request, unit.where, call_id)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from syncd.core.records import Lease
 from syncd.rules.conclusion import Conclusion
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Check, Visit, VisitEffect
+from syncd.rules.visits import Visit, VisitCheck, VisitEffect
 
 if TYPE_CHECKING:
     from syncd.engine.exchange.calls import CallContent
@@ -88,11 +88,11 @@ class Unit(Protocol):
         the unit is still ours; it stays in flight (its lease kept) until recorded."""
         ...
 
-    def recheck(self) -> Check:
+    def recheck(self) -> VisitCheck:
         """Look again now that the intent shows to every other engine."""
         ...
 
-    def withdraw(self, check: Check) -> None:
+    def withdraw(self, check: VisitCheck) -> None:
         """The intent is committed but the call is not made (``check`` says why)."""
         ...
 
