@@ -181,6 +181,13 @@ class DeliverySettings(_Section):
     backoff_jitter: float = Field(default=0.2, ge=0, le=1)
     lease_s: PositiveSeconds = 120.0
     stuck_after_s: PositiveSeconds = 1800.0
+    zero_fee_wait_s: float = Field(
+        default=1800.0,
+        ge=0,
+        le=86400,
+        description="a fee call of only 0.00 items waits this long for a non-zero row of the "
+        "visit to join it (its lost reply could not be told by the total); 0 = never waits",
+    )
 
 
 STATE_DIRECTORY = Path("/var/lib/syncd")  # the unit's StateDirectory=syncd

@@ -166,6 +166,7 @@ class OutboxRow:
     attempts: int
     request_id: str
     next_attempt_at: datetime
+    found_at: datetime | None = None  # created_at: when discovery found the row
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ class OutboxStore(claims.LeasedStore):
             c.attempts,
             c.request_id,
             c.next_attempt_at,
+            c.created_at,
         ]
 
     def visit_statuses(self, feeds: Sequence[str], visit_key: str) -> dict[str, list[SyncStatus]]:
@@ -341,6 +342,7 @@ def _row(r: Any) -> OutboxRow:
         attempts=int(r["attempts"]),
         request_id=r["request_id"] or "",
         next_attempt_at=r["next_attempt_at"],
+        found_at=r["created_at"],
     )
 
 

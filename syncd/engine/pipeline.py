@@ -30,7 +30,7 @@ from syncd.engine.reports import TickReport
 from syncd.engine.rows_unit import RowsUnit
 from syncd.logs import event
 from syncd.mapping import FeedSpec, MappedCall
-from syncd.rules import outbox, visits
+from syncd.rules import fee_batches, outbox, visits
 from syncd.rules.visits import Visit
 
 logger = logging.getLogger(__name__)
@@ -51,9 +51,11 @@ class FeedPipeline:
         batch_size: int,
         lease_s: float,
         fee_deletes: Sequence[str] = (),
+        zero_fee_wait_s: float = 0.0,
     ) -> None:
         self.spec, self.source, self.exchange, self.store = spec, source, exchange, store
         self.batch_size, self.lease_s = batch_size, lease_s
+        self.zero_fee_wait_s = zero_fee_wait_s  # delivery.zero_fee_wait_s (fee_batches)
         self.discovery = Discovery(source, after, store.outbox, exchange.clock, batch_size)
         self.checks = FeedChecks(spec, store, exchange.unsafe, self.discovery, fee_deletes)
         self.leases = Leases()
@@ -153,6 +155,24 @@ class FeedPipeline:
             if not ended.succeeded or index == len(requests) - 1:
                 return self.exchange.conclude(unit, ended, request, unit.attempts + 1)
 
+    def held_back(
+        self, rows: list[OutboxRow], requests: Sequence[MappedCall], r: TickReport
+    ) -> bool:
+        """A fee call of only 0.00 items is held back for a non-zero row of the visit to join
+        it, for at most ``zero_fee_wait_s`` since its oldest row was found (fee_batches):
+        WAITING, due again at once (claimed with the next row of the visit that is found)."""
+        if self.spec.function != visits.FEE_UPLOAD or self.spec.batch is None:
+            return False
+        name = self.spec.batch.dataset
+        amounts = [fee_batches.amount_of(row) for m in requests for row in m.datasets.get(name, ())]
+        found = [row.found_at for row in rows if row.found_at is not None]
+        waited = (self._now() - min(found)).total_seconds() if found else self.zero_fee_wait_s
+        if not fee_batches.zero_call_waits(amounts, waited, self.zero_fee_wait_s):
+            return False
+        reason = fee_batches.ZERO_WAIT_ZH.format(round(self.zero_fee_wait_s))
+        self.finish(rows, outbox.Transition(SyncStatus.WAITING, self._now(), None, reason), r)
+        return True
+
     def close_stale(
         self,
         unit: list[OutboxRow],
@@ -195,17 +215,19 @@ class FeedPipeline:
         visit: Visit | None,
         r: TickReport,
     ) -> Calls:
-        """(rows, requests) to send; rows that cannot be mapped are rejected here."""
+        """(rows, requests) to send; rows that cannot be mapped are rejected here, a last fee
+        call of only 0.00 items may be held back (:meth:`held_back`)."""
         assert self.prep is not None, "tick() prepares"
         prepared = self.prep.rows(self.spec, [view[row.source_key] for row in rows], visit)
         for keys, error in prepared.refused:
             self.finish(
                 [row for row in rows if row.source_key in keys], outbox.refused(error.reason_zh), r
             )
-        return [
+        calls = [
             ([row for row in rows if row.source_key in call.keys], call.requests)
             for call in prepared.calls
         ]
+        return calls[:-1] if calls and self.held_back(*calls[-1], r) else calls
 
     def step_back(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
         """An intent committed but not sent: the rows wait again with the attempts they had,

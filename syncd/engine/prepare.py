@@ -16,6 +16,7 @@ from syncd.core.errors import ChildViewError, MappingError, SourceError
 from syncd.core.records import SourceRow
 from syncd.engine.ports import ChildRowsPort
 from syncd.mapping import DatasetSpec, FeedSpec, MappedCall, RenderContext, render, render_batch
+from syncd.rules import fee_batches, visits
 from syncd.rules.visits import Visit
 
 Rows = list[dict[str, object]]
@@ -87,8 +88,9 @@ class Preparation:
             except MappingError as exc:
                 return Prepared((), ((keys, exc),))
             return Prepared((FeedCall(keys, one.requests),), ())
+        cut = fee_batches.compose if spec.function == visits.FEE_UPLOAD else None
         try:
-            batch = render_batch(spec, [row.values for row in rows], self.context(visit))
+            batch = render_batch(spec, [row.values for row in rows], self.context(visit), cut)
         except MappingError as exc:  # a per-visit field (or a city switch): every row
             return Prepared((), ((keys, exc),))
         refused = tuple((frozenset((error.key,)), error) for error in batch.rejected)

@@ -10,7 +10,7 @@ false``.  Datasets are split into batches of at most ``max_rows`` rows: one requ
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,6 +24,7 @@ WireValue = str | Decimal
 WireRow = Mapping[str, WireValue]
 RowValues = Mapping[str, object]
 Batch = Mapping[str, tuple[WireRow, ...]]
+Cutter = Callable[[Sequence[WireRow], int], Sequence[tuple[int, int]]]  # calls of a batch
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,19 @@ class BatchRendered:
 
 
 def render_batch(
-    spec: FeedSpec, rows: Sequence[RowValues], context: RenderContext
+    spec: FeedSpec,
+    rows: Sequence[RowValues],
+    context: RenderContext,
+    cut: Cutter | None = None,
 ) -> BatchRendered:
     """Render the pending rows of one visit of a row-batched feed (``batch:``).
 
     Each row is mapped on its own: a bad row comes back in ``rejected`` (its MappingError
     names its key) and the others still go.  The top-level fields are per-visit values and
     are rendered from the first good row; a failure there concerns every row and is raised.
+    ``cut`` composes the calls from the wire rows (in order) and the row limit, as [start,
+    end) ranges (a fee upload's: :func:`syncd.rules.fee_batches.cuts`); without it, chunks of
+    the limit.
     """
     batch = spec.batch
     if batch is None:
@@ -123,11 +130,14 @@ def render_batch(
             )
         except MappingError as exc:
             rejected.append(exc)
-    return BatchRendered(spec.feed, _batch_calls(spec, good, context), tuple(rejected))
+    return BatchRendered(spec.feed, _batch_calls(spec, good, context, cut), tuple(rejected))
 
 
 def _batch_calls(
-    spec: FeedSpec, good: list[tuple[str, WireRow, RowValues]], context: RenderContext
+    spec: FeedSpec,
+    good: list[tuple[str, WireRow, RowValues]],
+    context: RenderContext,
+    cut: Cutter | None,
 ) -> tuple[BatchCall, ...]:
     if not good or spec.batch is None:
         return ()
@@ -135,9 +145,11 @@ def _batch_calls(
     scope = Scope(first_row, context.settings, context.visit, context.params, context.code_tables)
     params = _render_fields(spec, first_key, spec.fields, scope, "")
     size = max(1, min(spec.batch.max_rows, context.max_rows))
+    wires = [wire for _, wire, _ in good]
+    ranges = cut(wires, size) if cut else [(i, i + size) for i in range(0, len(good), size)]
     calls = []
-    for start in range(0, len(good), size):
-        chunk = good[start : start + size]
+    for start, end in ranges:
+        chunk = good[start : min(end, start + size)]
         datasets = {spec.batch.dataset: tuple(wire for _, wire, _ in chunk)}
         request = MappedCall(spec.function, params, datasets)
         calls.append(BatchCall(tuple(key for key, _, _ in chunk), request))

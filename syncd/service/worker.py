@@ -181,6 +181,7 @@ class Worker:
             batch_size=self.settings.polling.batch_size,
             lease_s=self.settings.delivery.lease_s,
             fee_deletes=fee_delete_commands(self.feeds),
+            zero_fee_wait_s=self.settings.delivery.zero_fee_wait_s,
         )
 
     def refresh_code_tables(self) -> None:

@@ -57,6 +57,7 @@ class StatusRow(LeasedRow):
     last_error: str | None = None
     finished_at: datetime | None = None
     updated_at: datetime | None = None
+    created_at: datetime | None = None
     extra: dict[str, object] = field(default_factory=dict)  # reply and write-back columns
 
 
@@ -133,6 +134,7 @@ class MemoryOutbox(LeasedRows[StatusRow]):
                 function_id=function_id,
                 visit_key=new.visit_key or None,
                 updated_at=now,
+                created_at=now,
             )
             self.rows[row.id], added = row, added + 1
         return added
@@ -301,4 +303,5 @@ def _outbox_row(row: StatusRow) -> OutboxRow:
         attempts=row.attempts,
         request_id=row.request_id or "",
         next_attempt_at=row.next_attempt_at,
+        found_at=row.created_at,
     )

@@ -18,7 +18,9 @@ bizh120103 admission  120102 by person (aac001, 未结算): one business with ou
                       → processed (adopt aaz218), none → not processed, several → undecided
 bizh120002 fees       120003 akc264 vs the known uploaded sum: = known + batch → processed,
                       = known → not processed, anything else → undecided (operator); a
-                      batch that nets to 0 → undecided unasked (both sums are the same)
+                      batch that nets to 0 → undecided unasked (both sums are the same;
+                      syncd composes none unless it holds only 0.00 items:
+                      :mod:`syncd.rules.fee_batches`)
 bizh120104 modify     120102 by aaz218: every modifiable field we sent (non-empty) shown
                       with our value → processed; one differs or is not shown → not
                       processed (idempotent; a newer change of the stay waits meanwhile);
