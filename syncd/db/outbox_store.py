@@ -28,7 +28,7 @@ from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
-from syncd.rules.outbox import Transition
+from syncd.rules.outbox import Transition, reason_columns
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -221,10 +221,9 @@ class OutboxStore(claims.LeasedStore):
         }
         if transition.attempts is not None:
             values["attempts"] = transition.attempts
-        if transition.message:
-            values["last_error"] = transition.message[:_MESSAGE_MAX]
         if transition.final:
             values["finished_at"] = now
+        values.update(reason_columns(transition, extra or {}))  # the current reason only
         values.update(extra or {})
         stmt = sa.update(self.table).where(
             ids_in(self.table.c.id, "ids"), self.table.c.lease_owner == owner
@@ -283,8 +282,12 @@ class OutboxStore(claims.LeasedStore):
         return count
 
     def _again(self, now: datetime) -> sa.Update:
-        """Queued again as a new attempt: PENDING now, attempts from 0, no lease."""
+        """Queued again as a new attempt: PENDING now, attempts from 0, no lease, no reason
+        (the refusal or failure it had is not the current state any more)."""
         return sa.update(self.table).values(
+            return_code=None,
+            return_code_message=None,
+            last_error=None,
             status="PENDING",
             attempts=0,
             next_attempt_at=now,
@@ -318,6 +321,8 @@ class OutboxStore(claims.LeasedStore):
                     updated_at=now,
                     lease_owner=None,
                     lease_until=None,
+                    return_code=None,
+                    return_code_message=RESEND_BY_OPERATOR_ZH,
                     last_error=RESEND_BY_OPERATOR_ZH,
                 )
             )

@@ -25,6 +25,7 @@ Backoff: ``initial * 2**(attempt-1)``, capped at ``max``, then spread by ``±jit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,6 +62,9 @@ class RetryPolicy:
         return attempts >= self.max_attempts
 
 
+MESSAGE_MAX = 1000  # the staging tables' message columns
+
+
 @dataclass(frozen=True)
 class Transition:
     """The new status of a row and when it is due again (None: never by itself)."""
@@ -73,6 +77,25 @@ class Transition:
     @property
     def final(self) -> bool:
         return self.status in FINAL
+
+
+REASON_COLUMNS = ("return_code", "return_code_message", "last_error")
+
+
+def reason_columns(transition: Transition, reply: Mapping[str, object]) -> dict[str, object]:
+    """What the HIS reads of a row whose status changes: ``return_code``,
+    ``return_code_message`` and ``last_error`` describe the state it goes to, never an earlier
+    attempt's.  ``reply``: the columns a platform reply wrote for this very change (its code
+    and message; a success's ``last_error`` None) — what it does not name comes from the
+    transition: no code (this state was not answered by the platform) and the transition's
+    reason as both texts (a refusal after an earlier transient failure replaces the transient
+    text; a row queued again without a reason reads empty)."""
+    reason = transition.message[:MESSAGE_MAX] or None
+    values: dict[str, object] = {"return_code": None}
+    values["return_code_message"] = reason
+    values["last_error"] = reason
+    values.update({k: reply[k] for k in REASON_COLUMNS if k in reply})
+    return values
 
 
 def after_outcome(

@@ -5,7 +5,8 @@ database and no HTTP, so the exchange's own tests run in milliseconds.
 :class:`ScriptedPlatform` keeps just enough platform state for the resolution queries the tests
 need (admissions by person, fee totals, settlements) and takes, per function id, a queue of
 modes: ``ok``, ``lost`` (processed, reply lost: UNKNOWN), ``unseen`` (not processed, reply
-lost: UNKNOWN), ``refused`` (REJECTED), ``down`` (nothing sent: RETRY).  It notes at every
+lost: UNKNOWN), ``refused`` (REJECTED), ``down`` (nothing sent: RETRY), ``expired`` (a
+-9 reply: RETRY with a code).  It notes at every
 business call whether the unit it serves was IN_FLIGHT under that call id (the intent first).
 """
 
@@ -70,6 +71,10 @@ class ScriptedPlatform:
         self.calls.append((fid, call_id, self._in_flight(call_id)))
         if mode == "down":
             return _result(request, call_id, Outcome.RETRY, None, "connection refused")
+        if mode == "expired":  # a transient reply with a code: RETRY
+            return _result(
+                request, call_id, Outcome.RETRY, None, "会话已过期，重新登录后仍过期", "-9"
+            )
         if mode == "refused":
             return _result(request, call_id, Outcome.REJECTED, None, "平台拒绝", "-1")
         reply = ok() if mode == "unseen" else self._process(request)

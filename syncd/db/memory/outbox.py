@@ -18,7 +18,7 @@ from syncd.core.records import (
     SyncStatus,
 )
 from syncd.db.schema import staging_tables
-from syncd.rules.outbox import Transition
+from syncd.rules.outbox import Transition, reason_columns
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -214,11 +214,9 @@ class MemoryOutbox(LeasedRows[StatusRow]):
             row.lease_owner = row.lease_until = None
             if transition.attempts is not None:
                 row.attempts = transition.attempts
-            if transition.message:
-                row.last_error = transition.message[:_MESSAGE_MAX]
             if transition.final:
                 row.finished_at = now
-            _extra(row, extra or {})
+            _extra(row, {**reason_columns(transition, extra or {}), **(extra or {})})
             changed += 1
         return changed
 
@@ -263,7 +261,8 @@ class MemoryOutbox(LeasedRows[StatusRow]):
     def _again(self, rows: list[StatusRow], now: datetime) -> int:
         for row in rows:
             row.status, row.attempts, row.next_attempt_at, row.updated_at = "PENDING", 0, now, now
-            row.lease_owner = row.lease_until = row.finished_at = None
+            row.lease_owner = row.lease_until = row.finished_at = row.last_error = None
+            row.extra.update(return_code=None, return_code_message=None)
         return len(rows)
 
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int:
@@ -274,6 +273,7 @@ class MemoryOutbox(LeasedRows[StatusRow]):
             row.status, row.next_attempt_at, row.updated_at = "PENDING", now, now
             row.lease_owner = row.lease_until = None
             row.last_error = RESEND_BY_OPERATOR_ZH
+            row.extra.update(return_code=None, return_code_message=RESEND_BY_OPERATOR_ZH)
         return len(rows)
 
 
