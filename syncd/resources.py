@@ -52,7 +52,7 @@ def shipped_mappings() -> Path:
 
 
 @dataclass
-class InitReport:
+class FolderInitReport:
     """What :func:`init_folder` did, file by file (paths relative to the folder)."""
 
     folder: Path
@@ -63,13 +63,13 @@ class InitReport:
     dropped: list[str] = field(default_factory=list)  # written earlier, no longer shipped
 
 
-def init_folder(folder: Path, executable: Path | None = None) -> InitReport:
+def init_folder(folder: Path, executable: Path | None = None) -> FolderInitReport:
     """Write the shipped files into ``folder``; never overwrite a file the operator changed."""
     executable = executable or default_executable()
     folder.mkdir(parents=True, exist_ok=True)
     recorded = _read_manifest(folder / MANIFEST)
     manifest: dict[str, str] = {}
-    report = InitReport(folder)
+    report = FolderInitReport(folder)
     for name, text in _shipped_files(folder, executable):
         target = folder / name
         new = _digest(text)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from syncd.core.bilingual import zh_en
-from syncd.resources import InitReport, default_executable, init_folder
+from syncd.resources import FolderInitReport, default_executable, init_folder
 
 
 @click.command("init")
@@ -30,7 +30,7 @@ def init_command(folder: Path) -> None:
     click.echo(next_steps(folder, executable))
 
 
-def summary(report: InitReport) -> str:
+def summary(report: FolderInitReport) -> str:
     counts = (len(report.written), len(report.updated), len(report.unchanged))
     done = zh_en(
         f"新文件 {counts[0]}，更新 {counts[1]}，未变 {counts[2]}",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from syncd.console.present import Shown, status_zh, when
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.console.stories import RowStory
 
 _SKIP = frozenset({"lease_owner", "lease_until"})
@@ -27,7 +27,7 @@ def _kv(record: Mapping[str, Any], shown: Shown, indent: str = "  ") -> list[str
     return out
 
 
-def story_text(site: Site, story: RowStory, shown: Shown) -> str:
+def story_text(site: ConsoleSite, story: RowStory, shown: Shown) -> str:
     cur = story.current
     kind = "命令 #" if story.command else "主键 "
     lines = [
@@ -52,7 +52,7 @@ def story_text(site: Site, story: RowStory, shown: Shown) -> str:
     return "\n".join(lines)
 
 
-def _his(site: Site, story: RowStory, shown: Shown) -> list[str]:
+def _his(site: ConsoleSite, story: RowStory, shown: Shown) -> list[str]:
     if not (story.his or story.his_note):
         return []
     spec = site.feeds.get(story.feed)
@@ -62,7 +62,7 @@ def _his(site: Site, story: RowStory, shown: Shown) -> list[str]:
     return lines + ([f"  {story.his_note}"] if story.his_note else [])
 
 
-def _exchanges(site: Site, story: RowStory, shown: Shown) -> list[str]:
+def _exchanges(site: ConsoleSite, story: RowStory, shown: Shown) -> list[str]:
     lines = [f"  #{m.id} {when(m.created_at)} {m.function_id} {m.outcome}" for m in story.older]
     for m in story.exchanges:
         line = m.line

@@ -18,11 +18,11 @@ from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.mapping.names import did_you_mean
 from syncd.mapping.rules import FieldRule
 from syncd.mapping.spec import DatasetSpec, FeedSpec
-from syncd.protocol.catalogue import Catalogue, FieldSpec, FunctionSpec, Kind
+from syncd.protocol.catalogue import CallKind, Catalogue, FieldSpec, FunctionSpec
 
 _WIRE_ID = re.compile(r"^(bizh\d{6}|sys\d{4})$")
 _ENVELOPE_REPLY = ("return_code", "return_code_message")
-Path_ = tuple[Any, ...]
+CataloguePath = tuple[Any, ...]
 
 
 def catalogue_problems(
@@ -72,7 +72,7 @@ def _resolve(
             return None, located.problem(where, exc.problems[0].message)
         hint = did_you_mean(function_id, known)
         return None, located.problem(where, f"unknown function id '{function_id}'", hint)
-    if function.kind is Kind.SESSION:
+    if function.kind is CallKind.SESSION:
         return None, located.problem(
             where, "login (sys0001) is not a feed", "syncd logs in by itself; remove this file"
         )
@@ -90,7 +90,7 @@ def _field_problems(
     known: tuple[FieldSpec, ...],
     rules: Mapping[str, FieldRule],
     located: Located,
-    path: Path_,
+    path: CataloguePath,
 ) -> list[ConfigProblem]:
     by_code = {field.code: field for field in known}
     problems = _missing_fields(function, known, set(rules), located, path)
@@ -110,14 +110,14 @@ def _missing_fields(
     known: tuple[FieldSpec, ...],
     codes: set[Any],
     located: Located,
-    path: Path_,
+    path: CataloguePath,
 ) -> list[ConfigProblem]:
     missing = [field for field in known if field.required and field.code not in codes]
     return [_missing(field, function, located, path) for field in missing]
 
 
 def _missing(
-    field: FieldSpec, function: FunctionSpec, located: Located, path: Path_
+    field: FieldSpec, function: FunctionSpec, located: Located, path: CataloguePath
 ) -> ConfigProblem:
     return located.problem(
         path,
@@ -132,7 +132,7 @@ def _unknown(
     function: FunctionSpec,
     by_code: Mapping[str, FieldSpec],
     located: Located,
-    path: Path_,
+    path: CataloguePath,
 ) -> ConfigProblem:
     return located.problem(
         (*path, code),
@@ -142,7 +142,7 @@ def _unknown(
 
 
 def _shape_problem(
-    field: FieldSpec, rule: FieldRule, located: Located, path: Path_
+    field: FieldSpec, rule: FieldRule, located: Located, path: CataloguePath
 ) -> ConfigProblem | None:
     name = f"'{field.code}' ({short_name(field)})"
     if rule.inferred and field.required:
@@ -192,7 +192,7 @@ def _dataset_problems(
 def _one_dataset(
     function: FunctionSpec,
     name: str,
-    path: Path_,
+    path: CataloguePath,
     fields: Mapping[str, FieldRule],
     max_rows: int,
     located: Located,

@@ -20,7 +20,7 @@ from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.mapping.names import did_you_mean
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 # libyaml's parser when PyYAML has it (its wheels do): the same nodes and marks, ~20x faster
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -31,7 +31,7 @@ class Located:
 
     file: str
     data: Any
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
 
     def where(self, path: Iterable[str | int]) -> tuple[int, int]:
@@ -79,7 +79,7 @@ def parse_yaml(text: str, name: str) -> Located:
     return located
 
 
-def _build(node: yaml.Node, path: Path_, located: Located) -> Any:
+def _build(node: yaml.Node, path: KeyPath, located: Located) -> Any:
     located.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         return _build_mapping(node, path, located)
@@ -93,7 +93,7 @@ def _scalar(node: yaml.Node) -> Any:
     return yaml.SafeLoader("").construct_object(node, deep=True)
 
 
-def _build_mapping(node: yaml.MappingNode, path: Path_, located: Located) -> dict[Any, Any]:
+def _build_mapping(node: yaml.MappingNode, path: KeyPath, located: Located) -> dict[Any, Any]:
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = _scalar(key_node)
@@ -123,7 +123,7 @@ def _build_mapping(node: yaml.MappingNode, path: Path_, located: Located) -> dic
 
 
 def validation_problems(
-    exc: ValidationError, located: Located, model: type[BaseModel], prefix: Path_ = ()
+    exc: ValidationError, located: Located, model: type[BaseModel], prefix: KeyPath = ()
 ) -> list[ConfigProblem]:
     """Turn pydantic's errors into positioned problems with hints."""
     problems = []
@@ -133,7 +133,7 @@ def validation_problems(
     return problems
 
 
-def dotted(loc: Path_) -> str:
+def dotted(loc: KeyPath) -> str:
     return ".".join(str(p) for p in loc)
 
 
@@ -164,7 +164,7 @@ _ZH = {
 }
 
 
-def describe(err: Any, loc: Path_) -> str:
+def describe(err: Any, loc: KeyPath) -> str:
     """The message of one pydantic error at ``loc``, Chinese first."""
     kind, where = err["type"], dotted(loc) or "(文件顶层 / top level)"
     if kind == "extra_forbidden":
@@ -181,7 +181,7 @@ class _Ctx(dict[str, Any]):
         return "…"
 
 
-def _hint(err: Any, loc: Path_, model: type[BaseModel], prefix: Path_) -> str:
+def _hint(err: Any, loc: KeyPath, model: type[BaseModel], prefix: KeyPath) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         known = _known_keys(model, tuple(loc[len(prefix) : -1]))
@@ -191,7 +191,7 @@ def _hint(err: Any, loc: Path_, model: type[BaseModel], prefix: Path_) -> str:
     return ""
 
 
-def missing_hint(loc: Path_) -> str:
+def missing_hint(loc: KeyPath) -> str:
     parent = dotted(loc[:-1])
     return zh_en(
         f"在 {parent or '文件顶层'} 下加入 '{loc[-1]}: ...'",
@@ -199,7 +199,7 @@ def missing_hint(loc: Path_) -> str:
     )
 
 
-def _known_keys(model: type[BaseModel], path: Path_) -> list[str]:
+def _known_keys(model: type[BaseModel], path: KeyPath) -> list[str]:
     """The field names allowed at ``path`` inside ``model`` (best effort for nested models)."""
     current: Any = model
     for part in path:

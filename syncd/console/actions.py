@@ -28,7 +28,7 @@ from typing import Any
 from starlette.responses import Response
 
 from syncd.console.list_pages import digest
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.console.web import Page, page, redirect
 from syncd.core.errors import OperatorError
 from syncd.db.audit import AuditEntry
@@ -66,7 +66,7 @@ class Plan:
     rows: list[Any] = field(default_factory=list)
 
 
-def _statuses(site: Site, feed: str, key: str) -> list[str]:
+def _statuses(site: ConsoleSite, feed: str, key: str) -> list[str]:
     spec = site.feeds.get(feed)
     if spec is not None and spec.source.is_command:
         record, _ = site.story.command(int(key)) if key.isdigit() else (None, [])
@@ -148,7 +148,7 @@ def _plan(p: Page, action: str) -> Plan | str:
     return plan
 
 
-def _carry_out(site: Site, plan: Plan) -> tuple[int, list[str]]:
+def _carry_out(site: ConsoleSite, plan: Plan) -> tuple[int, list[str]]:
     """Through the operator module: how many rows it changed, and what it refused."""
     done, refused = 0, []
     with site.operator() as operator:
@@ -171,7 +171,7 @@ def _carry_out(site: Site, plan: Plan) -> tuple[int, list[str]]:
     return done, refused
 
 
-def _after(site: Site, plan: Plan, done: int) -> str:
+def _after(site: ConsoleSite, plan: Plan, done: int) -> str:
     if plan.items:
         return _tally([s for f, k in plan.items for s in _statuses(site, f, k)])
     return f"PENDING×{done}"

@@ -30,7 +30,7 @@ from syncd.console import (
 )
 from syncd.console.basedata_page import CodesCheck
 from syncd.console.present import environment
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.console.web import SecurityHeaders
 
 
@@ -59,7 +59,7 @@ def routes() -> list[BaseRoute]:
 
 
 def console_app(
-    site: Site, monitoring: ASGIApp | None = None, monitored: tuple[str, ...] = ()
+    site: ConsoleSite, monitoring: ASGIApp | None = None, monitored: tuple[str, ...] = ()
 ) -> Starlette:
     """The console; ``monitoring`` answers the paths ``monitored`` (no login: they hold no
     personal data), as ``syncd run`` serves them on ``monitoring.listen``."""

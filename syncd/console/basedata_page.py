@@ -11,7 +11,7 @@ from datetime import datetime
 
 from starlette.responses import Response
 
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.console.web import Page, page
 from syncd.db.code_store import CodeStore, ValueReader
 from syncd.engine.codes import Uncovered, categories_of, check_codes
@@ -34,7 +34,7 @@ class CodesCheck:
         self.lock = threading.Lock()
         self.found: tuple[float, datetime, list[Uncovered]] | None = None
 
-    def get(self, site: Site, fresh: bool) -> tuple[datetime, list[Uncovered]]:
+    def get(self, site: ConsoleSite, fresh: bool) -> tuple[datetime, list[Uncovered]]:
         with self.lock:
             if fresh or self.found is None or time.monotonic() - self.found[0] > CHECK_EVERY_S:
                 store = CodeStore(site.engine, site.tables)
@@ -45,7 +45,7 @@ class CodesCheck:
             return self.found[1], self.found[2]
 
 
-def code_tables(site: Site) -> list[CodeTable]:
+def code_tables(site: ConsoleSite) -> list[CodeTable]:
     ages = CodeStore(site.engine, site.tables).ages()
     used = set(categories_of(site.feeds))
     return [

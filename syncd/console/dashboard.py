@@ -11,7 +11,7 @@ from datetime import datetime
 from starlette.responses import Response
 
 from syncd.console.platform_view import PlatformView
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.console.web import Page, page
 from syncd.db.counts import Counts, FeedCounts, read_counts
 
@@ -28,7 +28,7 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Line:
+class DashboardLine:
     feed: str
     command: bool
     values: dict[str, int]
@@ -40,7 +40,7 @@ class Line:
 @dataclass(frozen=True)
 class Dashboard:
     counts: Counts
-    lines: list[Line]
+    lines: list[DashboardLine]
     platform: PlatformView
 
     @property
@@ -54,7 +54,7 @@ class Dashboard:
         )
 
 
-def _line(f: FeedCounts, command: bool) -> Line:
+def _line(f: FeedCounts, command: bool) -> DashboardLine:
     values = {
         "pending": f.count("PENDING"),
         "waiting": f.count("WAITING"),
@@ -65,10 +65,10 @@ def _line(f: FeedCounts, command: bool) -> Line:
         "rejected_today": f.rejected_today,
         "succeeded_today": f.succeeded_today,
     }
-    return Line(f.feed, command, values, f.oldest_pending, f.last_success, f.last_error)
+    return DashboardLine(f.feed, command, values, f.oldest_pending, f.last_success, f.last_error)
 
 
-def read(site: Site) -> Dashboard:
+def read(site: ConsoleSite) -> Dashboard:
     views = {n for n, s in site.feeds.items() if s.source.view and s.enabled}
     counts = read_counts(site.engine, site.tables, site.clock(), open_only=views)
     names = sorted(views | set(counts.feeds))

@@ -12,16 +12,16 @@ from starlette.responses import Response
 
 from syncd.console.search_page import _before, _time
 from syncd.console.web import Page, page
-from syncd.db.browse import BLOCKED, Group, RowFilter, RowLine
+from syncd.db.browse import BLOCKED, RowFilter, RowGroup, RowLine
 from syncd.rules.advice import Advice, advise
 
 
-def digest(group: Group) -> str:
+def digest(group: RowGroup) -> str:
     text = f"{int(group.command)}|{group.feed}|{group.status}|{group.reason}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def advice_of(group: Group) -> Advice:
+def advice_of(group: RowGroup) -> Advice:
     return advise(
         group.status, group.reason, command=group.command, blocked=group.status == BLOCKED
     )

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from syncd.console.auth import LOGIN_COOKIE, SESSION_COOKIE, same
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.console.web import Page, client_of, page, redirect, refused
 
 _FORM_S = 900  # the login form's token lasts this long
@@ -26,7 +26,7 @@ def _safe_next(value: str) -> str:
 
 def _form(request: Request, error: str = "", status: int = 200) -> Response:
     templates: Jinja2Templates = request.app.state.templates
-    site: Site = request.app.state.site
+    site: ConsoleSite = request.app.state.site
     token = secrets.token_urlsafe(24)
     nxt = _safe_next(request.query_params.get("next", "/"))
     response = templates.TemplateResponse(
@@ -52,7 +52,7 @@ async def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    site: Site = request.app.state.site
+    site: ConsoleSite = request.app.state.site
     form = await request.form()
     if not same(str(form.get("token") or ""), request.cookies.get(LOGIN_COOKIE)):
         return refused(

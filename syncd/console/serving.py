@@ -23,7 +23,7 @@ from syncd.config.settings import Settings
 from syncd.console.app import console_app
 from syncd.console.platform_view import from_health
 from syncd.console.server import ConsoleServer
-from syncd.console.site import Site, open_site
+from syncd.console.site import ConsoleSite, open_site
 from syncd.core.errors import SourceError
 from syncd.db.engine import check_connection
 from syncd.mapping import FeedSpec
@@ -54,7 +54,7 @@ def beside(daemon: Daemon) -> ConsoleServer:
     return ConsoleServer(app, settings.console.host, settings.console.port)
 
 
-def alone(settings: Settings, feeds: Mapping[str, FeedSpec]) -> tuple[Site, Starlette]:
+def alone(settings: Settings, feeds: Mapping[str, FeedSpec]) -> tuple[ConsoleSite, Starlette]:
     """The console of ``syncd console``: its site and app."""
     site = open_site(settings, feeds)
 

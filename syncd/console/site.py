@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from syncd.config.settings import Settings
 from syncd.console.auth import Auth
 from syncd.console.platform_view import PlatformView, Probing
-from syncd.core.clock import local_clock
+from syncd.core.clock import Clock, local_clock
 from syncd.db.audit import AuditLog
 from syncd.db.browse import Browse
 from syncd.db.engine import Engine, make_engine
@@ -23,11 +22,9 @@ from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue
 from syncd.service.worker import Worker
 
-Clock = Callable[[], datetime]
-
 
 @dataclass
-class Site:
+class ConsoleSite:
     settings: Settings
     feeds: Mapping[str, FeedSpec]
     engine: Engine
@@ -89,9 +86,11 @@ def open_site(
     feeds: Mapping[str, FeedSpec],
     engine: Engine | None = None,
     platform: Callable[[], PlatformView] | None = None,
-) -> Site:
+) -> ConsoleSite:
     """The console's site on the configured database (or on ``engine``, shared); ``platform``:
     the daemon's view of the platform (a console on its own probes it)."""
     clock = local_clock(settings.platform.session_timezone)
     tables = staging_tables(settings.database.table_prefix, settings.database.schema_name)
-    return Site(settings, feeds, engine or make_engine(settings.database), tables, clock, platform)
+    return ConsoleSite(
+        settings, feeds, engine or make_engine(settings.database), tables, clock, platform
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.core.errors import SourceError
 from syncd.db.story import Message, MessageLine
 from syncd.db.views import ViewReader
@@ -83,7 +83,7 @@ def _parts(rule: FieldRule) -> Iterator[FieldRule]:
         yield from _parts(part)
 
 
-def row_story(site: Site, feed: str, key: str) -> RowStory | None:
+def row_story(site: ConsoleSite, feed: str, key: str) -> RowStory | None:
     records = site.story.rows(feed, key)
     if not records:
         return None
@@ -106,7 +106,7 @@ def row_story(site: Site, feed: str, key: str) -> RowStory | None:
     return story
 
 
-def command_story(site: Site, command_id: int) -> RowStory | None:
+def command_story(site: ConsoleSite, command_id: int) -> RowStory | None:
     record, reply_rows = site.story.command(command_id)
     if record is None:
         return None
@@ -128,14 +128,16 @@ def command_story(site: Site, command_id: int) -> RowStory | None:
     )
 
 
-def _exchanges(site: Site, lines: list[MessageLine]) -> tuple[list[Message], list[MessageLine]]:
+def _exchanges(
+    site: ConsoleSite, lines: list[MessageLine]
+) -> tuple[list[Message], list[MessageLine]]:
     newest = lines[-SHOWN_EXCHANGES:]
     shown = [m for m in (site.story.message(line.id) for line in newest) if m is not None]
     return shown, lines[:-SHOWN_EXCHANGES] if len(lines) > SHOWN_EXCHANGES else []
 
 
 def _visit(
-    site: Site, visit_key: str, records: list[dict[str, Any]]
+    site: ConsoleSite, visit_key: str, records: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     if not visit_key:
         return [], []
@@ -144,7 +146,7 @@ def _visit(
     return ledger, site.story.findings(visit_key, aaz218s)
 
 
-def _his_rows(site: Site, spec: FeedSpec, key: str, story: RowStory) -> None:
+def _his_rows(site: ConsoleSite, spec: FeedSpec, key: str, story: RowStory) -> None:
     values = key.split("/")
     if len(values) != len(spec.source.key):
         return
@@ -160,7 +162,7 @@ def _his_rows(site: Site, spec: FeedSpec, key: str, story: RowStory) -> None:
         story.his_note = f"HIS 视图 {spec.source.view} 中已没有该行（已删除或改了主键）"
 
 
-def visit_story(site: Site, visit_key: str) -> VisitStory | None:
+def visit_story(site: ConsoleSite, visit_key: str) -> VisitStory | None:
     rows = site.story.visit_rows(visit_key)
     commands = site.story.visit_commands(visit_key)
     messages = site.story.messages(visit_key=visit_key, limit=1000)

@@ -26,12 +26,12 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncd.console.auth import SESSION_COOKIE, Viewer, same
-from syncd.console.site import Site
+from syncd.console.site import ConsoleSite
 from syncd.core.errors import SourceError
 from syncd.logs import event
 
 logger = logging.getLogger(__name__)
-Handler = Callable[["Page"], Awaitable[Response]]
+PageHandler = Callable[["Page"], Awaitable[Response]]
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -47,7 +47,7 @@ HEADERS = [
 @dataclass
 class Page:
     request: Request
-    site: Site
+    site: ConsoleSite
     viewer: Viewer
     form: FormData | None
     templates: Jinja2Templates
@@ -101,13 +101,13 @@ def refused(templates: Jinja2Templates, request: Request, status: int, reason_zh
     )
 
 
-def page(*, act: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+def page(*, act: bool = False) -> Callable[[PageHandler], Callable[[Request], Awaitable[Response]]]:
     """A handler that needs a session (``act``: an operator's)."""
 
-    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def wrap(handler: PageHandler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
-            site: Site = request.app.state.site
+            site: ConsoleSite = request.app.state.site
             templates: Jinja2Templates = request.app.state.templates
             viewer = await run_in_threadpool(site.auth.viewer, request.cookies.get(SESSION_COOKIE))
             post = request.method == "POST"

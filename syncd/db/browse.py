@@ -84,7 +84,7 @@ class RowLine:
 
 
 @dataclass(frozen=True)
-class Group:
+class RowGroup:
     """Rows of one feed (or command) with one status and one reason."""
 
     command: bool
@@ -254,10 +254,10 @@ class Browse:
 
     # --- needs attention -----------------------------------------------------------------
 
-    def attention(self) -> list[Group]:
+    def attention(self) -> list[RowGroup]:
         """Every FAILED, UNKNOWN, REJECTED and blocked row and command, grouped."""
         rows, requests = self.tables.sync_status, self.tables.request
-        out: list[Group] = []
+        out: list[RowGroup] = []
         with (
             source_errors(self.engine.url, "reading what needs attention"),
             self.engine.connect() as conn,
@@ -279,7 +279,7 @@ class Browse:
                     .group_by(feed, table.c.status, reason)
                 )
                 out += [
-                    Group(command, str(f), str(s), why or "", int(n), at)
+                    RowGroup(command, str(f), str(s), why or "", int(n), at)
                     for f, s, why, n, at in conn.execute(stmt)
                 ]
             waiting = rows.alias("waiting")
@@ -292,7 +292,7 @@ class Browse:
                 .group_by(waiting.c.feed, reason)
             )
             out += [
-                Group(False, str(f), BLOCKED, why or "", int(n), at)
+                RowGroup(False, str(f), BLOCKED, why or "", int(n), at)
                 for f, why, n, at in conn.execute(stmt)
             ]
         order = {"UNKNOWN": 0, "FAILED": 1, BLOCKED: 2, "REJECTED": 3}

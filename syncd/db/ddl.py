@@ -56,7 +56,7 @@ REGENERATE = (
 
 
 @dataclass
-class InitReport:
+class TableInitReport:
     """What :func:`init_db` did (created) and found (columns it will not add itself)."""
 
     created_tables: list[str] = field(default_factory=list)
@@ -82,9 +82,9 @@ class InitReport:
         return out
 
 
-def init_db(engine: sa.Engine, tables: StagingTables) -> InitReport:
+def init_db(engine: sa.Engine, tables: StagingTables) -> TableInitReport:
     """Create the missing staging tables and indexes; SourceError when the database fails."""
-    report = InitReport()
+    report = TableInitReport()
     with source_errors(engine.url, "creating the staging tables"), engine.begin() as conn:
         existing = _names(sa.inspect(conn).get_table_names(schema=tables.metadata.schema))
         for table in tables.all():
@@ -98,7 +98,7 @@ def init_db(engine: sa.Engine, tables: StagingTables) -> InitReport:
     return report
 
 
-def _complete(conn: sa.Connection, table: sa.Table, report: InitReport) -> None:
+def _complete(conn: sa.Connection, table: sa.Table, report: TableInitReport) -> None:
     """Add the columns marked as added later and the indexes an existing staging table lacks;
     note any other columns it lacks.
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from syncd.core.errors import SourceError
 from syncd.db.engine import source_errors
 
-Row = dict[str, object]
+ViewRow = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class ViewReader:
         columns: Iterable[str],
         where: Mapping[str, object] | None = None,
         order_by: Sequence[str] = (),
-    ) -> list[Row]:
+    ) -> list[ViewRow]:
         """Rows of ``view`` (only ``columns``, keyed as asked) matching ``where`` exactly."""
         wanted, query = select_statement(self.require(view), columns, where or {}, order_by)
         with source_errors(self.engine.url, f"reading {view}"), self.engine.connect() as conn:

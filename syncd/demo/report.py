@@ -28,7 +28,7 @@ HEADINGS = (
 
 
 @dataclass
-class Line:
+class SummaryLine:
     """One transaction of the summary."""
 
     function_id: str
@@ -60,12 +60,12 @@ class DemoTables:
                 total[_COMMAND_STATUS.get(status, status)] += n
         return total
 
-    def summary(self, feeds: Mapping[str, FeedSpec], catalogue: Catalogue) -> list[Line]:
-        lines: dict[str, Line] = {}
+    def summary(self, feeds: Mapping[str, FeedSpec], catalogue: Catalogue) -> list[SummaryLine]:
+        lines: dict[str, SummaryLine] = {}
 
-        def line(function_id: str) -> Line:
+        def line(function_id: str) -> SummaryLine:
             if function_id not in lines:
-                lines[function_id] = Line(function_id, _name(catalogue, function_id))
+                lines[function_id] = SummaryLine(function_id, _name(catalogue, function_id))
             return lines[function_id]
 
         with self.engine.connect() as conn:
@@ -105,7 +105,7 @@ def _by_status(conn: sa.Connection, table: sa.Table) -> list[tuple[str, int]]:
     return [(str(status), int(n)) for status, n in conn.execute(stmt)]
 
 
-def _count(line: Line, status: str, reason: str, n: int) -> None:
+def _count(line: SummaryLine, status: str, reason: str, n: int) -> None:
     line.statuses[status] += n
     if status in ("REJECTED", "FAILED", "UNKNOWN") and reason:
         line.reasons[reason] += n
@@ -142,7 +142,7 @@ def progress_text(counts: Mapping[str, int], stage: str) -> str:
     return f"[{stage}] " + "  ".join(f"{label} {counts.get(key, 0)}" for label, key in parts)
 
 
-def summary_table(lines: list[Line]) -> str:
+def summary_table(lines: list[SummaryLine]) -> str:
     """The per-transaction table (Chinese headings with English below), then the reasons."""
     text = [table(HEADINGS, [line.cells() for line in lines]), _COUNTED]
     reasons = [

@@ -48,7 +48,7 @@ TIMEZONE = "Asia/Shanghai"
 LATE_UPLOAD_ID = "bizh120005"  # the demo's stand-in for the unknown late 因病 upload id
 WAIT_S = 0.3  # how soon a waiting row is looked at again (polling.default_interval_s)
 TIMEOUT_S = 50.0  # the whole day; the demo must finish in under a minute
-Progress = Callable[[str, bool], None]  # (text, final line of a stage)
+StageProgress = Callable[[str, bool], None]  # (text, final line of a stage)
 
 
 @dataclass
@@ -193,7 +193,7 @@ logging: {{level: ERROR}}
 
 def run_day(
     site: DemoSite,
-    progress: Progress,
+    progress: StageProgress,
     stages: list[Stage] | None = None,
     *,
     timeout_s: float = TIMEOUT_S,
@@ -241,7 +241,7 @@ def insert_commands(
 
 
 def _run_stage(
-    worker: Worker, view: DemoTables, stage: Stage, progress: Progress, deadline: float
+    worker: Worker, view: DemoTables, stage: Stage, progress: StageProgress, deadline: float
 ) -> bool:
     """Passes until nothing is pending, in flight or unknown, and a whole wait interval went
     by without a change."""

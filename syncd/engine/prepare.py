@@ -19,7 +19,7 @@ from syncd.mapping import DatasetSpec, FeedSpec, MappedCall, RenderContext, rend
 from syncd.rules import fee_batches, visits
 from syncd.rules.visits import Visit
 
-Rows = list[dict[str, object]]
+DatasetRows = list[dict[str, object]]
 ReplyRows = Mapping[str, Sequence[Mapping[str, object]]]  # a first step's reply datasets
 TOO_MANY_ROWS_ZH = "明细超过每次{}条的上限，请分次提交"
 
@@ -97,7 +97,7 @@ class Preparation:
         calls = tuple(FeedCall(frozenset(call.keys), (call.request,)) for call in batch.calls)
         return Prepared(calls, refused)
 
-    def _children(self, spec: FeedSpec, row: Mapping[str, object]) -> dict[str, Rows]:
+    def _children(self, spec: FeedSpec, row: Mapping[str, object]) -> dict[str, DatasetRows]:
         return {name: self.children.children(ds, row) for name, ds in spec.datasets.items()}
 
     def command(
@@ -111,7 +111,7 @@ class Preparation:
         """The one call of a command (``key``: its WI_REQUEST id) with its parameters and
         child rows; ``reply`` fills the datasets a two-step command takes from its first
         step's reply.  MappingError when it cannot be mapped or needs more than one call."""
-        datasets: dict[str, Rows] = {}
+        datasets: dict[str, DatasetRows] = {}
         for name, ds in spec.datasets.items():
             if ds.from_reply is not None:
                 datasets[name] = [dict(row) for row in (reply or {}).get(ds.from_reply, ())]
@@ -124,7 +124,7 @@ class Preparation:
             raise MappingError(feed=spec.feed, key=key, field="datasets", reason_zh=reason)
         return rendered.requests[0]
 
-    def child_rows(self, dataset: DatasetSpec, params: Mapping[str, object]) -> Rows:
+    def child_rows(self, dataset: DatasetSpec, params: Mapping[str, object]) -> DatasetRows:
         """The rows of a child view for a command's parameters; a failing read is that
         command's :class:`ChildViewError` (if the database is down, what follows fails too)."""
         try:

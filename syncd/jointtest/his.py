@@ -20,7 +20,7 @@ from syncd.core.records import VisitKind
 from syncd.jointtest.cases import Fees
 from syncd.jointtest.persons import TestPerson
 from syncd.reference import rows
-from syncd.reference.people import Row, patient_row
+from syncd.reference.people import SeedRow, patient_row
 from syncd.reference.schema import build_metadata
 
 PATIENT_PREFIX = "JTP"
@@ -49,7 +49,7 @@ class KitHis:
         self._ids: dict[str, int] = {}
 
     @staticmethod
-    def patients(persons: Sequence[TestPerson]) -> list[Row]:
+    def patients(persons: Sequence[TestPerson]) -> list[SeedRow]:
         """The test persons as ``HIS_PATIENT`` rows (``JTP01`` …)."""
         return [
             patient_row(patient_id(n), p.aac003, p.sex, p.birth, p.aac002, p.aac001)
@@ -96,9 +96,9 @@ class KitHis:
         """``fees.rows`` lines, ``fees.refunds`` negative lines refunding the first ones,
         ``fees.illness`` 因病 lines (ILLNESS_FLAG 1)."""
         stay, now = self.visits[label].key, self.clock()
-        lines: list[Row] = []
+        lines: list[SeedRow] = []
 
-        def line(item: tuple[str, ...], qty: Decimal, **extra: object) -> Row:
+        def line(item: tuple[str, ...], qty: Decimal, **extra: object) -> SeedRow:
             seq = self._next(f"seq:{stay}")
             lines.append(
                 rows.ip_fee_row(self._next("HIS_IP_FEE"), stay, seq, item, qty, now, **extra)
@@ -125,7 +125,7 @@ class KitHis:
             self._insert(table, [line])
         return [stay]
 
-    def _record_rows(self, record: str, stay: str, now: dt.datetime) -> list[tuple[str, Row]]:
+    def _record_rows(self, record: str, stay: str, now: dt.datetime) -> list[tuple[str, SeedRow]]:
         day = now.date()
         match record:
             case "diagnosis":
@@ -180,15 +180,15 @@ class KitHis:
     def _item(self, n: int) -> tuple[str, ...]:
         return self.items[n % len(self.items)]
 
-    def _item_of(self, row: Row) -> tuple[str, ...]:
+    def _item_of(self, row: SeedRow) -> tuple[str, ...]:
         return next(i for i in self.items if i[0] == row["ITEM_CODE"])
 
-    def _insert(self, table: str, lines: list[Row]) -> None:
+    def _insert(self, table: str, lines: list[SeedRow]) -> None:
         if lines:
             with self.engine.begin() as conn:
                 conn.execute(sa.insert(self.tables[table]), lines)
 
-    def _update_stay(self, label: str, values: Row) -> None:
+    def _update_stay(self, label: str, values: SeedRow) -> None:
         table = self.tables["HIS_IP_STAY"]
         stmt = sa.update(table).where(table.c["STAY_NO"] == self.visits[label].key)
         with self.engine.begin() as conn:

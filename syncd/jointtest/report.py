@@ -27,11 +27,11 @@ from syncd.reconcile.report_html import cell_class, cell_text
 from syncd.reconcile.report_xlsx import info_sheet, write_table
 from syncd.reconcile.reports import Hospital
 from syncd.reconcile.tables import (
-    Column,
-    Kind,
-    Line,
-    Table,
-    Value,
+    CellKind,
+    CellValue,
+    ReportColumn,
+    ReportTable,
+    TableLine,
     mask_id,
     mask_name,
     table,
@@ -105,25 +105,25 @@ class Evidence:
 # -- the tables -------------------------------------------------------------------------------
 
 
-def case_columns() -> list[Column]:
+def case_columns() -> list[ReportColumn]:
     return [
-        Column("case_id", "编号", Kind.CODE),
-        Column("title", "用例"),
-        Column("started", "时间", Kind.CODE),
-        Column("function_ids", "交易号", Kind.CODE),
-        Column("visit_key", "HIS 就诊号", Kind.CODE),
-        Column("aaz218", "就医登记号", Kind.CODE),
-        Column("bka001", "批次号", Kind.CODE),
-        Column("calls", "调用次数", Kind.COUNT),
-        Column("return_code", "返回码", Kind.CODE),
-        Column("message", "返回信息"),
-        Column("verdict", "结果"),
-        Column("reason", "说明"),
+        ReportColumn("case_id", "编号", CellKind.CODE),
+        ReportColumn("title", "用例"),
+        ReportColumn("started", "时间", CellKind.CODE),
+        ReportColumn("function_ids", "交易号", CellKind.CODE),
+        ReportColumn("visit_key", "HIS 就诊号", CellKind.CODE),
+        ReportColumn("aaz218", "就医登记号", CellKind.CODE),
+        ReportColumn("bka001", "批次号", CellKind.CODE),
+        ReportColumn("calls", "调用次数", CellKind.COUNT),
+        ReportColumn("return_code", "返回码", CellKind.CODE),
+        ReportColumn("message", "返回信息"),
+        ReportColumn("verdict", "结果"),
+        ReportColumn("reason", "说明"),
     ]
 
 
-def case_line(result: CaseResult) -> Line:
-    cells: dict[str, Value] = {
+def case_line(result: CaseResult) -> TableLine:
+    cells: dict[str, CellValue] = {
         "case_id": result.case_id,
         "title": result.title,
         "started": f"{result.started:%Y-%m-%d %H:%M:%S}",
@@ -138,27 +138,27 @@ def case_line(result: CaseResult) -> Line:
         "reason": result.reason,
     }
     failed = result.verdict in (CaseVerdict.FAILED, CaseVerdict.NOT_RUN)
-    return Line(cells, frozenset({"verdict", "reason"} if failed else ()))
+    return TableLine(cells, frozenset({"verdict", "reason"} if failed else ()))
 
 
-def case_table(title: str, results: Sequence[CaseResult]) -> Table:
+def case_table(title: str, results: Sequence[CaseResult]) -> ReportTable:
     return table(title, case_columns(), (case_line(r) for r in results))
 
 
-def call_table(results: Sequence[CaseResult], limit: int | None = None) -> Table:
+def call_table(results: Sequence[CaseResult], limit: int | None = None) -> ReportTable:
     """Every call of every case, its request masked (cut at ``limit`` characters)."""
     columns = [
-        Column("case_id", "用例编号", Kind.CODE),
-        Column("at", "时间", Kind.CODE),
-        Column("function_id", "交易号", Kind.CODE),
-        Column("outcome", "结果", Kind.CODE),
-        Column("return_code", "返回码", Kind.CODE),
-        Column("message", "返回信息"),
-        Column("duration_ms", "耗时（毫秒）", Kind.COUNT, summed=False),
-        Column("request", "请求报文（已遮蔽身份证号、姓名）"),
+        ReportColumn("case_id", "用例编号", CellKind.CODE),
+        ReportColumn("at", "时间", CellKind.CODE),
+        ReportColumn("function_id", "交易号", CellKind.CODE),
+        ReportColumn("outcome", "结果", CellKind.CODE),
+        ReportColumn("return_code", "返回码", CellKind.CODE),
+        ReportColumn("message", "返回信息"),
+        ReportColumn("duration_ms", "耗时（毫秒）", CellKind.COUNT, summed=False),
+        ReportColumn("request", "请求报文（已遮蔽身份证号、姓名）"),
     ]
     lines = (
-        Line(
+        TableLine(
             {
                 "case_id": r.case_id,
                 "at": f"{c.at:%Y-%m-%d %H:%M:%S}",
@@ -176,15 +176,15 @@ def call_table(results: Sequence[CaseResult], limit: int | None = None) -> Table
     return table("报文", columns, lines)
 
 
-def person_table(persons: Sequence[TestPerson]) -> Table:
+def person_table(persons: Sequence[TestPerson]) -> ReportTable:
     columns = [
-        Column("n", "序号", Kind.COUNT, summed=False),
-        Column("aac001", "电脑号", Kind.CODE),
-        Column("aac002", "社会保障号码", Kind.CODE),
-        Column("aac003", "姓名"),
+        ReportColumn("n", "序号", CellKind.COUNT, summed=False),
+        ReportColumn("aac001", "电脑号", CellKind.CODE),
+        ReportColumn("aac002", "社会保障号码", CellKind.CODE),
+        ReportColumn("aac003", "姓名"),
     ]
     lines = (
-        Line(
+        TableLine(
             {"n": n, "aac001": p.aac001, "aac002": mask_id(p.aac002), "aac003": mask_name(p.aac003)}
         )
         for n, p in enumerate(persons, start=1)

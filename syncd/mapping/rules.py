@@ -34,11 +34,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from syncd.core.errors import FormatFailed
 from syncd.mapping.formats import quantize, to_decimal
 from syncd.mapping.types import (
-    Column,
     DatePattern,
     ParamName,
     SettingPath,
     TransformName,
+    ViewColumn,
     VisitField,
     as_tuple,
     fail,
@@ -65,7 +65,7 @@ Sign = Literal["any", "positive", "non_negative", "negative", "non_positive"]
 class FieldRule(Model):
     """How one platform field is filled from a row (see the module docstring)."""
 
-    column: Column | None = Field(None, description="read this column of the view")
+    column: ViewColumn | None = Field(None, description="read this column of the view")
     const: str | None = Field(None, description='a fixed text, always quoted: "420"')
     setting: SettingPath | None = Field(None, description="a settings value: hospital.akb020")
     visit: VisitField | None = Field(None, description="a visit-ledger field, e.g. aaz218")

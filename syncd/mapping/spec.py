@@ -27,7 +27,6 @@ from pydantic.json_schema import SkipJsonSchema
 
 from syncd.mapping.rules import FieldRule, Model
 from syncd.mapping.types import (
-    Column,
     Columns,
     FeedName,
     FieldCode,
@@ -36,24 +35,25 @@ from syncd.mapping.types import (
     ParamName,
     ReplyPath,
     SettingPath,
-    VisitKind,
-    VisitState,
+    ViewColumn,
+    VisitKindCode,
+    VisitStateCode,
     as_tuple,
     fail,
 )
 
 PLATFORM_MAX_ROWS = 300
-Fields = dict[FieldCode, FieldRule]
+FieldRules = dict[FieldCode, FieldRule]
 
 
 class Source(Model):
     """Where rows come from: a view (``view`` + ``key``) or a command (``command``)."""
 
     view: Identifier | None = Field(None, description="the DBA's view, e.g. V_WI_ADMISSION")
-    key: Annotated[tuple[Column, ...], BeforeValidator(as_tuple)] = Field(
+    key: Annotated[tuple[ViewColumn, ...], BeforeValidator(as_tuple)] = Field(
         (), description="column(s) naming one row for good"
     )
-    version: Column | None = Field(None, description="a column that changes when the row does")
+    version: ViewColumn | None = Field(None, description="a column that changes when the row does")
     command: FeedName | None = Field(None, description="WI_REQUEST command name, e.g. lookup")
     params: Annotated[tuple[ParamName, ...], BeforeValidator(as_tuple)] = Field(
         (), description="parameters the HIS writes with the command"
@@ -79,7 +79,7 @@ class Source(Model):
 class VisitKey(Model):
     """Which column (or command parameter) holds the HIS visit key of a row."""
 
-    column: Column | None = None
+    column: ViewColumn | None = None
     param: ParamName | None = None
 
     @model_validator(mode="after")
@@ -90,8 +90,8 @@ class VisitKey(Model):
 
 
 class VisitRequirement(Model):
-    kind: VisitKind
-    state: Annotated[tuple[VisitState, ...], BeforeValidator(as_tuple)] = Field(
+    kind: VisitKindCode
+    state: Annotated[tuple[VisitStateCode, ...], BeforeValidator(as_tuple)] = Field(
         description="the state(s) the visit must be in; NONE = no visit yet"
     )
 
@@ -131,16 +131,16 @@ class DatasetSpec(Model):
     """
 
     view: Identifier | None = Field(None, description="the child view, e.g. V_WI_FEE")
-    join: dict[Column, str] = Field(
+    join: dict[ViewColumn, str] = Field(
         {}, description="child column → parent column (or command parameter)"
     )
-    order_by: Annotated[tuple[Column, ...], BeforeValidator(as_tuple)] = Field(
+    order_by: Annotated[tuple[ViewColumn, ...], BeforeValidator(as_tuple)] = Field(
         (), description="columns giving a stable row order"
     )
     from_reply: FieldCode | None = Field(
         None, description="take the rows from this dataset of the 'before' step's reply"
     )
-    fields: Fields = Field(min_length=1)
+    fields: FieldRules = Field(min_length=1)
     max_rows: int = Field(PLATFORM_MAX_ROWS, ge=1, le=PLATFORM_MAX_ROWS)
     required: bool = Field(False, description="no rows at all rejects the call")
 
@@ -171,7 +171,7 @@ class BatchSpec(Model):
 
     dataset: FieldCode = Field(description="the dataset the rows are sent as, e.g. feeinfo")
     order_by: Columns = Field(description="columns giving a stable row order within a visit")
-    fields: Fields = Field(min_length=1, description="platform field code → rule, per row")
+    fields: FieldRules = Field(min_length=1, description="platform field code → rule, per row")
     max_rows: int = Field(PLATFORM_MAX_ROWS, ge=1, le=PLATFORM_MAX_ROWS)
 
     def columns(self) -> frozenset[str]:
@@ -188,11 +188,11 @@ class FeedSpec(Model):
     function_id: FunctionRef = Field(description="bizh…… or a configurable name")
     visit: VisitKey | None = None
     requires: Requires = Requires()
-    fields: Fields = Field(description="platform field code → rule")
+    fields: FieldRules = Field(description="platform field code → rule")
     datasets: dict[FieldCode, DatasetSpec] = Field({}, description="dataset name → child view")
     batch: BatchSpec | None = Field(None, description="send the view's rows as a dataset")
     before: FeedName | None = Field(None, description="a command feed that runs first")
-    writeback: dict[ReplyPath, Column] = Field(
+    writeback: dict[ReplyPath, ViewColumn] = Field(
         {}, description="reply field (or dataset.field) → staging column"
     )
     feed: SkipJsonSchema[str] = Field("", exclude=True)

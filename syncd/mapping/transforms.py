@@ -16,10 +16,10 @@ from decimal import Decimal
 from syncd.core.errors import FormatFailed, TransformFailed
 from syncd.mapping.formats import to_decimal
 
-Value = object
+RawValue = object
 
 
-def text_of(value: Value) -> str:
+def text_of(value: RawValue) -> str:
     """The wire text of a plain value (integral floats lose their '.0')."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -28,28 +28,28 @@ def text_of(value: Value) -> str:
     return str(value)
 
 
-def upper(value: Value) -> Value:
+def upper(value: RawValue) -> RawValue:
     return text_of(value).upper()
 
 
-def lower(value: Value) -> Value:
+def lower(value: RawValue) -> RawValue:
     return text_of(value).lower()
 
 
-def halfwidth(value: Value) -> Value:
+def halfwidth(value: RawValue) -> RawValue:
     """Full-width letters, digits and spaces (ＡＢＣ１２３　) to their ASCII forms."""
     return unicodedata.normalize("NFKC", text_of(value))
 
 
-def no_spaces(value: Value) -> Value:
+def no_spaces(value: RawValue) -> RawValue:
     return "".join(text_of(value).split())
 
 
-def digits_only(value: Value) -> Value:
+def digits_only(value: RawValue) -> RawValue:
     return "".join(ch for ch in text_of(value) if ch.isascii() and ch.isdigit())
 
 
-def integer(value: Value) -> Value:
+def integer(value: RawValue) -> RawValue:
     """An integral number as plain digits (``12.00`` → ``12``); fractions are refused."""
     number = _number(value)
     if number != number.to_integral_value():
@@ -57,16 +57,16 @@ def integer(value: Value) -> Value:
     return format(number.to_integral_value(), "f")
 
 
-def negate(value: Value) -> Value:
+def negate(value: RawValue) -> RawValue:
     """Flip the sign (HIS refund rows stored as positive amounts)."""
     return -_number(value)
 
 
-def absolute(value: Value) -> Value:
+def absolute(value: RawValue) -> RawValue:
     return abs(_number(value))
 
 
-def _number(value: Value) -> Decimal:
+def _number(value: RawValue) -> Decimal:
     try:
         return to_decimal(value)
     except FormatFailed as exc:
@@ -76,11 +76,11 @@ def _number(value: Value) -> Decimal:
 @dataclass(frozen=True)
 class Transform:
     name: str
-    apply: Callable[[Value], Value]
+    apply: Callable[[RawValue], RawValue]
     doc: str
 
 
-def _registry(*items: tuple[str, Callable[[Value], Value], str]) -> dict[str, Transform]:
+def _registry(*items: tuple[str, Callable[[RawValue], RawValue], str]) -> dict[str, Transform]:
     return {name: Transform(name, fn, doc) for name, fn, doc in items}
 
 

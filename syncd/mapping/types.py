@@ -19,8 +19,8 @@ from syncd.mapping.formats import date_pattern_problem
 from syncd.mapping.transforms import TRANSFORMS
 
 VISIT_FIELDS = ("aaz218", "aac001", "visit_key", "kind", "state")
-VisitKind = Literal["OUTPATIENT", "INPATIENT"]
-VisitState = Literal["NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED"]
+VisitKindCode = Literal["OUTPATIENT", "INPATIENT"]
+VisitStateCode = Literal["NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED"]
 
 _SETTING = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -121,7 +121,7 @@ def _schema(pattern: str, description: str) -> Any:
 _IDENT_RE = names.IDENTIFIER.pattern
 _COLUMN_RE = names.COLUMN.pattern
 Identifier = Annotated[str, AfterValidator(_identifier), _schema(_IDENT_RE, "[schema.]view")]
-Column = Annotated[str, AfterValidator(_column), _schema(_COLUMN_RE, "a column of the view")]
+ViewColumn = Annotated[str, AfterValidator(_column), _schema(_COLUMN_RE, "a column of the view")]
 FieldCode = Annotated[str, AfterValidator(_field_code), _schema(names.FIELD_CODE.pattern, "")]
 SettingPath = Annotated[str, AfterValidator(_setting), _schema(_SETTING.pattern, "")]
 ParamName = Annotated[str, AfterValidator(_param), _schema(_PARAM.pattern, "")]
@@ -135,4 +135,4 @@ DatePattern = Annotated[str, AfterValidator(_date_pattern), _schema(r"^[yMdHms/:
 FunctionRef = Annotated[str, AfterValidator(_function), _schema(_FUNCTION.pattern, "")]
 ReplyPath = Annotated[str, AfterValidator(_reply_path), _schema(_REPLY_PATH.pattern, "")]
 FeedName = Annotated[str, AfterValidator(_feed_name), _schema(names.FEED_NAME.pattern, "")]
-Columns = Annotated[tuple[Column, ...], BeforeValidator(as_tuple), Field(min_length=1)]
+Columns = Annotated[tuple[ViewColumn, ...], BeforeValidator(as_tuple), Field(min_length=1)]

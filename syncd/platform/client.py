@@ -38,7 +38,6 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Self
@@ -47,6 +46,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from syncd.config.settings import PlatformSettings
+from syncd.core.clock import Clock
 from syncd.core.errors import ConfigError, ConfigProblem, LoginFailed
 from syncd.core.records import Outcome
 from syncd.logs import event
@@ -58,7 +58,6 @@ from syncd.protocol.codec import encode_request
 from syncd.protocol.messages import Request
 
 logger = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 _PASSWORD_MISSING = ConfigProblem(
     file="platform.password",
     line=0,

@@ -25,12 +25,12 @@ from typing import Any, Literal
 from syncd.core.errors import ConfigError, ConfigProblem
 
 FieldType = Literal["string", "decimal", "date", "int"]
-Group = Literal["outpatient", "inpatient", "medical_record", "other", "system"]
+FunctionGroup = Literal["outpatient", "inpatient", "medical_record", "other", "system"]
 _DATA_FILE = "catalogue.json"
 LOGIN_FUNCTION_ID = "sys0001"
 
 
-class Kind(enum.StrEnum):
+class CallKind(enum.StrEnum):
     """What a call does to the platform; decides how an unknown outcome is handled."""
 
     SESSION = "session"  # sys0001 login
@@ -51,7 +51,7 @@ class FieldSpec:
     places: int | None = None
 
 
-Fields = tuple[FieldSpec, ...]
+FieldSpecs = tuple[FieldSpec, ...]
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,13 @@ class FunctionSpec:
     function_id: str | None
     name: str
     name_zh: str
-    group: Group
-    kind: Kind
-    inputs: Fields
-    datasets: Mapping[str, Fields]
-    outputs: Fields
+    group: FunctionGroup
+    kind: CallKind
+    inputs: FieldSpecs
+    datasets: Mapping[str, FieldSpecs]
+    outputs: FieldSpecs
     max_rows: int | None
-    output_datasets: Mapping[str, Fields] = field(default_factory=lambda: MappingProxyType({}))
+    output_datasets: Mapping[str, FieldSpecs] = field(default_factory=lambda: MappingProxyType({}))
     required_datasets: frozenset[str] = frozenset()
     configurable: str | None = None  # key under platform.function_ids when the id is configurable
     confidence: str = "seen"
@@ -204,7 +204,7 @@ def _function(raw: dict[str, Any]) -> FunctionSpec:
         name=raw["name"],
         name_zh=raw["name_zh"],
         group=raw["group"],
-        kind=Kind(raw["kind"]),
+        kind=CallKind(raw["kind"]),
         inputs=_fields(raw["inputs"]),
         datasets=_datasets(raw["datasets"]),
         outputs=_fields(raw["outputs"]),
@@ -216,9 +216,9 @@ def _function(raw: dict[str, Any]) -> FunctionSpec:
     )
 
 
-def _fields(raw: list[dict[str, Any]]) -> Fields:
+def _fields(raw: list[dict[str, Any]]) -> FieldSpecs:
     return tuple(FieldSpec(**item) for item in raw)
 
 
-def _datasets(raw: dict[str, list[dict[str, Any]]]) -> Mapping[str, Fields]:
+def _datasets(raw: dict[str, list[dict[str, Any]]]) -> Mapping[str, FieldSpecs]:
     return MappingProxyType({name: _fields(rows) for name, rows in raw.items()})

@@ -15,7 +15,7 @@ from typing import ClassVar, Self
 
 from syncd.core.errors import InvalidRequest, PlatformProtocolError
 from syncd.protocol import codec
-from syncd.protocol.catalogue import Catalogue, FunctionSpec, Kind
+from syncd.protocol.catalogue import CallKind, Catalogue, FunctionSpec
 from syncd.protocol.codec import Program, Row, Value
 from syncd.protocol.reply_rows import (
     TOTALS,
@@ -35,7 +35,7 @@ from syncd.protocol.reply_rows import (
 # ---------------------------------------------------------------- requests
 
 
-Table = tuple[Mapping[str, Value], ...]
+ReplyDataset = tuple[Mapping[str, Value], ...]
 
 
 def _is_empty(value: Value) -> bool:
@@ -48,7 +48,7 @@ class Request:
 
     spec: FunctionSpec
     params: Mapping[str, Value]
-    datasets: Mapping[str, Table] = field(default_factory=dict)
+    datasets: Mapping[str, ReplyDataset] = field(default_factory=dict)
     content: bytes = field(init=False, compare=False)  # params + datasets, encoded once
 
     def __post_init__(self) -> None:
@@ -63,7 +63,7 @@ class Request:
         return self.spec.function_id
 
     @property
-    def kind(self) -> Kind:
+    def kind(self) -> CallKind:
         return self.spec.kind
 
     @classmethod
@@ -90,7 +90,7 @@ class Request:
         return f"Request({self.function_id}, params={sorted(self.params)}, datasets={rows})"
 
 
-def _content(params: Mapping[str, Value], tables: Mapping[str, Table]) -> bytes:
+def _content(params: Mapping[str, Value], tables: Mapping[str, ReplyDataset]) -> bytes:
     return codec.encode_content(codec.request_params(params), tables).encode("utf-8")
 
 
@@ -100,7 +100,7 @@ def _check_required(spec: FunctionSpec, values: Mapping[str, Value], where: str,
         _refuse(spec, where + ",".join(missing), "required field(s) missing or empty", zh)
 
 
-def _check_datasets(spec: FunctionSpec, tables: Mapping[str, Table]) -> None:
+def _check_datasets(spec: FunctionSpec, tables: Mapping[str, ReplyDataset]) -> None:
     for name in tables:
         if name not in spec.datasets:
             _refuse(
@@ -116,7 +116,7 @@ def _check_datasets(spec: FunctionSpec, tables: Mapping[str, Table]) -> None:
         _check_rows(spec, name, rows)
 
 
-def _check_rows(spec: FunctionSpec, name: str, rows: Table) -> None:
+def _check_rows(spec: FunctionSpec, name: str, rows: ReplyDataset) -> None:
     if spec.max_rows is not None and len(rows) > spec.max_rows:
         _refuse(
             spec,

@@ -14,15 +14,15 @@ ports), :mod:`.platform_side` (120102 / slip / 110103 / 110001 by person), :mod:
 
 from __future__ import annotations
 
-from syncd.reconcile.classify import Item, ItemClass
+from syncd.reconcile.classify import ItemClass, ReconItem
 from syncd.reconcile.period import Period
 from syncd.reconcile.run import EXIT_DISCREPANCIES, ReconResult, reconcile_day, reconcile_month
 
 __all__ = [
     "EXIT_DISCREPANCIES",
-    "Item",
     "ItemClass",
     "Period",
+    "ReconItem",
     "ReconResult",
     "reconcile_day",
     "reconcile_month",

@@ -4,7 +4,7 @@ Three sides describe the period's settlements: the HIS view (:class:`Settlement`
 ``V_WI_SETTLEMENT_DAY``), the platform (businesses of the persons seen in the period, with the
 settlement slip's or batch's figures) and syncd's own ledger (:class:`Finding`\\ s: what is
 stuck, fee rows never uploaded, 病案首页 overdue).  :func:`classify` turns them into
-:class:`Item`\\ s, one per business (matched or not, its differing figures listed) plus one
+:class:`ReconItem`\\ s, one per business (matched or not, its differing figures listed) plus one
 per ledger finding.
 
 A settlement is identified by (kind, aaz218, bka001): an inpatient settlement has bka001 0,
@@ -180,7 +180,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Item:
+class ReconItem:
     """One line of a reconciliation: a business (with each side's live figures) or a finding."""
 
     item_class: ItemClass
@@ -209,7 +209,7 @@ class Item:
 
 def classify(
     his: Sequence[Settlement], platform: Sequence[Settlement], findings: Iterable[Finding]
-) -> list[Item]:
+) -> list[ReconItem]:
     """Every business of either side, then the ledger findings, as items."""
     his_by_key = merge(his)
     platform_by_key = merge(platform)
@@ -232,7 +232,7 @@ def merge(rows: Sequence[Settlement]) -> dict[tuple[str, str, int], Settlement]:
     return out
 
 
-def compare(his: Settlement | None, platform: Settlement | None) -> Item | None:
+def compare(his: Settlement | None, platform: Settlement | None) -> ReconItem | None:
     """The item of one business seen by the HIS, the platform, or both (None: nothing to
     say, a settlement only one side saw and that side cancelled)."""
     if his is None or platform is None:
@@ -274,11 +274,11 @@ def _item(
     platform: Settlement | None,
     differences: tuple[str, ...] = (),
     detail: str = "",
-) -> Item:
+) -> ReconItem:
     first = his or platform
     assert first is not None
     second = platform or first
-    return Item(
+    return ReconItem(
         item_class=cls,
         kind=first.kind,
         aaz218=first.aaz218 or second.aaz218,
@@ -304,8 +304,8 @@ def _describe(his: Settlement | None, platform: Settlement | None) -> str:
     return f"{kind}{batch}{state}{unknown}"
 
 
-def _finding_item(finding: Finding) -> Item:
-    return Item(
+def _finding_item(finding: Finding) -> ReconItem:
+    return ReconItem(
         item_class=finding.item_class,
         aaz218=finding.aaz218,
         visit_key=finding.visit_key,
@@ -315,7 +315,7 @@ def _finding_item(finding: Finding) -> Item:
     )
 
 
-def with_persons(items: Iterable[Item], known: Mapping[str, InsuredPerson]) -> list[Item]:
+def with_persons(items: Iterable[ReconItem], known: Mapping[str, InsuredPerson]) -> list[ReconItem]:
     """Items whose person has gaps, filled from ``known`` (by 电脑号 aac001)."""
     out = []
     for item in items:

@@ -28,8 +28,8 @@ from syncd.reconcile.classify import (
     FIGURES,
     Finding,
     InsuredPerson,
-    Item,
     ItemClass,
+    ReconItem,
     Settlement,
     persons_of,
     with_persons,
@@ -123,8 +123,8 @@ def gather(
 
 
 def identify(
-    items: Sequence[Item], found: Gathered, platform: PlatformPort
-) -> tuple[list[Item], int]:
+    items: Sequence[ReconItem], found: Gathered, platform: PlatformPort
+) -> tuple[list[ReconItem], int]:
     """The items with their persons completed (and the platform calls that took): first from
     every settlement of either side, then, for discrepancy items still lacking a name or an
     ID number, from the platform's person look-up."""

@@ -18,10 +18,10 @@ import jinja2
 from syncd.reconcile.classify import ItemClass
 from syncd.reconcile.tables import (
     PARTIAL_NOTE,
-    Column,
-    Kind,
-    Line,
-    Table,
+    CellKind,
+    ReportColumn,
+    ReportTable,
+    TableLine,
     class_table,
     day_table,
     kind_table,
@@ -76,7 +76,7 @@ def headline(report: Report) -> list[tuple[str, str, str, bool]]:
     ]
 
 
-def cell_text(column: Column, value: object) -> str:
+def cell_text(column: ReportColumn, value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -86,8 +86,8 @@ def cell_text(column: Column, value: object) -> str:
     return str(value)
 
 
-def cell_class(table: Table, line: Line, column: Column) -> str:
-    classes = ["num"] if column.kind.numeric else ["text"] if column.kind is Kind.TEXT else []
+def cell_class(table: ReportTable, line: TableLine, column: ReportColumn) -> str:
+    classes = ["num"] if column.kind.numeric else ["text"] if column.kind is CellKind.TEXT else []
     if table.is_marked(line, column):
         classes.append("diff")
     if column.key in line.partial:
@@ -95,5 +95,5 @@ def cell_class(table: Table, line: Line, column: Column) -> str:
     return " ".join(classes)
 
 
-def has_partial(tables: list[Table]) -> bool:
+def has_partial(tables: list[ReportTable]) -> bool:
     return any(line.partial for t in tables for line in (*t.lines, t.total))

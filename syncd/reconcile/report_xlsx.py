@@ -24,10 +24,10 @@ from syncd.reconcile.classify import ItemClass
 from syncd.reconcile.tables import (
     PARTIAL_NOTE,
     TOTAL_LABEL,
-    Column,
-    Kind,
-    Line,
-    Table,
+    CellKind,
+    ReportColumn,
+    ReportTable,
+    TableLine,
     class_table,
     day_table,
     kind_table,
@@ -93,7 +93,7 @@ def _info_rows(report: Report) -> list[str]:
     ]
 
 
-def write_table(sheet: Worksheet, table: Table, top: int = 1) -> None:
+def write_table(sheet: Worksheet, table: ReportTable, top: int = 1) -> None:
     """Header at row ``top`` (frozen, filtered), the lines, then the 合计 line."""
     for col, column in enumerate(table.columns, start=1):
         cell = sheet.cell(top, col, column.title)
@@ -112,7 +112,9 @@ def write_table(sheet: Worksheet, table: Table, top: int = 1) -> None:
     _fit_widths(sheet, table)
 
 
-def _write_line(sheet: Worksheet, table: Table, line: Line, row: int, label: str = "") -> None:
+def _write_line(
+    sheet: Worksheet, table: ReportTable, line: TableLine, row: int, label: str = ""
+) -> None:
     for col, column in enumerate(table.columns, start=1):
         value = line.cells.get(column.key)
         if col == 1 and label:
@@ -125,25 +127,25 @@ def _write_line(sheet: Worksheet, table: Table, line: Line, row: int, label: str
             cell.comment = Comment(PARTIAL_NOTE.removeprefix("* "), "syncd")
 
 
-def _set(cell: Any, column: Column, value: object) -> None:
+def _set(cell: Any, column: ReportColumn, value: object) -> None:
     if value is None:
         return
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with
-        if column.kind is Kind.CODE:
+        if column.kind is CellKind.CODE:
             cell.number_format = TEXT_FORMAT
         if display_width(value) > MAX_WIDTH:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    elif column.kind is Kind.MONEY:
+    elif column.kind is CellKind.MONEY:
         cell.number_format = MONEY_FORMAT
-    elif column.kind is Kind.DATE:
+    elif column.kind is CellKind.DATE:
         cell.number_format = DATE_FORMAT
-    elif column.kind is Kind.COUNT:
+    elif column.kind is CellKind.COUNT:
         cell.number_format = "0"
 
 
-def _fit_widths(sheet: Worksheet, table: Table) -> None:
+def _fit_widths(sheet: Worksheet, table: ReportTable) -> None:
     """As wide as the widest value (or 合计), headers wrapping onto two lines."""
     for col, column in enumerate(table.columns, start=1):
         values = [
@@ -159,12 +161,12 @@ def _fit_widths(sheet: Worksheet, table: Table) -> None:
         sheet.column_dimensions[get_column_letter(col)].width = min(width + 2, MAX_WIDTH)
 
 
-def _shown(column: Column, value: object) -> str:
+def _shown(column: ReportColumn, value: object) -> str:
     """The text Excel shows for a value (for the column width)."""
     if value is None:
         return ""
-    if column.kind is Kind.MONEY and not isinstance(value, str):
+    if column.kind is CellKind.MONEY and not isinstance(value, str):
         return money_text(value)  # type: ignore[arg-type]
-    if column.kind is Kind.DATE and not isinstance(value, str):
+    if column.kind is CellKind.DATE and not isinstance(value, str):
         return "0000-00-00"
     return str(value)

@@ -19,14 +19,29 @@ from decimal import Decimal
 from pathlib import Path
 
 from syncd.core.errors import ReportError
-from syncd.reconcile.classify import Item, ItemClass
+from syncd.reconcile.classify import ItemClass, ReconItem
 from syncd.reconcile.period import Period
 from syncd.reconcile.report_html import render_html
 from syncd.reconcile.report_xlsx import write_xlsx
-from syncd.reconcile.tables import Column, Kind, Privacy, Table, Value, item_table
+from syncd.reconcile.tables import (
+    CellKind,
+    CellValue,
+    Privacy,
+    ReportColumn,
+    ReportTable,
+    item_table,
+)
 from syncd.reconcile.totals import Totals
 
-__all__ = ["Hospital", "Privacy", "Report", "ReportFiles", "render_csv", "subject", "write_all"]
+__all__ = [
+    "Hospital",
+    "Privacy",
+    "ReconReportFiles",
+    "Report",
+    "render_csv",
+    "subject",
+    "write_all",
+]
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,7 @@ class Report:
     period: Period
     run_id: int | None  # the stored run (a monthly statement is not stored)
     created_at: datetime
-    items: Sequence[Item]
+    items: Sequence[ReconItem]
     totals: Totals
     privacy: Privacy = field(default_factory=Privacy)
 
@@ -72,15 +87,15 @@ class Report:
     def figures(self) -> list[str]:
         return self.totals.figures()
 
-    def by_class(self, cls: ItemClass) -> list[Item]:
+    def by_class(self, cls: ItemClass) -> list[ReconItem]:
         return [item for item in self.items if item.item_class is cls]
 
-    def class_table(self, cls: ItemClass) -> Table:
+    def class_table(self, cls: ItemClass) -> ReportTable:
         return item_table(cls.title_zh, self.by_class(cls), self.figures, self.privacy)
 
 
 @dataclass(frozen=True)
-class ReportFiles:
+class ReconReportFiles:
     html: Path
     xlsx: Path
     csv: Path
@@ -93,10 +108,10 @@ def subject(period: Period, totals: Totals) -> str:
     return f"工伤联网结算月度报表 {period.label}：{state}"
 
 
-def write_all(report: Report, folder: Path) -> ReportFiles:
+def write_all(report: Report, folder: Path) -> ReconReportFiles:
     """Write the three files of ``report`` into ``folder`` (created if needed)."""
     stem = folder / report.stem
-    files = ReportFiles(
+    files = ReconReportFiles(
         stem.with_suffix(".html"), stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
     )
     try:
@@ -123,7 +138,7 @@ def render_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def csv_cell(column: Column, value: Value) -> str:
+def csv_cell(column: ReportColumn, value: CellValue) -> str:
     """Money as ``1234.50``, days as ``2026-11-25``; a digit string as ``="0440…"`` so Excel
     keeps it as text (no 4.40106E+17, no lost leading zero); text that Excel would run as a
     formula is prefixed with ``'``."""
@@ -134,8 +149,8 @@ def csv_cell(column: Column, value: Value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    if column.kind is Kind.CODE and text.isdigit():
+    if column.kind is CellKind.CODE and text.isdigit():
         return f'="{text}"'
-    if column.kind is Kind.TEXT and text[:1] in ("=", "+", "-", "@"):
+    if column.kind is CellKind.TEXT and text[:1] in ("=", "+", "-", "@"):
         return "'" + text
     return text

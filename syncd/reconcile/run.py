@@ -36,7 +36,7 @@ from syncd.protocol import catalogue as catalogue_module
 from syncd.protocol.calls import Caller
 from syncd.protocol.catalogue import Catalogue
 from syncd.reconcile import reports
-from syncd.reconcile.classify import Item, ItemClass, classify, difference_text
+from syncd.reconcile.classify import ItemClass, ReconItem, classify, difference_text
 from syncd.reconcile.gather import Feeds, Rules, gather, identify
 from syncd.reconcile.mail import send_report
 from syncd.reconcile.period import Period, is_month_end
@@ -54,9 +54,9 @@ class ReconResult:
 
     run_id: int | None  # None: a monthly statement (not stored as a run)
     period: Period
-    items: list[Item]
+    items: list[ReconItem]
     totals: Totals
-    files: reports.ReportFiles
+    files: reports.ReconReportFiles
     persons: int
     platform_calls: int
     mailed: bool = False
@@ -224,7 +224,7 @@ def _summary(result: ReconResult) -> RunSummary:
     )
 
 
-def stored(item: Item) -> list[dict[str, object]]:
+def stored(item: ReconItem) -> list[dict[str, object]]:
     """The ``recon_item`` rows of an item: one per differing figure of an amount difference,
     else one (a ledger finding's feed as its figure, its row count as the HIS value)."""
     batch = f"第{item.bka001}批次；" if item.bka001 else ""

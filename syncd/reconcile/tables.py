@@ -24,14 +24,14 @@ from decimal import Decimal
 
 from syncd.protocol.privacy import mask_id as mask_id  # re-exported (the reports, jointtest)
 from syncd.protocol.privacy import mask_name as mask_name
-from syncd.reconcile.classify import FIGURE_NAMES, Item, ItemClass
+from syncd.reconcile.classify import FIGURE_NAMES, ItemClass, ReconItem
 from syncd.reconcile.period import Period
 from syncd.reconcile.totals import KIND_ZH, Pair, Totals
 
-Value = str | Decimal | date | int | None
+CellValue = str | Decimal | date | int | None
 
 
-class Kind(enum.StrEnum):
+class CellKind(enum.StrEnum):
     TEXT = "text"
     CODE = "code"  # identifiers: digit strings that must stay text (ID numbers, aaz218 …)
     MONEY = "money"
@@ -40,38 +40,38 @@ class Kind(enum.StrEnum):
 
     @property
     def numeric(self) -> bool:
-        return self in (Kind.MONEY, Kind.COUNT)
+        return self in (CellKind.MONEY, CellKind.COUNT)
 
 
 @dataclass(frozen=True)
-class Column:
+class ReportColumn:
     key: str
     title: str
-    kind: Kind = Kind.TEXT
+    kind: CellKind = CellKind.TEXT
     difference: bool = False  # a difference column: marked unless zero
     summed: bool = True  # money and counts are summed in the totals line (a batch no. is not)
 
 
 @dataclass(frozen=True)
-class Line:
-    cells: Mapping[str, Value]
+class TableLine:
+    cells: Mapping[str, CellValue]
     marked: frozenset[str] = frozenset()  # keys of cells that differ from the other side
     partial: frozenset[str] = frozenset()  # sums some of the settlements do not carry
 
 
 @dataclass(frozen=True)
-class Table:
+class ReportTable:
     title: str
-    columns: tuple[Column, ...]
-    lines: tuple[Line, ...]
-    total: Line = field(default_factory=lambda: Line({}))
+    columns: tuple[ReportColumn, ...]
+    lines: tuple[TableLine, ...]
+    total: TableLine = field(default_factory=lambda: TableLine({}))
 
-    def is_marked(self, line: Line, column: Column) -> bool:
+    def is_marked(self, line: TableLine, column: ReportColumn) -> bool:
         """Shown as a difference (red): a differing value, or a non-zero difference."""
         value = line.cells.get(column.key)
         return column.key in line.marked or (column.difference and value not in (None, 0))
 
-    def without(self, *keys: str) -> Table:
+    def without(self, *keys: str) -> ReportTable:
         return replace(self, columns=tuple(c for c in self.columns if c.key not in keys))
 
 
@@ -82,20 +82,20 @@ PARTIAL_NOTE = (
 )
 
 
-def table(title: str, columns: Sequence[Column], lines: Iterable[Line]) -> Table:
+def table(title: str, columns: Sequence[ReportColumn], lines: Iterable[TableLine]) -> ReportTable:
     """A table whose totals line sums every money and count column (blank where no line has
     a value)."""
     lines = tuple(lines)
-    sums: dict[str, Value] = {}
+    sums: dict[str, CellValue] = {}
     for column in columns:
         values = [v for line in lines if isinstance(v := line.cells.get(column.key), int | Decimal)]
         if column.kind.numeric and column.summed and values:
-            sums[column.key] = sum(values, Decimal("0.00") if column.kind is Kind.MONEY else 0)
-    partial = {c.key for c in columns if c.kind is Kind.MONEY and _partial(lines, c.key)}
-    return Table(title, tuple(columns), lines, _marked(columns, sums, partial))
+            sums[column.key] = sum(values, Decimal("0.00") if column.kind is CellKind.MONEY else 0)
+    partial = {c.key for c in columns if c.kind is CellKind.MONEY and _partial(lines, c.key)}
+    return ReportTable(title, tuple(columns), lines, _marked(columns, sums, partial))
 
 
-def _partial(lines: Sequence[Line], key: str) -> bool:
+def _partial(lines: Sequence[TableLine], key: str) -> bool:
     """A sum over only some settlements: a line's sum was partial already, or some lines of
     that side carry the figure and others (with a total, so with a settlement) do not."""
     side = key.split("_", 1)[0]
@@ -111,8 +111,8 @@ def _partial(lines: Sequence[Line], key: str) -> bool:
 
 
 def _marked(
-    columns: Sequence[Column], cells: Mapping[str, Value], partial: Iterable[str] = ()
-) -> Line:
+    columns: Sequence[ReportColumn], cells: Mapping[str, CellValue], partial: Iterable[str] = ()
+) -> TableLine:
     """A sums line, HIS and platform cells marked where they differ (sums only some
     settlements carry are not compared)."""
     partial = frozenset(partial)
@@ -124,7 +124,7 @@ def _marked(
             comparable = column.key not in partial and other not in partial
             if comparable and mine is not None and theirs is not None and mine != theirs:
                 differ |= {column.key, other}
-    return Line(cells, frozenset(differ), partial)
+    return TableLine(cells, frozenset(differ), partial)
 
 
 # -- privacy --------------------------------------------------------------------------------
@@ -139,38 +139,38 @@ class Privacy:
 # -- the tables -------------------------------------------------------------------------------
 
 
-def figure_columns(figures: Sequence[str]) -> list[Column]:
+def figure_columns(figures: Sequence[str]) -> list[ReportColumn]:
     """For each figure the HIS's and the platform's value, then the difference of akc264."""
     columns = []
     for name in figures:
         title = f"{FIGURE_NAMES[name]} {name}"
         columns += [
-            Column(f"his_{name}", f"{title}（医院）", Kind.MONEY),
-            Column(f"platform_{name}", f"{title}（平台）", Kind.MONEY),
+            ReportColumn(f"his_{name}", f"{title}（医院）", CellKind.MONEY),
+            ReportColumn(f"platform_{name}", f"{title}（平台）", CellKind.MONEY),
         ]
-    return [*columns, Column("difference", "总费用差额（医院−平台）", Kind.MONEY, True)]
+    return [*columns, ReportColumn("difference", "总费用差额（医院−平台）", CellKind.MONEY, True)]
 
 
-def item_columns(figures: Sequence[str]) -> list[Column]:
+def item_columns(figures: Sequence[str]) -> list[ReportColumn]:
     return [
-        Column("class", "类型"),
-        Column("kind", "类别"),
-        Column("visit_key", "就诊号", Kind.CODE),
-        Column("aaz218", "就医登记号", Kind.CODE),
-        Column("bka001", "批次", Kind.COUNT, summed=False),
-        Column("settled_on", "结算日期", Kind.DATE),
-        Column("aac001", "电脑号", Kind.CODE),
-        Column("aac002", "社会保障号码", Kind.CODE),
-        Column("aac003", "姓名"),
+        ReportColumn("class", "类型"),
+        ReportColumn("kind", "类别"),
+        ReportColumn("visit_key", "就诊号", CellKind.CODE),
+        ReportColumn("aaz218", "就医登记号", CellKind.CODE),
+        ReportColumn("bka001", "批次", CellKind.COUNT, summed=False),
+        ReportColumn("settled_on", "结算日期", CellKind.DATE),
+        ReportColumn("aac001", "电脑号", CellKind.CODE),
+        ReportColumn("aac002", "社会保障号码", CellKind.CODE),
+        ReportColumn("aac003", "姓名"),
         *figure_columns(figures),
-        Column("detail", "说明"),
-        Column("action", "处理建议"),
+        ReportColumn("detail", "说明"),
+        ReportColumn("action", "处理建议"),
     ]
 
 
-def item_line(item: Item, figures: Sequence[str], privacy: Privacy) -> Line:
+def item_line(item: ReconItem, figures: Sequence[str], privacy: Privacy) -> TableLine:
     p = item.person
-    cells: dict[str, Value] = {
+    cells: dict[str, CellValue] = {
         "class": item.item_class.title_zh,
         "kind": KIND_ZH.get(item.kind, item.kind),
         "visit_key": item.visit_key,
@@ -188,19 +188,19 @@ def item_line(item: Item, figures: Sequence[str], privacy: Privacy) -> Line:
         cells[f"his_{name}"] = item.his.get(name)
         cells[f"platform_{name}"] = item.platform.get(name)
     marked = {f"{side}_{name}" for name in item.differences for side in ("his", "platform")}
-    return Line(cells, frozenset(marked))
+    return TableLine(cells, frozenset(marked))
 
 
 def item_table(
-    title: str, items: Iterable[Item], figures: Sequence[str], privacy: Privacy
-) -> Table:
+    title: str, items: Iterable[ReconItem], figures: Sequence[str], privacy: Privacy
+) -> ReportTable:
     return table(title, item_columns(figures), (item_line(i, figures, privacy) for i in items))
 
 
 def _pair_line(
-    columns: Sequence[Column], first: dict[str, Value], pair: Pair, figures: Sequence[str]
-) -> Line:
-    cells: dict[str, Value] = {
+    columns: Sequence[ReportColumn], first: dict[str, CellValue], pair: Pair, figures: Sequence[str]
+) -> TableLine:
+    cells: dict[str, CellValue] = {
         **first,
         "his_count": pair.his.count,
         "platform_count": pair.platform.count,
@@ -215,16 +215,16 @@ def _pair_line(
     return _marked(columns, cells, partial)
 
 
-def _count_columns() -> list[Column]:
+def _count_columns() -> list[ReportColumn]:
     return [
-        Column("his_count", "医院笔数", Kind.COUNT),
-        Column("platform_count", "平台笔数", Kind.COUNT),
+        ReportColumn("his_count", "医院笔数", CellKind.COUNT),
+        ReportColumn("platform_count", "平台笔数", CellKind.COUNT),
     ]
 
 
-def kind_table(totals: Totals, figures: Sequence[str]) -> Table:
+def kind_table(totals: Totals, figures: Sequence[str]) -> ReportTable:
     """Each side's count and per-fund sums per kind; the totals line is the whole period."""
-    columns = [Column("kind", "类别"), *_count_columns(), *figure_columns(figures)]
+    columns = [ReportColumn("kind", "类别"), *_count_columns(), *figure_columns(figures)]
     lines = (
         _pair_line(columns, {"kind": KIND_ZH.get(kind, kind)}, pair, figures)
         for kind, pair in totals.by_kind.items()
@@ -232,10 +232,14 @@ def kind_table(totals: Totals, figures: Sequence[str]) -> Table:
     return table("按类别汇总（门诊 / 住院）", columns, lines)
 
 
-def day_table(totals: Totals, figures: Sequence[str], period: Period) -> Table:
+def day_table(totals: Totals, figures: Sequence[str], period: Period) -> ReportTable:
     """Every day of the period (days without settlements too), then an undated group if a
     settlement had no date."""
-    columns = [Column("day", "日期", Kind.DATE), *_count_columns(), *figure_columns(figures)]
+    columns = [
+        ReportColumn("day", "日期", CellKind.DATE),
+        *_count_columns(),
+        *figure_columns(figures),
+    ]
     days: list[date | None] = list(period.days())
     days += [d for d in totals.by_day if d is None or d not in period]
     lines = (
@@ -245,14 +249,16 @@ def day_table(totals: Totals, figures: Sequence[str], period: Period) -> Table:
     return table("每日明细", columns, lines)
 
 
-def class_table(totals: Totals) -> Table:
+def class_table(totals: Totals) -> ReportTable:
     columns = [
-        Column("class", "类型"),
-        Column("count", "项数", Kind.COUNT),
-        Column("action", "处理建议"),
+        ReportColumn("class", "类型"),
+        ReportColumn("count", "项数", CellKind.COUNT),
+        ReportColumn("action", "处理建议"),
     ]
     lines = (
-        Line({"class": cls.title_zh, "count": totals.by_class.get(cls, 0), "action": cls.action_zh})
+        TableLine(
+            {"class": cls.title_zh, "count": totals.by_class.get(cls, 0), "action": cls.action_zh}
+        )
         for cls in ItemClass
         if cls.is_discrepancy
     )

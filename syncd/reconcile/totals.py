@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from syncd.reconcile.classify import FIGURES, Item, ItemClass, Settlement, merge
+from syncd.reconcile.classify import FIGURES, ItemClass, ReconItem, Settlement, merge
 
 ZERO = Decimal("0.00")
 KINDS = ("OUTPATIENT", "INPATIENT")
@@ -100,7 +100,7 @@ def side(rows: Iterable[Settlement]) -> Side:
 
 
 def totals(
-    his: Sequence[Settlement], platform: Sequence[Settlement], items: Sequence[Item]
+    his: Sequence[Settlement], platform: Sequence[Settlement], items: Sequence[ReconItem]
 ) -> Totals:
     """Counts and sums of the live settlements on each side, and the items per class."""
     live_his = [s for s in merge(his).values() if not s.cancelled]

@@ -22,7 +22,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from syncd.reference.people import DEBRIDEMENT_ITEM, ITEMS, SURGERY_ITEM, Row
+from syncd.reference.people import DEBRIDEMENT_ITEM, ITEMS, SURGERY_ITEM, SeedRow
 from syncd.reference.rows import (
     birth_row,
     change_row,
@@ -48,7 +48,7 @@ class _Day:
         self.day, self.scale = day, scale
         self.rng = random.Random(rng_seed)
         self.tag = f"{day:%y%m%d}"
-        self.rows: dict[str, list[Row]] = {}
+        self.rows: dict[str, list[SeedRow]] = {}
         self._ids: dict[str, int] = {}
 
     def at(self, hour: int, minute: int = 0, days_before: int = 0) -> dt.datetime:
@@ -59,12 +59,12 @@ class _Day:
         self._ids[table] = self._ids.get(table, 0) + 1
         return int(self.tag) * 1_000_000 + self._ids[table]
 
-    def add(self, table: str, row: Row) -> Row:
+    def add(self, table: str, row: SeedRow) -> SeedRow:
         self.rows.setdefault(table, []).append(row)
         return row
 
 
-def day_rows(day: dt.date, scale: int = 1, rng_seed: int = 7) -> dict[str, list[Row]]:
+def day_rows(day: dt.date, scale: int = 1, rng_seed: int = 7) -> dict[str, list[SeedRow]]:
     """Every row of the day, by table name (insert in the order given)."""
     d = _Day(day, scale, rng_seed)
     _outpatient(d)
@@ -83,7 +83,7 @@ def _op_visit(d: _Day, n: int, patient: str, hour: int, *, injury: bool = True) 
 
 def _op_charge(
     d: _Day, visit: str, charge: str, hour: int, items: list[tuple[str, ...]]
-) -> list[Row]:
+) -> list[SeedRow]:
     rows = []
     for item in items:
         qty = Decimal(d.rng.choice((1, 1, 2)))
@@ -92,7 +92,7 @@ def _op_charge(
     return rows
 
 
-def _op_refund(d: _Day, visit: str, charge: str, hour: int, originals: list[Row]) -> None:
+def _op_refund(d: _Day, visit: str, charge: str, hour: int, originals: list[SeedRow]) -> None:
     for row in originals:
         d.add(
             "HIS_OP_FEE",
@@ -113,7 +113,7 @@ def _settlement(
     kind: str,
     visit: str,
     batch: int | None,
-    rows: list[Row],
+    rows: list[SeedRow],
     when: dt.datetime,
     *,
     cancelled: bool = False,
@@ -139,7 +139,7 @@ def _settlement(
     )
 
 
-def _covered(row: Row) -> bool:
+def _covered(row: SeedRow) -> bool:
     return str(row["ITEM_CODE"])[0] in "XZ" and row.get("ILLNESS_FLAG", "0") == "0"
 
 
@@ -200,13 +200,13 @@ def _ip_fee(
     when: dt.datetime,
     qty: Decimal | None = None,
     **extra: object,
-) -> Row:
+) -> SeedRow:
     qty = Decimal(d.rng.choice((1, 1, 1, 2, 3))) if qty is None else qty
     row = ip_fee_row(d.next_id("HIS_IP_FEE"), stay, seq, item, qty, when, **extra)
     return d.add("HIS_IP_FEE", row)
 
 
-def _fees(d: _Day, stay: str, count: int, days: int) -> list[Row]:
+def _fees(d: _Day, stay: str, count: int, days: int) -> list[SeedRow]:
     rows = []
     for seq in range(1, count + 1):
         when = d.at(8 + seq % 9, seq % 60, days - 1 - (seq * days) // (count + 1))
@@ -245,7 +245,7 @@ def _big_stay(d: _Day) -> str:
     return stay
 
 
-def _item_of(row: Row) -> tuple[str, ...]:
+def _item_of(row: SeedRow) -> tuple[str, ...]:
     return next((i for i in ITEMS if i[0] == row["ITEM_CODE"]), SURGERY_ITEM)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from syncd.simulator import load_persons
 
-Row = dict[str, Any]
+SeedRow = dict[str, Any]
 
 DEPTS = (
     ("D01", "急诊科"),
@@ -80,7 +80,7 @@ def id_number(area: str, birth: dt.date, serial: int) -> str:
     return body + _CHECK[total % 11]
 
 
-def base_rows() -> dict[str, list[Row]]:
+def base_rows() -> dict[str, list[SeedRow]]:
     """HIS_DEPT, HIS_WARD, HIS_STAFF rows."""
     return {
         "HIS_DEPT": [{"DEPT_CODE": c, "DEPT_NAME": n, "STD_DEPT_CODE": c} for c, n in DEPTS],
@@ -94,7 +94,7 @@ def base_rows() -> dict[str, list[Row]]:
     }
 
 
-def insured_patients(prefix: str) -> list[Row]:
+def insured_patients(prefix: str) -> list[SeedRow]:
     """The simulator's insured persons as HIS patients (ids ``<prefix>01`` …)."""
     rows = []
     for index, person in enumerate(load_persons(), start=1):
@@ -103,7 +103,7 @@ def insured_patients(prefix: str) -> list[Row]:
     return rows
 
 
-def _insured_row(patient_id: str, f: Mapping[str, str]) -> Row:
+def _insured_row(patient_id: str, f: Mapping[str, str]) -> SeedRow:
     birth = dt.datetime.strptime(f["aac006"], "%Y%m%d").date()
     return patient_row(patient_id, f["aac003"], f["aac004"], birth, f["aac002"], f["aac001"]) | {
         "SSCARD_NO": f.get("bka100"),
@@ -113,7 +113,7 @@ def _insured_row(patient_id: str, f: Mapping[str, str]) -> Row:
     }
 
 
-def other_patients(prefix: str, count: int) -> list[Row]:
+def other_patients(prefix: str, count: int) -> list[SeedRow]:
     """Patients unknown to the platform (no 电脑号 yet): synthetic IDs in area 449900."""
     rows = []
     for index in range(count):
@@ -134,7 +134,7 @@ def other_patients(prefix: str, count: int) -> list[Row]:
 
 def patient_row(
     patient_id: str, name: str, sex: str, birth: dt.date, id_no: str, aac001: str | None
-) -> Row:
+) -> SeedRow:
     """A ``HIS_PATIENT`` row: the given identity, synthetic address, telephone and employer."""
     return {
         "PATIENT_ID": patient_id,
@@ -162,7 +162,7 @@ def patient_row(
     }
 
 
-def item_row(item: tuple[str, ...], qty: Decimal) -> Row:
+def item_row(item: tuple[str, ...], qty: Decimal) -> SeedRow:
     """The item columns of a fee row, amount = price × qty to the cent."""
     code, name, klass, form, spec, unit, price = item
     amount = (Decimal(price) * qty).quantize(Decimal("0.01"))

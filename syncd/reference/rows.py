@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from syncd.reference.people import Row, item_row
+from syncd.reference.people import SeedRow, item_row
 
-Item = tuple[str, ...]
+ItemCodes = tuple[str, ...]
 
 
-def op_visit_row(visit_no: str, patient_id: str, when: dt.datetime, *, injury: bool = True) -> Row:
+def op_visit_row(
+    visit_no: str, patient_id: str, when: dt.datetime, *, injury: bool = True
+) -> SeedRow:
     """A 门诊挂号 (``HIS_OP_VISIT``); a work-injury visit shows in ``V_WI_OP_REGISTRATION``."""
     return {
         "VISIT_NO": visit_no,
@@ -36,8 +38,8 @@ def op_visit_row(visit_no: str, patient_id: str, when: dt.datetime, *, injury: b
 
 
 def op_fee_row(
-    fee_id: int, visit_no: str, charge_no: str, item: Item, qty: Decimal, when: dt.datetime
-) -> Row:
+    fee_id: int, visit_no: str, charge_no: str, item: ItemCodes, qty: Decimal, when: dt.datetime
+) -> SeedRow:
     """One line of a 门诊收费单 (``HIS_OP_FEE``)."""
     return {
         "FEE_ID": fee_id,
@@ -67,9 +69,9 @@ def stay_row(
     updated: dt.datetime,
     discharged: dt.datetime | None = None,
     injury: bool = True,
-) -> Row:
+) -> SeedRow:
     """A 住院登记 (``HIS_IP_STAY``), discharged when ``discharged`` is given."""
-    row: Row = {
+    row: SeedRow = {
         "STAY_NO": stay_no,
         "INPATIENT_NO": inpatient_no,
         "PATIENT_ID": patient_id,
@@ -111,7 +113,7 @@ def stay_row(
     return row
 
 
-def discharge_values(when: dt.datetime) -> Row:
+def discharge_values(when: dt.datetime) -> SeedRow:
     """The columns of ``HIS_IP_STAY`` a 出院 fills (the stay then shows in the discharge and
     病案首页 views)."""
     return {
@@ -124,7 +126,7 @@ def discharge_values(when: dt.datetime) -> Row:
     }
 
 
-def not_discharged() -> Row:
+def not_discharged() -> SeedRow:
     """The discharge columns of a stay still in hospital (or whose discharge was undone)."""
     return {name: None for name in discharge_values(dt.datetime(2000, 1, 1))}
 
@@ -133,11 +135,11 @@ def ip_fee_row(
     fee_id: int,
     stay_no: str,
     seq: int,
-    item: Item,
+    item: ItemCodes,
     qty: Decimal,
     when: dt.datetime,
     **extra: object,
-) -> Row:
+) -> SeedRow:
     """One 住院记账 line (``HIS_IP_FEE``); ``extra`` sets ILLNESS_FLAG, REFUND_OF …"""
     return {
         "FEE_ID": fee_id,
@@ -161,7 +163,7 @@ def ip_fee_row(
 
 def change_row(
     change_id: int, stay_no: str, when: dt.datetime, *, dept: str, ward: str, bed: str
-) -> Row:
+) -> SeedRow:
     """A 转科/转床 logged in ``HIS_IP_CHANGE`` (``V_WI_IP_ADMISSION_CHANGE``)."""
     return {
         "CHANGE_ID": change_id,
@@ -176,7 +178,7 @@ def change_row(
     }
 
 
-def diagnosis_row(diag_id: int, stay_no: str, seq: int, code: str, name: str) -> Row:
+def diagnosis_row(diag_id: int, stay_no: str, seq: int, code: str, name: str) -> SeedRow:
     """An 出院诊断 of the 病案首页 (the first is the main one)."""
     return {
         "DIAG_ID": diag_id,
@@ -189,7 +191,7 @@ def diagnosis_row(diag_id: int, stay_no: str, seq: int, code: str, name: str) ->
     }
 
 
-def operation_row(oper_id: int, stay_no: str, day: dt.date) -> Row:
+def operation_row(oper_id: int, stay_no: str, day: dt.date) -> SeedRow:
     return {
         "OPER_ID": oper_id,
         "STAY_NO": stay_no,
@@ -210,7 +212,7 @@ def operation_row(oper_id: int, stay_no: str, day: dt.date) -> Row:
     }
 
 
-def birth_row(birth_id: int, stay_no: str) -> Row:
+def birth_row(birth_id: int, stay_no: str) -> SeedRow:
     return {
         "BIRTH_ID": birth_id,
         "STAY_NO": stay_no,
@@ -227,7 +229,7 @@ def birth_row(birth_id: int, stay_no: str) -> Row:
 CHEMO_DRUGS = ("顺铂 75mg/m2", "依托泊苷 100mg/m2", "顺铂 75mg/m2")
 
 
-def tumour_row(stay_no: str, start: dt.date, end: dt.date) -> Row:
+def tumour_row(stay_no: str, start: dt.date, end: dt.date) -> SeedRow:
     return {
         "STAY_NO": stay_no,
         "RT_WAY": "1",
@@ -243,7 +245,7 @@ def tumour_row(stay_no: str, start: dt.date, end: dt.date) -> Row:
     }
 
 
-def chemo_row(chemo_id: int, stay_no: str, seq: int, day: dt.date) -> Row:
+def chemo_row(chemo_id: int, stay_no: str, seq: int, day: dt.date) -> SeedRow:
     """The ``seq``-th 化疗 (1-based) of :data:`CHEMO_DRUGS`."""
     return {
         "CHEMO_ID": chemo_id,
@@ -256,7 +258,7 @@ def chemo_row(chemo_id: int, stay_no: str, seq: int, day: dt.date) -> Row:
     }
 
 
-def summary_row(stay_no: str, written: dt.datetime) -> Row:
+def summary_row(stay_no: str, written: dt.datetime) -> SeedRow:
     return {
         "STAY_NO": stay_no,
         "ADMIT_DIAG": "工伤致伤，详见入院记录",

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-Col = sa.Column[Any]
+RefCol = sa.Column[Any]
 _MYSQL: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 MONEY = sa.Numeric(12, 2)
 PRICE = sa.Numeric(12, 4)
@@ -34,16 +34,16 @@ TIMESTAMP = sa.DateTime().with_variant(
 )
 
 
-def _c(name: str, type_: Any, *, pk: bool = False, null: bool = True) -> Col:
+def _c(name: str, type_: Any, *, pk: bool = False, null: bool = True) -> RefCol:
     return sa.Column(name, type_, primary_key=pk, nullable=null and not pk, quote=False)
 
 
-def _s(name: str, length: int, *, pk: bool = False, null: bool = True) -> Col:
+def _s(name: str, length: int, *, pk: bool = False, null: bool = True) -> RefCol:
     """Unicode text (NVARCHAR on SQL Server, NVARCHAR2 on Oracle): Chinese round-trips."""
     return _c(name, sa.Unicode(length), pk=pk, null=null)
 
 
-def _flag(name: str) -> Col:
+def _flag(name: str) -> RefCol:
     return sa.Column(name, sa.CHAR(1), nullable=False, server_default=sa.text("'0'"), quote=False)
 
 
@@ -158,7 +158,7 @@ def _outpatient(m: sa.MetaData) -> None:
     )
 
 
-def _fee_columns() -> list[Col]:
+def _fee_columns() -> list[RefCol]:
     """Columns every fee row has (outpatient and inpatient)."""
     return [
         _s("ITEM_CODE", 20, null=False),

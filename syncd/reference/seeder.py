@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from syncd.core.errors import SourceError
 from syncd.db.engine import source_errors
 from syncd.reference.activity import PATIENT_PREFIX, day_rows
-from syncd.reference.people import Row, base_rows, insured_patients, other_patients
+from syncd.reference.people import SeedRow, base_rows, insured_patients, other_patients
 from syncd.reference.schema import build_metadata
 from syncd.reference.views import create_statements
 
@@ -53,14 +53,14 @@ def seed(engine: sa.Engine, *, day: dt.date, scale: int = 1, rng_seed: int = 7) 
     return SeedReport(day, counts)
 
 
-def prepare_his(engine: sa.Engine, patients: list[Row]) -> dict[str, int]:
+def prepare_his(engine: sa.Engine, patients: list[SeedRow]) -> dict[str, int]:
     """The reference tables and views, the base data and ``patients``; rows inserted per table
     (rows already there are left as they are)."""
     with source_errors(engine.url, "preparing the reference HIS"), engine.begin() as conn:
         return _prepare(conn, build_metadata(), patients)
 
 
-def _prepare(conn: sa.Connection, metadata: sa.MetaData, patients: list[Row]) -> dict[str, int]:
+def _prepare(conn: sa.Connection, metadata: sa.MetaData, patients: list[SeedRow]) -> dict[str, int]:
     create_tables(conn, metadata)
     create_views(conn)
     return _insert_base(conn, metadata, patients)
@@ -83,7 +83,9 @@ def create_views(conn: sa.Connection) -> None:
         conn.execute(sa.text(statement))
 
 
-def _insert_base(conn: sa.Connection, metadata: sa.MetaData, patients: list[Row]) -> dict[str, int]:
+def _insert_base(
+    conn: sa.Connection, metadata: sa.MetaData, patients: list[SeedRow]
+) -> dict[str, int]:
     rows = base_rows()
     rows["HIS_PATIENT"] = patients
     counts = {}
@@ -96,7 +98,7 @@ def _insert_base(conn: sa.Connection, metadata: sa.MetaData, patients: list[Row]
 
 
 def _refuse_seeded_day(
-    conn: sa.Connection, metadata: sa.MetaData, activity: dict[str, list[Row]]
+    conn: sa.Connection, metadata: sa.MetaData, activity: dict[str, list[SeedRow]]
 ) -> None:
     visits = metadata.tables["HIS_OP_VISIT"]
     first = activity["HIS_OP_VISIT"][0]["VISIT_NO"]
@@ -107,7 +109,7 @@ def _refuse_seeded_day(
         )
 
 
-def _insert(conn: sa.Connection, table: sa.Table, rows: Iterable[Row]) -> int:
+def _insert(conn: sa.Connection, table: sa.Table, rows: Iterable[SeedRow]) -> int:
     batch = list(rows)
     for start in range(0, len(batch), _CHUNK):
         conn.execute(sa.insert(table), batch[start : start + _CHUNK])

@@ -46,7 +46,7 @@ from syncd.logs import event
 from syncd.platform.client import PlatformClient
 from syncd.platform.health import PlatformHealth
 from syncd.service.alerts.watch import AlertWatch
-from syncd.service.jobs import COMMANDS, SCHEDULER, JobGuard, Progress, Schedule
+from syncd.service.jobs import COMMANDS, SCHEDULER, JobGuard, JobProgress, Schedule
 from syncd.service.monitoring import CountsCache, Monitoring
 from syncd.service.scheduler import Scheduler
 from syncd.service.systemd import Notifier
@@ -65,7 +65,11 @@ class CommandLoop(threading.Thread):
     """Polls the command table; goes again at once while it finds work."""
 
     def __init__(
-        self, tick: Callable[[], int], progress: Progress, interval_s: float, stop: threading.Event
+        self,
+        tick: Callable[[], int],
+        progress: JobProgress,
+        interval_s: float,
+        stop: threading.Event,
     ) -> None:
         super().__init__(name="syncd-commands", daemon=True)
         self.tick, self.interval_s, self.stop = tick, interval_s, stop
@@ -85,7 +89,7 @@ class CommandLoop(threading.Thread):
             self.stop.wait(max(self.interval_s, self.guard.resume_at - time.monotonic()))
 
 
-def close_gate(worker: Worker, stop: threading.Event, progress: Progress) -> None:
+def close_gate(worker: Worker, stop: threading.Event, progress: JobProgress) -> None:
     """Make every unit (a feed row/visit batch, a command) check for a stop request first.
 
     Once ``stop`` is set a unit raises :class:`ShutdownRequested`, which ends the tick (its
@@ -114,7 +118,7 @@ class Daemon:
         self.worker, self.settings = worker, worker.settings
         self.notifier = notifier or Notifier()
         self.stop = threading.Event()
-        self.progress = Progress((SCHEDULER, COMMANDS))
+        self.progress = JobProgress((SCHEDULER, COMMANDS))
         self.stall_s = stall_s or self._default_stall_s()
         self.stop_timeout_s, self.loop_s = stop_timeout_s, loop_s
         self.scheduler = Scheduler(

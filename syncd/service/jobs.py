@@ -1,6 +1,6 @@
 """The daemon's jobs: their heartbeats, their boundary, and when each last succeeded.
 
-* :class:`Progress` — heartbeats per lane (the watchdog's test), the jobs running now, and the
+* :class:`JobProgress` — heartbeats per lane (the watchdog's test), the jobs running now, and the
   wall-clock end of each job's last successful run (the ``syncd_job_last_success…`` metric and
   the "job missed its schedule" alert).
 * :class:`JobGuard` — one job's boundary: an exception is logged (event name and exception
@@ -35,7 +35,7 @@ class Schedule:
     at: str | None = None
 
 
-class Progress:
+class JobProgress:
     """Heartbeats per lane, the jobs running, and each job's last success (thread-safe)."""
 
     def __init__(
@@ -99,7 +99,7 @@ class JobGuard:
         self,
         name: str,
         run: Callable[[], object],
-        progress: Progress,
+        progress: JobProgress,
         *,
         lane: str = SCHEDULER,
         base_backoff_s: float = 1.0,

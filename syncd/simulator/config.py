@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,8 +19,6 @@ DEFAULT_USERID = "SS0001"
 DEFAULT_PASSWORD = "sim-password"
 DEFAULT_AKB020S = ("SS0001", "SS0002")
 MAX_FEE_ROWS = 300
-
-Clock = Callable[[], datetime]
 
 
 def shanghai_now() -> datetime:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from syncd.core.errors import SimulatedRejection
-from syncd.simulator.wire import WireRow
+from syncd.simulator.wire import ParsedRow
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -59,7 +59,7 @@ def is_self_paid(row: Mapping[str, str], covered: frozenset[str]) -> bool:
     return row.get("bka061") == "1" or row.get("ake005", "") not in covered
 
 
-def compute(rows: Iterable[WireRow], covered: frozenset[str]) -> Figures:
+def compute(rows: Iterable[ParsedRow], covered: frozenset[str]) -> Figures:
     """The figures of one settlement over ``rows`` (negative rows offset positive ones)."""
     self_paid = fund = not_covered = ZERO
     for row in rows:

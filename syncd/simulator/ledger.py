@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from syncd.simulator.wire import WireRow
+from syncd.simulator.wire import ParsedRow
 
 OUTPATIENT, INPATIENT = "outpatient", "inpatient"
 REGISTERED, ADMITTED, DISCHARGED = "REGISTERED", "ADMITTED", "DISCHARGED"
@@ -105,7 +105,7 @@ class Ledger:
         self,
         business: Business,
         origin: str,
-        rows: list[WireRow],
+        rows: list[ParsedRow],
         now: datetime,
         bka001: int | None = None,
     ) -> None:
@@ -115,7 +115,7 @@ class Ledger:
             [(business.id, origin, bka001, r["aaz213"], _dump(r), now.isoformat()) for r in rows],
         )
 
-    def rows(self, business: Business, origin: str, bka001: int | None = None) -> list[WireRow]:
+    def rows(self, business: Business, origin: str, bka001: int | None = None) -> list[ParsedRow]:
         found = self.conn.execute(
             "SELECT row FROM fee_row WHERE business_id = ? AND origin = ?"
             " AND (? IS NULL OR bka001 = ?) ORDER BY id",

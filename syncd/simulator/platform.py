@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Any
 
+from syncd.core.clock import Clock
 from syncd.core.errors import SimulatedRejection
 from syncd.simulator import (
     rules_inpatient,
@@ -17,7 +18,7 @@ from syncd.simulator import (
     rules_person,
     rules_settlement,
 )
-from syncd.simulator.config import SHANGHAI, Clock, SimulatorConfig
+from syncd.simulator.config import SHANGHAI, SimulatorConfig
 from syncd.simulator.ledger import ADMITTED, INPATIENT, Ledger
 from syncd.simulator.rules_common import ServedCall
 from syncd.simulator.rules_records import DETAIL_FUNCTIONS, upload_record

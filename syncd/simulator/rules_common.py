@@ -12,7 +12,7 @@ from syncd.simulator.config import MAX_FEE_ROWS, SimulatorConfig
 from syncd.simulator.figures import money
 from syncd.simulator.fixtures import FixturePerson
 from syncd.simulator.ledger import CANCELLED, Business, Ledger
-from syncd.simulator.wire import WireRequest, WireRow
+from syncd.simulator.wire import ParsedRow, WireRequest
 
 PERSON_KEYS = ("aac001", "aac002", "bka100")
 FEE_REQUIRED = ("ake005", "ake006", "bka051", "bka056", "bka057", "bka058")
@@ -97,7 +97,7 @@ def check_date(value: str, field: str) -> None:
 
 
 def check_fee_rows(
-    rows: list[WireRow], *, serial_required: bool, allow_empty: bool = False
+    rows: list[ParsedRow], *, serial_required: bool, allow_empty: bool = False
 ) -> None:
     """Row count, required columns, numbers and dates of a feeinfo dataset."""
     if not rows and not allow_empty:
@@ -108,7 +108,7 @@ def check_fee_rows(
         _check_fee_row(number, row, serial_required)
 
 
-def _check_fee_row(number: int, row: WireRow, serial_required: bool) -> None:
+def _check_fee_row(number: int, row: ParsedRow, serial_required: bool) -> None:
     required = FEE_REQUIRED + (("aaz213",) if serial_required else ())
     missing = [name for name in required if not row.get(name)]
     if missing:
@@ -122,7 +122,7 @@ def _check_fee_row(number: int, row: WireRow, serial_required: bool) -> None:
         raise SimulatedRejection(f"第{number}条费用明细伤病分离标志bka061只能为0或1")
 
 
-def check_new_serials(rows: list[WireRow], known: set[str]) -> None:
+def check_new_serials(rows: list[ParsedRow], known: set[str]) -> None:
     seen = set(known)
     for row in rows:
         if row["aaz213"] in seen:

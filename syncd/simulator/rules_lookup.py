@@ -10,7 +10,7 @@ from __future__ import annotations
 from syncd.core.errors import SimulatedRejection
 from syncd.simulator.ledger import INPATIENT, OUTPATIENT, SETTLED, Business
 from syncd.simulator.rules_common import PERSON_KEYS, ServedCall, check_date, find_person
-from syncd.simulator.wire import WireReply, WireRow
+from syncd.simulator.wire import ParsedRow, WireReply
 
 _COPIED = (
     "bka014",
@@ -59,7 +59,7 @@ def is_settled(call: ServedCall, business: Business) -> bool:
     return any(b["refunded_at"] is None for b in call.ledger.batches(business))
 
 
-def bizinfo_row(call: ServedCall, business: Business) -> WireRow:
+def bizinfo_row(call: ServedCall, business: Business) -> ParsedRow:
     person = next((p for p in call.cfg.persons if p.aac001 == business.aac001), None)
     row = {k: person.fields.get(k, "") for k in _PERSON} if person else {"aac001": business.aac001}
     row.update({k: business.fields.get(k, "") for k in _COPIED})

@@ -21,7 +21,7 @@ from syncd.simulator.rules_common import (
     require_state,
 )
 from syncd.simulator.rules_lookup import businesses_named
-from syncd.simulator.wire import WireReply, WireRow
+from syncd.simulator.wire import ParsedRow, WireReply
 
 ALREADY_REFUNDED = "已经办理过退费，不能重复退费"
 
@@ -66,7 +66,7 @@ def charge(call: ServedCall) -> WireReply:
     return WireReply(datasets={"payinfo": [_charge_or_refund(call, business)]})
 
 
-def _charge_or_refund(call: ServedCall, business: Business) -> WireRow:
+def _charge_or_refund(call: ServedCall, business: Business) -> ParsedRow:
     mode = call.req.get("bka893") or "0"
     if mode not in ("0", "1"):
         raise SimulatedRejection("结算标志bka893只能为0（试算）或1（结算）")
@@ -77,7 +77,7 @@ def _charge_or_refund(call: ServedCall, business: Business) -> WireRow:
     return _charge(call, business, rows, settle=mode == "1")
 
 
-def _payinfo(business: Business, bka001: str, result: figures.Figures) -> WireRow:
+def _payinfo(business: Business, bka001: str, result: figures.Figures) -> ParsedRow:
     return {
         "akb020": business.akb020,
         "aaz218": business.aaz218,
@@ -86,7 +86,7 @@ def _payinfo(business: Business, bka001: str, result: figures.Figures) -> WireRo
     }
 
 
-def _charge(call: ServedCall, business: Business, rows: list[WireRow], settle: bool) -> WireRow:
+def _charge(call: ServedCall, business: Business, rows: list[ParsedRow], settle: bool) -> ParsedRow:
     check_new_serials([r for r in rows if r.get("aaz213")], call.ledger.serials(business))
     result = figures.compute(rows, call.cfg.covered_items)
     if not settle:
@@ -100,7 +100,7 @@ def _charge(call: ServedCall, business: Business, rows: list[WireRow], settle: b
     return _payinfo(business, str(bka001), result)
 
 
-def _refund(call: ServedCall, business: Business, rows: list[WireRow], settle: bool) -> WireRow:
+def _refund(call: ServedCall, business: Business, rows: list[ParsedRow], settle: bool) -> ParsedRow:
     bka001 = _refunded_batch(call, business, rows)
     result = figures.compute(rows, call.cfg.covered_items)
     if settle:
@@ -109,7 +109,7 @@ def _refund(call: ServedCall, business: Business, rows: list[WireRow], settle: b
     return _payinfo(business, str(bka001), result)
 
 
-def _refunded_batch(call: ServedCall, business: Business, rows: list[WireRow]) -> int:
+def _refunded_batch(call: ServedCall, business: Business, rows: list[ParsedRow]) -> int:
     """The one whole batch these negative rows refund; anything else is rejected."""
     if any(not r.get("aaz213") or Decimal(r["bka058"]) >= 0 for r in rows):
         raise SimulatedRejection("退费明细须全部为负数并带原费用序号aaz213，不能与收费明细混合上传")
@@ -129,13 +129,13 @@ def _refunded_batch(call: ServedCall, business: Business, rows: list[WireRow]) -
     raise SimulatedRejection("退费明细的费用序号aaz213不属于本就医登记号的任何结算批次")
 
 
-def _same_amounts(refund: dict[str, WireRow], original: dict[str, WireRow]) -> None:
+def _same_amounts(refund: dict[str, ParsedRow], original: dict[str, ParsedRow]) -> None:
     for serial, row in refund.items():
         if Decimal(row["bka058"]) != -Decimal(original[serial]["bka058"]):
             raise SimulatedRejection(f"费用序号{serial}的退费金额与原收费金额不符")
 
 
-def _refund_form(row: WireRow, bka001: int) -> WireRow:
+def _refund_form(row: ParsedRow, bka001: int) -> ParsedRow:
     out = dict(row, bka001=str(bka001))
     for name in ("bka057", "bka058"):
         out[name] = str(Decimal(0) - Decimal(row[name]))
@@ -173,9 +173,9 @@ def _one_batch(call: ServedCall, found: list[Business], bka001: int) -> WireRepl
 
 
 def _all_batches(call: ServedCall, found: list[Business]) -> WireReply:
-    bizinfo: list[WireRow] = []
-    feeinfo: list[WireRow] = []
-    batchinfo: list[WireRow] = []
+    bizinfo: list[ParsedRow] = []
+    feeinfo: list[ParsedRow] = []
+    batchinfo: list[ParsedRow] = []
     for business in found:
         bizinfo.append({"aaz218": business.aaz218})
         for batch in call.ledger.batches(business):
@@ -186,7 +186,7 @@ def _all_batches(call: ServedCall, found: list[Business]) -> WireReply:
     return WireReply(datasets={"bizinfo": bizinfo, "batchinfo": batchinfo, "feeinfo": feeinfo})
 
 
-def _batch_row(business: Business, batch: dict[str, Any]) -> WireRow:
+def _batch_row(business: Business, batch: dict[str, Any]) -> ParsedRow:
     return {
         "aaz218": business.aaz218,
         "bka001": str(batch["bka001"]),

@@ -10,7 +10,7 @@ from syncd.simulator.figures import ZERO
 from syncd.simulator.fixtures import FixturePerson
 from syncd.simulator.ledger import Ledger
 from syncd.simulator.rules_common import ServedCall, check_date, find_person, insured
-from syncd.simulator.wire import WireReply, WireRow
+from syncd.simulator.wire import ParsedRow, WireReply
 
 DEFAULT_FUND = {"aaa157": "410101", "aad006": "工伤保险基金"}
 
@@ -22,14 +22,14 @@ def _lookup(call: ServedCall) -> FixturePerson:
     return insured(find_person(call.cfg.persons, call.req.get("bka895"), call.req.get("bka896")))
 
 
-def _personinfo(person: FixturePerson, bka006: str) -> WireRow:
+def _personinfo(person: FixturePerson, bka006: str) -> ParsedRow:
     row = dict(person.fields)
     row.update(aae140="410", bka888="1" if person.frozen else "0", bka006=bka006)
     row.update({k: person.injury.get(k, "") for k in ("bka042", "aaz267", "aae030", "aae031")})
     return row
 
 
-def _freezeinfo(person: FixturePerson) -> list[WireRow]:
+def _freezeinfo(person: FixturePerson) -> list[ParsedRow]:
     return [dict(r) for r in person.freezes] if person.frozen else []
 
 

@@ -14,7 +14,7 @@ from syncd.core.errors import SimulatedRejection
 from syncd.simulator import figures
 from syncd.simulator.ledger import ADMITTED, DISCHARGED, INPATIENT, SETTLED, Business
 from syncd.simulator.rules_common import ServedCall, check_date, require_state
-from syncd.simulator.wire import WireReply, WireRow
+from syncd.simulator.wire import ParsedRow, WireReply
 
 _DISCHARGE_FIELDS = (
     "bka032",
@@ -108,7 +108,7 @@ def cancel_discharge(call: ServedCall) -> WireReply:
     return WireReply()
 
 
-def _fund_rows(f: dict[str, Decimal]) -> list[WireRow]:
+def _fund_rows(f: dict[str, Decimal]) -> list[ParsedRow]:
     fund = [
         Decimal(0),
         f["ake039"],
@@ -125,7 +125,7 @@ def _fund_rows(f: dict[str, Decimal]) -> list[WireRow]:
     ]
 
 
-def _fund_row(name: str, values: list[Decimal]) -> WireRow:
+def _fund_row(name: str, values: list[Decimal]) -> ParsedRow:
     row = {"bka800": name}
     row.update({f"bka801_{i}": f"{v:.2f}" for i, v in enumerate(values, start=1)})
     row["bka801_7"] = f"{sum(values, Decimal(0)):.2f}"

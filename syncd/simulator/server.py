@@ -25,9 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from syncd.core.clock import Clock
 from syncd.core.errors import ConfigError, MalformedSimulatorRequest, SyncdError
 from syncd.logs import event
-from syncd.simulator.config import Clock, SimulatorConfig, shanghai_now
+from syncd.simulator.config import SimulatorConfig, shanghai_now
 from syncd.simulator.faults import (
     ALTERING,
     Fault,

@@ -16,7 +16,7 @@ from defusedxml import DefusedXmlException
 
 from syncd.core.errors import MalformedSimulatorRequest
 
-WireRow = dict[str, str]
+ParsedRow = dict[str, str]
 
 # Children of <program> that are datasets even when they hold no <row>.
 KNOWN_DATASETS = frozenset({"feeinfo", "detail"})
@@ -27,7 +27,7 @@ class WireRequest:
     """One parsed request: scalars under ``<program>`` and datasets of rows."""
 
     scalars: dict[str, str] = field(default_factory=dict)
-    datasets: dict[str, list[WireRow]] = field(default_factory=dict)
+    datasets: dict[str, list[ParsedRow]] = field(default_factory=dict)
 
     @property
     def function_id(self) -> str:
@@ -36,7 +36,7 @@ class WireRequest:
     def get(self, name: str) -> str:
         return self.scalars.get(name, "")
 
-    def rows(self, name: str) -> list[WireRow]:
+    def rows(self, name: str) -> list[ParsedRow]:
         return self.datasets.get(name, [])
 
 
@@ -47,7 +47,7 @@ class WireReply:
     return_code: str = "1"
     message: str = "成功"
     scalars: dict[str, str] = field(default_factory=dict)
-    datasets: dict[str, list[WireRow]] = field(default_factory=dict)
+    datasets: dict[str, list[ParsedRow]] = field(default_factory=dict)
 
 
 def parse_request(body: bytes) -> WireRequest:
@@ -68,7 +68,7 @@ def parse_request(body: bytes) -> WireRequest:
     return request
 
 
-def _row(element: Element) -> WireRow:
+def _row(element: Element) -> ParsedRow:
     return {c.tag: (c.text or "").strip() for c in element}
 
 

@@ -24,7 +24,7 @@ from syncd.db.alert_store import AlertRow, AlertStore
 from syncd.platform.client import PlatformClient, SessionCache
 from syncd.platform.health import PlatformHealth
 from syncd.service.alerts.watch import AlertWatch
-from syncd.service.jobs import Progress
+from syncd.service.jobs import JobProgress
 from syncd.service.monitoring import CountsCache
 from syncd.service.worker import Worker
 
@@ -68,7 +68,7 @@ def _worker(env: Env) -> Worker:
 
 def _watch(worker: Worker) -> AlertWatch:
     assert isinstance(worker.client, PlatformClient)
-    return AlertWatch(CountsCache(worker), worker.client.health, Progress(["scheduler"]), {})
+    return AlertWatch(CountsCache(worker), worker.client.health, JobProgress(["scheduler"]), {})
 
 
 def _alert(env: Env, name: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from syncd.core.errors import SourceError
 from syncd.engine.gate import ShutdownRequested
 from syncd.engine.pipeline import TickReport
 from syncd.service.daemon import Daemon, TickLog, close_gate, feed_job
-from syncd.service.jobs import COMMANDS, SCHEDULER, JobGuard, Progress
+from syncd.service.jobs import COMMANDS, SCHEDULER, JobGuard, JobProgress
 from syncd.service.scheduler import Scheduler
 from syncd.service.systemd import Notifier
 from syncd.service.worker import Worker
@@ -46,7 +46,7 @@ def test_guard_backs_off_a_job_while_the_database_is_down_then_resets() -> None:
             raise SourceError("database down")
 
     guard = JobGuard(
-        "feed:x", job, Progress([SCHEDULER], clock), base_backoff_s=2.0, monotonic=clock
+        "feed:x", job, JobProgress([SCHEDULER], clock), base_backoff_s=2.0, monotonic=clock
     )
     assert guard() is False and guard.resume_at == clock.now + 2
     assert guard() is False and len(calls) == 1, "skipped while backing off"
@@ -63,7 +63,7 @@ def test_guard_logs_any_other_error_by_name_and_the_job_runs_next_time(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A crash in a job is an event with the exception type, no payload; no backoff."""
-    progress = Progress([SCHEDULER])
+    progress = JobProgress([SCHEDULER])
     secret = "440101199001011234"
 
     def job() -> None:
@@ -83,12 +83,12 @@ def test_guard_treats_a_stop_request_as_a_quiet_end() -> None:
     def job() -> None:
         raise ShutdownRequested
 
-    assert JobGuard("feed:z", job, Progress([SCHEDULER]))() is False
+    assert JobGuard("feed:z", job, JobProgress([SCHEDULER]))() is False
 
 
 def test_progress_is_unhealthy_once_a_lane_has_not_beaten_for_the_stall_window() -> None:
     clock = FakeMonotonic()
-    progress = Progress([SCHEDULER, COMMANDS], clock)
+    progress = JobProgress([SCHEDULER, COMMANDS], clock)
     clock.now += 5
     progress.beat(COMMANDS)
     assert progress.healthy(10) and not progress.healthy(4)
@@ -102,7 +102,7 @@ def test_stop_gate_gives_claimed_rows_back_unsent(env: Env) -> None:
     admit(env)
     worker = env.worker()
     stop = threading.Event()
-    close_gate(worker, stop, Progress([SCHEDULER, COMMANDS]))
+    close_gate(worker, stop, JobProgress([SCHEDULER, COMMANDS]))
     stop.set()
     with pytest.raises(ShutdownRequested):
         worker.tick_feed("ip_admission")

@@ -20,8 +20,9 @@ import pytest
 from pydantic import SecretStr
 
 from syncd.config.settings import FunctionIds, PlatformSettings
+from syncd.core.clock import Clock
 from syncd.core.records import Outcome
-from syncd.platform.client import Clock, PlatformClient, SessionCache
+from syncd.platform.client import PlatformClient, SessionCache
 from syncd.protocol import catalogue
 from syncd.protocol.calls import CallResult
 from syncd.protocol.codec import Value

@@ -10,42 +10,42 @@ import pytest
 from syncd.config.settings import FunctionIds
 from syncd.core.errors import ConfigError
 from syncd.protocol import catalogue
-from syncd.protocol.catalogue import Kind
+from syncd.protocol.catalogue import CallKind
 
 REQUIREMENTS = Path("/work/shared/docs/requirements.md")
 
 # (function_id, kind) for the 30 rows of requirements.md, in order.
 EXPECTED = [
-    ("bizh110001", Kind.QUERY),
-    ("bizh110102", Kind.QUERY),
-    ("bizh110103", Kind.QUERY),
-    ("bizh110104", Kind.STATE_CHANGE),
-    ("bizh110105", Kind.MONEY),
-    ("bizh110106", Kind.STATE_CHANGE),
-    ("bizh120001", Kind.QUERY),
-    ("bizh120103", Kind.STATE_CHANGE),
-    ("bizh120102", Kind.QUERY),
-    ("bizh120002", Kind.STATE_CHANGE),
-    ("bizh120003", Kind.QUERY),
-    ("bizh120105", Kind.STATE_CHANGE),
-    ("bizh120106", Kind.MONEY),
-    ("bizh120104", Kind.STATE_CHANGE),
-    ("bizh120109", Kind.STATE_CHANGE),
-    ("bizh120108", Kind.STATE_CHANGE),
-    ("bizh120004", Kind.STATE_CHANGE),
-    ("bizh120107", Kind.MONEY),
-    ("bizh120206", Kind.QUERY),
-    ("bizh200101", Kind.UPLOAD),
-    ("bizh200102", Kind.UPLOAD),
-    ("bizh200103", Kind.UPLOAD),
-    ("bizh200104", Kind.UPLOAD),
-    ("bizh200105", Kind.UPLOAD),
-    ("bizh200106", Kind.UPLOAD),
-    ("bizh410004", Kind.QUERY),
-    ("bizh410005", Kind.QUERY),
-    ("bizh120205", Kind.QUERY),
-    (None, Kind.UPLOAD),
-    ("sys0001", Kind.SESSION),
+    ("bizh110001", CallKind.QUERY),
+    ("bizh110102", CallKind.QUERY),
+    ("bizh110103", CallKind.QUERY),
+    ("bizh110104", CallKind.STATE_CHANGE),
+    ("bizh110105", CallKind.MONEY),
+    ("bizh110106", CallKind.STATE_CHANGE),
+    ("bizh120001", CallKind.QUERY),
+    ("bizh120103", CallKind.STATE_CHANGE),
+    ("bizh120102", CallKind.QUERY),
+    ("bizh120002", CallKind.STATE_CHANGE),
+    ("bizh120003", CallKind.QUERY),
+    ("bizh120105", CallKind.STATE_CHANGE),
+    ("bizh120106", CallKind.MONEY),
+    ("bizh120104", CallKind.STATE_CHANGE),
+    ("bizh120109", CallKind.STATE_CHANGE),
+    ("bizh120108", CallKind.STATE_CHANGE),
+    ("bizh120004", CallKind.STATE_CHANGE),
+    ("bizh120107", CallKind.MONEY),
+    ("bizh120206", CallKind.QUERY),
+    ("bizh200101", CallKind.UPLOAD),
+    ("bizh200102", CallKind.UPLOAD),
+    ("bizh200103", CallKind.UPLOAD),
+    ("bizh200104", CallKind.UPLOAD),
+    ("bizh200105", CallKind.UPLOAD),
+    ("bizh200106", CallKind.UPLOAD),
+    ("bizh410004", CallKind.QUERY),
+    ("bizh410005", CallKind.QUERY),
+    ("bizh120205", CallKind.QUERY),
+    (None, CallKind.UPLOAD),
+    ("sys0001", CallKind.SESSION),
 ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from syncd.config.mappings import load_mappings
 from syncd.mapping import RenderContext, render
 from syncd.protocol import catalogue
-from syncd.protocol.catalogue import FieldSpec, FunctionSpec, Kind
+from syncd.protocol.catalogue import CallKind, FieldSpec, FunctionSpec
 
 VALID = Path(__file__).parent.parent / "data" / "mappings" / "valid"
 LATE_UPLOAD_ID = "bizh120009"
@@ -57,7 +57,7 @@ def feed_yaml(function: FunctionSpec) -> str:
 
 def test_every_transaction_but_login_has_a_valid_mapping(tmp_path: Path) -> None:
     cat = catalogue.load({"illness_late_upload": LATE_UPLOAD_ID})
-    functions = [f for f in cat.all() if f.kind is not Kind.SESSION]
+    functions = [f for f in cat.all() if f.kind is not CallKind.SESSION]
     assert len(functions) == 29
     for function in functions:
         (tmp_path / f"{function.name}.yaml").write_text(feed_yaml(function), encoding="utf-8")

@@ -66,7 +66,7 @@ def test_a_valid_fee_upload_builds_and_encodes_with_the_session() -> None:
     assert body.get("session_id") == "S1"
     assert body.get("function_id") == "bizh120002"
     assert [r.text("bka058") for r in body.rows("feeinfo")] == ["3.00", "-3.00"]
-    assert request.kind is catalogue.Kind.STATE_CHANGE
+    assert request.kind is catalogue.CallKind.STATE_CHANGE
 
 
 def test_missing_required_inputs_are_named() -> None:

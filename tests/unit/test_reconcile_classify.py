@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from syncd.reconcile.classify import (
     Finding,
     InsuredPerson,
-    Item,
     ItemClass,
+    ReconItem,
     Settlement,
     classify,
     compare,
@@ -133,8 +133,8 @@ def test_a_persons_gaps_are_filled_from_their_other_settlements() -> None:
     assert known == {"1001": InsuredPerson("1001", "440106", "张三")}
     items = with_persons(
         [
-            Item(ItemClass.HIS_ONLY, person=InsuredPerson("1001")),
-            Item(ItemClass.HIS_ONLY, person=InsuredPerson("1002")),
+            ReconItem(ItemClass.HIS_ONLY, person=InsuredPerson("1001")),
+            ReconItem(ItemClass.HIS_ONLY, person=InsuredPerson("1002")),
         ],
         known,
     )

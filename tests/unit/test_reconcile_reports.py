@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from syncd.core.errors import ReportError
 from syncd.core.text import display_width
-from syncd.reconcile.classify import InsuredPerson, Item, ItemClass, Settlement, classify
+from syncd.reconcile.classify import InsuredPerson, ItemClass, ReconItem, Settlement, classify
 from syncd.reconcile.period import Period
 from syncd.reconcile.report_html import render_html
 from syncd.reconcile.reports import Hospital, Report, render_csv, subject, write_all
@@ -71,7 +71,7 @@ def _report(
     ]
     items = classify(his, platform, [])
     if detail:
-        items.append(Item(ItemClass.STUCK, visit_key="V3", feed="ip_fee", detail=detail))
+        items.append(ReconItem(ItemClass.STUCK, visit_key="V3", feed="ip_fee", detail=detail))
     return Report(
         HOSPITAL,
         period or Period.day(DAY),

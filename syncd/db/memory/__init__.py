@@ -32,7 +32,7 @@ from syncd.rules.outbox import Transition
 from syncd.rules.visits import Visit, VisitChange, VisitEffect
 
 NO_VERSION = "-"  # as FeedSource renders a NULL version
-Rows = list[dict[str, object]]
+ViewRows = list[dict[str, object]]
 
 
 class MemoryVisits:
@@ -116,10 +116,10 @@ class MemoryArchive:
 class MemoryChildViews:
     """Child views as lists of rows, by view name."""
 
-    def __init__(self, views: Mapping[str, Rows] | None = None) -> None:
+    def __init__(self, views: Mapping[str, ViewRows] | None = None) -> None:
         self.views = dict(views or {})
 
-    def children(self, dataset: DatasetSpec, parent: Mapping[str, object]) -> Rows:
+    def children(self, dataset: DatasetSpec, parent: Mapping[str, object]) -> ViewRows:
         assert dataset.view is not None
         rows = [
             row
@@ -136,9 +136,9 @@ class MemoryFeedSource(MemoryChildViews):
     def __init__(
         self,
         spec: FeedSpec,
-        view: Rows,
+        view: ViewRows,
         outbox: MemoryOutbox,
-        children: Mapping[str, Rows] | None = None,
+        children: Mapping[str, ViewRows] | None = None,
     ) -> None:
         super().__init__(children)
         self.spec, self.view, self.outbox = spec, view, outbox

@@ -10,12 +10,12 @@ unknown was processed (the strategies of :mod:`syncd.rules.resolve`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from syncd.core.clock import Clock
 from syncd.core.errors import PlatformProtocolError, SyncdError
 from syncd.core.records import ArchiveEntry, Outcome
 from syncd.engine.exchange.unit import Where
@@ -33,7 +33,6 @@ from syncd.rules.replies import ReplyFlag, reply_fields, reply_flag
 from syncd.rules.visits import Visit
 
 logger = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 Hints = Mapping[str, object]
 NO_HINTS: Hints = {}
 _ENVELOPE = ("session_id", "function_id")

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from syncd.core.clock import Clock
 from syncd.core.errors import AlertError
 from syncd.db.alert_store import AlertRow, AlertStore
 from syncd.logs import event
@@ -32,7 +33,6 @@ from syncd.service.alerts.texts import Notice, Severity, duration_zh
 
 logger = logging.getLogger(__name__)
 CLAIM_S = 120.0  # how long one engine holds the sending of an owed notice
-Clock = Callable[[], datetime]
 
 
 class Announcer:

@@ -12,7 +12,7 @@ from syncd.platform.health import PlatformHealth
 from syncd.service.alerts.announcer import Announcer
 from syncd.service.alerts.channels import Channel, channels_of
 from syncd.service.alerts.conditions import JobView, Observed, evaluate
-from syncd.service.jobs import Progress, Schedule
+from syncd.service.jobs import JobProgress, Schedule
 from syncd.service.monitoring import CountsCache
 
 
@@ -23,7 +23,7 @@ class AlertWatch:
         self,
         counts: CountsCache,
         health: PlatformHealth,
-        progress: Progress,
+        progress: JobProgress,
         schedules: Mapping[str, Schedule],
         *,
         channels: Sequence[Channel] | None = None,

@@ -1,0 +1,61 @@
+"""One vocabulary (#14): no two types in ``syncd/`` share a name.
+
+Every public class and every public module-level type alias (``X = dict[...]``,
+``X = Literal[...]``, ``X = Callable[...]``) is defined in exactly one module; other
+modules import it.  Private helpers (``_Server``) are a module's own business.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+from typing import get_args
+
+from syncd.core.records import VISIT_KINDS, VISIT_STATES
+from syncd.mapping.types import VisitKindCode, VisitStateCode
+
+PACKAGE = Path(__file__).resolve().parents[2] / "syncd"
+
+
+def _is_type_alias(node: ast.Assign) -> bool:
+    """``Name = Subscript | Name | BinOp-of-types`` at module level, with a CapWords name."""
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        return False
+    name = node.targets[0].id
+    if not name[:1].isupper() or name.isupper():
+        return False
+    return isinstance(node.value, (ast.Subscript, ast.Name, ast.Attribute, ast.BinOp))
+
+
+def type_names() -> dict[str, list[str]]:
+    where: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = str(path.relative_to(PACKAGE.parent))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                name = node.name
+            elif isinstance(node, ast.Assign) and _is_type_alias(node):
+                name = node.targets[0].id  # type: ignore[union-attr]
+            else:
+                continue
+            if not name.startswith("_"):
+                where[name].append(f"{module}:{node.lineno}")
+    return where
+
+
+def test_no_two_types_share_a_name() -> None:
+    shared = {name: places for name, places in type_names().items() if len(places) > 1}
+    assert shared == {}
+
+
+def test_the_scan_sees_classes_and_aliases() -> None:
+    names = type_names()
+    assert names["SyncdError"] == ["syncd/core/errors.py:" + names["SyncdError"][0].split(":")[1]]
+    assert "VisitKindCode" in names and "Clock" in names
+
+
+def test_mapping_visit_literals_are_the_records_vocabulary() -> None:
+    """The mapping language spells the visit kinds and states as the records' enums do."""
+    assert get_args(VisitKindCode) == VISIT_KINDS
+    assert get_args(VisitStateCode) == VISIT_STATES
