@@ -16,15 +16,41 @@ import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Protocol
 
-from syncd.config.settings import SmtpSettings
 from syncd.core.errors import ReportError
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class MailServer(Protocol):
+    """What sending needs of the SMTP settings (``reconcile.smtp``; passed in by the caller,
+    so this L3 module does not import the settings)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def starttls(self) -> bool: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> Secret | None: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def to(self) -> Sequence[str]: ...
+    @property
+    def timeout_s(self) -> float: ...
+
+
 def build_message(
-    smtp: SmtpSettings,
+    smtp: MailServer,
     subject: str,
     html_file: Path,
     attachments: Sequence[Path] = (),
@@ -49,7 +75,7 @@ def build_message(
 
 
 def send_report(
-    smtp: SmtpSettings,
+    smtp: MailServer,
     subject: str,
     html_file: Path,
     attachments: Sequence[Path] = (),
@@ -63,7 +89,7 @@ def send_report(
         raise ReportError(f"对账报告邮件发送失败：{type(exc).__name__}") from exc
 
 
-def send_mail(smtp: SmtpSettings, message: EmailMessage) -> None:
+def send_mail(smtp: MailServer, message: EmailMessage) -> None:
     """Send ``message`` (to its own To: addresses) through ``smtp``: STARTTLS when configured,
     a login when a user name is set.  Raises smtplib's errors and OSError (the caller says
     what failed); also used by the alert mail."""
