@@ -132,6 +132,13 @@ class PlatformSettings(_Section):
         default=True, description="false: leave out the fields mappings mark 'inferred: true'"
     )
     function_ids: FunctionIds = FunctionIds()
+    max_calls_per_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="at most this many calls per second (every feed and command together); "
+        "null: no cap (the platform asked for none)",
+    )
     password: SecretStr | None = Field(default=None, exclude=True)
 
 
@@ -187,6 +194,13 @@ class DeliverySettings(_Section):
         le=86400,
         description="a fee call of only 0.00 items waits this long for a non-zero row of the "
         "visit to join it (its lost reply could not be told by the total); 0 = never waits",
+    )
+    max_in_flight: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="fact-view calls in flight at once, each for a different visit (the calls "
+        "of one visit go one after the other); 1: one call at a time",
     )
 
 
@@ -371,6 +385,14 @@ class ConsoleSettings(_Section):
     page_size: int = Field(default=100, ge=10, le=1000, description="rows per page")
 
 
+POOL_SPARE = 6  # connections beside the calls in flight: feed jobs, commands, monitoring, console
+
+
+def pool_size_for(max_in_flight: int) -> int:
+    """The least ``database.pool_size`` (the pool holds twice that) for ``max_in_flight``."""
+    return -(-(max_in_flight + POOL_SPARE) // 2)
+
+
 class Settings(_Section):
     """The whole settings file."""
 
@@ -387,6 +409,22 @@ class Settings(_Section):
     monitoring: MonitoringSettings = MonitoringSettings()
     alerts: AlertSettings = AlertSettings()
     console: ConsoleSettings = ConsoleSettings()
+
+    @model_validator(mode="after")
+    def _pool_holds_the_calls_in_flight(self) -> Settings:
+        """Every call in flight holds a connection at times, beside the feed jobs, the
+        command loop and the monitoring: the pool (``pool_size`` + as many overflow) must
+        hold them all, or a call waits for a connection instead of the platform."""
+        need = pool_size_for(self.delivery.max_in_flight)
+        if self.database.pool_size < need and not self.database.url.startswith("sqlite"):
+            n, now = self.delivery.max_in_flight, self.database.pool_size
+            raise ValueError(
+                f"delivery.max_in_flight={n} 需要 database.pool_size ≥ {need}（现为 {now}）："
+                "调大 database.pool_size 或调小 delivery.max_in_flight / "
+                f"delivery.max_in_flight={n} needs database.pool_size >= {need} (now {now}); "
+                "raise database.pool_size or lower delivery.max_in_flight"
+            )
+        return self
 
     @model_validator(mode="after")
     def _alert_mail_has_a_server(self) -> Settings:

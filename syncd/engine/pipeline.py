@@ -13,6 +13,7 @@ of a state-changing or money feed are settled by query before anything is sent a
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from syncd.engine.exchange import Exchange
 from syncd.engine.feed_checks import FeedChecks
 from syncd.engine.feed_settle import FeedSettle
 from syncd.engine.gate import OPEN, Gate
+from syncd.engine.lanes import CallSlots, by_lane
 from syncd.engine.leases import Leases
 from syncd.engine.ports import FeedSourcePort, WritebackPort
 from syncd.engine.prepare import Preparation, RenderInputs
@@ -52,8 +54,11 @@ class FeedPipeline:
         lease_s: float,
         fee_deletes: Sequence[str] = (),
         zero_fee_wait_s: float = 0.0,
+        slots: CallSlots | None = None,
     ) -> None:
         self.spec, self.source, self.exchange, self.store = spec, source, exchange, store
+        self.slots = slots or CallSlots(1)  # the engine's calls in flight (lanes by visit)
+        self._count = threading.Lock()  # the tick's report, written from every lane
         self.batch_size, self.lease_s = batch_size, lease_s
         self.zero_fee_wait_s = zero_fee_wait_s  # delivery.zero_fee_wait_s (fee_batches)
         self.discovery = Discovery(source, after, store.outbox, exchange.clock, batch_size)
@@ -80,12 +85,15 @@ class FeedPipeline:
         self.leases.claimed({r.id for r in rows}, lease.now)
         try:
             view = self.source.by_keys([r.source_key for r in rows])
-            for unit in self.units(rows):
+
+            def one(unit: list[OutboxRow]) -> None:
                 self.gate.enter()
                 self.keep_leases()
                 held = [row for row in unit if row.id in self.leases.held]
                 if held:  # rows whose lease another engine took over are its own now
                     self.process(held, view, report)
+
+            self.slots.run(by_lane(self.units(rows), _lane), one)
         finally:
             self.release()
         return report
@@ -248,9 +256,7 @@ class FeedPipeline:
 
     def lost(self, rows: list[OutboxRow]) -> None:
         """Our lease ran out and another engine holds the rows now: leave them to it."""
-        ids = {row.id for row in rows}
-        self.leases.held -= ids
-        self.leases.in_flight -= ids
+        self.leases.drop(row.id for row in rows)
         for row in rows:
             event(
                 logger, "feed.lease_lost", logging.WARNING, feed=self.spec.feed, key=row.source_key
@@ -262,15 +268,20 @@ class FeedPipeline:
             self.done(rows, transition.status, r)
 
     def done(self, rows: list[OutboxRow], status: SyncStatus, r: TickReport) -> None:
-        ids = {row.id for row in rows}
-        self.leases.held -= ids
-        self.leases.in_flight -= ids
-        r.results[status.value] += len(rows)
+        self.leases.drop(row.id for row in rows)
+        with self._count:
+            r.results[status.value] += len(rows)
         for row in rows:
             event(logger, "feed.row", feed=self.spec.feed, key=row.source_key, status=status.value)
 
     def _now(self) -> datetime:
         return self.exchange.clock()
+
+
+def _lane(unit: list[OutboxRow]) -> tuple[str, str]:
+    """The units of one visit go one after the other; a row of no visit is a lane alone."""
+    first = unit[0]
+    return ("visit", first.visit_key) if first.visit_key else ("row", first.source_key)
 
 
 def _current(row: OutboxRow, view: Mapping[str, SourceRow]) -> bool:

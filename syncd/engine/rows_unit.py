@@ -70,11 +70,18 @@ class RowsUnit:
 
     def intend(self, call_id: str, lease: Lease) -> bool:
         intents = {row.id: row.attempts + 1 for row in self.rows}
-        if not self.pipeline.store.outbox.mark_in_flight(self.ids, call_id, intents, lease):
+        leases = self.pipeline.leases
+        leases.reserve(self.ids)  # first: a renewal in another lane must not shorten its lease
+        try:
+            marked = self.pipeline.store.outbox.mark_in_flight(self.ids, call_id, intents, lease)
+        except BaseException:
+            leases.unreserve(self.ids)
+            raise
+        if not marked:
             self.pipeline.lost(self.rows)
             return False
-        self.pipeline.leases.in_flight |= set(self.ids)  # kept until recorded: not released,
-        return True  # taken over after the intent's lease if anything below raises
+        return True  # in flight until recorded: not released, taken over after the intent's
+        # lease if anything below raises
 
     def recheck(self) -> VisitCheck:
         return self.pipeline.checks.after_intent(self.rows)

@@ -37,12 +37,14 @@ from syncd.db.writeback import Writeback
 from syncd.engine.commands import CommandRunner
 from syncd.engine.exchange import Exchange, PlatformCalls
 from syncd.engine.gate import Gate
+from syncd.engine.lanes import CallSlots
 from syncd.engine.operator import Operator
 from syncd.engine.pipeline import FeedPipeline, fee_delete_commands
 from syncd.engine.prepare import RenderInputs
 from syncd.engine.reports import CommandReport, TickReport
 from syncd.mapping import FeedSpec
 from syncd.platform.client import PlatformClient
+from syncd.platform.pace import paced
 from syncd.protocol import catalogue as catalogue_module
 from syncd.protocol.calls import Caller
 from syncd.protocol.catalogue import Catalogue
@@ -129,7 +131,7 @@ class Worker:
         self.codes = CodeStore(self.engine, self.tables)
         akb020, draw = settings.hospital.akb020, (rng or random.Random()).random
         self.calls = PlatformCalls(
-            self.client,
+            paced(self.client, settings.platform.max_calls_per_s),
             self.catalogue,
             self.archive,
             self.clock,
@@ -138,6 +140,7 @@ class Worker:
         )
         policy = retry_policy(settings)
         self.exchange = Exchange(self.calls, policy, draw, owner or new_owner(), flight_s(settings))
+        self.slots = CallSlots(settings.delivery.max_in_flight)  # shared by every feed
         self.inputs = RenderInputs(
             settings_values(settings), {}, settings.platform.fee_rows_per_call
         )
@@ -182,6 +185,7 @@ class Worker:
             lease_s=self.settings.delivery.lease_s,
             fee_deletes=fee_delete_commands(self.feeds),
             zero_fee_wait_s=self.settings.delivery.zero_fee_wait_s,
+            slots=self.slots,
         )
 
     def refresh_code_tables(self) -> None:

@@ -169,6 +169,7 @@ class _Server(ThreadingHTTPServer):
     (else a client's pooled connection would still reach a handler of a stopped simulator)."""
 
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: socketserver's 5 resets a burst of new clients
 
     def __init__(self, address: tuple[str, int], handler: type, simulator: Simulator) -> None:
         self.simulator = simulator

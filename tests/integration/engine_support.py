@@ -188,8 +188,10 @@ def _source(table: str, columns: Mapping[str, Any]) -> sa.TableClause:
     return sa.table(quoted_name(table.upper(), quote=False), *[sa.column(k) for k in columns])
 
 
-def build_env(db_url: str, **delivery: Any) -> Iterator[Env]:
-    sim = Simulator(SimulatorConfig(test_mode=True))
+def build_env(
+    db_url: str, sim_config: SimulatorConfig | None = None, **delivery: Any
+) -> Iterator[Env]:
+    sim = Simulator(sim_config or SimulatorConfig(test_mode=True))
     sim.start()
     db = make_engine(DatabaseSettings(url=db_url))
     init_db(db, staging_tables())

@@ -1,0 +1,105 @@
+"""Calls in flight side by side (``delivery.max_in_flight``), over real HTTP against the
+simulator, on SQLite, PostgreSQL and MariaDB: up to four calls of different stays at once,
+never two of one stay; every stay's fee rows on the platform exactly once and in their order;
+one login for every call, and after a ``-9`` (the sessions expired under the calls in flight)
+one login again, not one per call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
+from itertools import pairwise
+
+import pytest
+from engine_support import BACKENDS, Env, admit, build_env, fee
+
+from syncd.platform.client import PlatformClient, SessionCache
+from syncd.protocol.calls import CallResult
+from syncd.protocol.messages import Request
+from syncd.service.worker import Worker
+from syncd.simulator import SimulatorConfig
+from syncd.simulator.faults import Fault
+from syncd.simulator.fixtures import load_persons
+
+STAYS = 8
+ROWS = 7  # three calls per stay (the test mapping's batches hold 3 rows)
+LATENCY_MS = 250
+
+
+class Observed:
+    """The real client, watched: how many calls were under way at once, and each stay's
+    calls as (start, end) on the monotonic clock."""
+
+    def __init__(self, client: PlatformClient) -> None:
+        self.client = client
+        self.lock = threading.Lock()
+        self.now = self.most = 0
+        self.spans: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
+
+    def call(self, request: Request, call_id: str | None = None) -> CallResult:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        started = time.monotonic()
+        try:
+            return self.client.call(request, call_id)
+        finally:
+            with self.lock:
+                self.now -= 1
+                self.spans[str(request.params.get("aaz218", ""))].append(
+                    (started, time.monotonic())
+                )
+
+
+def persons_config() -> SimulatorConfig:
+    """The shipped persons and ``STAYS`` insured clones of the first (one stay each)."""
+    shipped = load_persons()
+    clones = [
+        replace(shipped[0], fields={**shipped[0].fields, "aac001": f"20000{n:05d}"})
+        for n in range(STAYS)
+    ]
+    return SimulatorConfig(test_mode=True, persons=[*shipped, *clones])
+
+
+@pytest.fixture(params=BACKENDS)
+def crowd(request: pytest.FixtureRequest) -> Iterator[Env]:
+    url = str(request.getfixturevalue(f"{request.param}_url"))
+    yield from build_env(url, persons_config())
+
+
+def test_calls_of_different_stays_overlap_those_of_one_stay_never(crowd: Env) -> None:
+    env = crowd
+    assert env.settings.delivery.max_in_flight == 4  # the default
+    visits = [f"ZY{n}" for n in range(STAYS)]
+    for n, visit in enumerate(visits):
+        admit(env, visit, f"20000{n:05d}", n + 1)
+        for r in range(ROWS):
+            fee(env, f"F{n}-{r}", f"{r + 1}.00", visit=visit)
+    observed = Observed(PlatformClient(env.settings.platform, sessions=SessionCache()))
+    env.clients.append(observed.client)
+    worker = Worker(env.settings, env.feeds, engine=env.db, client=observed, clock=env.clock)
+    worker.once("ip_admission")
+    assert Counter(c["function_id"] for c in env.sim.calls())["sys0001"] == 1
+    env.sim.add_faults(
+        Fault("expire_session", function_id="bizh120002"),  # the first fee call: -9
+        Fault("latency", function_id="bizh120002", times=0, ms=LATENCY_MS),
+    )
+    for _ in range(3):
+        worker.once("ip_fee")
+    worker.close()
+
+    assert {r["status"] for r in env.status("ip_fee").values()} == {"SUCCEEDED"}
+    assert len(env.status("ip_fee")) == STAYS * ROWS
+    for n, visit in enumerate(visits):
+        aaz218 = env.visit(visit)["aaz218"]
+        rows = env.business(aaz218)["rows"]
+        assert [r["aaz213"] for r in rows] == [f"F{n}-{r}" for r in range(ROWS)]
+        spans = sorted(observed.spans[aaz218])
+        assert len(spans) >= 3
+        assert all(a[1] <= b[0] for a, b in pairwise(spans)), visit
+    assert 2 <= observed.most <= 4
+    logins = Counter(c["function_id"] for c in env.sim.calls())["sys0001"]
+    assert logins == 2  # the first, and one after the -9 for every call in flight

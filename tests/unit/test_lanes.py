@@ -1,0 +1,195 @@
+"""The calls in flight side by side: lanes by visit, a bound shared by every feed, a visit's
+units in order, the first error stopping the other lanes; the rate cap; the lease renewal
+that never touches a row reserved for its intent."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from syncd.core.records import Lease
+from syncd.engine.lanes import CallSlots, by_lane
+from syncd.engine.leases import Leases
+from syncd.platform.pace import PacedCaller
+
+WAIT_S = 10.0  # a barrier that is never reached fails the test after this long
+
+
+class Watch:
+    """Units under way now and at most, and each lane's units in the order they ran."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = self.most = 0
+        self.ran: list[tuple[str, int]] = []
+
+    def __call__(self, unit: tuple[str, int], meet: threading.Barrier | None = None) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            if meet is not None:
+                meet.wait(WAIT_S)
+        finally:
+            with self.lock:
+                self.now -= 1
+                self.ran.append(unit)
+
+
+def test_units_are_grouped_by_lane_in_first_seen_order() -> None:
+    units = [("ZY1", 1), ("ZY2", 2), ("ZY1", 3), ("ZY3", 4), ("ZY2", 5)]
+    assert by_lane(units, lambda u: u[0]) == [
+        [("ZY1", 1), ("ZY1", 3)],
+        [("ZY2", 2), ("ZY2", 5)],
+        [("ZY3", 4)],
+    ]
+
+
+def test_lanes_run_side_by_side_up_to_the_bound_each_lane_in_order() -> None:
+    """Four slots, six lanes of three units: four units meet at a barrier at once (they
+    could not, one at a time), never more than four are under way, and every lane's units
+    ran in their order."""
+    watch, meet = Watch(), threading.Barrier(4)
+    lanes = [[(f"ZY{v}", n) for n in range(3)] for v in range(6)]
+    first = {lane[0] for lane in lanes[:4]}
+    CallSlots(4).run(lanes, lambda u: watch(u, meet if u in first else None))
+    assert watch.most == 4
+    for lane in lanes:
+        assert [u for u in watch.ran if u[0] == lane[0][0]] == lane
+
+
+def test_one_slot_runs_every_unit_in_the_callers_thread_in_order() -> None:
+    seen: list[tuple[int, str]] = []
+    lanes = [[(1, "a"), (1, "b")], [(2, "c")]]
+    CallSlots(1).run(lanes, lambda u: seen.append((threading.get_ident(), u[1])))
+    assert seen == [
+        (threading.get_ident(), "a"),
+        (threading.get_ident(), "b"),
+        (threading.get_ident(), "c"),
+    ]
+
+
+def test_the_bound_is_shared_by_every_tick_of_the_engine() -> None:
+    """Two ticks (two feeds) at once over one set of two slots: never three units at once."""
+    slots, watch = CallSlots(2), Watch()
+    go = threading.Event()
+
+    def unit(u: tuple[str, int]) -> None:
+        go.wait(WAIT_S)
+        watch(u)
+
+    def tick(feed: str) -> None:
+        slots.run([[(f"{feed}{v}", 0)] for v in range(4)], unit)
+
+    ticks = [threading.Thread(target=tick, args=(f,)) for f in ("fee", "admission")]
+    for t in ticks:
+        t.start()
+    go.set()
+    for t in ticks:
+        t.join(WAIT_S)
+    assert len(watch.ran) == 8 and watch.most <= 2
+
+
+def test_the_first_error_stops_every_lane_before_its_next_unit_and_is_raised() -> None:
+    """Lane ZY1 fails on its first unit while ZY2's first unit is under way: ZY2's unit
+    finishes, its second unit never starts, and the tick gets the error."""
+    started, failed = threading.Event(), threading.Event()
+    ran: list[tuple[str, int]] = []
+
+    def each(u: tuple[str, int]) -> None:
+        if u == ("ZY1", 0):
+            started.wait(WAIT_S)
+            failed.set()
+            raise RuntimeError("database gone")
+        if u == ("ZY2", 0):
+            started.set()
+            failed.wait(WAIT_S)
+        ran.append(u)
+
+    lanes = [[("ZY1", 0), ("ZY1", 1)], [("ZY2", 0), ("ZY2", 1)]]
+    with pytest.raises(RuntimeError, match="database gone"):
+        CallSlots(2).run(lanes, each)
+    assert ran == [("ZY2", 0)]
+
+
+class Renewals:
+    def __init__(self) -> None:
+        self.renewed: list[list[int]] = []
+
+    def renew(self, ids: list[int], lease: Lease) -> list[int]:
+        self.renewed.append(list(ids))
+        return list(ids)
+
+
+def test_a_row_reserved_for_its_intent_is_never_renewed_with_a_claims_lease() -> None:
+    t0 = datetime(2026, 11, 25, 9, 0)
+    leases, store = Leases(), Renewals()
+    leases.claimed({1, 2, 3}, t0)
+    leases.reserve([2])
+    leases.keep(store, "me", t0 + timedelta(seconds=61), 120)
+    assert store.renewed == [[1, 3]]
+    leases.unreserve([2])  # the intent failed to commit: held again, renewed again
+    leases.drop([3])
+    leases.keep(store, "me", t0 + timedelta(seconds=122), 120)
+    assert store.renewed[-1] == [1, 2]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+class Inner:
+    def __init__(self, clock: Clock) -> None:
+        self.clock, self.at = clock, []  # type: ignore[var-annotated]
+
+    def call(self, request: object, call_id: str | None = None) -> object:
+        self.at.append(round(self.clock.now, 6))
+        return call_id
+
+
+def test_the_rate_cap_spaces_calls_and_keeps_their_order() -> None:
+    """Four calls at once under 10 per second start 0.1 s apart, in order; after a pause
+    the next one goes at once."""
+    clock = Clock()
+    inner = Inner(clock)
+    paced = PacedCaller(inner, 10, monotonic=clock.monotonic, sleep=clock.sleep)  # type: ignore[arg-type]
+    for n in range(4):
+        clock.now = 100.0  # all four asked at the same moment
+        assert paced.call(object(), f"c{n}") == f"c{n}"  # type: ignore[arg-type, comparison-overlap]
+    assert clock.slept == [0.1, 0.2, 0.3]
+    clock.now = 200.0
+    paced.call(object())  # type: ignore[arg-type]
+    assert inner.at[-1] == 200.0 and len(clock.slept) == 3
+
+
+def test_a_pool_too_small_for_the_calls_in_flight_stops_start_up() -> None:
+    from pydantic import ValidationError
+
+    from syncd.config.settings import Settings
+
+    def settings(url: str, pool: int, in_flight: int) -> Settings:
+        return Settings.model_validate(
+            {
+                "hospital": {"akb020": "SS0001"},
+                "database": {"url": url, "pool_size": pool},
+                "platform": {"userid": "SS0001"},
+                "delivery": {"max_in_flight": in_flight},
+            }
+        )
+
+    pg = "postgresql+psycopg://syncd@his/his"
+    assert settings(pg, 5, 4).delivery.max_in_flight == 4  # the defaults fit
+    with pytest.raises(ValidationError, match=r"database.pool_size ≥ 11"):
+        settings(pg, 5, 16)
+    assert settings(pg, 11, 16).database.pool_size == 11
