@@ -1,14 +1,15 @@
 """The command table ``WI_REQUEST`` (L3): the HIS inserts a command, syncd answers in its row.
 
 A claimed command whose outcome is unsettled (IN_FLIGHT taken over, UNKNOWN) is settled by
-query first, whatever the visit's state has become meanwhile (its spec gone or disabled: it
-stays UNKNOWN for an operator).  Any other command is looked up by name among the command feeds
-(``source.command``), checked against the visit (an unmet state, or another call of the visit
-whose outcome it would confuse, is refused at once with a Chinese reason: the HIS user is
-waiting for the answer), prepared from its parameters (and child views), sent through the
-exchange and answered (:mod:`syncd.engine.command_unit`).  A two-step command (``before:``)
-first runs the named command with the same parameters; when that does not succeed, this
-command ends with its answer.
+query first, whatever the visit's state has become meanwhile, and whether or not its mapping
+has been disabled since (resolution needs the call as archived, not the mapping; a mapping
+deleted from the folder leaves it UNKNOWN for an operator). Any other command is looked up by
+name among the command feeds (``source.command``), checked against the visit (an unmet state,
+or another call of the visit whose outcome it would confuse, is refused at once with a Chinese
+reason: the HIS user is waiting for the answer), prepared from its parameters (and child
+views), sent through the exchange and answered (:mod:`syncd.engine.command_unit`). A two-step
+command (``before:``) first runs the named command with the same parameters; when that does
+not succeed, this command ends with its answer.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ from syncd.rules.visits import Visit
 
 logger = logging.getLogger(__name__)
 UNSETTLED_DISABLED_ZH = (
-    "命令{}未定义或未启用，其上次调用结果未知：请人工核对，或恢复该命令后自动查询确认"
+    "命令{}的映射文件已删除，其上次调用结果未知：请人工核对，或恢复该映射文件"
+    "（可设 enabled: false）后自动查询确认"
 )
 CHILD_VIEW_ZH = "读取明细视图失败，稍后自动重试；请核对命令参数与明细视图是否相符"
 _ONE_COMMAND = (MappingError, RequestEncodingError, ChildViewError)  # see CommandRunner.failed
@@ -169,9 +171,9 @@ class CommandRunner:
     def run(self, command: Command) -> RequestStatus:
         spec = self.by_command.get(command.command)
         if command.status in UNSETTLED_STATUSES:  # may have been processed: settled first
-            if spec is None or not spec.enabled:
+            if spec is None:
                 return self.keep_unknown(command, UNSETTLED_DISABLED_ZH.format(command.command))
-            if self.exchange.unsafe(spec.function):
+            if self.exchange.unsafe(spec.function):  # disabled or not: asked as it went out
                 return self.settling.settle(spec, command, self.visit_of(spec, command))
         if spec is None or not spec.enabled:
             return self.refuse(command, f"未知或未启用的命令：{command.command}")
@@ -252,7 +254,7 @@ class CommandRunner:
         return self.write(command, answer)
 
     def keep_unknown(self, command: Command, reason_zh: str) -> RequestStatus:
-        """An unsettled command that cannot be resolved now (its spec is gone or disabled):
+        """An unsettled command that cannot be resolved now (its mapping file is gone):
         UNKNOWN for an operator, asked again later; never refused, never sent."""
         policy, now = self.exchange.policy, self.exchange.clock()
         later = outbox.unresolved(command.attempts, policy, now, self.exchange.draw())

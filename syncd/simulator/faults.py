@@ -13,7 +13,9 @@ Kinds (``Fault.kind``):
 * ``cent_off``       process and commit, then answer with the total ``akc264`` one cent
                      higher (flat and in every ``payinfo`` row): the §8.1 identities broken;
 * ``payinfo_twice``  process and commit, then answer with a second ``payinfo`` row (the first
-                     one's copy with every amount 0.00 and the next batch number).
+                     one's copy with every amount 0.00 and the next batch number);
+* ``no_aae100``      process, then answer without ``aae100`` in the ``batchinfo`` rows (a
+                     platform that does not send the refund flag, which the spec infers).
 
 Targeting: ``function_id`` (empty = any function, sys0001 included); ``times`` = apply to the
 next N matching calls (default 1; 0 = no limit); ``rate`` = probability per matching call
@@ -48,9 +50,10 @@ KINDS = frozenset(
         "oversize",
         "cent_off",
         "payinfo_twice",
+        "no_aae100",
     }
 )
-ALTERING = frozenset({"cent_off", "payinfo_twice"})  # processed; the reply is changed
+ALTERING = frozenset({"cent_off", "payinfo_twice", "no_aae100"})  # processed; the reply is changed
 
 
 @dataclass
@@ -168,6 +171,14 @@ def altered(kind: str, reply: WireReply) -> WireReply:
         rows = [_cent_more(row) for row in reply.datasets.get("payinfo", [])]
         datasets = {**reply.datasets, "payinfo": rows} if rows else reply.datasets
         return replace(reply, scalars=scalars, datasets=datasets)
+    if kind == "no_aae100":
+        if "batchinfo" not in reply.datasets:
+            return reply
+        batches = [
+            {k: v for k, v in row.items() if k != "aae100"}
+            for row in reply.datasets.get("batchinfo", [])
+        ]
+        return replace(reply, datasets={**reply.datasets, "batchinfo": batches})
     rows = reply.datasets.get("payinfo", [])
     if not rows:
         return reply

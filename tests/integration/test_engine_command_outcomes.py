@@ -1,7 +1,8 @@
 """WI_REQUEST commands whose outcome is not settled yet, and commands that go wrong.
 
 * An UNKNOWN (or taken-over IN_FLIGHT) command is resolved by query before anything else: a
-  visit state that moved on meanwhile does not refuse it, and a disabled command stays UNKNOWN.
+  visit state that moved on meanwhile does not refuse it, a disabled command is still resolved,
+  one whose mapping file is gone stays UNKNOWN.
 * A state/money command is refused at once while another command of its visit with the same
   function is IN_FLIGHT or UNKNOWN (checked again once its own intent is committed).
 * The visit of a command may come in ``params_json`` only: it is written into the
@@ -186,9 +187,9 @@ def test_an_unknown_fee_deletion_is_resolved_after_the_visit_moved_on(env: Env) 
     assert len(env.calls("bizh120004")) == 1
 
 
-def test_an_unknown_command_whose_mapping_was_disabled_stays_unknown(env: Env) -> None:
-    """The deletion is UNKNOWN, then its mapping is disabled: it stays UNKNOWN with a reason
-    for an operator (neither refused nor sent); enabled again, it is resolved by query."""
+def test_an_unknown_command_whose_mapping_was_disabled_is_still_resolved(env: Env) -> None:
+    """The deletion is UNKNOWN, then its mapping is disabled: it is still resolved by query
+    (resolution needs the archived call, not the mapping), found processed, never re-sent."""
     _, deletion = unknown_deletion(env)
     enabled = env.feeds["ip_delete_fees"]
     env.feeds = {**env.feeds, "ip_delete_fees": enabled.model_copy(update={"enabled": False})}
@@ -196,14 +197,29 @@ def test_an_unknown_command_whose_mapping_was_disabled_stays_unknown(env: Env) -
     env.clock.advance(600)
     env.worker("engine-disabled").once()
     answer = env.request_row(deletion)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert Decimal(str(env.visit("ZY1")["fee_amount"])) == Decimal("0")
+    assert len(env.calls("bizh120004")) == 1
+
+
+def test_an_unknown_command_whose_mapping_was_deleted_stays_unknown(env: Env) -> None:
+    """The deletion is UNKNOWN, then its mapping file is deleted: it stays UNKNOWN with a
+    reason for an operator (neither refused nor sent); restored, it is resolved by query."""
+    _, deletion = unknown_deletion(env)
+    kept = env.feeds
+    env.feeds = {name: spec for name, spec in kept.items() if name != "ip_delete_fees"}
+    env.sim.clear_faults()
+    env.clock.advance(600)
+    env.worker("engine-deleted").once()
+    answer = env.request_row(deletion)
     assert answer["status"] == "UNKNOWN"
     assert "ip_delete_fees" in answer["return_code_message"]
     assert "人工核对" in answer["return_code_message"] and answer["answered_at"] is None
     assert len(env.calls("bizh120004")) == 1
 
-    env.feeds = {**env.feeds, "ip_delete_fees": enabled}
+    env.feeds = kept
     env.clock.advance(3600)
-    env.worker("engine-enabled").once()
+    env.worker("engine-restored").once()
     assert env.request_row(deletion)["status"] == "DONE"
     assert len(env.calls("bizh120004")) == 1
 

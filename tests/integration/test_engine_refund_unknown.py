@@ -90,6 +90,53 @@ def test_a_refund_whose_reply_is_lost_is_adopted_at_once(any_env: Env) -> None:
     assert env.visit("MZ1")["last_batch"] == 1
 
 
+NO_AAE100 = "no_aae100:function=bizh110103,times=0"  # a platform without the refund flag
+
+
+def test_a_refund_lost_on_a_platform_without_aae100_is_told_by_the_rows_left(
+    any_env: Env,
+) -> None:
+    """The platform lists batches without aae100: the refund's reply is lost, and the query
+    right after sees batch 1's rows no longer offered for refund (110103's feeinfo lists only
+    what can still be refunded): processed, never refunded twice."""
+    env = any_env
+    worker = settled_batch(env)
+    env.sim.add_faults(NO_AAE100, "reply_lost:function=bizh110105")
+    command = refund(env)
+    worker.once()
+    answer = env.request_row(command)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert (answer["bka001"], answer["akc264"]) == (1, Decimal("-42.40"))
+    assert len(env.calls("bizh110105")) == 2
+    assert refunded(env) == [True]
+    m = env.tables.message
+    with env.db.connect() as conn:
+        replies = conn.execute(
+            sa.select(m.c.reply_xml).where(m.c.function_id == "bizh110103")
+        ).scalars()
+        listings = [r for r in replies if r and "batchinfo" in r]
+    assert listings and not any("aae100" in r for r in listings)  # the flag was not there
+
+
+def test_a_refund_dropped_on_a_platform_without_aae100_is_sent_again_once(env: Env) -> None:
+    """Without aae100, batch 1's rows still offered for refund say it is live: once the
+    in-flight window is over the refund goes again and is done once."""
+    worker = settled_batch(env)
+    env.sim.add_faults(NO_AAE100, "drop:function=bizh110105")
+    command = refund(env)
+    worker.once()
+    assert env.request_row(command)["status"] == "UNKNOWN"
+    for _ in range(4):
+        env.clock.advance(600)
+        worker.once()
+        if env.request_row(command)["status"] == "DONE":
+            break
+    answer = env.request_row(command)
+    assert answer["status"] == "DONE", answer["return_code_message"]
+    assert len(env.calls("bizh110105")) == 3  # the charge, the dropped refund, the refund
+    assert refunded(env) == [True]
+
+
 def test_an_unknown_refund_found_processed_later_is_not_sent_again(env: Env) -> None:
     """Processed, reply lost, the query fails: UNKNOWN.  Later the batch's rows cannot be
     fetched any more (refunded), yet the query settles it from the batch it names."""

@@ -183,6 +183,27 @@ def test_a_refund_whose_batch_shows_no_refund_state_is_undecided() -> None:
         assert found.found is Found.UNDECIDED and "第1批次" in found.reason_zh, aae100
 
 
+def with_refundable(listing: Program, *rows: dict[str, str]) -> Program:
+    """110103's listing with its feeinfo: the rows still offered for refund."""
+    refundable = tuple(Row(values=r) for r in rows)
+    return Program(values=listing.values, datasets={**listing.datasets, "feeinfo": refundable})
+
+
+def test_a_refund_without_aae100_is_judged_by_the_rows_still_refundable() -> None:
+    """No aae100: the batch's rows still in 110103's feeinfo → live (not processed); the
+    reply carries feeinfo without them → refunded (processed, figures negated)."""
+    plain = {k: v for k, v in REFUNDED.items() if k != "aae100"}
+    live = {"bka001": "1", "bka058": "-42.40"}
+    other = {"bka001": "2", "bka058": "-5.00"}
+    _, ask = answers(with_refundable(batch_list(plain, {"bka001": "2"}), live, other))
+    assert resolve(refund_sent("1", []), ask).found is Found.NOT_PROCESSED
+    _, ask = answers(with_refundable(batch_list(plain, {"bka001": "2"}), other))
+    found = resolve(refund_sent("1", []), ask)
+    assert found.found is Found.PROCESSED and found.fields["payinfo.akc264"] == "-42.40"
+    _, ask = answers(with_refundable(batch_list(plain)))  # an empty feeinfo still tells
+    assert resolve(refund_sent("1", []), ask).found is Found.PROCESSED
+
+
 MODIFY = {"aaz218": "Z1", "bka021": "W07", "bka022": "新病区", "bka023": "21", "bka025": "NO-1"}
 
 
@@ -273,10 +294,28 @@ def test_a_call_without_a_strategy_stays_unknown() -> None:
 
 
 def test_admission_with_two_businesses_of_our_inpatient_number_is_undecided() -> None:
-    """Two stays with our 住院号: one may be ours, so the admission is never sent again."""
+    """Two stays with our 住院号 that nothing tells apart: one may be ours, so the admission
+    is never sent again."""
     _, ask = answers(biz({"aaz218": "Z7", "bka025": "NO-1"}, {"aaz218": "Z8", "bka025": "NO-1"}))
     found = resolve(sent("bizh120103", None, aac001="P1", bka025="NO-1"), ask)  # type: ignore[arg-type]
     assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh
+
+
+def test_two_stays_of_our_inpatient_number_are_told_by_admission_date_ward_or_open() -> None:
+    """The stay shown with the admission date and ward we sent is ours; of two such, the one
+    still open (no 出院日期)."""
+    ours = {"aaz218": "Z8", "bka025": "NO-1", "bka017": "2026-11-20 09:00:00", "bka021": "W05"}
+    older = {"aaz218": "Z7", "bka025": "NO-1", "bka017": "2026-10-02", "bka021": "W05"}
+    call = sent("bizh120103", None, aac001="P1", bka025="NO-1", bka017="20261120", bka021="W05")
+    _, ask = answers(biz(older, ours))
+    found = resolve(call, ask)  # type: ignore[arg-type]
+    assert found.found is Found.PROCESSED and found.fields["aaz218"] == "Z8"
+    closed = {**ours, "aaz218": "Z6", "bka032": "20261121"}
+    _, ask = answers(biz(closed, ours))
+    found = resolve(call, ask)  # type: ignore[arg-type]
+    assert found.found is Found.PROCESSED and found.fields["aaz218"] == "Z8"
+    _, ask = answers(biz(ours, {**ours, "aaz218": "Z9"}))
+    assert resolve(call, ask).found is Found.UNDECIDED  # type: ignore[arg-type]
 
 
 def test_registration_with_two_businesses_of_our_number_is_undecided() -> None:

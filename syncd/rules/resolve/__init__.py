@@ -15,7 +15,9 @@ UNKNOWN) is the pure verdict step :mod:`.verdict`.
 call                  how it is decided
 ===================== =====================================================================
 bizh120103 admission  120102 by person (aac001, 未结算): one business with our 住院号 bka025
-                      → processed (adopt aaz218), none → not processed, several → undecided
+                      → processed (adopt aaz218), none → not processed; several → the one
+                      shown with the admission date bka017 and ward bka021 we sent, or of
+                      those the one still open (no bka032); still several → undecided
 bizh120002 fees       120003 akc264 vs the known uploaded sum: = known + batch → processed,
                       = known → not processed, anything else → undecided (operator); a
                       batch that nets to 0 → undecided unasked (both sums are the same;
@@ -42,7 +44,9 @@ bizh110105 charge     110103 bka001=0 lists the batches (``batchinfo``, aae100 0
 bizh110105 refund     the batch its 110103 step asked for (hint ``bka001``; without one,
                       the batch all-negative rows name): aae100=0 → processed (its figures
                       negated: a refund gives back the whole batch), aae100=1 → not
-                      processed, not listed / no aae100 / no batch known → undecided
+                      processed; no aae100: the batch's rows still in 110103's feeinfo
+                      (it lists only what can be refunded) → not processed, none there →
+                      processed; not listed / neither told / no batch known → undecided
 bizh110106 cancel     110102 by aaz218: the business is gone → processed
 ===================== =====================================================================
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from syncd.protocol.codec import Row
@@ -45,10 +46,40 @@ def admission(call: Question, ask: Ask) -> Resolution:
     if not ours:
         return NOT_PROCESSED
     if len(ours) > 1:
-        return undecided(
-            f"结果未知：平台有多笔住院号{bka025}的未结算住院业务，无法确认哪一笔是本次，请人工核对"
-        )
+        return _one_of_several(call, ours, bka025)
     return processed(aaz218=ours[0].text("aaz218"))
+
+
+ADMISSION_MARKS = ("bka017", "bka021")  # 入院日期, 病区: what tells two stays of one 住院号 apart
+
+
+def _one_of_several(call: Question, stays: Sequence[Row], bka025: str) -> Resolution:
+    """Several unsettled stays carry our 住院号 (a HIS that reuses it on a readmission): ours
+    is the one shown with the admission date and ward we sent; among several such, the one
+    still open (no 出院日期 bka032).  A field the reply does not show tells nothing."""
+    sent = {code: call.text(code).strip() for code in ADMISSION_MARKS if call.text(code).strip()}
+    alike = [s for s in stays if all(_same(code, v, s.text(code)) for code, v in sent.items())]
+    if len(alike) == 1:
+        return processed(aaz218=alike[0].text("aaz218"))
+    still_open = [s for s in alike if not s.text("bka032").strip()]
+    if len(still_open) == 1:
+        return processed(aaz218=still_open[0].text("aaz218"))
+    return undecided(
+        f"结果未知：平台有{len(stays)}笔住院号{bka025}的未结算住院业务，其中与本次入院日期、"
+        f"病区相同且未出院的有{len(still_open)}笔，无法确认哪一笔是本次，请人工核对"
+    )
+
+
+def _same(code: str, sent: str, shown: str) -> bool:
+    """``shown`` agrees with what we sent: not shown tells nothing; a date compared by its
+    digits, to the shorter precision (yyyyMMdd against yyyy-MM-dd HH:mm:ss)."""
+    shown = shown.strip()
+    if not shown:
+        return True
+    if code != "bka017":
+        return shown == sent
+    a, b = "".join(filter(str.isdigit, sent)), "".join(filter(str.isdigit, shown))
+    return bool(a and b) and (a.startswith(b) or b.startswith(a))
 
 
 def fee_batch(call: Question, ask: Ask) -> Resolution:

@@ -62,7 +62,7 @@ def charge(call: Question, ask: Ask) -> Resolution:
         return undecided()
     batches = reply.rows("batchinfo")
     if refund is not None:
-        return _refund(batches, refund)
+        return _refund(batches, refund, reply.datasets.get("feeinfo"))
     last = call.visit.last_batch if call.visit else 0
     newer = [b for b in batches if (b.integer("bka001") or 0) > last]
     if not newer:
@@ -87,17 +87,25 @@ def _refunded_batch(call: Question, fees: Sequence[Mapping[str, object]]) -> str
     return None
 
 
-def _refund(batches: Sequence[Row], number: str) -> Resolution:
+def _refund(batches: Sequence[Row], number: str, refundable: Sequence[Row] | None) -> Resolution:
     """Batch ``number`` as 110103 lists it: aae100 0 (refunded) → processed, its figures
-    negated; 1 (live) → not processed; not listed, or aae100 anything else → undecided."""
+    negated; 1 (live) → not processed.  Without aae100 (a platform that does not send it —
+    the flag is [inferred]), the batch's rows still offered for refund tell: 110103's
+    ``feeinfo`` lists only what can still be refunded, so rows of the batch there → not
+    processed, none while the reply carries ``feeinfo`` → processed.  Not listed, or neither
+    told → undecided."""
     if not number:
         return undecided("结果未知：无法确定本次退费的批次号bka001，请人工核对")
     batch = next((b for b in batches if b.text("bka001") == number), None)
-    if batch is None or batch.text("aae100") not in ("0", "1"):
+    flag = batch.text("aae100") if batch is not None else ""
+    if batch is not None and flag not in ("0", "1") and refundable is not None:
+        flag = "1" if any(r.text("bka001") == number for r in refundable) else "0"
+    if batch is None or flag not in ("0", "1"):
         return undecided(
-            f"结果未知：平台未列出第{number}批次的退费状态，无法确认退费是否完成，请人工核对"
+            f"结果未知：平台未列出第{number}批次的退费状态（aae100）及可退费明细，"
+            "无法确认退费是否完成，请人工核对"
         )
-    if batch.text("aae100") == "1":
+    if flag == "1":
         return NOT_PROCESSED
     figures = {f"payinfo.{k}": negated(batch.text(k)) for k in ("akc264", "bka831", "bka832")}
     return processed(**{"payinfo.bka001": number, **{k: v for k, v in figures.items() if v}})
