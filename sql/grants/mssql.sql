@@ -26,6 +26,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_visit TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_request TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_request_row TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_message TO syncd;
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_person TO syncd;  -- 人员信息查询结果（含身份证号，与 WI_MESSAGE 一样按权限管理）
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_recon_run TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_recon_item TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.wi_code TO syncd;

@@ -22,6 +22,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_visit TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_request TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_request_row TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_message TO 'syncd'@'10.0.0.%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_person TO 'syncd'@'10.0.0.%';  -- 人员信息查询结果（含身份证号，与 WI_MESSAGE 一样按权限管理）
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_recon_run TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_recon_item TO 'syncd'@'10.0.0.%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON his.wi_code TO 'syncd'@'10.0.0.%';

@@ -20,6 +20,7 @@ GRANT SELECT ON his.v_wi_outpatient, his.v_wi_inpatient, his.v_wi_fee TO syncd;
 GRANT SELECT, INSERT, UPDATE, DELETE ON
     his.wi_sync_status, his.wi_visit, his.wi_request, his.wi_request_row,
     his.wi_message, his.wi_recon_run, his.wi_recon_item, his.wi_code, his.wi_alert,
-    his.wi_user, his.wi_session, his.wi_audit
+    his.wi_user, his.wi_session, his.wi_audit,
+    his.wi_person  -- 人员信息查询结果（含身份证号，与 wi_message 一样按权限管理）
     TO syncd;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA his TO syncd;

@@ -267,6 +267,28 @@ CREATE TABLE wi_audit (
 
 CREATE INDEX wi_audit_ix_created ON wi_audit (created_at);
 
+CREATE TABLE wi_person (
+	id BIGINT NOT NULL IDENTITY,
+	key_kind NVARCHAR(16) NOT NULL,
+	key_value NVARCHAR(64) NOT NULL,
+	state NVARCHAR(16) NOT NULL,
+	function_id NVARCHAR(32) NULL,
+	call_id NVARCHAR(64) NULL,
+	visit_key NVARCHAR(64) NULL,
+	aac001 NVARCHAR(32) NULL,
+	bka042 NVARCHAR(64) NULL,
+	aaz267 NVARCHAR(64) NULL,
+	aae030 NVARCHAR(16) NULL,
+	aae031 NVARCHAR(16) NULL,
+	bka888 NVARCHAR(8) NULL,
+	reason NVARCHAR(1000) NULL,
+	looked_up_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
+	CONSTRAINT wi_person_pk PRIMARY KEY (id),
+	CONSTRAINT wi_person_uq UNIQUE (key_kind, key_value)
+);
+
+CREATE INDEX wi_person_ix_aac001 ON wi_person (aac001);
+
 -- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
 -- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
 -- Upgrading an older installation (init-db does all of this itself):

@@ -267,6 +267,28 @@ CREATE TABLE wi_audit (
 
 CREATE INDEX wi_audit_ix_created ON wi_audit (created_at);
 
+CREATE TABLE wi_person (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	key_kind VARCHAR(16) NOT NULL,
+	key_value VARCHAR(64) NOT NULL,
+	state VARCHAR(16) NOT NULL,
+	function_id VARCHAR(32),
+	call_id VARCHAR(64),
+	visit_key VARCHAR(64),
+	aac001 VARCHAR(32),
+	bka042 VARCHAR(64),
+	aaz267 VARCHAR(64),
+	aae030 VARCHAR(16),
+	aae031 VARCHAR(16),
+	bka888 VARCHAR(8),
+	reason VARCHAR(1000),
+	looked_up_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+	CONSTRAINT wi_person_pk PRIMARY KEY (id),
+	CONSTRAINT wi_person_uq UNIQUE (key_kind, key_value)
+)ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
+
+CREATE INDEX wi_person_ix_aac001 ON wi_person (aac001);
+
 -- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
 -- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
 -- Upgrading an older installation (init-db does all of this itself):

@@ -402,6 +402,39 @@ BEGIN
 END;
 /
 
+CREATE TABLE wi_person (
+	id NUMBER(19) NOT NULL,
+	key_kind NVARCHAR2(16) NOT NULL,
+	key_value NVARCHAR2(64) NOT NULL,
+	state NVARCHAR2(16) NOT NULL,
+	function_id NVARCHAR2(32),
+	call_id NVARCHAR2(64),
+	visit_key NVARCHAR2(64),
+	aac001 NVARCHAR2(32),
+	bka042 NVARCHAR2(64),
+	aaz267 NVARCHAR2(64),
+	aae030 NVARCHAR2(16),
+	aae031 NVARCHAR2(16),
+	bka888 NVARCHAR2(8),
+	reason NVARCHAR2(1000),
+	looked_up_at TIMESTAMP DEFAULT LOCALTIMESTAMP NOT NULL,
+	CONSTRAINT wi_person_pk PRIMARY KEY (id),
+	CONSTRAINT wi_person_uq UNIQUE (key_kind, key_value)
+);
+
+CREATE INDEX wi_person_ix_aac001 ON wi_person (aac001);
+
+CREATE SEQUENCE wi_person_seq;
+
+CREATE OR REPLACE TRIGGER wi_person_bi
+BEFORE INSERT ON wi_person
+FOR EACH ROW
+WHEN (new.id IS NULL)
+BEGIN
+  SELECT wi_person_seq.NEXTVAL INTO :new.id FROM dual;
+END;
+/
+
 -- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
 -- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
 -- Upgrading an older installation (init-db does all of this itself):

@@ -218,6 +218,15 @@ class FolderSettings(_Section):
     reports: Path = STATE_DIRECTORY / "reports"
 
 
+class PersonSettings(_Section):
+    """The platform's person look-up behind mappings' ``person:`` rules (syncd asks it)."""
+
+    refresh_s: PositiveSeconds = Field(default=86400.0, description="older answers: ask again")
+    frozen: Literal["reject", "send"] = Field(
+        default="reject", description="a frozen fund: reject the row, or send it [unknown]"
+    )
+
+
 class ArchiveSettings(_Section):
     retention_days: int = Field(default=180, ge=1)
 
@@ -404,6 +413,7 @@ class Settings(_Section):
     delivery: DeliverySettings = DeliverySettings()
     folders: FolderSettings = FolderSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    persons: PersonSettings = PersonSettings()
     logging: LoggingSettings = LoggingSettings()
     reconcile: ReconcileSettings = ReconcileSettings()
     monitoring: MonitoringSettings = MonitoringSettings()

@@ -11,9 +11,11 @@
     │   └── SourceUnavailable       it cannot be reached at all (refused, timed out, no host)
     ├── MappingError                one row cannot become a request: reject that row with a
     │                               Chinese reason written back, keep the others flowing
+    │                               (``waits``: not yet — its person is not known: it waits)
     ├── ValueFailure                one value does not fit its rule (inside the mapping
     │   ├── FieldFailed             language; the engine turns it into a MappingError naming
-    │   ├── TransformFailed         feed, key and field)
+    │   │   └── PersonPending       feed, key and field; PersonPending: the person look-up
+    │   ├── TransformFailed         has no answer yet, the row waits)
     │   └── FormatFailed
     │       └── InexactDecimal
     ├── RequestEncodingError        a value cannot go into a platform request: reject the row
@@ -112,8 +114,11 @@ class MappingError(SyncdError):
     back for the HIS user.  It never carries the offending value itself.
     """
 
-    def __init__(self, *, feed: str, key: str, field: str, reason_zh: str) -> None:
+    def __init__(
+        self, *, feed: str, key: str, field: str, reason_zh: str, waits: bool = False
+    ) -> None:
         self.feed, self.key, self.field, self.reason_zh = feed, key, field, reason_zh
+        self.waits = waits  # not refused: the row waits (its person is not known yet)
         super().__init__(f"feed {feed} key {key} field {field}: {reason_zh}")
 
 
@@ -127,6 +132,11 @@ class FieldFailed(ValueFailure):
     def __init__(self, reason_zh: str) -> None:
         self.reason_zh = reason_zh
         super().__init__(reason_zh)
+
+
+class PersonPending(FieldFailed):
+    """A ``person:`` field whose person the look-up has not answered for yet: the row waits
+    (it uses no attempt) until syncd has asked the platform."""
 
 
 class TransformFailed(ValueFailure):

@@ -291,3 +291,52 @@ class ValueCount:
 
     value: object
     count: int
+
+
+PERSON_KEY_KINDS = ("aac002", "bka100", "aac001")  # 社会保障号码, 社保卡号, 电脑号 (bka895)
+PERSON_FIELDS = ("aac001", "bka042", "aaz267", "aae030", "aae031", "bka888")
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    """What the HIS knows of a person to look them up by (``bka895`` kind, ``bka896`` value).
+    The value is personal data: it is never shown by ``repr`` (logs, tracebacks)."""
+
+    kind: str
+    value: str
+
+    def __repr__(self) -> str:
+        return f"PersonKey({self.kind}, <hidden>)"
+
+
+class PersonState(enum.StrEnum):
+    KNOWN = "KNOWN"  # the platform answered with the person
+    REFUSED = "REFUSED"  # the platform refused (not insured …) or syncd refuses (fund frozen)
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """One answer of the platform's person look-up (110001 / 120001), as the person table
+    keeps it: the person number, the 工伤认定 certificate and its dates, the fund state,
+    when it was asked (and for which visit), or the reason it was refused."""
+
+    key: PersonKey
+    state: PersonState
+    looked_up_at: datetime
+    function_id: str = ""
+    call_id: str = ""
+    visit_key: str = ""
+    aac001: str = ""
+    bka042: str = ""  # 工伤凭证号
+    aaz267: str = ""  # 申请号
+    aae030: str = ""  # certificate valid from (yyyyMMdd)
+    aae031: str = ""  # certificate valid until
+    bka888: str = ""  # 个人基金状态 0正常 1冻结 9未参保
+    reason_zh: str = ""  # the platform's reason of a refusal
+
+    def fields(self) -> dict[str, str]:
+        """The values a mapping's ``person:`` rule may read."""
+        return {name: getattr(self, name) for name in PERSON_FIELDS}
+
+    def __repr__(self) -> str:
+        return f"PersonRecord({self.key!r}, {self.state.value}, call_id={self.call_id})"

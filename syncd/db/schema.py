@@ -27,6 +27,7 @@ from syncd.core.records import (
     VISIT_KINDS,
     VISIT_STATES,
 )
+from syncd.db.schema_person import person_table
 from syncd.db.types import ID, LOCAL_NOW_DEFAULT, LONG_TEXT, MONEY, PRICE, TIMESTAMP, text
 
 DEFAULT_PREFIX = "WI_"
@@ -73,6 +74,7 @@ class StagingTables:
     user: sa.Table
     session: sa.Table
     audit: sa.Table
+    person: sa.Table  # the person look-up's answers (syncd.db.schema_person)
 
     def all(self) -> tuple[sa.Table, ...]:
         """The tables in creation order (parents before children)."""
@@ -100,6 +102,7 @@ def staging_tables(prefix: str = DEFAULT_PREFIX, schema: str | None = None) -> S
         user=_user(metadata, p),
         session=_session(metadata, p),
         audit=_audit(metadata, p),
+        person=person_table(metadata, p, _MYSQL),
     )
 
 

@@ -66,7 +66,9 @@ class FeedSettle:
             return
         unit = RowsUnit(p, rows, unit.visit, unit.report, unit.view)
         assert p.prep is not None, "tick() prepares"
-        prepared = p.prep.rows(p.spec, [unit.view[row.source_key] for row in rows], unit.visit)
+        sources = [unit.view[row.source_key] for row in rows]
+        answers = p.answers(rows, sources, unit.visit).found
+        prepared = p.prep.rows(p.spec, sources, unit.visit, answers)
         reason = prepared.refused[0][1].reason_zh if prepared.refused else ""
         request = None
         if not reason and len(prepared.calls) == 1 and len(prepared.calls[0].requests) == 1:

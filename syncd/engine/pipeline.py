@@ -18,14 +18,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from syncd.core.errors import LeaseLost, RequestEncodingError
-from syncd.core.records import UNSETTLED_STATUSES, OutboxRow, SourceRow, SyncStatus
+from syncd.core.records import UNSETTLED_STATUSES, OutboxRow, SourceRow, SyncStatus, VisitState
 from syncd.engine.discovery import Discovery
-from syncd.engine.exchange import Exchange
+from syncd.engine.exchange import Exchange, Where
 from syncd.engine.feed_checks import FeedChecks
 from syncd.engine.feed_settle import FeedSettle
 from syncd.engine.gate import OPEN, Gate
 from syncd.engine.lanes import CallSlots, by_lane
 from syncd.engine.leases import Leases
+from syncd.engine.persons import Answers, PersonLookups
 from syncd.engine.ports import FeedSourcePort, WritebackPort
 from syncd.engine.prepare import Preparation, RenderInputs
 from syncd.engine.reports import TickReport
@@ -55,6 +56,7 @@ class FeedPipeline:
         fee_deletes: Sequence[str] = (),
         zero_fee_wait_s: float = 0.0,
         slots: CallSlots | None = None,
+        persons: PersonLookups | None = None,
     ) -> None:
         self.spec, self.source, self.exchange, self.store = spec, source, exchange, store
         self.slots = slots or CallSlots(1)  # the engine's calls in flight (lanes by visit)
@@ -67,6 +69,7 @@ class FeedPipeline:
         self.gate: Gate = OPEN  # asked before each unit and between its calls (stop_claiming)
         self.prep: Preparation | None = None  # this tick's (its code tables)
         self.settling = FeedSettle(self)  # unsettled calls: by query, or an operator's verdict
+        self.persons = persons  # the person look-up, when the mapping has person: rules
 
     @property
     def owner(self) -> str:
@@ -223,19 +226,37 @@ class FeedPipeline:
         visit: Visit | None,
         r: TickReport,
     ) -> Calls:
-        """(rows, requests) to send; rows that cannot be mapped are rejected here, a last fee
-        call of only 0.00 items may be held back (:meth:`held_back`)."""
+        """(rows, requests) to send; rows that cannot be mapped are rejected here (those
+        whose person the look-up has not answered for wait), a last fee call of only 0.00
+        items may be held back (:meth:`held_back`)."""
         assert self.prep is not None, "tick() prepares"
-        prepared = self.prep.rows(self.spec, [view[row.source_key] for row in rows], visit)
+        sources = [view[row.source_key] for row in rows]
+        answers = self.answers(rows, sources, visit)
+        prepared = self.prep.rows(self.spec, sources, visit, answers.found)
         for keys, error in prepared.refused:
-            self.finish(
-                [row for row in rows if row.source_key in keys], outbox.refused(error.reason_zh), r
+            ended = (
+                self.waiting(answers.waiting_zh or error.reason_zh)
+                if error.waits
+                else outbox.refused(error.reason_zh)
             )
+            self.finish([row for row in rows if row.source_key in keys], ended, r)
         calls = [
             ([row for row in rows if row.source_key in call.keys], call.requests)
             for call in prepared.calls
         ]
         return calls[:-1] if calls and self.held_back(*calls[-1], r) else calls
+
+    def answers(
+        self, rows: Sequence[OutboxRow], sources: Sequence[SourceRow], visit: Visit | None
+    ) -> Answers:
+        """The person look-ups' answers for ``sources`` (asked where none is kept); a row of a
+        visit not in the ledger yet (a registration, an admission) asks afresh."""
+        if self.persons is None or not rows:
+            return Answers()
+        assert self.prep is not None, "tick() prepares"
+        where = Where(self.spec.feed, rows[0].source_key, rows[0].visit_key)
+        new_visit = visit is None or visit.state == VisitState.NONE.value
+        return self.persons.answers(self.prep, self.spec, sources, where, new_visit=new_visit)
 
     def step_back(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
         """An intent committed but not sent: the rows wait again with the attempts they had,

@@ -20,6 +20,8 @@ from syncd.core.records import (
     Lease,
     NewRow,
     OutboxRow,
+    PersonKey,
+    PersonRecord,
     SourceRow,
     Standing,
     SyncStatus,
@@ -183,3 +185,11 @@ class CodeTablePort(Protocol):
     """The code tables synchronised from 码表服务, read once per tick."""
 
     def tables_by_category(self) -> dict[str, dict[str, str]]: ...
+
+
+class PersonPort(Protocol):
+    """``<p>person``: the answers of the platform's person look-up, by the HIS's key."""
+
+    def find(self, keys: Sequence[PersonKey]) -> dict[PersonKey, PersonRecord]: ...
+
+    def save(self, record: PersonRecord) -> None: ...

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from syncd.core.errors import ChildViewError, MappingError, SourceError
-from syncd.core.records import SourceRow
+from syncd.core.records import PersonKey, PersonRecord, SourceRow
 from syncd.engine.ports import ChildRowsPort
 from syncd.mapping import DatasetSpec, FeedSpec, MappedCall, RenderContext, render, render_batch
 from syncd.rules import fee_batches, visits
@@ -63,9 +63,10 @@ class Preparation:
         key: str = "",
         params: Mapping[str, object] | None = None,
         datasets: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+        persons: Mapping[PersonKey, PersonRecord] | None = None,
     ) -> RenderContext:
         """The render context of this tick for ``visit`` (a command's key and parameters, a
-        row's or a command's child rows)."""
+        row's or a command's child rows, the person look-ups' answers)."""
         return RenderContext(
             key=key,
             settings=self.inputs.settings,
@@ -74,23 +75,33 @@ class Preparation:
             code_tables=self.inputs.code_tables,
             datasets=datasets or {},
             max_rows=self.inputs.max_rows,
+            persons=persons or {},
         )
 
-    def rows(self, spec: FeedSpec, rows: Sequence[SourceRow], visit: Visit | None) -> Prepared:
+    def rows(
+        self,
+        spec: FeedSpec,
+        rows: Sequence[SourceRow],
+        visit: Visit | None,
+        persons: Mapping[PersonKey, PersonRecord] | None = None,
+    ) -> Prepared:
         """The calls of fact-view rows: one row (a plain feed), or the rows of one visit
-        sent together in batches (a ``batch:`` feed)."""
+        sent together in batches (a ``batch:`` feed); ``persons``: the look-ups' answers
+        (a row whose person has none is refused with a MappingError that ``waits``)."""
         keys = frozenset(row.key for row in rows)
         if spec.batch is None:
             (row,) = rows
             try:
-                context = self.context(visit, datasets=self._children(spec, row.values))
+                children = self._children(spec, row.values)
+                context = self.context(visit, datasets=children, persons=persons)
                 one = render(spec, row.values, context)
             except MappingError as exc:
                 return Prepared((), ((keys, exc),))
             return Prepared((FeedCall(keys, one.requests),), ())
         cut = fee_batches.compose if spec.function == visits.FEE_UPLOAD else None
         try:
-            batch = render_batch(spec, [row.values for row in rows], self.context(visit), cut)
+            context = self.context(visit, persons=persons)
+            batch = render_batch(spec, [row.values for row in rows], context, cut)
         except MappingError as exc:  # a per-visit field (or a city switch): every row
             return Prepared((), ((keys, exc),))
         refused = tuple((frozenset((error.key,)), error) for error in batch.rejected)

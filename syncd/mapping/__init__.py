@@ -16,6 +16,7 @@ from syncd.mapping.engine import (
     render_batch,
     row_key,
 )
+from syncd.mapping.persons import needs_persons, person_keys
 from syncd.mapping.rules import FieldRule
 from syncd.mapping.spec import DatasetSpec, FeedSpec
 
@@ -28,6 +29,8 @@ __all__ = [
     "MappedCall",
     "RenderContext",
     "Rendered",
+    "needs_persons",
+    "person_keys",
     "render",
     "render_batch",
     "row_key",

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from syncd.core.errors import FieldFailed, MappingError
+from syncd.core.errors import FieldFailed, MappingError, PersonPending
+from syncd.core.records import PersonKey, PersonRecord
 from syncd.mapping.fieldvalue import Scope, render_field
 from syncd.mapping.rules import SEND_INFERRED_SETTING, FieldRule
 from syncd.mapping.spec import PLATFORM_MAX_ROWS, DatasetSpec, FeedSpec
@@ -38,6 +39,11 @@ class RenderContext:
     code_tables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     datasets: Mapping[str, Sequence[RowValues]] = field(default_factory=dict)  # child rows
     max_rows: int = PLATFORM_MAX_ROWS  # settings platform.fee_rows_per_call
+    persons: Mapping[PersonKey, PersonRecord] = field(default_factory=dict)  # look-up answers
+
+    def scope(self, row: RowValues) -> Scope:
+        """What a rule may read for ``row``."""
+        return Scope(row, self.settings, self.visit, self.params, self.code_tables, self.persons)
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ def render(spec: FeedSpec, row: RowValues, context: RenderContext) -> Rendered:
     """Turn one source row into its platform request(s); MappingError on a bad value."""
     key = context.key or row_key(spec, row)
     check_enabled(spec, key, context)
-    scope = Scope(row, context.settings, context.visit, context.params, context.code_tables)
+    scope = context.scope(row)
     params = _render_fields(spec, key, spec.fields, scope, "")
     datasets = {
         name: _render_dataset(spec, key, name, ds, scope, context)
@@ -123,7 +129,7 @@ def render_batch(
     rejected: list[MappingError] = []
     for row in rows:
         key = row_key(spec, row)
-        scope = Scope(row, context.settings, context.visit, context.params, context.code_tables)
+        scope = context.scope(row)
         try:
             good.append(
                 (key, _render_fields(spec, key, batch.fields, scope, f"{batch.dataset}."), row)
@@ -142,7 +148,7 @@ def _batch_calls(
     if not good or spec.batch is None:
         return ()
     first_key, _, first_row = good[0]
-    scope = Scope(first_row, context.settings, context.visit, context.params, context.code_tables)
+    scope = context.scope(first_row)
     params = _render_fields(spec, first_key, spec.fields, scope, "")
     size = max(1, min(spec.batch.max_rows, context.max_rows))
     wires = [wire for _, wire, _ in good]
@@ -216,6 +222,10 @@ def _render_fields(
             out[code] = render_field(code, rule, scope)
         except FieldFailed as exc:
             raise MappingError(
-                feed=spec.feed, key=key, field=prefix + code, reason_zh=exc.reason_zh
+                feed=spec.feed,
+                key=key,
+                field=prefix + code,
+                reason_zh=exc.reason_zh,
+                waits=isinstance(exc, PersonPending),
             ) from None
     return out

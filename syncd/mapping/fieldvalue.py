@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from syncd.core.errors import FieldFailed, FormatFailed, InexactDecimal, TransformFailed
+from syncd.core.errors import (
+    FieldFailed,
+    FormatFailed,
+    InexactDecimal,
+    PersonPending,
+    TransformFailed,
+)
+from syncd.core.records import PersonKey, PersonRecord, PersonState
 from syncd.mapping.formats import format_date, quantize, to_decimal
 from syncd.mapping.rules import FieldRule
 from syncd.mapping.transforms import TRANSFORMS, text_of
@@ -34,6 +41,7 @@ class Scope:
     visit: Mapping[str, object] = field(default_factory=dict)
     params: Mapping[str, object] = field(default_factory=dict)
     code_tables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    persons: Mapping[PersonKey, PersonRecord] = field(default_factory=dict)  # the look-ups
 
     def column(self, name: str) -> object:
         if name in self.row:
@@ -49,7 +57,7 @@ class Scope:
         return folded
 
     def for_row(self, row: Mapping[str, object]) -> Scope:
-        return Scope(row, self.settings, self.visit, self.params, self.code_tables)
+        return Scope(row, self.settings, self.visit, self.params, self.code_tables, self.persons)
 
 
 def render_field(code: str, rule: FieldRule, scope: Scope) -> str | Decimal:
@@ -87,9 +95,35 @@ def _source(rule: FieldRule, scope: Scope, code: str) -> object:
     if rule.param is not None:
         return scope.params.get(rule.param)
     name = field_name(rule, code)
+    if rule.person is not None:
+        return _person(rule, scope, name)
     if rule.first is not None:
         return next((v for p in rule.first if (v := render_field(name, p, scope)) != ""), None)
     return "".join(text_of(render_field(name, part, scope)) for part in rule.concat or ())
+
+
+PERSON_KIND_ZH = {"aac002": "社会保障号码", "bka100": "社保卡号", "aac001": "电脑号"}
+
+
+def person_key(rule: FieldRule, scope: Scope, name: str) -> PersonKey | None:
+    """The look-up key a ``person`` rule asks by, for this row; None when the HIS has no
+    value for it (the field is then empty: required → rejected, else its default)."""
+    kind, by = rule.person_by or ("", rule)
+    value = text_of(render_field(f"{name}.{kind}", by, scope))
+    return PersonKey(kind, value) if value else None
+
+
+def _person(rule: FieldRule, scope: Scope, name: str) -> object:
+    key = person_key(rule, scope, name)
+    if key is None:
+        return None
+    answer = scope.persons.get(key)
+    if answer is None:
+        kind_zh = PERSON_KIND_ZH.get(key.kind, key.kind)
+        raise PersonPending(f"等待平台人员信息查询（按{kind_zh}）：{name}")
+    if answer.state is PersonState.REFUSED:
+        raise FieldFailed(f"人员信息查询被拒绝：{answer.reason_zh}")
+    return answer.fields().get(rule.person or "")
 
 
 def _trimmed(rule: FieldRule, value: object) -> object:

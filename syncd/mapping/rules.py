@@ -15,9 +15,13 @@ Compact YAML a DBA can read::
     bka043: {concat: [{column: A}, {const: "-"}, {column: B}]}
     bka896: {first: [{param: bka896}, {visit: aaz218}]}
     bka071: {column: FEE_ID, inferred: true}
+    aac001: {person: aac001, by: {aac002: {column: SFZH}}}
 
-Exactly one source (column, const, setting, visit, param, concat, first) per rule: ``concat``
-joins its parts as text, ``first`` takes the first part that is not empty.  ``inferred: true``
+Exactly one source (column, const, setting, visit, param, concat, first, person) per rule:
+``concat`` joins its parts as text, ``first`` takes the first part that is not empty, ``person``
+takes a field of the platform's person look-up (110001 / 120001, asked by syncd itself and kept
+in the person table) for the HIS's key ``by`` — 社会保障号码 ``aac002``, 社保卡号 ``bka100``
+or 电脑号 ``aac001`` — given by a rule of its own.  ``inferred: true``
 marks a field no public hospital client is known to send: the setting
 ``platform.send_inferred_fields: false`` leaves every such field out of the request.  The steps run
 in a fixed order: source → trim → empty? (default / required) → transform → codes →
@@ -36,6 +40,8 @@ from syncd.mapping.formats import quantize, to_decimal
 from syncd.mapping.types import (
     DatePattern,
     ParamName,
+    PersonField,
+    PersonKind,
     SettingPath,
     TransformName,
     ViewColumn,
@@ -44,7 +50,7 @@ from syncd.mapping.types import (
     fail,
 )
 
-SOURCES = ("column", "const", "setting", "visit", "param", "concat", "first")
+SOURCES = ("column", "const", "setting", "visit", "param", "concat", "first", "person")
 SEND_INFERRED_SETTING = "platform.send_inferred_fields"
 _SHORTHAND_HINT = 'write {column: NAME} for a view column or {const: "text"} for a fixed value'
 
@@ -73,6 +79,12 @@ class FieldRule(Model):
     concat: tuple[FieldRule, ...] | None = Field(None, description="join several parts as text")
     first: tuple[FieldRule, ...] | None = Field(
         None, description="the first of several parts that is not empty"
+    )
+    person: PersonField | None = Field(
+        None, description="a field of the platform's person look-up, e.g. aac001 or bka042"
+    )
+    by: dict[PersonKind, FieldRule] | None = Field(
+        None, description="the HIS's key of the person look-up: {aac002: {column: SFZH}}"
     )
     inferred: bool = Field(
         False, description="no public client sends it: left out when send_inferred_fields is off"
@@ -107,8 +119,15 @@ class FieldRule(Model):
             found = f"{len(given)} ({', '.join(given)})" if given else "none"
             fail(f"a field rule needs exactly one source; found {found}", _SHORTHAND_HINT)
         self._check_pairs()
+        self._check_person()
         self._check_default()
         return self
+
+    def _check_person(self) -> None:
+        if self.person is not None and (self.by is None or len(self.by) != 1):
+            fail("'person' needs 'by' with exactly one key", "e.g. by: {aac002: {column: SFZH}}")
+        if self.by is not None and self.person is None:
+            fail("'by' belongs to a 'person' rule", "e.g. {person: aac001, by: {aac002: …}}")
 
     def _check_pairs(self) -> None:
         if self.date and self.decimal is not None:
@@ -147,7 +166,12 @@ class FieldRule(Model):
     @property
     def parts(self) -> tuple[FieldRule, ...]:
         """The rules a ``concat`` or ``first`` rule is made of (none for the other sources)."""
-        return self.concat or self.first or ()
+        return self.concat or self.first or tuple((self.by or {}).values())
+
+    @property
+    def person_by(self) -> tuple[str, FieldRule] | None:
+        """The look-up key of a ``person`` rule: its kind (aac002 / bka100 / aac001), its rule."""
+        return next(iter(self.by.items())) if self.person is not None and self.by else None
 
     def columns(self) -> frozenset[str]:
         """Every view column this rule reads (concat/first parts included)."""

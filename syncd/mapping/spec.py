@@ -46,6 +46,10 @@ PLATFORM_MAX_ROWS = 300
 FieldRules = dict[FieldCode, FieldRule]
 
 
+def _asks_person(rule: FieldRule) -> bool:
+    return rule.person is not None or any(_asks_person(part) for part in rule.parts)
+
+
 class Source(Model):
     """Where rows come from: a view (``view`` + ``key``) or a command (``command``)."""
 
@@ -206,7 +210,15 @@ class FeedSpec(Model):
             fail("a command feed takes the visit from a parameter", "use visit: {param: …}")
         self._check_batch()
         self._check_before()
+        self._check_persons()
         return self
+
+    def _check_persons(self) -> None:
+        nested = [r for ds in self.datasets.values() for r in ds.fields.values()]
+        if any(_asks_person(rule) for rule in nested):
+            fail("'person' rules belong to the row's own fields", "not to a 'datasets' view")
+        if self.source.is_command and any(_asks_person(r) for r in self.fields.values()):
+            fail("'person' rules need a view source", "a command brings its person as params")
 
     def _check_batch(self) -> None:
         if self.batch is None:

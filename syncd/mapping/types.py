@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from syncd.core.records import PERSON_FIELDS
 from syncd.core.records import VISIT_KINDS as VISIT_KINDS  # re-exported: one vocabulary
 from syncd.core.records import VISIT_STATES as VISIT_STATES
 from syncd.mapping import names
@@ -19,6 +20,7 @@ from syncd.mapping.formats import date_pattern_problem
 from syncd.mapping.transforms import TRANSFORMS
 
 VISIT_FIELDS = ("aaz218", "aac001", "visit_key", "kind", "state")
+PersonKind = Literal["aac002", "bka100", "aac001"]  # bka895 of a look-up: PERSON_KEY_KINDS
 VisitKindCode = Literal["OUTPATIENT", "INPATIENT"]
 VisitStateCode = Literal["NONE", "REGISTERED", "ADMITTED", "DISCHARGED", "SETTLED", "CANCELLED"]
 
@@ -75,6 +77,12 @@ def _visit_field(value: str) -> str:
     return value
 
 
+def _person_field(value: str) -> str:
+    if value not in PERSON_FIELDS:
+        fail(f"unknown person field '{value}'", names.did_you_mean(value, PERSON_FIELDS))
+    return value
+
+
 def _transform(value: str) -> str:
     if value not in TRANSFORMS:
         fail(f"unknown transform '{value}'", names.did_you_mean(value, TRANSFORMS))
@@ -127,6 +135,9 @@ SettingPath = Annotated[str, AfterValidator(_setting), _schema(_SETTING.pattern,
 ParamName = Annotated[str, AfterValidator(_param), _schema(_PARAM.pattern, "")]
 VisitField = Annotated[
     str, AfterValidator(_visit_field), Field(json_schema_extra={"enum": list(VISIT_FIELDS)})
+]
+PersonField = Annotated[
+    str, AfterValidator(_person_field), Field(json_schema_extra={"enum": list(PERSON_FIELDS)})
 ]
 TransformName = Annotated[
     str, AfterValidator(_transform), Field(json_schema_extra={"enum": sorted(TRANSFORMS)})

@@ -32,6 +32,7 @@ from syncd.db.archive import Archive
 from syncd.db.code_store import CodeStore
 from syncd.db.engine import make_engine
 from syncd.db.feed_source import ChildViews, FeedSource, Watermark
+from syncd.db.person_store import PersonStore
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
 from syncd.engine.commands import CommandRunner
@@ -39,10 +40,11 @@ from syncd.engine.exchange import Exchange, PlatformCalls
 from syncd.engine.gate import Gate
 from syncd.engine.lanes import CallSlots
 from syncd.engine.operator import Operator
+from syncd.engine.persons import LookupPolicy, PersonLookups
 from syncd.engine.pipeline import FeedPipeline, fee_delete_commands
 from syncd.engine.prepare import RenderInputs
 from syncd.engine.reports import CommandReport, TickReport
-from syncd.mapping import FeedSpec
+from syncd.mapping import FeedSpec, needs_persons
 from syncd.platform.client import PlatformClient
 from syncd.platform.pace import paced
 from syncd.protocol import catalogue as catalogue_module
@@ -82,6 +84,26 @@ def flight_s(settings: Settings) -> float:
     """How long an intent may be under way: its lease, and the least an UNKNOWN waits before
     a query may call it "not processed"."""
     return max(settings.delivery.lease_s, longest_call_s(settings))
+
+
+LOOKUP_FUNCTIONS = {"OUTPATIENT": "bizh110001", "INPATIENT": "bizh120001"}
+
+
+def person_lookup_feed(spec: FeedSpec, feeds: Mapping[str, FeedSpec], catalogue: Catalogue) -> str:
+    """The command feed whose mapping renders ``spec``'s person look-up: the visit kind's
+    (``requires.visit.kind``, else the catalogue group of its function); ConfigError if none."""
+    need = spec.requires.visit
+    kind = need.kind if need else catalogue.get(spec.function).group.upper()
+    function = LOOKUP_FUNCTIONS.get(kind, "")
+    for name, other in sorted(feeds.items()):
+        if other.source.is_command and other.function == function:
+            return name
+    raise ConfigError(
+        f"映射 {spec.feed} 使用 person: 规则，但没有交易号为 {function or '110001/120001'} "
+        f"的人员查询命令映射（如 op_person、ip_person） / mapping {spec.feed} uses person: "
+        f"rules but no command mapping of function {function or 'bizh110001/bizh120001'}"
+        " renders the look-up"
+    )
 
 
 @dataclass
@@ -129,6 +151,7 @@ class Worker:
         self.store = Writeback(self.engine, self.tables)
         self.archive = Archive(self.engine, self.tables)
         self.codes = CodeStore(self.engine, self.tables)
+        self.persons = PersonStore(self.engine, self.tables)
         akb020, draw = settings.hospital.akb020, (rng or random.Random()).random
         self.calls = PlatformCalls(
             paced(self.client, settings.platform.max_calls_per_s),
@@ -186,7 +209,18 @@ class Worker:
             fee_deletes=fee_delete_commands(self.feeds),
             zero_fee_wait_s=self.settings.delivery.zero_fee_wait_s,
             slots=self.slots,
+            persons=self._lookups(spec),
         )
+
+    def _lookups(self, spec: FeedSpec) -> PersonLookups | None:
+        """The person look-up of a feed with ``person:`` rules: its kind's look-up command
+        (110001 for outpatient feeds, 120001 for inpatient ones) renders the query."""
+        if not needs_persons(spec):
+            return None
+        lookup = self.feeds[person_lookup_feed(spec, self.feeds, self.catalogue)]
+        p = self.settings.persons
+        policy = LookupPolicy(p.refresh_s, p.frozen, self.settings.polling.default_interval_s)
+        return PersonLookups(self.calls, self.persons, lookup, policy)
 
     def refresh_code_tables(self) -> None:
         """Read the code tables (``<p>code``) the mappings translate through; every tick

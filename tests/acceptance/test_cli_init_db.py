@@ -14,6 +14,7 @@ TABLES = [
     "wi_audit",
     "wi_code",
     "wi_message",
+    "wi_person",
     "wi_recon_item",
     "wi_recon_run",
     "wi_request",
@@ -63,6 +64,7 @@ def test_init_db_creates_the_tables_then_has_nothing_to_do(tmp_path: Path) -> No
         "wi_user",
         "wi_session",
         "wi_audit",
+        "wi_person",
     ]
     with sqlite3.connect(tmp_path / "his.db") as conn:
         names = conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")

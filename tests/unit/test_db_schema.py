@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "request",
     "request_row",
     "message",
+    "person",
     "recon_run",
     "recon_item",
     "code",

@@ -14,6 +14,7 @@ fake                        stands for
 :class:`MemoryFeedSource`   :class:`~syncd.db.feed_source.FeedSource` (a view as a list)
 :class:`MemoryChildViews`   :class:`~syncd.db.feed_source.ChildViews`
 :class:`MemoryCodes`        :class:`~syncd.db.code_store.CodeStore` (read side)
+:class:`MemoryPersons`      :class:`~syncd.db.person_store.PersonStore`
 =========================== ====================================================
 """
 
@@ -26,6 +27,7 @@ from decimal import Decimal
 
 from syncd.core.records import Answer, ArchiveEntry, SourceRow
 from syncd.db.memory.outbox import MemoryOutbox
+from syncd.db.memory.persons import MemoryPersons
 from syncd.db.memory.requests import MemoryRequests
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
@@ -192,6 +194,7 @@ __all__ = [
     "MemoryCodes",
     "MemoryFeedSource",
     "MemoryOutbox",
+    "MemoryPersons",
     "MemoryRequests",
     "MemoryStores",
     "MemoryVisits",
