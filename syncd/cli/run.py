@@ -88,6 +88,12 @@ def once(obj: CliContext, feed: str | None) -> None:
         report = worker.once(feed)
     finally:
         worker.close()
+    click.echo(
+        zh_en(
+            "一遍处理完毕：每个业务一行，new 新发现，claimed 已领取，其余为各结果的条数",
+            "one pass done: a line per feed, new rows found, rows claimed, then a count per result",
+        )
+    )
     for tick in report.feeds:
         results = " ".join(f"{k}={v}" for k, v in sorted(tick.results.items()))
         click.echo(f"{tick.feed}: new={tick.discovered} claimed={tick.claimed} {results}".strip())
@@ -172,26 +178,47 @@ def retry(
     aaz218: str | None,
     bka001: str | None,
 ) -> None:
-    """Re-queue: `retry FEED KEY` one row (a command: its request id), `retry --failed`,
-    `retry --rejected [--reason TEXT] [--since T]`; `retry FEED KEY --not-processed` sends an
-    UNKNOWN row again after a manual check, `retry FEED KEY --processed [--aaz218 …]
+    """重新排队：`retry FEED KEY` 一条记录（命令为其请求 id）、`retry --failed`、`retry --rejected
+    [--reason TEXT] [--since T]`；人工核对后 `retry FEED KEY --not-processed` 重新发送 UNKNOWN
+    记录，`retry FEED KEY --processed [--aaz218 …] [--bka001 …]` 登记为已处理；未执行时说明原因
+    （退出码 4） / re-queue: `retry FEED KEY` one row (a command: its request id), `retry
+    --failed`, `retry --rejected [--reason TEXT] [--since T]`; `retry FEED KEY --not-processed`
+    sends an UNKNOWN row again after a manual check, `retry FEED KEY --processed [--aaz218 …]
     [--bka001 …]` concludes it.  An action that does nothing says why (exit 4)."""
     bulk = failed or rejected
     if bulk == bool(feed and key) or (failed and rejected):
-        raise click.UsageError("use either FEED KEY, --failed or --rejected [--feed F]")
+        raise click.UsageError(
+            zh_en(
+                "请给出 FEED KEY、--failed 或 --rejected [--feed F] 之一",
+                "use either FEED KEY, --failed or --rejected [--feed F]",
+            )
+        )
     if ((not_processed or processed) and bulk) or (not_processed and processed):
         raise click.UsageError(
-            "--not-processed or --processed goes with FEED KEY (one UNKNOWN row)"
+            zh_en(
+                "--not-processed 或 --processed 与 FEED KEY（一条 UNKNOWN 记录）一起使用",
+                "--not-processed or --processed goes with FEED KEY (one UNKNOWN row)",
+            )
         )
     if (aaz218 or bka001) and not processed:
-        raise click.UsageError("--aaz218 and --bka001 go with --processed")
+        raise click.UsageError(
+            zh_en(
+                "--aaz218 和 --bka001 与 --processed 一起使用",
+                "--aaz218 and --bka001 go with --processed",
+            )
+        )
     if (reason or since) and not rejected:
-        raise click.UsageError("--reason and --since go with --rejected")
+        raise click.UsageError(
+            zh_en(
+                "--reason 和 --since 与 --rejected 一起使用",
+                "--reason and --since go with --rejected",
+            )
+        )
     settings = obj.settings
     feeds = _feeds(settings)
     target = only_feed if bulk else feed
     if target is not None and target not in feeds:
-        raise ConfigError(f"unknown feed '{target}' (known: {', '.join(sorted(feeds))})")
+        raise ConfigError(unknown_feed(target, feeds))
     worker = Worker(settings, feeds, client=NO_PLATFORM)
     try:
         operator = worker.operator()
@@ -199,7 +226,9 @@ def retry(
             assert feed is not None and key is not None
             given = {k: v for k, v in (("aaz218", aaz218), ("payinfo.bka001", bka001)) if v}
             count = operator.processed(feed, key, given)
-            click.echo(f"concluded {count} row(s) as processed / 已按平台已处理登记 {count} 条")
+            click.echo(
+                zh_en(f"已按平台已处理登记 {count} 条", f"concluded {count} row(s) as processed")
+            )
             return
         if failed:
             count = operator.requeue_failed(only_feed)
@@ -213,4 +242,4 @@ def retry(
             count = operator.requeue(feed, key)
     finally:
         worker.close()
-    click.echo(f"re-queued {count} row(s) / 已重新排队 {count} 条")
+    click.echo(zh_en(f"已重新排队 {count} 条", f"re-queued {count} row(s)"))

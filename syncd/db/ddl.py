@@ -35,6 +35,7 @@ from sqlalchemy.schema import (
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from syncd import logs
+from syncd.core.bilingual import zh_en
 from syncd.db.engine import source_errors
 from syncd.db.schema import ADDED, DEFAULT_PREFIX, StagingTables, staging_tables
 from syncd.db.versions import Version, dialect_at, number
@@ -70,13 +71,17 @@ class TableInitReport:
 
     def lines(self) -> list[str]:
         """One line per thing done or found, for the operator."""
-        out = [f"created table {name}" for name in self.created_tables]
-        out += [f"added column {name}" for name in self.added_columns]
-        out += [f"created index {name}" for name in self.created_indexes]
+        out = [zh_en(f"已建表 {name}", f"created table {name}") for name in self.created_tables]
+        out += [zh_en(f"已加列 {name}", f"added column {name}") for name in self.added_columns]
+        out += [zh_en(f"已建索引 {name}", f"created index {name}") for name in self.created_indexes]
         out += [
-            f"warning: table {table} lacks columns {', '.join(cols)} "
-            "(syncd adds only columns a newer version brings: add them as in "
-            "sql/<dialect>/schema.sql)"
+            zh_en(
+                f"警告：表 {table} 缺少列 {', '.join(cols)}（syncd 只补新版本带来的列：请按 "
+                "sql/<dialect>/schema.sql 手动添加）",
+                f"warning: table {table} lacks columns {', '.join(cols)} "
+                "(syncd adds only columns a newer version brings: add them as in "
+                "sql/<dialect>/schema.sql)",
+            )
             for table, cols in self.missing_columns.items()
         ]
         return out

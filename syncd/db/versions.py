@@ -17,6 +17,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from syncd.core.bilingual import zh_en
+
 Version = tuple[int, ...]
 
 # The oldest server version syncd supports, per dialect (see docs/dba-guide.md).
@@ -68,18 +70,29 @@ def parse_server_version(name: str, text: str) -> Version:
     """``"11.2"`` → ``(11, 2)`` (SQL Server also ``2008R2`` …); ValueError naming the oldest
     supported version when the text is not a version or names an older one."""
     if name not in OLDEST:
-        raise ValueError(f"a server version does not apply to {name}")
+        raise ValueError(
+            zh_en(f"{name} 不需要服务器版本", f"a server version does not apply to {name}")
+        )
     spoken = text.strip().lower().replace(" ", "")
     if name == "mssql" and spoken in _MSSQL_YEARS:
         version = _MSSQL_YEARS[spoken]
     elif re.fullmatch(r"\d{1,2}(\.\d{1,4}){0,3}", spoken):
         version = tuple(int(part) for part in spoken.split("."))
     else:
-        raise ValueError(f"'{text}' is not a version such as {number(name, OLDEST[name])}")
-    if version < OLDEST[name]:
+        example = number(name, OLDEST[name])
         raise ValueError(
-            f"{label(name, version)} is older than the oldest version syncd supports, "
-            f"{label(name, OLDEST[name])}"
+            zh_en(
+                f"'{text}' 不是版本号（如 {example}）",
+                f"'{text}' is not a version such as {example}",
+            )
+        )
+    if version < OLDEST[name]:
+        given, oldest = label(name, version), label(name, OLDEST[name])
+        raise ValueError(
+            zh_en(
+                f"{given} 早于 syncd 支持的最早版本 {oldest}",
+                f"{given} is older than the oldest version syncd supports, {oldest}",
+            )
         )
     return version
 

@@ -78,8 +78,19 @@ def test_discrepancies_exit_3_and_the_output_holds_no_id_number(
     _settle(his, total_delta="1.00")
     result = _run(_config(his, tmp_path), "reconcile", "--date", DAY.isoformat(), "--no-mail")
     assert result.returncode == 3, result.stderr
-    assert "金额不一致: 1" in result.stdout
+    assert "金额不一致 / amounts differ: 1" in result.stdout
     assert NORMAL_ID_NUMBER not in result.stdout + result.stderr
+
+
+def test_a_setting_naming_no_feed_stops_the_run_with_exit_78(his: HisEnv, tmp_path: Path) -> None:
+    """Like every other command: nothing configured is silently ignored (#13 item 5)."""
+    config = _config(his, tmp_path)
+    with config.open("a", encoding="utf-8") as f:
+        f.write("polling:\n  feed_intervals_s:\n    inpatient_fee: 5\n")
+    result = _run(config, "reconcile", "--date", DAY.isoformat(), "--no-mail")
+    assert result.returncode == 78, result.stderr
+    assert "inpatient_fee" in result.stderr and "'ip_fee'" in result.stderr
+    assert not list(his.reports.glob("reconcile-*"))
 
 
 def test_a_missing_settlement_view_fails_the_run_with_exit_1(his: HisEnv, tmp_path: Path) -> None:
@@ -132,7 +143,7 @@ def test_a_monthly_statement_is_written_and_both_options_at_once_are_a_usage_err
     config = _config(his, tmp_path)
     result = _run(config, "reconcile", "--month", f"{DAY:%Y-%m}", "--no-mail")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"月度报表 {DAY:%Y-%m}\n")
+    assert result.stdout.startswith(f"月度报表 / month: {DAY:%Y-%m}\n")
     assert "住院: 医院 1 笔" in result.stdout
     assert len(list(his.reports.glob(f"statement-{DAY:%Y-%m}-*.xlsx"))) == 1
     both = _run(config, "reconcile", "--month", f"{DAY:%Y-%m}", "--date", DAY.isoformat())
