@@ -27,6 +27,8 @@ CREATE TABLE wi_sync_status (
 	created_at TIMESTAMP DEFAULT LOCALTIMESTAMP NOT NULL,
 	updated_at TIMESTAMP,
 	finished_at TIMESTAMP,
+	fingerprint NVARCHAR2(64),
+	blocked_by NVARCHAR2(300),
 	CONSTRAINT wi_sync_status_pk PRIMARY KEY (id),
 	CONSTRAINT wi_sync_status_uq UNIQUE (feed, source_key, version)
 );
@@ -438,5 +440,7 @@ END;
 -- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
 -- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
 -- Upgrading an older installation (init-db does all of this itself):
+--   ALTER TABLE wi_sync_status ADD fingerprint NVARCHAR2(64);
+--   ALTER TABLE wi_sync_status ADD blocked_by NVARCHAR2(300);
 --   ALTER TABLE wi_message ADD aac001 NVARCHAR2(32);
 --   ALTER TABLE wi_message ADD fields_v INTEGER;

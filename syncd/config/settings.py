@@ -202,6 +202,13 @@ class DeliverySettings(_Section):
         description="fact-view calls in flight at once, each for a different visit (the calls "
         "of one visit go one after the other); 1: one call at a time",
     )
+    recheck_rejected_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="seconds between comparisons of a REJECTED row with what its HIS data maps "
+        "to now; changed (the data was fixed) = sent again as a new attempt; 0 = never (only "
+        "syncd retry --rejected)",
+    )
 
 
 STATE_DIRECTORY = Path("/var/lib/syncd")  # the unit's StateDirectory=syncd

@@ -28,6 +28,8 @@ class ConcludedBy(enum.StrEnum):
 
 
 RESEND_BY_OPERATOR_ZH = "人工核对确认平台未处理，重新发送"  # `syncd retry … --not-processed`
+# a REJECTED row whose mapped values changed since (the HIS data was fixed): sent again by itself
+RESENT_FIXED_ZH = "HIS数据已修正，作为新的尝试自动重新发送（被拒绝时：{}）"
 
 
 class SyncStatus(enum.StrEnum):
@@ -167,6 +169,20 @@ class OutboxRow:
     request_id: str
     next_attempt_at: datetime
     found_at: datetime | None = None  # created_at: when discovery found the row
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A REJECTED ``sync_status`` row with the fingerprint of what it mapped to when it was
+    rejected (:mod:`syncd.engine.fixed`), due to be compared with what it maps to now."""
+
+    id: int
+    source_key: str
+    version: str
+    visit_key: str
+    request_id: str
+    fingerprint: str
+    reason: str
 
 
 @dataclass(frozen=True)

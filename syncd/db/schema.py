@@ -197,6 +197,10 @@ def _sync_status(metadata: sa.MetaData, p: str) -> sa.Table:
         _ts("created_at", now_default=True),
         _ts("updated_at"),
         _ts("finished_at"),
+        # what a REJECTED row mapped to when rejected: sent again once that changes
+        _added(_str("fingerprint", 64)),
+        # a WAITING row held up by a refused, failed or rejected row: which one (feed:key)
+        _added(_str("blocked_by", 300)),
         sa.UniqueConstraint("feed", "source_key", "version"),
         _due_index(name),
         sa.Index(f"{name}_ix_visit", "visit_key"),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from syncd.core.records import Answer
 from syncd.db.engine import source_errors
 from syncd.db.outbox_store import OutboxStore
+from syncd.db.rejected_store import RejectedStore
 from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
 from syncd.db.visit_store import VisitStore
@@ -23,6 +24,7 @@ class Writeback:
         self.outbox = OutboxStore(engine, tables)
         self.visits = VisitStore(engine, tables)
         self.requests = RequestStore(engine, tables)
+        self.rejected = RejectedStore(engine, tables)
 
     def rows(
         self,

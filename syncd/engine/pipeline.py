@@ -23,6 +23,7 @@ from syncd.engine.discovery import Discovery
 from syncd.engine.exchange import Exchange, Where
 from syncd.engine.feed_checks import FeedChecks
 from syncd.engine.feed_settle import FeedSettle
+from syncd.engine.fixed import FixedRows
 from syncd.engine.gate import OPEN, Gate
 from syncd.engine.lanes import CallSlots, by_lane
 from syncd.engine.leases import Leases
@@ -57,6 +58,7 @@ class FeedPipeline:
         zero_fee_wait_s: float = 0.0,
         slots: CallSlots | None = None,
         persons: PersonLookups | None = None,
+        recheck_rejected_s: float = 0.0,
     ) -> None:
         self.spec, self.source, self.exchange, self.store = spec, source, exchange, store
         self.slots = slots or CallSlots(1)  # the engine's calls in flight (lanes by visit)
@@ -70,6 +72,7 @@ class FeedPipeline:
         self.prep: Preparation | None = None  # this tick's (its code tables)
         self.settling = FeedSettle(self)  # unsettled calls: by query, or an operator's verdict
         self.persons = persons  # the person look-up, when the mapping has person: rules
+        self.fixed = FixedRows(self, recheck_rejected_s)  # rejected rows whose data was fixed
 
     @property
     def owner(self) -> str:
@@ -82,6 +85,7 @@ class FeedPipeline:
         self.prep = Preparation(inputs, self.source)
         report = TickReport(self.spec.feed)
         report.discovered = self.discovery.run() if discover else 0
+        report.resent = self.fixed.run() if discover else 0
         lease = self.exchange.lease(self.lease_s)
         rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
         report.claimed = len(rows)
@@ -148,7 +152,7 @@ class FeedPipeline:
                     self.finish(rows, self.waiting(check.reason_zh), r)
                     continue
             try:
-                self.deliver(RowsUnit(self, rows, visit, r), requests)
+                self.deliver(RowsUnit(self, rows, visit, r, view), requests)
             except LeaseLost:  # another engine holds these rows now: the unit's next call
                 continue
 
@@ -159,7 +163,8 @@ class FeedPipeline:
             try:
                 request = self.exchange.calls.request(mapped)
             except RequestEncodingError as exc:
-                return self.finish(unit.rows, outbox.refused(exc.reason_zh), unit.report)
+                self.finish(unit.rows, outbox.refused(exc.reason_zh), unit.report)
+                return self.fixed.remember(unit.rows, unit.view, unit.visit)
             ended = self.exchange.send(unit, request)
             if ended is None:  # stepped back after its intent
                 return
@@ -240,6 +245,8 @@ class FeedPipeline:
                 else outbox.refused(error.reason_zh)
             )
             self.finish([row for row in rows if row.source_key in keys], ended, r)
+            if not error.waits:
+                self.fixed.remember([row for row in rows if row.source_key in keys], view, visit)
         calls = [
             ([row for row in rows if row.source_key in call.keys], call.requests)
             for call in prepared.calls

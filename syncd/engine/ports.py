@@ -22,6 +22,7 @@ from syncd.core.records import (
     OutboxRow,
     PersonKey,
     PersonRecord,
+    RejectedRow,
     SourceRow,
     Standing,
     SyncStatus,
@@ -83,6 +84,20 @@ class OutboxPort(LeaseKeeper, Protocol):
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int: ...
 
 
+class RejectedPort(Protocol):
+    """REJECTED rows compared again with what they map to now (:mod:`syncd.engine.fixed`)."""
+
+    def remember(self, fingerprints: Mapping[int, str], compare_at: datetime) -> None: ...
+
+    def due(self, feed: str, now: datetime, limit: int) -> list[RejectedRow]: ...
+
+    def later(self, ids: Sequence[int], compare_at: datetime) -> None: ...
+
+    def forget(self, ids: Sequence[int]) -> None: ...
+
+    def resend(self, feed: str, row: RejectedRow, now: datetime) -> int: ...
+
+
 class RequestPort(LeaseKeeper, Protocol):
     """``<p>request``: the HIS's commands."""
 
@@ -130,6 +145,9 @@ class WritebackPort(Protocol):
 
     @property
     def visits(self) -> VisitPort: ...
+
+    @property
+    def rejected(self) -> RejectedPort: ...
 
     def rows(
         self,

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from syncd.core.records import ConcludedBy, Lease, OutboxRow, SourceRow
+from syncd.core.records import ConcludedBy, Lease, OutboxRow, SourceRow, SyncStatus
 from syncd.engine.exchange import UnitResult, Where
 from syncd.engine.reports import TickReport
 from syncd.mapping import FeedSpec
@@ -99,6 +99,8 @@ class RowsUnit:
             self.pipeline.lost(self.rows)
             return False
         self.pipeline.done(self.rows, transition.status, self.report)
+        if transition.status is SyncStatus.REJECTED:  # sent again by itself once fixed
+            self.pipeline.fixed.remember(self.rows, self.view, self.visit)
         return True
 
     def current(self) -> RowsUnit | None:

@@ -210,6 +210,7 @@ class Worker:
             zero_fee_wait_s=self.settings.delivery.zero_fee_wait_s,
             slots=self.slots,
             persons=self._lookups(spec),
+            recheck_rejected_s=self.settings.delivery.recheck_rejected_s,
         )
 
     def _lookups(self, spec: FeedSpec) -> PersonLookups | None:

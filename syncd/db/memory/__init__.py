@@ -28,6 +28,7 @@ from decimal import Decimal
 from syncd.core.records import Answer, ArchiveEntry, SourceRow
 from syncd.db.memory.outbox import MemoryOutbox
 from syncd.db.memory.persons import MemoryPersons
+from syncd.db.memory.rejected import MemoryRejected
 from syncd.db.memory.requests import MemoryRequests
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
@@ -72,6 +73,7 @@ class MemoryStores:
 
     def __init__(self) -> None:
         self.outbox, self.requests, self.visits = MemoryOutbox(), MemoryRequests(), MemoryVisits()
+        self.rejected = MemoryRejected(self.outbox)
 
     def rows(
         self,

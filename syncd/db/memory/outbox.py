@@ -58,6 +58,7 @@ class StatusRow(LeasedRow):
     finished_at: datetime | None = None
     updated_at: datetime | None = None
     created_at: datetime | None = None
+    fingerprint: str | None = None
     extra: dict[str, object] = field(default_factory=dict)  # reply and write-back columns
 
 
