@@ -18,10 +18,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.core.records import RESENT_FIXED_ZH, RejectedRow
+from syncd.core.records import RESENT_FIXED_ZH, RejectedRow, SyncStatus
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import MESSAGE_LENGTH, StagingTables
+from syncd.rules.outbox import Transition, reason_columns
 
 SYSTEM_USER = "syncd"  # who the status history names for what syncd did by itself
 RESEND_FIXED = "resend-fixed"  # the audit action
@@ -117,7 +118,7 @@ class RejectedStore:
                     updated_at=now,
                     finished_at=None,
                     fingerprint=None,
-                    last_error=message,
+                    **reason_columns(Transition(SyncStatus.PENDING, now, 0, message), {}),
                 )
             )
             history = [

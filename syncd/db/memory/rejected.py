@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from syncd.core.records import RESENT_FIXED_ZH, RejectedRow
-from syncd.db.memory.outbox import MemoryOutbox, StatusRow
+from syncd.core.records import RESENT_FIXED_ZH, RejectedRow, SyncStatus
+from syncd.db.memory.outbox import MemoryOutbox, StatusRow, _extra
+from syncd.rules.outbox import Transition, reason_columns
 
 _MESSAGE_MAX = 1000
 
@@ -71,6 +72,6 @@ class MemoryRejected:
         for r in rows:
             r.status, r.attempts, r.next_attempt_at, r.updated_at = "PENDING", 0, now, now
             r.finished_at = r.fingerprint = None
-            r.last_error = message
+            _extra(r, reason_columns(Transition(SyncStatus.PENDING, now, 0, message), {}))
             self.history.append((feed, r.source_key, message))
         return len(rows)
