@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from syncd.core.records import OutboxRow, SourceRow
+from syncd.core.records import OutboxRow, PersonKey, PersonRecord, SourceRow
 from syncd.engine.prepare import Preparation
 from syncd.logs import event
 from syncd.mapping import FeedSpec
@@ -33,10 +33,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def fingerprint(prep: Preparation, spec: FeedSpec, row: SourceRow, visit: Visit | None) -> str:
+def fingerprint(
+    prep: Preparation,
+    spec: FeedSpec,
+    row: SourceRow,
+    visit: Visit | None,
+    persons: Mapping[PersonKey, PersonRecord] | None = None,
+) -> str:
     """What ``row`` maps to on its own (its request(s), or why it cannot be mapped), hashed:
-    equal exactly when the same request would be sent (or the same refusal given)."""
-    prepared = prep.rows(spec, [row], visit)
+    equal exactly when the same request would be sent (or the same refusal given).
+    ``persons``: the person look-ups' answers kept for it."""
+    prepared = prep.rows(spec, [row], visit, persons)
     doc: object
     if prepared.refused:
         _, error = prepared.refused[0]
@@ -69,9 +76,15 @@ class FixedRows:
         if not self.on or p.prep is None:
             return
         found = {row.id: view[row.source_key] for row in rows if row.source_key in view}
-        prints = {i: fingerprint(p.prep, p.spec, r, visit) for i, r in found.items()}
+        prints = {i: self.fingerprint(r, visit) for i, r in found.items()}
         when = p.exchange.clock() + timedelta(seconds=self.compare_s)
         p.store.rejected.remember(prints, when)
+
+    def fingerprint(self, row: SourceRow, visit: Visit | None) -> str:
+        p = self.pipeline
+        assert p.prep is not None, "tick() prepares"
+        persons = p.persons.kept(p.prep, p.spec, [row]) if p.persons is not None else None
+        return fingerprint(p.prep, p.spec, row, visit, persons)
 
     def run(self) -> int:
         """Compare the rows due; the number of rows queued again."""
@@ -90,7 +103,7 @@ class FixedRows:
                 gone.append(row.id)
                 continue
             visit = p.visit_of(row.visit_key)
-            if fingerprint(p.prep, p.spec, found, visit) == row.fingerprint:
+            if self.fingerprint(found, visit) == row.fingerprint:
                 same.append(row.id)
                 continue
             queued = store.resend(p.spec.feed, row, now)

@@ -107,6 +107,15 @@ class PersonLookups:
                 out.found[key] = record
         return out
 
+    def kept(
+        self, prep: Preparation, spec: FeedSpec, rows: Sequence[SourceRow]
+    ) -> dict[PersonKey, PersonRecord]:
+        """The answers the person table keeps for ``rows`` (the platform is not asked): what
+        a rejected row's fingerprint is rendered with (:mod:`syncd.engine.fixed`)."""
+        context = prep.context(None)
+        keys = {key for row in rows for key in person_keys(spec, row.values, context)}
+        return self.store.find(sorted(keys, key=lambda k: (k.kind, k.value))) if keys else {}
+
     def _stale(self, record: PersonRecord, visit_key: str, new_visit: bool) -> bool:
         age = self.calls.clock() - record.looked_up_at
         if age > timedelta(seconds=self.policy.refresh_s):
