@@ -4,6 +4,7 @@ automatically at start-up)."""
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import sys
@@ -16,7 +17,7 @@ from syncd.cli.context import CliContext
 from syncd.config.settings import Settings
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError
-from syncd.engine.operator import NO_PLATFORM
+from syncd.engine.operator import NO_PLATFORM, Actor
 from syncd.mapping import FeedSpec
 from syncd.mapping.names import did_you_mean
 from syncd.service.daemon import Daemon
@@ -221,7 +222,7 @@ def retry(
         raise ConfigError(unknown_feed(target, feeds))
     worker = Worker(settings, feeds, client=NO_PLATFORM)
     try:
-        operator = worker.operator()
+        operator = worker.operator(Actor(f"cli:{getpass.getuser()}"))  # audited as who ran it
         if processed:
             assert feed is not None and key is not None
             given = {k: v for k, v in (("aaz218", aaz218), ("payinfo.bka001", bka001)) if v}

@@ -1,8 +1,9 @@
-"""``/act/ACTION``: an operator's actions, each confirmed first and written to the audit log.
+"""``/act/ACTION``: an operator's actions, each confirmed first.
 
 The actions are the operator module's (:class:`syncd.engine.operator.Operator`, what ``syncd
-retry`` calls), with its checks; the console only says what an action will touch, asks, calls
-it, and notes who did what with the statuses before and after:
+retry`` calls), with its checks and its audit log (who — the console user and address —, what,
+the statuses before and after, one entry per row of a selection); the console only says what
+an action will touch, asks and calls it:
 
 =================== ===========================================================================
 ``requeue``          one row or command (a REJECTED or FAILED row sent again; an UNKNOWN asked
@@ -16,12 +17,11 @@ it, and notes who did what with the statuses before and after:
 =================== ===========================================================================
 
 A POST without ``confirmed=1`` answers with the confirmation page; an action the operator
-module refuses (OperatorError) is shown with its reason and audited as refused.
+module refuses (OperatorError) is shown with its reason (and audited as refused there).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,8 @@ from syncd.console.list_pages import digest
 from syncd.console.site import ConsoleSite
 from syncd.console.web import Page, page, redirect
 from syncd.core.errors import OperatorError
-from syncd.db.audit import AuditEntry
 from syncd.db.browse import RowFilter
+from syncd.engine.operator import Actor, tally
 
 TITLES = {
     "requeue": "重新排队",
@@ -62,7 +62,7 @@ class Plan:
     given: dict[str, str] = field(default_factory=dict)
     back: str = "/attention"
     fields: dict[str, str | list[str]] = field(default_factory=dict)  # the form, to confirm
-    before: str = ""  # the statuses now, for the page and the audit log
+    before: str = ""  # the statuses now, for the confirmation page
     rows: list[Any] = field(default_factory=list)
 
 
@@ -72,10 +72,6 @@ def _statuses(site: ConsoleSite, feed: str, key: str) -> list[str]:
         record, _ = site.story.command(int(key)) if key.isdigit() else (None, [])
         return [str(record["status"])] if record else []
     return [str(r["status"]) for r in site.story.rows(feed, key)]
-
-
-def _tally(statuses: list[str]) -> str:
-    return "、".join(f"{s}×{n}" if n > 1 else s for s, n in sorted(Counter(statuses).items()))
 
 
 def _one_row(p: Page, plan: Plan) -> str:
@@ -144,14 +140,14 @@ def _plan(p: Page, action: str) -> Plan | str:
     if problem:
         return problem
     if plan.items:
-        plan.before = _tally([s for f, k in plan.items for s in _statuses(p.site, f, k)])
+        plan.before = tally([s for f, k in plan.items for s in _statuses(p.site, f, k)])
     return plan
 
 
-def _carry_out(site: ConsoleSite, plan: Plan) -> tuple[int, list[str]]:
+def _carry_out(site: ConsoleSite, plan: Plan, actor: Actor) -> tuple[int, list[str]]:
     """Through the operator module: how many rows it changed, and what it refused."""
     done, refused = 0, []
-    with site.operator() as operator:
+    with site.operator(actor) as operator:
         if plan.action == "requeue_rejected":
             return operator.requeue_rejected(plan.feed, plan.reason or None), []
         if plan.action == "requeue_failed":
@@ -171,12 +167,6 @@ def _carry_out(site: ConsoleSite, plan: Plan) -> tuple[int, list[str]]:
     return done, refused
 
 
-def _after(site: ConsoleSite, plan: Plan, done: int) -> str:
-    if plan.items:
-        return _tally([s for f, k in plan.items for s in _statuses(site, f, k)])
-    return f"PENDING×{done}"
-
-
 @page(act=True)
 async def act(p: Page) -> Response:
     action = p.request.path_params["action"]
@@ -187,48 +177,12 @@ async def act(p: Page) -> Response:
         return p.render(
             "confirm.html.j2", plan=plan, title=TITLES[action], warning=WARNINGS.get(action, "")
         )
-    entry = AuditEntry(
-        p.viewer.username,
-        action,
-        plan.feed or (plan.items[0][0] if plan.items else None),
-        plan.items[0][1] if len(plan.items) == 1 else None,
-        status_before=plan.before[:200],
-        detail=_detail(plan),
-        client=p.client,
-    )
+    actor = Actor(p.viewer.username, p.client)
     try:
-        done, refused = await p.run(_carry_out, p.site, plan)
+        done, refused = await p.run(_carry_out, p.site, plan, actor)
     except OperatorError as exc:
-        await p.run(
-            p.site.audit.write, _with(entry, 0, "refused", f"未执行：{exc}"), p.site.clock()
-        )
         return p.render("refused.html.j2", 409, reason=f"未执行 / not done: {exc}")
-    after = await p.run(_after, p.site, plan, done)
-    note = "；".join(refused)
-    await p.run(p.site.audit.write, _with(entry, done, after, note), p.site.clock())
     if refused:
+        note = "；".join(refused)
         return p.render("refused.html.j2", 207, reason=f"已处理 {done} 条；未执行：{note}")
     return redirect(plan.back, notice=NOTICE.get(action, "requeued"), n=done)
-
-
-def _detail(plan: Plan) -> str:
-    if plan.reason:
-        return f"原因：{plan.reason}"
-    parts = [f"{f} {k}" for f, k in plan.items] if len(plan.items) > 1 else []
-    parts += [f"{k}={v}" for k, v in plan.given.items()]
-    return "；".join(parts)
-
-
-def _with(entry: AuditEntry, count: int, after: str, note: str) -> AuditEntry:
-    detail = "；".join(x for x in (entry.detail, note) if x) or None
-    return AuditEntry(
-        entry.username,
-        entry.action,
-        entry.feed,
-        entry.source_key,
-        count,
-        entry.status_before,
-        after[:200],
-        detail,
-        entry.client,
-    )

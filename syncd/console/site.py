@@ -17,7 +17,7 @@ from syncd.db.browse import Browse
 from syncd.db.engine import Engine, make_engine
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.story import Story
-from syncd.engine.operator import NO_PLATFORM, Operator
+from syncd.engine.operator import NO_PLATFORM, Actor, Operator
 from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue
 from syncd.service.worker import Worker
@@ -62,14 +62,14 @@ class ConsoleSite:
         return (self.platform or self._probe)()
 
     @contextmanager
-    def operator(self) -> Iterator[Operator]:
+    def operator(self, actor: Actor) -> Iterator[Operator]:
         """The operator module on this database (the same as ``syncd retry``'s: it never
-        calls the platform)."""
+        calls the platform), auditing each action as ``actor``."""
         worker = Worker(
             self.settings, self.feeds, engine=self.engine, client=NO_PLATFORM, clock=self.clock
         )
         try:
-            yield worker.operator()
+            yield worker.operator(actor)
         finally:
             worker.close()
 

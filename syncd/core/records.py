@@ -270,6 +270,37 @@ class StuckRow:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log (``<p>audit``): who did what to which rows, how many, the
+    statuses before and after, from where.  Rows are named by key, never by personal data."""
+
+    username: str
+    action: str
+    feed: str | None = None
+    source_key: str | None = None
+    row_count: int | None = None
+    status_before: str | None = None
+    status_after: str | None = None
+    detail: str | None = None
+    client: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FlaggedReply:
+    """A call concluded with a flagged reply (``result_json.reply_flag``): a feed's row or a
+    command (``feed`` is then the command, ``key`` its id)."""
+
+    feed: str
+    key: str
+    function_id: str
+    visit_key: str
+    aaz218: str
+    result_json: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
 class FeedColumns:
     """Where a feed's rows live: view, key column(s) and the visit column."""
 

@@ -1,4 +1,5 @@
-"""The audit log ``<p>audit``: what a console user (or ``syncd show --reveal``) did.
+"""The audit log ``<p>audit``: what a console user, ``syncd retry`` (through the operator
+module) or ``syncd show --reveal`` did.
 
 One row per action: who, when, what (the action, the feed and key or the selection), how many
 rows, the statuses before and after, and from where.  It names rows and messages by key or
@@ -7,29 +8,17 @@ id, never by the personal data that was revealed.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.records import AuditEntry
 from syncd.db.engine import source_errors
 from syncd.db.schema import MESSAGE_LENGTH, StagingTables
 
-
-@dataclass(frozen=True)
-class AuditEntry:
-    username: str
-    action: str
-    feed: str | None = None
-    source_key: str | None = None
-    row_count: int | None = None
-    status_before: str | None = None
-    status_after: str | None = None
-    detail: str | None = None
-    client: str | None = None
-    created_at: datetime | None = None
-
+__all__ = ["AuditEntry", "AuditLog"]
 
 _LENGTHS = {
     "username": 64,

@@ -6,8 +6,9 @@
   社会保障号码 and AAC003 姓名 for the report); SETTLE_TIME comes back as a ``datetime`` on
   every database (SQLite hands ``SELECT *`` timestamps over as text);
 * :class:`LedgerReader` — syncd's own tables: the visit ledger, ``sync_status`` and
-  ``WI_REQUEST`` (stuck rows, fee rows never uploaded, overdue 病案首页) and the person number
-  of a visit from the admission/registration views the mappings name.
+  ``WI_REQUEST`` (stuck rows, fee rows never uploaded, overdue 病案首页, calls concluded with
+  a flagged reply) and the person number of a visit from the admission/registration views
+  the mappings name.
 
 View and column names come from validated settings and mapping files and are emitted
 unquoted; every value is bound.
@@ -22,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.core.errors import SourceError
-from syncd.core.records import FeedColumns, HisRow, StuckRow
+from syncd.core.records import FeedColumns, FlaggedReply, HisRow, StuckRow
 from syncd.db.engine import source_errors
 from syncd.db.feed_source import view_table
 from syncd.db.schema import StagingTables
@@ -31,6 +32,7 @@ _CHUNK = 500  # values per IN list (Oracle allows 1000)
 _TEXT = sa.String(200)
 _STUCK_SYNC = ("UNKNOWN", "FAILED")
 _STUCK_REQUEST = ("UNKNOWN", "FAILED")
+_FLAGGED = '%"reply_flag"%'  # rules.replies.FLAG_KEY as result_json writes it
 
 
 def chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -130,6 +132,29 @@ class LedgerReader:
         return [
             StuckRow(c, str(i), vk or "", z or "", st, t)
             for c, i, vk, z, st, t in self._all(stmt, "reading commands")
+        ]
+
+    def flagged(self, start: datetime, end: datetime) -> list[FlaggedReply]:
+        """Calls concluded in [start, end) with a flagged reply: the feeds' rows (with their
+        function), then the commands (the command names the call)."""
+        s, r = self.tables.sync_status.c, self.tables.request.c
+        rows = (
+            sa.select(s.feed, s.source_key, s.function_id, s.visit_key, s.aaz218, s.result_json)
+            .add_columns(s.finished_at)
+            .where(s.finished_at >= start, s.finished_at < end, s.result_json.like(_FLAGGED))
+            .order_by(s.finished_at, s.id)
+        )
+        commands = (
+            sa.select(r.command, r.id, r.visit_key, r.aaz218, r.result_json, r.answered_at)
+            .where(r.answered_at >= start, r.answered_at < end, r.result_json.like(_FLAGGED))
+            .order_by(r.id)
+        )
+        return [
+            FlaggedReply(f, str(k), fn or "", vk or "", z or "", doc or "", at)
+            for f, k, fn, vk, z, doc, at in self._all(rows, "reading sync status")
+        ] + [
+            FlaggedReply(c, str(i), "", vk or "", z or "", doc or "", at)
+            for c, i, vk, z, doc, at in self._all(commands, "reading commands")
         ]
 
     def unsent_rows(self, source: FeedColumns, visit_keys: Sequence[str]) -> dict[str, int]:

@@ -5,6 +5,12 @@ Every action either does something or raises :class:`~syncd.core.errors.Operator
 why not, Chinese then English (the CLI exits 4): a row that already succeeded, a key that does
 not exist, a verdict on a call that is not unsettled, a row still in flight.
 
+Every action, done or refused, is written here to the audit log (``<p>audit``, the
+:class:`~syncd.engine.ports.AuditPort`) — once, whoever asked (``syncd retry`` as
+``cli:<login>``, the console as its user, with the client's address): the action, the feed
+and key, how many rows, the statuses before and after (``refused`` and the reason when it did
+nothing).
+
 ==================================== ==========================================================
 action                               effect
 ==================================== ==========================================================
@@ -27,16 +33,18 @@ action                               effect
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from syncd.core.errors import LeaseLost, OperatorError
-from syncd.core.records import Standing
+from syncd.core.records import AuditEntry, Standing
 from syncd.engine.commands import CommandRunner
 from syncd.engine.exchange import Exchange, PendingCall, UnsettledUnit
 from syncd.engine.pipeline import FeedPipeline
-from syncd.engine.ports import OutboxPort, RequestPort, WritebackPort
+from syncd.engine.ports import AuditPort, OutboxPort, RequestPort, WritebackPort
 from syncd.engine.prepare import RenderInputs
 from syncd.logs import event
 from syncd.mapping import FeedSpec
@@ -57,6 +65,22 @@ _STATE_ZH = {
     "UNKNOWN": "结果未知：请人工核对平台后用 --processed 或 --not-processed / its outcome is "
     "unknown: check the platform, then --processed or --not-processed",
 }
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: ``cli:<login>`` for ``syncd retry``, the console's user (and address)."""
+
+    username: str
+    client: str | None = None
+
+
+REFUSED = "refused"  # status_after of an action that did nothing
+
+
+def tally(statuses: list[str]) -> str:
+    """``REJECTED``, ``PENDING×3``: statuses as the audit log and the console show them."""
+    return "、".join(f"{s}×{n}" if n > 1 else s for s, n in sorted(Counter(statuses).items()))
 
 
 class _NoPlatform:
@@ -130,21 +154,54 @@ class Operator:
         commands: CommandRunner,
         inputs: Callable[[], RenderInputs],
         hold_s: float,
+        audit: AuditPort,
+        actor: Actor,
     ) -> None:
         self.feeds, self.store, self.exchange = feeds, store, exchange
         self.pipelines, self.commands, self.inputs = pipelines, commands, inputs
         self.hold_s = hold_s  # the in-flight window: an UNKNOWN is not asked again sooner
+        self.audit, self.actor = audit, actor
 
     def requeue(self, feed: str, key: str) -> int:
         """One row (or command) queued again; how many rows."""
+        return self._one("requeue", feed, key, lambda: self._requeue(feed, key))
+
+    def requeue_failed(self, feed: str | None = None) -> int:
+        """Every FAILED row (of ``feed``), and every FAILED command with them."""
+        after = "NEW" if feed is not None and self._is_command(feed) else "PENDING"
+        run = lambda: self._requeue_failed(feed)  # noqa: E731
+        return self._bulk("requeue_failed", feed, "FAILED", after, "", run)
+
+    def requeue_rejected(
+        self, feed: str | None = None, reason: str | None = None, since: datetime | None = None
+    ) -> int:
+        """REJECTED rows after the HIS data was fixed: sent again as a new attempt."""
+        said = [f"原因：{reason}" if reason else "", f"自 {since:%Y-%m-%d %H:%M}" if since else ""]
+        detail = "；".join(x for x in said if x)
+        run = lambda: self._requeue_rejected(feed, reason, since)  # noqa: E731
+        return self._bulk("requeue_rejected", feed, "REJECTED", "PENDING", detail, run)
+
+    def not_processed(self, feed: str, key: str) -> int:
+        """The platform was checked: the UNKNOWN call of ``key`` was not processed."""
+        return self._one("not_processed", feed, key, lambda: self._not_processed(feed, key))
+
+    def processed(self, feed: str, key: str, given: Mapping[str, str]) -> int:
+        """The platform was checked: the unsettled call of ``key`` was processed (``given``:
+        what only its reply tells).  Concluded through the exchange; how many rows."""
+        detail = "；".join(f"{k}={v}" for k, v in given.items())
+        run = lambda: self._processed(feed, key, given)  # noqa: E731
+        return self._one("processed", feed, key, run, detail)
+
+    # --- the actions ------------------------------------------------------------------
+
+    def _requeue(self, feed: str, key: str) -> int:
         queue = self._queue(feed, key)
         count = queue.requeue(key, self.exchange.clock(), self.hold_s)
         if not count:
             raise OperatorError(self._why_not(feed, key, queue.standing(key)))
         return count
 
-    def requeue_failed(self, feed: str | None = None) -> int:
-        """Every FAILED row (of ``feed``), and every FAILED command with them."""
+    def _requeue_failed(self, feed: str | None) -> int:
         spec = self._spec(feed) if feed is not None else None
         now = self.exchange.clock()
         if spec is None:
@@ -158,10 +215,9 @@ class Operator:
             raise OperatorError("没有失败（FAILED）的记录可重新排队 / nothing is FAILED")
         return count
 
-    def requeue_rejected(
-        self, feed: str | None = None, reason: str | None = None, since: datetime | None = None
+    def _requeue_rejected(
+        self, feed: str | None, reason: str | None, since: datetime | None
     ) -> int:
-        """REJECTED rows after the HIS data was fixed: sent again as a new attempt."""
         if feed is not None and self._spec(feed).source.is_command:
             raise OperatorError(
                 "被拒绝的命令不重新排队，请由 HIS 重新提交命令 / a rejected command is not "
@@ -172,8 +228,7 @@ class Operator:
             raise OperatorError("没有符合条件的被拒绝（REJECTED）记录 / no REJECTED row matches")
         return count
 
-    def not_processed(self, feed: str, key: str) -> int:
-        """The platform was checked: the UNKNOWN call of ``key`` was not processed."""
+    def _not_processed(self, feed: str, key: str) -> int:
         event(logger, "operator.not_processed", logging.WARNING, feed=feed, key=key)
         queue = self._queue(feed, key)
         count = queue.resend_unknown(key, self.exchange.clock())
@@ -185,9 +240,7 @@ class Operator:
             )
         return count
 
-    def processed(self, feed: str, key: str, given: Mapping[str, str]) -> int:
-        """The platform was checked: the unsettled call of ``key`` was processed (``given``:
-        what only its reply tells).  Concluded through the exchange; how many rows."""
+    def _processed(self, feed: str, key: str, given: Mapping[str, str]) -> int:
         event(logger, "operator.processed", logging.WARNING, feed=feed, key=key)
         verdicts = self._verdicts(feed)
         try:
@@ -205,6 +258,76 @@ class Operator:
         finally:
             verdicts.release()
         return count
+
+    # --- the audit log ----------------------------------------------------------------
+
+    def _one(
+        self, action: str, feed: str, key: str, run: Callable[[], int], detail: str = ""
+    ) -> int:
+        """``run`` an action on one row (or command), audited with its statuses."""
+        before = self._statuses(feed, key)
+        try:
+            count = run()
+        except OperatorError as exc:
+            self._audit(action, feed, key, 0, before, REFUSED, detail, str(exc))
+            raise
+        self._audit(action, feed, key, count, before, self._statuses(feed, key), detail)
+        return count
+
+    def _bulk(
+        self,
+        action: str,
+        feed: str | None,
+        before: str,
+        after: str,
+        detail: str,
+        run: Callable[[], int],
+    ) -> int:
+        """``run`` an action on every row that matches, audited as ``before×n → after×n``."""
+        try:
+            count = run()
+        except OperatorError as exc:
+            self._audit(action, feed, None, 0, "", REFUSED, detail, str(exc))
+            raise
+        moved = (f"{before}×{count}", f"{after}×{count}")
+        self._audit(action, feed, None, count, *moved, detail)
+        return count
+
+    def _audit(
+        self,
+        action: str,
+        feed: str | None,
+        key: str | None,
+        count: int,
+        before: str,
+        after: str,
+        detail: str,
+        refused: str = "",
+    ) -> None:
+        said = "；".join(x for x in (detail, f"未执行：{refused}" if refused else "") if x)
+        entry = AuditEntry(
+            self.actor.username,
+            action,
+            feed,
+            key,
+            count,
+            before or None,
+            after or None,
+            said or None,
+            self.actor.client,
+        )
+        self.audit.write(entry, self.exchange.clock())
+
+    def _statuses(self, feed: str, key: str) -> str:
+        """The statuses of a row's versions (a command's status) now; "" when there is none."""
+        try:
+            return tally([s.status for s in self._queue(feed, key).standing(key)])
+        except OperatorError:
+            return ""
+
+    def _is_command(self, feed: str) -> bool:
+        spec = self.feeds.get(feed)
+        return spec is not None and spec.source.is_command
 
     # --- helpers ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from syncd.core.records import (
     Answer,
     ArchiveEntry,
+    AuditEntry,
     Command,
     Lease,
     NewRow,
@@ -211,3 +212,9 @@ class PersonPort(Protocol):
     def find(self, keys: Sequence[PersonKey]) -> dict[PersonKey, PersonRecord]: ...
 
     def save(self, record: PersonRecord) -> None: ...
+
+
+class AuditPort(Protocol):
+    """The audit log (``<p>audit``): the operator module writes one entry per action."""
+
+    def write(self, entry: AuditEntry, now: datetime) -> None: ...

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from syncd.core.records import FINAL_SYNC_STATUSES
 from syncd.db.schema import StagingTables
 from syncd.jointtest.evidence import EvidenceCall, masked_request, reply_message
-from syncd.rules.replies import FLAG_KEY
+from syncd.rules.replies import flag_zh
 
 FINAL = frozenset({*FINAL_SYNC_STATUSES, "DONE"})
 STATUS_ZH = {
@@ -156,22 +156,6 @@ class Staging:
         settled = [str(b) for c, b, p in rows if c == "op_charge" and _settles(p)]
         refunded = {str(b) for c, b, _ in rows if c == "op_refund"}
         return [batch for batch in settled if batch not in refunded]
-
-
-def flag_zh(result_json: str | None) -> str:
-    """A flagged reply's ``reply_flag`` (``result_json``) in words; "" when not flagged."""
-    try:
-        flag = json.loads(result_json or "{}").get(FLAG_KEY) or {}
-    except (ValueError, AttributeError):
-        return ""
-    parts = []
-    if flag.get("identities"):
-        parts.append("金额不满足规范 §8.1 恒等式：" + "；".join(flag["identities"]))
-    if flag.get("payinfo_rows"):
-        parts.append(f"payinfo 有 {flag['payinfo_rows']} 行，取第 1 行")
-    if flag.get("repeated"):
-        parts.append("重复的元素（取最后的非空值）：" + "、".join(flag["repeated"]))
-    return "；".join(parts)
 
 
 def _settles(params_json: str | None) -> bool:

@@ -3,9 +3,9 @@
 Three sides describe the period's settlements: the HIS view (:class:`Settlement` rows from
 ``V_WI_SETTLEMENT_DAY``), the platform (businesses of the persons seen in the period, with the
 settlement slip's or batch's figures) and syncd's own ledger (:class:`Finding`\\ s: what is
-stuck, fee rows never uploaded, 病案首页 overdue).  :func:`classify` turns them into
-:class:`ReconItem`\\ s, one per business (matched or not, its differing figures listed) plus one
-per ledger finding.
+stuck, fee rows never uploaded, 病案首页 overdue, calls concluded with a flagged reply).
+:func:`classify` turns them into :class:`ReconItem`\\ s, one per business (matched or not, its
+differing figures listed) plus one per ledger finding.
 
 A settlement is identified by (kind, aaz218, bka001): an inpatient settlement has bka001 0,
 an outpatient charge its batch number.  Amount figures are compared only where both sides
@@ -68,6 +68,7 @@ class ItemClass(enum.StrEnum):
     STUCK = "STUCK"
     FEES_NOT_UPLOADED = "FEES_NOT_UPLOADED"
     RECORD_OVERDUE = "RECORD_OVERDUE"
+    REPLY_FLAGGED = "REPLY_FLAGGED"
     MATCHED = "MATCHED"
 
     @property
@@ -115,6 +116,10 @@ _TITLES = {
     ItemClass.RECORD_OVERDUE: (
         "出院后病案首页逾期未上传",
         "检查病案首页视图数据是否完整，查看 syncd status 中病案首页的错误",
+    ),
+    ItemClass.REPLY_FLAGGED: (
+        "平台应答已标记（金额恒等式不成立等，已照平台返回办结）",
+        "以平台结算单为准核对该笔结算的各项金额；差额属平台舍入时可调大 platform.figure_tolerance",
     ),
     ItemClass.MATCHED: ("一致", ""),
 }

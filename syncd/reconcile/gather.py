@@ -8,7 +8,9 @@
    → the platform's businesses and settlements, one person at a time, ``workers`` in
    parallel;
 3. syncd's ledger: stuck rows, fee rows of the period's settled visits never uploaded,
-   病案首页 overdue ``record_due_days`` after discharge (counted to the period's last day).
+   病案首页 overdue ``record_due_days`` after discharge (counted to the period's last day),
+   calls of the period concluded with a flagged reply (``result_json.reply_flag``: figures off
+   their §8.1 identities, several ``payinfo`` rows, repeated elements).
 
 :func:`identify` completes the persons of discrepancy items afterwards: names and ID numbers
 the HIS view and the platform's business replies left out are asked of the platform
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from syncd.core.records import FeedColumns, HisRow, StuckRow
+from syncd.core.records import FeedColumns, FlaggedReply, HisRow, StuckRow
 from syncd.reconcile.classify import (
     FIGURES,
     Finding,
@@ -36,6 +38,7 @@ from syncd.reconcile.classify import (
 )
 from syncd.reconcile.period import Period
 from syncd.reconcile.platform_side import PersonSettlements
+from syncd.rules.replies import flag_zh
 
 _STATUS_ZH = {
     "UNKNOWN": "结果未知",
@@ -59,6 +62,8 @@ class LedgerPort(Protocol):
     ) -> dict[str, str]: ...
 
     def stuck(self, now: datetime, stuck_after_s: float) -> list[StuckRow]: ...
+
+    def flagged(self, start: datetime, end: datetime) -> list[FlaggedReply]: ...
 
     def unsent_rows(self, source: FeedColumns, visit_keys: Sequence[str]) -> dict[str, int]: ...
 
@@ -119,6 +124,7 @@ def gather(
     found = _platform_side(platform, sorted(persons), period, wanted, rules.workers)
     platform_side = [s for f in found for s in f.settlements]
     findings = ledger_findings(period.last, now, his_side, ledger, feeds, rules)
+    findings += flagged_findings(ledger, start, end)
     return Gathered(his_side, platform_side, findings, len(persons), sum(f.calls for f in found))
 
 
@@ -206,6 +212,32 @@ def _stuck(row: StuckRow) -> Finding:
         aaz218=row.aaz218,
         feed=row.feed,
         detail=f"{row.feed} {row.key}：{_STATUS_ZH.get(row.status, row.status)}{since}",
+    )
+
+
+def flagged_findings(ledger: LedgerPort, start: datetime, end: datetime) -> list[Finding]:
+    """One finding per call of [start, end) concluded with a flagged reply; a command that
+    names only its visit gets the visit's aaz218 from the ledger (when one kind has it)."""
+    rows = ledger.flagged(start, end)
+    known: dict[str, set[str]] = {}
+    for (visit, _), aaz218 in ledger.visit_numbers(
+        [r.visit_key for r in rows if not r.aaz218 and r.visit_key]
+    ).items():
+        if aaz218:
+            known.setdefault(visit, set()).add(aaz218)
+    return [_flagged(row, known.get(row.visit_key, set())) for row in rows]
+
+
+def _flagged(row: FlaggedReply, visit_numbers: set[str]) -> Finding:
+    call = f"{row.feed} {row.key}" + (f"（{row.function_id}）" if row.function_id else "")
+    at = f"，{row.at:%Y-%m-%d %H:%M}" if row.at else ""
+    ledger_aaz218 = next(iter(visit_numbers)) if len(visit_numbers) == 1 else ""
+    return Finding(
+        ItemClass.REPLY_FLAGGED,
+        visit_key=row.visit_key,
+        aaz218=row.aaz218 or ledger_aaz218,
+        feed=row.feed,
+        detail=f"{call}{at} 办结：{flag_zh(row.result_json) or '应答已标记'}",
     )
 
 

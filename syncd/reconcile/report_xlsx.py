@@ -51,6 +51,7 @@ SHEETS = {
     ItemClass.STUCK: "同步未完成",
     ItemClass.FEES_NOT_UPLOADED: "费用未上传",
     ItemClass.RECORD_OVERDUE: "病案首页逾期",
+    ItemClass.REPLY_FLAGGED: "应答已标记",
     ItemClass.MATCHED: "一致",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="FFE8E8E8")

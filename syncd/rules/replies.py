@@ -8,11 +8,13 @@
 * :func:`reply_flag` — what a success reply was concluded with although it did not read
   cleanly: settlement figures off their §8.1 identities by more than the tolerance, several
   ``payinfo`` rows (the first is read), elements repeated with other values (the last
-  non-empty one is read) — kept in ``result_json`` under :data:`FLAG_KEY`.
+  non-empty one is read) — kept in ``result_json`` under :data:`FLAG_KEY`, and
+  :func:`flag_zh`, that flag in Chinese words (the joint-test report, the reconciliation).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -107,3 +109,19 @@ def reply_flag(reply: Reply, program: Program, tolerance: Decimal) -> ReplyFlag:
         broken = reply.figures.identity_errors(tolerance)
         rows = max(reply.payinfo_rows, 1)
     return ReplyFlag(tuple(broken), tolerance, rows, program.repeated)
+
+
+def flag_zh(result_json: str | None) -> str:
+    """A flagged reply's ``reply_flag`` (``result_json``) in words; "" when not flagged."""
+    try:
+        flag = json.loads(result_json or "{}").get(FLAG_KEY) or {}
+    except (ValueError, AttributeError):
+        return ""
+    parts = []
+    if flag.get("identities"):
+        parts.append("金额不满足规范 §8.1 恒等式：" + "；".join(flag["identities"]))
+    if flag.get("payinfo_rows"):
+        parts.append(f"payinfo 有 {flag['payinfo_rows']} 行，取第 1 行")
+    if flag.get("repeated"):
+        parts.append("重复的元素（取最后的非空值）：" + "、".join(flag["repeated"]))
+    return "；".join(parts)

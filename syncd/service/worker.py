@@ -29,6 +29,7 @@ from syncd.config.settings import Settings
 from syncd.core.clock import Clock, local_clock
 from syncd.core.errors import ConfigError
 from syncd.db.archive import Archive
+from syncd.db.audit import AuditLog
 from syncd.db.code_store import CodeStore
 from syncd.db.engine import make_engine
 from syncd.db.feed_source import ChildViews, FeedSource, Watermark
@@ -39,7 +40,7 @@ from syncd.engine.commands import CommandRunner
 from syncd.engine.exchange import Exchange, PlatformCalls
 from syncd.engine.gate import Gate
 from syncd.engine.lanes import CallSlots
-from syncd.engine.operator import Operator
+from syncd.engine.operator import Actor, Operator
 from syncd.engine.persons import LookupPolicy, PersonLookups
 from syncd.engine.pipeline import FeedPipeline, fee_delete_commands
 from syncd.engine.prepare import RenderInputs
@@ -236,16 +237,19 @@ class Worker:
     def tick_commands(self) -> CommandReport:
         return self.commands.tick(self.inputs)
 
-    def operator(self) -> Operator:
-        """The operator's actions (``syncd retry``) on this engine's rows and commands; a
-        call the archive no longer holds is rebuilt with the code tables read then."""
+    def operator(self, actor: Actor | None = None) -> Operator:
+        """The operator's actions (``syncd retry``, the console) on this engine's rows and
+        commands, each written to the audit log as ``actor`` (default: this worker's owner);
+        a call the archive no longer holds is rebuilt with the code tables read then."""
 
         def inputs() -> RenderInputs:
             self.refresh_code_tables()
             return self.inputs
 
         parts = (self.store, self.exchange, self.pipelines, self.commands)
-        return Operator(self.feeds, *parts, inputs, flight_s(self.settings))
+        audit = AuditLog(self.engine, self.tables)
+        who = actor or Actor(f"worker:{self.owner}")
+        return Operator(self.feeds, *parts, inputs, flight_s(self.settings), audit, who)
 
     def once(self, feed: str | None = None) -> OnceReport:
         """One pass: every enabled feed (or just ``feed``), then the command table."""

@@ -3,6 +3,7 @@ command in a subprocess, a SQLite HIS database, the simulator started by the tes
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -131,6 +132,18 @@ def test_failed_row_stays_failed_until_retry_requeues_it(his: Path, sim: Simulat
     assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
 
 
+CLI_USER = f"cli:{getpass.getuser()}"
+
+
+def audit(his: Path) -> list[tuple[object, ...]]:
+    """WI_AUDIT in order: who, action, feed, key, rows, statuses before and after."""
+    with sqlite3.connect(his / "his.db") as conn:
+        return conn.execute(
+            "SELECT username, action, feed, source_key, row_count, status_before, status_after"
+            " FROM wi_audit ORDER BY id"
+        ).fetchall()
+
+
 def did_nothing(result: subprocess.CompletedProcess[str]) -> bool:
     """An operator action that did nothing: refused with a reason, not a usage error."""
     return result.returncode not in (0, 2) and result.stdout == "" and "/" in result.stderr
@@ -150,6 +163,11 @@ def test_retry_one_key_and_usage_errors(his: Path, sim: Simulator) -> None:
     missing = run("retry", "ip_admission", "2", cwd=his)
     assert did_nothing(missing) and "has no row 2" in missing.stderr
     assert "re-queued 1 row(s)" in run("retry", "ip_admission", "1", cwd=his).stdout
+    assert [row[1:] for row in audit(his)] == [
+        ("requeue", "ip_admission", "1", 0, "UNKNOWN", "refused"),
+        ("requeue", "ip_admission", "2", 0, None, "refused"),
+        ("requeue", "ip_admission", "1", 1, "UNKNOWN", "UNKNOWN"),  # asked again, not re-sent
+    ]
     assert run("retry", cwd=his).returncode == 2
     unknown = run("retry", "no_such_feed", "1", cwd=his)
     assert unknown.returncode == 78 and "unknown feed" in unknown.stderr
@@ -242,4 +260,8 @@ def test_rejected_row_is_requeued_once_the_his_fixed_it(his: Path, sim: Simulato
     assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
     again = run("retry", "--rejected", cwd=his)
     assert did_nothing(again) and "no REJECTED row matches" in again.stderr
+    assert audit(his) == [  # each retry, done or refused, in WI_AUDIT as who ran it
+        (CLI_USER, "requeue_rejected", "ip_admission", None, 1, "REJECTED×1", "PENDING×1"),
+        (CLI_USER, "requeue_rejected", None, None, 0, None, "refused"),
+    ]
     assert run("retry", "ip_admission", "1", "--reason", "x", cwd=his).returncode == 2

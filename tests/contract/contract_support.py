@@ -21,10 +21,11 @@ from sqlalchemy.sql.elements import quoted_name
 from syncd.config.settings import DatabaseSettings
 from syncd.core.records import Lease
 from syncd.db.archive import Archive
+from syncd.db.audit import AuditLog
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.feed_source import FeedSource
-from syncd.db.memory import MemoryArchive, MemoryFeedSource, MemoryStores
+from syncd.db.memory import MemoryArchive, MemoryAudit, MemoryFeedSource, MemoryStores
 from syncd.db.schema import staging_tables
 from syncd.db.writeback import Writeback
 from syncd.engine.ports import ArchivePort, FeedSourcePort, WritebackPort
@@ -74,6 +75,7 @@ class Backend:
     insert_command: Callable[..., int]
     status_row: Callable[[int], dict[str, Any]]
     view: Callable[[list[dict[str, object]]], FeedSourcePort]
+    audit: AuditLog | MemoryAudit
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -93,7 +95,8 @@ def memory_backend() -> Backend:
         rows.extend(new)
         return MemoryFeedSource(SPEC, rows, stores.outbox)
 
-    return Backend("memory", stores, MemoryArchive(), insert_command, status_row, view)
+    archive = MemoryArchive()
+    return Backend("memory", stores, archive, insert_command, status_row, view, MemoryAudit())
 
 
 def database_backend(name: str, url: str) -> Backend:
@@ -130,7 +133,13 @@ def database_backend(name: str, url: str) -> Backend:
         return FeedSource(engine, tables, SPEC)
 
     backend = Backend(
-        name, Writeback(engine, tables), Archive(engine, tables), insert_command, status_row, view
+        name,
+        Writeback(engine, tables),
+        Archive(engine, tables),
+        insert_command,
+        status_row,
+        view,
+        AuditLog(engine, tables),
     )
     backend.closers.append(engine.dispose)
     return backend

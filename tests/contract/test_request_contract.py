@@ -1,5 +1,5 @@
-"""The command port (``WI_REQUEST``), the archive port and a feed's view: the in-memory fakes
-and the real stores behave alike (see :mod:`contract_support`)."""
+"""The command port (``WI_REQUEST``), the archive port, the audit log and a feed's view: the
+in-memory fakes and the real stores behave alike (see :mod:`contract_support`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from contract_support import NOW, SPEC, Backend, backend, lease
 
-from syncd.core.records import Answer, ArchiveEntry, NewRow, RequestStatus
+from syncd.core.records import Answer, ArchiveEntry, AuditEntry, NewRow, RequestStatus
 from syncd.rules.visits import Visit, VisitChange
 
 __all__ = ["backend"]
@@ -134,3 +134,15 @@ def test_a_view_offers_rows_not_recorded_yet_by_key_and_by_visit(backend: Backen
     rows = source.by_keys(["1", "3", "9"])
     assert sorted(rows) == ["1", "3"] and rows["1"].values["AMOUNT"] == "2.00"
     assert [r.key for r in source.of_visit("ZY1")] == ["1", "2"]
+
+
+def test_the_audit_log_keeps_each_entry_with_its_time_newest_first(backend: Backend) -> None:
+    first = AuditEntry("cli:wang", "requeue", "ip_fee", "F1", 1, "REJECTED", "PENDING")
+    second = AuditEntry("li", "requeue_failed", None, None, 0, None, "refused", "未执行：x", "::1")
+    backend.audit.write(first, NOW)
+    backend.audit.write(second, NOW + timedelta(seconds=1))
+    assert backend.audit.recent(10) == [
+        AuditEntry(**{**second.__dict__, "created_at": NOW + timedelta(seconds=1)}),
+        AuditEntry(**{**first.__dict__, "created_at": NOW}),
+    ]
+    assert len(backend.audit.recent(1)) == 1

@@ -6,19 +6,27 @@
 * A discharge (a view feed) with such figures is flagged the same way in WI_SYNC_STATUS.
 * An outpatient charge answered with two ``payinfo`` rows is concluded with the first (as the
   public clients read it), both rows kept, flagged.
+* The reconciliation of the day lists every flagged call (a command and a feed's row) as a
+  REPLY_FLAGGED finding, on SQLite, PostgreSQL and MariaDB; the next day's does not.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from engine_support import Env, admit, discharge, env, fee
+from engine_support import Env, admit, any_env, discharge, env, fee
 from test_engine_outpatient import charge_rows, register
 
-__all__ = ["env"]
+from syncd.db.recon_source import LedgerReader
+from syncd.reconcile import ItemClass
+from syncd.reconcile.gather import flagged_findings
+from syncd.reconcile.period import Period
+
+__all__ = ["any_env", "env"]
 OPERATOR = {"operator_no": "0101", "operator_name": "李四"}
 
 
@@ -110,3 +118,34 @@ def test_a_charge_answered_with_two_payinfo_rows_is_concluded_with_the_first(env
         (1, "42.40"),
         (2, "0.00"),
     ]  # both rows kept as they came
+
+
+def test_the_days_reconciliation_lists_the_calls_concluded_with_a_flagged_reply(
+    any_env: Env,
+) -> None:
+    env = any_env
+    admit(env)
+    fee(env, "F1", "40.00")
+    env.sim.add_faults("cent_off:function=bizh120105", "cent_off:function=bizh120106")
+    discharge(env)
+    worker = env.worker()
+    worker.once()
+    env.clock.advance(60)
+    worker.once()
+    settle = env.command("ip_settle", "ZY1", **OPERATOR)
+    worker.once()
+    assert env.request_row(settle)["status"] == "DONE"
+    aaz218 = env.visit("ZY1")["aaz218"]
+    ledger = LedgerReader(env.db, env.tables)
+    today = Period.day(env.clock.now.date())
+    found = flagged_findings(ledger, *today.bounds())
+    assert [(f.item_class, f.feed, f.visit_key, f.aaz218) for f in found] == [
+        (ItemClass.REPLY_FLAGGED, "ip_discharge", "ZY1", aaz218),
+        (ItemClass.REPLY_FLAGGED, "ip_settle", "ZY1", aaz218),
+    ]
+    assert found[0].detail.startswith("ip_discharge ZY1（bizh120105），")
+    assert found[1].detail.startswith(f"ip_settle {settle}，")
+    assert "金额不满足规范 §8.1 恒等式：akc264 40.01 != bka831+bka832 40.00" in found[1].detail
+    assert ItemClass.REPLY_FLAGGED.is_discrepancy
+    tomorrow = Period.day(env.clock.now.date() + timedelta(days=1))
+    assert flagged_findings(ledger, *tomorrow.bounds()) == []

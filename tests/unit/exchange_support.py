@@ -23,10 +23,16 @@ from typing import Any
 
 from syncd.config.mappings import load_mappings
 from syncd.core.records import Outcome
-from syncd.db.memory import MemoryArchive, MemoryChildViews, MemoryFeedSource, MemoryStores
+from syncd.db.memory import (
+    MemoryArchive,
+    MemoryAudit,
+    MemoryChildViews,
+    MemoryFeedSource,
+    MemoryStores,
+)
 from syncd.engine.commands import CommandRunner
 from syncd.engine.exchange import Exchange, PlatformCalls
-from syncd.engine.operator import Operator
+from syncd.engine.operator import Actor, Operator
 from syncd.engine.pipeline import FeedPipeline
 from syncd.engine.prepare import RenderInputs
 from syncd.engine.reports import CommandReport, TickReport
@@ -155,6 +161,7 @@ class Engine:
 
     def __init__(self, owner: str = "engine-a", stores: MemoryStores | None = None) -> None:
         self.stores = stores or MemoryStores()
+        self.audit = MemoryAudit()  # what the operator module writes
         self.archive, self.clock = MemoryArchive(), Clock()
         self.platform = ScriptedPlatform(self.stores)
         calls = PlatformCalls(self.platform, CATALOGUE, self.archive, self.clock, "SS0001")
@@ -200,7 +207,8 @@ class Engine:
 
     def operator(self) -> Operator:
         parts = (self.stores, self.exchange, self.pipelines, self.commands)
-        return Operator(FEEDS, *parts, lambda: self.inputs, HOLD_S)
+        actor = Actor("wang", "10.0.0.7")
+        return Operator(FEEDS, *parts, lambda: self.inputs, HOLD_S, self.audit, actor)
 
     def row(self, feed: str, key: str) -> Any:
         (row,) = [

@@ -167,3 +167,16 @@ def test_an_operators_verdicts_go_through_the_exchange() -> None:
     assert engine.stores.visits.get("ZY1", "INPATIENT").aaz218 == "ZY0001"
     with pytest.raises(OperatorError, match="not UNKNOWN or IN_FLIGHT"):
         operator.processed("ip_admission", "1", {"aaz218": "ZY0001"})
+    audited = [
+        (e.username, e.action, e.source_key, e.row_count, e.status_before, e.status_after)
+        for e in reversed(engine.audit.recent())
+    ]
+    assert audited == [  # every verdict, refused or done, once, as who gave it
+        ("wang", "processed", "1", 0, "UNKNOWN", "refused"),
+        ("wang", "not_processed", "2", 0, None, "refused"),
+        ("wang", "processed", "1", 1, "UNKNOWN", "SUCCEEDED"),
+        ("wang", "processed", "1", 0, "SUCCEEDED", "refused"),
+    ]
+    done = engine.audit.recent()[1]
+    assert done.detail == "aaz218=ZY0001" and done.client == "10.0.0.7"
+    assert "未执行：" in str(engine.audit.recent()[0].detail)

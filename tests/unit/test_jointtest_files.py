@@ -17,9 +17,10 @@ from syncd.jointtest.cases import Expect, load_cases
 from syncd.jointtest.evidence import CaseVerdict, EvidenceCall, masked_request
 from syncd.jointtest.persons import load_persons
 from syncd.jointtest.run import judge
-from syncd.jointtest.staging import CaseStanding, flag_zh
+from syncd.jointtest.staging import CaseStanding
 from syncd.protocol import catalogue
 from syncd.resources import shipped_mappings
+from syncd.rules.replies import flag_zh
 
 SETTINGS = Settings.model_validate(
     {

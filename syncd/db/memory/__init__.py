@@ -11,6 +11,7 @@ fake                        stands for
 :class:`MemoryStores`       :class:`~syncd.db.writeback.Writeback` (outbox, commands, visit
                             ledger, and the one-transaction write-back)
 :class:`MemoryArchive`      :class:`~syncd.db.archive.Archive`
+:class:`MemoryAudit`        :class:`~syncd.db.audit.AuditLog`
 :class:`MemoryFeedSource`   :class:`~syncd.db.feed_source.FeedSource` (a view as a list)
 :class:`MemoryChildViews`   :class:`~syncd.db.feed_source.ChildViews`
 :class:`MemoryCodes`        :class:`~syncd.db.code_store.CodeStore` (read side)
@@ -25,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from syncd.core.records import Answer, ArchiveEntry, SourceRow
+from syncd.core.records import Answer, ArchiveEntry, AuditEntry, SourceRow
 from syncd.db.memory.outbox import MemoryOutbox
 from syncd.db.memory.persons import MemoryPersons
 from syncd.db.memory.rejected import MemoryRejected
@@ -115,6 +116,19 @@ class MemoryArchive:
 
     def sent(self, call_id: str) -> bytes | None:
         return next((e.request for e in reversed(self.entries) if e.call_id == call_id), None)
+
+
+class MemoryAudit:
+    """The audit log (:class:`syncd.db.audit.AuditLog`) in memory."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    def write(self, entry: AuditEntry, now: datetime) -> None:
+        self.entries.append(replace(entry, created_at=now))
+
+    def recent(self, limit: int = 200) -> list[AuditEntry]:
+        return self.entries[::-1][:limit]
 
 
 class MemoryChildViews:
