@@ -161,6 +161,20 @@ class OutboxStore(claims.LeasedStore):
                 found.setdefault(feed, []).extend([SyncStatus(status)] * int(n))
         return found
 
+    def unknown_reason(self, feeds: Sequence[str], visit_key: str) -> tuple[str, str, str] | None:
+        """(feed, key, current reason) of the visit's oldest UNKNOWN row of ``feeds``: what
+        the rows waiting behind it name (read only when the visit has one)."""
+        c = self.table.c
+        stmt = (
+            sa.select(c.feed, c.source_key, c.return_code_message)
+            .where(c.feed.in_(list(feeds)), c.visit_key == visit_key, c.status == "UNKNOWN")
+            .order_by(c.updated_at, c.id)
+            .limit(1)
+        )
+        with self._errors("reading an UNKNOWN row"), self.engine.connect() as conn:
+            found = conn.execute(stmt).first()
+        return None if found is None else (str(found[0]), str(found[1]), str(found[2] or ""))
+
     def unsettled_calls(self, function_id: str, visit_key: str) -> int:
         """How many of the visit's rows calling ``function_id`` (any feed) are IN_FLIGHT or
         UNKNOWN."""

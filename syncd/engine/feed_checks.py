@@ -13,6 +13,7 @@ from syncd.engine.discovery import Discovery
 from syncd.engine.ports import WritebackPort
 from syncd.mapping import FeedSpec
 from syncd.rules import visits
+from syncd.rules.resolve.question import needs_person
 from syncd.rules.visits import Visit
 
 
@@ -54,8 +55,33 @@ class FeedChecks:
             if check.verdict is visits.VisitVerdict.READY and not self.discovery.after_read:
                 check = visits.AFTER_FEEDS_UNREAD
         if check.verdict is not visits.VisitVerdict.READY:
-            return check
+            return self.behind(visit_key, check, self.spec.requires.after, statuses)
         return self.fee_deletion_check(visit_key)
+
+    def serial_wait(
+        self, visit_key: str, statuses: Mapping[str, list[SyncStatus]]
+    ) -> visits.VisitCheck:
+        """One unsettled call of this feed per visit: WAIT while another is unsettled (naming
+        it when only a person can decide it)."""
+        check = visits.unsettled_calls_pending(statuses.get(self.spec.feed, []))
+        return self.behind(visit_key, check, [self.spec.feed], statuses)
+
+    def behind(
+        self,
+        visit_key: str,
+        check: visits.VisitCheck,
+        feeds: Sequence[str],
+        statuses: Mapping[str, list[SyncStatus]],
+    ) -> visits.VisitCheck:
+        """``check``, or — a WAIT behind an UNKNOWN of ``feeds`` that only a person can
+        decide — one that names it (read only when the visit has an UNKNOWN there)."""
+        unknown = any(s is SyncStatus.UNKNOWN for feed in feeds for s in statuses.get(feed, []))
+        if check.verdict is not visits.VisitVerdict.WAIT or not unknown or not visit_key:
+            return check
+        found = self.store.outbox.unknown_reason(list(feeds), visit_key)
+        if found is None or not needs_person(found[2]):
+            return check
+        return visits.behind_person(check, *found)
 
     def fee_deletion_check(self, visit_key: str) -> visits.VisitCheck:
         """A fee upload waits while a fee-deletion command of the visit is unsettled."""

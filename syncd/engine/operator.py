@@ -238,6 +238,7 @@ class Operator:
                 f"{feed} {key} 不是结果未知（UNKNOWN）的记录（现为 {found}），--not-processed "
                 f"只用于结果未知的记录 / {feed} {key} is {found}, not UNKNOWN"
             )
+        self.exchange.calls.note_resolution("NOT_PROCESSED", "operator")
         return count
 
     def _processed(self, feed: str, key: str, given: Mapping[str, str]) -> int:
@@ -251,6 +252,7 @@ class Operator:
             )
             unit, count = verdicts.claim(pending)
             self.exchange.conclude(unit, ended, pending.asked, unit.attempts)
+            self.exchange.calls.note_resolution("PROCESSED", "operator")
         except LeaseLost:
             raise OperatorError(
                 "该记录刚被运行中的 syncd 接手，请重新核对 / a running syncd took it over just now"

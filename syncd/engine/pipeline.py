@@ -147,7 +147,7 @@ class FeedPipeline:
                 if index:  # an earlier call of this unit changed both: read them again
                     statuses = self.checks.visit_rows(key, self.checks.serial())
                     visit = self.visit_of(key)
-                check = visits.unsettled_calls_pending(statuses.get(self.spec.feed, []))
+                check = self.checks.serial_wait(key, statuses)
                 if check.verdict is visits.VisitVerdict.WAIT:
                     self.finish(rows, self.waiting(check.reason_zh), r)
                     continue

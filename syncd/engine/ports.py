@@ -60,6 +60,10 @@ class OutboxPort(LeaseKeeper, Protocol):
 
     def unsettled_calls(self, function_id: str, visit_key: str) -> int: ...
 
+    def unknown_reason(self, feeds: Sequence[str], visit_key: str) -> tuple[str, str, str] | None:
+        """(feed, key, current reason) of the visit's oldest UNKNOWN row of ``feeds``."""
+        ...
+
     def mark_in_flight(
         self, ids: Sequence[int], request_id: str, attempts: Mapping[int, int], lease: Lease
     ) -> bool: ...

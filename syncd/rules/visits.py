@@ -149,6 +149,16 @@ def unsettled_calls_pending(statuses: Sequence[str]) -> VisitCheck:
     return READY
 
 
+def behind_person(check: VisitCheck, feed: str, key: str, reason_zh: str) -> VisitCheck:
+    """A row that waits behind an UNKNOWN only a person can decide says so: which one, and
+    its reason (what to check), so the HIS and the operator see why nothing moves."""
+    return VisitCheck(
+        check.verdict,
+        f"等待人工核对：本次就诊的 {feed} {key} 结果未知（{reason_zh}），"
+        "在平台核对并用 syncd retry 登记结论后再发送",
+    )
+
+
 def fee_deletion_pending(unsettled: int) -> VisitCheck:
     """A fee upload (bizh120002) waits while a fee deletion (bizh120004) of the visit is
     IN_FLIGHT or UNKNOWN: the deletion is judged by the platform's fee total (bizh120003),

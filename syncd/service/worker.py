@@ -46,6 +46,7 @@ from syncd.engine.pipeline import FeedPipeline, fee_delete_commands
 from syncd.engine.prepare import RenderInputs
 from syncd.engine.reports import CommandReport, TickReport
 from syncd.mapping import FeedSpec, needs_persons
+from syncd.monitor.metrics import record_resolution
 from syncd.platform.client import PlatformClient
 from syncd.platform.pace import paced
 from syncd.protocol import catalogue as catalogue_module
@@ -161,6 +162,7 @@ class Worker:
             self.clock,
             akb020,
             settings.platform.figure_tolerance,
+            record_resolution,
         )
         policy = retry_policy(settings)
         self.exchange = Exchange(self.calls, policy, draw, owner or new_owner(), flight_s(settings))

@@ -43,6 +43,7 @@ ROW_FIELDS = (
     "finished_at",
     "visit_key",
 )
+REASON_FIELDS = ("return_code", "return_code_message")  # a memory row keeps them in extra
 VIEW_COLUMNS = ("ROW_ID", "VISIT_NO", "AMOUNT", "VER")
 VIEW_DDL = (
     "CREATE TABLE T_CONTRACT (ROW_ID INTEGER PRIMARY KEY, VISIT_NO VARCHAR(20),"
@@ -87,7 +88,8 @@ def memory_backend() -> Backend:
 
     def status_row(row_id: int) -> dict[str, Any]:
         row = stores.outbox.rows[row_id]
-        return {name: getattr(row, name) for name in ROW_FIELDS}
+        reasons = {name: row.extra.get(name) for name in REASON_FIELDS}
+        return {**{name: getattr(row, name) for name in ROW_FIELDS}, **reasons}
 
     rows: list[dict[str, object]] = []
 
@@ -122,7 +124,7 @@ def database_backend(name: str, url: str) -> Backend:
         s = tables.sync_status
         with engine.connect() as conn:
             row = conn.execute(sa.select(s).where(s.c.id == row_id)).mappings().one()
-        return {name: row[name] for name in ROW_FIELDS}
+        return {name: row[name] for name in (*ROW_FIELDS, *REASON_FIELDS)}
 
     def view(new: list[dict[str, object]]) -> FeedSourcePort:
         columns = (sa.column(quoted_name(c, quote=False)) for c in VIEW_COLUMNS)

@@ -111,6 +111,32 @@ def test_a_status_change_waits_and_refuses_without_an_attempt(backend: Backend) 
     assert row["next_attempt_at"] == NOW + timedelta(seconds=5) and row["lease_owner"] is None
 
 
+def test_a_status_change_writes_the_current_reason_only(backend: Backend) -> None:
+    """A transient reply's code and text, then a refusal without a reply: the refusal's text
+    in both columns, no code (the HIS reads the current reason)."""
+    ids = rows(backend, "1")
+    box = backend.stores.outbox
+    retry = outbox.Transition(SyncStatus.PENDING, NOW, 1, "会话已过期")
+    reply = {"return_code": "-9", "return_code_message": "会话已过期"}
+    assert backend.stores.rows(ids, retry, NOW, "setup", reply)
+    (again,) = [r.id for r in box.claim("contract", lease("b"), 10)]
+    box.set([again], outbox.refused("就诊已取消"), NOW, "b")
+    row = backend.status_row(again)
+    assert (row["status"], row["return_code"]) == ("REJECTED", None)
+    assert row["return_code_message"] == row["last_error"] == "就诊已取消"
+
+
+def test_the_reason_of_a_visits_unknown_row_is_read(backend: Backend) -> None:
+    ids = rows(backend, "1", "2")
+    box = backend.stores.outbox
+    assert box.unknown_reason(["contract"], "ZY1") is None
+    unknown = outbox.Transition(SyncStatus.UNKNOWN, NOW, 1, "结果未知：请人工核对")
+    box.set(ids[1:], unknown, NOW, "setup")
+    assert box.unknown_reason(["contract"], "ZY1") == ("contract", "2", "结果未知：请人工核对")
+    assert box.unknown_reason(["other"], "ZY1") is None
+    assert box.unknown_reason(["contract"], "ZY2") is None
+
+
 def test_renew_keeps_only_our_rows_and_release_gives_them_back(backend: Backend) -> None:
     ids = rows(backend, "1", "2")
     box = backend.stores.outbox

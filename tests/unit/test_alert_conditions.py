@@ -3,12 +3,14 @@ working calendar, the backlog threshold, late jobs, and "not known" never cleari
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from syncd.config.settings import AlertSettings, InactivitySettings
 from syncd.db.counts import Counts, FeedCounts, LastReconciliation
+from syncd.db.person_cases import PersonCase
 from syncd.platform.health import HealthSnapshot
 from syncd.service.alerts.conditions import (
     JobView,
@@ -17,6 +19,7 @@ from syncd.service.alerts.conditions import (
     is_working_day,
     last_due,
 )
+from syncd.service.alerts.texts import text_of
 from syncd.service.jobs import Schedule
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -78,6 +81,22 @@ def test_failed_unknown_and_blocked_rows_by_feed() -> None:
     found = {c.name: c for c in evaluate(_seen(_counts(ip_fee=fee)), AlertSettings())}
     assert found["failed_rows"].active and found["failed_rows"].detail == "失败 2 条：ip_fee 2 条"
     assert found["unknown_rows"].active and found["blocked_rows"].active
+
+
+def test_an_unknown_only_a_person_can_decide_is_named_with_what_to_check() -> None:
+    """Never silent: each such UNKNOWN in the detail with its reason (both totals here)."""
+    fee = FeedCounts("ip_fee", {"UNKNOWN": 3})
+    reason = "结果未知：平台费用总额104.00与已知上传0.00及本批5.00不符，请人工核对"
+    cases = (3, (PersonCase("ip_fee", "F1", "ZY1", reason),))
+    seen = replace(_seen(_counts(ip_fee=fee)), person_cases=cases)
+    found = {c.name: c for c in evaluate(seen, AlertSettings())}
+    person = found["unknown_needs_person"]
+    assert person.active and "ip_fee F1（就诊 ZY1）" in person.detail and "104.00" in person.detail
+    assert person.detail.startswith("需人工核对 3 条") and "另有 2 条" in person.detail
+    assert not {c.name: c for c in evaluate(_seen(), AlertSettings())}[
+        "unknown_needs_person"
+    ].active
+    assert "--processed" in text_of("unknown_needs_person").action
 
 
 def test_a_reconciliation_with_differences_holds_until_a_clean_one() -> None:

@@ -4,6 +4,8 @@ stay's total; a lone 0.00 item waits (bounded) for the next non-zero row to join
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from exchange_support import Engine, admission, fee
 
 from syncd.rules.fee_batches import ZERO_WAIT_ZH
@@ -60,3 +62,35 @@ def test_a_lone_zero_item_goes_alone_once_its_wait_is_over() -> None:
     assert dict(engine.tick("ip_fee").results) == {"WAITING": 1}
     engine.clock.advance(2)
     assert dict(engine.tick("ip_fee").results) == {"SUCCEEDED": 1}
+
+
+def test_every_settled_unknown_is_told_to_the_resolution_metric() -> None:
+    """PlatformCalls.resolved (the daemon wires syncd_unknown_resolutions_total to it) hears
+    each resolution's verdict: here a lost fee reply found processed by query."""
+    engine = Engine()
+    admitted(engine)
+    heard: list[tuple[str, str]] = []
+    engine.exchange.calls.resolved = lambda verdict, by: heard.append((verdict, by))
+    engine.platform.script("bizh120002", "lost")
+    fee(engine, "F1", "5.00")
+    engine.tick("ip_fee")
+    assert heard == [("PROCESSED", "query")]
+
+
+def test_rows_waiting_behind_an_unknown_for_a_person_name_it() -> None:
+    """The platform's total matches neither case (someone uploaded 99.00 outside syncd): the
+    batch stays UNKNOWN with both totals for a person, and the visit's next fee row says it
+    waits for that check, naming the row."""
+    engine = Engine()
+    aaz218 = admitted(engine)
+    engine.platform.fees[aaz218] = Decimal("99.00")
+    engine.platform.script("bizh120002", "lost")
+    fee(engine, "F1", "5.00")
+    engine.tick("ip_fee")
+    first = engine.row("ip_fee", "F1")
+    assert first.status == "UNKNOWN"
+    assert "104.00" in first.last_error and "人工核对" in first.last_error
+    fee(engine, "F2", "3.00")
+    assert dict(engine.tick("ip_fee").results) == {"WAITING": 1}
+    waiting = engine.row("ip_fee", "F2").last_error
+    assert waiting.startswith("等待人工核对：本次就诊的 ip_fee F1 结果未知") and "104.00" in waiting

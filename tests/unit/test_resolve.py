@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from syncd.protocol.codec import Program, Row
 from syncd.rules.resolve import Found, Question, resolve
+from syncd.rules.resolve.question import QUERY_FAILED_ZH, needs_person
 from syncd.rules.visits import Visit
 
 VISIT = Visit("V1", "INPATIENT", "ADMITTED", aaz218="Z1", fee_amount="30.00", last_batch=1)
@@ -248,10 +249,12 @@ def test_modify_is_not_confirmed_by_the_fields_it_did_not_change() -> None:
 
 
 def test_modify_undecided_without_query_or_business() -> None:
-    for reply in (None, biz()):
+    """No business: a person checks; a failed query: asked again by itself (no person)."""
+    for reply, person in ((None, False), (biz(), True)):
         _, ask = answers(reply)
         found = resolve(sent("bizh120104", **MODIFY), ask)  # type: ignore[arg-type]
-        assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh, reply
+        assert found.found is Found.UNDECIDED, reply
+        assert needs_person(found.reason_zh) is person, reply
     asked, ask = answers()
     found = resolve(sent("bizh120104", aaz218="Z1", bka021=""), ask)  # type: ignore[arg-type]
     assert found.found is Found.UNDECIDED and asked == []
@@ -276,7 +279,7 @@ def test_fee_delete_compares_the_total_with_the_known_sum() -> None:
         assert asked == [("bizh120003", {"akb020": "SS0001", "aaz218": "Z1", "bka438": "1"})]
     _, ask = answers(None)
     found = resolve(sent("bizh120004", aaz218="Z1"), ask)  # type: ignore[arg-type]
-    assert found.found is Found.UNDECIDED and "人工核对" in found.reason_zh
+    assert found.found is Found.UNDECIDED and found.reason_zh == QUERY_FAILED_ZH
 
 
 def test_fee_delete_of_a_stay_known_at_zero_is_undecided() -> None:

@@ -175,6 +175,17 @@ class MemoryOutbox(LeasedRows[StatusRow]):
                 found[row.feed].append(SyncStatus(row.status))
         return found
 
+    def unknown_reason(self, feeds: Sequence[str], visit_key: str) -> tuple[str, str, str] | None:
+        found = sorted(
+            (r.updated_at or datetime.min, r.id, r)
+            for r in self.rows.values()
+            if r.feed in feeds and r.visit_key == visit_key and r.status == "UNKNOWN"
+        )
+        if not found:
+            return None
+        row = found[0][2]
+        return row.feed, row.source_key, str(row.extra.get("return_code_message") or "")
+
     def unsettled_calls(self, function_id: str, visit_key: str) -> int:
         return sum(
             r.visit_key == visit_key

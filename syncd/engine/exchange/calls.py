@@ -10,7 +10,7 @@ unknown was processed (the strategies of :mod:`syncd.rules.resolve`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -68,6 +68,13 @@ class PlatformCalls:
     clock: Clock
     akb020: str
     tolerance: Decimal = Decimal("0.00")  # platform.figure_tolerance
+    # told every settled UNKNOWN: (verdict PROCESSED / NOT_PROCESSED / UNDECIDED, by query /
+    # operator) — the daemon's syncd_unknown_resolutions_total
+    resolved: Callable[[str, str], None] | None = None
+
+    def note_resolution(self, verdict: str, by: str) -> None:
+        if self.resolved is not None:
+            self.resolved(verdict, by)
 
     def request(self, mapped: MappedCall) -> Request:
         return build_request(self.catalogue, mapped)
@@ -192,6 +199,7 @@ class PlatformCalls:
             hints=hints,
         )
         found = resolve.resolve(question, lambda fid, params: self._query(fid, params, where))
+        self.note_resolution(found.found.value, "query")
         _event(
             where,
             "delivery.resolved",

@@ -8,12 +8,14 @@ from decimal import Decimal
 from syncd.protocol.codec import Row
 from syncd.rules.resolve.question import (
     NOT_PROCESSED,
+    PERSON_MARK,
     Ask,
     Question,
     Resolution,
     batch_sum,
     decimal_of,
     processed,
+    query_failed,
     undecided,
 )
 
@@ -41,7 +43,7 @@ def admission(call: Question, ask: Ask) -> Resolution:
         },
     )
     if reply is None:
-        return undecided()
+        return query_failed()
     ours = [r for r in reply.rows("bizinfo") if r.get("bka025") == bka025]
     if not ours:
         return NOT_PROCESSED
@@ -96,7 +98,9 @@ def fee_batch(call: Question, ask: Ask) -> Resolution:
             "结果未知：本批费用明细合计为0，平台费用总额无法判断本批是否已上传，请人工核对"
         )
     reply = ask("bizh120003", {"akb020": call.akb020, "aaz218": call.aaz218, "bka438": "1"})
-    total = decimal_of(reply.get("akc264") if reply else None)
+    if reply is None:
+        return query_failed()
+    total = decimal_of(reply.get("akc264"))
     if total is None:
         return undecided()
     known = decimal_of(call.visit.fee_amount if call.visit else "0") or Decimal(0)
@@ -140,9 +144,9 @@ def modify(call: Question, ask: Ask) -> Resolution:
         return undecided("结果未知：本次修改未填任何可修改字段，无法查询确认，请人工核对")
     rows = _inpatient_by_aaz218(call, ask)
     if rows is None:
-        return undecided()
+        return query_failed()
     if not rows:
-        return undecided(f"结果未知：平台查不到就医登记号{call.aaz218}的住院业务，请人工核对")
+        return _not_found(call)
     theirs = {code: (rows[0].get(code) or "").strip() for code in ours}
     return processed() if theirs == ours else NOT_PROCESSED
 
@@ -158,7 +162,9 @@ def delete_fees(call: Question, ask: Ask) -> Resolution:
     undecided, for an operator: sending the delete again could remove rows uploaded after it.
     """
     reply = ask("bizh120003", {"akb020": call.akb020, "aaz218": call.aaz218, "bka438": "1"})
-    total = decimal_of(reply.get("akc264") if reply else None)
+    if reply is None:
+        return query_failed()
+    total = decimal_of(reply.get("akc264"))
     if total is None:
         return undecided()
     known = decimal_of(call.visit.fee_amount if call.visit else "0") or Decimal(0)
@@ -171,17 +177,25 @@ def delete_fees(call: Question, ask: Ask) -> Resolution:
     )
 
 
+def _not_found(call: Question) -> Resolution:
+    return undecided(f"结果未知：平台查不到就医登记号{call.aaz218}的住院业务，{PERSON_MARK}")
+
+
 def discharge(call: Question, ask: Ask) -> Resolution:
     rows = _inpatient_by_aaz218(call, ask)
+    if rows is None:
+        return query_failed()
     if not rows:
-        return undecided()
+        return _not_found(call)
     return processed() if rows[0].get("bka032") else NOT_PROCESSED
 
 
 def settlement(call: Question, ask: Ask) -> Resolution:
     rows = _inpatient_by_aaz218(call, ask)
+    if rows is None:
+        return query_failed()
     if not rows:
-        return undecided()
+        return _not_found(call)
     if rows[0].get("bka891") != "1":
         return NOT_PROCESSED
     slip = ask(call.slip_function, {"akb020": call.akb020, "aaz218": call.aaz218})
@@ -198,20 +212,24 @@ def settlement(call: Question, ask: Ask) -> Resolution:
 
 def cancel_settlement(call: Question, ask: Ask) -> Resolution:
     rows = _inpatient_by_aaz218(call, ask)
+    if rows is None:
+        return query_failed()
     if not rows:
-        return undecided()
+        return _not_found(call)
     return processed() if rows[0].get("bka891") != "1" else NOT_PROCESSED
 
 
 def cancel_discharge(call: Question, ask: Ask) -> Resolution:
     rows = _inpatient_by_aaz218(call, ask)
+    if rows is None:
+        return query_failed()
     if not rows:
-        return undecided()
+        return _not_found(call)
     return NOT_PROCESSED if rows[0].get("bka032") else processed()
 
 
 def cancel_admission(call: Question, ask: Ask) -> Resolution:
     rows = _inpatient_by_aaz218(call, ask)
     if rows is None:
-        return undecided()
+        return query_failed()
     return processed() if not rows else NOT_PROCESSED

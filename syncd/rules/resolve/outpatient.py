@@ -14,6 +14,7 @@ from syncd.rules.resolve.question import (
     is_negative,
     negated,
     processed,
+    query_failed,
     undecided,
 )
 
@@ -32,7 +33,7 @@ def registration(call: Question, ask: Ask) -> Resolution:
         },
     )
     if reply is None:
-        return undecided()
+        return query_failed()
     rows = reply.rows("bizinfo")
     bka025 = call.text("bka025")
     ours = [r for r in rows if r.get("bka025") == bka025] if bka025 else list(rows)
@@ -59,7 +60,7 @@ def charge(call: Question, ask: Ask) -> Resolution:
         },
     )
     if reply is None:
-        return undecided()
+        return query_failed()
     batches = reply.rows("batchinfo")
     if refund is not None:
         return _refund(batches, refund, reply.datasets.get("feeinfo"))
@@ -117,5 +118,5 @@ def cancel_registration(call: Question, ask: Ask) -> Resolution:
         {"akb020": call.akb020, "bka895": "aaz218", "bka896": call.aaz218, "bka006": "410"},
     )
     if reply is None:
-        return undecided()
+        return query_failed()
     return processed() if not reply.rows("bizinfo") else NOT_PROCESSED

@@ -17,7 +17,11 @@ from syncd.protocol.codec import Program
 from syncd.rules.visits import Visit
 
 Ask = Callable[[str, Mapping[str, str]], Program | None]
-UNDECIDED_ZH = "结果未知：无法通过查询确认平台是否已处理，请人工核对"
+PERSON_MARK = "请人工核对"  # in every reason of an UNKNOWN that only a person can decide
+UNDECIDED_ZH = "结果未知：无法通过查询确认平台是否已处理，" + PERSON_MARK
+QUERY_FAILED_ZH = (
+    "结果未知：查询确认未成功（平台未应答或应答无法读取），稍后自动再查询确认，不会重发"
+)
 
 
 class Found(StrEnum):
@@ -64,6 +68,17 @@ NOT_PROCESSED = Resolution(Found.NOT_PROCESSED)
 
 def undecided(reason_zh: str = UNDECIDED_ZH) -> Resolution:
     return Resolution(Found.UNDECIDED, reason_zh=reason_zh)
+
+
+def query_failed() -> Resolution:
+    """The query itself failed: undecided now, asked again later by itself (no person)."""
+    return Resolution(Found.UNDECIDED, reason_zh=QUERY_FAILED_ZH)
+
+
+def needs_person(reason_zh: str) -> bool:
+    """An UNKNOWN whose reason says only a person can decide it (the alert, the rows that
+    wait behind it)."""
+    return PERSON_MARK in (reason_zh or "")
 
 
 def processed(**fields: str) -> Resolution:

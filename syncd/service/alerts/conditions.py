@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from syncd.config.settings import AlertSettings, InactivitySettings
 from syncd.db.counts import Counts, FeedCounts
+from syncd.db.person_cases import PersonCase
 from syncd.platform.health import HealthSnapshot
 from syncd.service.alerts.texts import HOST_MARK, JOB_PREFIX, duration_zh
 from syncd.service.jobs import Schedule
@@ -49,6 +50,9 @@ class Observed:
     wall: float  # wall clock now
     zone: ZoneInfo  # the scheduler's time zone (daily jobs)
     host: str  # this process's host: the name of what it sees for itself
+    # the UNKNOWNs only a person can decide: how many, and the oldest few (read only while
+    # there are UNKNOWN rows or commands at all)
+    person_cases: tuple[int, tuple[PersonCase, ...]] = (0, ())
 
     def own(self, name: str) -> str:
         return f"{name}{HOST_MARK}{self.host}"
@@ -62,6 +66,7 @@ def evaluate(seen: Observed, settings: AlertSettings) -> list[Condition]:
         _backlog,
         _failed,
         _unknown,
+        _needs_person,
         _blocked,
         _inactivity,
         _reconciliation,
@@ -115,6 +120,17 @@ def _failed(seen: Observed, _: AlertSettings) -> Condition:
 
 def _unknown(seen: Observed, _: AlertSettings) -> Condition:
     return _counted("unknown_rows", "结果未知", seen.counts, lambda f: f.count("UNKNOWN"))
+
+
+def _needs_person(seen: Observed, _: AlertSettings) -> Condition:
+    """An UNKNOWN syncd cannot decide by querying: never silent — each named with its reason
+    (what to check: the two totals, the batch, the stays)."""
+    count, cases = seen.person_cases
+    if not count:
+        return Condition("unknown_needs_person", False)
+    more = f"；另有 {count - len(cases)} 条" if count > len(cases) else ""
+    lines = "；".join(case.line() for case in cases)
+    return Condition("unknown_needs_person", True, f"需人工核对 {count} 条：{lines}{more}")
 
 
 def _blocked(seen: Observed, _: AlertSettings) -> Condition:

@@ -66,6 +66,16 @@ TEXTS: dict[str, AlertText] = {
         _NOTHING,
         Severity.ERROR,
     ),
+    "unknown_needs_person": AlertText(
+        "有结果未知的交易需要人工核对 / UNKNOWN outcomes only a person can decide",
+        "需要人工核对的结果未知交易已处理 / no UNKNOWN outcome waits for a person",
+        "平台的查询结果无法判断这些交易是否已处理，syncd 不会重发：按每条的原因在平台核对"
+        "（原因中写明平台与已知的金额、批次或住院业务），确认已处理执行 syncd retry 名称 主键 "
+        "--processed，确认未处理执行 --not-processed（或在运维控制台的待处理页操作）。"
+        "在此之前同一就诊的后续数据等待，其原因中写明在等哪一条。",
+        _NOTHING,
+        Severity.ERROR,
+    ),
     "blocked_rows": AlertText(
         "有数据因前序登记被拒绝而受阻 / rows blocked behind a refused registration",
         "受阻的数据已可发送 / no blocked rows",

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from syncd.db.alert_store import AlertStore
+from syncd.db.person_cases import read_person_cases
 from syncd.platform.health import PlatformHealth
 from syncd.service.alerts.announcer import Announcer
 from syncd.service.alerts.channels import Channel, channels_of
@@ -58,12 +59,18 @@ class AlertWatch:
             )
             for name, schedule in sorted(self.schedules.items())
         ]
+        counts = self.counts.get(fresh=True)
+        worker = self.counts.worker
+        cases = (
+            read_person_cases(worker.engine, worker.tables) if counts.total("UNKNOWN") else (0, ())
+        )
         return Observed(
-            self.counts.get(fresh=True),
+            counts,
             self.health.snapshot(),
             jobs,
             self.progress.since,
             self._wall(),
             self.zone,
             self.host,
+            cases,
         )
