@@ -92,9 +92,11 @@ class SimulatorProcess:
         self.proc.wait(timeout=30)
 
 
-def start_simulator(persons: Path) -> SimulatorProcess:
-    """``syncd simulator --port 0`` (its own process: it does not share our GIL)."""
+def start_simulator(persons: Path, *extra: str) -> SimulatorProcess:
+    """``syncd simulator --port 0`` (its own process: it does not share our GIL); ``extra``:
+    more options (``--fault latency:ms=100,times=0``)."""
     command = [sys.executable, "-m", "syncd", "simulator", "--port", "0", "--persons", str(persons)]
+    command += extra
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     for line in proc.stderr:

@@ -18,7 +18,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from syncd.core.errors import LeaseLost, RequestEncodingError
-from syncd.core.records import UNSETTLED_STATUSES, OutboxRow, SourceRow, SyncStatus, VisitState
+from syncd.core.records import (
+    UNSETTLED_STATUSES,
+    Lease,
+    OutboxRow,
+    SourceRow,
+    SyncStatus,
+    VisitState,
+)
 from syncd.engine.discovery import Discovery
 from syncd.engine.exchange import Exchange, Where
 from syncd.engine.feed_checks import FeedChecks
@@ -87,7 +94,7 @@ class FeedPipeline:
         report.discovered = self.discovery.run() if discover else 0
         report.resent = self.fixed.run() if discover else 0
         lease = self.exchange.lease(self.lease_s)
-        rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
+        rows = self.claim(lease)
         report.claimed = len(rows)
         self.leases.claimed({r.id for r in rows}, lease.now)
         try:
@@ -104,6 +111,20 @@ class FeedPipeline:
         finally:
             self.release()
         return report
+
+    def claim(self, lease: Lease) -> list[OutboxRow]:
+        """``batch_size`` due rows; with lanes, more batches while every claim was full and
+        the rows hold fewer visits than four per lane (a backlog of long stays would else
+        keep most lanes idle: 500 rows may be two stays)."""
+        rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
+        lanes = 4 * self.slots.size if self.slots.size > 1 else 0
+        got = len(rows)
+        for _ in range(lanes):
+            if got < self.batch_size or len({_lane([row]) for row in rows}) >= lanes:
+                break
+            more = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
+            rows, got = rows + more, len(more)
+        return rows
 
     def keep_leases(self) -> None:
         self.leases.keep(self.store.outbox, self.owner, self._now(), self.lease_s)

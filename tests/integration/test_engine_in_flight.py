@@ -103,3 +103,32 @@ def test_calls_of_different_stays_overlap_those_of_one_stay_never(crowd: Env) ->
     assert 2 <= observed.most <= 4
     logins = Counter(c["function_id"] for c in env.sim.calls())["sys0001"]
     assert logins == 2  # the first, and one after the -9 for every call in flight
+
+
+@pytest.fixture
+def crowd_sqlite(sqlite_url: str) -> Iterator[Env]:
+    yield from build_env(sqlite_url, persons_config())
+
+
+@pytest.mark.parametrize("in_flight", [1, 4])
+def test_a_tick_claims_enough_stays_to_keep_its_lanes_busy(
+    crowd_sqlite: Env, in_flight: int
+) -> None:
+    """A claim of ``polling.batch_size`` rows may hold a single long stay: with lanes, a
+    tick claims more batches while every claim was full, up to four stays per lane; one lane
+    keeps the single claim of today."""
+    env = crowd_sqlite
+    for n in range(STAYS):
+        admit(env, f"ZY{n}", f"20000{n:05d}", n + 1)
+        for r in range(ROWS):
+            fee(env, f"F{n}-{r}", "1.00", visit=f"ZY{n}")
+    delivery = env.settings.delivery.model_copy(update={"max_in_flight": in_flight})
+    polling = env.settings.polling.model_copy(update={"batch_size": ROWS})
+    env.settings = env.settings.model_copy(update={"delivery": delivery, "polling": polling})
+    worker = env.worker()
+    while worker.once("ip_admission").feeds[0].claimed:
+        pass
+    report = worker.tick_feed("ip_fee")
+    worker.close()
+    assert report.claimed == (ROWS if in_flight == 1 else STAYS * ROWS)
+    assert report.results == {"SUCCEEDED": report.claimed}
