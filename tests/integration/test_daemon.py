@@ -252,8 +252,12 @@ def test_scheduler_logs_a_refused_or_late_run_instead_of_skipping_silently(
 
 
 def _twelve_fees_in_batches_of_five(env: Env) -> Worker:
-    """An admitted stay with 12 fee rows in the view and ``batch_size`` 5: the worker."""
-    env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=5)})
+    """An admitted stay with 12 fee rows in the view and ``batch_size`` 5: the worker (one
+    lane: a tick with lanes would claim all 12 rows at once)."""
+    one_lane = env.settings.delivery.model_copy(update={"max_in_flight": 1})
+    env.settings = env.settings.model_copy(
+        update={"polling": PollingSettings(batch_size=5), "delivery": one_lane}
+    )
     admit(env)
     worker = env.worker()
     worker.once("ip_admission")

@@ -29,7 +29,10 @@ def test_a_limited_claim_takes_whole_visits_of_interleaved_rows(any_env: Env) ->
     Claimed oldest-first by id, each tick would split both stays (four fee calls); claimed
     by visit, each tick sends one whole stay (two calls of three rows)."""
     env = any_env
-    env.settings = env.settings.model_copy(update={"polling": PollingSettings(batch_size=3)})
+    one_lane = env.settings.delivery.model_copy(update={"max_in_flight": 1})  # one claim a tick
+    env.settings = env.settings.model_copy(
+        update={"polling": PollingSettings(batch_size=3), "delivery": one_lane}
+    )
     admit(env, "ZY1")
     admit(env, "ZY2", person=SECOND, adm_id=2)
     worker = env.worker(clock=Ticking())
