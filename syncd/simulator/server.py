@@ -3,8 +3,9 @@
 Routes:
 
 * ``POST /hygeia_esb_sj/api/call.action`` — the platform (raw XML body, any Content-Type);
-* ``GET /_sim/calls`` — the call log in order: seq, function_id, return_code, at, duration_ms,
-  fault, outcome (never a password or a payload);
+* ``GET /_sim/calls`` — the call log in order: seq, function_id, aaz218 (the business a call
+  names, if any), return_code, at (when it arrived), duration_ms (until its answer, a latency
+  fault included), fault, outcome (never a password or a payload);
 * ``GET /_sim/businesses`` — every business with rows, batches, settlements, 病案 uploads;
 * ``GET|POST|DELETE /_sim/faults`` — list, add (JSON object or list), clear faults;
 * ``POST /_sim/sessions/expire`` — expire every session now;
@@ -41,6 +42,7 @@ from syncd.simulator.platform import Platform
 from syncd.simulator.store import Store
 from syncd.simulator.wire import (
     WireReply,
+    WireRequest,
     malformed_reply,
     parse_request,
     render_reply,
@@ -268,15 +270,17 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and kind == "latency":
             time.sleep(fault.ms / 1000)
         if kind in ("drop", "http500"):
-            return self._finish_call(request.function_id, started, at, kind, None)
+            return self._finish_call(request.function_id, started, at, kind, None, of=request)
         if kind == "expire_session":
             self.sim.expire_sessions()
         try:
             reply = self.sim.platform.process(request)
         except (sqlite3.Error, ValueError, LookupError, ArithmeticError) as exc:
             event(logger, "sim.exception", logging.ERROR, error=type(exc).__name__)
-            return self._finish_call(request.function_id, started, at, "http500", None)
-        self._finish_call(request.function_id, started, at, kind, reply, fault.size if fault else 0)
+            failed = "http500"
+            return self._finish_call(request.function_id, started, at, failed, None, of=request)
+        size = fault.size if fault else 0
+        self._finish_call(request.function_id, started, at, kind, reply, size, of=request)
 
     def _finish_call(
         self,
@@ -286,12 +290,15 @@ class _Handler(BaseHTTPRequestHandler):
         kind: str | None,
         reply: WireReply | None,
         size: int = 0,
+        *,
+        of: WireRequest | None = None,
     ) -> None:
         """Log the call first (so /_sim/calls is current once the client has an answer),
         then answer, or deliberately do not."""
         outcome = _outcome(kind, reply)
         entry = {
             "function_id": function_id,
+            "aaz218": (of.get("aaz218") or None) if of is not None else None,
             "return_code": reply.return_code if reply else None,
             "at": at.isoformat(),
             "duration_ms": int((time.monotonic() - started) * 1000),

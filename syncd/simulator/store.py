@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS record (
     payload TEXT NOT NULL, uploaded_at TEXT NOT NULL, PRIMARY KEY (business_id, function_id));
 CREATE TABLE IF NOT EXISTS call_log (
     seq INTEGER PRIMARY KEY, function_id TEXT NOT NULL, return_code TEXT, at TEXT NOT NULL,
-    duration_ms INTEGER NOT NULL, fault TEXT, outcome TEXT NOT NULL);
+    duration_ms INTEGER NOT NULL, fault TEXT, outcome TEXT NOT NULL, aaz218 TEXT);
 """
 
 _TABLES = ("call_log", "record", "settlement", "batch", "fee_row", "business", "session", "meta")
@@ -61,6 +61,9 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.executescript(SCHEMA)
+        logged = {row[1] for row in self.conn.execute("PRAGMA table_info(call_log)")}
+        if "aaz218" not in logged:  # a state file of an older simulator
+            self.conn.execute("ALTER TABLE call_log ADD COLUMN aaz218 TEXT")
 
     def close(self) -> None:
         with self.lock:
@@ -111,8 +114,9 @@ class Store:
     def log_call(self, entry: dict[str, Any]) -> None:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO call_log (function_id, return_code, at, duration_ms, fault, outcome)"
-                " VALUES (:function_id, :return_code, :at, :duration_ms, :fault, :outcome)",
+                "INSERT INTO call_log (function_id, aaz218, return_code, at, duration_ms, fault,"
+                " outcome) VALUES (:function_id, :aaz218, :return_code, :at, :duration_ms,"
+                " :fault, :outcome)",
                 entry,
             )
 

@@ -82,6 +82,7 @@ class SimProcess:
     port: int = field(default_factory=free_port)
     faults: tuple[str, ...] = ()
     proc: subprocess.Popen[bytes] | None = None
+    persons: Path | None = None  # a persons fixture instead of the shipped one
 
     @property
     def url(self) -> str:
@@ -103,6 +104,8 @@ class SimProcess:
         ]
         for fault in self.faults:
             argv += ["--fault", fault]
+        if self.persons is not None:
+            argv += ["--persons", str(self.persons)]
         with (self.folder / "sim.log").open("ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=log, env=_env(self.folder / "x"))
         wait_for("the simulator to listen", self._up, timeout=30)
