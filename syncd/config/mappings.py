@@ -22,7 +22,7 @@ from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, describe, load_yaml, missing_hint
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.core.records import REQUEST_WRITEBACK, SYNC_STATUS_WRITEBACK
-from syncd.mapping import names
+from syncd.mapping import lookup_feed, names, needs_persons
 from syncd.mapping.spec import FeedSpec
 from syncd.mapping.types import FEED_NAME_HINT
 from syncd.protocol.catalogue import Catalogue
@@ -314,8 +314,17 @@ def _add_unique(feeds: dict[str, LoadedFeed], loaded: LoadedFeed) -> list[Config
     return []
 
 
+NO_LOOKUP_ZH = "映射使用 person: 规则，但没有渲染人员查询（110001/120001）的命令映射"
+NO_LOOKUP_EN = "person: rules need the look-up command's mapping (op_person / ip_person)"
+
+
 def _cross_feed_problems(feeds: Mapping[str, LoadedFeed]) -> list[ConfigProblem]:
     problems = [p for feed in feeds.values() for p in _before_problems(feed, feeds)]
+    specs = {name: feed.spec for name, feed in feeds.items()}
+    for feed in feeds.values():
+        if needs_persons(feed.spec) and lookup_feed(feed.spec, specs) is None:
+            hint = "keep outpatient/op_person.yaml or inpatient/ip_person.yaml in the folder"
+            problems.append(feed.located.problem(("fields",), NO_LOOKUP_ZH, hint))
     for feed in feeds.values():
         for index, other in enumerate(feed.spec.requires.after):
             if other not in feeds:

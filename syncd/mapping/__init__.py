@@ -16,7 +16,7 @@ from syncd.mapping.engine import (
     render_batch,
     row_key,
 )
-from syncd.mapping.persons import needs_persons, person_keys
+from syncd.mapping.persons import lookup_feed, needs_persons, person_keys
 from syncd.mapping.rules import FieldRule
 from syncd.mapping.spec import DatasetSpec, FeedSpec
 
@@ -29,6 +29,7 @@ __all__ = [
     "MappedCall",
     "RenderContext",
     "Rendered",
+    "lookup_feed",
     "needs_persons",
     "person_keys",
     "render",

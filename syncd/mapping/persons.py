@@ -28,6 +28,25 @@ def needs_persons(spec: FeedSpec) -> bool:
     return next(person_rules(spec), None) is not None
 
 
+LOOKUP_FUNCTIONS = {"OUTPATIENT": "bizh110001", "INPATIENT": "bizh120001"}
+_KIND_OF_GROUP = {"bizh11": "OUTPATIENT", "bizh12": "INPATIENT"}
+
+
+def lookup_function(spec: FeedSpec) -> str:
+    """The look-up a feed's ``person:`` rules are answered by: 110001 for an outpatient feed,
+    120001 for an inpatient one (its ``requires.visit.kind``, else its function's group)."""
+    need = spec.requires.visit
+    kind = need.kind if need else _KIND_OF_GROUP.get(spec.function[:6], "")
+    return LOOKUP_FUNCTIONS.get(kind, "")
+
+
+def lookup_feed(spec: FeedSpec, feeds: Mapping[str, FeedSpec]) -> str | None:
+    """The command feed whose mapping renders ``spec``'s look-up (op_person, ip_person)."""
+    function = lookup_function(spec)
+    found = (n for n, f in sorted(feeds.items()) if f.source.is_command and f.function == function)
+    return next(found, None) if function else None
+
+
 def person_keys(
     spec: FeedSpec, row: Mapping[str, object], context: RenderContext
 ) -> frozenset[PersonKey]:

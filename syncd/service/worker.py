@@ -24,7 +24,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from syncd.config.loader import secret_missing
-from syncd.config.mappings import settings_values
+from syncd.config.mappings import NO_LOOKUP_EN, NO_LOOKUP_ZH, settings_values
 from syncd.config.settings import Settings
 from syncd.core.clock import Clock, local_clock
 from syncd.core.errors import ConfigError
@@ -45,7 +45,7 @@ from syncd.engine.persons import LookupPolicy, PersonLookups
 from syncd.engine.pipeline import FeedPipeline, fee_delete_commands
 from syncd.engine.prepare import RenderInputs
 from syncd.engine.reports import CommandReport, TickReport
-from syncd.mapping import FeedSpec, needs_persons
+from syncd.mapping import FeedSpec, lookup_feed, needs_persons
 from syncd.monitor.metrics import record_resolution
 from syncd.platform.client import PlatformClient
 from syncd.platform.pace import paced
@@ -86,26 +86,6 @@ def flight_s(settings: Settings) -> float:
     """How long an intent may be under way: its lease, and the least an UNKNOWN waits before
     a query may call it "not processed"."""
     return max(settings.delivery.lease_s, longest_call_s(settings))
-
-
-LOOKUP_FUNCTIONS = {"OUTPATIENT": "bizh110001", "INPATIENT": "bizh120001"}
-
-
-def person_lookup_feed(spec: FeedSpec, feeds: Mapping[str, FeedSpec], catalogue: Catalogue) -> str:
-    """The command feed whose mapping renders ``spec``'s person look-up: the visit kind's
-    (``requires.visit.kind``, else the catalogue group of its function); ConfigError if none."""
-    need = spec.requires.visit
-    kind = need.kind if need else catalogue.get(spec.function).group.upper()
-    function = LOOKUP_FUNCTIONS.get(kind, "")
-    for name, other in sorted(feeds.items()):
-        if other.source.is_command and other.function == function:
-            return name
-    raise ConfigError(
-        f"映射 {spec.feed} 使用 person: 规则，但没有交易号为 {function or '110001/120001'} "
-        f"的人员查询命令映射（如 op_person、ip_person） / mapping {spec.feed} uses person: "
-        f"rules but no command mapping of function {function or 'bizh110001/bizh120001'}"
-        " renders the look-up"
-    )
 
 
 @dataclass
@@ -221,7 +201,10 @@ class Worker:
         (110001 for outpatient feeds, 120001 for inpatient ones) renders the query."""
         if not needs_persons(spec):
             return None
-        lookup = self.feeds[person_lookup_feed(spec, self.feeds, self.catalogue)]
+        name = lookup_feed(spec, self.feeds)
+        if name is None:  # syncd check says so first (config.mappings)
+            raise ConfigError(f"{spec.feed}: {NO_LOOKUP_ZH} / {NO_LOOKUP_EN}")
+        lookup = self.feeds[name]
         p = self.settings.persons
         policy = LookupPolicy(p.refresh_s, p.frozen, self.settings.polling.default_interval_s)
         return PersonLookups(self.calls, self.persons, lookup, policy)

@@ -131,6 +131,8 @@ def test_the_wheel_ships_what_the_readme_copies_and_the_driver_aliases(wheel: Pa
         "syncd/_data/mappings/inpatient/ip_fee.yaml",
         "syncd/_data/sql/oracle/schema.sql",
         "syncd/_data/sql/examples/mysql/views.sql",
+        "syncd/_data/sql/examples/pinyin/postgresql/views.sql",  # the second example HIS
+        "syncd/_data/sql/examples/pinyin/mappings/outpatient/op_registration.yaml",
         "syncd/_data/sql/grants/postgresql.sql",
     ):
         assert shipped in names, shipped
