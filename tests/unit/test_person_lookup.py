@@ -4,6 +4,7 @@ reason, waited for (no attempt used) while the platform cannot answer."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,42 @@ def test_an_answer_older_than_the_refresh_is_asked_again(seconds: float) -> None
     h.register("GH2")
     h.tick()
     assert len([c for c in h.platform.calls if c[0] == "bizh110001"]) == 2
+
+
+def test_a_person_rule_without_its_look_up_mapping_is_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    from syncd.config.mappings import NO_LOOKUP_ZH
+    from syncd.core.errors import ConfigError
+
+    example = Path(__file__).resolve().parents[2] / "sql" / "examples" / "pinyin" / "mappings"
+    (tmp_path / "outpatient").mkdir()
+    (tmp_path / "outpatient" / "op_registration.yaml").write_text(
+        (example / "outpatient" / "op_registration.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_mappings(tmp_path, CATALOGUE)
+    assert NO_LOOKUP_ZH in str(caught.value) and "op_registration.yaml" in str(caught.value)
+    shipped = Path(__file__).resolve().parents[2] / "mappings" / "outpatient" / "op_person.yaml"
+    shutil.copy(shipped, tmp_path / "outpatient" / "op_person.yaml")
+    assert set(load_mappings(tmp_path, CATALOGUE)) == {"op_person", "op_registration"}
+
+
+def test_a_person_rule_needs_one_key_and_a_view_source() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="exactly one key"):
+        FeedSpec.model_validate(
+            {
+                **REGISTRATION.model_dump(exclude={"feed"}),
+                "fields": {"aac001": {"person": "aac001"}},
+            }
+        )
+    command = {
+        "source": {"command": "x", "params": ["p"]},
+        "function_id": "bizh110104",
+        "fields": {"aac001": {"person": "aac001", "by": {"aac002": {"param": "p"}}}},
+    }
+    with pytest.raises(ValidationError, match="need a view source"):
+        FeedSpec.model_validate(command)
