@@ -90,15 +90,31 @@ def _accounts(values: tuple[str, ...]) -> dict[str, str]:
     help="故障注入，可重复 / fault, repeatable: KIND[:function=ID,times=N,rate=R,ms=N,seed=N].",
 )
 @click.option("--test-mode", is_flag=True, help="启用 POST /_sim/reset / enable POST /_sim/reset.")
-@click.option("--settlement-slip-id", default="bizh120206", show_default=True)
-@click.option("--record-patient-id", default="bizh200101", show_default=True)
+@click.option(
+    "--settlement-slip-id",
+    default="bizh120206",
+    show_default=True,
+    help="结算信息提取的交易号 / function_id of the settlement slip.",
+)
+@click.option(
+    "--record-patient-id",
+    default="bizh200101",
+    show_default=True,
+    help="病案首页的交易号 / function_id of the medical record's front page.",
+)
 @click.option(
     "--illness-late-upload-id",
     default=None,
     help="伤病分离因病数据事后补传的交易号（默认不提供）/ function_id of the late 因病 upload "
     "(default: not served).",
 )
-@click.option("--log-format", type=click.Choice(["kv", "json"]), default="kv", show_default=True)
+@click.option(
+    "--log-format",
+    type=click.Choice(["kv", "json"]),
+    default="kv",
+    show_default=True,
+    help="日志格式 / log format.",
+)
 def simulator(
     host: str,
     port: int,

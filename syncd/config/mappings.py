@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from syncd.config.mapping_catalogue import catalogue_problems, presence_problems
 from syncd.config.settings import Settings
 from syncd.config.yamlfile import Located, describe, load_yaml, missing_hint
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.core.records import REQUEST_WRITEBACK, SYNC_STATUS_WRITEBACK
 from syncd.mapping import lookup_feed, names, needs_persons
@@ -68,8 +69,9 @@ def _order(problem: ConfigProblem) -> tuple[str, int, int]:
 
 def _mapping_files(folder: Path, problems: list[ConfigProblem]) -> list[Path]:
     for odd in sorted(folder.rglob("*.yml")):
-        hint = f"rename it to {odd.stem}.yaml"
-        problems.append(ConfigProblem(str(odd), 0, 0, "mapping files end in .yaml", hint))
+        hint = zh_en(f"改名为 {odd.stem}.yaml", f"rename it to {odd.stem}.yaml")
+        message = zh_en("映射文件的扩展名须为 .yaml", "mapping files end in .yaml")
+        problems.append(ConfigProblem(str(odd), 0, 0, message, hint))
     return sorted(folder.rglob("*.yaml"))
 
 
@@ -110,7 +112,13 @@ def _presence(
 def _name_problems(path: Path, located: Located) -> list[ConfigProblem]:
     problems = []
     if not names.FEED_NAME.match(path.stem):
-        problems.append(located.problem((), f"'{path.stem}' is not a feed name", FEED_NAME_HINT))
+        problems.append(
+            located.problem(
+                (),
+                zh_en(f"'{path.stem}' 不是业务名", f"'{path.stem}' is not a feed name"),
+                FEED_NAME_HINT,
+            )
+        )
     if "feed" in located.data:
         problems.append(
             located.problem(

@@ -23,8 +23,15 @@ from pydantic import (
     model_validator,
 )
 
+from syncd.core.bilingual import zh_en
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _bad(zh: str, en: str) -> ValueError:
+    """A validator's refusal, Chinese first (shown under the setting's file:line)."""
+    return ValueError(zh_en(zh, en))
 
 
 class _Section(BaseModel):
@@ -65,21 +72,29 @@ class DatabaseSettings(_Section):
     def _client_dir_is_for_oracle(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         url = str(info.data.get("url", ""))
         if value is not None and url and not url.startswith("oracle"):
-            raise ValueError("only applies to an oracle+oracledb database.url; remove it")
+            raise _bad(
+                "只用于 oracle+oracledb 的 database.url，请删除",
+                "only applies to an oracle+oracledb database.url; remove it",
+            )
         return value
 
     @field_validator("table_prefix")
     @classmethod
     def _prefix_is_identifier(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,9}", value):
-            raise ValueError("must be 1-10 letters, digits or '_' starting with a letter")
+            raise _bad(
+                "须为 1-10 个字母、数字或 _，以字母开头",
+                "must be 1-10 letters, digits or '_' starting with a letter",
+            )
         return value
 
     @field_validator("schema_name")
     @classmethod
     def _schema_is_identifier(cls, value: str | None) -> str | None:
         if value is not None and not _IDENTIFIER.match(value):
-            raise ValueError("must be a plain identifier (letters, digits, '_')")
+            raise _bad(
+                "须为字母、数字或 _ 组成的名称", "must be a plain identifier (letters, digits, '_')"
+            )
         return value
 
 
@@ -177,7 +192,7 @@ class PollingSettings(_Section):
     @classmethod
     def _is_hhmm(cls, value: str) -> str:
         if not _HHMM.match(value):
-            raise ValueError("must be a time of day HH:MM, e.g. 02:00")
+            raise _bad("须为时刻 HH:MM，如 02:00", "must be a time of day HH:MM, e.g. 02:00")
         return value
 
 
@@ -285,7 +300,9 @@ class ReconcileSettings(_Section):
     @classmethod
     def _view_is_identifier(cls, value: str) -> str:
         if not all(_IDENTIFIER.match(part) for part in value.split(".", 1)):
-            raise ValueError("must be a view name, optionally schema.VIEW")
+            raise _bad(
+                "须为视图名，可写 schema.VIEW", "must be a view name, optionally schema.VIEW"
+            )
         return value
 
 
@@ -315,7 +332,10 @@ def listen_address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise ValueError("must be host:port, e.g. 127.0.0.1:9468 (or null for no server)")
+        raise _bad(
+            "须为 host:port，如 127.0.0.1:9468（null 为不启用）",
+            "must be host:port, e.g. 127.0.0.1:9468 (or null for no server)",
+        )
     return host, int(port)
 
 
@@ -352,7 +372,10 @@ class InactivitySettings(_Section):
     @classmethod
     def _are_hhmm(cls, value: tuple[str, str]) -> tuple[str, str]:
         if not all(_HHMM.match(v) for v in value) or value[0] >= value[1]:
-            raise ValueError("must be [start, end] times HH:MM with start before end")
+            raise _bad(
+                "须为 [开始, 结束] 时刻 HH:MM，开始在前",
+                "must be [start, end] times HH:MM with start before end",
+            )
         return value
 
 
@@ -446,8 +469,10 @@ class Settings(_Section):
     @model_validator(mode="after")
     def _alert_mail_has_a_server(self) -> Settings:
         if self.alerts.mail.to and not self.reconcile.smtp.host:
-            raise ValueError(
+            raise _bad(
+                "设置了 alerts.mail.to 但 reconcile.smtp.host 为空：告警邮件经对账的 SMTP "
+                "服务器发送；请设置它，或清空 alerts.mail.to",
                 "alerts.mail.to is set but reconcile.smtp.host is empty: alerts are mailed "
-                "through the reconciliation's SMTP server; set it, or empty alerts.mail.to"
+                "through the reconciliation's SMTP server; set it, or empty alerts.mail.to",
             )
         return self

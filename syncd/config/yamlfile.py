@@ -8,6 +8,7 @@ Validation errors from pydantic are turned into :class:`~syncd.core.errors.Confi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,6 +165,9 @@ _ZH = {
 }
 
 
+_CHINESE_FIRST = re.compile(r"^[^/]*[\u4e00-\u9fff][^/]*/ ")
+
+
 def describe(err: Any, loc: KeyPath) -> str:
     """The message of one pydantic error at ``loc``, Chinese first."""
     kind, where = err["type"], dotted(loc) or "(文件顶层 / top level)"
@@ -172,6 +176,8 @@ def describe(err: Any, loc: KeyPath) -> str:
     if kind == "missing":
         return zh_en(f"缺少必填项 '{where}'", f"missing required value '{where}'")
     english = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "mapping" or _CHINESE_FIRST.match(english):  # written bilingual by syncd
+        return f"'{where}': {english}"
     zh = _ZH.get(kind, "取值无效").format_map(_Ctx(err.get("ctx") or {}))
     return f"'{where}': " + zh_en(zh, english)
 

@@ -18,6 +18,7 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.logs import event
 
@@ -43,9 +44,16 @@ def bind(host: str, port: int) -> socket.socket:
                     "console.host/console.port",
                     0,
                     0,
-                    f"cannot listen on {host}:{port}: {exc.strerror or type(exc).__name__}",
-                    "another program (or another syncd) uses it: choose another console.port "
-                    "(or syncd console --port)",
+                    zh_en(
+                        f"无法监听 {host}:{port}",
+                        f"cannot listen on {host}:{port}: {exc.strerror or type(exc).__name__}",
+                    ),
+                    zh_en(
+                        "另一个程序（或另一个 syncd）占用了它：换一个 console.port"
+                        "（或 syncd console --port）",
+                        "another program (or another syncd) uses it: choose another "
+                        "console.port (or syncd console --port)",
+                    ),
                 )
             ]
         ) from exc

@@ -20,13 +20,16 @@ _SPLIT = re.compile(r"(yyyy|MM|dd|HH|mm|ss)")
 _ISO_INPUTS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d")
 
 
-def date_pattern_problem(pattern: str) -> str | None:
-    """Why ``pattern`` is not a usable date pattern, or None."""
+def date_pattern_problem(pattern: str) -> tuple[str, str] | None:
+    """Why ``pattern`` is not a usable date pattern (Chinese, English), or None."""
     rest = _TOKEN.sub("", pattern)
     if rest or not pattern:
-        return "date patterns use yyyy MM dd HH mm ss and the separators - / : . space T"
+        return (
+            "日期格式只用 yyyy MM dd HH mm ss 和分隔符 - / : . 空格 T",
+            "date patterns use yyyy MM dd HH mm ss and the separators - / : . space T",
+        )
     if "yyyy" not in pattern:
-        return "a date pattern needs a four-digit year 'yyyy'"
+        return "日期格式须有四位年份 'yyyy'", "a date pattern needs a four-digit year 'yyyy'"
     return None
 
 

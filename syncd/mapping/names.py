@@ -27,17 +27,19 @@ _SQL_WORDS = re.compile(
 SECRET_WORDS = ("password", "passwd", "pwd", "secret", "token", "credential", "private_key")
 
 
-def identifier_problem(text: str, *, qualified: bool = True) -> str | None:
-    """Why ``text`` is not a usable view/column name, or None when it is."""
+def identifier_problem(text: str, *, qualified: bool = True) -> tuple[str, str] | None:
+    """Why ``text`` is not a usable view/column name (Chinese, English), or None when it is."""
     pattern = IDENTIFIER if qualified else COLUMN
     if pattern.match(text):
         return None
     if _SQL_WORDS.search(text):
-        return "must be a view or column name, not SQL text"
+        return "须为视图名或列名，不能是 SQL 语句", "must be a view or column name, not SQL text"
+    what_zh = "[schema.]名称" if qualified else "列名"
     what = "[schema.]name" if qualified else "a column name"
     return (
+        f"须为由字母、数字和 '_' 组成的{what_zh}（最多 {IDENTIFIER_MAX} 个字符，不以数字开头）",
         f"must be {what} of letters, digits and '_' "
-        f"(at most {IDENTIFIER_MAX} characters, not starting with a digit)"
+        f"(at most {IDENTIFIER_MAX} characters, not starting with a digit)",
     )
 
 

@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import FormatFailed
 from syncd.mapping.formats import quantize, to_decimal
 from syncd.mapping.types import (
@@ -52,7 +53,10 @@ from syncd.mapping.types import (
 
 SOURCES = ("column", "const", "setting", "visit", "param", "concat", "first", "person")
 SEND_INFERRED_SETTING = "platform.send_inferred_fields"
-_SHORTHAND_HINT = 'write {column: NAME} for a view column or {const: "text"} for a fixed value'
+_SHORTHAND_HINT = zh_en(
+    '视图的列写 {column: 列名}，固定值写 {const: "文本"}',
+    'write {column: NAME} for a view column or {const: "text"} for a fixed value',
+)
 
 
 class Model(BaseModel):
@@ -109,15 +113,27 @@ class FieldRule(Model):
     @classmethod
     def _no_plain_text(cls, data: Any) -> Any:
         if isinstance(data, str | int | float):
-            fail("a field rule must be a mapping, not plain text", _SHORTHAND_HINT)
+            fail(
+                zh_en(
+                    "字段规则须为键值映射，不能是纯文本",
+                    "a field rule must be a mapping, not plain text",
+                ),
+                _SHORTHAND_HINT,
+            )
         return data
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldRule:
         given = [name for name in SOURCES if getattr(self, name) is not None]
         if len(given) != 1:
-            found = f"{len(given)} ({', '.join(given)})" if given else "none"
-            fail(f"a field rule needs exactly one source; found {found}", _SHORTHAND_HINT)
+            found = f"{len(given)} ({', '.join(given)})" if given else "0"
+            fail(
+                zh_en(
+                    f"字段规则须恰有一个来源，现有 {found}",
+                    f"a field rule needs exactly one source; found {found}",
+                ),
+                _SHORTHAND_HINT,
+            )
         self._check_pairs()
         self._check_person()
         self._check_default()
@@ -125,36 +141,78 @@ class FieldRule(Model):
 
     def _check_person(self) -> None:
         if self.person is not None and (self.by is None or len(self.by) != 1):
-            fail("'person' needs 'by' with exactly one key", "e.g. by: {aac002: {column: SFZH}}")
+            fail(
+                zh_en("'person' 须带恰有一个键的 'by'", "'person' needs 'by' with exactly one key"),
+                zh_en("例如", "e.g.") + " by: {aac002: {column: SFZH}}",
+            )
         if self.by is not None and self.person is None:
-            fail("'by' belongs to a 'person' rule", "e.g. {person: aac001, by: {aac002: …}}")
+            fail(
+                zh_en("'by' 只用于 'person' 规则", "'by' belongs to a 'person' rule"),
+                zh_en("例如", "e.g.") + " {person: aac001, by: {aac002: …}}",
+            )
 
     def _check_pairs(self) -> None:
         if self.date and self.decimal is not None:
-            fail("'date' and 'decimal' cannot both shape one field", "keep the one that fits")
+            fail(
+                zh_en(
+                    "一个字段不能同时用 'date' 和 'decimal'",
+                    "'date' and 'decimal' cannot both shape one field",
+                ),
+                zh_en("保留合适的一个", "keep the one that fits"),
+            )
         if self.codes is not None and self.codes_table is not None:
-            fail("use either 'codes' or 'codes_table', not both", "")
+            fail(
+                zh_en(
+                    "'codes' 与 'codes_table' 只能用一个",
+                    "use either 'codes' or 'codes_table', not both",
+                )
+            )
         if self.decimal is None and (self.round or self.sign != "any"):
-            fail("'round' and 'sign' need 'decimal'", "add decimal: 2 (the places)")
+            fail(
+                zh_en("'round' 和 'sign' 需要 'decimal'", "'round' and 'sign' need 'decimal'"),
+                zh_en("加上 decimal: 2（小数位数）", "add decimal: 2 (the places)"),
+            )
         if self.date_in and not self.date:
-            fail("'date_in' needs 'date' (the output pattern)", "add date: yyyyMMdd")
+            fail(
+                zh_en(
+                    "'date_in' 需要 'date'（输出格式）",
+                    "'date_in' needs 'date' (the output pattern)",
+                ),
+                zh_en("加上", "add") + " date: yyyyMMdd",
+            )
         if self.concat is not None and not self.concat:
-            fail("'concat' needs at least one part", "")
+            fail(zh_en("'concat' 至少需要一部分", "'concat' needs at least one part"))
         if self.first is not None and len(self.first) < 2:
-            fail("'first' needs at least two parts", "e.g. first: [{param: A}, {visit: aaz218}]")
+            fail(
+                zh_en("'first' 至少需要两部分", "'first' needs at least two parts"),
+                zh_en("例如", "e.g.") + " first: [{param: A}, {visit: aaz218}]",
+            )
 
     def _check_default(self) -> None:
         if self.default is None:
             return
         if self.required:
-            fail("a required field cannot have a default", "remove 'required' or 'default'")
+            fail(
+                zh_en("必填字段不能有默认值", "a required field cannot have a default"),
+                zh_en("去掉 'required' 或 'default'", "remove 'required' or 'default'"),
+            )
         if self.max_length and len(self.default) > self.max_length:
-            fail(f"the default is longer than max_length {self.max_length}", "")
+            fail(
+                zh_en(
+                    f"默认值超过 max_length {self.max_length}",
+                    f"the default is longer than max_length {self.max_length}",
+                )
+            )
         if self.decimal is not None:
             try:
                 quantize(to_decimal(self.default), self.decimal)
             except FormatFailed:
-                fail(f"the default is not a number with {self.decimal} places", "")
+                fail(
+                    zh_en(
+                        f"默认值不是 {self.decimal} 位小数的数字",
+                        f"the default is not a number with {self.decimal} places",
+                    )
+                )
 
     @property
     def default_value(self) -> str | Decimal | None:

@@ -25,6 +25,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from syncd.core.bilingual import zh_en
 from syncd.mapping.rules import FieldRule, Model
 from syncd.mapping.types import (
     Columns,
@@ -66,13 +67,31 @@ class Source(Model):
     @model_validator(mode="after")
     def _one_kind(self) -> Source:
         if (self.view is None) == (self.command is None):
-            fail("a source is either a 'view' or a 'command'", "write view: NAME or command: NAME")
+            fail(
+                zh_en(
+                    "来源须为 'view' 或 'command' 之一",
+                    "a source is either a 'view' or a 'command'",
+                ),
+                zh_en("写 view: 名称 或 command: 名称", "write view: NAME or command: NAME"),
+            )
         if self.view is not None and not self.key:
-            fail("a view source needs 'key' (the column(s) naming a row)", "add key: ROW_ID")
+            fail(
+                zh_en(
+                    "视图来源需要 'key'（标识一行的列）",
+                    "a view source needs 'key' (the column(s) naming a row)",
+                ),
+                zh_en("加上", "add") + " key: ROW_ID",
+            )
         if self.command is not None and (self.key or self.version):
-            fail("a command source has no 'key'/'version'", "the request id is the key")
+            fail(
+                zh_en("命令来源没有 'key'/'version'", "a command source has no 'key'/'version'"),
+                zh_en("请求 id 就是主键", "the request id is the key"),
+            )
         if self.view is not None and self.params:
-            fail("'params' belong to a command source", "remove 'params'")
+            fail(
+                zh_en("'params' 只用于命令来源", "'params' belong to a command source"),
+                zh_en("去掉 'params'", "remove 'params'"),
+            )
         return self
 
     @property
@@ -89,7 +108,13 @@ class VisitKey(Model):
     @model_validator(mode="after")
     def _one(self) -> VisitKey:
         if (self.column is None) == (self.param is None):
-            fail("'visit' needs exactly one of 'column' or 'param'", "e.g. visit: {column: VISIT}")
+            fail(
+                zh_en(
+                    "'visit' 须恰有 'column' 或 'param' 之一",
+                    "'visit' needs exactly one of 'column' or 'param'",
+                ),
+                zh_en("例如", "e.g.") + " visit: {column: VISIT}",
+            )
         return self
 
 
@@ -102,7 +127,10 @@ class VisitRequirement(Model):
     @model_validator(mode="after")
     def _some_state(self) -> VisitRequirement:
         if not self.state:
-            fail("'state' needs at least one state", "e.g. state: ADMITTED")
+            fail(
+                zh_en("'state' 至少需要一个状态", "'state' needs at least one state"),
+                zh_en("例如", "e.g.") + " state: ADMITTED",
+            )
         return self
 
 
@@ -151,11 +179,29 @@ class DatasetSpec(Model):
     @model_validator(mode="after")
     def _one_origin(self) -> DatasetSpec:
         if (self.view is None) == (self.from_reply is None):
-            fail("a dataset reads either a 'view' or 'from_reply'", "e.g. view: V_WI_FEE")
+            fail(
+                zh_en(
+                    "数据集读取 'view' 或 'from_reply' 之一",
+                    "a dataset reads either a 'view' or 'from_reply'",
+                ),
+                zh_en("例如", "e.g.") + " view: V_WI_FEE",
+            )
         if self.view is not None and not (self.join and self.order_by):
-            fail("a dataset view needs 'join' and 'order_by'", "join: {VISIT_NO: VISIT_NO}")
+            fail(
+                zh_en(
+                    "数据集视图需要 'join' 和 'order_by'",
+                    "a dataset view needs 'join' and 'order_by'",
+                ),
+                "join: {VISIT_NO: VISIT_NO}",
+            )
         if self.from_reply is not None and (self.join or self.order_by):
-            fail("a 'from_reply' dataset has no 'join'/'order_by'", "the reply's order is kept")
+            fail(
+                zh_en(
+                    "'from_reply' 数据集没有 'join'/'order_by'",
+                    "a 'from_reply' dataset has no 'join'/'order_by'",
+                ),
+                zh_en("保持应答中的顺序", "the reply's order is kept"),
+            )
         return self
 
     def columns(self) -> frozenset[str]:
@@ -205,9 +251,17 @@ class FeedSpec(Model):
     @model_validator(mode="after")
     def _visit_matches_source(self) -> FeedSpec:
         if self.visit and self.visit.param and not self.source.is_command:
-            fail("'visit: {param: …}' needs a command source", "use visit: {column: …}")
+            fail(
+                zh_en(
+                    "'visit: {param: …}' 需要命令来源", "'visit: {param: …}' needs a command source"
+                ),
+                zh_en("改用", "use") + " visit: {column: …}",
+            )
         if self.visit and self.visit.column and self.source.is_command:
-            fail("a command feed takes the visit from a parameter", "use visit: {param: …}")
+            fail(
+                zh_en("命令类业务从参数取就诊", "a command feed takes the visit from a parameter"),
+                zh_en("改用", "use") + " visit: {param: …}",
+            )
         self._check_batch()
         self._check_before()
         self._check_persons()
@@ -216,24 +270,54 @@ class FeedSpec(Model):
     def _check_persons(self) -> None:
         nested = [r for ds in self.datasets.values() for r in ds.fields.values()]
         if any(_asks_person(rule) for rule in nested):
-            fail("'person' rules belong to the row's own fields", "not to a 'datasets' view")
+            fail(
+                zh_en(
+                    "'person' 规则只用于本行自己的字段",
+                    "'person' rules belong to the row's own fields",
+                ),
+                zh_en("不能用于 'datasets' 视图", "not to a 'datasets' view"),
+            )
         if self.source.is_command and any(_asks_person(r) for r in self.fields.values()):
-            fail("'person' rules need a view source", "a command brings its person as params")
+            fail(
+                zh_en("'person' 规则需要视图来源", "'person' rules need a view source"),
+                zh_en("命令以参数带来人员", "a command brings its person as params"),
+            )
 
     def _check_batch(self) -> None:
         if self.batch is None:
             return
         if self.source.is_command or not (self.visit and self.visit.column):
-            fail("'batch' needs a view source and visit: {column: …}", "rows are grouped by visit")
+            fail(
+                zh_en(
+                    "'batch' 需要视图来源和 visit: {column: …}",
+                    "'batch' needs a view source and visit: {column: …}",
+                ),
+                zh_en("按就诊分组", "rows are grouped by visit"),
+            )
         if self.batch.dataset in self.datasets:
-            fail(f"dataset '{self.batch.dataset}' is both 'batch' and under 'datasets'", "")
+            name = self.batch.dataset
+            fail(
+                zh_en(
+                    f"数据集 '{name}' 既是 'batch' 又在 'datasets' 下",
+                    f"dataset '{name}' is both 'batch' and under 'datasets'",
+                )
+            )
 
     def _check_before(self) -> None:
         replies = [name for name, ds in self.datasets.items() if ds.from_reply is not None]
         if self.before is not None and not self.source.is_command:
-            fail("'before' needs a command source", "two-step calls are commands")
+            fail(
+                zh_en("'before' 需要命令来源", "'before' needs a command source"),
+                zh_en("两步调用是命令", "two-step calls are commands"),
+            )
         if replies and self.before is None:
-            fail(f"dataset '{replies[0]}' uses 'from_reply' without 'before'", "add before: FEED")
+            fail(
+                zh_en(
+                    f"数据集 '{replies[0]}' 用了 'from_reply' 却没有 'before'",
+                    f"dataset '{replies[0]}' uses 'from_reply' without 'before'",
+                ),
+                zh_en("加上", "add") + " before: FEED",
+            )
 
     @property
     def function(self) -> str:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from syncd.core.bilingual import zh_en
 from syncd.core.records import PERSON_FIELDS
 from syncd.core.records import VISIT_KINDS as VISIT_KINDS  # re-exported: one vocabulary
 from syncd.core.records import VISIT_STATES as VISIT_STATES
@@ -31,89 +32,140 @@ _REPLY_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")
 
 
 def fail(message: str, hint: str = "") -> NoReturn:
-    """Raise the validation error every mapping check uses."""
+    """Raise the validation error every mapping check uses; ``message`` and ``hint`` are
+    operator lines, Chinese first (:func:`~syncd.core.bilingual.zh_en`)."""
     raise PydanticCustomError("mapping", message, {"hint": hint})
 
 
 def _identifier(value: str) -> str:
     problem = names.identifier_problem(value)
     if problem:
-        fail(f"view name '{value}' {problem}", "ask the DBA for a view and write its name here")
+        zh, en = problem
+        fail(
+            zh_en(f"视图名 '{value}' {zh}", f"view name '{value}' {en}"),
+            zh_en(
+                "请 DBA 提供视图并在此写其名称", "ask the DBA for a view and write its name here"
+            ),
+        )
     return value
 
 
 def _column(value: str) -> str:
     problem = names.identifier_problem(value, qualified=False)
     if problem:
-        fail(f"column name '{value}' {problem}", "write the column exactly as the view names it")
+        zh, en = problem
+        fail(
+            zh_en(f"列名 '{value}' {zh}", f"column name '{value}' {en}"),
+            zh_en("按视图中的列名原样填写", "write the column exactly as the view names it"),
+        )
     return value
 
 
 def _field_code(value: str) -> str:
     if names.looks_secret(value):
-        fail(f"'{value}' looks like a secret", "secrets never go into mapping files")
+        fail(
+            zh_en(f"'{value}' 像是密码等机密", f"'{value}' looks like a secret"),
+            zh_en("机密不得写入映射文件", "secrets never go into mapping files"),
+        )
     if not names.FIELD_CODE.match(value):
-        fail(f"'{value}' is not a platform field code", "codes are lower case, e.g. aac001")
+        fail(
+            zh_en(f"'{value}' 不是平台字段代码", f"'{value}' is not a platform field code"),
+            zh_en("代码为小写，如 aac001", "codes are lower case, e.g. aac001"),
+        )
     return value
 
 
 def _setting(value: str) -> str:
     if names.looks_secret(value):
-        fail(f"setting '{value}' is a secret", "mapping files may not read secrets")
+        fail(
+            zh_en(f"设置 '{value}' 是机密", f"setting '{value}' is a secret"),
+            zh_en("映射文件不得读取机密", "mapping files may not read secrets"),
+        )
     if not _SETTING.match(value):
-        fail(f"'{value}' is not a settings path", "write section.key, e.g. hospital.akb020")
+        fail(
+            zh_en(f"'{value}' 不是设置路径", f"'{value}' is not a settings path"),
+            zh_en("写 节.键，如 hospital.akb020", "write section.key, e.g. hospital.akb020"),
+        )
     return value
 
 
 def _param(value: str) -> str:
     if not _PARAM.match(value):
-        fail(f"'{value}' is not a parameter name", "letters, digits and '_', e.g. bka896")
+        fail(
+            zh_en(f"'{value}' 不是参数名", f"'{value}' is not a parameter name"),
+            zh_en("字母、数字和 '_'，如 bka896", "letters, digits and '_', e.g. bka896"),
+        )
     return value
 
 
 def _visit_field(value: str) -> str:
     if value not in VISIT_FIELDS:
-        fail(f"unknown visit-ledger field '{value}'", names.did_you_mean(value, VISIT_FIELDS))
+        fail(
+            zh_en(f"未知的就诊台账字段 '{value}'", f"unknown visit-ledger field '{value}'"),
+            names.did_you_mean(value, VISIT_FIELDS),
+        )
     return value
 
 
 def _person_field(value: str) -> str:
     if value not in PERSON_FIELDS:
-        fail(f"unknown person field '{value}'", names.did_you_mean(value, PERSON_FIELDS))
+        fail(
+            zh_en(f"未知的人员字段 '{value}'", f"unknown person field '{value}'"),
+            names.did_you_mean(value, PERSON_FIELDS),
+        )
     return value
 
 
 def _transform(value: str) -> str:
     if value not in TRANSFORMS:
-        fail(f"unknown transform '{value}'", names.did_you_mean(value, TRANSFORMS))
+        fail(
+            zh_en(f"未知的转换 '{value}'", f"unknown transform '{value}'"),
+            names.did_you_mean(value, TRANSFORMS),
+        )
     return value
 
 
 def _date_pattern(value: str) -> str:
     problem = date_pattern_problem(value)
     if problem:
-        fail(f"date pattern '{value}' is not valid", f"{problem}; e.g. yyyyMMdd")
+        zh, en = problem
+        fail(
+            zh_en(f"日期格式 '{value}' 无效", f"date pattern '{value}' is not valid"),
+            zh_en(f"{zh}；如 yyyyMMdd", f"{en}; e.g. yyyyMMdd"),
+        )
     return value
 
 
 def _function(value: str) -> str:
     if not _FUNCTION.match(value):
-        fail(f"'{value}' is not a function id", "e.g. bizh120103, or a name like settlement_slip")
+        fail(
+            zh_en(f"'{value}' 不是交易号", f"'{value}' is not a function id"),
+            zh_en(
+                "如 bizh120103，或 settlement_slip 这样的名称",
+                "e.g. bizh120103, or a name like settlement_slip",
+            ),
+        )
     return value
 
 
 def _reply_path(value: str) -> str:
     if not _REPLY_PATH.match(value):
-        fail(f"'{value}' is not a reply field", "write a field (aaz218) or dataset.field")
+        fail(
+            zh_en(f"'{value}' 不是应答字段", f"'{value}' is not a reply field"),
+            zh_en("写字段（aaz218）或 数据集.字段", "write a field (aaz218) or dataset.field"),
+        )
     return value
 
 
-FEED_NAME_HINT = "feed names are file names: lower-case letters, digits and _"
+FEED_NAME_HINT = zh_en(
+    "业务名即文件名：小写字母、数字和 _",
+    "feed names are file names: lower-case letters, digits and _",
+)
 
 
 def _feed_name(value: str) -> str:
     if not names.FEED_NAME.match(value):
-        fail(f"'{value}' is not a feed name", FEED_NAME_HINT)
+        fail(zh_en(f"'{value}' 不是业务名", f"'{value}' is not a feed name"), FEED_NAME_HINT)
     return value
 
 

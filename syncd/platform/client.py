@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from syncd.config.settings import PlatformSettings
+from syncd.core.bilingual import zh_en
 from syncd.core.clock import Clock
 from syncd.core.errors import ConfigError, ConfigProblem, LoginFailed
 from syncd.core.records import Outcome
@@ -62,9 +63,13 @@ _PASSWORD_MISSING = ConfigProblem(
     file="platform.password",
     line=0,
     column=0,
-    message="is not set",
-    hint="set SYNCD_PLATFORM__PASSWORD, platform.password_file or the systemd credential "
-    "platform-password",
+    message=zh_en("未配置密码", "no password is set"),
+    hint=zh_en(
+        "设置环境变量 SYNCD_PLATFORM__PASSWORD、'platform.password_file'，或 systemd 凭据 "
+        "'platform-password'",
+        "set SYNCD_PLATFORM__PASSWORD, or 'platform.password_file', or a systemd credential "
+        "'platform-password'",
+    ),
 )
 
 

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem, SourceError
 from syncd.db.counts import Counts, read_counts
 from syncd.db.engine import check_connection
@@ -177,10 +178,17 @@ class Monitoring:
                             "monitoring.listen",
                             0,
                             0,
-                            f"cannot listen on {self.settings.listen}: "
-                            f"{exc.strerror or type(exc).__name__}",
-                            "another program (or another syncd) uses it: choose another host:port, "
-                            "or set monitoring.listen: null",
+                            zh_en(
+                                f"无法监听 {self.settings.listen}",
+                                f"cannot listen on {self.settings.listen}: "
+                                f"{exc.strerror or type(exc).__name__}",
+                            ),
+                            zh_en(
+                                "另一个程序（或另一个 syncd）占用了它：换一个 host:port，"
+                                "或设置 monitoring.listen: null",
+                                "another program (or another syncd) uses it: choose another "
+                                "host:port, or set monitoring.listen: null",
+                            ),
                         )
                     ]
                 ) from exc

@@ -113,7 +113,10 @@ def test_unknown_transform_suggests_the_nearest_name(tmp_path: Path) -> None:
     text = CANCEL.replace("{visit: aaz218}", "{visit: aaz218, transform: uper}")
     problem = only(tmp_path, "cancel.yaml", text)
     assert where(problem) == (8, 27)
-    assert problem.message == "'fields.aaz218.transform.0': 取值无效 / unknown transform 'uper'"
+    assert (
+        problem.message
+        == "'fields.aaz218.transform.0': 未知的转换 'uper' / unknown transform 'uper'"
+    )
     assert problem.hint.endswith(" / did you mean 'upper'?")
 
 
@@ -131,7 +134,10 @@ def test_sql_text_in_a_view_name_is_refused(tmp_path: Path) -> None:
     problem = only(tmp_path, "cancel.yaml", text)
     assert where(problem) == (1, 10)
     assert "must be a view or column name, not SQL text" in problem.message
-    assert problem.hint == "ask the DBA for a view and write its name here"
+    assert (
+        problem.hint
+        == "请 DBA 提供视图并在此写其名称 / ask the DBA for a view and write its name here"
+    )
 
 
 def test_bad_column_name_is_refused(tmp_path: Path) -> None:
@@ -227,11 +233,12 @@ def test_plain_string_rule_is_refused_with_the_two_readings(tmp_path: Path) -> N
     problem = only(tmp_path, "lookup.yaml", LOOKUP.replace('{const: "410"}', '"410"'))
     assert where(problem) == (7, 3)
     assert problem.message == (
-        "'fields.bka006': 取值无效 / a field rule must be a mapping, not plain text"
+        "'fields.bka006': 字段规则须为键值映射，不能是纯文本 / "
+        "a field rule must be a mapping, not plain text"
     )
-    assert (
-        problem.hint
-        == 'write {column: NAME} for a view column or {const: "text"} for a fixed value'
+    assert problem.hint == (
+        '视图的列写 {column: 列名}，固定值写 {const: "文本"} / '
+        'write {column: NAME} for a view column or {const: "text"} for a fixed value'
     )
 
 
