@@ -307,7 +307,9 @@ def platform_problems(site: Site) -> list[str]:
     problems += [f"business {k} opened {n} times" for k, n in visits.items() if n > 1]
     fee_ids: Counter[str] = Counter()
     for business in ours:
-        settled = [s for s in business["settlements"] if not s.get("cancelled")]
+        settled = [
+            s for s in business["settlements"] if not (s.get("cancelled") or s.get("reversed_at"))
+        ]
         if len(settled) > 1:
             problems.append(f"{business['aaz218']} settled {len(settled)} times")
         if business["kind"] == "inpatient":
