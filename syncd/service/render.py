@@ -27,16 +27,17 @@ from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import MappingError, OperatorError, RequestEncodingError
-from syncd.core.records import Command, SourceRow
+from syncd.core.records import Command, PersonKey, PersonRecord, SourceRow
 from syncd.db.code_store import CodeStore
 from syncd.db.feed_source import ChildViews, FeedSource
+from syncd.db.person_store import PersonStore
 from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
 from syncd.db.visit_store import VisitStore
 from syncd.engine.command_checks import visit_key_of
 from syncd.engine.exchange.calls import build_request
 from syncd.engine.prepare import Preparation, RenderInputs, ReplyRows
-from syncd.mapping import FeedSpec, FieldRule, MappedCall
+from syncd.mapping import FeedSpec, FieldRule, MappedCall, needs_persons, person_keys
 from syncd.protocol import messages
 from syncd.protocol.catalogue import Catalogue
 from syncd.protocol.codec import SESSION_MASK
@@ -126,9 +127,26 @@ def _rows(
             f"按就诊成批：视图中该就诊共 {len(rows)} 行（未扣除已上传的行） / "
             f"batched by visit: all {len(rows)} rows of the visit in the view"
         )
-    prepared = prep.rows(spec, rows, visit)
+    prepared = prep.rows(spec, rows, visit, _persons(sources, prep, spec, rows))
     result.errors += [describe_error(error) for _, error in prepared.refused]
+    if any(error.waits for _, error in prepared.refused):
+        result.notes.append(
+            "人员信息查询结果尚未保存（WI_PERSON），syncd 发送前会先向平台查询；render 不查询 / "
+            "the person look-up has no answer kept yet: syncd asks before sending, render does not"
+        )
     out.add(spec, [request for call in prepared.calls for request in call.requests])
+
+
+def _persons(
+    sources: RenderSources, prep: Preparation, spec: FeedSpec, rows: Sequence[SourceRow]
+) -> dict[PersonKey, PersonRecord]:
+    """The answers the person table keeps for the rows' ``person:`` rules (nothing is asked:
+    a dry run sends nothing)."""
+    if not needs_persons(spec):
+        return {}
+    context = prep.context(None)
+    keys = {key for row in rows for key in person_keys(spec, row.values, context)}
+    return PersonStore(sources.engine, sources.tables).find(list(keys))
 
 
 def _command(

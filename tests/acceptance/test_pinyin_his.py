@@ -145,7 +145,13 @@ def test_the_pinyin_his_runs_outpatient_and_inpatient_without_a_person_number(
     checked = site.run("check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
+    before = site.run("render", "op_registration", "MZ261125001", "--mask")
+    assert before.returncode == 1 and "人员信息查询结果尚未保存" in before.stdout + before.stderr
+
     site.settle()
+    after = site.run("render", "op_registration", "MZ261125001", "--mask")
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "<aac001>1000010001</aac001>" in after.stdout  # the kept answer; nothing asked
     registrations = site.statuses("op_registration")
     assert registrations["MZ261125001"][0] == "SUCCEEDED"
     assert registrations["MZ261125002"] == (
