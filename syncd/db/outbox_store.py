@@ -28,7 +28,9 @@ from syncd.db import claims
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
+from syncd.rules.fee_batches import REFILL_ZH
 from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.visits import FEE_UPLOAD
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -294,6 +296,26 @@ class OutboxStore(claims.LeasedStore):
                 stmt = sa.update(self.table).where(*unknown).values(next_attempt_at=now)
                 count += int(conn.execute(stmt).rowcount)
         return count
+
+    def refill(self, conn: sa.Connection, visit_key: str, now: datetime) -> int:
+        """Inside the caller's transaction (syncd's own fee deletion of the visit answered
+        DONE): the visit's uploaded fee rows (bizh120002 SUCCEEDED) go again, from attempt 0."""
+        c = self.table.c
+        stmt = (
+            sa.update(self.table)
+            .where(c.visit_key == visit_key, c.function_id == FEE_UPLOAD, c.status == "SUCCEEDED")
+            .values(
+                status="PENDING",
+                attempts=0,
+                next_attempt_at=now,
+                updated_at=now,
+                finished_at=None,
+                return_code=None,
+                return_code_message=REFILL_ZH,
+                last_error=REFILL_ZH,
+            )
+        )
+        return int(conn.execute(stmt).rowcount)
 
     def _again(self, now: datetime) -> sa.Update:
         """Queued again as a new attempt: PENDING now, attempts from 0, no lease, no reason

@@ -25,6 +25,7 @@ from syncd.db.schema import StagingTables
 CLAIMABLE = ("NEW", "UNKNOWN", "IN_FLIGHT")
 PARAM_COLUMNS = ("visit_key", "bka895", "bka896", "aaz218", "requested_by")
 _MESSAGE_MAX = 1000
+REFILL_BY = "syncd"  # WI_REQUEST.requested_by of syncd's own fee deletions (refill)
 
 
 class RequestStore(claims.LeasedStore):
@@ -75,6 +76,35 @@ class RequestStore(claims.LeasedStore):
         stmt = unsettled_commands_statement(self.table, commands, visit_key, besides)
         with source_errors(self.engine.url, "reading open commands"), self.engine.connect() as cn:
             return int(cn.execute(stmt).scalar_one())
+
+    def request_refill(self, command: str, visit_key: str, now: datetime) -> int:
+        """syncd's own fee deletion of ``visit_key`` before its rows go again: a NEW command
+        ``requested_by`` syncd with params ``refill``: 1, due now; its id."""
+        params = json.dumps({"visit_key": visit_key, "refill": "1"})
+        values = {
+            "command": command,
+            "visit_key": visit_key,
+            "params_json": params,
+            "requested_by": REFILL_BY,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        with source_errors(self.engine.url, "requesting a fee deletion"), self.engine.begin() as c:
+            key = c.execute(sa.insert(self.table).values(values)).inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def refills(self, commands: Sequence[str], visit_key: str) -> list[str]:
+        """The statuses of syncd's own fee deletions of the visit (oldest first)."""
+        c = self.table.c
+        stmt = (
+            sa.select(c.status)
+            .where(c.visit_key == visit_key, c.command.in_(list(commands)))
+            .where(c.requested_by == REFILL_BY)
+            .order_by(c.id)
+        )
+        with source_errors(self.engine.url, "reading fee deletions"), self.engine.connect() as c2:
+            return [str(status) for status in c2.execute(stmt).scalars()]
 
     def mark_in_flight(
         self, command_id: int, call_id: str, attempts: int, lease: Lease, visit_key: str = ""

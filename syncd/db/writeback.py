@@ -59,4 +59,6 @@ class Writeback:
                 return False
             if effect is not None:
                 self.visits.apply(c, effect[0], effect[1], now)
+                if effect[1].refill:
+                    self.outbox.refill(c, effect[0].visit_key, now)
         return True

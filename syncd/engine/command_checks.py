@@ -53,6 +53,8 @@ class CommandChecks:
         visit_key = visit_key_of(spec, command)
         if spec.function != visits.FEE_DELETE or not visit_key:
             return visits.READY
+        if command.params.get("refill") == "1":  # syncd's own, for the upload it cannot tell
+            return visits.READY
         open_uploads = self.store.outbox.unsettled_calls(visits.FEE_UPLOAD, visit_key)
         return visits.fee_upload_pending(open_uploads)
 

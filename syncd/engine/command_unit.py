@@ -11,6 +11,7 @@ one command, one per step.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -88,7 +89,10 @@ class CommandUnit:
         answer = self.answer(result)
         runner = self.runner
         owner = runner.exchange.owner
-        if not runner.store.command(self.command.id, answer, result.now, owner, result.effect):
+        effect = result.effect
+        if effect is not None and effect[1].fee_reset and self.command.params.get("refill") == "1":
+            effect = (effect[0], replace(effect[1], refill=True))  # syncd's own: rows go again
+        if not runner.store.command(self.command.id, answer, result.now, owner, effect):
             return False
         runner.answered(self.command)
         self.status = answer.status

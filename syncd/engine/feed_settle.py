@@ -12,7 +12,8 @@ may fill several calls (the archive holds the last), the call is rebuilt from th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from syncd.core.errors import LeaseLost, OperatorError, RequestEncodingError
@@ -20,10 +21,14 @@ from syncd.core.records import OutboxRow, SourceRow
 from syncd.engine.exchange import CallContent, PendingCall, Where
 from syncd.engine.reports import TickReport
 from syncd.engine.rows_unit import RowsUnit
+from syncd.logs import event
+from syncd.rules import fee_batches, visits
+from syncd.rules.resolve import Resolution, undecided
 
 if TYPE_CHECKING:
     from syncd.engine.pipeline import FeedPipeline
 
+logger = logging.getLogger(__name__)
 CALL_HELD_ZH = "结果未知：同一调用的其他行正由另一进程处理，稍后一并查询确认"
 CANNOT_ASK_ZH = "结果未知，且无法按当前HIS数据重新生成原请求去查询确认，请人工核对"
 HELD_BY_ENGINE_ZH = (
@@ -49,9 +54,11 @@ class FeedSettle:
             asked = None
             if p.spec.batch is not None or not p.spec.datasets:
                 asked = p.exchange.calls.archived(unit.call_id, p.spec.function, unit.where)
+            if self.refilling(unit.rows[0].visit_key):  # syncd's own delete still open
+                return p.exchange.keep_unknown(unit, fee_batches.REFILL_OPEN_ZH)
             if asked is None:
                 return self.settle_rebuilt(unit)
-            p.exchange.settle(unit, asked)
+            p.exchange.settle(unit, asked, self.review(unit.rows[0].visit_key))
         except LeaseLost:  # another engine holds the rows now (logged by the unit)
             return
 
@@ -79,7 +86,44 @@ class FeedSettle:
         if request is None:
             cannot = CANNOT_ASK_ZH + (f"（{reason}）" if reason else "")
             return p.exchange.keep_unknown(unit, cannot)
-        p.exchange.settle(unit, request)
+        p.exchange.settle(unit, request, self.review(unit.rows[0].visit_key))
+
+    # --- a fee total that matches neither case (fee_batches.refill_step) -----------------
+
+    def refills(self, visit_key: str) -> list[str]:
+        p = self.pipeline
+        if p.spec.function != visits.FEE_UPLOAD or not visit_key or not p.checks.fee_deletes:
+            return []
+        return p.store.requests.refills(p.checks.fee_deletes, visit_key)
+
+    def refilling(self, visit_key: str) -> bool:
+        return any(s in fee_batches.OPEN_COMMANDS for s in self.refills(visit_key))
+
+    def review(self, visit_key: str) -> Callable[[Resolution], Resolution]:
+        """What a fee total that matches neither case leads to, where the city allows
+        bizh120004: syncd's own deletion of the stay's fees (recorded in WI_REQUEST), after
+        which every row of the visit goes again; once — a second mismatch is a person's."""
+
+        def reviewed(found: Resolution) -> Resolution:
+            if found.remedy != "refill":
+                return found
+            p = self.pipeline
+            allowed = p.refill_allowed and bool(p.checks.fee_deletes)
+            step = fee_batches.refill_step(allowed, self.refills(visit_key))
+            if step == "person":
+                tried = bool(self.refills(visit_key))
+                text = fee_batches.REFILL_TRIED_ZH.format(mismatch=found.mismatch_zh)
+                return undecided(text) if allowed and tried else found
+            if step == "wait":
+                return undecided(fee_batches.REFILL_OPEN_ZH)
+            now = p.exchange.clock()
+            command = p.store.requests.request_refill(p.checks.fee_deletes[0], visit_key, now)
+            event(logger, "feed.fee_refill", feed=p.spec.feed, key=visit_key, command=command)
+            return undecided(
+                fee_batches.REFILLING_ZH.format(mismatch=found.mismatch_zh, id=command)
+            )
+
+        return reviewed
 
     def whole_call(
         self, unit: list[OutboxRow], view: Mapping[str, SourceRow]

@@ -63,6 +63,7 @@ class FeedPipeline:
         lease_s: float,
         fee_deletes: Sequence[str] = (),
         zero_fee_wait_s: float = 0.0,
+        refill_allowed: bool = False,
         slots: CallSlots | None = None,
         persons: PersonLookups | None = None,
         recheck_rejected_s: float = 0.0,
@@ -72,6 +73,7 @@ class FeedPipeline:
         self._count = threading.Lock()  # the tick's report, written from every lane
         self.batch_size, self.lease_s = batch_size, lease_s
         self.zero_fee_wait_s = zero_fee_wait_s  # delivery.zero_fee_wait_s (fee_batches)
+        self.refill_allowed = refill_allowed  # city.fee_delete_allowed (fee_batches.refill_step)
         self.discovery = Discovery(source, after, store.outbox, exchange.clock, batch_size)
         self.checks = FeedChecks(spec, store, exchange.unsafe, self.discovery, fee_deletes)
         self.leases = Leases()
@@ -186,7 +188,8 @@ class FeedPipeline:
             except RequestEncodingError as exc:
                 self.finish(unit.rows, outbox.refused(exc.reason_zh), unit.report)
                 return self.fixed.remember(unit.rows, unit.view, unit.visit)
-            ended = self.exchange.send(unit, request)
+            review = self.settling.review(unit.rows[0].visit_key)
+            ended = self.exchange.send(unit, request, review=review)
             if ended is None:  # stepped back after its intent
                 return
             if not ended.succeeded or index == len(requests) - 1:

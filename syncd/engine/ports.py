@@ -118,6 +118,15 @@ class RequestPort(LeaseKeeper, Protocol):
         self, commands: Sequence[str], visit_key: str, *, besides: int | None = None
     ) -> int: ...
 
+    def request_refill(self, command: str, visit_key: str, now: datetime) -> int:
+        """syncd's own fee deletion of a visit before its rows go again (requested_by
+        ``syncd``, params ``refill``: 1), NEW and due now; its id."""
+        ...
+
+    def refills(self, commands: Sequence[str], visit_key: str) -> list[str]:
+        """The statuses of syncd's own fee deletions (``request_refill``) of the visit."""
+        ...
+
     def mark_in_flight(
         self, command_id: int, call_id: str, attempts: int, lease: Lease, visit_key: str = ""
     ) -> bool: ...

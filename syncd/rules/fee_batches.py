@@ -35,6 +35,32 @@ ZERO_WAIT_ZH = (
 )
 Cut = tuple[int, int]  # [start, end) of the rows of one call
 
+# --- a stay whose total matches neither case, where the city allows bizh120004 -------------
+# (syncd.rules.resolve.inpatient.fee_batch answers it UNDECIDED with remedy "refill")
+REFILL_ZH = (
+    "syncd 已删除该住院在平台上的全部费用明细（平台费用总额无法判断一批费用是否已上传），"
+    "本条重新上传"
+)
+REFILLING_ZH = (
+    "{mismatch}；本统筹区允许删除费用明细：已自动提交删除该住院全部明细（WI_REQUEST {id}，"
+    "只自动做一次），删除完成后本批与已上传的明细全部重新上传"
+)
+REFILL_OPEN_ZH = "结果未知：等待 syncd 自动提交的删除全部费用明细完成，之后查询确认并全部重新上传"
+REFILL_TRIED_ZH = "{mismatch}；已自动删除并重新上传过一次，仍无法判断，请人工核对"
+OPEN_COMMANDS = ("NEW", "IN_FLIGHT", "UNKNOWN")
+
+
+def refill_step(allowed: bool, earlier: Sequence[str]) -> str:
+    """What a fee total that matches neither case leads to: ``request`` syncd's own deletion
+    of the stay's fees and an upload of all its rows again (where the city allows bizh120004
+    and none was requested for the visit before), ``wait`` (one is still open), ``person``
+    (not allowed, or tried once already)."""
+    if not allowed:
+        return "person"
+    if not earlier:
+        return "request"
+    return "wait" if any(status in OPEN_COMMANDS for status in earlier) else "person"
+
 
 def amount_of(row: Mapping[str, object]) -> Decimal:
     """A row's ``bka058`` (0 when empty or unreadable: it moves no total)."""

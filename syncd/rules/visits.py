@@ -197,6 +197,7 @@ class VisitChange:
     last_batch: int | None = None
     fee_delta: str = ""  # Decimal text added to the known uploaded fee sum
     fee_reset: bool = False
+    refill: bool = False  # syncd's own fee deletion: the visit's uploaded fee rows go again
 
 
 VisitEffect = tuple[Visit, VisitChange]  # a visit and what a result changes in it

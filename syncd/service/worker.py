@@ -191,6 +191,7 @@ class Worker:
             lease_s=self.settings.delivery.lease_s,
             fee_deletes=fee_delete_commands(self.feeds),
             zero_fee_wait_s=self.settings.delivery.zero_fee_wait_s,
+            refill_allowed=self.settings.city.fee_delete_allowed,
             slots=self.slots,
             persons=self._lookups(spec),
             recheck_rejected_s=self.settings.delivery.recheck_rejected_s,

@@ -7,7 +7,16 @@ from datetime import timedelta
 
 from contract_support import NOW, SPEC, Backend, backend, lease
 
-from syncd.core.records import Answer, ArchiveEntry, AuditEntry, NewRow, RequestStatus
+from syncd.core.records import (
+    Answer,
+    ArchiveEntry,
+    AuditEntry,
+    NewRow,
+    RequestStatus,
+    SyncStatus,
+)
+from syncd.rules.fee_batches import REFILL_ZH
+from syncd.rules.outbox import Transition
 from syncd.rules.visits import Visit, VisitChange
 
 __all__ = ["backend"]
@@ -146,3 +155,33 @@ def test_the_audit_log_keeps_each_entry_with_its_time_newest_first(backend: Back
         AuditEntry(**{**first.__dict__, "created_at": NOW}),
     ]
     assert len(backend.audit.recent(1)) == 1
+
+
+def test_syncds_own_fee_deletion_is_recorded_and_its_success_sends_the_fees_again(
+    backend: Backend,
+) -> None:
+    """request_refill records a NEW deletion requested_by syncd (refills lists only those);
+    answered DONE with the refill effect, the visit's uploaded fee rows go again."""
+    stores = backend.stores
+    stores.outbox.add("ip_fee", "bizh120002", [NewRow("F1", "1", "ZY1")], NOW)
+    stores.outbox.add("other", "bizh120105", [NewRow("D1", "1", "ZY1")], NOW)
+    held = stores.outbox.claim("ip_fee", lease("a"), 10) + stores.outbox.claim(
+        "other", lease("a"), 10
+    )
+    done = Transition(SyncStatus.SUCCEEDED, None, 1)
+    assert stores.rows([r.id for r in held], done, NOW, "a", {})
+    backend.insert_command("ip_delete_fees", "ZY1")  # the HIS's own: not a refill
+    refill = stores.requests.request_refill("ip_delete_fees", "ZY1", NOW)
+    assert stores.requests.refills(["ip_delete_fees"], "ZY1") == ["NEW"]
+    assert stores.requests.refills(["ip_delete_fees"], "ZY2") == []
+    (command,) = [c for c in stores.requests.claim(lease("a"), 10) if c.id == refill]
+    assert command.params["refill"] == "1" and command.params["visit_key"] == "ZY1"
+    answer = Answer(RequestStatus.DONE, 1, return_code="1", message="成功", call_id="c9")
+    visit = Visit("ZY1", "INPATIENT", "ADMITTED", fee_amount="9.00")
+    assert stores.command(
+        refill, answer, NOW, "a", (visit, VisitChange(fee_reset=True, refill=True))
+    )
+    assert stores.requests.refills(["ip_delete_fees"], "ZY1") == ["DONE"]
+    fee_row, other_row = (backend.status_row(r.id) for r in held)
+    assert (fee_row["status"], fee_row["attempts"]) == ("PENDING", 0)
+    assert fee_row["last_error"] == REFILL_ZH and other_row["status"] == "SUCCEEDED"

@@ -105,6 +105,8 @@ class ScriptedPlatform:
         if fid == "bizh120002":
             rows = request.datasets.get("feeinfo", ())
             self.fees[str(p["aaz218"])] += sum(Decimal(str(r["bka058"])) for r in rows)
+        if fid == "bizh120004":
+            self.fees[str(p["aaz218"])] = Decimal(0)
         if fid == "bizh120106":
             self.settled.add(str(p["aaz218"]))
             return ok(akc264="80.00", bka831="70.00", bka832="10.00")

@@ -104,6 +104,8 @@ class MemoryStores:
             return False
         if effect is not None:
             self.visits.apply(effect[0], effect[1], now)
+            if effect[1].refill:
+                self.outbox.refill(effect[0].visit_key, now)
         return True
 
 

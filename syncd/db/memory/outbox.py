@@ -18,7 +18,9 @@ from syncd.core.records import (
     SyncStatus,
 )
 from syncd.db.schema import staging_tables
+from syncd.rules.fee_batches import REFILL_ZH
 from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.visits import FEE_UPLOAD
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -269,6 +271,18 @@ class MemoryOutbox(LeasedRows[StatusRow]):
             and (since is None or (r.finished_at is not None and r.finished_at >= since))
         ]
         return self._again(rows, now)
+
+    def refill(self, visit_key: str, now: datetime) -> int:
+        rows = [
+            r
+            for r in self.rows.values()
+            if r.visit_key == visit_key and r.function_id == FEE_UPLOAD and r.status == "SUCCEEDED"
+        ]
+        for row in rows:
+            row.status, row.attempts, row.next_attempt_at, row.updated_at = "PENDING", 0, now, now
+            row.finished_at, row.last_error = None, REFILL_ZH
+            row.extra.update(return_code=None, return_code_message=REFILL_ZH)
+        return len(rows)
 
     def _again(self, rows: list[StatusRow], now: datetime) -> int:
         for row in rows:

@@ -57,6 +57,27 @@ class MemoryRequests(LeasedRows[CommandRow]):
         self.rows[row.id] = row
         return row.id
 
+    def request_refill(self, command: str, visit_key: str, now: datetime) -> int:
+        row = CommandRow(
+            self._new_id(),
+            "NEW",
+            now,
+            command=command,
+            columns={"visit_key": visit_key, "requested_by": "syncd"},
+            params_json={"visit_key": visit_key, "refill": "1"},
+        )
+        self.rows[row.id] = row
+        return row.id
+
+    def refills(self, commands: Sequence[str], visit_key: str) -> list[str]:
+        return [
+            r.status
+            for r in sorted(self.rows.values(), key=lambda r: r.id)
+            if r.command in commands
+            and r.columns.get("visit_key") == visit_key
+            and r.columns.get("requested_by") == "syncd"
+        ]
+
     def claim(self, lease: Lease, limit: int) -> list[Command]:
         due = self._due(CLAIMABLE, lease.now, self.rows.values())
         due.sort(key=lambda r: (r.next_attempt_at, r.id))

@@ -31,7 +31,10 @@ from syncd.protocol.messages import Request
 from syncd.rules import visits
 from syncd.rules.conclusion import Conclusion, fields_for, transition_of
 from syncd.rules.outbox import RetryPolicy
+from syncd.rules.resolve import Resolution
 from syncd.rules.resolve.verdict import adopted, unsettled
+
+Review = Callable[[Resolution], Resolution]
 
 
 @dataclass
@@ -58,9 +61,17 @@ class Exchange:
     def unsafe(self, function_id: str) -> bool:
         return self.calls.unsafe(function_id)
 
-    def send(self, unit: Unit, request: Request, hints: Hints = NO_HINTS) -> Conclusion | None:
+    def send(
+        self,
+        unit: Unit,
+        request: Request,
+        hints: Hints = NO_HINTS,
+        review: Review | None = None,
+    ) -> Conclusion | None:
         """The exactly-once sequence for one call of ``unit``; None when the unit stepped back
-        after its intent (nothing sent).  LeaseLost when the unit is no longer ours."""
+        after its intent (nothing sent).  LeaseLost when the unit is no longer ours.
+        ``review``: what the unit's kind makes of a resolution before it is adopted (a fee
+        total that matches neither case: syncd's own delete and upload again)."""
         call_id = uuid.uuid4().hex
         if not unit.intend(call_id, self.flight_lease()):
             raise LeaseLost
@@ -71,7 +82,7 @@ class Exchange:
         ended = self.calls.send(request, unit.where, call_id)
         if ended.outcome is Outcome.UNKNOWN and self.unsafe(request.function_id):
             found = self.calls.ask(request, unit.visit_now(), unit.where, hints)
-            ended = adopted(found, ended.call_id, just_sent=True)
+            ended = adopted(review(found) if review else found, ended.call_id, just_sent=True)
         return ended
 
     def conclude(
@@ -91,11 +102,11 @@ class Exchange:
         if not unit.record(UnitResult(transition, ended, fields, effect, now)):
             raise LeaseLost
 
-    def settle(self, unit: UnsettledUnit, asked: CallContent) -> None:
+    def settle(self, unit: UnsettledUnit, asked: CallContent, review: Review | None = None) -> None:
         """Ask about ``asked`` (the unit's call as it went out) before anything is sent again,
-        and conclude what was found."""
+        and conclude what was found (``review``: as in :meth:`send`)."""
         found = self.calls.ask(asked, unit.visit, unit.where, unit.hints)
-        ended = adopted(found, unit.call_id)
+        ended = adopted(review(found) if review else found, unit.call_id)
         if ended.outcome is Outcome.RETRY:  # not processed: sent again, what is still current
             again = unit.current()
             if again is None:

@@ -10,6 +10,7 @@ from syncd.rules.resolve.question import (
     NOT_PROCESSED,
     PERSON_MARK,
     Ask,
+    Found,
     Question,
     Resolution,
     batch_sum,
@@ -108,9 +109,12 @@ def fee_batch(call: Question, ask: Ask) -> Resolution:
         return processed(**{"feeinfo.sum": str(batch)})
     if total == known:
         return NOT_PROCESSED
-    return undecided(
-        f"结果未知：平台费用总额{total}与已知上传{known}及本批{batch}不符，请人工核对"
-        "（城市允许时可删除全部明细后重传）"
+    mismatch = f"结果未知：平台费用总额{total}与已知上传{known}及本批{batch}不符"
+    return Resolution(
+        Found.UNDECIDED,
+        reason_zh=f"{mismatch}，{PERSON_MARK}（城市允许时可删除全部明细后重传）",
+        remedy="refill",
+        mismatch_zh=mismatch,
     )
 
 

@@ -35,6 +35,8 @@ class Resolution:
     found: Found
     fields: Mapping[str, str] = field(default_factory=dict)  # adopted reply values
     reason_zh: str = ""
+    remedy: str = ""  # "refill": a delete and upload of the stay's fees again would tell
+    mismatch_zh: str = ""  # what the platform's figures showed (with remedy)
 
 
 @dataclass(frozen=True)
