@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from syncd.config.yamlfile import Located
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.mapping.names import did_you_mean
 from syncd.mapping.rules import FieldRule
@@ -71,10 +72,13 @@ def _resolve(
         if any(f.name == function_id for f in catalogue.all()):
             return None, located.problem(where, exc.problems[0].message)
         hint = did_you_mean(function_id, known)
-        return None, located.problem(where, f"unknown function id '{function_id}'", hint)
+        message = zh_en(f"未知的交易号 '{function_id}'", f"unknown function id '{function_id}'")
+        return None, located.problem(where, message, hint)
     if function.kind is CallKind.SESSION:
         return None, located.problem(
-            where, "login (sys0001) is not a feed", "syncd logs in by itself; remove this file"
+            where,
+            zh_en("登录（sys0001）不是业务", "login (sys0001) is not a feed"),
+            zh_en("syncd 自己登录；请删除此文件", "syncd logs in by itself; remove this file"),
         )
     return function, None
 
@@ -121,9 +125,16 @@ def _missing(
 ) -> ConfigProblem:
     return located.problem(
         path,
-        f"required platform field '{field.code}' ({short_name(field)}) is not mapped "
-        f"for {function.function_id} {function.name_zh}",
-        f"add '{field.code}: {{column: ...}}' ({short_name(field)}) under {path[-1]}",
+        zh_en(
+            f"{function.function_id} {function.name_zh} 的必填字段 '{field.code}'"
+            f"（{short_name(field)}）没有映射",
+            f"required platform field '{field.code}' ({short_name(field)}) is not mapped "
+            f"for {function.function_id} {function.name_zh}",
+        ),
+        zh_en(
+            f"在 {path[-1]} 下加入 '{field.code}: {{column: ...}}'（{short_name(field)}）",
+            f"add '{field.code}: {{column: ...}}' ({short_name(field)}) under {path[-1]}",
+        ),
     )
 
 
@@ -136,7 +147,10 @@ def _unknown(
 ) -> ConfigProblem:
     return located.problem(
         (*path, code),
-        f"'{code}' is not a field of {function.function_id} {function.name_zh}",
+        zh_en(
+            f"'{code}' 不是 {function.function_id} {function.name_zh} 的字段",
+            f"'{code}' is not a field of {function.function_id} {function.name_zh}",
+        ),
         did_you_mean(code, by_code),
     )
 
@@ -148,20 +162,36 @@ def _shape_problem(
     if rule.inferred and field.required:
         return located.problem(
             (*path, "inferred"),
-            f"{name} is required by the platform: it cannot be left out as 'inferred'",
-            "remove 'inferred: true' (platform.send_inferred_fields would make every call invalid)",
+            zh_en(
+                f"{name} 是平台必填字段，不能标为 'inferred' 而省略",
+                f"{name} is required by the platform: it cannot be left out as 'inferred'",
+            ),
+            zh_en(
+                "删除 'inferred: true'（否则 platform.send_inferred_fields 会让每次调用都无效）",
+                "remove 'inferred: true' (platform.send_inferred_fields would make every call "
+                "invalid)",
+            ),
         )
     if field.type == "decimal" and field.places is not None and rule.decimal != field.places:
         return located.problem(
             path,
-            f"{name} has {field.places} decimal places on the platform",
-            f"write decimal: {field.places} in this rule",
+            zh_en(
+                f"{name} 在平台上有 {field.places} 位小数",
+                f"{name} has {field.places} decimal places on the platform",
+            ),
+            zh_en(
+                f"在此规则中写 decimal: {field.places}",
+                f"write decimal: {field.places} in this rule",
+            ),
         )
     if field.type == "date" and rule.date is None and rule.const is None:
         return located.problem(
             path,
-            f"{name} is a date on the platform",
-            "add date: yyyyMMdd (and date_in: if the view holds text)",
+            zh_en(f"{name} 在平台上是日期", f"{name} is a date on the platform"),
+            zh_en(
+                "加上 date: yyyyMMdd（视图中为文本时再加 date_in:）",
+                "add date: yyyyMMdd (and date_in: if the view holds text)",
+            ),
         )
     return None
 
@@ -173,8 +203,12 @@ def _dataset_problems(
     problems = [
         located.problem(
             ("datasets",),
-            f"dataset '{name}' is required by {function.function_id} {function.name_zh}",
-            f"add datasets: {{{name}: {{view: ..., join: ..., order_by: ..., fields: ...}}}}",
+            zh_en(
+                f"{function.function_id} {function.name_zh} 需要数据集 '{name}'",
+                f"dataset '{name}' is required by {function.function_id} {function.name_zh}",
+            ),
+            zh_en("加上", "add")
+            + f" datasets: {{{name}: {{view: ..., join: ..., order_by: ..., fields: ...}}}}",
         )
         for name in sorted(function.required_datasets - given)
     ]
@@ -201,16 +235,25 @@ def _one_dataset(
         hint = (
             did_you_mean(name, function.datasets)
             if function.datasets
-            else (f"{function.function_id} takes no datasets")
+            else zh_en(
+                f"{function.function_id} 没有数据集", f"{function.function_id} takes no datasets"
+            )
         )
-        return [located.problem(path, f"'{name}' is not a dataset of {function.function_id}", hint)]
+        message = zh_en(
+            f"'{name}' 不是 {function.function_id} 的数据集",
+            f"'{name}' is not a dataset of {function.function_id}",
+        )
+        return [located.problem(path, message, hint)]
     problems = []
     if function.max_rows and max_rows > function.max_rows:
         problems.append(
             located.problem(
                 (*path, "max_rows"),
-                f"max_rows is over the platform's {function.max_rows}",
-                f"use at most {function.max_rows}",
+                zh_en(
+                    f"max_rows 超过平台上限 {function.max_rows}",
+                    f"max_rows is over the platform's {function.max_rows}",
+                ),
+                zh_en(f"最多写 {function.max_rows}", f"use at most {function.max_rows}"),
             )
         )
     known = function.datasets[name]
@@ -225,7 +268,10 @@ def _writeback_problems(
     return [
         located.problem(
             ("writeback", reply),
-            f"'{reply}' is not in the reply of {function.function_id} {function.name_zh}",
+            zh_en(
+                f"'{reply}' 不在 {function.function_id} {function.name_zh} 的应答中",
+                f"'{reply}' is not in the reply of {function.function_id} {function.name_zh}",
+            ),
             did_you_mean(reply, valid),
         )
         for reply in spec.writeback

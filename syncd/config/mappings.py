@@ -46,8 +46,8 @@ def load_mappings(folder: Path, catalogue: Catalogue | None) -> dict[str, FeedSp
             str(folder),
             0,
             0,
-            "mapping folder not found",
-            "check folders.mappings in the settings file",
+            zh_en("找不到映射目录", "mapping folder not found"),
+            zh_en("检查设置的 folders.mappings", "check folders.mappings in the settings"),
         )
         raise ConfigError([problem])
     problems: list[ConfigProblem] = []
@@ -85,7 +85,8 @@ def load_feed_file(
         return None, list(exc.problems)
     problems = list(located.problems)
     if not isinstance(located.data, dict):
-        return None, [*problems, located.problem((), "a mapping file must be a mapping of keys")]
+        message = zh_en("映射文件须为键值映射", "a mapping file must be a mapping of keys")
+        return None, [*problems, located.problem((), message)]
     problems += _name_problems(path, located) + _secret_problems(located, located.data, ())
     spec, found = _validate(located, path.stem)
     problems += found
@@ -122,7 +123,11 @@ def _name_problems(path: Path, located: Located) -> list[ConfigProblem]:
     if "feed" in located.data:
         problems.append(
             located.problem(
-                ("feed",), "unknown key 'feed'", "the feed is named after its file; remove 'feed'"
+                ("feed",),
+                zh_en("未知的键 'feed'", "unknown key 'feed'"),
+                zh_en(
+                    "业务名即文件名，删除 'feed'", "the feed is named after its file; remove 'feed'"
+                ),
             )
         )
         located.data.pop("feed")
@@ -134,8 +139,12 @@ def _secret_problems(located: Located, data: Any, path: tuple[Any, ...]) -> list
     problems: list[ConfigProblem] = []
     for key, value in _children(data):
         if isinstance(key, str) and names.looks_secret(key):
-            hint = "mapping files never hold secrets; syncd reads them from the environment"
-            problems.append(located.problem((*path, key), f"'{key}' looks like a secret", hint))
+            hint = zh_en(
+                "映射文件不存放机密；syncd 从环境读取",
+                "mapping files never hold secrets; syncd reads them from the environment",
+            )
+            message = zh_en(f"'{key}' 像是密码等机密", f"'{key}' looks like a secret")
+            problems.append(located.problem((*path, key), message, hint))
             data.pop(key)
         else:
             problems += _secret_problems(located, value, (*path, key))
@@ -263,8 +272,9 @@ def _param_problems(spec: FeedSpec, located: Located) -> list[ConfigProblem]:
     return [
         located.problem(
             path,
-            f"'{param}' is not a parameter of this command",
-            names.did_you_mean(param, declared) or "declare it under source.params",
+            zh_en(f"'{param}' 不是此命令的参数", f"'{param}' is not a parameter of this command"),
+            names.did_you_mean(param, declared)
+            or zh_en("在 source.params 下声明它", "declare it under source.params"),
         )
         for param, path in used
         if param not in declared
@@ -314,8 +324,11 @@ def _add_unique(feeds: dict[str, LoadedFeed], loaded: LoadedFeed) -> list[Config
         return [
             loaded.located.problem(
                 (),
-                f"feed '{name}' is defined twice (also {first})",
-                "feed names are file names: rename one file",
+                zh_en(
+                    f"业务 '{name}' 定义了两次（另见 {first}）",
+                    f"feed '{name}' is defined twice (also {first})",
+                ),
+                zh_en("业务名即文件名：改名其一", "feed names are file names: rename one file"),
             )
         ]
     feeds[name] = loaded
@@ -331,15 +344,21 @@ def _cross_feed_problems(feeds: Mapping[str, LoadedFeed]) -> list[ConfigProblem]
     specs = {name: feed.spec for name, feed in feeds.items()}
     for feed in feeds.values():
         if needs_persons(feed.spec) and lookup_feed(feed.spec, specs) is None:
-            hint = "keep outpatient/op_person.yaml or inpatient/ip_person.yaml in the folder"
-            problems.append(feed.located.problem(("fields",), NO_LOOKUP_ZH, hint))
+            hint = zh_en(
+                "在目录中保留 outpatient/op_person.yaml 或 inpatient/ip_person.yaml",
+                "keep outpatient/op_person.yaml or inpatient/ip_person.yaml in the folder",
+            )
+            message = zh_en(NO_LOOKUP_ZH, NO_LOOKUP_EN)
+            problems.append(feed.located.problem(("fields",), message, hint))
     for feed in feeds.values():
         for index, other in enumerate(feed.spec.requires.after):
             if other not in feeds:
                 where = ("requires", "after", index)
                 problems.append(
                     feed.located.problem(
-                        where, f"unknown feed '{other}'", names.did_you_mean(other, feeds)
+                        where,
+                        zh_en(f"没有业务 '{other}'", f"unknown feed '{other}'"),
+                        names.did_you_mean(other, feeds),
                     )
                 )
     return problems
@@ -352,10 +371,15 @@ def _before_problems(feed: LoadedFeed, feeds: Mapping[str, LoadedFeed]) -> list[
         return []
     if first not in feeds:
         hint = names.did_you_mean(first, feeds)
-        return [feed.located.problem(("before",), f"unknown feed '{first}'", hint)]
+        message = zh_en(f"没有业务 '{first}'", f"unknown feed '{first}'")
+        return [feed.located.problem(("before",), message, hint)]
     if first == feed.spec.feed or not feeds[first].spec.source.is_command:
-        message = f"'before' must name another command feed; '{first}' is not one"
-        return [feed.located.problem(("before",), message, "name a feed with source: {command: …}")]
+        message = zh_en(
+            f"'before' 须为另一个命令类业务；'{first}' 不是",
+            f"'before' must name another command feed; '{first}' is not one",
+        )
+        hint = zh_en("写一个 source: {command: …} 的业务", "name a feed with source: {command: …}")
+        return [feed.located.problem(("before",), message, hint)]
     return []
 
 

@@ -100,7 +100,9 @@ class ConsoleServer:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self.server.started and self.thread.is_alive():
             if time.monotonic() > deadline:
-                raise ConfigError("the console did not start within 10 s")
+                raise ConfigError(
+                    zh_en("控制台未在 10 秒内启动", "the console did not start within 10 s")
+                )
             time.sleep(0.02)
         event(logger, "console.listening", host=self.host, port=self.port)
 

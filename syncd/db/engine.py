@@ -275,13 +275,20 @@ def database_url(settings: DatabaseSettings) -> sa.URL:
         url = sa.make_url(settings.url)
     except sa.exc.ArgumentError:  # its message repeats the URL, password and all
         raise ConfigError(
-            "database.url: not a database URL; expected e.g. "
-            "postgresql+psycopg://syncd@db-host:5432/his"
+            "database.url: "
+            + zh_en(
+                "不是数据库 URL，应如 postgresql+psycopg://syncd@db-host:5432/his",
+                "not a database URL; expected e.g. postgresql+psycopg://syncd@db-host:5432/his",
+            )
         ) from None
     if url.drivername not in SUPPORTED_DRIVERS:
+        known = ", ".join(SUPPORTED_DRIVERS[:-1])
         raise ConfigError(
-            f"database.url: unsupported driver '{url.drivername}'; "
-            f"use one of {', '.join(SUPPORTED_DRIVERS[:-1])}"
+            "database.url: "
+            + zh_en(
+                f"不支持的驱动 '{url.drivername}'，可用：{known}",
+                f"unsupported driver '{url.drivername}'; use one of {known}",
+            )
         )
     if settings.password is not None and url.get_backend_name() != "sqlite":  # SQLite has none
         url = url.set(password=settings.password.get_secret_value())

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from syncd.config.yamlfile import Located, load_yaml
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 from syncd.db.views import ViewReader, split_name
 from syncd.mapping.names import did_you_mean
@@ -61,8 +62,11 @@ def _missing_view(
     located: Located, reader: ViewReader, where: YamlPath, view: str
 ) -> ConfigProblem:
     schema, name = split_name(view, reader.default_schema)
-    hint = _suggest(name, reader.names(schema)) or "create the view (sql/examples/)"
-    return located.problem(where, f"view '{view}' does not exist in the database", hint)
+    hint = _suggest(name, reader.names(schema)) or zh_en(
+        "创建该视图（见 sql/examples/）", "create the view (sql/examples/)"
+    )
+    message = zh_en(f"数据库中没有视图 '{view}'", f"view '{view}' does not exist in the database")
+    return located.problem(where, message, hint)
 
 
 def _suggest(word: str, names: Iterable[str]) -> str:

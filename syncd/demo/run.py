@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from syncd import resources
 from syncd.config import Settings, load_settings
 from syncd.config.mappings import load_mappings
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, SyncdError
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
@@ -78,7 +79,7 @@ def shipped_mappings() -> Path:
     try:
         return resources.shipped_mappings()
     except FileNotFoundError as exc:
-        raise ConfigError(f"{exc}; reinstall syncd") from exc
+        raise ConfigError(zh_en(f"{exc}；请重新安装 syncd", f"{exc}; reinstall syncd")) from exc
 
 
 def today() -> dt.date:
@@ -105,7 +106,13 @@ def refuse_used_folder(folder: Path) -> None:
     """Create ``folder``; ConfigError when it holds a HIS database already."""
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / "his.db").exists():
-        raise ConfigError(f"{folder / 'his.db'} exists already: choose an empty --keep folder")
+        db = folder / "his.db"
+        raise ConfigError(
+            zh_en(
+                f"{db} 已存在：--keep 请选一个空目录",
+                f"{db} exists already: choose an empty --keep folder",
+            )
+        )
 
 
 def start_simulator(folder: Path) -> Simulator:

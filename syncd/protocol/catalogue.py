@@ -22,6 +22,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal
 
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
 
 FieldType = Literal["string", "decimal", "date", "int"]
@@ -93,8 +94,11 @@ class Catalogue:
         spec = self._by_id.get(function_id)
         if spec is None:
             raise _config_error(
-                f"function_id {function_id!r} is not in the platform catalogue "
-                f"(known: {', '.join(sorted(self._by_id))})"
+                zh_en(
+                    f"平台交易目录中没有 function_id {function_id!r}",
+                    f"function_id {function_id!r} is not in the platform catalogue",
+                )
+                + f" ({', '.join(sorted(self._by_id))})"
             )
         return spec
 
@@ -103,8 +107,8 @@ class Catalogue:
         spec = self._by_name.get(name)
         if spec is None:
             raise _config_error(
-                f"no platform transaction is named {name!r} "
-                f"(known: {', '.join(sorted(self._by_name))})"
+                zh_en(f"没有名为 {name!r} 的平台交易", f"no platform transaction is named {name!r}")
+                + f" ({', '.join(sorted(self._by_name))})"
             )
         if spec.function_id is None:
             raise _config_error(_unset_id_message(spec))
@@ -159,9 +163,11 @@ def load(function_ids: Mapping[str, str | None] | None = None) -> Catalogue:
     known = {s.configurable for s in specs if s.configurable}
     unknown = set(overrides) - known
     if unknown:
+        names = ", ".join(sorted(unknown))
         raise _config_error(
-            f"platform.function_ids: unknown key(s) {', '.join(sorted(unknown))} "
-            f"(configurable: {', '.join(sorted(known))})"
+            "platform.function_ids: "
+            + zh_en(f"未知的键 {names}", f"unknown key(s) {names}")
+            + f" ({', '.join(sorted(known))})"
         )
     result = tuple(_with_id(s, overrides) for s in specs)
     _refuse_duplicate_ids(result)
@@ -185,9 +191,14 @@ def _refuse_duplicate_ids(specs: tuple[FunctionSpec, ...]) -> None:
         if spec.function_id is None:
             continue
         if spec.function_id in seen:
+            both = f"{seen[spec.function_id]}, {spec.name}"
             raise _config_error(
-                f"platform.function_ids: {spec.function_id!r} is used by both "
-                f"{seen[spec.function_id]} and {spec.name}"
+                "platform.function_ids: "
+                + zh_en(
+                    f"{spec.function_id!r} 被两个交易同时使用（{both}）",
+                    f"{spec.function_id!r} is used by both "
+                    f"{seen[spec.function_id]} and {spec.name}",
+                )
             )
         seen[spec.function_id] = spec.name
 

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from syncd.config.loader import secret_missing
 from syncd.config.mappings import NO_LOOKUP_EN, NO_LOOKUP_ZH, settings_values
 from syncd.config.settings import Settings
+from syncd.core.bilingual import zh_en
 from syncd.core.clock import Clock, local_clock
 from syncd.core.errors import ConfigError
 from syncd.db.archive import Archive
@@ -243,7 +244,12 @@ class Worker:
         report = OnceReport()
         commands = {spec.feed for spec in self.commands.by_command.values() if spec.enabled}
         if feed is not None and feed not in self.pipelines and feed not in commands:
-            raise ConfigError(f"feed '{feed}' is not an enabled feed or command")
+            raise ConfigError(
+                zh_en(
+                    f"'{feed}' 不是已启用的业务或命令",
+                    f"feed '{feed}' is not an enabled feed or command",
+                )
+            )
         names = (
             list(self.pipelines) if feed is None else [n for n in (feed,) if n in self.pipelines]
         )

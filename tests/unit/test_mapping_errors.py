@@ -6,6 +6,7 @@ would read.  All problems of all files come out of one ``load_mappings`` call.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,13 @@ fields:
 writeback:
   personinfo.aac001: AAC001
 """
+
+
+def english(text: str) -> str:
+    """The English half of a bilingual line; the Chinese half must come first."""
+    zh, separator, en = text.partition(" / ")
+    assert separator and re.search("[\u4e00-\u9fff]", zh), text
+    return en
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:
@@ -152,9 +160,10 @@ def test_missing_required_platform_field_points_at_fields_and_names_it(tmp_path:
     problem = only(tmp_path, "cancel.yaml", text)
     assert where(problem) == (6, 1)
     assert problem.message == (
+        "bizh120109 取消入院登记 的必填字段 'aaz218'（就医登记号）没有映射 / "
         "required platform field 'aaz218' (就医登记号) is not mapped for bizh120109 取消入院登记"
     )
-    assert problem.hint == "add 'aaz218: {column: ...}' (就医登记号) under fields"
+    assert english(problem.hint) == "add 'aaz218: {column: ...}' (就医登记号) under fields"
 
 
 def test_missing_required_dataset_field_points_at_the_dataset_fields(tmp_path: Path) -> None:
@@ -167,7 +176,7 @@ def test_missing_required_dataset_field_points_at_the_dataset_fields(tmp_path: P
 def test_unknown_function_id_suggests_the_nearest_id(tmp_path: Path) -> None:
     problem = only(tmp_path, "cancel.yaml", CANCEL.replace("bizh120109", "bizh120190"))
     assert where(problem) == (2, 1)
-    assert problem.message == "unknown function id 'bizh120190'"
+    assert english(problem.message) == "unknown function id 'bizh120190'"
     assert problem.hint.endswith(" / did you mean 'bizh120109'?")
 
 
@@ -201,7 +210,7 @@ def test_secret_like_keys_are_refused_anywhere(tmp_path: Path) -> None:
     text = CANCEL + "  password: {const: hunter2}\n"
     problem = only(tmp_path, "cancel.yaml", text)
     assert where(problem) == (9, 3)
-    assert problem.message == "'password' looks like a secret"
+    assert english(problem.message) == "'password' looks like a secret"
     assert "never hold secrets" in problem.hint
     assert "hunter2" not in str(problem)
 
@@ -259,7 +268,7 @@ def test_unknown_setting_path_suggests_the_nearest(tmp_path: Path) -> None:
 def test_undeclared_command_parameter_is_refused(tmp_path: Path) -> None:
     problem = only(tmp_path, "lookup.yaml", LOOKUP.replace("{param: bka896}", "{param: bka869}"))
     assert where(problem) == (6, 12)
-    assert problem.message == "'bka869' is not a parameter of this command"
+    assert english(problem.message) == "'bka869' is not a parameter of this command"
     assert problem.hint.endswith(" / did you mean 'bka896'?")
 
 
@@ -267,8 +276,8 @@ def test_amount_without_its_decimal_places_is_refused(tmp_path: Path) -> None:
     text = FEES.replace("{column: AMOUNT, decimal: 2}", "{column: AMOUNT}")
     problem = only(tmp_path, "fees.yaml", text)
     assert where(problem) == (18, 7)
-    assert problem.message == "'bka058' (金额) has 2 decimal places on the platform"
-    assert problem.hint == "write decimal: 2 in this rule"
+    assert english(problem.message) == "'bka058' (金额) has 2 decimal places on the platform"
+    assert english(problem.hint) == "write decimal: 2 in this rule"
 
 
 def test_date_field_without_a_pattern_is_refused(tmp_path: Path) -> None:
@@ -289,16 +298,18 @@ def test_unknown_reply_field_in_writeback_suggests_the_nearest(tmp_path: Path) -
     text = LOOKUP.replace("personinfo.aac001", "personifo.aac001")
     problem = only(tmp_path, "lookup.yaml", text)
     assert where(problem) == (9, 3)
-    assert problem.message.startswith("'personifo.aac001' is not in the reply of bizh110001")
+    assert english(problem.message).startswith(
+        "'personifo.aac001' is not in the reply of bizh110001"
+    )
     assert problem.hint.endswith(" / did you mean 'personinfo.aac001'?")
 
 
 def test_field_the_transaction_does_not_have_suggests_the_nearest(tmp_path: Path) -> None:
     found = problems(tmp_path, {"lookup.yaml": LOOKUP.replace("bka006: {", "bka060: {")})
     missing, problem = found
-    assert missing.message.startswith("required platform field 'bka006' (医疗待遇类型)")
+    assert english(missing.message).startswith("required platform field 'bka006' (医疗待遇类型)")
     assert where(problem) == (7, 3)
-    assert problem.message == "'bka060' is not a field of bizh110001 门诊挂号时取人员信息"
+    assert english(problem.message) == "'bka060' is not a field of bizh110001 门诊挂号时取人员信息"
     assert problem.hint.endswith(" / did you mean 'bka006'?")
 
 
@@ -307,7 +318,7 @@ def test_waiting_on_an_unknown_feed_suggests_the_nearest(tmp_path: Path) -> None
     found = problems(tmp_path, {"cancel.yaml": text, "fees.yaml": FEES})
     assert len(found) == 1
     assert where(found[0]) == (6, 11)
-    assert found[0].message == "unknown feed 'fess'"
+    assert english(found[0].message) == "unknown feed 'fess'"
     assert found[0].hint.endswith(" / did you mean 'fees'?")
 
 
@@ -335,12 +346,12 @@ def test_same_feed_name_in_two_folders_is_refused(tmp_path: Path) -> None:
     found = problems(tmp_path, {"a/cancel.yaml": CANCEL, "b/cancel.yaml": CANCEL})
     assert len(found) == 1
     assert found[0].file == str(tmp_path / "b" / "cancel.yaml")
-    assert found[0].message.startswith("feed 'cancel' is defined twice")
+    assert english(found[0].message).startswith("feed 'cancel' is defined twice")
 
 
 def test_login_is_not_a_feed(tmp_path: Path) -> None:
     problem = only(tmp_path, "cancel.yaml", CANCEL.replace("bizh120109", "sys0001"))
-    assert problem.message == "login (sys0001) is not a feed"
+    assert english(problem.message) == "login (sys0001) is not a feed"
 
 
 def test_unset_configurable_function_id_says_which_setting_to_set(tmp_path: Path) -> None:
@@ -356,7 +367,7 @@ def test_missing_platform_fields_are_reported_even_when_the_file_has_other_error
     found = problems(tmp_path, {"cancel.yaml": text})
     assert [(p.line, p.column) for p in found] == [(1, 10), (6, 1)]
     assert "not SQL text" in found[0].message
-    assert found[1].message.startswith("required platform field 'aaz218' (就医登记号)")
+    assert english(found[1].message).startswith("required platform field 'aaz218' (就医登记号)")
 
 
 def test_dataset_join_on_an_undeclared_command_parameter_is_refused(tmp_path: Path) -> None:
@@ -368,7 +379,7 @@ def test_dataset_join_on_an_undeclared_command_parameter_is_refused(tmp_path: Pa
     text = text.replace("join: {VISIT_NO: VISIT_NO}", "join: {VISIT_NO: visit_nr}")
     problem = only(tmp_path, "fees.yaml", text)
     assert where(problem) == (10, 12)
-    assert problem.message == "'visit_nr' is not a parameter of this command"
+    assert english(problem.message) == "'visit_nr' is not a parameter of this command"
     assert problem.hint.endswith(" / did you mean 'visit_no'?")
 
 
