@@ -1,9 +1,12 @@
 """Logins, sessions and CSRF tokens of the console.
 
 * A login checks the password hash (:mod:`syncd.console.passwords`) after the rate limit
-  (:class:`RateLimiter`: ``console.login_attempts`` failures per name and per address within
-  ``console.login_window_s``); it starts a session in ``<p>session`` and hands the browser a
-  random token in an HttpOnly, SameSite=Strict cookie (Secure with ``console.cookie_secure``).
+  (:func:`login_wait_s`: ``console.login_attempts`` failures per name and per address within
+  ``console.login_window_s``, a success starting the count afresh).  The failures are the
+  ``login_refused`` lines of the audit log, so the limit holds across a restart and across the
+  console processes of one database (``syncd run``'s and ``syncd console``).  A login starts
+  a session in ``<p>session`` and hands the browser a random token in an HttpOnly,
+  SameSite=Strict cookie (Secure with ``console.cookie_secure``).
 * A session lasts ``console.session_lifetime_s`` at most and ends after
   ``console.idle_timeout_s`` without a request; a removed user's sessions end at once, and a
   changed role applies at the next request.
@@ -16,10 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,44 +67,34 @@ class LoginResult:
     retry_after_s: int = 0  # rate-limited: try again after this long
 
 
-class RateLimiter:
-    """Failures per key (a name, an address) within a sliding window."""
+FAILED_LOGIN, LOGIN = "login_refused", "login"
 
-    def __init__(
-        self, attempts: int, window_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.attempts, self.window_s, self.clock = attempts, window_s, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def wait_s(self, *keys: str) -> float:
-        """How long until a key may try again (0: now)."""
-        now = self.clock()
-        with self._lock:
-            waits = [self._wait(key, now) for key in keys]
-        return max(waits, default=0.0)
-
-    def _wait(self, key: str, now: float) -> float:
-        found = self._failures.get(key)
-        if found is None:
-            return 0.0
-        while found and found[0] <= now - self.window_s:
-            found.popleft()
-        if not found:
-            del self._failures[key]
-            return 0.0
-        return found[0] + self.window_s - now if len(found) >= self.attempts else 0.0
-
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in keys:
-                self._failures.setdefault(key, deque()).append(now)
-
-    def forget(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+def login_wait_s(
+    entries: Sequence[AuditEntry],
+    keys: Sequence[tuple[str, str]],
+    now: datetime,
+    attempts: int,
+    window_s: float,
+) -> float:
+    """How long until a login with ``keys`` (``("username", …)``, ``("client", …)``) may be
+    tried (0: now): per key, the failed logins of ``entries`` (the window's logins and
+    failures, oldest first) since its last success; ``attempts`` of them within ``window_s``
+    hold it until the oldest leaves the window."""
+    waits = []
+    for field_name, value in keys:
+        failures: list[datetime] = []
+        for entry in entries:
+            if getattr(entry, field_name) != value or entry.created_at is None:
+                continue
+            if entry.action == LOGIN:
+                failures = []
+            elif entry.action == FAILED_LOGIN:
+                failures.append(entry.created_at)
+        recent = [at for at in failures if at > now - timedelta(seconds=window_s)]
+        if len(recent) >= attempts:
+            waits.append((recent[0] + timedelta(seconds=window_s) - now).total_seconds())
+    return max(waits, default=0.0)
 
 
 class Auth:
@@ -118,11 +108,16 @@ class Auth:
         self.users, self.sessions = Users(engine, tables), Sessions(engine, tables)
         self.audit = AuditLog(engine, tables)
         self.settings, self.clock = settings, clock
-        self.limiter = RateLimiter(settings.login_attempts, settings.login_window_s)
+
+    def wait_s(self, username: str, client: str) -> float:
+        """How long this name and this address must wait before the next try (0: now)."""
+        now, window = self.clock(), self.settings.login_window_s
+        entries = self.audit.since((LOGIN, FAILED_LOGIN), now - timedelta(seconds=window))
+        keys = (("username", _who(username)), ("client", client))
+        return login_wait_s(entries, keys, now, self.settings.login_attempts, window)
 
     def login(self, username: str, password: str, client: str) -> LoginResult:
-        keys = (f"user:{username}", f"client:{client}")
-        wait = self.limiter.wait_s(*keys)
+        wait = self.wait_s(username, client)
         if wait > 0:
             self._note(username, "login_limited", client)
             return LoginResult(
@@ -131,10 +126,8 @@ class Auth:
             )
         user = self.users.find(username)
         if not passwords.verify(user.password_hash if user else None, password) or user is None:
-            self.limiter.failed(*keys)
-            self._note(username, "login_refused", client)
+            self._note(username, FAILED_LOGIN, client)  # what the rate limit counts
             return LoginResult(refused_zh="用户名或密码错误 / wrong user name or password")
-        self.limiter.forget(*keys)
         now = self.clock()
         rehash = (
             passwords.hash_password(password)
@@ -151,7 +144,7 @@ class Auth:
             now,
             self._expiry(now, now),
         )
-        self._note(username, "login", client)
+        self._note(username, LOGIN, client)  # the rate limit counts afresh from here
         return LoginResult(token=token)
 
     def viewer(self, token: str | None) -> Viewer | None:
@@ -176,5 +169,9 @@ class Auth:
         return min(lifetime, now + timedelta(seconds=self.settings.idle_timeout_s))
 
     def _note(self, username: str, action: str, client: str) -> None:
-        who = mask_id_numbers(username) or "-"
-        self.audit.write(AuditEntry(who, action, client=client), self.clock())
+        self.audit.write(AuditEntry(_who(username), action, client=client), self.clock())
+
+
+def _who(username: str) -> str:
+    """A login's name as the audit log keeps it (an ID number typed as a name, masked)."""
+    return mask_id_numbers(username) or "-"

@@ -8,6 +8,7 @@ id, never by the personal data that was revealed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -45,23 +46,36 @@ class AuditLog:
         with source_errors(self.engine.url, "writing the audit log"), self.engine.begin() as conn:
             conn.execute(sa.insert(self.table).values(**values))
 
-    def recent(self, limit: int = 200) -> list[AuditEntry]:
+    def since(self, actions: Sequence[str], start: datetime) -> list[AuditEntry]:
+        """The entries of ``actions`` written at or after ``start``, oldest first (through
+        ``<p>audit_ix_action``: the console's login rate limit reads its window)."""
         c = self.table.c
         stmt = (
-            sa.select(
-                c.username,
-                c.action,
-                c.feed,
-                c.source_key,
-                c.row_count,
-                c.status_before,
-                c.status_after,
-                c.detail,
-                c.client,
-                c.created_at,
-            )
-            .order_by(c.id.desc())
-            .limit(limit)
+            sa.select(*_entry_columns(c))
+            .where(c.action.in_(list(actions)), c.created_at >= start)
+            .order_by(c.created_at, c.id)
         )
         with source_errors(self.engine.url, "reading the audit log"), self.engine.connect() as cn:
             return [AuditEntry(*r) for r in cn.execute(stmt)]
+
+    def recent(self, limit: int = 200) -> list[AuditEntry]:
+        c = self.table.c
+        stmt = sa.select(*_entry_columns(c)).order_by(c.id.desc()).limit(limit)
+        with source_errors(self.engine.url, "reading the audit log"), self.engine.connect() as cn:
+            return [AuditEntry(*r) for r in cn.execute(stmt)]
+
+
+def _entry_columns(c: Any) -> list[Any]:
+    """The columns of an :class:`AuditEntry`, in its order."""
+    return [
+        c.username,
+        c.action,
+        c.feed,
+        c.source_key,
+        c.row_count,
+        c.status_before,
+        c.status_after,
+        c.detail,
+        c.client,
+        c.created_at,
+    ]

@@ -212,3 +212,35 @@ def test_users_sessions_and_the_audit_log(engine: sa.Engine) -> None:
         entry.status_after,
         entry.created_at,
     ) == ("王工", "requeue", "REJECTED", "PENDING", T0)
+
+
+def test_the_login_rate_limit_holds_across_a_restart_and_a_second_console(
+    engine: sa.Engine,
+) -> None:
+    """Failed logins are counted from the audit log: a console started afresh (a restart, or
+    ``syncd console`` beside ``syncd run``'s) refuses the name and the address at once."""
+    from syncd.config.settings import ConsoleSettings
+    from syncd.console import passwords
+    from syncd.console.auth import Auth
+
+    Users(engine, TABLES).add("王工", "operator", passwords.hash_password("correct horse"), T0)
+    now = [T0]
+    limits = ConsoleSettings(login_attempts=3, login_window_s=300)
+
+    def console() -> Auth:
+        return Auth(engine, TABLES, limits, lambda: now[0])
+
+    first = console()
+    for _ in range(3):
+        assert first.login("王工", "wrong", "10.0.0.5").refused_zh.startswith("用户名或密码错误")
+        now[0] += timedelta(seconds=10)
+    restarted = console()
+    limited = restarted.login("王工", "correct horse", "10.0.0.5")
+    assert limited.token == "" and "登录失败次数过多" in limited.refused_zh
+    assert limited.retry_after_s == 300 - 30 + 1  # until the first failure leaves the window
+    elsewhere = restarted.login("王工", "correct horse", "10.0.0.6")  # the name is held too
+    assert elsewhere.token == "" and elsewhere.retry_after_s > 0
+    now[0] += timedelta(seconds=271)
+    assert console().login("王工", "correct horse", "10.0.0.6").token  # the window passed
+    actions = [e.action for e in AuditLog(engine, TABLES).recent()][::-1]
+    assert actions == ["login_refused"] * 3 + ["login_limited"] * 2 + ["login"]

@@ -1,27 +1,36 @@
-"""The console's login rate limit and password hashes (no database, no server)."""
+"""The console's login rate limit (its arithmetic over the audit log's lines) and password
+hashes (no database, no server)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from syncd.console import passwords
-from syncd.console.auth import RateLimiter, same
+from syncd.console.auth import FAILED_LOGIN, LOGIN, login_wait_s, same
+from syncd.core.records import AuditEntry
+
+T0 = datetime(2026, 11, 25, 9, 0, 0)
 
 
-def test_failures_beyond_the_limit_wait_out_the_window_per_key() -> None:
-    now = [1000.0]
-    limiter = RateLimiter(3, 60.0, clock=lambda: now[0])
-    for _ in range(3):
-        assert limiter.wait_s("user:a", "client:1") == 0
-        limiter.failed("user:a", "client:1")
-    assert limiter.wait_s("user:a") == 60.0
-    assert limiter.wait_s("client:1", "user:b") == 60.0  # the same address, another name
-    assert limiter.wait_s("user:b", "client:2") == 0
-    now[0] += 30
-    assert limiter.wait_s("user:a") == 30.0
-    now[0] += 30.5
-    assert limiter.wait_s("user:a") == 0
-    limiter.failed("user:c")
-    limiter.forget("user:c")
-    assert limiter.wait_s("user:c") == 0
+def _at(seconds: float, action: str, username: str, client: str) -> AuditEntry:
+    return AuditEntry(username, action, client=client, created_at=T0 + timedelta(seconds=seconds))
+
+
+def test_failures_beyond_the_limit_wait_out_the_window_per_name_and_address() -> None:
+    log = [_at(n, FAILED_LOGIN, "a", "10.0.0.1") for n in range(3)]
+
+    def wait(at: float, *keys: tuple[str, str]) -> float:
+        return login_wait_s(log, keys, T0 + timedelta(seconds=at), 3, 60.0)
+
+    assert wait(2, ("username", "a")) == 58.0  # 3 failures: until the oldest leaves the window
+    assert wait(2, ("client", "10.0.0.1"), ("username", "b")) == 58.0  # same address, other name
+    assert wait(2, ("username", "b"), ("client", "10.0.0.2")) == 0
+    assert wait(30, ("username", "a")) == 30.0
+    assert wait(60.5, ("username", "a")) == 0  # the oldest left the window: 2 within it
+    assert login_wait_s(log[:2], [("username", "a")], T0 + timedelta(seconds=2), 3, 60.0) == 0
+    log.insert(2, _at(1.5, LOGIN, "a", "10.0.0.9"))  # a success counts afresh for that name
+    assert wait(2, ("username", "a")) == 0
+    assert wait(2, ("client", "10.0.0.1")) == 58.0  # … not for the other address
 
 
 def test_passwords_are_argon2id_hashes_checked_in_constant_shape() -> None:
