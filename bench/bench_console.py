@@ -1,9 +1,9 @@
-"""The operations console on a big site: 1,000,000 status rows and 1,000,000 archived messages
-on PostgreSQL; how long the server takes for the dashboard, the "needs attention" page and
-message searches.
+"""The operations console on a big site: 1,000,000 status rows, 1,000,000 archived messages and
+1,000,000 commands in WI_REQUEST on PostgreSQL; how long the server takes for the dashboard,
+the "needs attention" page and message searches.
 
     .venv/bin/python bench/bench_console.py                 # 1,000,000 + 1,000,000
-    .venv/bin/python bench/bench_console.py --rows 200000 --messages 200000 --repeat 10
+    .venv/bin/python bench/bench_console.py --rows 200000 --messages 200000 --commands 0
 
 The data is made on the server (``INSERT … SELECT generate_series``, a minute or so), in a
 schema of its own that is dropped afterwards (``--keep`` keeps it).  The console runs in this
@@ -67,10 +67,11 @@ def _feed_case(column: str) -> str:
     return "CASE " + " ".join(parts) + " END"
 
 
-def fill(engine: sa.Engine, rows: int, messages: int) -> None:
+def fill(engine: sa.Engine, rows: int, messages: int, commands: int = 0) -> None:
     """Status rows over half a year as a site has them: the newest 0.5 % pending, waiting or
     in flight, 0.8 % rejected all along, a few failed and unknown in the last weeks, the rest
-    succeeded; archived exchanges of 50,000 persons over the same half year."""
+    succeeded; archived exchanges of 50,000 persons over the same half year; commands over
+    that half year too (the newest few NEW, 0.1 % REJECTED, a few FAILED, the rest DONE)."""
     reasons = "ARRAY[" + ", ".join(f"'{r}'" for r in REASONS) + "]"
     h, recent = "(g::bigint * 7919) % 1000", "g > :n - :n / 10"  # spread; the last weeks
     status = (
@@ -110,9 +111,20 @@ def fill(engine: sa.Engine, rows: int, messages: int) -> None:
                || '</return_code_message></program>',
                (1000000000 + g % 50000)::text, 1
         FROM generate_series(1, :n) AS g"""
+    request = f"""
+        INSERT INTO wi_request (command, visit_key, status, created_at, next_attempt_at,
+            answered_at, last_error)
+        SELECT 'op_charge', 'MZ' || (g / 3), s, {when}, {when},
+               CASE WHEN s IN ('DONE', 'REJECTED') THEN {when} + INTERVAL '1 second' END,
+               CASE WHEN s <> 'DONE' THEN ({reasons})[1 + g % 4] END
+        FROM (SELECT g, CASE WHEN g > :n - 20 THEN 'NEW' WHEN g % 1000 = 1 THEN 'REJECTED'
+                             WHEN g % 5000 = 2 THEN 'FAILED' ELSE 'DONE' END AS s
+              FROM generate_series(1, :n) AS g) AS x"""
     with engine.begin() as conn:
         conn.execute(sa.text(sync), {"n": rows})
         conn.execute(sa.text(archive), {"n": messages})
+        if commands:
+            conn.execute(sa.text(request), {"n": commands})
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
 
@@ -163,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--commands", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
     args = parser.parse_args()
@@ -177,9 +190,10 @@ def main() -> None:
         tables = staging_tables()
         init_db(site.engine, tables)
         started = time.perf_counter()
-        fill(site.engine, args.rows, args.messages)
+        fill(site.engine, args.rows, args.messages, args.commands)
         print(
-            f"data: {args.rows:,} status rows + {args.messages:,} messages in "
+            f"data: {args.rows:,} status rows + {args.messages:,} messages + "
+            f"{args.commands:,} commands in "
             f"{time.perf_counter() - started:.0f} s (schema {schema})"
         )
         Users(site.engine, tables).add(

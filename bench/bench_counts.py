@@ -4,8 +4,10 @@ pass and each ``syncd status`` costs.
 
 ``WI_SYNC_STATUS`` gets ``--synced`` SUCCEEDED rows (finished over the last 30 days), plus a
 day's worth of open work (PENDING, WAITING — some behind a refused admission — UNKNOWN,
-FAILED) and ``--commands`` answered commands; then ``read_counts`` is timed without the
-last errors (the metrics' and the alerts' reads) and with them (``syncd status``).
+FAILED) and ``--commands`` commands (DONE over the last weeks, a few REJECTED, FAILED and
+NEW); then ``read_counts`` is timed without the last errors (the metrics' and the alerts'
+reads), with them (``syncd status``) and as the console's dashboard reads it (``open_only``:
+what is open, today's successes, the last error).
 
 Run: ``.venv/bin/python bench/bench_counts.py [--synced 1000000]`` (PostgreSQL at
 127.0.0.1:5432, user postgres, db test; a schema of its own, dropped afterwards).
@@ -42,9 +44,14 @@ OPEN_WORK = (
     " FROM generate_series(1, :n) g"
 )
 COMMANDS = (
-    "INSERT INTO wi_request (command, status, created_at, answered_at)"
-    " SELECT 'op_charge', 'DONE', now() - g * interval '1 minute', now() - g * interval"
-    " '1 minute' FROM generate_series(1, :n) g"
+    "INSERT INTO wi_request (command, status, created_at, next_attempt_at, answered_at,"
+    " last_error)"
+    " SELECT 'op_charge', s, now() - g * interval '2 second', now() - g * interval '2 second',"
+    " CASE WHEN s IN ('DONE', 'REJECTED') THEN now() - g * interval '2 second' END,"
+    " CASE WHEN s <> 'DONE' THEN '原因' || (g % 7) END"
+    " FROM (SELECT g, CASE WHEN g % 1000 = 1 THEN 'REJECTED' WHEN g < 40 THEN 'NEW'"
+    " WHEN g % 5000 = 2 THEN 'FAILED' ELSE 'DONE' END AS s"
+    " FROM generate_series(1, :n) g) x"
 )
 
 
@@ -83,6 +90,9 @@ def main() -> None:
         full = _median_ms(lambda: read_counts(engine, tables, now), args.runs)
         print(f"read_counts without last errors (metrics, STATUS=, alerts): median {lean:.0f} ms")
         print(f"read_counts with last errors (syncd status): median {full:.0f} ms")
+        shown = ["ip_fee", "ip_admission"]
+        board = _median_ms(lambda: read_counts(engine, tables, now, open_only=shown), args.runs)
+        print(f"read_counts open_only (the console's dashboard): median {board:.0f} ms")
 
 
 if __name__ == "__main__":

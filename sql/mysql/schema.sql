@@ -98,6 +98,8 @@ CREATE TABLE wi_request (
 	CONSTRAINT wi_request_pk PRIMARY KEY (id)
 )ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
 
+CREATE INDEX wi_request_ix_done ON wi_request (status, answered_at);
+
 CREATE INDEX wi_request_ix_due ON wi_request (status, next_attempt_at);
 
 CREATE INDEX wi_request_ix_visit ON wi_request (visit_key);
@@ -266,6 +268,8 @@ CREATE TABLE wi_audit (
 	client VARCHAR(64),
 	CONSTRAINT wi_audit_pk PRIMARY KEY (id)
 )ENGINE=InnoDB CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC;
+
+CREATE INDEX wi_audit_ix_action ON wi_audit (action, created_at);
 
 CREATE INDEX wi_audit_ix_created ON wi_audit (created_at);
 

@@ -122,11 +122,7 @@ def describe(result: ReconResult) -> str:
         if (n := t.by_class.get(cls, 0))
     ]
     reports = [result.files] + ([result.statement.files] if result.statement else [])
-    lines += [
-        f"{zh_en('报告', 'report')}: {path}"
-        for files in reports
-        for path in (files.html, files.xlsx, files.csv)
-    ]
+    lines += [f"{zh_en('报告', 'report')}: {path}" for files in reports for path in files.every]
     if result.statement_error:
         lines.append(f"月度报表未能生成 / statement failed: {result.statement_error}")
     if result.mailed:

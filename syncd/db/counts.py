@@ -34,6 +34,8 @@ STATUS_KEYS = ("PENDING", "WAITING", "IN_FLIGHT", "UNKNOWN", "FAILED", "REJECTED
 _VISIT_OPENERS = sorted(TAKES_AAZ218)  # the calls that open a visit on the platform
 _NOT_SUCCEEDED = tuple(s for s in STATUS_KEYS if s != "SUCCEEDED")
 _OPEN = tuple(s for s in _NOT_SUCCEEDED if s != "REJECTED")  # not final (FAILED: until retried)
+_OPEN_COMMANDS = ("NEW", "IN_FLIGHT", "UNKNOWN", "FAILED")  # the due index serves them
+_NOT_DONE = (*_OPEN_COMMANDS, "REJECTED")
 
 
 @dataclass(frozen=True)
@@ -126,9 +128,10 @@ def read_counts(
 
     ``open_only`` (the console's dashboard: the feed names it shows) reads the open rows
     (pending … failed) through the due index and, for each of those feeds, its REJECTED rows,
-    today's successes and the last one through ``<p>sync_status_ix_done``: it costs what is
-    open, not everything ever sent (a GROUP BY over a million rows).  The SUCCEEDED totals and
-    the newest row are left out."""
+    today's successes and the last one through ``<p>sync_status_ix_done``; the command table
+    likewise (its open commands through its due index, REJECTED and DONE through
+    ``<p>request_ix_done``): it costs what is open, not everything ever sent (a GROUP BY over
+    a million rows).  The SUCCEEDED (DONE) totals and the newest row are left out."""
     q = Queries(tables, datetime.combine(now.date(), datetime.min.time()))
     with source_errors(engine.url, "counting the staging tables"), engine.connect() as conn:
         rows: dict[str, list[Any]] = {}
@@ -138,7 +141,10 @@ def read_counts(
             rows.setdefault(feed, []).extend(_finished(conn, q, feed))
         feeds = {feed: _group(found, {}) for feed, found in sorted(rows.items())}
         blocked = {str(feed): int(n) for feed, n in conn.execute(q.blocked())}
-        commands = _group(conn.execute(q.commands()), COMMAND_AS_FEED)
+        found_commands: list[Any] = list(conn.execute(q.commands(open_only is not None)))
+        if open_only is not None:
+            found_commands += _finished(conn, q, None)
+        commands = _group(found_commands, COMMAND_AS_FEED)
         errors: dict[str, str] = {}
         if last_errors:
             errors = _last_errors(conn, q, open_only)
@@ -162,9 +168,9 @@ def read_counts(
     return Counts(now, by_feed, FeedCounts(COMMANDS_FEED, **commands), last, last_call)
 
 
-def _finished(conn: sa.Connection, q: Queries, feed: str) -> list[list[Any]]:
-    """``open_only``: the feed's REJECTED rows and its successes (today's, and the last one:
-    no total) as rows for :func:`_group`."""
+def _finished(conn: sa.Connection, q: Queries, feed: str | None) -> list[list[Any]]:
+    """``open_only``: the feed's (None: the command table's) REJECTED rows and its successes
+    (today's, and the last one: no total) as rows for :func:`_group`."""
     rejected_n, rejected_today, rejected_last = conn.execute(q.finished(feed, "REJECTED")).one()
     today_n, last = conn.execute(q.done_today(feed)).one()
     if not today_n:
@@ -245,14 +251,20 @@ class Queries:
             stmt = stmt.where(c.status.in_(_OPEN))
         return stmt.group_by(c.feed, c.status)
 
-    def finished(self, feed: str, status: str) -> sa.Select[Any]:
-        """One feed's rows of a final status: how many, how many today, the last (done
-        index: an index-only range)."""
+    def _final(self, feed: str | None) -> tuple[Any, Any, list[Any], str]:
+        """A feed's rows (None: the command table): columns, finish time, filter, success."""
+        if feed is None:
+            c = self.request.c
+            return c, c.answered_at, [], "DONE"
         c = self.rows.c
-        today = sa.func.sum(sa.case((c.finished_at >= self.today, 1), else_=0))
-        return sa.select(sa.func.count(), today, sa.func.max(c.finished_at)).where(
-            c.feed == feed, c.status == status
-        )
+        return c, c.finished_at, [c.feed == feed], "SUCCEEDED"
+
+    def finished(self, feed: str | None, status: str) -> sa.Select[Any]:
+        """One feed's (the command table's) rows of a final status: how many, how many today,
+        the last (done index: an index-only range)."""
+        c, at, where, _ = self._final(feed)
+        today = sa.func.sum(sa.case((at >= self.today, 1), else_=0))
+        return sa.select(sa.func.count(), today, sa.func.max(at)).where(*where, c.status == status)
 
     def last_rejected(self, feed: str) -> sa.Select[Any]:
         c = self.rows.c
@@ -269,19 +281,22 @@ class Queries:
             .limit(1)
         )
 
-    def done_today(self, feed: str) -> sa.Select[Any]:
-        c = self.rows.c
-        return sa.select(sa.func.count(), sa.func.max(c.finished_at)).where(
-            c.feed == feed, c.status == "SUCCEEDED", c.finished_at >= self.today
+    def done_today(self, feed: str | None) -> sa.Select[Any]:
+        c, at, where, done = self._final(feed)
+        return sa.select(sa.func.count(), sa.func.max(at)).where(
+            *where, c.status == done, at >= self.today
         )
 
-    def last_done(self, feed: str) -> sa.Select[Any]:
-        c = self.rows.c
-        return sa.select(sa.func.max(c.finished_at)).where(c.feed == feed, c.status == "SUCCEEDED")
+    def last_done(self, feed: str | None) -> sa.Select[Any]:
+        c, at, where, done = self._final(feed)
+        return sa.select(sa.func.max(at)).where(*where, c.status == done)
 
-    def commands(self) -> sa.Select[Any]:
+    def commands(self, open_only: bool = False) -> sa.Select[Any]:
         c = self.request.c
-        return sa.select(*self._columns(self.request, c.answered_at)).group_by(c.status)
+        stmt = sa.select(*self._columns(self.request, c.answered_at))
+        if open_only:
+            stmt = stmt.where(c.status.in_(_OPEN_COMMANDS))
+        return stmt.group_by(c.status)
 
     def blocked(self) -> sa.Select[Any]:
         """WAITING rows per feed whose visit's opening call was REJECTED, never SUCCEEDED."""
@@ -334,7 +349,7 @@ class Queries:
         reason = sa.func.coalesce(c.last_error, c.return_code_message)
         return (
             sa.select(reason)
-            .where(c.status != "DONE", reason.is_not(None))
+            .where(c.status.in_(_NOT_DONE), reason.is_not(None))  # the due index, not a scan
             .order_by(c.id.desc())
             .limit(1)
         )
@@ -372,4 +387,8 @@ class Queries:
             self.last_rejected("f"),
             self.latest_errors(_OPEN),
             self.errors_at([("f", self.today)]),
+            self.commands(True),
+            self.done_today(None),
+            self.last_done(None),
+            self.finished(None, "REJECTED"),
         ]

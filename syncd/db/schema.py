@@ -258,6 +258,7 @@ def _request(metadata: sa.MetaData, p: str) -> sa.Table:
         *_flattened_reply(),
         _due_index(name),
         sa.Index(f"{name}_ix_visit", "visit_key"),
+        sa.Index(f"{name}_ix_done", "status", "answered_at"),  # the dashboard's counts
         **_MYSQL,
     )
 
@@ -478,8 +479,8 @@ def _session(metadata: sa.MetaData, p: str) -> sa.Table:
 
 
 def _audit(metadata: sa.MetaData, p: str) -> sa.Table:
-    """What a console user (or ``syncd show --reveal``) did: who, when, what, the statuses
-    before and after."""
+    """What a console user, ``syncd retry`` or ``syncd show --reveal`` did: who, when, what,
+    the statuses before and after; the console's logins (its rate limit counts them)."""
     name = f"{p}audit"
     return sa.Table(
         name,
@@ -496,5 +497,6 @@ def _audit(metadata: sa.MetaData, p: str) -> sa.Table:
         _str("detail", MESSAGE_LENGTH),
         _str("client", 64),
         sa.Index(f"{name}_ix_created", "created_at"),
+        sa.Index(f"{name}_ix_action", "action", "created_at"),  # the login rate limit
         **_MYSQL,
     )

@@ -2,10 +2,10 @@
 and CSV, written side by side into ``folders.reports``.
 
 A report covers a period: the nightly run's day, or a calendar month (the monthly statement,
-with a daily breakdown).  Totals come first, then every discrepancy grouped by class with
-what to do about it.  ID numbers (aac002) and names (aac003) are masked unless
-``reconcile.include_id_numbers`` / ``include_names`` say otherwise; the 电脑号 aac001 is not
-an ID number and is shown.
+with its totals per kind and a daily breakdown, in each format: the CSV as two more files).
+Totals come first, then every discrepancy grouped by class with what to do about it.  ID
+numbers (aac002) and names (aac003) are masked unless ``reconcile.include_id_numbers`` /
+``include_names`` say otherwise; the 电脑号 aac001 is not an ID number and is shown.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ from syncd.reconcile.period import Period
 from syncd.reconcile.report_html import render_html
 from syncd.reconcile.report_xlsx import write_xlsx
 from syncd.reconcile.tables import (
+    TOTAL_LABEL,
     CellKind,
     CellValue,
     Privacy,
     ReportColumn,
     ReportTable,
+    day_table,
     item_table,
+    kind_table,
 )
 from syncd.reconcile.totals import Totals
 
@@ -98,7 +101,12 @@ class Report:
 class ReconReportFiles:
     html: Path
     xlsx: Path
-    csv: Path
+    csv: Path  # every item, one line each
+    tables_csv: tuple[Path, ...] = ()  # a statement's totals per kind and its daily breakdown
+
+    @property
+    def every(self) -> tuple[Path, ...]:
+        return (self.html, self.xlsx, self.csv, *self.tables_csv)
 
 
 def subject(period: Period, totals: Totals) -> str:
@@ -109,16 +117,24 @@ def subject(period: Period, totals: Totals) -> str:
 
 
 def write_all(report: Report, folder: Path) -> ReconReportFiles:
-    """Write the three files of ``report`` into ``folder`` (created if needed)."""
+    """Write the three files of ``report`` into ``folder`` (created if needed); a statement's
+    CSV comes with two more, ``-kinds.csv`` (totals per kind and fund) and ``-days.csv`` (the
+    daily breakdown), each a table of its own with its 合计 line, as the XLSX sheets."""
     stem = folder / report.stem
+    tables = statement_tables(report)
     files = ReconReportFiles(
-        stem.with_suffix(".html"), stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
+        stem.with_suffix(".html"),
+        stem.with_suffix(".xlsx"),
+        stem.with_suffix(".csv"),
+        tuple(folder / f"{report.stem}-{name}.csv" for name in tables),
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         files.html.write_text(render_html(report), encoding="utf-8")
         write_xlsx(report, files.xlsx)
         files.csv.write_text(render_csv(report), encoding="utf-8-sig")
+        for path, found in zip(files.tables_csv, tables.values(), strict=True):
+            path.write_text(table_csv(found), encoding="utf-8-sig")
     except OSError as exc:
         raise ReportError(f"对账报告无法写入 {folder}：{exc.strerror}") from exc
     return files
@@ -129,12 +145,29 @@ def write_all(report: Report, folder: Path) -> ReconReportFiles:
 
 def render_csv(report: Report) -> str:
     """Every item, one line each (UTF-8 with BOM when written, so Excel reads the Chinese)."""
-    whole = item_table("", report.items, report.figures, report.privacy)
+    return table_csv(item_table("", report.items, report.figures, report.privacy), total=False)
+
+
+def statement_tables(report: Report) -> dict[str, ReportTable]:
+    """A statement's summary tables by file suffix (a day's report has none)."""
+    if not report.is_statement:
+        return {}
+    return {
+        "kinds": kind_table(report.totals, report.figures),
+        "days": day_table(report.totals, report.figures, report.period),
+    }
+
+
+def table_csv(found: ReportTable, *, total: bool = True) -> str:
+    """A table as CSV: its header, its lines, and (``total``) its 合计 line."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.title for c in whole.columns])
-    for line in whole.lines:
-        writer.writerow([csv_cell(c, line.cells.get(c.key)) for c in whole.columns])
+    writer.writerow([c.title for c in found.columns])
+    for line in found.lines:
+        writer.writerow([csv_cell(c, line.cells.get(c.key)) for c in found.columns])
+    if total:
+        cells = [csv_cell(c, found.total.cells.get(c.key)) for c in found.columns]
+        writer.writerow([TOTAL_LABEL, *cells[1:]])
     return out.getvalue()
 
 

@@ -224,6 +224,23 @@ def test_the_dashboards_open_only_read_agrees_with_the_whole_count(engine: sa.En
             full.last_error,
         )
     assert lean.feeds["ip_fee"].last_success == YESTERDAY  # none today: the last one found
+    full_c, lean_c = whole.commands, lean.commands  # the command table read the same way
+    assert (
+        {k: v for k, v in lean_c.by_status.items() if k != "SUCCEEDED"}
+        == {k: v for k, v in full_c.by_status.items() if k != "SUCCEEDED"}
+        == {"PENDING": 1, "REJECTED": 1}
+    )
+    assert (
+        (lean_c.succeeded_today, lean_c.rejected_today, lean_c.oldest_pending)
+        == (
+            full_c.succeeded_today,
+            full_c.rejected_today,
+            full_c.oldest_pending,
+        )
+        == (1, 1, NOW - timedelta(minutes=30))
+    )
+    assert lean_c.last_success == full_c.last_success == NOW
+    assert lean_c.last_error == full_c.last_error == "该人员无工伤认定"
     assert lean.feeds["mr_patient"].succeeded_today == 0
     assert whole.feeds["ip_fee"].last_error == "平台返回：费用明细重复"  # the latest change
     assert whole.feeds["ip_admission"].rejected_today == 1

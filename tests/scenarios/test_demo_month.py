@@ -5,9 +5,11 @@ month's day, and lists the differences still open."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -149,3 +151,36 @@ def test_the_statements_workbook_balances_with_the_daily_workbooks(
     month_total = [c.value for c in days[days.max_row]]
     summary = openpyxl.load_workbook(statement.files.xlsx)["汇总"]
     assert month_total[1:] == [c.value for c in summary[summary.max_row]][1:]
+
+
+def _csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_the_statements_csv_has_the_daily_breakdown_balancing_with_the_daily_reports(
+    month: tuple[dict, ReconResult],
+) -> None:
+    """The statement's CSV comes as three files: every item, ``-kinds.csv`` and ``-days.csv``
+    (each with its 合计 line); a day's line is that day's report's total, the month's 合计
+    the sum of the days and the kinds' 合计."""
+    daily, statement = month
+    kinds_csv, days_csv = statement.files.tables_csv
+    assert (kinds_csv.name, days_csv.name) == (
+        statement.files.csv.stem + "-kinds.csv",
+        statement.files.csv.stem + "-days.csv",
+    )
+    days = _csv(days_csv)
+    assert days[0][0] == "日期" and days[0][1:3] == ["医院笔数", "平台笔数"]
+    by_day = {line[0]: line for line in days[1:-1]}
+    assert list(by_day) == [f"2026-11-{n:02d}" for n in range(1, 31)]  # every day of the month
+    for day in NOVEMBER:
+        assert daily[day].files.tables_csv == ()  # a day's report: the items only
+        total = daily[day].totals.overall
+        line = by_day[day.isoformat()]
+        assert (int(line[1]), int(line[2])) == (total.his.count, total.platform.count)
+        assert Decimal(line[3]) == total.his.total and Decimal(line[4]) == total.platform.total
+    month_total = days[-1]
+    assert month_total[0] == "合计"
+    assert month_total[1:] == _csv(kinds_csv)[-1][1:]  # the days add up to the kinds
+    assert Decimal(month_total[3]) - Decimal(month_total[4]) == EXTRA
