@@ -1,7 +1,9 @@
 """``syncd run`` against a platform that processes a call and then loses its reply — 20 % of
 fee uploads, admissions, registrations, discharges, settlements, charges, refunds and
-cancellations — on SQLite and PostgreSQL.  Charge + refund pairs of one stay arrive inside one
-upload window (the batch syncd composes must still be decidable by the stay's total).
+cancellations — on SQLite and PostgreSQL, on a platform that lists outpatient batches without
+``aae100``.  Charge + refund pairs of one stay arrive inside one upload window (the batch syncd
+composes must still be decidable by the stay's total); a lone 0.00 item waits for the next
+non-zero row.
 
 It ends with no row and no command UNKNOWN, every visit where the day leaves it, nothing on
 the platform twice, and prints how many UNKNOWN outcomes each strategy settled, by verdict
@@ -49,14 +51,16 @@ LOST = {
     "bizh120107": 2026,  # cancel settlement
     "bizh110106": 2026,  # cancel registration
 }
+FREE_ITEM = ("Z0099", "免费换药", "22", "", "", "次", "0.0000")  # a 0.00 item
 PAIRS = 10  # charge + refund pairs of Li's stay, each pair found in one upload window
-RESOLVED = re.compile(r"event=delivery\.resolved .*?function_id=(\S+) found=(\S+)")
+RESOLVED = re.compile(r"event=delivery\.resolved feed=(\S+) .*?function_id=(\S+) found=(\S+)")
 
 
 def _faults() -> tuple[str, ...]:
-    return tuple(
-        f"reply_lost:function={fid},rate=0.2,times=0,seed={seed}" for fid, seed in LOST.items()
-    )
+    """The lost replies, on a platform that lists batches without aae100 (refunds are told
+    by the rows still refundable)."""
+    lost = (f"reply_lost:function={fid},rate=0.2,times=0,seed={s}" for fid, s in LOST.items())
+    return (*lost, "no_aae100:function=bizh110103,times=0")
 
 
 @pytest.mark.slow
@@ -68,7 +72,8 @@ def test_reply_lost_at_20_percent_leaves_nothing_unknown(
     with site(tmp_path, url, faults=_faults()) as here:
         # an UNKNOWN found not processed right after its call waits 4 × (1 + 3) s here
         here.write_config(
-            platform={"connect_timeout_s": 1, "read_timeout_s": 3, "fee_rows_per_call": 5}
+            platform={"connect_timeout_s": 1, "read_timeout_s": 3, "fee_rows_per_call": 5},
+            delivery={"zero_fee_wait_s": 600},
         )
         (kept,) = here.sql("SELECT DISCHARGE_TIME AS t FROM HIS_IP_STAY WHERE STAY_NO = :s", s=LI)
         here.sql("UPDATE HIS_IP_STAY SET DISCHARGE_TIME = NULL WHERE STAY_NO = :s", s=LI)
@@ -77,6 +82,11 @@ def test_reply_lost_at_20_percent_leaves_nothing_unknown(
         for n in range(PAIRS):
             pair = _charge_and_refund(here, n)
             wait_for(f"pair {n} decided", lambda p=pair: _succeeded(here, p), timeout=60)
+        (free,) = _insert_fees(here, [(FREE_ITEM, Decimal(1))])  # a lone 0.00 item waits …
+        wait_for("the 0.00 item to wait", lambda: _waits_for_non_zero(here, free), timeout=60)
+        (paid,) = _insert_fees(here, [(ITEMS[0], Decimal(2))])  # … and joins the next row
+        wait_for("the 0.00 item sent", lambda: _succeeded(here, (free, paid)), timeout=60)
+        assert _call_of(here, free) == _call_of(here, paid)
         here.sql(
             "UPDATE HIS_IP_STAY SET DISCHARGE_TIME = :t WHERE STAY_NO = :s",
             t=kept["t"],
@@ -99,9 +109,9 @@ def test_reply_lost_at_20_percent_leaves_nothing_unknown(
             LI_OP: "REGISTERED",
             LIU_OP: "CANCELLED",
         }
-        lost = Counter(c["function_id"] for c in here.sim.calls() if c.get("fault"))
+        lost = Counter(c["function_id"] for c in here.sim.calls() if c.get("fault") == "reply_lost")
         assert set(lost) == set(LOST), "every kind met a lost reply"
-        asked = Counter(fid for fid, _ in verdicts.elements())
+        asked = Counter(fid for _, fid, _ in verdicts.elements())
         assert all(asked[fid] >= n for fid, n in lost.items()), (asked, lost)
         assert _single_row_calls(here) == 2 * PAIRS, _calls_of(here)
 
@@ -126,24 +136,44 @@ def _succeeded(here: Site, keys: tuple[str, ...]) -> bool:
     return all(key in done for key in keys)
 
 
-def _charge_and_refund(here: Site, n: int) -> tuple[str, str]:
-    """A charge and its refund of Li's stay, committed together (one upload window); their
-    keys."""
+def _charge_and_refund(here: Site, n: int) -> tuple[str, ...]:
+    """A charge and its refund of Li's stay, committed together (one upload window)."""
+    item = ITEMS[n % len(ITEMS)]
+    return _insert_fees(here, [(item, Decimal(1)), (item, Decimal(-1))])
+
+
+def _insert_fees(here: Site, lines: list[tuple[tuple[str, ...], Decimal]]) -> tuple[str, ...]:
+    """Fee rows of Li's stay in one transaction (a refund, qty < 0, points at the row before
+    it); their keys."""
     (top,) = here.sql("SELECT MAX(FEE_ID) AS id, MAX(FEE_SEQ) AS seq FROM HIS_IP_FEE")
     fee_id, seq = int(top["id"]) + 1, int(top["seq"]) + 1
     (stay,) = here.sql("SELECT ADMIT_TIME AS at FROM HIS_IP_STAY WHERE STAY_NO = :s", s=LI)
-    item = ITEMS[n % len(ITEMS)]
-    when = stay["at"]
-    charge = ip_fee_row(fee_id, LI, seq, item, Decimal(1), when)
-    refund = ip_fee_row(fee_id + 1, LI, seq + 1, item, Decimal(-1), when, REFUND_OF=fee_id)
-    charge, refund = ({k: _plain(v) for k, v in row.items()} for row in (charge, refund))
-    columns = list(charge)
-    names = ", ".join(columns)
-    marks = ", ".join(f":{c}" for c in columns)
-    statement = f"INSERT INTO HIS_IP_FEE ({names}) VALUES ({marks})"
+    rows = []
+    for n, (item, qty) in enumerate(lines):
+        extra = {"REFUND_OF": fee_id + n - 1} if qty < 0 else {}
+        row = ip_fee_row(fee_id + n, LI, seq + n, item, qty, stay["at"], **extra)
+        rows.append({k: _plain(v) for k, v in row.items()})
+    names = ", ".join(rows[0])
+    marks = ", ".join(f":{c}" for c in rows[0])
     with here.db.begin() as conn:
-        conn.execute(sa.text(statement), [charge, refund])
-    return str(fee_id), str(fee_id + 1)
+        conn.execute(sa.text(f"INSERT INTO HIS_IP_FEE ({names}) VALUES ({marks})"), rows)
+    return tuple(str(fee_id + n) for n in range(len(lines)))
+
+
+def _waits_for_non_zero(here: Site, key: str) -> bool:
+    rows = here.sql(
+        "SELECT status, return_code_message AS why FROM WI_SYNC_STATUS"
+        " WHERE feed = 'ip_fee' AND source_key = :k",
+        k=key,
+    )
+    return bool(rows) and rows[0]["status"] == "WAITING" and "0.00" in str(rows[0]["why"])
+
+
+def _call_of(here: Site, key: str) -> str:
+    (row,) = here.sql(
+        "SELECT request_id FROM WI_SYNC_STATUS WHERE feed = 'ip_fee' AND source_key = :k", k=key
+    )
+    return str(row["request_id"])
 
 
 def _plain(value: object) -> object:
@@ -207,13 +237,15 @@ def _answered(here: Site) -> int:
     return sum(counts[s] for s in ("DONE", "REJECTED", "FAILED"))
 
 
-def _report(backend: str, verdicts: Counter[tuple[str, str]], here: Site, folder: Path) -> None:
+def _report(
+    backend: str, verdicts: Counter[tuple[str, str, str]], here: Site, folder: Path
+) -> None:
     """Print (pytest -s) and keep (verdicts.json) the verdicts per strategy."""
-    table = {f"{fid} {found}": n for (fid, found), n in sorted(verdicts.items())}
+    table = {f"{feed} {fid} {found}": n for (feed, fid, found), n in sorted(verdicts.items())}
     calls = Counter(c["function_id"] for c in here.sim.calls() if c["function_id"] in LOST)
     doc = {"backend": backend, "verdicts": table, "business_calls": dict(sorted(calls.items()))}
     (folder / "verdicts.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
     print(f"\n[{backend}] UNKNOWN resolutions by strategy and verdict:")
     for line, n in table.items():
-        print(f"  {line:40} {n}")
+        print(f"  {line:52} {n}")
     print(f"[{backend}] business calls: {doc['business_calls']}")
