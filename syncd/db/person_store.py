@@ -8,6 +8,7 @@ the same key at once both succeed: the later write wins (both are answers of the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -50,6 +51,14 @@ class PersonStore:
                     conn.execute(sa.insert(self.table).values(**keys, **values))
             except sa.exc.IntegrityError:  # another engine inserted it first: ours is newer
                 conn.execute(sa.update(self.table).where(*where).values(values))
+
+    def prune(self, now: datetime, retention_days: int) -> int:
+        """Delete the answers not asked again for ``retention_days`` (as the archive keeps
+        its exchanges): personal data is not kept longer than the calls that fetched it."""
+        cutoff = now - timedelta(days=retention_days)
+        stmt = sa.delete(self.table).where(self.table.c.looked_up_at < cutoff)
+        with source_errors(self.engine.url, "pruning persons"), self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)
 
 
 def _values(record: PersonRecord) -> dict[str, object]:

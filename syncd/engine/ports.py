@@ -226,6 +226,8 @@ class PersonPort(Protocol):
 
     def save(self, record: PersonRecord) -> None: ...
 
+    def prune(self, now: datetime, retention_days: int) -> int: ...
+
 
 class AuditPort(Protocol):
     """The audit log (``<p>audit``): the operator module writes one entry per action."""

@@ -260,7 +260,11 @@ class Worker:
         return report
 
     def prune_archive(self, now: datetime | None = None) -> int:
-        return self.archive.prune(now or self.clock(), self.settings.archive.retention_days)
+        """The archive's exchanges and the person table's answers older than
+        ``archive.retention_days`` (both hold personal data); the exchanges deleted."""
+        now, days = now or self.clock(), self.settings.archive.retention_days
+        self.persons.prune(now, days)
+        return self.archive.prune(now, days)
 
     def stop_claiming(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from contract_support import BACKENDS, NOW
@@ -67,6 +67,14 @@ def test_a_long_reason_is_kept_to_the_column_length(persons: PersonPort) -> None
     key = PersonKey("aac002", ID_NO)
     persons.save(PersonRecord(key, PersonState.REFUSED, NOW, reason_zh="拒" * 1200))
     assert persons.find([key])[key].reason_zh == "拒" * 1000
+
+
+def test_answers_older_than_the_retention_are_pruned_the_others_kept(persons: PersonPort) -> None:
+    old, fresh = PersonKey("aac002", ID_NO), PersonKey("bka100", "K44000001")
+    persons.save(known(old, at=NOW - timedelta(days=181), aac001="1"))
+    persons.save(known(fresh, at=NOW - timedelta(days=179), aac001="2"))
+    assert persons.prune(NOW, 180) == 1
+    assert set(persons.find([old, fresh])) == {fresh}
 
 
 def test_many_keys_are_read_at_once(persons: PersonPort) -> None:

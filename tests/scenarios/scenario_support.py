@@ -210,13 +210,22 @@ def sim_call_log(sim: Simulator) -> list[dict[str, Any]]:
 
 
 def open_hospital(
-    db_url: str, folder: Path, sink: CallSink, *, fee_delete: bool = True
+    db_url: str,
+    folder: Path,
+    sink: CallSink,
+    *,
+    fee_delete: bool = True,
+    edit: Callable[[Path], None] | None = None,
 ) -> Iterator[Hospital]:
-    """Seed the day, create the staging tables, start the simulator; clean up afterwards."""
+    """Seed the day, create the staging tables, start the simulator; clean up afterwards.
+    ``edit`` changes the copied mapping folder first (as a DBA adapting it would)."""
     sim_ids = ServedFunctionIds(illness_late_upload=LATE_UPLOAD_ID)
     sim = Simulator(SimulatorConfig(function_ids=sim_ids, fee_delete_allowed=fee_delete))
     sim.start()
-    settings = settings_for(db_url, sim, mappings_copy(folder), fee_delete=fee_delete)
+    mappings = mappings_copy(folder)
+    if edit is not None:
+        edit(mappings)
+    settings = settings_for(db_url, sim, mappings, fee_delete=fee_delete)
     db = make_engine(settings.database)
     client = PlatformClient(settings.platform, sessions=SessionCache())
     try:

@@ -75,13 +75,13 @@ class PersonPlatform(ScriptedPlatform):
 
 
 class Hospital:
-    def __init__(self, refresh_s: float = 86400.0) -> None:
+    def __init__(self, refresh_s: float = 86400.0, frozen: str = "reject") -> None:
         self.engine = Engine()
         platform = PersonPlatform(self.engine.stores)
         self.engine.platform = platform
         self.engine.exchange.calls.client = platform
         self.persons = MemoryPersons()
-        policy = LookupPolicy(refresh_s, "reject", pause_s=30)
+        policy = LookupPolicy(refresh_s, frozen, pause_s=30)
         lookups = PersonLookups(
             self.engine.exchange.calls, self.persons, SHIPPED["op_person"], policy
         )
@@ -203,6 +203,16 @@ def test_a_frozen_fund_rejects_the_row_with_the_freezes_reason() -> None:
     row = h.engine.row("op_registration", "GH1")
     assert row.status == "REJECTED"
     assert row.last_error == "人员信息查询被拒绝：人员工伤保险基金冻结：单位欠缴，基金冻结"
+
+
+def test_a_frozen_fund_is_sent_when_the_settings_say_send() -> None:
+    h = Hospital(frozen="send")
+    h.platform.frozen = True
+    h.register("GH1")
+    h.tick()
+    assert h.engine.row("op_registration", "GH1").status == "SUCCEEDED"
+    kept = h.persons.rows[PersonKey("aac002", ID_NO)]
+    assert (kept.state, kept.bka888) == (PersonState.KNOWN, "1")
 
 
 def test_a_row_without_the_key_is_rejected_as_missing_the_person_number() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from syncd.core.records import PersonKey, PersonRecord
 
@@ -16,6 +17,13 @@ class MemoryPersons:
 
     def find(self, keys: Sequence[PersonKey]) -> dict[PersonKey, PersonRecord]:
         return {key: self.rows[key] for key in set(keys) if key in self.rows}
+
+    def prune(self, now: datetime, retention_days: int) -> int:
+        cutoff = now - timedelta(days=retention_days)
+        old = [key for key, record in self.rows.items() if record.looked_up_at < cutoff]
+        for key in old:
+            del self.rows[key]
+        return len(old)
 
     def save(self, record: PersonRecord) -> None:
         self.rows[record.key] = replace(record, reason_zh=record.reason_zh[:REASON_LENGTH])
