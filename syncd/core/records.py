@@ -186,6 +186,22 @@ class RejectedRow:
 
 
 @dataclass(frozen=True)
+class BlockingRow:
+    """A REJECTED or FAILED row of a visit that others wait behind (its feed:key, call and
+    reason): what a blocked row names."""
+
+    feed: str
+    source_key: str
+    function_id: str
+    status: str
+    reason: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.feed}:{self.source_key}"
+
+
+@dataclass(frozen=True)
 class Command:
     """One claimed ``<p>request`` command (its parameters as text)."""
 

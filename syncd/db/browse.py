@@ -23,12 +23,10 @@ import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.rules.visits import TAKES_AAZ218
 
-BLOCKED = "BLOCKED"  # a status filter: WAITING rows behind a refused registration
+BLOCKED = "BLOCKED"  # a status filter: WAITING rows behind a refused or failed row
 ATTENTION = ("FAILED", "UNKNOWN", "REJECTED")
 AS_COMMAND = {"PENDING": "NEW", "SUCCEEDED": "DONE"}
-_OPENERS = sorted(TAKES_AAZ218)  # the calls that open a visit on the platform
 
 
 @dataclass(frozen=True)
@@ -104,24 +102,10 @@ def reason_of(table: sa.FromClause) -> sa.ColumnElement[Any]:
     return sa.func.coalesce(table.c.last_error, table.c.return_code_message)
 
 
-def blocked_condition(waiting: sa.FromClause, rows: sa.Table) -> sa.ColumnElement[bool]:
-    """``waiting`` is WAITING and its visit's opening call (admission, registration) was
-    REJECTED and has not succeeded since: it waits for a visit state that will not come."""
-    opener = rows.alias("opener")
-
-    def opened(status: str) -> sa.Exists:
-        return sa.exists().where(
-            opener.c.visit_key == waiting.c.visit_key,
-            opener.c.function_id.in_(_OPENERS),
-            opener.c.status == status,
-        )
-
-    return sa.and_(
-        waiting.c.status == "WAITING",
-        waiting.c.visit_key.is_not(None),
-        opened("REJECTED"),
-        ~opened("SUCCEEDED"),
-    )
+def blocked_condition(waiting: sa.FromClause) -> sa.ColumnElement[bool]:
+    """``waiting`` is WAITING behind a refused, failed or rejected row (``blocked_by`` names
+    it, the reason says why): it goes once that row is fixed and sent."""
+    return sa.and_(waiting.c.status == "WAITING", waiting.c.blocked_by.is_not(None))
 
 
 class Browse:
@@ -162,7 +146,7 @@ class Browse:
             changed,
         )
         if f.status == BLOCKED:
-            stmt = stmt.where(blocked_condition(t, t))
+            stmt = stmt.where(blocked_condition(t))
         elif f.status:
             stmt = stmt.where(c.status == f.status)
         stmt = self._common(stmt, t, changed, f, c.feed)
@@ -288,7 +272,7 @@ class Browse:
                 sa.select(
                     waiting.c.feed, reason, sa.func.count(), sa.func.max(waiting.c.updated_at)
                 )
-                .where(blocked_condition(waiting, rows))
+                .where(blocked_condition(waiting))
                 .group_by(waiting.c.feed, reason)
             )
             out += [

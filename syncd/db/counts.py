@@ -8,9 +8,9 @@ these same numbers (read-only, one connection, a GROUP BY per table):
 * succeeded and rejected today (finished since local midnight), the oldest PENDING row's
   ``created_at``,
   the newest row's ``created_at``, the last success and the last error;
-* **blocked**: rows WAITING whose visit's admission (bizh120103) or registration (bizh110104)
-  was REJECTED and has not succeeded since — they wait for a visit state that will not come
-  until someone corrects the HIS data;
+* **blocked**: rows WAITING behind a refused, failed or rejected row (``blocked_by`` names it:
+  the visit's admission or registration was rejected, a fee row before the discharge failed)
+  — counted as blocked, *not* as waiting: they go once that row is fixed and sent;
 * the last finished reconciliation run (its day and how many differences it found);
 * the last archived exchange with the platform (its function, time, outcome and duration).
 """
@@ -26,12 +26,10 @@ import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
-from syncd.rules.visits import TAKES_AAZ218
 
 COMMANDS_FEED = "(commands)"
 COMMAND_AS_FEED = {"NEW": "PENDING", "DONE": "SUCCEEDED"}
 STATUS_KEYS = ("PENDING", "WAITING", "IN_FLIGHT", "UNKNOWN", "FAILED", "REJECTED", "SUCCEEDED")
-_VISIT_OPENERS = sorted(TAKES_AAZ218)  # the calls that open a visit on the platform
 _NOT_SUCCEEDED = tuple(s for s in STATUS_KEYS if s != "SUCCEEDED")
 _OPEN = tuple(s for s in _NOT_SUCCEEDED if s != "REJECTED")  # not final (FAILED: until retried)
 _OPEN_COMMANDS = ("NEW", "IN_FLIGHT", "UNKNOWN", "FAILED")  # the due index serves them
@@ -151,6 +149,10 @@ def read_counts(
             commands["last_error"] = str(conn.execute(q.command_error()).scalar() or "")
         recon = conn.execute(q.reconciliation()).first()
         call = conn.execute(q.last_call()).first()
+    for name, values in feeds.items():  # a blocked row counts as blocked, not as waiting
+        by_status = values["by_status"]
+        if name in blocked and "WAITING" in by_status:
+            by_status["WAITING"] = max(0, by_status["WAITING"] - blocked[name])
     by_feed = {
         name: FeedCounts(
             name, **values, blocked=blocked.get(name, 0), last_error=errors.get(name, "")
@@ -299,25 +301,13 @@ class Queries:
         return stmt.group_by(c.status)
 
     def blocked(self) -> sa.Select[Any]:
-        """WAITING rows per feed whose visit's opening call was REJECTED, never SUCCEEDED."""
-        waiting, opener = self.rows.alias("waiting"), self.rows.alias("opener")
-
-        def opened(status: str) -> sa.Exists:
-            return sa.exists().where(
-                opener.c.visit_key == waiting.c.visit_key,
-                opener.c.function_id.in_(_VISIT_OPENERS),
-                opener.c.status == status,
-            )
-
+        """WAITING rows per feed held up by a refused, failed or rejected row (the due
+        index's WAITING range)."""
+        c = self.rows.c
         return (
-            sa.select(waiting.c.feed, sa.func.count())
-            .where(
-                waiting.c.status == "WAITING",
-                waiting.c.visit_key.is_not(None),
-                opened("REJECTED"),
-                ~opened("SUCCEEDED"),
-            )
-            .group_by(waiting.c.feed)
+            sa.select(c.feed, sa.func.count())
+            .where(c.status == "WAITING", c.blocked_by.is_not(None))
+            .group_by(c.feed)
         )
 
     def _erring(self, statuses: Sequence[str]) -> list[sa.ColumnElement[bool]]:

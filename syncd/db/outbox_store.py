@@ -240,6 +240,7 @@ class OutboxStore(claims.LeasedStore):
         if transition.final:
             values["finished_at"] = now
         values.update(reason_columns(transition, extra or {}))  # the current reason only
+        values["blocked_by"] = transition.blocked_by[:300] or None
         values.update(extra or {})
         stmt = sa.update(self.table).where(
             ids_in(self.table.c.id, "ids"), self.table.c.lease_owner == owner

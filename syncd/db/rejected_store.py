@@ -18,11 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.core.records import RESENT_FIXED_ZH, RejectedRow, SyncStatus
+from syncd.core.records import RESENT_FIXED_ZH, BlockingRow, RejectedRow, SyncStatus
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import MESSAGE_LENGTH, StagingTables
 from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.visits import blocker
 
 SYSTEM_USER = "syncd"  # who the status history names for what syncd did by itself
 RESEND_FIXED = "resend-fixed"  # the audit action
@@ -35,6 +36,25 @@ class RejectedStore:
 
     def _errors(self, doing: str) -> Any:
         return source_errors(self.engine.url, f"{doing} ({self.table.name})")
+
+    def blocking(
+        self, visit_key: str, *, functions: Sequence[str] = (), failed_of: Sequence[str] = ()
+    ) -> BlockingRow | None:
+        """The row the visit's others wait behind: the newest REJECTED or FAILED row calling
+        one of ``functions`` when no row calling it succeeded or is still open, or the newest
+        FAILED row of the feeds ``failed_of``; None when there is none."""
+        c = self.table.c
+        which = c.feed.in_(list(failed_of)) if failed_of else c.function_id.in_(list(functions))
+        stmt = (
+            sa.select(c.feed, c.source_key, c.function_id, c.status, c.last_error)
+            .where(c.visit_key == visit_key, which)
+            .order_by(c.id.desc())
+        )
+        if not visit_key or not (functions or failed_of):
+            return None
+        with self._errors("reading what a row waits behind"), self.engine.connect() as conn:
+            rows = [BlockingRow(f, k, fn, s, e or "") for f, k, fn, s, e in conn.execute(stmt)]
+        return blocker(rows, bool(failed_of))
 
     def remember(self, fingerprints: Mapping[int, str], compare_at: datetime) -> None:
         """Store each REJECTED row's fingerprint; it is first compared at ``compare_at``."""

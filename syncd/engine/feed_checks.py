@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from syncd.core.records import UNSETTLED_STATUSES, OutboxRow, SyncStatus
+from syncd.core.records import UNSETTLED_STATUSES, BlockingRow, OutboxRow, SyncStatus, VisitState
 from syncd.engine.discovery import Discovery
 from syncd.engine.ports import WritebackPort
 from syncd.mapping import FeedSpec
@@ -49,9 +49,19 @@ class FeedChecks:
         need = self.spec.requires.visit
         states = need.state if need else ()
         check = visits.check(need.kind if need else None, states, visit, can_wait=True)
+        if check.verdict is visits.VisitVerdict.WAIT and need is not None:
+            state = visit.state if visit else VisitState.NONE.value
+            functions = visits.moved_by(need.kind, state, states)
+            refused = self.store.rejected.blocking(visit_key, functions=functions)
+            if refused is not None:
+                return self.refused_before(check, refused)
         if check.verdict is visits.VisitVerdict.READY and self.spec.requires.after:
             after = [s for feed in self.spec.requires.after for s in statuses.get(feed, [])]
             check = visits.after_feeds_pending(after)
+            if SyncStatus.FAILED in after:
+                failed = self.store.rejected.blocking(visit_key, failed_of=self.spec.requires.after)
+                if failed is not None:
+                    return self.refused_before(check, failed)
             if check.verdict is visits.VisitVerdict.READY and not self.discovery.after_read:
                 check = visits.AFTER_FEEDS_UNREAD
         if check.verdict is not visits.VisitVerdict.READY:
@@ -82,6 +92,12 @@ class FeedChecks:
         if found is None or not needs_person(found[2]):
             return check
         return visits.behind_person(check, *found)
+
+    @staticmethod
+    def refused_before(check: visits.VisitCheck, row: BlockingRow) -> visits.VisitCheck:
+        """A WAIT behind a refused or failed row names it and its reason (and counts as
+        blocked)."""
+        return visits.blocked(check, row.function_id, row.status, row.reason, row.where)
 
     def fee_deletion_check(self, visit_key: str) -> visits.VisitCheck:
         """A fee upload waits while a fee-deletion command of the visit is unsettled."""

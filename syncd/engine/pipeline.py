@@ -161,7 +161,8 @@ class FeedPipeline:
         if check.verdict is not visits.VisitVerdict.READY:
             waits = check.verdict is visits.VisitVerdict.WAIT
             reason = check.reason_zh
-            return self.finish(live, self.waiting(reason) if waits else outbox.refused(reason), r)
+            ended = self.waiting(reason, check.blocked_by) if waits else outbox.refused(reason)
+            return self.finish(live, ended, r)
         for index, (rows, requests) in enumerate(self.render(live, view, visit, r)):
             if self.gate.stopping():  # shutting down: the rest of the unit is handed back unsent
                 return
@@ -303,8 +304,8 @@ class FeedPipeline:
 
     # --- small helpers ----------------------------------------------------------------
 
-    def waiting(self, reason_zh: str) -> outbox.Transition:
-        return outbox.waiting(self.exchange.policy, self._now(), reason_zh)
+    def waiting(self, reason_zh: str, blocked_by: str = "") -> outbox.Transition:
+        return outbox.waiting(self.exchange.policy, self._now(), reason_zh, blocked_by)
 
     def lost(self, rows: list[OutboxRow]) -> None:
         """Our lease ran out and another engine holds the rows now: leave them to it."""

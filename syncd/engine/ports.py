@@ -17,6 +17,7 @@ from syncd.core.records import (
     Answer,
     ArchiveEntry,
     AuditEntry,
+    BlockingRow,
     Command,
     Lease,
     NewRow,
@@ -91,6 +92,10 @@ class OutboxPort(LeaseKeeper, Protocol):
 
 class RejectedPort(Protocol):
     """REJECTED rows compared again with what they map to now (:mod:`syncd.engine.fixed`)."""
+
+    def blocking(
+        self, visit_key: str, *, functions: Sequence[str] = (), failed_of: Sequence[str] = ()
+    ) -> BlockingRow | None: ...
 
     def remember(self, fingerprints: Mapping[int, str], compare_at: datetime) -> None: ...
 

@@ -73,6 +73,7 @@ class Transition:
     next_attempt_at: datetime | None
     attempts: int | None  # None: unchanged (waiting and refusing use no attempt)
     message: str = ""
+    blocked_by: str = ""  # WAITING behind a refused/failed row: which one ("feed:key")
 
     @property
     def final(self) -> bool:
@@ -123,9 +124,11 @@ def unresolved(attempts: int, policy: RetryPolicy, now: datetime, draw: float) -
     return Transition(SyncStatus.UNKNOWN, now + policy.unknown_delay(attempts, draw), attempts)
 
 
-def waiting(policy: RetryPolicy, now: datetime, reason_zh: str) -> Transition:
-    """A prerequisite is not met yet: WAITING, no attempt used."""
-    return Transition(SyncStatus.WAITING, now + timedelta(seconds=policy.wait_s), None, reason_zh)
+def waiting(policy: RetryPolicy, now: datetime, reason_zh: str, blocked_by: str = "") -> Transition:
+    """A prerequisite is not met yet: WAITING, no attempt used (``blocked_by``: the refused or
+    failed row it waits behind, which counts it as blocked)."""
+    due = now + timedelta(seconds=policy.wait_s)
+    return Transition(SyncStatus.WAITING, due, None, reason_zh, blocked_by)
 
 
 def refused(reason_zh: str) -> Transition:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from syncd.core.records import VisitState
+from syncd.core.records import BlockingRow, VisitState
 
 STATE_ZH: Mapping[str, str] = {
     "NONE": "未登记",
@@ -43,6 +43,19 @@ NEXT_STATE: Mapping[str, str] = {
     "bizh120109": "CANCELLED",
 }
 TAKES_AAZ218 = frozenset({"bizh110104", "bizh120103"})
+# what a blocked row's reason calls the row it waits behind
+FUNCTION_ZH: Mapping[str, str] = {
+    "bizh110104": "门诊登记",
+    "bizh110105": "门诊收费",
+    "bizh110106": "门诊登记取消",
+    "bizh120002": "住院费用明细上传",
+    "bizh120103": "入院登记",
+    "bizh120105": "出院登记",
+    "bizh120106": "出院结算",
+    "bizh120107": "出院结算取消",
+    "bizh120108": "出院登记取消",
+    "bizh120109": "入院登记取消",
+}
 OUTPATIENT_CHARGE = "bizh110105"
 FEE_UPLOAD = "bizh120002"
 FEE_DELETE = "bizh120004"
@@ -81,6 +94,7 @@ class Visit:
 class VisitCheck:
     verdict: VisitVerdict
     reason_zh: str = ""
+    blocked_by: str = ""  # a WAIT behind a refused or failed row: which ("feed:key")
 
 
 READY = VisitCheck(VisitVerdict.READY)
@@ -107,6 +121,42 @@ def check(
     if can_wait and _reachable(kind, state, states):
         return VisitCheck(VisitVerdict.WAIT, "等待" + reason.replace("，此交易需要", "变为"))
     return VisitCheck(VisitVerdict.REFUSE, reason)
+
+
+def moved_by(kind: str, state: str, states: Sequence[str]) -> tuple[str, ...]:
+    """The calls whose success takes a ``kind`` visit from ``state`` on towards one of
+    ``states`` (an admission for a fee row of a stay not admitted yet): the rows a WAIT on the
+    visit's state may be blocked behind."""
+    order = FORWARD.get(kind, ())
+    if state not in order:
+        return ()
+    wanted = [order.index(s) for s in states if s in order]
+    ahead = set(order[order.index(state) + 1 : max(wanted, default=-1) + 1])
+    return tuple(sorted(f for f, to in NEXT_STATE.items() if to in ahead))
+
+
+def blocker(rows: Sequence[BlockingRow], failed_only: bool) -> BlockingRow | None:
+    """Of a visit's rows calling the functions a WAIT needs (newest first), the one it waits
+    behind: the newest REJECTED or FAILED row of a function none of whose rows succeeded or
+    is still open; with ``failed_only`` (the feeds it comes after), the newest FAILED row."""
+    if failed_only:
+        return next((r for r in rows if r.status == "FAILED"), None)
+    done = {r.function_id for r in rows if r.status not in ("REJECTED", "FAILED")}
+    return next((r for r in rows if r.function_id not in done), None)
+
+
+def blocked(
+    check: VisitCheck, function_id: str, status: str, reason: str, where: str
+) -> VisitCheck:
+    """The WAIT ``check`` as it is now: behind row ``where`` (feed:key) calling
+    ``function_id``, REJECTED (sent again by itself once the HIS data is fixed) or FAILED
+    (re-queued by an operator) with ``reason``."""
+    what = FUNCTION_ZH.get(function_id, function_id)
+    if status == "REJECTED":
+        text = f"{what}被拒绝：{reason}；修正后将自动重发"
+    else:
+        text = f"{what}发送失败：{reason}；处理后重新排队（syncd retry --failed）"
+    return VisitCheck(check.verdict, text, where)
 
 
 def _reachable(kind: str, state: str, states: Sequence[str]) -> bool:

@@ -76,7 +76,7 @@ def test_status_metrics_and_the_systemd_status_line_show_the_same_counts(
     assert statuses(his, "ip_admission") == {"1": "REJECTED"}
     doc = json.loads(run("status", "--json", cwd=his).stdout)
     fee = next(f for f in doc["feeds"] if f["feed"] == "ip_fee")
-    assert (fee["waiting"], fee["blocked"], fee["pending"]) == (3, 3, 0)
+    assert (fee["waiting"], fee["blocked"], fee["pending"]) == (0, 3, 0)  # blocked, not waiting
     assert {
         "feed",
         "pending",
@@ -94,7 +94,7 @@ def test_status_metrics_and_the_systemd_status_line_show_the_same_counts(
     } == set(fee)
     assert doc["totals"]["blocked"] == 3 and doc["totals"]["rejected"] == 1
     line = doc["status_line"]
-    assert line.startswith("pending=0 waiting=3 blocked=3 ")
+    assert line.startswith("pending=0 waiting=0 blocked=3 ")
 
     table = subprocess.run(
         [SYNCD, "status"],

@@ -160,6 +160,7 @@ def test_what_a_channel_could_not_send_goes_later_even_after_a_restart(
             "function_id": "bizh120103",
             "visit_key": "ZY9",
             "status": "REJECTED",
+            "blocked_by": None,
             "created_at": env.clock.now,
         },
         {
@@ -168,6 +169,7 @@ def test_what_a_channel_could_not_send_goes_later_even_after_a_restart(
             "function_id": "bizh120002",
             "visit_key": "ZY9",
             "status": "WAITING",
+            "blocked_by": "ip_admission:9",
             "created_at": env.clock.now,
         },
     ]

@@ -25,6 +25,7 @@ TABLES = staging_tables()
 T0 = datetime(2026, 11, 25, 9, 0)
 REFUSED = "业务互斥：该参保人在其他医疗机构有未结束的住院业务，不能办理入院登记"
 MISSING = "缺少必填项：电脑号(aac001)"
+BLOCKED_ZH = "等待就诊状态为未登记变为在院"
 
 
 def _row(
@@ -35,6 +36,7 @@ def _row(
     status: str,
     minute: int,
     error: str | None = None,
+    blocked_by: str | None = None,
 ) -> dict[str, Any]:
     at = T0 + timedelta(minutes=minute)
     return {
@@ -48,13 +50,14 @@ def _row(
         "created_at": T0,
         "updated_at": at,
         "next_attempt_at": at,
+        "blocked_by": blocked_by,
     }
 
 
 ROWS = [
     _row("ip_admission", "ZY9", "bizh120103", "ZY9", "REJECTED", 1, REFUSED),
-    _row("ip_fee", "F1", "bizh120002", "ZY9", "WAITING", 2, "等待就诊状态为未登记变为在院"),
-    _row("ip_fee", "F2", "bizh120002", "ZY9", "WAITING", 3, "等待就诊状态为未登记变为在院"),
+    _row("ip_fee", "F1", "bizh120002", "ZY9", "WAITING", 2, BLOCKED_ZH, "ip_admission:ZY9"),
+    _row("ip_fee", "F2", "bizh120002", "ZY9", "WAITING", 3, BLOCKED_ZH, "ip_admission:ZY9"),
     _row("ip_admission", "ZY8", "bizh120103", "ZY8", "SUCCEEDED", 4),
     _row("ip_fee", "F3", "bizh120002", "ZY8", "WAITING", 5, "等待前序"),
     _row("ip_discharge", "ZY8", "bizh120105", "ZY8", "UNKNOWN", 6, "请人工核对"),

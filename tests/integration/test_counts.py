@@ -41,6 +41,7 @@ def _row(
     finished: datetime | None = None,
     error: str | None = None,
     updated: datetime = NOW,
+    blocked_by: str | None = None,
 ) -> dict[str, Any]:
     return {
         "feed": feed,
@@ -54,16 +55,17 @@ def _row(
         "finished_at": finished,
         "last_error": error,
         "next_attempt_at": created,
+        "blocked_by": blocked_by,
     }
 
 
 def _seed(engine: sa.Engine) -> None:
     admission = {"function_id": "bizh120103"}
     rows = [
-        # ZY1: admission refused → its fee rows wait for ever (blocked)
+        # ZY1: admission refused → its fee rows wait behind it (blocked: the engine says which)
         _row("ip_admission", "1", "REJECTED", visit="ZY1", finished=NOW, **admission),
-        _row("ip_fee", "F1", "WAITING", visit="ZY1"),
-        _row("ip_fee", "F2", "WAITING", visit="ZY1"),
+        _row("ip_fee", "F1", "WAITING", visit="ZY1", blocked_by="ip_admission:1"),
+        _row("ip_fee", "F2", "WAITING", visit="ZY1", blocked_by="ip_admission:1"),
         # ZY2: refused, then a corrected admission succeeded: its fee row is not blocked
         _row("ip_admission", "2", "REJECTED", visit="ZY2", **admission),
         _row("ip_admission", "2b", "SUCCEEDED", visit="ZY2", finished=NOW, **admission),
@@ -131,7 +133,7 @@ def test_counts_per_feed_blocked_today_oldest_and_the_last_reconciliation(
     counts = read_counts(engine, TABLES, NOW)
     fee, admission = counts.feeds["ip_fee"], counts.feeds["ip_admission"]
     assert dict(fee.by_status) == {
-        "WAITING": 4,
+        "WAITING": 2,  # and 2 blocked: counted as blocked, not as waiting
         "PENDING": 1,
         "SUCCEEDED": 1,
         "FAILED": 1,
@@ -152,7 +154,7 @@ def test_counts_per_feed_blocked_today_oldest_and_the_last_reconciliation(
     assert counts.reconciliation is not None
     assert (counts.reconciliation.day, counts.reconciliation.mismatches) == (date(2026, 11, 24), 3)
     assert counts.status_line() == (
-        "pending=3 waiting=4 blocked=2 in_flight=0 unknown=1 failed=1 rejected=3 succeeded_today=2"
+        "pending=3 waiting=2 blocked=2 in_flight=0 unknown=1 failed=1 rejected=3 succeeded_today=2"
     )
 
 
@@ -183,7 +185,7 @@ def test_the_count_statements_are_valid_on_every_supported_version(target: Targe
         f"{rule.construct} «{hit}»" for sql in compiled for rule, hit in violations(sql, target)
     ]
     assert not problems
-    assert "EXISTS" in compiled[2] and "NOT (EXISTS" in compiled[2]
+    assert "blocked_by IS NOT NULL" in compiled[2]
 
 
 def test_the_dashboards_open_only_read_agrees_with_the_whole_count(engine: sa.Engine) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from engine_support import NORMAL, Env, admit, any_env
+from engine_support import NORMAL, Env, admit, any_env, fee
+
+from syncd.db.counts import read_counts
 
 __all__ = ["any_env"]
 UNKNOWN_PERSON = "9999999999"
@@ -84,3 +86,33 @@ def test_a_fixed_row_is_not_compared_before_its_time_nor_when_switched_off(any_e
     env.settings = off
     assert env.worker("engine-b").once("ip_admission").feeds[0].resent == 0
     assert env.status("ip_admission")["1"]["status"] == "REJECTED"
+
+
+def test_fee_rows_behind_a_refused_admission_say_so_count_as_blocked_and_go_once_it_is_fixed(
+    any_env: Env,
+) -> None:
+    env = any_env
+    admit(env, "ZY1", person=UNKNOWN_PERSON)
+    fee(env, "F1", "10.00")
+    fee(env, "F2", "2.50")
+    worker = env.worker()
+    worker.once()
+    admission = env.status("ip_admission")["1"]
+    assert admission["status"] == "REJECTED"
+    for key in ("F1", "F2"):
+        row = env.status("ip_fee")[key]
+        assert (row["status"], row["blocked_by"]) == ("WAITING", "ip_admission:1"), row
+        assert row["last_error"] == (f"入院登记被拒绝：{admission['last_error']}；修正后将自动重发")
+    counts = read_counts(env.db, env.tables, env.clock())
+    fees = counts.feeds["ip_fee"]
+    assert (fees.count("WAITING"), fees.blocked) == (0, 2)
+
+    env.update("t_admission", {"adm_id": 1}, person_no=NORMAL)
+    env.clock.advance(COMPARE_S + 1)
+    worker.once()  # the admission goes again by itself, then its fee rows
+    worker.once()
+    assert env.status("ip_admission")["1"]["status"] == "SUCCEEDED"
+    for key in ("F1", "F2"):
+        row = env.status("ip_fee")[key]
+        assert (row["status"], row["blocked_by"]) == ("SUCCEEDED", None), row
+    assert read_counts(env.db, env.tables, env.clock()).feeds["ip_fee"].blocked == 0

@@ -61,6 +61,7 @@ class StatusRow(LeasedRow):
     updated_at: datetime | None = None
     created_at: datetime | None = None
     fingerprint: str | None = None
+    blocked_by: str | None = None
     extra: dict[str, object] = field(default_factory=dict)  # reply and write-back columns
 
 
@@ -230,6 +231,7 @@ class MemoryOutbox(LeasedRows[StatusRow]):
                 row.attempts = transition.attempts
             if transition.final:
                 row.finished_at = now
+            row.blocked_by = transition.blocked_by[:300] or None
             _extra(row, {**reason_columns(transition, extra or {}), **(extra or {})})
             changed += 1
         return changed

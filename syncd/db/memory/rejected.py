@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from syncd.core.records import RESENT_FIXED_ZH, RejectedRow, SyncStatus
+from syncd.core.records import RESENT_FIXED_ZH, BlockingRow, RejectedRow, SyncStatus
 from syncd.db.memory.outbox import MemoryOutbox, StatusRow, _extra
 from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.visits import blocker
 
 _MESSAGE_MAX = 1000
 
@@ -21,6 +22,19 @@ class MemoryRejected:
     def _rejected(self, ids: Sequence[int]) -> list[StatusRow]:
         rows = (self.outbox.rows.get(i) for i in ids)
         return [r for r in rows if r is not None and r.status == "REJECTED"]
+
+    def blocking(
+        self, visit_key: str, *, functions: Sequence[str] = (), failed_of: Sequence[str] = ()
+    ) -> BlockingRow | None:
+        if not visit_key or not (functions or failed_of):
+            return None
+        rows = [
+            BlockingRow(r.feed, r.source_key, r.function_id, r.status, r.last_error or "")
+            for r in sorted(self.outbox.rows.values(), key=lambda r: -r.id)
+            if r.visit_key == visit_key
+            and (r.feed in failed_of if failed_of else r.function_id in functions)
+        ]
+        return blocker(rows, bool(failed_of))
 
     def remember(self, fingerprints: Mapping[int, str], compare_at: datetime) -> None:
         for row in self._rejected(list(fingerprints)):
