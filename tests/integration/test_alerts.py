@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from alert_support import HookSink, SmtpSink, hooks, smtp
 from engine_support import Env, admit, env, fee
+from test_engine_fee_refill import upload_elsewhere
 
 from syncd.config.settings import (
     AlertMailSettings,
@@ -221,3 +222,38 @@ def _stale(row: AlertRow) -> AlertRow:
     return AlertRow(
         row.name, row.active, row.since, row.detail, row.owed, row.claimed_until, row.version - 1
     )
+
+
+def test_an_unknown_only_a_person_can_decide_is_announced_with_what_to_check(
+    env: Env, hooks: HookSink
+) -> None:
+    """Another client put a row on the stay, syncd's next batch is processed and its reply
+    lost, the city forbids deletion: the batch stays UNKNOWN for a person; the alert names it
+    with both totals, and the visit's next fee row says it waits for that check."""
+    _configure(env, None, hooks, formats=("json",))
+    worker = _worker(env)
+    admit(env)
+    fee(env, "F1", "9.00")
+    worker.once()
+    upload_elsewhere(env, worker, str(env.status("ip_fee")["F1"]["request_id"]), "50.00")
+    env.sim.add_faults("reply_lost:function=bizh120002")
+    fee(env, "F2", "4.00")
+    worker.once()
+    env.sim.clear_faults()
+    fee(env, "F3", "1.00")
+    env.clock.advance(10)
+    worker.once()
+    waiting = env.status("ip_fee")["F3"]
+    assert waiting["status"] == "WAITING"
+    assert waiting["return_code_message"].startswith("等待人工核对：本次就诊的 ip_fee F2 结果未知")
+
+    _watch(worker)()
+    (person,) = [
+        a
+        for p in hooks.delivered()
+        for a in p.body["alerts"]
+        if a["name"] == "unknown_needs_person"
+    ]
+    assert person["state"] == "raised" and "ip_fee F2（就诊 ZY1）" in person["detail"]
+    assert "63.00" in person["detail"] and "9.00" in person["detail"]
+    assert "--processed" in person["action"]
