@@ -295,6 +295,11 @@ CREATE TABLE wi_person (
 
 CREATE INDEX wi_person_ix_aac001 ON wi_person (aac001);
 
+-- 新命令即时唤醒 syncd（LISTEN/NOTIFY）/ a new command wakes syncd at once
+CREATE OR REPLACE FUNCTION wi_request_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('wi_request', ''); RETURN NULL; END $$;
+
+CREATE TRIGGER wi_request_notify AFTER INSERT ON wi_request FOR EACH STATEMENT EXECUTE FUNCTION wi_request_notify();
+
 -- 从旧版本升级（syncd init-db 会自动执行）：手工升级时去掉注释执行，
 -- 再执行上面缺少的 CREATE INDEX，然后 syncd init-db 补充归档报文的检索字段。
 -- Upgrading an older installation (init-db does all of this itself):

@@ -179,7 +179,7 @@ class WatermarkSettings(_Section):
 
 class PollingSettings(_Section):
     default_interval_s: PositiveSeconds = 10.0
-    command_interval_s: PositiveSeconds = 0.2
+    command_interval_s: PositiveSeconds = 0.05
     feed_intervals_s: dict[str, PositiveSeconds] = {}
     batch_size: int = Field(default=500, ge=1, le=10000)
     watermarks: dict[str, WatermarkSettings] = Field(

@@ -37,6 +37,7 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from syncd import logs
 from syncd.core.bilingual import zh_en
 from syncd.db.engine import source_errors
+from syncd.db.request_notify import ensure_notify, notify_ddl
 from syncd.db.schema import ADDED, DEFAULT_PREFIX, StagingTables, staging_tables
 from syncd.db.versions import Version, dialect_at, number
 from syncd.db.versions import dialect_named as dialect_named  # also imported from here
@@ -64,16 +65,25 @@ class TableInitReport:
     created_indexes: list[str] = field(default_factory=list)
     added_columns: list[str] = field(default_factory=list)  # "table.column"
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    created_triggers: list[str] = field(default_factory=list)  # PostgreSQL: WI_REQUEST's NOTIFY
 
     @property
     def nothing_done(self) -> bool:
-        return not (self.created_tables or self.created_indexes or self.added_columns)
+        made = self.created_tables or self.created_indexes or self.created_triggers
+        return not (made or self.added_columns)
 
     def lines(self) -> list[str]:
         """One line per thing done or found, for the operator."""
         out = [zh_en(f"已建表 {name}", f"created table {name}") for name in self.created_tables]
         out += [zh_en(f"已加列 {name}", f"added column {name}") for name in self.added_columns]
         out += [zh_en(f"已建索引 {name}", f"created index {name}") for name in self.created_indexes]
+        out += [
+            zh_en(
+                f"已建触发器 {name}（新命令即时唤醒 syncd）",
+                f"created trigger {name} (a new command wakes syncd at once)",
+            )
+            for name in self.created_triggers
+        ]
         out += [
             zh_en(
                 f"警告：表 {table} 缺少列 {', '.join(cols)}（syncd 只补新版本带来的列：请按 "
@@ -100,6 +110,8 @@ def init_db(engine: sa.Engine, tables: StagingTables) -> TableInitReport:
                     conn.execute(statement)
                 report.created_tables.append(table.name)
                 logs.event(_log, "db.table_created", table=table.name)
+        if ensure_notify(conn, tables):
+            report.created_triggers.append(f"{tables.request.name}_notify")
     return report
 
 
@@ -226,6 +238,9 @@ def render_ddl(
         for statement in table_statements(table, compiled):
             text = str(statement.compile(dialect=compiled)).strip()
             parts.append(f"{text}\n/\n" if isinstance(statement, CreateIdTrigger) else f"{text};\n")
+    if dialect == "postgresql":
+        parts.append("-- 新命令即时唤醒 syncd（LISTEN/NOTIFY）/ a new command wakes syncd at once")
+        parts += [f"{text};\n" for text in notify_ddl(staging_tables(prefix, schema), compiled)]
     parts.append(upgrade_notes(compiled, prefix, schema))
     return "\n".join(line.rstrip() for line in "\n".join(parts).splitlines()) + "\n"
 

@@ -62,7 +62,8 @@ PRUNE_AT = "03:30"
 
 
 class CommandLoop(threading.Thread):
-    """Polls the command table; goes again at once while it finds work."""
+    """Polls the command table; goes again at once while it finds work, or when ``wake`` is
+    set (a NOTIFY of a new command on PostgreSQL, a stop request)."""
 
     def __init__(
         self,
@@ -70,9 +71,11 @@ class CommandLoop(threading.Thread):
         progress: JobProgress,
         interval_s: float,
         stop: threading.Event,
+        wake: threading.Event | None = None,
     ) -> None:
         super().__init__(name="syncd-commands", daemon=True)
         self.tick, self.interval_s, self.stop = tick, interval_s, stop
+        self.wake = wake or stop
         self.guard = JobGuard(
             COMMANDS, self._once, progress, lane=COMMANDS, base_backoff_s=interval_s
         )
@@ -84,9 +87,11 @@ class CommandLoop(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             self.claimed = 0
+            if self.wake is not self.stop:
+                self.wake.clear()  # a command inserted from now on wakes the next wait
             if self.guard() and self.claimed:
                 continue
-            self.stop.wait(max(self.interval_s, self.guard.resume_at - time.monotonic()))
+            self.wake.wait(max(self.interval_s, self.guard.resume_at - time.monotonic()))
 
 
 def close_gate(worker: Worker, stop: threading.Event, progress: JobProgress) -> None:
@@ -125,9 +130,12 @@ class Daemon:
             self.settings.platform.session_timezone, threads=max(2, len(worker.pipelines) + 3)
         )
         every = self.settings.polling.command_interval_s
+        self.wake = threading.Event()  # a new command (PostgreSQL NOTIFY) or a stop request
         self.commands = CommandLoop(
-            lambda: worker.tick_commands().claimed, self.progress, every, self.stop
+            lambda: worker.tick_commands().claimed, self.progress, every, self.stop, self.wake
         )
+        self.wakeups = worker.request_wakeups()
+        self.listener: threading.Thread | None = None
         self.guards: dict[str, JobGuard] = {}
         self.schedules: dict[str, Schedule] = {}
         self.unfinished: list[str] = []
@@ -218,6 +226,7 @@ class Daemon:
         if not self.stop.is_set():
             event(logger, "daemon.stop_requested", why=why)
         self.stop.set()
+        self.wake.set()
 
     # --- the main loop ------------------------------------------------------------
 
@@ -231,10 +240,21 @@ class Daemon:
             self.monitoring.start()
             self.scheduler.start()
             self.commands.start()
+            self._listen()
             self._loop()
         finally:
             clean = self._shutdown()
         return 0 if clean else 1
+
+    def _listen(self) -> None:
+        """On PostgreSQL: a thread that wakes the command loop at every new command."""
+        if self.wakeups is None:
+            return
+        self.listener = threading.Thread(
+            target=self.wakeups.run, args=(self.wake.set, self.stop), name="syncd-listen"
+        )
+        self.listener.daemon = True
+        self.listener.start()
 
     def _loop(self) -> None:
         ready = False
@@ -277,6 +297,7 @@ class Daemon:
 
     def _shutdown(self) -> bool:
         self.stop.set()
+        self.wake.set()
         self.notifier.stopping("stopping: finishing calls in flight")
         event(logger, "daemon.stopping", running=",".join(self.progress.running()))
         self.scheduler.shutdown()
@@ -285,6 +306,8 @@ class Daemon:
             time.sleep(0.05)
         if self.commands.ident is not None:  # started (a failed start may not have)
             self.commands.join(max(0.0, deadline - time.monotonic()))
+        if self.listener is not None:
+            self.listener.join(max(1.0, deadline - time.monotonic()))
         self.unfinished = self.progress.running()
         self.monitoring.stop()
         try:

@@ -35,6 +35,7 @@ from syncd.db.code_store import CodeStore
 from syncd.db.engine import make_engine
 from syncd.db.feed_source import ChildViews, FeedSource, Watermark
 from syncd.db.person_store import PersonStore
+from syncd.db.request_notify import RequestWakeups
 from syncd.db.schema import StagingTables, staging_tables
 from syncd.db.writeback import Writeback
 from syncd.engine.commands import CommandRunner
@@ -223,6 +224,13 @@ class Worker:
 
     def tick_commands(self) -> CommandReport:
         return self.commands.tick(self.inputs)
+
+    def request_wakeups(self) -> RequestWakeups | None:
+        """What wakes the command loop at a new command: PostgreSQL's NOTIFY (None elsewhere;
+        the poll then is all there is)."""
+        if not RequestWakeups.supported(self.engine):
+            return None
+        return RequestWakeups(self.engine, self.tables)
 
     def operator(self, actor: Actor | None = None) -> Operator:
         """The operator's actions (``syncd retry``, the console) on this engine's rows and

@@ -193,3 +193,26 @@ def test_a_pool_too_small_for_the_calls_in_flight_stops_start_up() -> None:
     with pytest.raises(ValidationError, match=r"database.pool_size ≥ 11"):
         settings(pg, 5, 16)
     assert settings(pg, 11, 16).database.pool_size == 11
+
+
+def test_a_wake_up_runs_the_command_loop_at_once_not_at_the_next_poll() -> None:
+    """The poll is a minute apart; a wake-up (a NOTIFY) makes the loop tick again at once."""
+    from syncd.service.daemon import CommandLoop
+    from syncd.service.jobs import JobProgress
+
+    ticked, stop, wake = threading.Semaphore(0), threading.Event(), threading.Event()
+
+    def tick() -> int:
+        ticked.release()
+        return 0
+
+    loop = CommandLoop(tick, JobProgress(["commands"]), 60.0, stop, wake)
+    loop.start()
+    try:
+        assert ticked.acquire(timeout=WAIT_S)  # the first poll
+        wake.set()
+        assert ticked.acquire(timeout=WAIT_S), "woken: ticked again without waiting a minute"
+    finally:
+        stop.set()
+        wake.set()
+        loop.join(WAIT_S)
