@@ -113,7 +113,7 @@ def _short(name_zh: str) -> str:
 
 
 def _line(column: str, uses: list[tuple[str, str, FieldRule | None, bool]]) -> str:
-    fields = "、".join(
+    fields = "；".join(
         dict.fromkeys(f"`{code}` {name}".strip() if code else name for code, name, _, _ in uses)
     )
     shapes = "；".join(dict.fromkeys(s for _, _, rule, _ in uses if rule and (s := _shape(rule))))

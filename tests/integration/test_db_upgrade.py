@@ -136,3 +136,23 @@ def test_a_table_lacking_a_column_not_added_later_is_reported_not_changed(
     assert report.added_columns == []
     columns = {c["name"].lower() for c in sa.inspect(engine).get_columns("wi_message")}
     assert columns == {"id", "note"}
+
+
+def test_an_installation_without_the_person_table_gains_it_and_keeps_its_data(
+    engine: sa.Engine,
+) -> None:
+    """A database of the version before the person look-up: every other staging table there
+    (with a row); init-db creates WI_PERSON and its index, touches nothing else."""
+    others = [t for t in TABLES.all() if t is not TABLES.person]
+    TABLES.metadata.create_all(engine, tables=others)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(TABLES.code).values(aaa100="bka019", aaa102="01", aaa027=""))
+    report = init_db(engine, TABLES)
+    assert report.created_tables == ["wi_person"] and not report.added_columns
+    inspector = sa.inspect(engine)
+    assert {ix["name"].lower() for ix in inspector.get_indexes("wi_person")} >= {
+        "wi_person_ix_aac001"
+    }
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(TABLES.code)).scalar() == 1
+    assert init_db(engine, TABLES).nothing_done
