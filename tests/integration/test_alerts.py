@@ -257,3 +257,71 @@ def test_an_unknown_only_a_person_can_decide_is_announced_with_what_to_check(
     assert person["state"] == "raised" and "ip_fee F2（就诊 ZY1）" in person["detail"]
     assert "63.00" in person["detail"] and "9.00" in person["detail"]
     assert "--processed" in person["action"]
+
+
+def test_a_backlog_and_a_reconciliation_with_differences_each_go_once_on_and_once_off(
+    env: Env, smtp: SmtpSink, hooks: HookSink
+) -> None:
+    """By mail and webhook, from what the staging tables say: the oldest PENDING row older than
+    ``alerts.backlog_after_s`` raises the backlog, its sending clears it; the last finished
+    reconciliation with differences raises that alert, the next clean one clears it.  A pass
+    with nothing changed sends nothing."""
+    _configure(env, smtp, hooks, formats=("json",))
+    alerts = env.settings.alerts.model_copy(update={"backlog_after_s": 60.0})
+    env.settings = env.settings.model_copy(update={"alerts": alerts})
+    worker = _worker(env)
+    watch = _watch(worker)
+    now = env.clock.now
+    s, run = env.tables.sync_status, env.tables.recon_run
+    with env.db.begin() as conn:
+        conn.execute(
+            sa.insert(s).values(
+                feed="ip_fee",
+                source_key="P1",
+                function_id="bizh120002",
+                status="PENDING",
+                created_at=now - timedelta(seconds=30),
+                next_attempt_at=now,
+            )
+        )
+    watch()
+    assert hooks.posts == [] and smtp.messages == [], "30 s of waiting is no backlog"
+    env.clock.advance(60)  # now 90 s
+    with env.db.begin() as conn:
+        conn.execute(
+            sa.insert(run).values(
+                recon_date=now.date(),
+                status="DONE",
+                started_at=now,
+                finished_at=now,
+                mismatch_count=3,
+                report_html="/var/lib/syncd/reports/r.html",
+            )
+        )
+    watch()
+    watch()  # nothing changed: nothing more
+
+    def states() -> list[tuple[str, str]]:
+        return [(a["name"], a["state"]) for p in hooks.delivered() for a in p.body["alerts"]]
+
+    assert sorted(states()) == [("backlog", "raised"), ("reconcile_differences", "raised")]
+    assert [m["Subject"] for m in smtp.messages] == ["【syncd】告警 2 条"]
+    body = smtp.messages[0].get_content()
+    assert "数据积压" in body and "对账发现差异" in body and "r.html" in body
+
+    with env.db.begin() as conn:
+        conn.execute(sa.update(s).where(s.c.source_key == "P1").values(status="SUCCEEDED"))
+        conn.execute(
+            sa.insert(run).values(
+                recon_date=now.date() + timedelta(days=1),
+                status="DONE",
+                started_at=now,
+                finished_at=now + timedelta(seconds=1),
+                mismatch_count=0,
+            )
+        )
+    watch()
+    watch()
+    assert sorted(states()[2:]) == [("backlog", "cleared"), ("reconcile_differences", "cleared")]
+    assert [m["Subject"] for m in smtp.messages][1:] == ["【syncd】恢复 2 条"]
+    assert len(hooks.posts) == 2
