@@ -145,6 +145,21 @@ def test_a_registration_without_a_person_number_asks_the_platform_and_sends_its_
     assert h.engine.archive.entries[0].source_key == "GH1"
 
 
+def test_no_log_line_of_a_look_up_carries_the_id_number(caplog: pytest.LogCaptureFixture) -> None:
+    h = Hospital()
+    h.platform.script("bizh110001", "down")
+    h.register("GH1")
+    h.register("GH2", id_no="44030419920708362X")
+    with caplog.at_level("DEBUG"):
+        h.tick()
+        h.engine.clock.advance(60)
+        h.tick()
+    events = [r.getMessage() + repr(r.__dict__) for r in caplog.records]
+    assert any("person.looked_up" in e for e in events)
+    assert any("person.lookup_unanswered" in e for e in events)
+    assert not [e for e in events if ID_NO in e or "44030419920708362X" in e]
+
+
 def test_the_hospitals_own_certificate_wins_over_the_look_up() -> None:
     h = Hospital()
     h.register("GH1", certificate="GS-HIS-1")
