@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from pathlib import Path
+
+from source_tree import PACKAGE, class_defs, modules
 
 import syncd.core.errors as errors
 
-PACKAGE = Path(__file__).resolve().parents[2] / "syncd"
 ERRORS_FILE = PACKAGE / "core" / "errors.py"
+WORD = re.compile(r"\b[A-Z]\w+")
 BUILTIN_EXCEPTIONS = {
     name
     for name, value in vars(builtins).items()
@@ -40,12 +41,10 @@ def exception_classes_elsewhere() -> list[str]:
     name that reads like an exception (``…Error``, ``…Exception``)."""
     known = BUILTIN_EXCEPTIONS | set(tree_classes())
     found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path, _, tree in modules():
         if path == ERRORS_FILE:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ClassDef):
-                continue
+        for node in class_defs(tree):
             bases = [_base_name(b) for b in node.bases]
             if any(b in known or b.endswith(("Error", "Exception")) for b in bases):
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}")
@@ -69,13 +68,9 @@ def test_the_scan_would_see_one() -> None:
 def test_every_class_of_the_tree_is_used() -> None:
     """A leaf is raised or caught somewhere in syncd/; an inner class has subclasses."""
     classes = tree_classes()
-    sources = "\n".join(
-        p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py") if p != ERRORS_FILE
-    )
+    words = {w for path, text, _ in modules() if path != ERRORS_FILE for w in WORD.findall(text)}
     unused = [
-        name
-        for name, cls in classes.items()
-        if not cls.__subclasses__() and not re.search(rf"\b{name}\b", sources)
+        name for name, cls in classes.items() if not cls.__subclasses__() and name not in words
     ]
     assert unused == []
 

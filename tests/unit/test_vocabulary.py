@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from pathlib import Path
 from typing import get_args
+
+from source_tree import PACKAGE, modules
 
 from syncd.core.records import VISIT_KINDS, VISIT_STATES
 from syncd.mapping.types import VisitKindCode, VisitStateCode
-
-PACKAGE = Path(__file__).resolve().parents[2] / "syncd"
 
 
 def _is_type_alias(node: ast.Assign) -> bool:
@@ -30,9 +29,9 @@ def _is_type_alias(node: ast.Assign) -> bool:
 
 def type_names() -> dict[str, list[str]]:
     where: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path, _, tree in modules():
         module = str(path.relative_to(PACKAGE.parent))
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in tree.body:
             if isinstance(node, ast.ClassDef):
                 name = node.name
             elif isinstance(node, ast.Assign) and _is_type_alias(node):
