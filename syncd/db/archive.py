@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from syncd.core.records import ArchiveEntry
-from syncd.db.engine import source_errors
+from syncd.db.engine import reading, source_errors
 from syncd.db.schema import StagingTables
 from syncd.protocol.archived import FIELDS_VERSION, search_fields
 from syncd.protocol.codec import masked_session
@@ -57,7 +57,7 @@ class Archive:
         """The request of call ``call_id`` as it went out (None when it is not here)."""
         t = self.table
         stmt = sa.select(t.c.request_xml).where(t.c.call_id == call_id).order_by(t.c.id.desc())
-        with source_errors(self.engine.url, "reading the archive"), self.engine.connect() as conn:
+        with source_errors(self.engine.url, "reading the archive"), reading(self.engine) as conn:
             text = conn.execute(stmt.limit(1)).scalar()
         return None if text is None else str(text).encode("utf-8")
 

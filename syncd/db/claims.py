@@ -29,11 +29,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.core.records import Lease
-from syncd.db.engine import source_errors
-from syncd.db.idlist import ids_in
+from syncd.db.engine import reading, source_errors
+from syncd.db.idlist import chunk_size, ids_in
 
 LEASE_COLUMNS = ("id", "status", "next_attempt_at", "lease_owner", "lease_until")
-CHUNK = 500  # ids per claim statement (well below every dialect's bind-parameter limit)
 
 
 def due_statement(
@@ -153,7 +152,7 @@ def due_ids(
     """Candidate ids, oldest due first (not yet claimed: pass them to :func:`claim`)."""
     stmt = due_statement(table, statuses, limit, only, together)
     doing = f"selecting due rows of {table.name}"
-    with source_errors(engine.url, doing), engine.connect() as conn:
+    with source_errors(engine.url, doing), reading(engine) as conn:
         return [int(row_id) for row_id in conn.execute(stmt, {"now": now}).scalars()]
 
 
@@ -182,16 +181,17 @@ def claim_rows(
     due: bool = True,
 ) -> list[sa.Row[Any]]:
     """Try to take every id still due (unless not ``due``) in ``statuses`` (a short
-    transaction per chunk of :data:`CHUNK` ids); the rows we now hold (id, then
-    ``columns``), in the order given."""
+    transaction per chunk of :func:`~syncd.db.idlist.chunk_size` ids); the rows we now hold
+    (id, then ``columns``), in the order given."""
     wanted = list(dict.fromkeys(ids))
     params = {"me": lease.owner, "until": lease.until, "now": lease.now}
     take = claim_many_statement(table, statuses, due=due)
     held = held_statement(table, columns)
     ours: dict[int, sa.Row[Any]] = {}
     with source_errors(engine.url, f"claiming on {table.name}"):
-        for start in range(0, len(wanted), CHUNK):
-            chunk = sorted(wanted[start : start + CHUNK])
+        size = chunk_size(engine.dialect)
+        for start in range(0, len(wanted), size):
+            chunk = sorted(wanted[start : start + size])
             with engine.begin() as conn:
                 conn.execute(take, {**params, "claim_ids": chunk})
                 for row in conn.execute(held, {**params, "claim_ids": chunk}):
@@ -238,12 +238,13 @@ def release(engine: sa.Engine, table: sa.Table, ids: Iterable[int], owner: str) 
 def _chunks(
     engine: sa.Engine, table: sa.Table, ids: Iterable[int], doing: str
 ) -> Iterator[tuple[sa.Connection, list[int]]]:
-    """Chunks of at most :data:`CHUNK` ids, each with a transaction of its own."""
-    wanted = sorted(set(ids))
+    """Chunks of at most :func:`~syncd.db.idlist.chunk_size` ids, each with a transaction of
+    its own."""
+    wanted, size = sorted(set(ids)), chunk_size(engine.dialect)
     with source_errors(engine.url, f"{doing} on {table.name}"):
-        for start in range(0, len(wanted), CHUNK):
+        for start in range(0, len(wanted), size):
             with engine.begin() as conn:
-                yield conn, wanted[start : start + CHUNK]
+                yield conn, wanted[start : start + size]
 
 
 class LeasedStore:

@@ -368,6 +368,25 @@ def source_errors(url: sa.URL | str, doing: str = "") -> Iterator[None]:
         raise source_error(url, exc, doing) from exc
 
 
+# Drivers that send nothing for a transaction in autocommit mode, and for which switching a
+# pooled connection to it and back costs no round trip (psycopg: attributes set locally).
+_FREE_AUTOCOMMIT = frozenset({"psycopg"})
+
+
+@contextmanager
+def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection for one read that needs no transaction of its own: one statement sees one
+    snapshot on every database.  On PostgreSQL it runs in autocommit mode (psycopg would
+    otherwise send BEGIN before and ROLLBACK after it: three round trips for one SELECT).
+    Elsewhere a plain connection: MySQL drivers send no BEGIN (only the ROLLBACK when it is
+    given back) and turning autocommit on and off would cost two statements; SQLite's driver
+    starts no transaction for a SELECT."""
+    with engine.connect() as conn:
+        if engine.dialect.driver in _FREE_AUTOCOMMIT:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
 def check_connection(engine: sa.Engine) -> None:
     """Open a connection and run a trivial query; SourceError when that is not possible."""
     with source_errors(engine.url, "connecting"), engine.connect() as conn:

@@ -33,7 +33,8 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import quoted_name
 
 from syncd.core.records import SourceRow
-from syncd.db.engine import source_errors
+from syncd.db.engine import reading, source_errors
+from syncd.db.idlist import chunk_size
 from syncd.db.schema import StagingTables
 from syncd.mapping.spec import DatasetSpec, FeedSpec
 
@@ -161,14 +162,15 @@ class FeedSource:
     def _max_watermark(self) -> Any:
         assert self.watermark is not None
         stmt = sa.select(sa.func.max(self.view.c[self.watermark.column]))
-        with source_errors(self.engine.url, "reading the watermark"), self.engine.connect() as c:
+        with source_errors(self.engine.url, "reading the watermark"), reading(self.engine) as c:
             return c.execute(stmt).scalar()
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, SourceRow]:
         """The current view rows of ``keys`` (a key missing from the view is absent)."""
         found: dict[str, SourceRow] = {}
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start : start + 500])
+        size = chunk_size(self.engine.dialect)  # PostgreSQL: ≤ 65,535 parameters a statement
+        for start in range(0, len(keys), size):
+            chunk = list(keys[start : start + size])
             stmt = self._select().where(self._key().in_(chunk))
             found.update((r.key, r) for r in self._fetch(stmt, "reading rows by key"))
         return found
@@ -187,7 +189,7 @@ class FeedSource:
 
     def _fetch(self, stmt: sa.Select[Any], doing: str) -> list[SourceRow]:
         doing = f"{doing} of {self.spec.source.view}"
-        with source_errors(self.engine.url, doing), self.engine.connect() as conn:
+        with source_errors(self.engine.url, doing), reading(self.engine) as conn:
             result = conn.execute(stmt).mappings().all()
         return [_source_row(dict(r)) for r in result]
 
@@ -215,7 +217,7 @@ def child_rows(
     for child, parent_name in dataset.join.items():
         stmt = stmt.where(view.c[child] == _lookup(parent, parent_name))
     stmt = stmt.order_by(*[view.c[c] for c in dataset.order_by])
-    with source_errors(engine.url, f"reading {dataset.view}"), engine.connect() as conn:
+    with source_errors(engine.url, f"reading {dataset.view}"), reading(engine) as conn:
         return [dict(r) for r in conn.execute(stmt).mappings().all()]
 
 
@@ -231,7 +233,7 @@ def load_code_tables(engine: sa.Engine, tables: StagingTables) -> dict[str, dict
     c = tables.code.c
     stmt = sa.select(c.aaa100, c.aaa102)
     out: dict[str, dict[str, str]] = {}
-    with source_errors(engine.url, "reading code tables"), engine.connect() as conn:
+    with source_errors(engine.url, "reading code tables"), reading(engine) as conn:
         for category, code in conn.execute(stmt):
             out.setdefault(str(category), {})[str(code)] = str(code)
     return out

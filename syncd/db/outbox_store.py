@@ -25,7 +25,7 @@ from syncd.core.records import (
     SyncStatus,
 )
 from syncd.db import claims
-from syncd.db.engine import source_errors
+from syncd.db.engine import reading, source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
 from syncd.rules.fee_batches import REFILL_ZH
@@ -112,7 +112,7 @@ class OutboxStore(claims.LeasedStore):
             .order_by(c.id.desc())
             .limit(1)
         )
-        with self._errors("reading an unsettled row"), self.engine.connect() as conn:
+        with self._errors("reading an unsettled row"), reading(self.engine) as conn:
             found = conn.execute(stmt).first()
         if found is None or not found[0]:
             return None
@@ -127,7 +127,7 @@ class OutboxStore(claims.LeasedStore):
         of_call = sa.select(c.id).where(
             c.feed == feed, c.request_id == request_id, c.status.in_(UNSETTLED_STATUSES)
         )
-        with self._errors("reading the rows of a call"), self.engine.connect() as conn:
+        with self._errors("reading the rows of a call"), reading(self.engine) as conn:
             ids = [int(i) for i in conn.execute(of_call).scalars()]
         rows = claims.claim_rows(
             self.engine, self.table, ids, lease, UNSETTLED_STATUSES, self._columns(), due=False
@@ -158,7 +158,7 @@ class OutboxStore(claims.LeasedStore):
             .group_by(c.feed, c.status)
         )
         found: dict[str, list[SyncStatus]] = {feed: [] for feed in feeds}
-        with self._errors("reading visit rows"), self.engine.connect() as conn:
+        with self._errors("reading visit rows"), reading(self.engine) as conn:
             for feed, status, n in conn.execute(stmt):
                 found.setdefault(feed, []).extend([SyncStatus(status)] * int(n))
         return found
@@ -181,7 +181,7 @@ class OutboxStore(claims.LeasedStore):
         """How many of the visit's rows calling ``function_id`` (any feed) are IN_FLIGHT or
         UNKNOWN."""
         stmt = unsettled_calls_statement(self.table, function_id, visit_key)
-        with self._errors("reading unsettled calls"), self.engine.connect() as conn:
+        with self._errors("reading unsettled calls"), reading(self.engine) as conn:
             return int(conn.execute(stmt).scalar_one())
 
     def mark_in_flight(
@@ -256,7 +256,7 @@ class OutboxStore(claims.LeasedStore):
         """Where the rows of ``key`` (every version) stand: status and last change."""
         c = self.table.c
         stmt = sa.select(c.status, c.updated_at).where(c.feed == feed, c.source_key == key)
-        with self._errors("reading a row"), self.engine.connect() as conn:
+        with self._errors("reading a row"), reading(self.engine) as conn:
             return [Standing(SyncStatus(s), at) for s, at in conn.execute(stmt.order_by(c.id))]
 
     def requeue_rejected(

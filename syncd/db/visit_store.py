@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.db.engine import source_errors
+from syncd.db.engine import reading, source_errors
 from syncd.db.schema import StagingTables
 from syncd.rules.visits import Visit, VisitChange
 
@@ -21,35 +21,36 @@ class VisitStore:
         """The ledger's view of a visit; a visit never seen is NONE (no row written)."""
         c = self.table.c
         stmt = sa.select(self.table).where(c.visit_key == visit_key, c.kind == kind)
-        with source_errors(self.engine.url, "reading the visit"), self.engine.connect() as conn:
+        with source_errors(self.engine.url, "reading the visit"), reading(self.engine) as conn:
             row = conn.execute(stmt).mappings().first()
         return _visit(row) if row else Visit(visit_key, kind)
 
     def find(self, visit_key: str) -> Visit | None:
         """The visit of either kind (commands whose feed names no kind)."""
         stmt = sa.select(self.table).where(self.table.c.visit_key == visit_key)
-        with source_errors(self.engine.url, "reading the visit"), self.engine.connect() as conn:
+        with source_errors(self.engine.url, "reading the visit"), reading(self.engine) as conn:
             row = conn.execute(stmt).mappings().first()
         return _visit(row) if row else None
 
     def apply(self, conn: sa.Connection, visit: Visit, change: VisitChange, now: datetime) -> None:
-        """Inside the write-back transaction: create the row if needed, then change it with
-        relative updates (two engines' fee batches of one visit never lose a sum)."""
+        """Inside the write-back transaction: change the row with relative updates (two
+        engines' fee batches of one visit never lose a sum); a visit with no row yet (its
+        first call) gets one created in state NONE first, then the change."""
         c = self.table.c
         where = (c.visit_key == visit.visit_key, c.kind == visit.kind)
-        if conn.execute(sa.select(c.id).where(*where)).first() is None:
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        sa.insert(self.table).values(
-                            visit_key=visit.visit_key, kind=visit.kind, state="NONE", created_at=now
-                        )
+        update = sa.update(self.table).where(*where)
+        if conn.execute(update.values(**_changes(self.table, change, now))).rowcount:
+            return  # the row was there (every change moves version: a match is a change)
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    sa.insert(self.table).values(
+                        visit_key=visit.visit_key, kind=visit.kind, state="NONE", created_at=now
                     )
-            except sa.exc.IntegrityError:
-                pass  # another engine created it first
-        conn.execute(
-            sa.update(self.table).where(*where).values(**_changes(self.table, change, now))
-        )
+                )
+        except sa.exc.IntegrityError:
+            pass  # another engine created it first
+        conn.execute(update.values(**_changes(self.table, change, now)))
 
 
 def _changes(table: sa.Table, change: VisitChange, now: datetime) -> dict[str, object]:

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from syncd.core.records import Answer
+from syncd.db import visit_look
 from syncd.db.engine import source_errors
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.rejected_store import RejectedStore
@@ -15,16 +16,30 @@ from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
 from syncd.db.visit_store import VisitStore
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Visit, VisitChange
+from syncd.rules.visits import Visit, VisitChange, VisitLook
 
 
 class Writeback:
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
-        self.engine = engine
+        self.engine, self.tables = engine, tables
         self.outbox = OutboxStore(engine, tables)
         self.visits = VisitStore(engine, tables)
         self.requests = RequestStore(engine, tables)
         self.rejected = RejectedStore(engine, tables)
+
+    def look(
+        self,
+        visit_key: str,
+        kind: str | None,
+        feeds: Sequence[str],
+        deletes: Sequence[str],
+        *,
+        visit: bool = True,
+    ) -> VisitLook:
+        """The visit, its rows' statuses and open fee deletions, in one statement."""
+        return visit_look.look(
+            self.engine, self.tables, visit_key, kind, feeds, deletes, visit=visit
+        )
 
     def rows(
         self,

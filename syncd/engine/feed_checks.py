@@ -14,7 +14,7 @@ from syncd.engine.ports import WritebackPort
 from syncd.mapping import FeedSpec
 from syncd.rules import visits
 from syncd.rules.resolve.question import needs_person
-from syncd.rules.visits import Visit
+from syncd.rules.visits import VisitLook
 
 
 class FeedChecks:
@@ -36,16 +36,24 @@ class FeedChecks:
         serial = self.spec.batch is not None or self.unsafe(self.spec.function)
         return [self.spec.feed] if serial else []
 
-    def visit_rows(self, visit_key: str, feeds: Sequence[str]) -> dict[str, list[SyncStatus]]:
-        """The statuses of the visit's rows of ``feeds`` (one query; none without feeds)."""
-        if not feeds or not visit_key:
-            return {feed: [] for feed in feeds}
-        return self.store.outbox.visit_statuses(feeds, visit_key)
+    def look(self, visit_key: str, *, visit: bool = True) -> VisitLook:
+        """One read of the visit (one statement): the ledger row as :meth:`FeedPipeline.visit_of
+        <syncd.engine.pipeline.FeedPipeline.visit_of>` reads it (unless not ``visit``), the
+        statuses of the feeds this one comes after (with ``visit``) and of its own when serial,
+        and the visit's open fee deletions when this is a fee upload."""
+        need = self.spec.requires.visit
+        feeds = [*self.spec.requires.after, *self.serial()] if visit else self.serial()
+        kind = need.kind if need else None
+        return self.store.look(visit_key, kind, feeds, self._deletes(), visit=visit)
 
-    def prerequisites(
-        self, visit_key: str, visit: Visit | None, statuses: Mapping[str, list[SyncStatus]]
-    ) -> visits.VisitCheck:
-        """The visit's state, the feeds this one comes after, and no open fee deletion."""
+    def _deletes(self) -> tuple[str, ...]:
+        """The commands whose open deletion a fee upload waits for (none for other feeds)."""
+        return self.fee_deletes if self.spec.function == visits.FEE_UPLOAD else ()
+
+    def prerequisites(self, visit_key: str, looked: VisitLook) -> visits.VisitCheck:
+        """The visit's state, the feeds this one comes after, and no open fee deletion (all
+        read by :meth:`look`)."""
+        visit, statuses = looked.visit, looked.statuses
         need = self.spec.requires.visit
         states = need.state if need else ()
         check = visits.check(need.kind if need else None, states, visit, can_wait=True)
@@ -66,7 +74,7 @@ class FeedChecks:
                 check = visits.AFTER_FEEDS_UNREAD
         if check.verdict is not visits.VisitVerdict.READY:
             return self.behind(visit_key, check, self.spec.requires.after, statuses)
-        return self.fee_deletion_check(visit_key)
+        return visits.fee_deletion_pending(looked.open_deletes)
 
     def serial_wait(
         self, visit_key: str, statuses: Mapping[str, list[SyncStatus]]
@@ -99,22 +107,18 @@ class FeedChecks:
         blocked)."""
         return visits.blocked(check, row.function_id, row.status, row.reason, row.where)
 
-    def fee_deletion_check(self, visit_key: str) -> visits.VisitCheck:
-        """A fee upload waits while a fee-deletion command of the visit is unsettled."""
-        if self.spec.function != visits.FEE_UPLOAD or not self.fee_deletes or not visit_key:
-            return visits.READY
-        open_deletes = self.store.requests.unsettled_commands(self.fee_deletes, visit_key)
-        return visits.fee_deletion_pending(open_deletes)
-
     def after_intent(self, rows: list[OutboxRow]) -> visits.VisitCheck:
         """Look again once our intent is committed (and visible to every other engine): an
         engine that read the visit at the same moment as we did may have started a call of
         the same kind for it, or the HIS a fee deletion.  If both see each other, both step
-        back; neither sends."""
+        back; neither sends.  One statement for both questions."""
         key = rows[0].visit_key
-        if self.serial() and key:
-            statuses = self.visit_rows(key, self.serial())[self.spec.feed]
+        if not key or not (self.serial() or self._deletes()):
+            return visits.READY
+        looked = self.look(key, visit=False)
+        if self.serial():
+            statuses = looked.statuses.get(self.spec.feed, [])
             others = sum(status in UNSETTLED_STATUSES for status in statuses) - len(rows)
             if others > 0:
                 return visits.unsettled_calls_pending([SyncStatus.UNKNOWN] * others)
-        return self.fee_deletion_check(key)
+        return visits.fee_deletion_pending(looked.open_deletes)

@@ -155,9 +155,9 @@ class FeedPipeline:
         if not live:
             return
         key = live[0].visit_key
-        statuses = self.checks.visit_rows(key, [*self.spec.requires.after, *self.checks.serial()])
-        visit = self.visit_of(key)  # read after the statuses: its sums are at least as new
-        check = self.checks.prerequisites(key, visit, statuses)
+        looked = self.checks.look(key)  # one statement: the sums as new as the statuses
+        visit, statuses = looked.visit, looked.statuses
+        check = self.checks.prerequisites(key, looked)
         if check.verdict is not visits.VisitVerdict.READY:
             waits = check.verdict is visits.VisitVerdict.WAIT
             reason = check.reason_zh
@@ -169,8 +169,8 @@ class FeedPipeline:
             self.keep_leases()
             if self.checks.serial():  # one unsettled call of this feed per visit at a time
                 if index:  # an earlier call of this unit changed both: read them again
-                    statuses = self.checks.visit_rows(key, self.checks.serial())
-                    visit = self.visit_of(key)
+                    looked = self.checks.look(key)
+                    visit, statuses = looked.visit, looked.statuses
                 check = self.checks.serial_wait(key, statuses)
                 if check.verdict is visits.VisitVerdict.WAIT:
                     self.finish(rows, self.waiting(check.reason_zh), r)

@@ -31,7 +31,7 @@ from syncd.core.records import (
 )
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Visit, VisitEffect
+from syncd.rules.visits import Visit, VisitEffect, VisitLook
 
 
 class LeaseRelease(Protocol):
@@ -167,6 +167,20 @@ class WritebackPort(Protocol):
 
     @property
     def rejected(self) -> RejectedPort: ...
+
+    def look(
+        self,
+        visit_key: str,
+        kind: str | None,
+        feeds: Sequence[str],
+        deletes: Sequence[str],
+        *,
+        visit: bool = True,
+    ) -> VisitLook:
+        """One read of a visit before or after an intent: the ledger row (``kind`` None:
+        of either kind; None unless ``visit``), the statuses of its rows of ``feeds``, its
+        IN_FLIGHT or UNKNOWN ``deletes`` commands."""
+        ...
 
     def rows(
         self,

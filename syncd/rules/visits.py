@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from syncd.core.records import BlockingRow, VisitState
+from syncd.core.records import BlockingRow, SyncStatus, VisitState
 
 STATE_ZH: Mapping[str, str] = {
     "NONE": "未登记",
@@ -88,6 +88,18 @@ class Visit:
             "kind": self.kind,
             "state": self.state,
         }
+
+
+@dataclass(frozen=True)
+class VisitLook:
+    """What one look at a visit before (and after) an intent reads, in one statement: the
+    ledger row (None: not asked, or none of either kind), the statuses of the visit's rows
+    of the feeds asked for (every feed asked for is a key; one entry per row), and how many
+    of the visit's fee-deletion commands are IN_FLIGHT or UNKNOWN."""
+
+    visit: Visit | None
+    statuses: Mapping[str, list[SyncStatus]]
+    open_deletes: int = 0
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from syncd.db.memory.rejected import MemoryRejected
 from syncd.db.memory.requests import MemoryRequests
 from syncd.mapping import DatasetSpec, FeedSpec
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Visit, VisitChange, VisitEffect
+from syncd.rules.visits import Visit, VisitChange, VisitEffect, VisitLook
 
 NO_VERSION = "-"  # as FeedSource renders a NULL version
 ViewRows = list[dict[str, object]]
@@ -75,6 +75,26 @@ class MemoryStores:
     def __init__(self) -> None:
         self.outbox, self.requests, self.visits = MemoryOutbox(), MemoryRequests(), MemoryVisits()
         self.rejected = MemoryRejected(self.outbox)
+
+    def look(
+        self,
+        visit_key: str,
+        kind: str | None,
+        feeds: Sequence[str],
+        deletes: Sequence[str],
+        *,
+        visit: bool = True,
+    ) -> VisitLook:
+        if not visit_key:
+            return VisitLook(None, {feed: [] for feed in feeds})
+        statuses = self.outbox.visit_statuses(feeds, visit_key)
+        found = None
+        if visit:
+            found = (
+                self.visits.find(visit_key) if kind is None else self.visits.get(visit_key, kind)
+            )
+        deleting = self.requests.unsettled_commands(deletes, visit_key) if deletes else 0
+        return VisitLook(found, statuses, deleting)
 
     def rows(
         self,
