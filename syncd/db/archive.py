@@ -33,6 +33,12 @@ class Archive:
         self.engine, self.table = engine, tables.message
 
     def record(self, exchange: ArchiveEntry, now: datetime) -> None:
+        """The exchange in a transaction of its own."""
+        with source_errors(self.engine.url, "archiving a message"), self.engine.begin() as conn:
+            self.insert(conn, exchange, now)
+
+    def insert(self, conn: sa.Connection, exchange: ArchiveEntry, now: datetime) -> None:
+        """The exchange, inside the caller's transaction (a result's write-back)."""
         found = search_fields(exchange.request, exchange.reply)
         values = {
             "created_at": now,
@@ -50,8 +56,7 @@ class Archive:
             "request_xml": _text(masked_session(exchange.request)),
             "reply_xml": _text(exchange.reply),
         }
-        with source_errors(self.engine.url, "archiving a message"), self.engine.begin() as conn:
-            conn.execute(sa.insert(self.table).values(**values))
+        conn.execute(sa.insert(self.table).values(**values))
 
     def sent(self, call_id: str) -> bytes | None:
         """The request of call ``call_id`` as it went out (None when it is not here)."""

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from syncd.core.records import Answer
+from syncd.core.records import Answer, ArchiveEntry
 from syncd.db import visit_look
+from syncd.db.archive import Archive
 from syncd.db.engine import source_errors
 from syncd.db.outbox_store import OutboxStore
 from syncd.db.rejected_store import RejectedStore
@@ -26,6 +27,7 @@ class Writeback:
         self.visits = VisitStore(engine, tables)
         self.requests = RequestStore(engine, tables)
         self.rejected = RejectedStore(engine, tables)
+        self.archive = Archive(engine, tables)
 
     def look(
         self,
@@ -49,15 +51,19 @@ class Writeback:
         owner: str,
         columns: Mapping[str, object],
         effect: tuple[Visit, VisitChange] | None = None,
+        archive: ArchiveEntry | None = None,
     ) -> bool:
         """True when every row was still ours; otherwise nothing is written (the engine that
-        took the rows over resolves them)."""
+        took the rows over resolves them), not even ``archive`` (the exchange the result
+        comes from, else written with it)."""
         with source_errors(self.engine.url, "writing back a result"), self.engine.begin() as c:
             if self.outbox.finish(c, ids, transition, now, owner, columns) != len(ids):
                 c.rollback()
                 return False
             if effect is not None:
                 self.visits.apply(c, effect[0], effect[1], now)
+            if archive is not None:
+                self.archive.insert(c, archive, now)
         return True
 
     def command(

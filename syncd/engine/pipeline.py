@@ -190,10 +190,11 @@ class FeedPipeline:
                 self.finish(unit.rows, outbox.refused(exc.reason_zh), unit.report)
                 return self.fixed.remember(unit.rows, unit.view, unit.visit)
             review = self.settling.review(unit.rows[0].visit_key)
-            ended = self.exchange.send(unit, request, review=review)
+            last = index == len(requests) - 1
+            ended = self.exchange.send(unit, request, review=review, concluding=last)
             if ended is None:  # stepped back after its intent
                 return
-            if not ended.succeeded or index == len(requests) - 1:
+            if not ended.succeeded or last:
                 return self.exchange.conclude(unit, ended, request, unit.attempts + 1)
 
     def held_back(

@@ -190,6 +190,7 @@ class WritebackPort(Protocol):
         owner: str,
         columns: Mapping[str, object],
         effect: VisitEffect | None = None,
+        archive: ArchiveEntry | None = None,
     ) -> bool: ...
 
     def command(

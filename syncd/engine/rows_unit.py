@@ -95,7 +95,8 @@ class RowsUnit:
         writable = store.outbox.writable_columns()
         columns = columns_for(spec, result.ended, result.fields, self.visit, writable)
         owner = self.pipeline.owner
-        if not store.rows(self.ids, transition, result.now, owner, columns, result.effect):
+        ids, now, effect = self.ids, result.now, result.effect
+        if not store.rows(ids, transition, now, owner, columns, effect, result.archive):
             self.pipeline.lost(self.rows)
             return False
         self.pipeline.done(self.rows, transition.status, self.report)

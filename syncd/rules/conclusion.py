@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from syncd.core.records import ConcludedBy, Outcome
+from syncd.core.records import ArchiveEntry, ConcludedBy, Outcome
 from syncd.protocol.codec import Program
 from syncd.rules import outbox
 from syncd.rules.replies import FLAG_KEY, ReplyFlag, result_doc
@@ -37,6 +37,7 @@ class Conclusion:
     fields: Mapping[str, str] = field(default_factory=dict)
     by: ConcludedBy = ConcludedBy.REPLY
     flag: ReplyFlag = field(default_factory=ReplyFlag)  # false: the reply read cleanly
+    unarchived: ArchiveEntry | None = None  # the exchange, archived with the result
 
     @property
     def succeeded(self) -> bool:

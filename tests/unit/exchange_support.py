@@ -24,7 +24,6 @@ from typing import Any
 from syncd.config.mappings import load_mappings
 from syncd.core.records import Outcome
 from syncd.db.memory import (
-    MemoryArchive,
     MemoryAudit,
     MemoryChildViews,
     MemoryFeedSource,
@@ -164,7 +163,7 @@ class Engine:
     def __init__(self, owner: str = "engine-a", stores: MemoryStores | None = None) -> None:
         self.stores = stores or MemoryStores()
         self.audit = MemoryAudit()  # what the operator module writes
-        self.archive, self.clock = MemoryArchive(), Clock()
+        self.archive, self.clock = self.stores.archive, Clock()
         self.platform = ScriptedPlatform(self.stores)
         calls = PlatformCalls(self.platform, CATALOGUE, self.archive, self.clock, "SS0001")
         policy = RetryPolicy(

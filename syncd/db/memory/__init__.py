@@ -75,6 +75,7 @@ class MemoryStores:
     def __init__(self) -> None:
         self.outbox, self.requests, self.visits = MemoryOutbox(), MemoryRequests(), MemoryVisits()
         self.rejected = MemoryRejected(self.outbox)
+        self.archive = MemoryArchive()  # where a result's exchange goes with it
 
     def look(
         self,
@@ -104,12 +105,15 @@ class MemoryStores:
         owner: str,
         columns: Mapping[str, object],
         effect: VisitEffect | None = None,
+        archive: ArchiveEntry | None = None,
     ) -> bool:
         if any(getattr(self.outbox.rows.get(i), "lease_owner", None) != owner for i in ids):
             return False
         self.outbox.finish(ids, transition, now, owner, columns)
         if effect is not None:
             self.visits.apply(effect[0], effect[1], now)
+        if archive is not None:
+            self.archive.record(archive, now)
         return True
 
     def command(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -86,15 +86,24 @@ class PlatformCalls:
         """True for state-changing and money calls: never re-sent blindly."""
         return self.kind(function_id) in BLIND_RESEND_UNSAFE
 
-    def send(self, request: Request, where: Where, call_id: str | None = None) -> Conclusion:
+    def send(
+        self, request: Request, where: Where, call_id: str | None = None, *, later: bool = False
+    ) -> Conclusion:
         """Call, archive (a failed archive write is logged, not raised: the result counts),
         check the reply.  ``call_id``: the id committed with the intent, so the unit in
-        flight and the archived exchange carry the same id."""
+        flight and the archived exchange carry the same id.  ``later``: the exchange is not
+        written now but carried as :attr:`Conclusion.unarchived`, to be written in the
+        result's transaction (or by :meth:`flush`)."""
         result = self.client.call(request, call_id)
-        self._archive(result, where)
+        entry = self._entry(result, where)
+        if not later or result.login_failed:
+            self.record(entry, where)
+            entry = None
         if result.login_failed:
             return self._login_refused(result, where)
         ended = _checked(request, result, self.tolerance)
+        if entry is not None:
+            ended = replace(ended, unarchived=entry)
         _event(
             where,
             "delivery.called",
@@ -127,10 +136,10 @@ class PlatformCalls:
         )
         return Conclusion(Outcome.RETRY, result.call_id, result.return_code, result.message)
 
-    def _archive(self, result: CallResult, where: Where) -> None:
+    def _entry(self, result: CallResult, where: Where) -> ArchiveEntry | None:
         if not result.exchanges:
-            return
-        entry = ArchiveEntry(
+            return None
+        return ArchiveEntry(
             function_id=result.function_id,
             call_id=result.call_id,
             outcome=result.outcome.value,
@@ -143,15 +152,29 @@ class PlatformCalls:
             visit_key=where.visit_key,
             aaz218=where.aaz218,
         )
+
+    def _archive(self, result: CallResult, where: Where) -> None:
+        self.record(self._entry(result, where), where)
+
+    def flush(self, ended: Conclusion, where: Where) -> Conclusion:
+        """Write the exchange ``ended`` still carries (it will not go with a result)."""
+        self.record(ended.unarchived, where)
+        return replace(ended, unarchived=None)
+
+    def record(self, entry: ArchiveEntry | None, where: Where) -> None:
+        """Archive ``entry`` in its own transaction; a failure is logged, not raised (the
+        call happened: its result must still be written back)."""
+        if entry is None:
+            return
         try:
             self.archive.record(entry, self.clock())
-        except SyncdError as exc:  # the call happened: its result must still be written back
+        except SyncdError as exc:
             _event(
                 where,
                 "archive.failed",
                 logging.ERROR,
-                function_id=result.function_id,
-                call_id=result.call_id,
+                function_id=entry.function_id,
+                call_id=entry.call_id,
                 error=type(exc).__name__,
             )
 

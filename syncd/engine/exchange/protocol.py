@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from syncd.core.errors import LeaseLost
+from syncd.core.errors import LeaseLost, SyncdError
 from syncd.core.records import Lease, Outcome
 from syncd.engine.exchange.calls import NO_HINTS, CallContent, Hints, PlatformCalls
 from syncd.engine.exchange.unit import Unit, UnitResult, UnsettledUnit
@@ -67,11 +67,17 @@ class Exchange:
         request: Request,
         hints: Hints = NO_HINTS,
         review: Review | None = None,
+        *,
+        concluding: bool = False,
     ) -> Conclusion | None:
         """The exactly-once sequence for one call of ``unit``; None when the unit stepped back
         after its intent (nothing sent).  LeaseLost when the unit is no longer ours.
         ``review``: what the unit's kind makes of a resolution before it is adopted (a fee
-        total that matches neither case: syncd's own delete and upload again)."""
+        total that matches neither case: syncd's own delete and upload again).
+
+        ``concluding``: :meth:`conclude` follows with what this returns, so the exchange is
+        archived in the result's transaction (one transaction fewer per call); otherwise, and
+        before a resolution query, it is archived in a transaction of its own right away."""
         call_id = uuid.uuid4().hex
         if not unit.intend(call_id, self.flight_lease()):
             raise LeaseLost
@@ -79,8 +85,9 @@ class Exchange:
         if check.verdict is not visits.VisitVerdict.READY:
             unit.withdraw(check)
             return None
-        ended = self.calls.send(request, unit.where, call_id)
+        ended = self.calls.send(request, unit.where, call_id, later=concluding)
         if ended.outcome is Outcome.UNKNOWN and self.unsafe(request.function_id):
+            ended = self.calls.flush(ended, unit.where)  # archived before anything is asked
             found = self.calls.ask(request, unit.visit_now(), unit.where, hints)
             ended = adopted(review(found) if review else found, ended.call_id, just_sent=True)
         return ended
@@ -99,7 +106,14 @@ class Exchange:
         if ended.succeeded and unit.visit is not None:
             params = call.params if call else {}
             effect = (unit.visit, visits.effect(function_id, params, fields))
-        if not unit.record(UnitResult(transition, ended, fields, effect, now)):
+        result = UnitResult(transition, ended, fields, effect, now, ended.unarchived)
+        try:
+            recorded = unit.record(result)
+        except SyncdError:  # the call happened: archived even when its result is not written
+            self.calls.record(ended.unarchived, unit.where)
+            raise
+        if not recorded:
+            self.calls.record(ended.unarchived, unit.where)
             raise LeaseLost
 
     def settle(self, unit: UnsettledUnit, asked: CallContent, review: Review | None = None) -> None:

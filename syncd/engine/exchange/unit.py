@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from syncd.core.records import Lease
+from syncd.core.records import ArchiveEntry, Lease
 from syncd.rules.conclusion import Conclusion
 from syncd.rules.outbox import Transition
 from syncd.rules.visits import Visit, VisitCheck, VisitEffect
@@ -44,6 +44,7 @@ class UnitResult:
     fields: Mapping[str, str]
     effect: VisitEffect | None
     now: datetime
+    archive: ArchiveEntry | None = None  # the exchange, to be archived in the same transaction
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ class Unit(Protocol):
         ...
 
     def record(self, result: UnitResult) -> bool:
-        """Write ``result`` in one transaction; False when the unit is no longer ours."""
+        """Write ``result`` in one transaction, with ``result.archive`` when there is one;
+        False (nothing written) when the unit is no longer ours."""
         ...
 
 
