@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from syncd.core.errors import LeaseLost, SyncdError
@@ -106,14 +106,21 @@ class Exchange:
         if ended.succeeded and unit.visit is not None:
             params = call.params if call else {}
             effect = (unit.visit, visits.effect(function_id, params, fields))
-        result = UnitResult(transition, ended, fields, effect, now, ended.unarchived)
+        archive = ended.unarchived  # written with the result, else on its own
+        result = UnitResult(transition, ended, fields, effect, now, archive)
         try:
             recorded = unit.record(result)
-        except SyncdError:  # the call happened: archived even when its result is not written
-            self.calls.record(ended.unarchived, unit.where)
-            raise
+            archive = None if recorded else archive
+        except SyncdError:
+            if archive is None:
+                raise
+            try:  # the result must not wait for the archive (its table may be what failed)
+                recorded = unit.record(replace(result, archive=None))
+            finally:
+                self.calls.record(archive, unit.where)  # a failure is logged
+            archive = None
+        self.calls.record(archive, unit.where)  # not ours any more: the call still happened
         if not recorded:
-            self.calls.record(ended.unarchived, unit.where)
             raise LeaseLost
 
     def settle(self, unit: UnsettledUnit, asked: CallContent, review: Review | None = None) -> None:
