@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
 Calls = list[tuple[list[OutboxRow], tuple[MappedCall, ...]]]  # rows and what they send
+_WAITING_REMEMBERED = 100_000  # rows whose waiting reason was logged (then forgotten at once)
 
 
 class FeedPipeline:
@@ -82,6 +83,7 @@ class FeedPipeline:
         self.settling = FeedSettle(self)  # unsettled calls: by query, or an operator's verdict
         self.persons = persons  # the person look-up, when the mapping has person: rules
         self.fixed = FixedRows(self, recheck_rejected_s)  # rejected rows whose data was fixed
+        self._waiting: dict[int, str] = {}  # row id → the waiting reason last logged
 
     @property
     def owner(self) -> str:
@@ -320,13 +322,51 @@ class FeedPipeline:
         if rows:
             self.store.outbox.set([row.id for row in rows], transition, self._now(), self.owner)
             self.done(rows, transition.status, r)
+            self.tell(rows, transition)
+
+    def tell(self, rows: list[OutboxRow], transition: outbox.Transition) -> None:
+        """One INFO line for the rows of a unit that end without a call (refused, waiting):
+        the reason is a field (syncd's own Chinese text, no personal data).  Rows that keep
+        waiting for the same reason poll after poll say so once, when the reason changes."""
+        status = transition.status
+        if status is SyncStatus.WAITING:
+            with self._count:  # lanes share it
+                told = self._waiting
+                if len(told) > _WAITING_REMEMBERED:
+                    told.clear()
+                new = [row for row in rows if told.get(row.id) != transition.message]
+                told.update((row.id, transition.message) for row in rows)
+            if not new:
+                return
+        event(
+            logger,
+            f"feed.{status.value.lower()}",
+            feed=self.spec.feed,
+            key=rows[0].source_key,
+            visit=rows[0].visit_key,
+            rows=len(rows),
+            reason=transition.message,
+        )
 
     def done(self, rows: list[OutboxRow], status: SyncStatus, r: TickReport) -> None:
+        """Rows that reached ``status``: counted; one DEBUG line each (the INFO line is the
+        call's ``delivery.called``, or :meth:`tell`'s for rows ending without a call)."""
         self.leases.drop(row.id for row in rows)
         with self._count:
             r.results[status.value] += len(rows)
-        for row in rows:
-            event(logger, "feed.row", feed=self.spec.feed, key=row.source_key, status=status.value)
+            if status is not SyncStatus.WAITING:
+                for row in rows:
+                    self._waiting.pop(row.id, None)
+        if logger.isEnabledFor(logging.DEBUG):
+            for row in rows:
+                event(
+                    logger,
+                    "feed.row",
+                    logging.DEBUG,
+                    feed=self.spec.feed,
+                    key=row.source_key,
+                    status=status.value,
+                )
 
     def _now(self) -> datetime:
         return self.exchange.clock()

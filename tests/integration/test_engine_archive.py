@@ -32,7 +32,7 @@ def test_every_exchange_is_archived_and_pruned_after_the_retention(env: Env) -> 
 def test_logs_name_events_and_ids_never_names_or_payloads(
     env: Env, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)  # the per-row lines are DEBUG
     worker = env.worker()
     admit(env)
     fee(env, "F1", "3.00")
