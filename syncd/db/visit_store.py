@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.core.records import VisitState
 from syncd.db.engine import reading, source_errors
 from syncd.db.schema import StagingTables
 from syncd.rules.visits import Visit, VisitChange
@@ -35,12 +36,22 @@ class VisitStore:
     def apply(self, conn: sa.Connection, visit: Visit, change: VisitChange, now: datetime) -> None:
         """Inside the write-back transaction: change the row with relative updates (two
         engines' fee batches of one visit never lose a sum); a visit with no row yet (its
-        first call) gets one created in state NONE first, then the change."""
+        first call) gets one created in state NONE first, then the change.
+
+        A visit read in a state other than NONE has its row: the update goes first (one
+        statement; every change moves ``version``, so a match is a change).  One read as NONE
+        may have none: it is looked up first (a plain read), because an UPDATE that matches
+        nothing takes a gap lock on MySQL/MariaDB, and two first calls inserting into the
+        same gap then deadlock."""
         c = self.table.c
         where = (c.visit_key == visit.visit_key, c.kind == visit.kind)
         update = sa.update(self.table).where(*where)
-        if conn.execute(update.values(**_changes(self.table, change, now))).rowcount:
-            return  # the row was there (every change moves version: a match is a change)
+        if visit.state != VisitState.NONE.value:
+            if conn.execute(update.values(**_changes(self.table, change, now))).rowcount:
+                return
+        elif conn.execute(sa.select(c.id).where(*where)).first() is not None:
+            conn.execute(update.values(**_changes(self.table, change, now)))
+            return
         try:
             with conn.begin_nested():
                 conn.execute(
