@@ -168,9 +168,14 @@ class CitySettings(_Section):
 class WatermarkSettings(_Section):
     """Limit a feed's new-row scan to rows whose ``column`` is at least (highest seen −
     ``lookback``); late rows inside the window are still found by the anti-join, and a full
-    scan every ``full_scan_s`` finds a row that committed later than the window."""
+    scan every ``full_scan_s`` finds a row that committed later than the window.  Replaces
+    the mapping's ``source.watermark``; ``column: null`` turns it off (every poll searches
+    the whole view)."""
 
-    column: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
+    column: str | None = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,29}$",
+        description="the growing column; null: no watermark (the whole view every poll)",
+    )
     lookback: float = Field(default=3600.0, ge=0, description="seconds, or a count for ids")
     full_scan_s: float = Field(
         default=900.0, gt=0, description="seconds between full scans (no watermark limit)"
@@ -184,6 +189,11 @@ class PollingSettings(_Section):
     batch_size: int = Field(default=500, ge=1, le=10000)
     watermarks: dict[str, WatermarkSettings] = Field(
         default={}, description="feed name → optional watermark column and look-back window"
+    )
+    full_scan_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="seconds between full searches of a view whose mapping names a watermark",
     )
     daily_login_at: str = "00:05"
     reconcile_at: str = "02:00"

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -204,6 +205,8 @@ def _minus(value: Any, lookback: float) -> Any:
         return value - timedelta(seconds=lookback)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value - type(value)(lookback)
+    if isinstance(value, Decimal):  # a NUMBER column read as a decimal (Oracle)
+        return value - Decimal(str(lookback))
     return value
 
 

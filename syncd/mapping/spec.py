@@ -51,6 +51,19 @@ def _asks_person(rule: FieldRule) -> bool:
     return rule.person is not None or any(_asks_person(part) for part in rule.parts)
 
 
+class WatermarkSpec(Model):
+    """A column of the view that grows with its new rows (a sequence-numbered id, or a time
+    the HIS sets on every insert and update): the search for new rows is limited to values at
+    or after the highest seen minus ``lookback``.  A row that commits later than that, or
+    enters the view late (a stay marked as a work injury after its fees were entered), is
+    found by the full search at start-up and every ``polling.full_scan_s``."""
+
+    column: ViewColumn = Field(description="e.g. FEE_ID (a sequence) or UPDATED_AT (a time)")
+    lookback: float = Field(
+        ge=0, description="how far back each limited search looks: a count for ids, seconds"
+    )
+
+
 class Source(Model):
     """Where rows come from: a view (``view`` + ``key``) or a command (``command``)."""
 
@@ -62,6 +75,9 @@ class Source(Model):
     command: FeedName | None = Field(None, description="WI_REQUEST command name, e.g. lookup")
     params: Annotated[tuple[ParamName, ...], BeforeValidator(as_tuple)] = Field(
         (), description="parameters the HIS writes with the command"
+    )
+    watermark: WatermarkSpec | None = Field(
+        None, description="a growing column limiting the search for new rows (large views)"
     )
 
     @model_validator(mode="after")
@@ -91,6 +107,11 @@ class Source(Model):
             fail(
                 zh_en("'params' 只用于命令来源", "'params' belong to a command source"),
                 zh_en("去掉 'params'", "remove 'params'"),
+            )
+        if self.command is not None and self.watermark is not None:
+            fail(
+                zh_en("命令来源没有 'watermark'", "a command source has no 'watermark'"),
+                zh_en("去掉 'watermark'", "remove 'watermark'"),
             )
         return self
 
@@ -327,6 +348,7 @@ class FeedSpec(Model):
     def columns(self) -> frozenset[str]:
         """Every column of the source view the feed reads (key, version, visit, fields)."""
         cols = set(self.source.key) | {self.source.version, self.visit and self.visit.column}
+        cols.add(self.source.watermark.column if self.source.watermark else None)
         read = frozenset().union(*(rule.columns() for rule in self.fields.values()))
         parents = set() if self.source.is_command else self._join_parents()
         batch = self.batch.columns() if self.batch else frozenset()

@@ -171,11 +171,7 @@ class Worker:
         return self.exchange.owner
 
     def _source(self, spec: FeedSpec) -> FeedSource:
-        mark = self.settings.polling.watermarks.get(spec.feed)
-        if mark is None:
-            return FeedSource(self.engine, self.tables, spec)
-        watermark = Watermark(mark.column, mark.lookback, mark.full_scan_s)
-        return FeedSource(self.engine, self.tables, spec, watermark)
+        return FeedSource(self.engine, self.tables, spec, watermark_of(self.settings, spec))
 
     def _pipeline(self, spec: FeedSpec) -> FeedPipeline:
         after = [
@@ -301,3 +297,15 @@ class Worker:
             self.client.close()
         if self._own_engine:
             self.engine.dispose()
+
+
+def watermark_of(settings: Settings, spec: FeedSpec) -> Watermark | None:
+    """The feed's watermark: ``polling.watermarks`` (``column: null``: none), else the
+    mapping's ``source.watermark`` with ``polling.full_scan_s``, else none."""
+    mark = settings.polling.watermarks.get(spec.feed)
+    if mark is not None:
+        return Watermark(mark.column, mark.lookback, mark.full_scan_s) if mark.column else None
+    declared = spec.source.watermark
+    if declared is None:
+        return None
+    return Watermark(declared.column, declared.lookback, settings.polling.full_scan_s)

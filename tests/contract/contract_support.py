@@ -25,11 +25,7 @@ from syncd.db.audit import AuditLog
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
 from syncd.db.feed_source import FeedSource
-<<<<<<< HEAD
-from syncd.db.memory import MemoryArchive, MemoryAudit, MemoryFeedSource, MemoryStores
-=======
-from syncd.db.memory import MemoryFeedSource, MemoryStores
->>>>>>> 7e9238b (A fee call's exchange archived in its result's transaction (Exchange.send(concluding=True)): one transaction fewer per call; archived on its own before a resolution query, for an intermediate step, and when the result is not written (lease lost, a database error); tests/integration/test_engine_round_trips.py counts what each driver sends per 200-row fee call (budget 12): SQLite 11.1, PostgreSQL 11.1, MariaDB 11.3 (before: 35.5 on each with 2 stays a tick))
+from syncd.db.memory import MemoryAudit, MemoryFeedSource, MemoryStores
 from syncd.db.schema import staging_tables
 from syncd.db.writeback import Writeback
 from syncd.engine.ports import ArchivePort, FeedSourcePort, WritebackPort
@@ -101,12 +97,8 @@ def memory_backend() -> Backend:
         rows.extend(new)
         return MemoryFeedSource(SPEC, rows, stores.outbox)
 
-<<<<<<< HEAD
-    archive = MemoryArchive()
+    archive = stores.archive  # where a result writes its exchange too
     return Backend("memory", stores, archive, insert_command, status_row, view, MemoryAudit())
-=======
-    return Backend("memory", stores, stores.archive, insert_command, status_row, view)
->>>>>>> 7e9238b (A fee call's exchange archived in its result's transaction (Exchange.send(concluding=True)): one transaction fewer per call; archived on its own before a resolution query, for an intermediate step, and when the result is not written (lease lost, a database error); tests/integration/test_engine_round_trips.py counts what each driver sends per 200-row fee call (budget 12): SQLite 11.1, PostgreSQL 11.1, MariaDB 11.3 (before: 35.5 on each with 2 stays a tick))
 
 
 def database_backend(name: str, url: str) -> Backend:

@@ -76,3 +76,26 @@ def test_an_unknown_function_id_key_is_an_error_with_did_you_mean(tmp_path: Path
     (problem,) = [str(p) for p in caught.value.problems]
     assert problem.startswith(f"{path}:5:18: 未知的键 'platform.function_ids.settlement_slp'")
     assert "did you mean 'settlement_slip'?" in problem
+
+
+def test_the_shipped_fee_feed_searches_by_its_watermark_unless_a_setting_says_otherwise(
+    tmp_path: Path,
+) -> None:
+    """Shipped defaults: ip_fee's view is searched from FEE_ID (the mapping's watermark),
+    fully every polling.full_scan_s; a setting changes the column or turns it off."""
+    from syncd.service.worker import watermark_of
+
+    def mark(polling: str) -> object:
+        path = _settings_file(tmp_path, polling)
+        settings = load_settings(path, {})
+        feeds = load_feeds(settings, path, {})
+        return watermark_of(settings, feeds["ip_fee"]), watermark_of(
+            settings, feeds["ip_discharge"]
+        )
+
+    fee, discharge = mark("  full_scan_s: 600\n")
+    assert (fee.column, fee.lookback, fee.full_scan_s) == ("FEE_ID", 2000, 600)  # type: ignore[attr-defined]
+    assert discharge is None
+    assert mark("  watermarks: {ip_fee: {column: null}}\n")[0] is None
+    changed = mark("  watermarks: {ip_fee: {column: UPDATED_AT, lookback: 60}}\n")[0]
+    assert (changed.column, changed.lookback) == ("UPDATED_AT", 60)  # type: ignore[attr-defined]
