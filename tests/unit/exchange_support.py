@@ -21,7 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from syncd.config.mappings import load_mappings
+from mapping_folders import feeds_in
+
 from syncd.core.records import Outcome
 from syncd.db.memory import (
     MemoryAudit,
@@ -44,7 +45,7 @@ from syncd.rules.outbox import RetryPolicy
 
 MAPPINGS = Path(__file__).parent.parent / "data" / "engine"
 CATALOGUE = catalogue.load()
-FEEDS: dict[str, FeedSpec] = load_mappings(MAPPINGS, CATALOGUE)
+FEEDS: dict[str, FeedSpec] = feeds_in(MAPPINGS)
 START = datetime(2026, 11, 25, 9, 0, 0)
 HOLD_S = 300.0  # the in-flight window of these tests
 QUERIES = {"bizh120102", "bizh120003", "bizh120206"}

@@ -8,8 +8,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from syncd.config.mappings import load_mappings
-from syncd.protocol import catalogue
+from mapping_folders import feeds_in
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "dba-guide.md"
@@ -30,7 +29,7 @@ def test_the_view_contract_is_in_step_with_the_shipped_mappings() -> None:
 
 
 def test_every_view_the_mappings_read_has_a_contract_with_its_columns() -> None:
-    feeds = load_mappings(ROOT / "mappings", catalogue.load())
+    feeds = feeds_in(ROOT / "mappings")
     text = GUIDE.read_text(encoding="utf-8")
     views = {s.source.view for s in feeds.values() if s.source.view}
     views |= {d.view for s in feeds.values() for d in s.datasets.values() if d.view}

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from mapping_folders import feeds_in
 
-from syncd.config.mappings import load_mappings
 from syncd.db.ddl import DIALECTS, dialect_named
 from syncd.db.outbox_store import unsettled_calls_statement
 from syncd.db.request_store import unsettled_commands_statement
 from syncd.db.schema import staging_tables
 from syncd.engine.pipeline import fee_delete_commands
-from syncd.protocol import catalogue
 from syncd.rules import visits
 from syncd.rules.visits import VisitVerdict
 
@@ -41,7 +40,7 @@ def test_a_deletion_is_refused_while_an_upload_is_unsettled_and_goes_otherwise()
 
 
 def test_the_shipped_mappings_delete_fees_with_one_command() -> None:
-    assert fee_delete_commands(load_mappings(MAPPINGS, catalogue.load())) == ("ip_delete_fees",)
+    assert fee_delete_commands(feeds_in(MAPPINGS)) == ("ip_delete_fees",)
 
 
 def _compiled(stmt: sa.ClauseElement, dialect: str) -> sa.engine.Compiled:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from mapping_folders import feeds_in
 
-from syncd.config.mappings import load_mappings
 from syncd.db.ddl import dialect_named
 from syncd.db.feed_source import FeedSource, Watermark
 from syncd.db.schema import staging_tables
-from syncd.protocol import catalogue
 
 MAPPINGS = Path(__file__).parent.parent / "data" / "engine"
 DIALECTS = ["postgresql", "oracle", "mssql", "mysql", "sqlite"]
@@ -21,7 +20,7 @@ DIALECTS = ["postgresql", "oracle", "mssql", "mysql", "sqlite"]
 
 @pytest.fixture(scope="module")
 def feeds() -> dict[str, object]:
-    return load_mappings(MAPPINGS, catalogue.load())  # type: ignore[return-value]
+    return feeds_in(MAPPINGS)  # type: ignore[return-value]
 
 
 def compiled(source: FeedSource, dialect: str) -> str:

@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from mapping_folders import feeds_in
 
-from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
 from syncd.core.errors import ConfigError
 from syncd.jointtest.cases import Expect, load_cases
@@ -18,7 +18,6 @@ from syncd.jointtest.evidence import CaseVerdict, EvidenceCall, masked_request
 from syncd.jointtest.persons import load_persons
 from syncd.jointtest.run import judge
 from syncd.jointtest.staging import CaseStanding
-from syncd.protocol import catalogue
 from syncd.resources import shipped_mappings
 from syncd.rules.replies import flag_zh
 
@@ -33,7 +32,7 @@ SETTINGS = Settings.model_validate(
 
 @pytest.fixture(scope="module")
 def feeds() -> dict[str, object]:
-    return dict(load_mappings(shipped_mappings(), catalogue.load()))
+    return dict(feeds_in(shipped_mappings()))
 
 
 def _problems(path: Path, feeds: dict[str, object], persons: int = 2) -> list[str]:

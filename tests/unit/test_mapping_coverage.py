@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+from mapping_folders import feeds_in
+
 from syncd.config.mappings import load_mappings
 from syncd.mapping import RenderContext, render
 from syncd.protocol import catalogue
@@ -69,7 +71,7 @@ def test_every_transaction_but_login_has_a_valid_mapping(tmp_path: Path) -> None
 
 
 def test_outpatient_charge_command_renders_a_refund_row_with_its_serial() -> None:
-    feed = load_mappings(VALID, catalogue.load())["outpatient_charge"]
+    feed = feeds_in(VALID)["outpatient_charge"]
     refund = {
         "ITEM_CODE": "Z0001 ",
         "ITEM_NAME": "换药(中)",

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mapping_folders import feeds_in
 
-from syncd.config.mappings import load_mappings, settings_values
+from syncd.config.mappings import settings_values
 from syncd.config.settings import Settings
 from syncd.core.errors import MappingError
 from syncd.mapping import FeedSpec, RenderContext, render
-from syncd.protocol import catalogue
 
 VALID = Path(__file__).parent.parent / "data" / "mappings" / "valid"
 ID_NUMBER = "44000019900101001X"
@@ -21,7 +21,7 @@ ID_NUMBER = "44000019900101001X"
 
 @pytest.fixture(scope="module")
 def feeds() -> dict[str, FeedSpec]:
-    return load_mappings(VALID, catalogue.load())
+    return feeds_in(VALID)
 
 
 def admission_row(**changes: Any) -> dict[str, Any]:

@@ -9,16 +9,15 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mapping_folders import feeds_in
 
-from syncd.config.mappings import load_mappings
 from syncd.core.errors import MappingError
 from syncd.mapping import FeedSpec, RenderContext, render
 from syncd.mapping.engine import split_batches
 from syncd.mapping.transforms import TRANSFORMS
-from syncd.protocol import catalogue
 
 VALID = Path(__file__).parent.parent / "data" / "mappings" / "valid"
-FEEDS = load_mappings(VALID, catalogue.load())
+FEEDS = feeds_in(VALID)
 ADMISSION, FEES = FEEDS["admission"], FEEDS["fee_upload"]
 CONTEXT = RenderContext(
     settings={"hospital.akb020": "SS0001"},

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from exchange_support import CATALOGUE, Engine, ScriptedPlatform, _result, ok
+from mapping_folders import feeds_in
 
 from syncd.config.mappings import load_mappings
 from syncd.core.records import Outcome, PersonKey, PersonState
@@ -20,7 +21,7 @@ from syncd.protocol.calls import CallResult
 from syncd.protocol.codec import Program, Row
 from syncd.protocol.messages import Request
 
-SHIPPED = load_mappings(Path(__file__).resolve().parents[2] / "mappings", CATALOGUE)
+SHIPPED = feeds_in(Path(__file__).resolve().parents[2] / "mappings")
 ID_NO = "440106198503124219"
 BY = {"aac002": {"column": "SFZH", "trim": True}}
 REGISTRATION = FeedSpec.model_validate(

@@ -104,9 +104,10 @@ def test_masks_keep_only_the_ends() -> None:
 # -- XLSX -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def book(tmp_path: Path) -> openpyxl.Workbook:
-    files = write_all(_report(), tmp_path / "reports")
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
+    """Written and read once for the tests that only read it."""
+    files = write_all(_report(), tmp_path_factory.mktemp("book") / "reports")
     assert files.xlsx.name == "reconcile-2026-11-25-run7.xlsx"
     return openpyxl.load_workbook(files.xlsx)
 

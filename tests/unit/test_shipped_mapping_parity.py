@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mapping_folders import feeds_in
 
-from syncd.config.mappings import load_mappings
 from syncd.mapping import FeedSpec, RenderContext, render
 from syncd.mapping.engine import render_batch
-from syncd.protocol import catalogue
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 AAZ218 = "ZY20261202000001"
@@ -22,7 +21,7 @@ PERSON = "1000010001"
 
 @pytest.fixture(scope="module")
 def feeds() -> dict[str, FeedSpec]:
-    return load_mappings(MAPPINGS, catalogue.load())
+    return feeds_in(MAPPINGS)
 
 
 def context(**changes: Any) -> RenderContext:
