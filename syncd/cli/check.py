@@ -93,7 +93,7 @@ def test_environment_warning(settings_file: Path) -> ConfigProblem:
 
 
 def _all_well(obj: CliContext, settings: Settings, feeds: int, offline: bool) -> None:
-    click.echo(f"{obj.config_file}: OK")
+    click.echo(f"{obj.config_file}: " + zh_en("设置正常", "settings OK"))
     well = zh_en(f"{feeds} 个映射文件正常", f"{feeds} mapping file(s) OK")
     click.echo(f"{settings.folders.mappings}: {well}")
     for name in FolderSettings.WRITTEN:

@@ -89,8 +89,8 @@ def check(obj: CliContext) -> None:
 
 def describe(found: list[Uncovered]) -> str:
     if not found:
-        return "所有代码均有对照 / every value is covered"
-    lines = [f"{len(found)} 个代码无对照 / value(s) not covered:"]
+        return zh_en("所有代码均有对照", "every value is covered")
+    lines = [zh_en(f"{len(found)} 个代码无对照", f"{len(found)} value(s) not covered") + ":"]
     for u in found:
         examples = ", ".join(u.examples)
         lines.append(

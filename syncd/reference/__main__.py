@@ -19,6 +19,7 @@ import click
 from pydantic import SecretStr
 
 from syncd.config.settings import DatabaseSettings
+from syncd.core.bilingual import zh_en
 from syncd.core.errors import SyncdError
 from syncd.db.ddl import DIALECTS
 from syncd.db.engine import make_engine
@@ -42,27 +43,51 @@ def write_sql(folder: Path) -> list[Path]:
 
 
 @click.command()
-@click.option("--url", help="SQLAlchemy URL of the database to seed (no password).")
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="The day to generate.")
-@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True)
-@click.option("--seed", "rng_seed", type=int, default=7, show_default=True)
+@click.option(
+    "--url",
+    help="要生成数据的数据库 SQLAlchemy URL（不含密码）/ SQLAlchemy URL of the database to seed "
+    "(no password).",
+)
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="生成哪一天 / the day to generate.")
+@click.option(
+    "--scale",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="业务量倍数 / how many times the base day's activity.",
+)
+@click.option(
+    "--seed",
+    "rng_seed",
+    type=int,
+    default=7,
+    show_default=True,
+    help="随机数种子（同一种子生成同样的数据）/ random seed (the same seed, the same data).",
+)
 @click.option(
     "--write-sql",
     "sql_folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Write his_schema.sql and views.sql per dialect into this folder.",
+    help="把各方言的 his_schema.sql 和 views.sql 写入此目录 / write his_schema.sql and views.sql "
+    "per dialect into this folder.",
 )
 def main(
     url: str | None, day: dt.datetime | None, scale: int, rng_seed: int, sql_folder: Path | None
 ) -> None:
-    """Seed the reference HIS (参考 HIS 建表、建视图并生成一天的工伤业务数据)."""
+    """参考 HIS：建表、建视图并生成一天的工伤业务数据 / seed the reference HIS: tables, views
+    and one day of work-injury activity."""
     if sql_folder is not None:
         for path in write_sql(sql_folder):
-            click.echo(f"wrote {path}")
+            click.echo(zh_en("已写出", "wrote") + f" {path}")
         return
     if not url or day is None:
-        raise click.UsageError("give --url and --day (or --write-sql FOLDER)")
+        raise click.UsageError(
+            zh_en(
+                "请给出 --url 和 --day（或 --write-sql 目录）",
+                "give --url and --day (or --write-sql FOLDER)",
+            )
+        )
     password = os.environ.get("SYNCD_DATABASE__PASSWORD")
     settings = DatabaseSettings(url=url, password=SecretStr(password) if password else None)
     engine = make_engine(settings)
@@ -72,7 +97,9 @@ def main(
         raise click.ClickException(str(exc)) from exc
     finally:
         engine.dispose()
-    click.echo(f"seeded {report.day}: " + ", ".join(report.lines()))
+    click.echo(
+        zh_en(f"已生成 {report.day}", f"seeded {report.day}") + ": " + ", ".join(report.lines())
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """One language policy (#13 item 7, :mod:`syncd.core.bilingual`): every help text of every
-``syncd`` command — its summary, its description, each option — is Chinese first, then
-English after ``/``, as ``syncd <cmd> --help`` shows it."""
+``syncd`` command and of ``python -m syncd.reference`` — its summary, its description, each
+option — is Chinese first, then English after ``/``, as ``--help`` shows it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from syncd.cli.app import _FRAMING, SUBCOMMANDS, cli
+from syncd.reference.__main__ import main as reference_main
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # the separator: " / ", or "/ " right after a full-width character (）/ reads the same)
@@ -46,7 +47,7 @@ def commands() -> Iterator[tuple[str, click.Command]]:
     yield from walk(cli, "syncd", root)
 
 
-ALL = list(commands())
+ALL = [*commands(), ("python -m syncd.reference", reference_main)]
 
 
 def test_the_walk_sees_every_command_and_their_subcommands() -> None:
