@@ -51,6 +51,7 @@ CREATE TABLE wi_visit (
 	created_at DATETIME2 NOT NULL DEFAULT SYSDATETIME(),
 	updated_at DATETIME2 NULL,
 	state_changed_at DATETIME2 NULL,
+	fee_rows INTEGER NULL,
 	CONSTRAINT wi_visit_pk PRIMARY KEY (id),
 	CONSTRAINT wi_visit_uq UNIQUE (visit_key, kind)
 );
@@ -300,5 +301,6 @@ CREATE INDEX wi_person_ix_aac001 ON wi_person (aac001);
 -- Upgrading an older installation (init-db does all of this itself):
 --   ALTER TABLE wi_sync_status ADD fingerprint NVARCHAR(64) NULL;
 --   ALTER TABLE wi_sync_status ADD blocked_by NVARCHAR(300) NULL;
+--   ALTER TABLE wi_visit ADD fee_rows INTEGER NULL;
 --   ALTER TABLE wi_message ADD aac001 NVARCHAR(32) NULL;
 --   ALTER TABLE wi_message ADD fields_v INTEGER NULL;

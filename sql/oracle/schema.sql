@@ -53,6 +53,7 @@ CREATE TABLE wi_visit (
 	created_at TIMESTAMP DEFAULT LOCALTIMESTAMP NOT NULL,
 	updated_at TIMESTAMP,
 	state_changed_at TIMESTAMP,
+	fee_rows INTEGER,
 	CONSTRAINT wi_visit_pk PRIMARY KEY (id),
 	CONSTRAINT wi_visit_uq UNIQUE (visit_key, kind)
 );
@@ -302,5 +303,6 @@ CREATE INDEX wi_person_ix_aac001 ON wi_person (aac001);
 -- Upgrading an older installation (init-db does all of this itself):
 --   ALTER TABLE wi_sync_status ADD fingerprint NVARCHAR2(64);
 --   ALTER TABLE wi_sync_status ADD blocked_by NVARCHAR2(300);
+--   ALTER TABLE wi_visit ADD fee_rows INTEGER;
 --   ALTER TABLE wi_message ADD aac001 NVARCHAR2(32);
 --   ALTER TABLE wi_message ADD fields_v INTEGER;

@@ -51,6 +51,7 @@ CREATE TABLE wi_visit (
 	created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT LOCALTIMESTAMP NOT NULL,
 	updated_at TIMESTAMP WITHOUT TIME ZONE,
 	state_changed_at TIMESTAMP WITHOUT TIME ZONE,
+	fee_rows INTEGER,
 	CONSTRAINT wi_visit_pk PRIMARY KEY (id),
 	CONSTRAINT wi_visit_uq UNIQUE (visit_key, kind)
 );
@@ -305,5 +306,6 @@ CREATE TRIGGER wi_request_notify AFTER INSERT ON wi_request FOR EACH STATEMENT E
 -- Upgrading an older installation (init-db does all of this itself):
 --   ALTER TABLE wi_sync_status ADD fingerprint VARCHAR(64);
 --   ALTER TABLE wi_sync_status ADD blocked_by VARCHAR(300);
+--   ALTER TABLE wi_visit ADD fee_rows INTEGER;
 --   ALTER TABLE wi_message ADD aac001 VARCHAR(32);
 --   ALTER TABLE wi_message ADD fields_v INTEGER;

@@ -51,6 +51,7 @@ CREATE TABLE wi_visit (
 	created_at DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')) NOT NULL,
 	updated_at DATETIME,
 	state_changed_at DATETIME,
+	fee_rows INTEGER,
 	CONSTRAINT wi_visit_pk PRIMARY KEY (id),
 	CONSTRAINT wi_visit_uq UNIQUE (visit_key, kind)
 );
@@ -300,5 +301,6 @@ CREATE INDEX wi_person_ix_aac001 ON wi_person (aac001);
 -- Upgrading an older installation (init-db does all of this itself):
 --   ALTER TABLE wi_sync_status ADD fingerprint VARCHAR(64);
 --   ALTER TABLE wi_sync_status ADD blocked_by VARCHAR(300);
+--   ALTER TABLE wi_visit ADD fee_rows INTEGER;
 --   ALTER TABLE wi_message ADD aac001 VARCHAR(32);
 --   ALTER TABLE wi_message ADD fields_v INTEGER;

@@ -18,6 +18,7 @@ from syncd.config.settings import Settings
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError
 from syncd.engine.operator import NO_PLATFORM, Actor
+from syncd.engine.reports import found_by_feed
 from syncd.mapping import FeedSpec
 from syncd.mapping.names import did_you_mean
 from syncd.service.daemon import Daemon
@@ -95,9 +96,12 @@ def once(obj: CliContext, feed: str | None) -> None:
             "one pass done: a line per feed, new rows found, rows claimed, then a count per result",
         )
     )
+    found = found_by_feed(report.feeds)
     for tick in report.feeds:
         results = " ".join(f"{k}={v}" for k, v in sorted(tick.results.items()))
-        click.echo(f"{tick.feed}: new={tick.discovered} claimed={tick.claimed} {results}".strip())
+        resent = f" resent={tick.resent}" if tick.resent else ""
+        counts = f"found={found[tick.feed]}{resent} claimed={tick.claimed} sent={tick.sent}"
+        click.echo(f"{tick.feed}: {counts} {results}".strip())
     if report.commands is not None:
         results = " ".join(f"{k}={v}" for k, v in sorted(report.commands.results.items()))
         click.echo(f"commands: claimed={report.commands.claimed} {results}".strip())

@@ -80,7 +80,8 @@ def _exchanges(site: ConsoleSite, story: RowStory, shown: Shown) -> list[str]:
 def _visit(story: RowStory, shown: Shown) -> list[str]:
     ledger = [
         f"  {v['kind']} aaz218={v.get('aaz218') or '-'} state={v['state']} "
-        f"fees={v['fee_count']} amount={v['fee_amount']} batch={v['last_batch']}"
+        f"费用明细 {v.get('fee_rows') or 0} 行 / fee rows, 上传 {v['fee_count']} 次 / calls, "
+        f"amount={v['fee_amount']} batch={v['last_batch']}"
         for v in story.ledger
     ]
     findings = [

@@ -229,6 +229,7 @@ def _visit(metadata: sa.MetaData, p: str) -> sa.Table:
         _ts("created_at", now_default=True),
         _ts("updated_at"),
         _ts("state_changed_at"),
+        _added(sa.Column("fee_rows", sa.Integer())),  # fee rows uploaded (fee_count: calls)
         sa.UniqueConstraint("visit_key", "kind"),
         sa.Index(f"{name}_ix_z218", "aaz218"),
         **_MYSQL,

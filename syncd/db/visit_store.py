@@ -76,10 +76,12 @@ def _changes(table: sa.Table, change: VisitChange, now: datetime) -> dict[str, o
             (c.last_batch < change.last_batch, change.last_batch), else_=c.last_batch
         )
     if change.fee_reset:
-        values.update(fee_amount=Decimal("0"), fee_count=0)
+        values.update(fee_amount=Decimal("0"), fee_count=0, fee_rows=0)
     elif change.fee_delta:
         values.update(
-            fee_amount=c.fee_amount + Decimal(change.fee_delta), fee_count=c.fee_count + 1
+            fee_amount=c.fee_amount + Decimal(change.fee_delta),
+            fee_count=c.fee_count + 1,  # upload calls
+            fee_rows=sa.func.coalesce(c.fee_rows, 0) + change.fee_rows,  # the rows they carried
         )
     return values
 

@@ -31,6 +31,7 @@ class Discovery:
         self.source, self.after, self.outbox = source, after, outbox
         self.clock, self.batch_size = clock, batch_size
         self.after_read = not after  # the last search of every `requires.after` view saw it all
+        self.found_for: dict[str, int] = {}  # the last run: rows of those feeds it found new
 
     @property
     def limit(self) -> int:
@@ -39,8 +40,9 @@ class Discovery:
     def run(self) -> int:
         """Record new rows of the feeds this one waits for, then its own (their number)."""
         limit = self.limit
-        complete = [self.search(source, limit) < limit for source in self.after]
-        self.after_read = all(complete)
+        found = {source.spec.feed: self.search(source, limit) for source in self.after}
+        self.found_for = {feed: n for feed, n in found.items() if n}
+        self.after_read = all(n < limit for n in found.values())
         return self.search(self.source, limit)
 
     def search(self, source: FeedSourcePort, limit: int) -> int:

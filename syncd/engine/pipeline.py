@@ -95,8 +95,10 @@ class FeedPipeline:
         """Discover new view rows (unless told not to: a backlog drain), claim, process."""
         self.prep = Preparation(inputs, self.source)
         report = TickReport(self.spec.feed)
-        report.discovered = self.discovery.run() if discover else 0
-        report.resent = self.fixed.run() if discover else 0
+        if discover:
+            report.discovered = self.discovery.run()
+            report.found_for.update(self.discovery.found_for)
+            report.resent = self.fixed.run()
         lease = self.exchange.lease(self.lease_s)
         rows = self.claim(lease)
         report.claimed = len(rows)
@@ -347,6 +349,14 @@ class FeedPipeline:
             rows=len(rows),
             reason=transition.message,
         )
+
+    def sending(self, ids: list[int], r: TickReport, sent: bool) -> None:
+        """The rows of a call that goes out (``sent``), or that stepped back after all."""
+        with self._count:
+            if sent:
+                r.sent_ids.update(ids)
+            else:
+                r.sent_ids.difference_update(ids)
 
     def done(self, rows: list[OutboxRow], status: SyncStatus, r: TickReport) -> None:
         """Rows that reached ``status``: counted; one DEBUG line each (the INFO line is the

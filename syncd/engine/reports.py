@@ -17,8 +17,23 @@ class TickReport:
     discovered: int = 0
     resent: int = 0
     claimed: int = 0
-    sent: int = 0
+    sent_ids: set[int] = field(default_factory=set)  # rows whose call went out
+    found_for: Counter[str] = field(default_factory=Counter)  # other feeds' rows found first
     results: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return len(self.sent_ids)
+
+
+def found_by_feed(reports: list[TickReport]) -> Counter[str]:
+    """Rows found new per feed in a pass: by its own search, and by the searches of the
+    feeds that come after it (a discharge records the stay's fee rows first)."""
+    found: Counter[str] = Counter()
+    for report in reports:
+        found[report.feed] += report.discovered
+        found.update(report.found_for)
+    return found
 
 
 @dataclass

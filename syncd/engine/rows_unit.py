@@ -80,6 +80,7 @@ class RowsUnit:
         if not marked:
             self.pipeline.lost(self.rows)
             return False
+        self.pipeline.sending(self.ids, self.report, True)
         return True  # in flight until recorded: not released, taken over after the intent's
         # lease if anything below raises
 
@@ -87,6 +88,7 @@ class RowsUnit:
         return self.pipeline.checks.after_intent(self.rows)
 
     def withdraw(self, check: VisitCheck) -> None:
+        self.pipeline.sending(self.ids, self.report, False)  # stepped back: not sent
         self.pipeline.step_back(self.rows, check.reason_zh, self.report)
 
     def record(self, result: UnitResult) -> bool:

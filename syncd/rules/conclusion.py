@@ -61,10 +61,13 @@ def transition_of(
 
 
 def fields_for(function_id: str, ended: Conclusion, datasets: Datasets) -> dict[str, str]:
-    """The reply fields, plus ``feeinfo.sum`` for a fee upload (the visit's known total)."""
+    """The reply fields, plus ``feeinfo.sum`` (the visit's known total) and ``feeinfo.rows``
+    (the rows it carried) for a fee upload."""
     fields = dict(ended.fields)
     if function_id == FEE_UPLOAD and "feeinfo.sum" not in fields:
         fields["feeinfo.sum"] = str(batch_sum(datasets.get("feeinfo", ())))
+    if function_id == FEE_UPLOAD and "feeinfo.rows" not in fields:
+        fields["feeinfo.rows"] = str(len(datasets.get("feeinfo", ())))
     return fields
 
 

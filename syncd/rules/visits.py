@@ -258,6 +258,7 @@ class VisitChange:
     aaz218: str = ""
     last_batch: int | None = None
     fee_delta: str = ""  # Decimal text added to the known uploaded fee sum
+    fee_rows: int = 0  # fee rows the upload carried (WI_VISIT.fee_rows; fee_count: calls)
     fee_reset: bool = False
     refill: bool = False  # syncd's own fee deletion: the visit's uploaded fee rows go again
 
@@ -277,7 +278,8 @@ def effect(function_id: str, sent: Mapping[str, object], reply: Mapping[str, str
         batch = reply.get("payinfo.bka001", "")
         return VisitChange(last_batch=int(batch)) if batch.isdigit() else change
     if function_id == FEE_UPLOAD:
-        return VisitChange(fee_delta=reply.get("feeinfo.sum", ""))
+        rows = reply.get("feeinfo.rows", "")
+        return VisitChange(fee_delta=reply.get("feeinfo.sum", ""), fee_rows=int(rows or 0))
     if function_id == FEE_DELETE:
         return VisitChange(fee_reset=True)
     return change

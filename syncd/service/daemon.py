@@ -353,7 +353,7 @@ class TickLog:
         self._last: float | None = None
 
     def __call__(self, report: TickReport) -> None:
-        changed = report.discovered or any(k != "WAITING" for k in report.results)
+        changed = report.discovered or report.resent or any(k != "WAITING" for k in report.results)
         now = self._now()
         if not changed and self._last is not None and now - self._last < self.quiet_s:
             return
@@ -363,7 +363,9 @@ class TickLog:
             logger,
             "feed.tick",
             feed=report.feed,
-            new=report.discovered,
+            found=report.discovered,
+            **({"resent": report.resent} if report.resent else {}),
             claimed=report.claimed,
+            sent=report.sent,
             **results,
         )

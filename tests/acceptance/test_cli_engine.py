@@ -106,7 +106,7 @@ def test_once_sends_and_status_reports_per_feed(his: Path, sim: Simulator) -> No
     """`syncd once` admits the stay and exits 0; `status --json` and the table agree."""
     result = run("once", cwd=his)
     assert result.returncode == 0, result.stderr
-    assert "ip_admission: new=1 claimed=1 SUCCEEDED=1" in result.stdout
+    assert "ip_admission: found=1 claimed=1 sent=1 SUCCEEDED=1" in result.stdout
     assert statuses(his, "ip_admission") == {"1": "SUCCEEDED"}
     doc = json.loads(run("status", "--json", cwd=his).stdout)
     admission = next(f for f in doc["feeds"] if f["feed"] == "ip_admission")

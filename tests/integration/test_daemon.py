@@ -317,8 +317,9 @@ def test_a_tick_that_changed_something_is_logged_a_quiet_one_once_a_minute(
     assert len(ticks) == 3 + 1
     assert ticks[-1].syncd_fields == {
         "feed": "ip_fee",
-        "new": 2,
+        "found": 2,
         "claimed": 7,  # type: ignore[attr-defined]
+        "sent": 0,
         "succeeded": 2,
         "waiting": 5,
     }

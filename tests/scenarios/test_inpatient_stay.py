@@ -147,6 +147,7 @@ def test_fees_in_several_calls_with_refunds_and_illness_rows(hospital: Hospital)
     visit = hospital.visit(ZHANG)
     assert his["n"] == 319 and money(visit["fee_amount"]) == money(his["total"])
     assert visit["fee_count"] == 2  # uploads (calls) counted, amounts summed
+    assert visit["fee_rows"] == 319  # and the rows they carried
     sizes = sorted(len(_sent_rows(hospital, r)) for r in {s["request_id"] for s in statuses})
     assert sizes == [19, 300]
 
