@@ -156,8 +156,10 @@ def test_the_dashboards_numbers_are_the_databases_and_it_refreshes_itself(
         row = feeds.nth(i)
         feed = row.get_attribute("data-feed") or ""
         for column, status in columns.items():
-            shown = row.locator(f"td[data-col={column}]").inner_text()
-            assert int(shown) == db.get((feed, status), 0), (feed, column)
+            shown = int(row.locator(f"td[data-col={column}]").inner_text())
+            if column == "waiting":  # a WAITING row behind a refused predecessor shows as blocked
+                shown += int(row.locator("td[data-col=blocked]").inner_text() or 0)
+            assert shown == db.get((feed, status), 0), (feed, column)
     blocked = page.locator("tr[data-feed=ip_fee] td[data-col=blocked]").inner_text()
     assert (
         int(blocked)
