@@ -142,7 +142,7 @@ def _bilingual(command: click.Command) -> click.Command:
     return command
 
 
-class _Commands(click.Group):
+class _LazyCommands(click.Group):
     """The subcommands of :data:`SUBCOMMANDS`, each imported when it is first asked for."""
 
     context_class = _Context
@@ -164,7 +164,7 @@ class _Commands(click.Group):
             formatter.write_dl([(name, summary) for name, (_, _, summary) in SUBCOMMANDS.items()])
 
 
-@click.group(cls=_Commands)
+@click.group(cls=_LazyCommands)
 @click.option(
     "--config",
     "config",

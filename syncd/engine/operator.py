@@ -129,7 +129,7 @@ class _FeedRows:
         return self.outbox.resend_unknown(self.feed, key, now)
 
 
-class _Commands:
+class _CommandRequests:
     def __init__(self, requests: RequestPort) -> None:
         self.requests = requests
 
@@ -348,7 +348,7 @@ class Operator:
                 "its WI_REQUEST id (a number)"
             )
         else:
-            queue = _Commands(self.store.requests)
+            queue = _CommandRequests(self.store.requests)
         if not queue.standing(key):
             raise OperatorError(f"{feed} 中没有记录 {key} / {feed} has no row {key}")
         return queue

@@ -88,11 +88,11 @@ HisName = Literal[
 ]
 
 
-class _Strict(BaseModel):
+class _CaseModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Fees(_Strict):
+class Fees(_CaseModel):
     """Fee lines the HIS writes: ``rows`` ordinary lines, then ``refunds`` negative lines
     refunding the first ones, then ``illness`` 因病 lines (bka061=1)."""
 
@@ -113,7 +113,7 @@ class Fees(_Strict):
         return self.rows + self.refunds + self.illness
 
 
-class Expect(_Strict):
+class Expect(_CaseModel):
     """What passes: every row or command ends ``status`` (done: sent and accepted;
     rejected: refused), its message contains ``message``, and the case made at least
     ``calls`` platform calls of its transaction."""
@@ -123,7 +123,7 @@ class Expect(_Strict):
     calls: int = Field(default=1, ge=0, le=100)
 
 
-class Case(_Strict):
+class Case(_CaseModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,11}$")
     title: str = Field(min_length=1, max_length=80)
     his: HisName | None = None
@@ -180,7 +180,7 @@ class Case(_Strict):
         return HIS_ACTIONS[self.his] if self.his else None
 
 
-class CaseFile(_Strict):
+class CaseFile(_CaseModel):
     cases: list[Case] = Field(min_length=1)
 
 

@@ -34,11 +34,11 @@ _ID_15 = re.compile(r"^\d{15}$")
 Text = Annotated[str, Field(min_length=1, max_length=50)]
 
 
-class _Strict(BaseModel):
+class _PersonsModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class TestPerson(_Strict):
+class TestPerson(_PersonsModel):
     """One test person: 电脑号, 社会保障号码 (18 or 15 digits), 姓名."""
 
     aac001: str = Field(pattern=r"^[0-9A-Za-z]{1,20}$", description="电脑号")
@@ -78,7 +78,7 @@ class TestPerson(_Strict):
         return "1" if int(digit) % 2 else "2"
 
 
-class CatalogueItem(_Strict):
+class CatalogueItem(_PersonsModel):
     """A fee item the insurer's catalogue knows (目录对照)."""
 
     ake005: Text = Field(description="医院项目编码")
@@ -102,7 +102,7 @@ class CatalogueItem(_Strict):
         )
 
 
-class PersonsFile(_Strict):
+class PersonsFile(_PersonsModel):
     persons: list[TestPerson] = Field(min_length=1)
     items: list[CatalogueItem] = []
 

@@ -65,7 +65,7 @@ def _answer(start_response: StartResponse, status: str, doc: Mapping[str, object
     return [body]
 
 
-class _Server(socketserver.ThreadingMixIn, WSGIServer):
+class _MonitorServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
 
@@ -78,11 +78,11 @@ class _Server(socketserver.ThreadingMixIn, WSGIServer):
         self.setup_environ()
 
 
-class _Server6(_Server):
+class _Server6(_MonitorServer):
     address_family = socket.AF_INET6
 
 
-class _Handler(WSGIRequestHandler):
+class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Requests are not logged (a scrape every 15 s would fill the journal)."""
 
@@ -91,9 +91,9 @@ class MonitorServer:
     """``app`` on ``host``:``port`` in a background thread; port 0 picks a free one."""
 
     def __init__(self, app: WSGIApplication, host: str, port: int) -> None:
-        server_class = _Server6 if ":" in host else _Server
+        server_class = _Server6 if ":" in host else _MonitorServer
         self._server = make_server(
-            host, port, app, server_class=server_class, handler_class=_Handler
+            host, port, app, server_class=server_class, handler_class=_QuietHandler
         )
         self.host, self.port = host, int(self._server.server_address[1])
         self._thread = threading.Thread(

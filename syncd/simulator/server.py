@@ -79,7 +79,7 @@ class Simulator:
         self.clock: Clock = clock or shanghai_now
         self.fault_book = FaultBook()
         self.add_faults(*faults)
-        self._server: _Server | None = None
+        self._server: _SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._platform: Platform | None = None
 
@@ -89,7 +89,7 @@ class Simulator:
         store = Store(self.state_path)
         self._platform = Platform(self.config, store, lambda: self.clock())
         self._platform.seed()
-        self._server = _Server((self.host, self.port), _Handler, self)
+        self._server = _SimulatorHTTPServer((self.host, self.port), _CallRequestHandler, self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -166,7 +166,7 @@ class Simulator:
         self.clear_faults()
 
 
-class _Server(ThreadingHTTPServer):
+class _SimulatorHTTPServer(ThreadingHTTPServer):
     """Tracks its open connections so that :meth:`Simulator.stop` can close kept-alive ones
     (else a client's pooled connection would still reach a handler of a stopped simulator)."""
 
@@ -198,8 +198,8 @@ class _Server(ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _CallRequestHandler(BaseHTTPRequestHandler):
+    server: _SimulatorHTTPServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
@@ -340,7 +340,7 @@ def _outcome(kind: str | None, reply: WireReply | None) -> str:
     return "http500" if kind == "http500" or reply is None else "replied"
 
 
-def _send_padded(handler: _Handler, payload: bytes, size: int) -> None:
+def _send_padded(handler: _CallRequestHandler, payload: bytes, size: int) -> None:
     """The reply grown to ``size`` bytes by a comment before ``</program>``, written in chunks
     (never held whole); a client that stops reading ends it (the connection is closed)."""
     head, tail = payload[: -len(b"</program>")] + b"<!--", b"--></program>"
@@ -359,7 +359,7 @@ def _send_padded(handler: _Handler, payload: bytes, size: int) -> None:
         handler.close_connection = True
 
 
-def _send_reply(handler: _Handler, outcome: str, reply: WireReply | None) -> None:
+def _send_reply(handler: _CallRequestHandler, outcome: str, reply: WireReply | None) -> None:
     """Answer (or deliberately not answer) one platform call."""
     if outcome in ("dropped", "reply_lost"):
         handler.close_connection = True

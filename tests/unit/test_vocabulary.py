@@ -1,8 +1,8 @@
 """One vocabulary (#14): no two types in ``syncd/`` share a name.
 
-Every public class and every public module-level type alias (``X = dict[...]``,
-``X = Literal[...]``, ``X = Callable[...]``) is defined in exactly one module; other
-modules import it.  Private helpers (``_Server``) are a module's own business.
+Every class and every module-level type alias (``X = dict[...]``, ``X = Literal[...]``,
+``X = Callable[...]``) is defined in exactly one module, private ones (``_MonitorServer``)
+included: a reader searching for a name finds one definition.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def _is_type_alias(node: ast.Assign) -> bool:
     if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
         return False
     name = node.targets[0].id
-    if not name[:1].isupper() or name.isupper():
+    bare = name.lstrip("_")
+    if not bare[:1].isupper() or bare.isupper():
         return False
     return isinstance(node.value, (ast.Subscript, ast.Name, ast.Attribute, ast.BinOp))
 
@@ -38,8 +39,7 @@ def type_names() -> dict[str, list[str]]:
                 name = node.targets[0].id  # type: ignore[union-attr]
             else:
                 continue
-            if not name.startswith("_"):
-                where[name].append(f"{module}:{node.lineno}")
+            where[name].append(f"{module}:{node.lineno}")
     return where
 
 
