@@ -7,7 +7,8 @@ over ``--stays`` admitted stays are delivered three times, each over stays of it
 
 * syncd with its defaults (``delivery.max_in_flight`` 4, ``polling.batch_size`` 500):
   ``Worker.once("ip_fee")`` passes until every row is SUCCEEDED;
-* syncd with ``delivery.max_in_flight: 8`` (the hand loop's concurrency);
+* syncd with ``delivery.max_in_flight: 8`` (the hand loop's concurrency), and with 1 (one
+  call at a time, as before #19);
 * a hand-written loop with 8 calls in flight: 8 threads take stays from a queue; per stay
   SELECT the unsent rows → XML by f-string → ``httpx`` POST (one client, one session) →
   check ``return_code`` → UPDATE, 300 rows per call.
@@ -60,19 +61,20 @@ def run_latency(rows: int, stays: int, latency_ms: int) -> dict[str, float]:
     taken: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp, bench_schema() as (url, engine):
         folder = Path(tmp)
-        sim = start_simulator(persons_fixture(folder, 3 * stays), "--fault", fault)
+        sim = start_simulator(persons_fixture(folder, 4 * stays), "--fault", fault)
         try:
             base = settings(url, sim.endpoint, mappings(folder))
-            sets = [add_admissions(engine, n * stays, stays) for n in range(3)]
+            sets = [add_admissions(engine, n * stays, stays) for n in range(4)]
             eight = with_in_flight(base, HAND_IN_FLIGHT)
             admit = Worker(eight, feeds(base.folders.mappings))
-            while count(engine, "SELECT COUNT(*) FROM wi_visit") < 3 * stays:
+            while count(engine, "SELECT COUNT(*) FROM wi_visit") < 4 * stays:
                 admit.once("ip_admission")  # untimed: every stay admitted first
             admit.close()
             per_stay = rows // stays
             for name, s, visits, prefix in (
                 ("syncd", base, sets[0], "A"),
                 ("syncd8", eight, sets[1], "B"),
+                ("syncd1", with_in_flight(base, 1), sets[3], "C"),
             ):
                 start = count(engine, _SUCCEEDED)
                 copy_fees(engine, "t_fee", visits, per_stay, prefix)
@@ -159,6 +161,7 @@ def main() -> None:
         for name, label in (
             ("syncd", "syncd, defaults (max_in_flight 4)"),
             ("syncd8", "syncd, max_in_flight 8"),
+            ("syncd1", "syncd, max_in_flight 1 (before #19)"),
             ("hand8", f"hand loop, {HAND_IN_FLIGHT} calls in flight"),
         ):
             rate = args.rows / taken[name]

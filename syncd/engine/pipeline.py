@@ -47,6 +47,7 @@ from syncd.rules.visits import Visit
 logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
+MOST_CLAIMED = 20_000  # rows one tick claims at most for its lanes (one claim may hold more)
 Calls = list[tuple[list[OutboxRow], tuple[MappedCall, ...]]]  # rows and what they send
 _WAITING_REMEMBERED = 100_000  # rows whose waiting reason was logged (then forgotten at once)
 
@@ -119,16 +120,21 @@ class FeedPipeline:
         return report
 
     def claim(self, lease: Lease) -> list[OutboxRow]:
-        """``batch_size`` due rows; with lanes, more batches while every claim was full and
-        the rows hold fewer visits than four per lane (a backlog of long stays would else
-        keep most lanes idle: 500 rows may be two stays)."""
+        """``batch_size`` due rows; with lanes, more while every claim was full and the rows
+        hold fewer visits than four per lane (a backlog of long stays would else keep most
+        lanes idle: 500 rows may be two stays) — sized by the rows per visit so far, at most
+        four lanes' worth of batches (and :data:`MOST_CLAIMED` rows) in all."""
         rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
-        lanes = 4 * self.slots.size if self.slots.size > 1 else 0
-        got = len(rows)
-        for _ in range(lanes):
-            if got < self.batch_size or len({_lane([row]) for row in rows}) >= lanes:
+        want = 4 * self.slots.size if self.slots.size > 1 else 0
+        most = max(self.batch_size, min(self.batch_size * want, MOST_CLAIMED))
+        asked, got = self.batch_size, len(rows)
+        while got == asked and len(rows) < most:
+            visits = len({_lane([row]) for row in rows})
+            if visits >= want:
                 break
-            more = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
+            per_visit = -(-len(rows) // visits)
+            asked = min(most - len(rows), max(self.batch_size, per_visit * (want - visits)))
+            more = self.store.outbox.claim(self.spec.feed, lease, asked)
             rows, got = rows + more, len(more)
         return rows
 
