@@ -15,7 +15,11 @@ missing or not writable, a view or column a mapping reads that the database lack
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -25,8 +29,10 @@ from syncd.config.settings import FolderSettings, Settings
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem, SourceError
 from syncd.db.engine import make_engine
-from syncd.db.mapping_check import live_problems
+from syncd.db.live_hints import session_offset, view_rows, zone_fix
+from syncd.db.mapping_check import disabled_views, live_problems
 from syncd.db.views import ViewReader
+from syncd.service.worker import watermark_of
 
 
 @click.command()
@@ -62,9 +68,14 @@ def check(obj: CliContext, offline: bool, credentials_dir: Path | None) -> None:
     except ConfigError as exc:
         problems += exc.problems
         feeds = 0
-    unreachable = None if offline or not feeds else _live(settings, problems)
+    warnings: list[ConfigProblem] = []
+    unreachable = None
+    if not offline and feeds:
+        unreachable = _live(settings, problems, lambda e: warnings.extend(live_warnings(obj, e)))
     if settings.platform.test_environment:
         click.echo(str(test_environment_warning(obj.config_file)), err=True)
+    for warning in warnings:
+        click.echo(str(warning), err=True)
     if problems:
         raise ConfigError(problems)
     if unreachable is not None:
@@ -134,14 +145,24 @@ def folder_problems(settings: Settings, settings_file: Path) -> list[ConfigProbl
     return problems
 
 
-def _live(settings: Settings, problems: list[ConfigProblem]) -> SourceError | None:
-    """Add the missing views/columns to ``problems``; the SourceError when the database cannot
-    be reached (said at once, raised after the configuration problems)."""
+def _live(
+    settings: Settings, problems: list[ConfigProblem], hints: Callable[[Any], None]
+) -> SourceError | None:
+    """Add the missing views/columns to ``problems`` (a disabled feed's views are not asked
+    for: said on stdout), then the warnings (``hints``); the SourceError when the database
+    cannot be reached (said at once, raised after the configuration problems)."""
     engine = make_engine(settings.database)
     try:
         reader = ViewReader(engine)  # views in the connection's default schema unless named
         reader.names(None)  # fails fast when unreachable
         problems += live_problems(settings.folders.mappings, reader)
+        for path, view in disabled_views(settings.folders.mappings):
+            disabled = zh_en(
+                f"该业务已停用（enabled: false），不需要也未检查视图 {view}",
+                f"the feed is disabled (enabled: false): its view {view} is not needed",
+            )
+            click.echo(f"{path}: {disabled}")
+        hints(engine)
     except SourceError as exc:
         skipped = zh_en("数据库无法连接，未核对视图和列", "live check skipped")
         click.echo(f"{skipped}: {exc}", err=True)
@@ -149,3 +170,48 @@ def _live(settings: Settings, problems: list[ConfigProblem]) -> SourceError | No
     finally:
         engine.dispose()
     return None
+
+
+def live_warnings(obj: CliContext, engine: Any) -> list[ConfigProblem]:
+    """What a real HIS database should know (warnings, exit 0): the session's time zone
+    against the hospital's, and fact views of many rows read without a watermark."""
+    settings, out = obj.settings, []
+    zone = settings.platform.session_timezone
+    offset = session_offset(engine, datetime.now(ZoneInfo(zone)).replace(tzinfo=None))
+    if offset:
+        hours = offset.total_seconds() / 3600
+        message = zh_en(
+            f"警告：数据库会话的时间比医院时区 {zone} 差 {hours:+g} 小时："
+            "HIS 按数据库默认值写入的时间（如 WI_REQUEST.created_at）"
+            "与 syncd 写的时间（answered_at 等）相差这么多",
+            f"warning: the database session's clock is {hours:+g} h off the hospital's time "
+            f"zone {zone}: times written by column defaults (WI_REQUEST.created_at) are that "
+            "far from syncd's (answered_at)",
+        )
+        utc = datetime.now(ZoneInfo(zone)).strftime("%z")
+        utc = f"{utc[:3]}:{utc[3:]}"
+        fix_zh, fix_en = zone_fix(engine, zone, utc)
+        hint = zh_en(f"修正：{fix_zh}", f"fix: {fix_en}")
+        out.append(
+            setting_problem(obj.config_file, ("platform", "session_timezone"), message, hint)
+        )
+    bound = settings.polling.watermark_hint_rows
+    for name, spec in obj.feeds.items() if bound else ():
+        view = spec.source.view
+        if not spec.enabled or view is None or watermark_of(settings, spec) is not None:
+            continue
+        rows = view_rows(engine, view, bound)
+        if rows is None:
+            continue
+        message = zh_en(
+            f"提示：业务 {name} 的视图 {view} 有 {rows:,} 行，未配置 watermark："
+            "每次轮询都与全部行比对",
+            f"hint: feed {name}'s view {view} has {rows:,} rows and no watermark: every poll "
+            "compares them all",
+        )
+        hint = zh_en(
+            f"在 polling.watermarks.{name} 设 column（随新行增长的时间或 ID 列）与 lookback",
+            f"set polling.watermarks.{name}.column (a time or id column that grows) and lookback",
+        )
+        out.append(setting_problem(obj.config_file, ("polling", "watermarks"), message, hint))
+    return out

@@ -190,6 +190,12 @@ class PollingSettings(_Section):
     watermarks: dict[str, WatermarkSettings] = Field(
         default={}, description="feed name → optional watermark column and look-back window"
     )
+    watermark_hint_rows: int = Field(
+        default=100_000,
+        ge=0,
+        description="syncd check hints at a watermark for a fact view of more rows without "
+        "one (0: no hint)",
+    )
     full_scan_s: float = Field(
         default=900.0,
         gt=0,

@@ -37,8 +37,25 @@ def live_problems(folder: Path, reader: ViewReader) -> list[ConfigProblem]:
     return problems
 
 
+def disabled_views(folder: Path) -> list[tuple[Path, str]]:
+    """(file, view) of every view a disabled feed (``enabled: false``) names: not checked."""
+    found = []
+    for path in sorted(folder.rglob("*.yaml")):
+        try:
+            data = load_yaml(path).data
+        except ConfigError:
+            continue
+        if isinstance(data, dict) and data.get("enabled") is False:
+            found += [(path, view) for _, view in _views(data)]
+    return found
+
+
 def file_problems(located: Located, reader: ViewReader) -> list[ConfigProblem]:
+    """The missing views and columns of one mapping file; none for a disabled feed (its views
+    are not needed until it is enabled)."""
     data = located.data
+    if data.get("enabled") is False:
+        return []
     problems: list[ConfigProblem] = []
     views = dict(_views(data))
     missing: set[YamlPath] = set()

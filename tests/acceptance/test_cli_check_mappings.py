@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,35 @@ def test_check_says_clearly_when_the_database_cannot_be_reached_and_exits_69(
     assert "数据库无法连接" in result.stderr
     assert "unreachable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_disabled_feed_needs_no_view_and_a_large_view_without_watermark_gets_a_hint(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    """A disabled feed's view missing from the HIS: exit 0, the feed is said to be disabled,
+    no view is suggested for it.  A fact view of more rows than polling.watermark_hint_rows
+    and no watermark: a hint with its row count (a warning: still exit 0)."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(REPO / "mappings", mappings)
+    late = mappings / "other" / "illness_late_upload.yaml"
+    text = late.read_text(encoding="utf-8")
+    late.write_text(text.replace("V_WI_IP_ILLNESS_FEE", "V_WI_NOT_THERE"), encoding="utf-8")
+    cfg = write_config(tmp_path, seeded_db, mappings)
+    with cfg.open("a", encoding="utf-8") as out:
+        out.write("polling: {watermark_hint_rows: 20, watermarks: {ip_fee: {column: null}}}\n")
+    result = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"{late}: 该业务已停用（enabled: false），不需要也未检查视图 V_WI_NOT_THERE"
+        in result.stdout
+    )
+    assert "V_WI_NOT_THERE" not in result.stderr and "did you mean" not in result.stderr
+    with sqlite3.connect(seeded_db) as conn:
+        (fees,) = conn.execute("SELECT COUNT(*) FROM V_WI_IP_FEE").fetchone()
+    assert fees > 20
+    assert f"提示：业务 ip_fee 的视图 V_WI_IP_FEE 有 {fees:,} 行，未配置 watermark" in result.stderr
+    assert "polling.watermarks.ip_fee" in result.stderr
+    assert result.stderr.count("提示：业务") == 1  # the other views are small
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("{ip_fee: {column: null}}", "{}"))
+    again = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
+    assert again.returncode == 0 and "提示：业务" not in again.stderr  # the mapping's FEE_ID
