@@ -27,10 +27,9 @@ from syncd.core.records import (
 from syncd.db import claims
 from syncd.db.engine import reading, source_errors
 from syncd.db.idlist import ids_in
+from syncd.db.person_cases import visit_unknown_reason
 from syncd.db.schema import StagingTables
-from syncd.rules.fee_batches import REFILL_ZH
 from syncd.rules.outbox import Transition, reason_columns
-from syncd.rules.visits import FEE_UPLOAD
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -164,18 +163,9 @@ class OutboxStore(claims.LeasedStore):
         return found
 
     def unknown_reason(self, feeds: Sequence[str], visit_key: str) -> tuple[str, str, str] | None:
-        """(feed, key, current reason) of the visit's oldest UNKNOWN row of ``feeds``: what
-        the rows waiting behind it name (read only when the visit has one)."""
-        c = self.table.c
-        stmt = (
-            sa.select(c.feed, c.source_key, c.return_code_message)
-            .where(c.feed.in_(list(feeds)), c.visit_key == visit_key, c.status == "UNKNOWN")
-            .order_by(c.updated_at, c.id)
-            .limit(1)
-        )
-        with self._errors("reading an UNKNOWN row"), self.engine.connect() as conn:
-            found = conn.execute(stmt).first()
-        return None if found is None else (str(found[0]), str(found[1]), str(found[2] or ""))
+        """(feed, key, current reason) of the visit's oldest UNKNOWN row of ``feeds``."""
+        with self._errors("reading an UNKNOWN row"):
+            return visit_unknown_reason(self.engine, self.table, feeds, visit_key)
 
     def unsettled_calls(self, function_id: str, visit_key: str) -> int:
         """How many of the visit's rows calling ``function_id`` (any feed) are IN_FLIGHT or
@@ -297,26 +287,6 @@ class OutboxStore(claims.LeasedStore):
                 stmt = sa.update(self.table).where(*unknown).values(next_attempt_at=now)
                 count += int(conn.execute(stmt).rowcount)
         return count
-
-    def refill(self, conn: sa.Connection, visit_key: str, now: datetime) -> int:
-        """Inside the caller's transaction (syncd's own fee deletion of the visit answered
-        DONE): the visit's uploaded fee rows (bizh120002 SUCCEEDED) go again, from attempt 0."""
-        c = self.table.c
-        stmt = (
-            sa.update(self.table)
-            .where(c.visit_key == visit_key, c.function_id == FEE_UPLOAD, c.status == "SUCCEEDED")
-            .values(
-                status="PENDING",
-                attempts=0,
-                next_attempt_at=now,
-                updated_at=now,
-                finished_at=None,
-                return_code=None,
-                return_code_message=REFILL_ZH,
-                last_error=REFILL_ZH,
-            )
-        )
-        return int(conn.execute(stmt).rowcount)
 
     def _again(self, now: datetime) -> sa.Update:
         """Queued again as a new attempt: PENDING now, attempts from 0, no lease, no reason

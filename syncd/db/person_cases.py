@@ -9,6 +9,7 @@ through the status index (UNKNOWN rows are few), at most ``limit`` of each table
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -61,3 +62,21 @@ def read_person_cases(
     found = [PersonCase(str(f), str(k), str(v or ""), str(m or "")) for f, k, v, m in rows]
     found += [PersonCase(COMMANDS, str(i), str(v or ""), str(m or "")) for i, v, m in commands]
     return count, tuple(found)
+
+
+def visit_unknown_reason(
+    engine: sa.Engine, table: sa.Table, feeds: Sequence[str], visit_key: str
+) -> tuple[str, str, str] | None:
+    """(feed, key, current reason) of the visit's oldest UNKNOWN row of ``feeds`` in
+    ``table`` (``<p>sync_status``): what the rows waiting behind it name (read only when the
+    visit has one)."""
+    c = table.c
+    stmt = (
+        sa.select(c.feed, c.source_key, c.return_code_message)
+        .where(c.feed.in_(list(feeds)), c.visit_key == visit_key, c.status == "UNKNOWN")
+        .order_by(c.updated_at, c.id)
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        found = conn.execute(stmt).first()
+    return None if found is None else (str(found[0]), str(found[1]), str(found[2] or ""))

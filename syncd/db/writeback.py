@@ -16,8 +16,9 @@ from syncd.db.rejected_store import RejectedStore
 from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
 from syncd.db.visit_store import VisitStore
+from syncd.rules.fee_batches import REFILL_ZH
 from syncd.rules.outbox import Transition
-from syncd.rules.visits import Visit, VisitChange, VisitLook
+from syncd.rules.visits import FEE_UPLOAD, Visit, VisitChange, VisitLook
 
 
 class Writeback:
@@ -81,5 +82,26 @@ class Writeback:
             if effect is not None:
                 self.visits.apply(c, effect[0], effect[1], now)
                 if effect[1].refill:
-                    self.outbox.refill(c, effect[0].visit_key, now)
+                    _refill(c, self.outbox.table, effect[0].visit_key, now)
         return True
+
+
+def _refill(conn: sa.Connection, table: sa.Table, visit_key: str, now: datetime) -> int:
+    """Inside the answer's transaction (syncd's own fee deletion of the visit answered DONE):
+    the visit's uploaded fee rows (bizh120002 SUCCEEDED) go again, from attempt 0."""
+    c = table.c
+    stmt = (
+        sa.update(table)
+        .where(c.visit_key == visit_key, c.function_id == FEE_UPLOAD, c.status == "SUCCEEDED")
+        .values(
+            status="PENDING",
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+            finished_at=None,
+            return_code=None,
+            return_code_message=REFILL_ZH,
+            last_error=REFILL_ZH,
+        )
+    )
+    return int(conn.execute(stmt).rowcount)

@@ -7,12 +7,13 @@ Chinese reason; after its intent is committed it is looked at once more.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
 from syncd.core.records import UNSETTLED_STATUSES, BlockingRow, OutboxRow, SyncStatus, VisitState
 from syncd.engine.discovery import Discovery
 from syncd.engine.ports import WritebackPort
-from syncd.mapping import FeedSpec
-from syncd.rules import visits
+from syncd.mapping import FeedSpec, MappedCall
+from syncd.rules import fee_batches, visits
 from syncd.rules.resolve.question import needs_person
 from syncd.rules.visits import VisitLook
 
@@ -106,6 +107,26 @@ class FeedChecks:
         """A WAIT behind a refused or failed row names it and its reason (and counts as
         blocked)."""
         return visits.blocked(check, row.function_id, row.status, row.reason, row.where)
+
+    def zero_wait(
+        self,
+        rows: Sequence[OutboxRow],
+        requests: Sequence[MappedCall],
+        now: datetime,
+        wait_s: float,
+    ) -> str:
+        """Why a fee call of only 0.00 items is held back for a non-zero row of the visit to
+        join it ("" when it goes): for at most ``wait_s`` since its oldest row was found
+        (:mod:`syncd.rules.fee_batches`)."""
+        if self.spec.function != visits.FEE_UPLOAD or self.spec.batch is None:
+            return ""
+        name = self.spec.batch.dataset
+        amounts = [fee_batches.amount_of(row) for m in requests for row in m.datasets.get(name, ())]
+        found = [row.found_at for row in rows if row.found_at is not None]
+        waited = (now - min(found)).total_seconds() if found else wait_s
+        if not fee_batches.zero_call_waits(amounts, waited, wait_s):
+            return ""
+        return fee_batches.ZERO_WAIT_ZH.format(round(wait_s))
 
     def after_intent(self, rows: list[OutboxRow]) -> visits.VisitCheck:
         """Look again once our intent is committed (and visible to every other engine): an

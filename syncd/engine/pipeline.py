@@ -41,7 +41,7 @@ from syncd.engine.reports import TickReport
 from syncd.engine.rows_unit import RowsUnit
 from syncd.logs import event
 from syncd.mapping import FeedSpec, MappedCall
-from syncd.rules import fee_batches, outbox, visits
+from syncd.rules import outbox, visits
 from syncd.rules.visits import Visit
 
 logger = logging.getLogger(__name__)
@@ -210,20 +210,14 @@ class FeedPipeline:
     def held_back(
         self, rows: list[OutboxRow], requests: Sequence[MappedCall], r: TickReport
     ) -> bool:
-        """A fee call of only 0.00 items is held back for a non-zero row of the visit to join
-        it, for at most ``zero_fee_wait_s`` since its oldest row was found (fee_batches):
-        WAITING, due again at once (claimed with the next row of the visit that is found)."""
-        if self.spec.function != visits.FEE_UPLOAD or self.spec.batch is None:
-            return False
-        name = self.spec.batch.dataset
-        amounts = [fee_batches.amount_of(row) for m in requests for row in m.datasets.get(name, ())]
-        found = [row.found_at for row in rows if row.found_at is not None]
-        waited = (self._now() - min(found)).total_seconds() if found else self.zero_fee_wait_s
-        if not fee_batches.zero_call_waits(amounts, waited, self.zero_fee_wait_s):
-            return False
-        reason = fee_batches.ZERO_WAIT_ZH.format(round(self.zero_fee_wait_s))
-        self.finish(rows, outbox.Transition(SyncStatus.WAITING, self._now(), None, reason), r)
-        return True
+        """A last fee call of only 0.00 items waits for a non-zero row of the visit
+        (:meth:`FeedChecks.zero_wait`): WAITING, due again at once (claimed with the next row
+        of the visit that is found)."""
+        now = self._now()
+        reason = self.checks.zero_wait(rows, requests, now, self.zero_fee_wait_s)
+        if reason:
+            self.finish(rows, outbox.Transition(SyncStatus.WAITING, now, None, reason), r)
+        return bool(reason)
 
     def close_stale(
         self,
