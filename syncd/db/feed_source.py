@@ -143,11 +143,15 @@ class FeedSource:
     def _limit_scan(self, stmt: sa.Select[Any], full: bool) -> sa.Select[Any]:
         if self.watermark is None:
             return stmt
-        column = self.view.c[self.watermark.column]
-        stmt = stmt.order_by(column)  # oldest first: a limited full scan leaves no gap behind
         if full or self._high is None:
+            # The whole view in no order: ordered by the watermark, PostgreSQL walked the
+            # column's index and probed sync_status for each of 1,000,000 rows (9 s instead of
+            # a 1 s hash anti-join).  A full scan cut by its limit leaves nothing behind: full
+            # scans follow until one completes (full_scan_due).
             return stmt
-        return stmt.where(column >= _minus(self._high, self.watermark.lookback))
+        column = self.view.c[self.watermark.column]
+        window = stmt.where(column >= _minus(self._high, self.watermark.lookback))
+        return window.order_by(column)  # oldest first: what a limit leaves is above the mark
 
     def _remember_high(self, rows: Sequence[SourceRow]) -> None:
         if self.watermark is None:
