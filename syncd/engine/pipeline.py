@@ -207,18 +207,6 @@ class FeedPipeline:
             if not ended.succeeded or last:
                 return self.exchange.conclude(unit, ended, request, unit.attempts + 1)
 
-    def held_back(
-        self, rows: list[OutboxRow], requests: Sequence[MappedCall], r: TickReport
-    ) -> bool:
-        """A last fee call of only 0.00 items waits for a non-zero row of the visit
-        (:meth:`FeedChecks.zero_wait`): WAITING, due again at once (claimed with the next row
-        of the visit that is found)."""
-        now = self._now()
-        reason = self.checks.zero_wait(rows, requests, now, self.zero_fee_wait_s)
-        if reason:
-            self.finish(rows, outbox.Transition(SyncStatus.WAITING, now, None, reason), r)
-        return bool(reason)
-
     def close_stale(
         self,
         unit: list[OutboxRow],
@@ -263,7 +251,7 @@ class FeedPipeline:
     ) -> Calls:
         """(rows, requests) to send; rows that cannot be mapped are rejected here (those
         whose person the look-up has not answered for wait), a last fee call of only 0.00
-        items may be held back (:meth:`held_back`)."""
+        items may be held back."""
         assert self.prep is not None, "tick() prepares"
         sources = [view[row.source_key] for row in rows]
         answers = self.answers(rows, sources, visit)
@@ -281,7 +269,11 @@ class FeedPipeline:
             ([row for row in rows if row.source_key in call.keys], call.requests)
             for call in prepared.calls
         ]
-        return calls[:-1] if calls and self.held_back(*calls[-1], r) else calls
+        now = self._now()  # a last fee call of only 0.00 items waits (FeedChecks.zero_wait):
+        why = self.checks.zero_wait(*calls[-1], now, self.zero_fee_wait_s) if calls else ""
+        if why:  # WAITING, due again at once (claimed with the visit's next row found)
+            self.finish(calls[-1][0], outbox.Transition(SyncStatus.WAITING, now, None, why), r)
+        return calls[:-1] if why else calls
 
     def answers(
         self, rows: Sequence[OutboxRow], sources: Sequence[SourceRow], visit: Visit | None
