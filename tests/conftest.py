@@ -18,10 +18,12 @@ from hypothesis import HealthCheck, settings
 
 # A loaded 2-core CI machine must not turn slow examples into failures: no per-example
 # deadline, no "too slow" health check.  The properties themselves stay as strict.
-settings.register_profile(
-    "syncd", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
-)
-settings.load_profile("syncd")
+# A developer's run tries 25 examples per property (the unit suite stays within seconds);
+# ``SYNCD_TEST_THOROUGH=1`` (set by ``.ci/run``) tries 300.
+_PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "print_blob": True}
+settings.register_profile("syncd", max_examples=25, **_PROFILE)
+settings.register_profile("syncd-thorough", max_examples=300, **_PROFILE)
+settings.load_profile("syncd-thorough" if os.environ.get("SYNCD_TEST_THOROUGH") == "1" else "syncd")
 
 PG_URL = os.environ.get("SYNCD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MYSQL_URL = os.environ.get("SYNCD_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")

@@ -6,7 +6,7 @@ import datetime as dt
 import string
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from syncd.protocol.codec import Value, decode_program, encode_program, format_value
@@ -46,7 +46,6 @@ DATASET_NAMES = st.sampled_from(
 )
 
 
-@settings(max_examples=80)
 @given(SCALARS, st.booleans())
 def test_scalar_text_round_trips(scalars: dict[str, str], declaration: bool) -> None:
     """Any XML-representable text, Chinese and XML-special characters included, survives."""
@@ -55,7 +54,6 @@ def test_scalar_text_round_trips(scalars: dict[str, str], declaration: bool) -> 
     assert decoded.datasets == {}
 
 
-@settings(max_examples=60)
 @given(SCALARS, st.dictionaries(DATASET_NAMES, ROWS, max_size=3))
 def test_datasets_round_trip(
     scalars: dict[str, str], datasets: dict[str, list[dict[str, str]]]
@@ -67,7 +65,6 @@ def test_datasets_round_trip(
     assert {n: [r.values for r in rows] for n, rows in decoded.datasets.items()} == datasets
 
 
-@settings(max_examples=80)
 @given(MONEY, PRICE, DATES)
 def test_money_prices_and_dates_round_trip(amount: Decimal, price: Decimal, day: dt.date) -> None:
     """Negative amounts (refunds) included: the typed accessors give the same values back."""
