@@ -18,6 +18,7 @@ from syncd.simulator import (
     ServedFunctionIds,
     Simulator,
     SimulatorConfig,
+    load_covered_items,
     load_persons,
     parse_fault,
 )
@@ -57,7 +58,16 @@ def _accounts(values: tuple[str, ...]) -> dict[str, str]:
     "--persons",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="测试人员 YAML（默认随程序发布的）/ persons fixture YAML (default: the shipped one).",
+    help="参保人员文件：CSV、JSON 或 YAML（格式见 README；默认随程序发布的）/ persons file: CSV, "
+    "JSON or YAML (format in the README; default: the shipped one).",
+)
+@click.option(
+    "--items",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="工伤目录：项目编码 → covered/partly/self-pay（全额/部分/自费），CSV、JSON 或 YAML；"
+    "默认随程序发布的 / covered-items catalogue: item code → covered / partly / self-pay, "
+    "CSV, JSON or YAML (default: the shipped one).",
 )
 @click.option(
     "--account",
@@ -120,6 +130,7 @@ def simulator(
     port: int,
     state: Path | None,
     persons: Path | None,
+    items: Path | None,
     accounts: tuple[str, ...],
     akb020s: tuple[str, ...],
     fee_delete_allowed: bool,
@@ -140,6 +151,7 @@ def simulator(
         fee_delete_allowed=fee_delete_allowed,
         function_ids=ids,
         persons=load_persons(persons),
+        covered_items=load_covered_items(items),
         test_mode=test_mode,
     )
     sim = Simulator(

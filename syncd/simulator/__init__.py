@@ -38,7 +38,12 @@ from syncd.simulator.config import (
     SimulatorConfig,
 )
 from syncd.simulator.faults import Fault, parse_fault
-from syncd.simulator.fixtures import FixturePerson, load_persons
+from syncd.simulator.fixtures import (
+    FixturePerson,
+    ItemCatalogue,
+    load_covered_items,
+    load_persons,
+)
 from syncd.simulator.server import CALL_PATH, SERVER_ERROR_TEXT, Simulator
 
 __all__ = [
@@ -50,9 +55,11 @@ __all__ = [
     "SHANGHAI",
     "Fault",
     "FixturePerson",
+    "ItemCatalogue",
     "ServedFunctionIds",
     "Simulator",
     "SimulatorConfig",
+    "load_covered_items",
     "load_persons",
     "parse_fault",
 ]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from syncd.simulator.fixtures import (
     CodeTables,
     FixturePerson,
+    ItemCatalogue,
     load_code_tables,
     load_covered_items,
     load_persons,
@@ -41,7 +42,7 @@ class SimulatorConfig:
     fee_delete_allowed: bool = True
     function_ids: ServedFunctionIds = field(default_factory=ServedFunctionIds)
     persons: list[FixturePerson] = field(default_factory=load_persons)
-    covered_items: frozenset[str] = field(default_factory=load_covered_items)
+    covered_items: ItemCatalogue = field(default_factory=load_covered_items)
     code_tables: CodeTables = field(default_factory=load_code_tables)
     test_mode: bool = False
 

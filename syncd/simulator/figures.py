@@ -1,8 +1,10 @@
 """Settlement figures computed from fee rows, keeping the identities of spec §8.1.
 
-Rows with ``bka061=1`` (因病) and rows whose item ``ake005`` is not in the covered-items list
-are self-paid (bka831, all of it personal cash akb067); every other row is fund-paid (bka832,
-all of it 工伤统筹基金 ake039).  So, exactly, with Decimal and two places:
+Rows with ``bka061=1`` (因病) and rows whose item ``ake005`` the covered-items catalogue does
+not cover are self-paid (bka831, all of it personal cash akb067; not covered: bka825 全自费); a
+partly covered item's self-paid share (to the cent) is self-paid too (bka826 部分自费) and the
+rest fund-paid; every other row is fund-paid (bka832, all of it 工伤统筹基金 ake039).  So,
+exactly, with Decimal and two places:
 
 * akc264 = bka831 + bka832
 * bka831 = akb067 + akb066 + bka839
@@ -15,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from syncd.core.errors import SimulatedRejection
+from syncd.simulator.fixtures import ItemCatalogue
 from syncd.simulator.wire import ParsedRow
 
 CENT = Decimal("0.01")
@@ -55,24 +58,29 @@ def money(text: str, field: str) -> Decimal:
     return value
 
 
-def is_self_paid(row: Mapping[str, str], covered: frozenset[str]) -> bool:
+def is_self_paid(row: Mapping[str, str], covered: ItemCatalogue) -> bool:
     return row.get("bka061") == "1" or row.get("ake005", "") not in covered
 
 
-def compute(rows: Iterable[ParsedRow], covered: frozenset[str]) -> Figures:
+def compute(rows: Iterable[ParsedRow], covered: ItemCatalogue) -> Figures:
     """The figures of one settlement over ``rows`` (negative rows offset positive ones)."""
-    self_paid = fund = not_covered = ZERO
+    self_paid = fund = not_covered = partly = ZERO
     for row in rows:
         amount = money(row.get("bka058", ""), "bka058")
-        if is_self_paid(row, covered):
+        share = covered.self_pay_share(row.get("ake005", ""))
+        if row.get("bka061") == "1":
             self_paid += amount
-            if row.get("ake005", "") not in covered and row.get("bka061") != "1":
-                not_covered += amount
+        elif share >= 1:
+            self_paid += amount
+            not_covered += amount
+        elif share > 0:
+            own = (amount * share).quantize(CENT, rounding=ROUND_HALF_UP)
+            self_paid, partly, fund = self_paid + own, partly + own, fund + amount - own
         else:
             fund += amount
     figures = dict.fromkeys(FIGURE_FIELDS, ZERO)
     figures.update(bka831=self_paid, akb067=self_paid, bka832=fund, ake039=fund)
-    figures.update(akc264=self_paid + fund, bka825=not_covered)
+    figures.update(akc264=self_paid + fund, bka825=not_covered, bka826=partly)
     return {k: v.quantize(CENT, rounding=ROUND_HALF_UP) for k, v in figures.items()}
 
 

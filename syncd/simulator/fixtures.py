@@ -1,7 +1,8 @@
 """Fixtures of the platform simulator: insured persons, covered items, code tables.
 
 The shipped files live in ``syncd/simulator/data/`` and are read with
-:mod:`importlib.resources`; ``--persons FILE`` replaces the persons file.  All people are
+:mod:`importlib.resources`; ``--persons FILE`` and ``--items FILE`` replace the persons and the
+covered-items files (CSV, JSON or YAML: :mod:`syncd.simulator.fixture_files`; README).  All people are
 synthetic (Chinese names, ID numbers of valid format and check digit, not real people).
 
 Persons file (YAML)::
@@ -36,6 +37,7 @@ Covered items file: ``items: {ake005: name, ...}``.  Code tables file:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from typing import Any
 import yaml
 
 from syncd.core.errors import ConfigError
+from syncd.simulator.fixture_files import bad, item_records, person_records
 
 PERSON_COLUMNS = (
     "aac001",
@@ -104,39 +107,89 @@ def _strings(mapping: Any) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in dict(mapping or {}).items()}
 
 
-def _person(raw: Any, where: str) -> FixturePerson:
-    if not isinstance(raw, dict) or any(not raw.get(k) for k in _REQUIRED):
-        raise ConfigError(f"{where}: a person needs {', '.join(_REQUIRED)}")
+_INJURY = ("bka042", "aaz267", "bka026", "aae030", "aae031")  # a CSV row's injury columns
+_NESTED = ("injury", "freezes", "cumulative", "in_hospital_elsewhere")
+_KNOWN = frozenset((*PERSON_COLUMNS, *_INJURY, *_NESTED, "insured", "frozen"))
+_TRUTH = {"true": True, "1": True, "yes": True, "是": True, "false": False, "0": False}
+_TRUTH |= {"no": False, "否": False}
+
+
+def _flag(path: Path, line: int, raw: dict[str, Any], name: str, default: bool) -> bool:
+    value = raw.get(name, default)
+    if isinstance(value, bool):
+        return value
+    found = _TRUTH.get(str(value).strip().lower())
+    if found is None:
+        raise bad(path, line, f"{name} 须为 true 或 false", f"{name} must be true or false")
+    return found
+
+
+def _person(path: Path, line: int, raw: dict[str, Any]) -> FixturePerson:
+    missing = [k for k in _REQUIRED if not raw.get(k)]
+    if missing:
+        zh, en = f"人员缺少 {'、'.join(missing)}", f"a person needs {', '.join(missing)}"
+        raise bad(path, line, zh, en)
+    unknown = sorted(set(raw) - _KNOWN)
+    if unknown:
+        raise bad(path, line, f"未知的字段 {unknown}", f"unknown fields {unknown}")
     fields = {k: str(raw[k]) for k in PERSON_COLUMNS if raw.get(k) is not None}
+    injury = _strings(raw.get("injury")) | {k: str(raw[k]) for k in _INJURY if k in raw}
     elsewhere = raw.get("in_hospital_elsewhere")
     return FixturePerson(
         fields=fields,
-        insured=bool(raw.get("insured", True)),
-        frozen=bool(raw.get("frozen", False)),
-        injury=_strings(raw.get("injury")),
+        insured=_flag(path, line, raw, "insured", True),
+        frozen=_flag(path, line, raw, "frozen", False),
+        injury=injury,
         freezes=[_strings(r) for r in raw.get("freezes") or []],
         cumulative=[_strings(r) for r in raw.get("cumulative") or []],
         in_hospital_elsewhere=_strings(elsewhere) if elsewhere else None,
     )
 
 
+def _shipped(name: str) -> Path:
+    return Path(str(resources.files(__package__).joinpath("data", name)))
+
+
 def load_persons(path: Path | None = None) -> list[FixturePerson]:
-    """The persons fixture: the shipped one, or ``path``."""
-    doc = _read(path, "persons.yaml")
-    where = str(path or "persons.yaml")
-    if not isinstance(doc, dict) or not isinstance(doc.get("persons"), list):
-        raise ConfigError(f"{where}: expected a top-level 'persons:' list")
-    persons = [_person(raw, f"{where} person #{i + 1}") for i, raw in enumerate(doc["persons"])]
-    ids = [p.aac001 for p in persons]
-    if len(set(ids)) != len(ids):
-        raise ConfigError(f"{where}: aac001 values must be unique")
+    """The persons fixture: the shipped one, or ``path`` (CSV, JSON or YAML: see
+    :mod:`syncd.simulator.fixture_files`); a bad record is a ConfigError at its file:line."""
+    where = Path(path) if path is not None else _shipped("persons.yaml")
+    persons: list[FixturePerson] = []
+    seen: dict[str, int] = {}
+    for line, raw in person_records(where):
+        person = _person(where, line, raw)
+        if person.aac001 in seen:
+            zh = f"电脑号 aac001 与第 {seen[person.aac001]} 行的人员重复"
+            raise bad(where, line, zh, f"aac001 repeats the person of line {seen[person.aac001]}")
+        seen[person.aac001] = line
+        persons.append(person)
     return persons
 
 
-def load_covered_items(path: Path | None = None) -> frozenset[str]:
-    """Item codes (ake005) the simulated catalogue pays for."""
-    doc = _read(path, "covered_items.yaml")
-    return frozenset(str(k) for k in dict(doc.get("items") or {}))
+@dataclass(frozen=True)
+class ItemCatalogue:
+    """The simulated catalogue of covered items: item code → the share of its amount the
+    person pays (0 covered, 1 self-pay, between: partly).  An item not listed is self-pay;
+    ``code in catalogue``: the fund pays for it (covered or partly)."""
+
+    shares: dict[str, Decimal]
+
+    def self_pay_share(self, code: str) -> Decimal:
+        return self.shares.get(code, Decimal(1))
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and self.self_pay_share(code) < 1
+
+
+def load_covered_items(path: Path | None = None) -> ItemCatalogue:
+    """The covered-items catalogue: the shipped one (every item covered), or ``path``."""
+    where = Path(path) if path is not None else _shipped("covered_items.yaml")
+    shares: dict[str, Decimal] = {}
+    for item in item_records(where):
+        if item.code in shares:
+            raise bad(where, item.line, f"项目编码 {item.code} 重复", f"{item.code} repeats")
+        shares[item.code] = item.share
+    return ItemCatalogue(shares)
 
 
 def load_code_tables(path: Path | None = None) -> CodeTables:

@@ -14,7 +14,7 @@ from syncd.core.errors import ConfigError, MalformedSimulatorRequest
 from syncd.simulator import SHANGHAI, Fault, load_persons, parse_fault
 from syncd.simulator.faults import FaultBook, fault_from_json
 from syncd.simulator.figures import compute, negate
-from syncd.simulator.fixtures import load_code_tables, load_covered_items
+from syncd.simulator.fixtures import ItemCatalogue, load_code_tables, load_covered_items
 from syncd.simulator.platform import next_midnight
 from syncd.simulator.wire import WireReply, parse_request, render_reply
 
@@ -87,7 +87,8 @@ def test_figures_keep_the_identities_exactly(rows: list[tuple[Decimal, str, str]
 
 def test_negated_zero_figures_do_not_print_minus_zero() -> None:
     """A refund of a batch with zero parts gives 0.00, not -0.00."""
-    figures = negate(compute([{"bka058": "5.00", "ake005": "X0101"}], frozenset({"X0101"})))
+    covered = ItemCatalogue({"X0101": Decimal(0)})
+    figures = negate(compute([{"bka058": "5.00", "ake005": "X0101"}], covered))
     assert f"{figures['bka831']:.2f}" == "0.00" and f"{figures['akc264']:.2f}" == "-5.00"
 
 
