@@ -2,8 +2,9 @@
 
 The shipped files live in ``syncd/simulator/data/`` and are read with
 :mod:`importlib.resources`; ``--persons FILE`` and ``--items FILE`` replace the persons and
-the covered-items files (CSV, JSON or YAML: :mod:`syncd.simulator.fixture_files`; README).  All people are
-synthetic (Chinese names, ID numbers of valid format and check digit, not real people).
+the covered-items files (CSV, JSON or YAML: :mod:`syncd.simulator.fixture_files`; README).
+All people are synthetic (Chinese names, ID numbers of valid format and check digit, not real
+people).
 
 Persons file (YAML)::
 
