@@ -42,7 +42,7 @@ from syncd.engine.prepare import Preparation, RenderInputs
 from syncd.engine.reports import CommandReport
 from syncd.logs import event
 from syncd.mapping import FeedSpec
-from syncd.protocol.codec import Program
+from syncd.protocol.decoded import Program
 from syncd.rules import outbox
 from syncd.rules.visits import Visit
 

@@ -14,7 +14,8 @@ import httpx
 from syncd.core.errors import PlatformProtocolError
 from syncd.core.records import Outcome
 from syncd.protocol.calls import HttpExchange
-from syncd.protocol.codec import Program, decode_program
+from syncd.protocol.codec import decode_program
+from syncd.protocol.decoded import Program
 from syncd.protocol.messages import SESSION_EXPIRED_CODE
 
 # Failures that happen before any byte of the request can have been processed.

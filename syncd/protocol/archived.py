@@ -25,8 +25,9 @@ import defusedxml
 import defusedxml.ElementTree as safe_et
 
 from syncd.core.errors import PlatformProtocolError
-from syncd.protocol.codec import ROOT, SESSION_MASK, Fields, Program, as_utf8, decode_program
+from syncd.protocol.codec import ROOT, SESSION_MASK, as_utf8, decode_program
 from syncd.protocol.codec import pretty as codec_pretty
+from syncd.protocol.decoded import Fields, Program
 from syncd.protocol.privacy import (
     LOOKUP_KIND,
     LOOKUP_VALUE,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from syncd.core.records import Outcome
-from syncd.protocol.codec import Program
+from syncd.protocol.decoded import Program
 from syncd.protocol.messages import Request
 
 

@@ -1,7 +1,7 @@
 """Typed platform requests and replies (pure: no I/O library, no clock).
 
 :class:`Request` is a call validated against the catalogue before anything is sent.  The reply
-classes turn a decoded :class:`~syncd.protocol.codec.Program` into what the daemon consumes:
+classes turn a decoded :class:`~syncd.protocol.decoded.Program` into what the daemon consumes:
 money as ``Decimal`` (settlement figures as the platform sent them), dates as
 ``date``; every reply carries ``return_code`` and ``return_code_message``.  Typed rows keep the
 whole decoded row in ``raw`` for write-back; their repr names no values (ID numbers, names).
@@ -16,7 +16,8 @@ from typing import ClassVar, Self
 from syncd.core.errors import InvalidRequest, PlatformProtocolError
 from syncd.protocol import codec
 from syncd.protocol.catalogue import CallKind, Catalogue, FunctionSpec
-from syncd.protocol.codec import Program, Row, Value
+from syncd.protocol.codec import Value
+from syncd.protocol.decoded import Program, Row
 from syncd.protocol.reply_rows import (
     TOTALS,
     BusinessInfo,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
-from syncd.protocol.codec import Fields, Value
+from syncd.protocol.codec import Value
+from syncd.protocol.decoded import Fields
 
 
 class _Typed:

@@ -25,7 +25,8 @@ from syncd.core.records import Outcome
 from syncd.logs import event
 from syncd.protocol.calls import Caller, CallResult
 from syncd.protocol.catalogue import Catalogue
-from syncd.protocol.codec import Program, Value
+from syncd.protocol.codec import Value
+from syncd.protocol.decoded import Program
 from syncd.protocol.messages import (
     BusinessInfoReply,
     PersonInfoReply,

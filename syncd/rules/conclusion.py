@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from syncd.core.records import ArchiveEntry, ConcludedBy, Outcome
-from syncd.protocol.codec import Program
+from syncd.protocol.decoded import Program
 from syncd.rules import outbox
 from syncd.rules.replies import FLAG_KEY, ReplyFlag, result_doc
 from syncd.rules.resolve.question import batch_sum

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from syncd.protocol.codec import Program
+from syncd.protocol.decoded import Program
 from syncd.protocol.messages import Reply, SettlementReply
 
 _ENVELOPE = frozenset({"return_code", "return_code_message", "session_id", "function_id"})

@@ -29,7 +29,8 @@ from syncd.logs import setup_logging
 from syncd.platform.client import PlatformClient, SessionCache, session_expiry
 from syncd.platform.health import PlatformHealth
 from syncd.protocol import catalogue
-from syncd.protocol.codec import Program, Value, decode_program, encode_program
+from syncd.protocol.codec import Value, decode_program, encode_program
+from syncd.protocol.decoded import Program
 from syncd.protocol.messages import Request
 
 CAT = catalogue.load()

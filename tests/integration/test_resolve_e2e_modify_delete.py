@@ -20,7 +20,8 @@ from test_platform_e2e_support import (
 )
 
 from syncd.core.records import Outcome
-from syncd.protocol.codec import Program, Value
+from syncd.protocol.codec import Value
+from syncd.protocol.decoded import Program
 from syncd.protocol.messages import Request
 from syncd.rules import resolve
 from syncd.rules.visits import Visit

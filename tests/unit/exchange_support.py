@@ -39,7 +39,7 @@ from syncd.engine.reports import CommandReport, TickReport
 from syncd.mapping import FeedSpec
 from syncd.protocol import catalogue
 from syncd.protocol.calls import CallResult, HttpExchange
-from syncd.protocol.codec import Program, Row
+from syncd.protocol.decoded import Program, Row
 from syncd.protocol.messages import Request
 from syncd.rules.outbox import RetryPolicy
 

@@ -11,7 +11,7 @@ from syncd.core.records import ArchiveEntry, Outcome
 from syncd.engine.exchange import PlatformCalls, Where
 from syncd.protocol import catalogue
 from syncd.protocol.calls import CallResult
-from syncd.protocol.codec import Program, Row
+from syncd.protocol.decoded import Program, Row
 from syncd.protocol.messages import Request
 from syncd.rules.resolve import Found
 

@@ -18,7 +18,7 @@ from syncd.engine.persons import LookupPolicy, PersonLookups
 from syncd.engine.pipeline import FeedPipeline
 from syncd.mapping import FeedSpec
 from syncd.protocol.calls import CallResult
-from syncd.protocol.codec import Program, Row
+from syncd.protocol.decoded import Program, Row
 from syncd.protocol.messages import Request
 
 SHIPPED = feeds_in(Path(__file__).resolve().parents[2] / "mappings")

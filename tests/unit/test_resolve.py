@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from syncd.protocol.codec import Program, Row
+from syncd.protocol.decoded import Program, Row
 from syncd.rules.resolve import Found, Question, resolve
 from syncd.rules.resolve.question import QUERY_FAILED_ZH, needs_person
 from syncd.rules.visits import Visit

@@ -24,7 +24,8 @@ from syncd.logs import event
 from syncd.mapping import MappedCall
 from syncd.protocol.calls import Caller, CallResult
 from syncd.protocol.catalogue import Catalogue
-from syncd.protocol.codec import Program, decode_program
+from syncd.protocol.codec import decode_program
+from syncd.protocol.decoded import Program
 from syncd.protocol.messages import Request, parse_reply
 from syncd.rules import resolve
 from syncd.rules.conclusion import Conclusion

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from syncd.protocol.codec import Row
+from syncd.protocol.decoded import Row
 from syncd.rules.resolve.question import (
     NOT_PROCESSED,
     PERSON_MARK,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from syncd.protocol.codec import Row
+from syncd.protocol.decoded import Row
 from syncd.rules.resolve.question import (
     NOT_PROCESSED,
     Ask,

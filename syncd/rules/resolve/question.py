@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from syncd.protocol.codec import Program
+from syncd.protocol.decoded import Program
 from syncd.rules.visits import Visit
 
 Ask = Callable[[str, Mapping[str, str]], Program | None]
