@@ -297,6 +297,12 @@ class ReconcileSettings(_Section):
     settlement_view: str = Field(
         default="V_WI_SETTLEMENT_DAY", description="HIS view of the day's settlements"
     )
+    his_source: Literal["view", "syncd"] = Field(
+        default="view",
+        description="the HIS side: view = settlement_view; syncd = syncd's own record of the "
+        "settlements it made (WI_REQUEST replies and the visit ledger), for a HIS without a "
+        "settlement table",
+    )
     include_id_numbers: bool = Field(default=False, description="show ID numbers in reports")
     include_names: bool = Field(default=False, description="show names in reports")
     record_due_days: int = Field(

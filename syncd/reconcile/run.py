@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from syncd.config.settings import Settings
 from syncd.core.errors import EXIT_ATTENTION, SyncdError
 from syncd.core.records import FeedColumns
+from syncd.db.recon_own import OwnSettlements
 from syncd.db.recon_source import HisSettlements, LedgerReader
 from syncd.db.recon_store import ReconStore, RunSummary
 from syncd.db.schema import staging_tables
@@ -37,7 +38,7 @@ from syncd.protocol.calls import Caller
 from syncd.protocol.catalogue import Catalogue
 from syncd.reconcile import reports
 from syncd.reconcile.classify import ItemClass, ReconItem, classify, difference_text
-from syncd.reconcile.gather import Feeds, Rules, gather, identify
+from syncd.reconcile.gather import Feeds, HisPort, Rules, gather, identify
 from syncd.reconcile.mail import send_report
 from syncd.reconcile.period import Period, is_month_end
 from syncd.reconcile.platform_side import PlatformSide
@@ -87,6 +88,7 @@ class _Site:
     catalogue: Catalogue
     feeds: Feeds
     now: datetime
+    commands: Mapping[str, str]  # WI_REQUEST.command → the function it calls
 
     @property
     def store(self) -> ReconStore:
@@ -105,7 +107,8 @@ def _site(
     now = now or datetime.now(ZoneInfo(settings.platform.session_timezone)).replace(tzinfo=None)
     cat = catalogue or catalogue_module.load(settings.platform.function_ids.model_dump())
     specs = feeds if feeds is not None else _load_feeds(settings, cat)
-    return _Site(settings, engine, client, cat, feeds_of(specs, cat), now)
+    commands = {s.source.command: s.function for s in specs.values() if s.source.command}
+    return _Site(settings, engine, client, cat, feeds_of(specs, cat), now, commands)
 
 
 def reconcile_day(
@@ -180,7 +183,9 @@ def _compare(site: _Site, period: Period, run_id: int | None) -> ReconResult:
         settings.reconcile.platform_workers,
     )
     platform = PlatformSide(site.client, site.catalogue, settings.hospital.akb020)
-    his = HisSettlements(site.engine, settings.reconcile.settlement_view)
+    his: HisPort = HisSettlements(site.engine, settings.reconcile.settlement_view)
+    if settings.reconcile.his_source == "syncd":  # a HIS without a settlement table
+        his = OwnSettlements(site.engine, tables, site.commands)
     found = gather(
         period, site.now, his, LedgerReader(site.engine, tables), platform, site.feeds, rules
     )
