@@ -81,6 +81,9 @@ def _add(
             roles.append((spec.source.version, "版本列：值改变即为新版本，重新发送"))
         if spec.visit and spec.visit.column:
             roles.append((spec.visit.column, "就诊键：同一次就诊的各行相同（WI_VISIT.visit_key）"))
+        if spec.source.watermark:
+            mark = spec.source.watermark.column
+            roles.append((mark, "水位：随新行递增、只增不减（按它查找新行，请建索引）"))
         for column, role in roles:
             uses.setdefault(column, []).append(("", role, None, True))
 
