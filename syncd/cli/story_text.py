@@ -46,6 +46,13 @@ def story_text(site: ConsoleSite, story: RowStory, shown: Shown) -> str:
         lines += _kv(record, shown)
     for row in story.reply_rows:
         lines.append(f"  {row['dataset']} #{row['row_no']}: {shown.json(row.get('row_json'))}")
+    if story.history:
+        lines += ["", "状态经过 / status history:"]
+        lines += [
+            f"  {when(h['created_at'])} {h['username']} {h['action']} "
+            f"{h['status_before'] or ''}→{h['status_after'] or ''} {shown.text(h['detail'] or '')}"
+            for h in story.history
+        ]
     lines += ["", "报文 / exchanges:", *_exchanges(site, story, shown)]
     if story.visit_key:
         lines += _visit(story, shown)

@@ -41,6 +41,7 @@ class RowStory:
     his_codes: dict[str, str] = field(default_factory=dict)  # view column → field code
     his_note: str = ""
     reply_rows: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # WI_AUDIT lines of the row
 
     @property
     def current(self) -> dict[str, Any]:
@@ -100,6 +101,7 @@ def row_story(site: ConsoleSite, feed: str, key: str) -> RowStory | None:
         *_visit(site, str(current.get("visit_key") or ""), records),
         advice=advise(str(current["status"]), str(current.get("last_error") or "")),
     )
+    story.history = site.story.history(feed, key)
     spec = site.feeds.get(feed)
     if spec is not None and spec.source.view:
         _his_rows(site, spec, key, story)

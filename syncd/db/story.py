@@ -103,6 +103,17 @@ class Story:
         )
         return self._all(stmt, "reading a row")
 
+    def history(self, feed: str, key: str) -> list[dict[str, Any]]:
+        """The row's status history beyond its own columns: what syncd did by itself (a fixed
+        row sent again) and what an operator did, from ``<p>audit``, oldest first."""
+        a = self.tables.audit.c
+        stmt = (
+            sa.select(a.created_at, a.username, a.action, a.status_before, a.status_after, a.detail)
+            .where(a.feed == feed, a.source_key == key)
+            .order_by(a.id)
+        )
+        return self._all(stmt, "reading a row's history")
+
     def command(self, command_id: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The command and its reply rows (None, []: no such command)."""
         t, rows = self.tables.request, self.tables.request_row

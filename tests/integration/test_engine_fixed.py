@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from engine_support import NORMAL, Env, admit, any_env, fee
 
 from syncd.db.counts import read_counts
+from syncd.db.story import Story
 
 __all__ = ["any_env"]
 UNKNOWN_PERSON = "9999999999"
@@ -50,6 +51,8 @@ def test_a_rejected_admission_is_sent_again_once_the_his_fixes_the_person(any_en
         (h["username"], h["action"], h["status_before"], h["status_after"]) for h in history
     ] == [("syncd", "resend-fixed", "REJECTED", "PENDING")]
     assert "HIS数据已修正" in history[0]["detail"] and reason[:10] in history[0]["detail"]
+    story = Story(env.db, env.tables).history("ip_admission", "1")  # syncd show, the console
+    assert [(h["username"], h["action"]) for h in story] == [("syncd", "resend-fixed")]
 
 
 def test_a_row_that_cannot_be_mapped_is_sent_once_its_missing_value_is_filled(
