@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.core.records import AuditEntry
+from syncd.core.reconcile_records import AuditEntry
 from syncd.db.engine import source_errors
 from syncd.db.schema import MESSAGE_LENGTH, StagingTables
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.core.records import HisRow
+from syncd.core.reconcile_records import HisRow
 from syncd.db.engine import source_errors
 from syncd.db.schema import StagingTables
 

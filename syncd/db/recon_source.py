@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.core.errors import SourceError
-from syncd.core.records import FeedColumns, FlaggedReply, HisRow, StuckRow
+from syncd.core.reconcile_records import FeedColumns, FlaggedReply, HisRow, StuckRow
 from syncd.db.engine import source_errors
 from syncd.db.feed_source import view_table
 from syncd.db.schema import StagingTables

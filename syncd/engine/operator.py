@@ -40,7 +40,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from syncd.core.errors import LeaseLost, OperatorError
-from syncd.core.records import AuditEntry, Standing
+from syncd.core.reconcile_records import AuditEntry
+from syncd.core.records import Standing
 from syncd.engine.commands import CommandRunner
 from syncd.engine.exchange import Exchange, PendingCall, UnsettledUnit
 from syncd.engine.pipeline import FeedPipeline

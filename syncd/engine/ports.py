@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from syncd.core.reconcile_records import AuditEntry
 from syncd.core.records import (
     Answer,
     ArchiveEntry,
-    AuditEntry,
     BlockingRow,
     Command,
     Lease,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from syncd.core.records import FeedColumns, FlaggedReply, HisRow, StuckRow
+from syncd.core.reconcile_records import FeedColumns, FlaggedReply, HisRow, StuckRow
 from syncd.reconcile.classify import (
     FIGURES,
     Finding,

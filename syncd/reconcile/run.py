@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from syncd.config.settings import Settings
 from syncd.core.errors import EXIT_ATTENTION, SyncdError
-from syncd.core.records import FeedColumns
+from syncd.core.reconcile_records import FeedColumns
 from syncd.db.recon_own import OwnSettlements
 from syncd.db.recon_source import HisSettlements, LedgerReader
 from syncd.db.recon_store import ReconStore, RunSummary

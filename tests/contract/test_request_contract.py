@@ -7,14 +7,8 @@ from datetime import timedelta
 
 from contract_support import NOW, SPEC, Backend, backend, lease
 
-from syncd.core.records import (
-    Answer,
-    ArchiveEntry,
-    AuditEntry,
-    NewRow,
-    RequestStatus,
-    SyncStatus,
-)
+from syncd.core.reconcile_records import AuditEntry
+from syncd.core.records import Answer, ArchiveEntry, NewRow, RequestStatus, SyncStatus
 from syncd.rules.fee_batches import REFILL_ZH
 from syncd.rules.outbox import Transition
 from syncd.rules.visits import Visit, VisitChange

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from syncd.console import passwords
 from syncd.console.auth import FAILED_LOGIN, LOGIN, login_wait_s, same
-from syncd.core.records import AuditEntry
+from syncd.core.reconcile_records import AuditEntry
 
 T0 = datetime(2026, 11, 25, 9, 0, 0)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from syncd.core.records import FeedColumns
+from syncd.core.reconcile_records import FeedColumns
 from syncd.db.code_store import examples_statement, values_statement
 from syncd.db.ddl import dialect_named
 from syncd.db.recon_source import HisSettlements, LedgerReader

@@ -26,7 +26,8 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from syncd.core.records import Answer, ArchiveEntry, AuditEntry, SourceRow
+from syncd.core.reconcile_records import AuditEntry
+from syncd.core.records import Answer, ArchiveEntry, SourceRow
 from syncd.db.memory.outbox import MemoryOutbox
 from syncd.db.memory.persons import MemoryPersons
 from syncd.db.memory.rejected import MemoryRejected
