@@ -10,7 +10,8 @@ from pydantic import SecretStr
 
 from syncd.config.settings import DatabaseSettings
 from syncd.core.errors import ConfigError
-from syncd.db.engine import describe, failure_kind, make_engine, source_error
+from syncd.db.driver_failures import failure_kind
+from syncd.db.engine import describe, make_engine, source_error
 
 PASSWORD = "Pw-s3cret-9f2b"
 
