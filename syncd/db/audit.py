@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from syncd.core.reconcile_records import AuditEntry
 from syncd.db.engine import source_errors
-from syncd.db.schema import MESSAGE_LENGTH, StagingTables
+from syncd.db.schema import StagingTables
+from syncd.db.schema_columns import MESSAGE_LENGTH
 
 __all__ = ["AuditEntry", "AuditLog"]
 

@@ -3,10 +3,11 @@
 :func:`init_db` only ever issues ``CREATE TABLE`` / ``CREATE INDEX`` (and, on Oracle before
 12c, ``CREATE SEQUENCE`` / ``CREATE TRIGGER``) for syncd's own tables and indexes, and only for
 those that do not exist yet, plus the **additive upgrade**: a staging table of an older layout
-— it lacks only columns the schema marks as added later (:func:`syncd.db.schema._added`, all
-nullable) — gets them with ``ALTER TABLE … ADD``.  It never drops or changes anything, and a
-table it does not own (even one named with the same prefix) is never looked at beyond its
-name.  A table lacking any other column is reported, not changed.
+— it lacks only columns the schema marks as added later
+(:func:`syncd.db.schema_columns.added`, all nullable) — gets them with ``ALTER TABLE … ADD``.
+It never drops or changes anything, and a table it does not own (even one named with the same
+prefix) is never looked at beyond its name.  A table lacking any other column is reported,
+not changed.
 
 What creates a table is decided once, by :func:`table_statements`, from the dialect as it is
 connected (or, for ``--print-sql --server-version``, as :func:`~syncd.db.versions.dialect_at`
@@ -38,7 +39,8 @@ from syncd import logs
 from syncd.core.bilingual import zh_en
 from syncd.db.engine import source_errors
 from syncd.db.request_notify import ensure_notify, notify_ddl
-from syncd.db.schema import ADDED, DEFAULT_PREFIX, StagingTables, staging_tables
+from syncd.db.schema import DEFAULT_PREFIX, StagingTables, staging_tables
+from syncd.db.schema_columns import ADDED
 from syncd.db.versions import Version, dialect_at, number
 from syncd.db.versions import dialect_named as dialect_named  # also imported from here
 

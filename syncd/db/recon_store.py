@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.db.engine import source_errors
-from syncd.db.schema import MESSAGE_LENGTH, StagingTables
+from syncd.db.schema import StagingTables
+from syncd.db.schema_columns import MESSAGE_LENGTH
 
 
 @dataclass(frozen=True)

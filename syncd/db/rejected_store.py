@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from syncd.core.records import RESENT_FIXED_ZH, BlockingRow, RejectedRow, SyncStatus
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
-from syncd.db.schema import MESSAGE_LENGTH, StagingTables
+from syncd.db.schema import StagingTables
+from syncd.db.schema_columns import MESSAGE_LENGTH
 from syncd.rules.outbox import Transition, reason_columns
 from syncd.rules.visits import blocker
 

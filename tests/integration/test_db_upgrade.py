@@ -17,7 +17,8 @@ from syncd.db.archive import Archive
 from syncd.db.archive_backfill import backfill
 from syncd.db.ddl import init_db
 from syncd.db.engine import make_engine
-from syncd.db.schema import ADDED, staging_tables
+from syncd.db.schema import staging_tables
+from syncd.db.schema_columns import ADDED
 
 TABLES = staging_tables()
 AT = datetime(2026, 11, 25, 9, 30)
