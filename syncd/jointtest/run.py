@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from syncd.core.records import Outcome, VisitKind
-from syncd.demo.day import OPERATOR, DemoCommand
+from syncd.demo.day import OPERATOR
 from syncd.demo.report import wire_id
-from syncd.demo.run import insert_commands
-from syncd.jointtest.cases import Case, Expect, fill, setting_value
+from syncd.jointtest.case_writes import insert_command, write_his
+from syncd.jointtest.cases import Case, Expect, setting_value
 from syncd.jointtest.evidence import CaseResult, CaseVerdict, EvidenceCall
 from syncd.jointtest.his import HisVisit
 from syncd.jointtest.persons import Persons
@@ -180,53 +180,19 @@ class Rehearsal:
     # --- one case ---------------------------------------------------------------------
 
     def _start(self, case: Case) -> list[_Target]:
-        """The HIS writes first, then the command is inserted: the rows to wait for."""
+        """The HIS writes first, then the command is inserted (:mod:`syncd.jointtest.case_writes`):
+        the rows to wait for."""
         targets = []
         action, label = case.action, case.visit
         if action is not None and label is not None:
-            keys = self._his(case, label)
+            keys = write_his(self.site, case, label)
             if action.feed is not None:
                 self._switch_on(action.feed)
                 targets.append(_Target(action.feed, tuple(keys)))
         if case.command is not None:
-            values = self._values(case)
-            params = {key: fill(text, values) for key, text in case.params.items()}
-            visit = self.site.his.visits[label].key if label else None
-            command = DemoCommand(
-                case.command, visit, params.pop("bka895", None), params.pop("bka896", None), params
-            )
-            [command_id] = insert_commands(
-                self.site.engine, self.site.tables, (command,), requested_by="jointtest"
-            )
+            command_id = insert_command(self.site, case, self.persons, self.staging)
             targets.append(_Target(command_id=command_id))
         return targets
-
-    def _his(self, case: Case, label: str) -> list[str]:
-        his, name = self.site.his, str(case.his)
-        if name.startswith("record_"):
-            return his.record(label, name.removeprefix("record_"))
-        if name in ("outpatient_visit", "admission"):
-            assert case.person is not None  # the case model requires it
-            return list(getattr(his, name)(label, case.person))
-        if name in ("outpatient_charge", "inpatient_fees"):
-            return list(getattr(his, name)(label, case.fees))
-        return list(getattr(his, name)(label))
-
-    def _values(self, case: Case) -> dict[str, str]:
-        """What the case's placeholders may name (a missing one fails the case)."""
-        today = self.site.clock()
-        values = {"today": f"{today:%Y%m%d}", "year": f"{today:%Y}"}
-        visit: HisVisit | None = self.site.his.visits.get(case.visit or "")
-        number = case.person or (visit.person if visit else None)
-        if number is not None:
-            person = self.persons.person(number)
-            values |= {"aac001": person.aac001, "aac002": person.aac002, "aac003": person.aac003}
-        if case.visit in self.site.his.charges:
-            values["charge_no"] = self.site.his.charges[case.visit]
-        ledger = self.staging.visit(visit.key) if visit else None
-        if ledger is not None and ledger.last_batch:
-            values["bka001"] = str(ledger.last_batch)
-        return values
 
     def _switch_on(self, feed: str) -> None:
         if feed not in self.active:
