@@ -54,7 +54,8 @@ from bench_engine_setup import (
 from defusedxml import ElementTree
 
 from syncd.config.settings import PollingSettings
-from syncd.db.feed_source import FeedSource, Watermark
+from syncd.core.records import Watermark
+from syncd.db.feed_source import FeedSource
 from syncd.db.schema import staging_tables
 from syncd.resources import shipped_mappings
 from syncd.service.worker import Worker, watermark_of

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from syncd.cli.context import CliContext
+from syncd.config.feeds import watermark_of
 from syncd.config.loader import secret_missing, setting_problem
 from syncd.config.settings import FolderSettings, Settings
 from syncd.core.bilingual import zh_en
@@ -32,7 +33,6 @@ from syncd.db.engine import make_engine
 from syncd.db.live_hints import session_offset, view_rows, zone_fix
 from syncd.db.mapping_check import disabled_views, live_problems
 from syncd.db.views import ViewReader
-from syncd.service.worker import watermark_of
 
 
 @click.command()

@@ -18,6 +18,7 @@ from syncd.config.mappings import load_mappings
 from syncd.config.settings import Settings
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem
+from syncd.core.records import Watermark
 from syncd.mapping import FeedSpec, names
 from syncd.protocol import catalogue
 
@@ -70,3 +71,15 @@ def _why(setting: str, name: str, feeds: dict[str, FeedSpec], views: list[str]) 
         f"'{name}' in {setting} is not a feed any mapping defines",
     )
     return message, names.did_you_mean(name, views)
+
+
+def watermark_of(settings: Settings, spec: FeedSpec) -> Watermark | None:
+    """The feed's watermark: ``polling.watermarks`` (``column: null``: none), else the
+    mapping's ``source.watermark`` with ``polling.full_scan_s``, else none."""
+    mark = settings.polling.watermarks.get(spec.feed)
+    if mark is not None:
+        return Watermark(mark.column, mark.lookback, mark.full_scan_s) if mark.column else None
+    declared = spec.source.watermark
+    if declared is None:
+        return None
+    return Watermark(declared.column, declared.lookback, settings.polling.full_scan_s)

@@ -329,3 +329,14 @@ class PersonRecord:
 
     def __repr__(self) -> str:
         return f"PersonRecord({self.key!r}, {self.state.value}, call_id={self.call_id})"
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """An optional scan limit: ``column`` grows with new rows; ``lookback`` in its units
+    (seconds for timestamps, a count for numbers); every ``full_scan_s`` seconds (and at
+    start-up) one scan has no limit, so a row that committed after its window is still found."""
+
+    column: str
+    lookback: float
+    full_scan_s: float = 900.0

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import quoted_name
 
-from syncd.core.records import SourceRow
+from syncd.core.records import SourceRow, Watermark
 from syncd.db.engine import reading, source_errors
 from syncd.db.idlist import chunk_size
 from syncd.db.schema import StagingTables
@@ -42,17 +41,6 @@ from syncd.mapping.spec import DatasetSpec, FeedSpec
 KEY_LABEL, VERSION_LABEL = "syncd_key", "syncd_version"
 _TEXT = sa.String(200)
 NO_VERSION = "-"  # a versioned row whose version column is NULL
-
-
-@dataclass(frozen=True)
-class Watermark:
-    """An optional scan limit: ``column`` grows with new rows; ``lookback`` in its units
-    (seconds for timestamps, a count for numbers); every ``full_scan_s`` seconds (and at
-    start-up) one scan has no limit, so a row that committed after its window is still found."""
-
-    column: str
-    lookback: float
-    full_scan_s: float = 900.0
 
 
 def unquoted(name: str) -> quoted_name:

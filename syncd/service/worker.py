@@ -23,6 +23,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from syncd.config.feeds import watermark_of
 from syncd.config.loader import secret_missing
 from syncd.config.mappings import NO_LOOKUP_EN, NO_LOOKUP_ZH, settings_values
 from syncd.config.settings import Settings
@@ -33,7 +34,7 @@ from syncd.db.archive import Archive
 from syncd.db.audit import AuditLog
 from syncd.db.code_store import CodeStore
 from syncd.db.engine import make_engine
-from syncd.db.feed_source import ChildViews, FeedSource, Watermark
+from syncd.db.feed_source import ChildViews, FeedSource
 from syncd.db.person_store import PersonStore
 from syncd.db.request_notify import RequestWakeups
 from syncd.db.schema import StagingTables, staging_tables
@@ -297,15 +298,3 @@ class Worker:
             self.client.close()
         if self._own_engine:
             self.engine.dispose()
-
-
-def watermark_of(settings: Settings, spec: FeedSpec) -> Watermark | None:
-    """The feed's watermark: ``polling.watermarks`` (``column: null``: none), else the
-    mapping's ``source.watermark`` with ``polling.full_scan_s``, else none."""
-    mark = settings.polling.watermarks.get(spec.feed)
-    if mark is not None:
-        return Watermark(mark.column, mark.lookback, mark.full_scan_s) if mark.column else None
-    declared = spec.source.watermark
-    if declared is None:
-        return None
-    return Watermark(declared.column, declared.lookback, settings.polling.full_scan_s)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from engine_support import START, Env, any_env, fee
 
-from syncd.core.records import NewRow
-from syncd.db.feed_source import FeedSource, Watermark
+from syncd.core.records import NewRow, Watermark
+from syncd.db.feed_source import FeedSource
 from syncd.db.outbox_store import OutboxStore
 
 __all__ = ["any_env"]

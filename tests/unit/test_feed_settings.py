@@ -83,7 +83,7 @@ def test_the_shipped_fee_feed_searches_by_its_watermark_unless_a_setting_says_ot
 ) -> None:
     """Shipped defaults: ip_fee's view is searched from FEE_ID (the mapping's watermark),
     fully every polling.full_scan_s; a setting changes the column or turns it off."""
-    from syncd.service.worker import watermark_of
+    from syncd.config.feeds import watermark_of
 
     def mark(polling: str) -> object:
         path = _settings_file(tmp_path, polling)

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from mapping_folders import feeds_in
 
+from syncd.core.records import Watermark
 from syncd.db.ddl import dialect_named
-from syncd.db.feed_source import FeedSource, Watermark
+from syncd.db.feed_source import FeedSource
 from syncd.db.schema import staging_tables
 
 MAPPINGS = Path(__file__).parent.parent / "data" / "engine"
