@@ -139,8 +139,10 @@ def _stamp(value: object) -> datetime:
 def test_session_expiry_mid_batch_logs_in_once_more_without_a_duplicate(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    """The platform session expires during the fee uploads (-9): the daemon logs in once more,
-    replays that call, and every fee row is on the platform once."""
+    """The platform session expires during the fee uploads (-9): the daemon logs in once more
+    (once for every call in flight that met the expired session: up to
+    ``delivery.max_in_flight``, 4, of them), replays those calls, and every fee row is on the
+    platform once."""
     with site(tmp_path, sqlite_url) as here:
         here.write_config(platform={"fee_rows_per_call": 10})
         here.sim.fault(kind="expire_session", function_id="bizh120002", times=1)
@@ -148,5 +150,6 @@ def test_session_expiry_mid_batch_logs_in_once_more_without_a_duplicate(
         wait_for("every row final", lambda: all_done(here, 0), timeout=60)
         assert daemon.terminate() == 0
         assert len(here.sim.calls("sys0001")) == 2
-        assert [c["return_code"] for c in here.sim.calls("bizh120002")].count("-9") == 1
+        expired = [c["return_code"] for c in here.sim.calls("bizh120002")].count("-9")
+        assert 1 <= expired <= 4
         assert platform_problems(here) == []
