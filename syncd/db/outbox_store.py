@@ -29,7 +29,7 @@ from syncd.db.engine import reading, source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.person_cases import visit_unknown_reason
 from syncd.db.schema import StagingTables
-from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.outbox import Transition, queued_again, reason_columns
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -289,20 +289,7 @@ class OutboxStore(claims.LeasedStore):
         return count
 
     def _again(self, now: datetime) -> sa.Update:
-        """Queued again as a new attempt: PENDING now, attempts from 0, no lease, no reason
-        (the refusal or failure it had is not the current state any more)."""
-        return sa.update(self.table).values(
-            return_code=None,
-            return_code_message=None,
-            last_error=None,
-            status="PENDING",
-            attempts=0,
-            next_attempt_at=now,
-            updated_at=now,
-            lease_owner=None,
-            lease_until=None,
-            finished_at=None,
-        )
+        return sa.update(self.table).values(queued_again(now))
 
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int:
         """``syncd retry FEED KEY --not-processed``: an operator checked the platform and the

@@ -18,12 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.core.records import RESENT_FIXED_ZH, BlockingRow, RejectedRow, SyncStatus
+from syncd.core.records import RESENT_FIXED_ZH, BlockingRow, RejectedRow
 from syncd.db.engine import source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.schema import StagingTables
 from syncd.db.schema_columns import MESSAGE_LENGTH
-from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.outbox import queued_again
 from syncd.rules.visits import blocker
 
 SYSTEM_USER = "syncd"  # who the status history names for what syncd did by itself
@@ -129,19 +129,7 @@ class RejectedStore:
                 return 0
             which = sa.and_(c.feed == feed, c.status == "REJECTED", sa.or_(mine, call))
             keys = conn.execute(sa.select(c.source_key).where(which)).scalars().all()
-            conn.execute(
-                sa.update(self.table)
-                .where(which)
-                .values(
-                    status="PENDING",
-                    attempts=0,
-                    next_attempt_at=now,
-                    updated_at=now,
-                    finished_at=None,
-                    fingerprint=None,
-                    **reason_columns(Transition(SyncStatus.PENDING, now, 0, message), {}),
-                )
-            )
+            conn.execute(sa.update(self.table).where(which).values(queued_again(now, message)))
             history = [
                 {
                     "created_at": now,

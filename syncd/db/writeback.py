@@ -17,7 +17,7 @@ from syncd.db.request_store import RequestStore
 from syncd.db.schema import StagingTables
 from syncd.db.visit_store import VisitStore
 from syncd.rules.fee_batches import REFILL_ZH
-from syncd.rules.outbox import Transition
+from syncd.rules.outbox import Transition, queued_again
 from syncd.rules.visits import FEE_UPLOAD, Visit, VisitChange, VisitLook
 
 
@@ -93,15 +93,6 @@ def _refill(conn: sa.Connection, table: sa.Table, visit_key: str, now: datetime)
     stmt = (
         sa.update(table)
         .where(c.visit_key == visit_key, c.function_id == FEE_UPLOAD, c.status == "SUCCEEDED")
-        .values(
-            status="PENDING",
-            attempts=0,
-            next_attempt_at=now,
-            updated_at=now,
-            finished_at=None,
-            return_code=None,
-            return_code_message=REFILL_ZH,
-            last_error=REFILL_ZH,
-        )
+        .values(queued_again(now, REFILL_ZH))
     )
     return int(conn.execute(stmt).rowcount)

@@ -99,6 +99,24 @@ def reason_columns(transition: Transition, reply: Mapping[str, object]) -> dict[
     return values
 
 
+def queued_again(now: datetime, reason: str = "") -> dict[str, object]:
+    """The columns of a row queued again as a new attempt (an operator's re-queue, a fixed
+    rejected row, the visit's fee rows after syncd's own deletion): PENDING now, attempts from
+    0, no lease, no fingerprint, and as its reason ``reason`` (empty: none — the refusal or
+    failure it had is not the current state any more)."""
+    values: dict[str, object] = {
+        "status": SyncStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "updated_at": now,
+        "lease_owner": None,
+        "lease_until": None,
+        "finished_at": None,
+        "fingerprint": None,
+    }
+    return values | reason_columns(Transition(SyncStatus.PENDING, now, 0, reason), {})
+
+
 def after_outcome(
     outcome: Outcome, kind: str, attempts: int, policy: RetryPolicy, now: datetime, draw: float
 ) -> Transition:
