@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from syncd import __version__
+from syncd.cli.click_zh import usage_message
 from syncd.cli.context import CliContext
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import (
@@ -217,5 +218,6 @@ def _usage_error(exc: click.UsageError) -> None:
             f"try '{exc.ctx.command_path} --help' for help",
         )
         click.echo(hint, err=True)
-    click.echo(f"{zh_en('用法错误', 'usage error')}: {exc.format_message()}", err=True)
+    message = usage_message(exc.format_message())
+    click.echo(f"{zh_en('用法错误', 'usage error')}: {message}", err=True)
     sys.exit(EXIT_USAGE)
