@@ -67,7 +67,10 @@ def test_usage_errors_exit_2_with_the_usage_and_a_bilingual_heading(
         run(["check", "--no-such-option"])
     err = capsys.readouterr().err
     assert wrong.value.code == 2 and err.startswith("用法 / Usage: syncd check [OPTIONS]")
-    assert "用法错误 / usage error: No such option '--no-such-option'" in err
+    assert (
+        "用法错误 / usage error: 没有选项 '--no-such-option' / No such option '--no-such-option'"
+        in err
+    )
     with pytest.raises(SystemExit) as bare:
         run(["codes"])
     err = capsys.readouterr().err
