@@ -2,20 +2,19 @@
 
 Every key is documented in ``syncd.example.yaml`` and in the README.  Secrets (the platform
 password, the database password) are *not* fields a YAML file may hold: they are attached by
-:mod:`syncd.config.loader` from the environment, a file, or a systemd credential.
+:mod:`syncd.config.loader` from the environment, a file, or a systemd credential.  The sections
+of watching syncd run (monitoring, alerts, console) are in :mod:`syncd.config.operations_settings`,
+what every section shares in :mod:`syncd.config.sections`.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationInfo,
@@ -23,25 +22,11 @@ from pydantic import (
     model_validator,
 )
 
-from syncd.core.bilingual import zh_en
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,29}$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+from syncd.config.operations_settings import AlertSettings, ConsoleSettings, MonitoringSettings
+from syncd.config.sections import HHMM, IDENTIFIER, PositiveSeconds, Section, bad_setting
 
 
-def _bad(zh: str, en: str) -> ValueError:
-    """A validator's refusal, Chinese first (shown under the setting's file:line)."""
-    return ValueError(zh_en(zh, en))
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-PositiveSeconds = Annotated[float, Field(gt=0)]
-
-
-class HospitalSettings(_Section):
+class HospitalSettings(Section):
     """Who we are on the platform."""
 
     akb020: str = Field(min_length=1, max_length=20, description="医疗机构编码 (institution code)")
@@ -51,7 +36,7 @@ class HospitalSettings(_Section):
     akb026: str = Field(default="", description="执业许可证登记号")
 
 
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
     """The HIS database syncd reads views from and writes staging tables into."""
 
     url: str = Field(min_length=1, description="SQLAlchemy URL without the password")
@@ -72,7 +57,7 @@ class DatabaseSettings(_Section):
     def _client_dir_is_for_oracle(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         url = str(info.data.get("url", ""))
         if value is not None and url and not url.startswith("oracle"):
-            raise _bad(
+            raise bad_setting(
                 "只用于 oracle+oracledb 的 database.url，请删除",
                 "only applies to an oracle+oracledb database.url; remove it",
             )
@@ -82,7 +67,7 @@ class DatabaseSettings(_Section):
     @classmethod
     def _prefix_is_identifier(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,9}", value):
-            raise _bad(
+            raise bad_setting(
                 "须为 1-10 个字母、数字或 _，以字母开头",
                 "must be 1-10 letters, digits or '_' starting with a letter",
             )
@@ -91,14 +76,14 @@ class DatabaseSettings(_Section):
     @field_validator("schema_name")
     @classmethod
     def _schema_is_identifier(cls, value: str | None) -> str | None:
-        if value is not None and not _IDENTIFIER.match(value):
-            raise _bad(
+        if value is not None and not IDENTIFIER.match(value):
+            raise bad_setting(
                 "须为字母、数字或 _ 组成的名称", "must be a plain identifier (letters, digits, '_')"
             )
         return value
 
 
-class FunctionIds(_Section):
+class FunctionIds(Section):
     """Function ids the spec marks as inferred or unknown: configurable per deployment."""
 
     settlement_slip: str = Field(default="bizh120206", description="结算信息提取 [inferred]")
@@ -108,7 +93,7 @@ class FunctionIds(_Section):
     )
 
 
-class PlatformSettings(_Section):
+class PlatformSettings(Section):
     """The provincial work-injury platform (or the simulator)."""
 
     url: str = Field(
@@ -157,7 +142,7 @@ class PlatformSettings(_Section):
     password: SecretStr | None = Field(default=None, exclude=True)
 
 
-class CitySettings(_Section):
+class CitySettings(Section):
     """Provincial/city rules that differ between cities."""
 
     fee_delete_allowed: bool = Field(
@@ -165,7 +150,7 @@ class CitySettings(_Section):
     )
 
 
-class WatermarkSettings(_Section):
+class WatermarkSettings(Section):
     """Limit a feed's new-row scan to rows whose ``column`` is at least (highest seen −
     ``lookback``); late rows inside the window are still found by the anti-join, and a full
     scan every ``full_scan_s`` finds a row that committed later than the window.  Replaces
@@ -182,10 +167,10 @@ class WatermarkSettings(_Section):
     )
 
 
-class PollingSettings(_Section):
+class PollingSettings(Section):
     default_interval_s: PositiveSeconds = 10.0
     command_interval_s: PositiveSeconds = 0.05
-    feed_intervals_s: dict[str, PositiveSeconds] = {}
+    feed_intervals_s: dict[str, PositiveSeconds] = Field(default={})
     batch_size: int = Field(default=500, ge=1, le=10000)
     watermarks: dict[str, WatermarkSettings] = Field(
         default={}, description="feed name → optional watermark column and look-back window"
@@ -207,12 +192,12 @@ class PollingSettings(_Section):
     @field_validator("daily_login_at", "reconcile_at")
     @classmethod
     def _is_hhmm(cls, value: str) -> str:
-        if not _HHMM.match(value):
-            raise _bad("须为时刻 HH:MM，如 02:00", "must be a time of day HH:MM, e.g. 02:00")
+        if not HHMM.match(value):
+            raise bad_setting("须为时刻 HH:MM，如 02:00", "must be a time of day HH:MM, e.g. 02:00")
         return value
 
 
-class DeliverySettings(_Section):
+class DeliverySettings(Section):
     max_attempts: int = Field(default=8, ge=1, le=100)
     backoff_initial_s: PositiveSeconds = 5.0
     backoff_max_s: PositiveSeconds = 900.0
@@ -245,7 +230,7 @@ class DeliverySettings(_Section):
 STATE_DIRECTORY = Path("/var/lib/syncd")  # the unit's StateDirectory=syncd
 
 
-class FolderSettings(_Section):
+class FolderSettings(Section):
     """Where syncd reads mappings and writes files.  Every folder syncd writes defaults under
     the unit's ``StateDirectory`` (``ProtectSystem=strict`` makes ``/etc`` read-only to it) and
     is named in :attr:`WRITTEN`, which ``syncd check`` verifies exists and is writable."""
@@ -256,7 +241,7 @@ class FolderSettings(_Section):
     reports: Path = STATE_DIRECTORY / "reports"
 
 
-class PersonSettings(_Section):
+class PersonSettings(Section):
     """The platform's person look-up behind mappings' ``person:`` rules (syncd asks it)."""
 
     refresh_s: PositiveSeconds = Field(default=86400.0, description="older answers: ask again")
@@ -265,11 +250,11 @@ class PersonSettings(_Section):
     )
 
 
-class ArchiveSettings(_Section):
+class ArchiveSettings(Section):
     retention_days: int = Field(default=180, ge=1)
 
 
-class LoggingSettings(_Section):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["kv", "json"] = "kv"
     private_fields: list[str] = Field(
@@ -277,7 +262,7 @@ class LoggingSettings(_Section):
     )
 
 
-class SmtpSettings(_Section):
+class SmtpSettings(Section):
     """Where the nightly report is mailed (nothing is sent while ``host`` or ``to`` is empty)."""
 
     host: str = Field(default="", description="SMTP server; empty = do not mail the report")
@@ -291,7 +276,7 @@ class SmtpSettings(_Section):
     password: SecretStr | None = Field(default=None, exclude=True)
 
 
-class ReconcileSettings(_Section):
+class ReconcileSettings(Section):
     """The nightly reconciliation (``syncd reconcile``) and its report."""
 
     settlement_view: str = Field(
@@ -321,129 +306,11 @@ class ReconcileSettings(_Section):
     @field_validator("settlement_view")
     @classmethod
     def _view_is_identifier(cls, value: str) -> str:
-        if not all(_IDENTIFIER.match(part) for part in value.split(".", 1)):
-            raise _bad(
+        if not all(IDENTIFIER.match(part) for part in value.split(".", 1)):
+            raise bad_setting(
                 "须为视图名，可写 schema.VIEW", "must be a view name, optionally schema.VIEW"
             )
         return value
-
-
-class MonitoringSettings(_Section):
-    """``/metrics``, ``/healthz`` and ``/readyz`` served by ``syncd run``."""
-
-    listen: str | None = Field(
-        default="127.0.0.1:9468", description="host:port to serve on; null = no server"
-    )
-    probe_every_s: PositiveSeconds = Field(
-        default=60.0, description="TCP check of the platform when no call was made for this long"
-    )
-
-    @field_validator("listen")
-    @classmethod
-    def _is_host_port(cls, value: str | None) -> str | None:
-        if value is not None:
-            listen_address(value)
-        return value
-
-    def address(self) -> tuple[str, int] | None:
-        return None if self.listen is None else listen_address(self.listen)
-
-
-def listen_address(text: str) -> tuple[str, int]:
-    """``127.0.0.1:9468`` / ``[::1]:9468`` → (host, port); ValueError otherwise."""
-    host, sep, port = text.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise _bad(
-            "须为 host:port，如 127.0.0.1:9468（null 为不启用）",
-            "must be host:port, e.g. 127.0.0.1:9468 (or null for no server)",
-        )
-    return host, int(port)
-
-
-class WebhookSettings(_Section):
-    """One group robot (or any JSON receiver) the alerts are posted to."""
-
-    url: str = Field(pattern=r"^https?://", description="robot address (holds its key)")
-    format: Literal["wecom", "dingtalk", "json"] = "json"
-    min_interval_s: float = Field(default=60.0, ge=0, description="at most one post per …")
-    timeout_s: PositiveSeconds = 10.0
-
-
-class AlertMailSettings(_Section):
-    """Alerts by mail, through the SMTP server of ``reconcile.smtp``."""
-
-    to: list[str] = Field(default=[], description="recipients; empty = no alert mail")
-    min_interval_s: float = Field(default=300.0, ge=0, description="at most one mail per …")
-
-
-class InactivitySettings(_Section):
-    """ "No new work-injury rows": only on working days, within working hours."""
-
-    quiet_s: float | None = Field(
-        default=7200.0, gt=0, description="no new row for this long raises it; null = off"
-    )
-    working_days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
-        default=[1, 2, 3, 4, 5], description="ISO weekdays: 1 = Monday … 7 = Sunday"
-    )
-    working_hours: tuple[str, str] = ("08:00", "17:30")
-    holidays: list[date] = Field(default=[], description="days off on a working weekday")
-    extra_working_days: list[date] = Field(default=[], description="working weekend days (调休)")
-
-    @field_validator("working_hours")
-    @classmethod
-    def _are_hhmm(cls, value: tuple[str, str]) -> tuple[str, str]:
-        if not all(_HHMM.match(v) for v in value) or value[0] >= value[1]:
-            raise _bad(
-                "须为 [开始, 结束] 时刻 HH:MM，开始在前",
-                "must be [start, end] times HH:MM with start before end",
-            )
-        return value
-
-
-class AlertSettings(_Section):
-    """Alerts: each raised once when its condition starts and cleared once when it ends."""
-
-    enabled: bool = True
-    evaluate_every_s: PositiveSeconds = 30.0
-    settle_s: float = Field(
-        default=60.0, ge=0, description="a change must last this long before it is announced"
-    )
-    backlog_after_s: PositiveSeconds = Field(
-        default=900.0, description="the oldest PENDING row (or NEW command) older than this"
-    )
-    job_late_factor: float = Field(
-        default=3.0, ge=1, description="an interval job is late after this many intervals"
-    )
-    daily_job_grace_s: PositiveSeconds = Field(
-        default=3600.0, description="a daily job is late this long after its time"
-    )
-    inactivity: InactivitySettings = InactivitySettings()
-    mail: AlertMailSettings = AlertMailSettings()
-    webhooks: list[WebhookSettings] = []
-
-
-class ConsoleSettings(_Section):
-    """The operations console (``syncd console``; started by ``syncd run`` when enabled)."""
-
-    enabled: bool = Field(default=False, description="syncd run also serves the console")
-    host: str = Field(default="127.0.0.1", min_length=1, description="listen address")
-    port: int = Field(default=8470, ge=1, le=65535)
-    session_lifetime_s: PositiveSeconds = Field(
-        default=28800.0, description="a login lasts at most this long (8 h)"
-    )
-    idle_timeout_s: PositiveSeconds = Field(
-        default=1800.0, description="a login ends after this long without a request"
-    )
-    login_attempts: int = Field(
-        default=5, ge=1, le=100, description="failed logins per name or address per window"
-    )
-    login_window_s: PositiveSeconds = Field(default=300.0, description="the rate limit window")
-    cookie_secure: bool = Field(
-        default=False, description="Secure cookies: set true behind an HTTPS reverse proxy"
-    )
-    refresh_s: int = Field(default=10, ge=2, le=3600, description="dashboard refresh (seconds)")
-    page_size: int = Field(default=100, ge=10, le=1000, description="rows per page")
 
 
 POOL_SPARE = 6  # connections beside the calls in flight: feed jobs, commands, monitoring, console
@@ -454,7 +321,7 @@ def pool_size_for(max_in_flight: int) -> int:
     return -(-(max_in_flight + POOL_SPARE) // 2)
 
 
-class Settings(_Section):
+class Settings(Section):
     """The whole settings file."""
 
     hospital: HospitalSettings
@@ -491,7 +358,7 @@ class Settings(_Section):
     @model_validator(mode="after")
     def _alert_mail_has_a_server(self) -> Settings:
         if self.alerts.mail.to and not self.reconcile.smtp.host:
-            raise _bad(
+            raise bad_setting(
                 "设置了 alerts.mail.to 但 reconcile.smtp.host 为空：告警邮件经对账的 SMTP "
                 "服务器发送；请设置它，或清空 alerts.mail.to",
                 "alerts.mail.to is set but reconcile.smtp.host is empty: alerts are mailed "

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from syncd.config.settings import ConsoleSettings
+from syncd.config.operations_settings import ConsoleSettings
 from syncd.console import passwords
 from syncd.db.audit import AuditEntry, AuditLog
 from syncd.db.engine import Engine

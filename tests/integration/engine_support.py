@@ -17,12 +17,12 @@ from pydantic import SecretStr
 from sqlalchemy.sql.elements import quoted_name
 
 from syncd.config.mappings import load_mappings
+from syncd.config.operations_settings import MonitoringSettings
 from syncd.config.settings import (
     DatabaseSettings,
     DeliverySettings,
     FolderSettings,
     HospitalSettings,
-    MonitoringSettings,
     PlatformSettings,
     Settings,
 )

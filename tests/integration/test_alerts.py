@@ -14,13 +14,8 @@ from alert_support import HookSink, SmtpSink, hooks, smtp
 from engine_support import Env, admit, env, fee
 from test_engine_fee_refill import upload_elsewhere
 
-from syncd.config.settings import (
-    AlertMailSettings,
-    AlertSettings,
-    ReconcileSettings,
-    SmtpSettings,
-    WebhookSettings,
-)
+from syncd.config.operations_settings import AlertMailSettings, AlertSettings, WebhookSettings
+from syncd.config.settings import ReconcileSettings, SmtpSettings
 from syncd.db.alert_store import AlertRow, AlertStore
 from syncd.platform.client import PlatformClient, SessionCache
 from syncd.platform.health import PlatformHealth

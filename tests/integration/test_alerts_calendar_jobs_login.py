@@ -16,7 +16,7 @@ from engine_support import Env, admit, any_env, env, fee
 from pydantic import SecretStr
 from test_alerts import HOST, _configure, _watch, _worker
 
-from syncd.config.settings import InactivitySettings
+from syncd.config.operations_settings import InactivitySettings
 from syncd.platform.client import PlatformClient
 from syncd.service.alerts.watch import AlertWatch
 from syncd.service.jobs import JobProgress, Schedule

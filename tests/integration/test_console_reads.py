@@ -222,7 +222,7 @@ def test_the_login_rate_limit_holds_across_a_restart_and_a_second_console(
 ) -> None:
     """Failed logins are counted from the audit log: a console started afresh (a restart, or
     ``syncd console`` beside ``syncd run``'s) refuses the name and the address at once."""
-    from syncd.config.settings import ConsoleSettings
+    from syncd.config.operations_settings import ConsoleSettings
     from syncd.console import passwords
     from syncd.console.auth import Auth
 

@@ -21,7 +21,7 @@ from alert_support import free_port, wait_until
 from engine_support import Env, admit, env
 from prometheus_client.parser import text_string_to_metric_families
 
-from syncd.config.settings import AlertSettings, MonitoringSettings
+from syncd.config.operations_settings import AlertSettings, MonitoringSettings
 from syncd.core.errors import ConfigError
 from syncd.monitor.metrics import metric_names
 from syncd.platform.health import PlatformHealth

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncd.config.settings import AlertSettings, InactivitySettings
+from syncd.config.operations_settings import AlertSettings, InactivitySettings
 from syncd.db.counts import Counts, FeedCounts, LastReconciliation
 from syncd.db.person_cases import PersonCase
 from syncd.platform.health import HealthSnapshot

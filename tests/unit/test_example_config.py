@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from syncd.config import Settings, load_settings
-from syncd.config.settings import WebhookSettings
+from syncd.config.operations_settings import WebhookSettings
 from syncd.config.yamlfile import load_yaml
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "syncd.example.yaml"

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from syncd.config.settings import Settings, SmtpSettings, WebhookSettings
+from syncd.config.operations_settings import WebhookSettings
+from syncd.config.settings import Settings, SmtpSettings
 from syncd.core.errors import AlertError
 from syncd.service.alerts.texts import Notice
 

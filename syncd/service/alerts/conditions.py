@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from syncd.config.settings import AlertSettings, InactivitySettings
+from syncd.config.operations_settings import AlertSettings, InactivitySettings
 from syncd.db.counts import Counts, FeedCounts
 from syncd.db.person_cases import PersonCase
 from syncd.platform.health import HealthSnapshot
