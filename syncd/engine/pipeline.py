@@ -12,10 +12,8 @@ of a state-changing or money feed are settled by query before anything is sent a
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from syncd.core.errors import LeaseLost, RequestEncodingError
 from syncd.core.records import (
@@ -38,18 +36,16 @@ from syncd.engine.persons import Answers, PersonLookups
 from syncd.engine.ports import FeedSourcePort, WritebackPort
 from syncd.engine.prepare import Preparation, RenderInputs
 from syncd.engine.reports import TickReport
+from syncd.engine.row_ends import RowEnds
 from syncd.engine.rows_unit import RowsUnit
-from syncd.logs import event
 from syncd.mapping import FeedSpec, MappedCall
 from syncd.rules import outbox, visits
 from syncd.rules.visits import Visit
 
-logger = logging.getLogger(__name__)
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
 MOST_CLAIMED = 20_000  # rows one tick claims at most for its lanes (one claim may hold more)
 Calls = list[tuple[list[OutboxRow], tuple[MappedCall, ...]]]  # rows and what they send
-_WAITING_REMEMBERED = 100_000  # rows whose waiting reason was logged (then forgotten at once)
 
 
 class FeedPipeline:
@@ -72,19 +68,18 @@ class FeedPipeline:
     ) -> None:
         self.spec, self.source, self.exchange, self.store = spec, source, exchange, store
         self.slots = slots or CallSlots(1)  # the engine's calls in flight (lanes by visit)
-        self._count = threading.Lock()  # the tick's report, written from every lane
         self.batch_size, self.lease_s = batch_size, lease_s
         self.zero_fee_wait_s = zero_fee_wait_s  # delivery.zero_fee_wait_s (fee_batches)
         self.refill_allowed = refill_allowed  # city.fee_delete_allowed (fee_batches.refill_step)
         self.discovery = Discovery(source, after, store.outbox, exchange.clock, batch_size)
         self.checks = FeedChecks(spec, store, exchange.unsafe, self.discovery, fee_deletes)
         self.leases = Leases()
+        self.ends = RowEnds(spec.feed, store.outbox, exchange, self.leases)  # rows' ends
         self.gate: Gate = OPEN  # asked before each unit and between its calls (stop_claiming)
         self.prep: Preparation | None = None  # this tick's (its code tables)
         self.settling = FeedSettle(self)  # unsettled calls: by query, or an operator's verdict
         self.persons = persons  # the person look-up, when the mapping has person: rules
         self.fixed = FixedRows(self, recheck_rejected_s)  # rejected rows whose data was fixed
-        self._waiting: dict[int, str] = {}  # row id → the waiting reason last logged
 
     @property
     def owner(self) -> str:
@@ -171,8 +166,8 @@ class FeedPipeline:
         if check.verdict is not visits.VisitVerdict.READY:
             waits = check.verdict is visits.VisitVerdict.WAIT
             reason = check.reason_zh
-            ended = self.waiting(reason, check.blocked_by) if waits else outbox.refused(reason)
-            return self.finish(live, ended, r)
+            ended = self.ends.waiting(reason, check.blocked_by) if waits else outbox.refused(reason)
+            return self.ends.finish(live, ended, r)
         for index, (rows, requests) in enumerate(self.render(live, view, visit, r)):
             if self.gate.stopping():  # shutting down: the rest of the unit is handed back unsent
                 return
@@ -183,7 +178,7 @@ class FeedPipeline:
                     visit, statuses = looked.visit, looked.statuses
                 check = self.checks.serial_wait(key, statuses)
                 if check.verdict is visits.VisitVerdict.WAIT:
-                    self.finish(rows, self.waiting(check.reason_zh), r)
+                    self.ends.finish(rows, self.ends.waiting(check.reason_zh), r)
                     continue
             try:
                 self.deliver(RowsUnit(self, rows, visit, r, view), requests)
@@ -197,7 +192,7 @@ class FeedPipeline:
             try:
                 request = self.exchange.calls.request(mapped)
             except RequestEncodingError as exc:
-                self.finish(unit.rows, outbox.refused(exc.reason_zh), unit.report)
+                self.ends.finish(unit.rows, outbox.refused(exc.reason_zh), unit.report)
                 return self.fixed.remember(unit.rows, unit.view, unit.visit)
             review = self.settling.review(unit.rows[0].visit_key)
             last = index == len(requests) - 1
@@ -224,12 +219,14 @@ class FeedPipeline:
         rows = [row for row in unit if row.id not in live_ids]
         unsafe = self.exchange.unsafe(self.spec.function) and not asked
         open_calls = [row for row in rows if row.status in UNSETTLED_STATUSES and unsafe]
-        self.finish([row for row in rows if row not in open_calls], outbox.refused(_STALE_ZH), r)
+        self.ends.finish(
+            [row for row in rows if row not in open_calls], outbox.refused(_STALE_ZH), r
+        )
         for row in open_calls:
             later = outbox.unresolved(
                 row.attempts, self.exchange.policy, self._now(), self.exchange.draw()
             )
-            self.finish(
+            self.ends.finish(
                 [row],
                 outbox.Transition(later.status, later.next_attempt_at, None, _STALE_UNKNOWN_ZH),
                 r,
@@ -258,11 +255,11 @@ class FeedPipeline:
         prepared = self.prep.rows(self.spec, sources, visit, answers.found)
         for keys, error in prepared.refused:
             ended = (
-                self.waiting(answers.waiting_zh or error.reason_zh)
+                self.ends.waiting(answers.waiting_zh or error.reason_zh)
                 if error.waits
                 else outbox.refused(error.reason_zh)
             )
-            self.finish([row for row in rows if row.source_key in keys], ended, r)
+            self.ends.finish([row for row in rows if row.source_key in keys], ended, r)
             if not error.waits:
                 self.fixed.remember([row for row in rows if row.source_key in keys], view, visit)
         calls = [
@@ -272,7 +269,7 @@ class FeedPipeline:
         now = self._now()  # a last fee call of only 0.00 items waits (FeedChecks.zero_wait):
         why = self.checks.zero_wait(*calls[-1], now, self.zero_fee_wait_s) if calls else ""
         if why:  # WAITING, due again at once (claimed with the visit's next row found)
-            self.finish(calls[-1][0], outbox.Transition(SyncStatus.WAITING, now, None, why), r)
+            self.ends.finish(calls[-1][0], outbox.Transition(SyncStatus.WAITING, now, None, why), r)
         return calls[:-1] if why else calls
 
     def answers(
@@ -286,89 +283,6 @@ class FeedPipeline:
         where = Where(self.spec.feed, rows[0].source_key, rows[0].visit_key)
         new_visit = visit is None or visit.state == VisitState.NONE.value
         return self.persons.answers(self.prep, self.spec, sources, where, new_visit=new_visit)
-
-    def step_back(self, rows: list[OutboxRow], reason_zh: str, r: TickReport) -> None:
-        """An intent committed but not sent: the rows wait again with the attempts they had,
-        for a jittered while (two engines that both stepped back do not meet again)."""
-        spread = self.exchange.policy.wait_s * (1.0 + self.exchange.draw())
-        due = self._now() + timedelta(seconds=spread)
-        for attempts in sorted({row.attempts for row in rows}):
-            self.finish(
-                [row for row in rows if row.attempts == attempts],
-                outbox.Transition(SyncStatus.WAITING, due, attempts, reason_zh),
-                r,
-            )
-
-    # --- small helpers ----------------------------------------------------------------
-
-    def waiting(self, reason_zh: str, blocked_by: str = "") -> outbox.Transition:
-        return outbox.waiting(self.exchange.policy, self._now(), reason_zh, blocked_by)
-
-    def lost(self, rows: list[OutboxRow]) -> None:
-        """Our lease ran out and another engine holds the rows now: leave them to it."""
-        self.leases.drop(row.id for row in rows)
-        for row in rows:
-            event(
-                logger, "feed.lease_lost", logging.WARNING, feed=self.spec.feed, key=row.source_key
-            )
-
-    def finish(self, rows: list[OutboxRow], transition: outbox.Transition, r: TickReport) -> None:
-        if rows:
-            self.store.outbox.set([row.id for row in rows], transition, self._now(), self.owner)
-            self.done(rows, transition.status, r)
-            self.tell(rows, transition)
-
-    def tell(self, rows: list[OutboxRow], transition: outbox.Transition) -> None:
-        """One INFO line for the rows of a unit that end without a call (refused, waiting):
-        the reason is a field (syncd's own Chinese text, no personal data).  Rows that keep
-        waiting for the same reason poll after poll say so once, when the reason changes."""
-        status = transition.status
-        if status is SyncStatus.WAITING:
-            with self._count:  # lanes share it
-                told = self._waiting
-                if len(told) > _WAITING_REMEMBERED:
-                    told.clear()
-                new = [row for row in rows if told.get(row.id) != transition.message]
-                told.update((row.id, transition.message) for row in rows)
-            if not new:
-                return
-        event(
-            logger,
-            f"feed.{status.value.lower()}",
-            feed=self.spec.feed,
-            key=rows[0].source_key,
-            visit=rows[0].visit_key,
-            rows=len(rows),
-            reason=transition.message,
-        )
-
-    def sending(self, ids: list[int], r: TickReport, sent: bool) -> None:
-        """The rows of a call that goes out (``sent``), or that stepped back after all."""
-        with self._count:
-            if sent:
-                r.sent_ids.update(ids)
-            else:
-                r.sent_ids.difference_update(ids)
-
-    def done(self, rows: list[OutboxRow], status: SyncStatus, r: TickReport) -> None:
-        """Rows that reached ``status``: counted; one DEBUG line each (the INFO line is the
-        call's ``delivery.called``, or :meth:`tell`'s for rows ending without a call)."""
-        self.leases.drop(row.id for row in rows)
-        with self._count:
-            r.results[status.value] += len(rows)
-            if status is not SyncStatus.WAITING:
-                for row in rows:
-                    self._waiting.pop(row.id, None)
-        if logger.isEnabledFor(logging.DEBUG):
-            for row in rows:
-                event(
-                    logger,
-                    "feed.row",
-                    logging.DEBUG,
-                    feed=self.spec.feed,
-                    key=row.source_key,
-                    status=status.value,
-                )
 
     def _now(self) -> datetime:
         return self.exchange.clock()

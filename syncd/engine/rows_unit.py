@@ -78,9 +78,9 @@ class RowsUnit:
             leases.unreserve(self.ids)
             raise
         if not marked:
-            self.pipeline.lost(self.rows)
+            self.pipeline.ends.lost(self.rows)
             return False
-        self.pipeline.sending(self.ids, self.report, True)
+        self.pipeline.ends.sending(self.ids, self.report, True)
         return True  # in flight until recorded: not released, taken over after the intent's
         # lease if anything below raises
 
@@ -88,8 +88,8 @@ class RowsUnit:
         return self.pipeline.checks.after_intent(self.rows)
 
     def withdraw(self, check: VisitCheck) -> None:
-        self.pipeline.sending(self.ids, self.report, False)  # stepped back: not sent
-        self.pipeline.step_back(self.rows, check.reason_zh, self.report)
+        self.pipeline.ends.sending(self.ids, self.report, False)  # stepped back: not sent
+        self.pipeline.ends.step_back(self.rows, check.reason_zh, self.report)
 
     def record(self, result: UnitResult) -> bool:
         spec, store = self.pipeline.spec, self.pipeline.store
@@ -99,9 +99,9 @@ class RowsUnit:
         owner = self.pipeline.owner
         ids, now, effect = self.ids, result.now, result.effect
         if not store.rows(ids, transition, now, owner, columns, effect, result.archive):
-            self.pipeline.lost(self.rows)
+            self.pipeline.ends.lost(self.rows)
             return False
-        self.pipeline.done(self.rows, transition.status, self.report)
+        self.pipeline.ends.done(self.rows, transition.status, self.report)
         if transition.status is SyncStatus.REJECTED:  # sent again by itself once fixed
             self.pipeline.fixed.remember(self.rows, self.view, self.visit)
         return True
