@@ -4,19 +4,19 @@ Inserting a discovered row tolerates another engine having inserted it first (th
 constraint decides).  Claiming goes through :mod:`syncd.db.claims` (leases).  Every status
 change here is one short transaction, except :meth:`OutboxStore.finish`, which runs inside
 the caller's write-back transaction (status, write-back columns and visit effect together).
+An operator's actions are :mod:`syncd.db.outbox_operator`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from syncd.core.records import (
     FINAL_SYNC_STATUSES,
-    RESEND_BY_OPERATOR_ZH,
     UNSETTLED_STATUSES,
     Lease,
     NewRow,
@@ -27,9 +27,10 @@ from syncd.core.records import (
 from syncd.db import claims
 from syncd.db.engine import reading, source_errors
 from syncd.db.idlist import ids_in
+from syncd.db.outbox_operator import OperatorOutbox
 from syncd.db.person_cases import visit_unknown_reason
 from syncd.db.schema import StagingTables
-from syncd.rules.outbox import Transition, queued_again, reason_columns
+from syncd.rules.outbox import Transition, reason_columns
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
 _MESSAGE_MAX = 1000
@@ -43,6 +44,7 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
 class OutboxStore(claims.LeasedStore):
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
         self.engine, self.table = engine, tables.sync_status
+        self.operator = OperatorOutbox(engine, self.table)  # syncd retry's statements
 
     def _errors(self, doing: str) -> Any:
         return source_errors(self.engine.url, f"{doing} ({self.table.name})")
@@ -240,87 +242,21 @@ class OutboxStore(claims.LeasedStore):
             changed += conn.execute(stmt.values(**values), {"ids": chunk}).rowcount
         return int(changed)
 
-    # --- operators ------------------------------------------------------------------
+    # --- operators (syncd.db.outbox_operator) ---------------------------------------
 
     def standing(self, feed: str, key: str) -> list[Standing]:
-        """Where the rows of ``key`` (every version) stand: status and last change."""
-        c = self.table.c
-        stmt = sa.select(c.status, c.updated_at).where(c.feed == feed, c.source_key == key)
-        with self._errors("reading a row"), reading(self.engine) as conn:
-            return [Standing(SyncStatus(s), at) for s, at in conn.execute(stmt.order_by(c.id))]
+        return self.operator.standing(feed, key)
 
     def requeue_rejected(
         self, feed: str | None, reason: str | None, since: datetime | None, now: datetime
     ) -> int:
-        """``syncd retry --rejected``: REJECTED rows (of ``feed``, whose ``last_error``
-        contains ``reason``, finished at or after ``since``) → PENDING as a new attempt
-        (attempts from 0): the platform did not process a rejected call."""
-        c = self.table.c
-        where: list[sa.ColumnElement[bool]] = [c.status == "REJECTED"]
-        if feed is not None:
-            where.append(c.feed == feed)
-        if reason:
-            where.append(c.last_error.contains(reason, autoescape=True))
-        if since is not None:
-            where.append(c.finished_at >= since)
-        with self._errors("re-queueing rejected rows"), self.engine.begin() as conn:
-            return int(conn.execute(self._again(now).where(*where)).rowcount)
+        return self.operator.requeue_rejected(feed, reason, since, now)
 
     def requeue(self, feed: str | None, key: str | None, now: datetime, hold_s: float = 0.0) -> int:
-        """``syncd retry``: FAILED (with a key also REJECTED) rows → PENDING, attempts from 0;
-        an UNKNOWN row stays UNKNOWN but is resolved by query again now (never re-sent
-        blindly) — once ``hold_s`` (the in-flight window) has passed since its call ended: a
-        query while the platform may still be working on it could say "not processed"."""
-        c = self.table.c
-        wanted = ["FAILED", "REJECTED"] if key is not None else ["FAILED"]
-        where: list[sa.ColumnElement[bool]] = [c.status.in_(wanted)]
-        if key is not None:
-            where.append(c.source_key == key)
-        if feed is not None:
-            where.append(c.feed == feed)
-        with self._errors("re-queueing"), self.engine.begin() as conn:
-            count = int(conn.execute(self._again(now).where(*where)).rowcount)
-            if key is not None:
-                settled_by = now - timedelta(seconds=hold_s)
-                unknown = [c.status == "UNKNOWN", c.source_key == key, c.updated_at <= settled_by]
-                unknown += [c.feed == feed] if feed is not None else []
-                stmt = sa.update(self.table).where(*unknown).values(next_attempt_at=now)
-                count += int(conn.execute(stmt).rowcount)
-        return count
-
-    def _again(self, now: datetime) -> sa.Update:
-        return sa.update(self.table).values(queued_again(now))
+        return self.operator.requeue(feed, key, now, hold_s)
 
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int:
-        """``syncd retry FEED KEY --not-processed``: an operator checked the platform and the
-        UNKNOWN call of this row was not processed.  The row and every UNKNOWN row of the same
-        call go back to PENDING now (attempts kept); a row whose source is gone is then closed
-        instead of sent."""
-        c = self.table.c
-        unknown = [c.feed == feed, c.status == "UNKNOWN"]
-        call = sa.select(c.request_id).where(*unknown, c.source_key == key)
-        with self._errors("re-sending an unknown row"), self.engine.begin() as conn:
-            calls = [r for r in conn.execute(call).scalars() if r]  # MySQL: no self-subquery
-            rows = (
-                sa.or_(c.source_key == key, c.request_id.in_(calls))
-                if calls
-                else (c.source_key == key)
-            )
-            stmt = (
-                sa.update(self.table)
-                .where(*unknown, rows)
-                .values(
-                    status="PENDING",
-                    next_attempt_at=now,
-                    updated_at=now,
-                    lease_owner=None,
-                    lease_until=None,
-                    return_code=None,
-                    return_code_message=RESEND_BY_OPERATOR_ZH,
-                    last_error=RESEND_BY_OPERATOR_ZH,
-                )
-            )
-            return int(conn.execute(stmt).rowcount)
+        return self.operator.resend_unknown(feed, key, now)
 
 
 def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str) -> sa.Select[Any]:
