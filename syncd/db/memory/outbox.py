@@ -19,7 +19,7 @@ from syncd.core.records import (
 )
 from syncd.db.schema import staging_tables
 from syncd.rules.fee_batches import REFILL_ZH
-from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.outbox import Transition, queued_again, reason_columns
 from syncd.rules.visits import FEE_UPLOAD
 
 CLAIMABLE = ("PENDING", "WAITING", "UNKNOWN", "IN_FLIGHT")
@@ -281,16 +281,12 @@ class MemoryOutbox(LeasedRows[StatusRow]):
             if r.visit_key == visit_key and r.function_id == FEE_UPLOAD and r.status == "SUCCEEDED"
         ]
         for row in rows:
-            row.status, row.attempts, row.next_attempt_at, row.updated_at = "PENDING", 0, now, now
-            row.finished_at, row.last_error = None, REFILL_ZH
-            row.extra.update(return_code=None, return_code_message=REFILL_ZH)
+            _extra(row, queued_again(now, REFILL_ZH))
         return len(rows)
 
     def _again(self, rows: list[StatusRow], now: datetime) -> int:
         for row in rows:
-            row.status, row.attempts, row.next_attempt_at, row.updated_at = "PENDING", 0, now, now
-            row.lease_owner = row.lease_until = row.finished_at = row.last_error = None
-            row.extra.update(return_code=None, return_code_message=None)
+            _extra(row, queued_again(now))
         return len(rows)
 
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int:

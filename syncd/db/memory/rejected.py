@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from syncd.core.records import RESENT_FIXED_ZH, BlockingRow, RejectedRow, SyncStatus
+from syncd.core.records import RESENT_FIXED_ZH, BlockingRow, RejectedRow
 from syncd.db.memory.outbox import MemoryOutbox, StatusRow, _extra
-from syncd.rules.outbox import Transition, reason_columns
+from syncd.rules.outbox import queued_again
 from syncd.rules.visits import blocker
 
 _MESSAGE_MAX = 1000
@@ -84,8 +84,6 @@ class MemoryRejected:
             and (r is mine or (row.request_id and r.request_id == row.request_id))
         ]
         for r in rows:
-            r.status, r.attempts, r.next_attempt_at, r.updated_at = "PENDING", 0, now, now
-            r.finished_at = r.fingerprint = None
-            _extra(r, reason_columns(Transition(SyncStatus.PENDING, now, 0, message), {}))
+            _extra(r, queued_again(now, message))
             self.history.append((feed, r.source_key, message))
         return len(rows)
