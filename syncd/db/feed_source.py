@@ -34,7 +34,7 @@ from sqlalchemy.sql.elements import quoted_name
 
 from syncd.core.records import SourceRow, Watermark
 from syncd.db.engine import reading, source_errors
-from syncd.db.idlist import chunk_size
+from syncd.db.idlist import chunk_size, keys_in
 from syncd.db.schema import StagingTables
 from syncd.mapping.spec import DatasetSpec, FeedSpec
 
@@ -170,8 +170,8 @@ class FeedSource:
         size = chunk_size(self.engine.dialect)  # PostgreSQL: ≤ 65,535 parameters a statement
         for start in range(0, len(keys), size):
             chunk = list(keys[start : start + size])
-            stmt = self._select().where(self._key().in_(chunk))
-            found.update((r.key, r) for r in self._fetch(stmt, "reading rows by key"))
+            stmt = self._select().where(keys_in(self._key(), "keys"))
+            found.update((r.key, r) for r in self._fetch(stmt, "reading rows by key", chunk))
         return found
 
     def of_visit(self, visit: object) -> list[SourceRow]:
@@ -186,16 +186,23 @@ class FeedSource:
     def children(self, dataset: DatasetSpec, row: Mapping[str, object]) -> list[dict[str, object]]:
         return child_rows(self.engine, dataset, row)
 
-    def _fetch(self, stmt: sa.Select[Any], doing: str) -> list[SourceRow]:
+    def _fetch(
+        self, stmt: sa.Select[Any], doing: str, keys: Sequence[str] | None = None
+    ) -> list[SourceRow]:
+        """The rows of ``stmt`` (``keys``: bound as its ``keys``), each as its key, version
+        and the other columns by name (every statement here selects key and version first)."""
         doing = f"{doing} of {self.spec.source.view}"
         with source_errors(self.engine.url, doing), reading(self.engine) as conn:
-            result = conn.execute(stmt).mappings().all()
-        return [_source_row(dict(r)) for r in result]
+            result = conn.execute(stmt, None if keys is None else {"keys": keys})
+            names = list(result.keys())[2:]
+            rows = result.all()
+        return [_source_row(row, names) for row in rows]
 
 
-def _source_row(row: dict[str, Any]) -> SourceRow:
-    key, version = str(row.pop(KEY_LABEL)), row.pop(VERSION_LABEL)
-    return SourceRow(key, "" if version is None else str(version), row)
+def _source_row(row: Sequence[Any], names: Sequence[str]) -> SourceRow:
+    key, version = str(row[0]), row[1]
+    values = dict(zip(names, row[2:], strict=True))
+    return SourceRow(key, "" if version is None else str(version), values)
 
 
 def _minus(value: Any, lookback: float) -> Any:

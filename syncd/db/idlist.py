@@ -1,4 +1,5 @@
-"""``column IN (…)`` for a list of row ids bound as one parameter (``ids_in``).
+"""``column IN (…)`` for a list of row ids bound as one parameter (``ids_in``), or of text
+keys (``keys_in``: a view's keys as the database renders them).
 
 Everywhere an expanding ``IN`` list: SQLAlchemy writes one placeholder per id (callers keep a
 chunk under every dialect's limit).  On PostgreSQL ``column = ANY(:ids)`` with the list bound as
@@ -53,8 +54,18 @@ def chunk_size(dialect: sa.Dialect) -> int:
     return _CHUNK_OF.get(dialect.name, SMALL_CHUNK)
 
 
+class KeysIn(IdIn):
+    """``column`` is one of the text keys bound as ``name`` (a list of str)."""
+
+    inherit_cache = True
+
+
 def ids_in(column: sa.ColumnElement[Any], name: str) -> IdIn:
     return IdIn(column, name)
+
+
+def keys_in(column: sa.ColumnElement[Any], name: str) -> KeysIn:
+    return KeysIn(column, name)
 
 
 @compiles(IdIn)
@@ -65,5 +76,6 @@ def _expanding_in(element: IdIn, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(IdIn, "postgresql")
 def _any_array(element: IdIn, compiler: SQLCompiler, **kw: Any) -> str:
-    array = sa.bindparam(element.name, type_=ARRAY(sa.BigInteger()))
+    item = sa.String() if isinstance(element, KeysIn) else sa.BigInteger()
+    array = sa.bindparam(element.name, type_=ARRAY(item))
     return compiler.process(element.column == sa.any_(array), **kw)
