@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from syncd.core.records import (
     FINAL_SYNC_STATUSES,
@@ -73,7 +74,10 @@ class OutboxStore(claims.LeasedStore):
         with self._errors("recording new rows"):
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(sa.insert(self.table), values)
+                    if self.engine.dialect.name == "postgresql":
+                        conn.execute(_unnest_insert(self.table), _arrays(values))
+                    else:
+                        conn.execute(sa.insert(self.table), values)
                 return len(values)
             except sa.exc.IntegrityError:
                 return self._add_each(values)
@@ -264,6 +268,31 @@ def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str)
     return sa.select(sa.func.count()).where(
         c.visit_key == visit_key, c.function_id == function_id, c.status.in_(UNSETTLED_STATUSES)
     )
+
+
+_PER_ROW = ("source_key", "version", "visit_key")  # what differs between the new rows of add()
+
+
+def _unnest_insert(table: sa.Table) -> sa.Insert:
+    """PostgreSQL: the new rows of :meth:`OutboxStore.add` in one statement, their keys,
+    versions and visits bound as three arrays (``INSERT … SELECT … FROM unnest(…)``) instead
+    of one statement per row; the values shared by every row bound once."""
+    arrays = [sa.bindparam(f"{name}s", type_=ARRAY(sa.String())) for name in _PER_ROW]
+    new = sa.func.unnest(*arrays).table_valued(*_PER_ROW).render_derived(name="new")
+    shared = {name: sa.bindparam(name, type_=table.c[name].type) for name in _SHARED}
+    columns = [*_PER_ROW, *_SHARED]
+    select = sa.select(*[new.c[n] for n in _PER_ROW], *[shared[n] for n in _SHARED])
+    return sa.insert(table).from_select(columns, select)
+
+
+_SHARED = ("feed", "function_id", "status", "next_attempt_at", "created_at", "updated_at")
+
+
+def _arrays(values: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    first = values[0]
+    bound: dict[str, object] = {name: first[name] for name in _SHARED}
+    bound.update({f"{name}s": [row[name] for row in values] for name in _PER_ROW})
+    return bound
 
 
 def _row(r: Any) -> OutboxRow:
