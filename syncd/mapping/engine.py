@@ -128,8 +128,8 @@ def render_batch(
     good: list[tuple[str, WireRow, RowValues]] = []
     rejected: list[MappingError] = []
     for row in rows:
-        key = row_key(spec, row)
         scope = context.scope(row)
+        key = _key_of(spec, scope)
         try:
             good.append(
                 (key, _render_fields(spec, key, batch.fields, scope, f"{batch.dataset}."), row)
@@ -173,8 +173,15 @@ def check_enabled(spec: FeedSpec, key: str, context: RenderContext) -> None:
 
 def row_key(spec: FeedSpec, row: RowValues) -> str:
     """The row's key as text: its key column values joined by '/'."""
-    lookup = Scope(row).column
-    return "/".join(text_of(lookup(column)) for column in spec.source.key)
+    return _key_of(spec, Scope(row))
+
+
+def _key_of(spec: FeedSpec, scope: Scope) -> str:
+    """:func:`row_key` of the row of ``scope`` (a batch's rows: the scope they render in)."""
+    key = spec.source.key
+    if len(key) == 1:
+        return text_of(scope.column(key[0]))
+    return "/".join(text_of(scope.column(column)) for column in key)
 
 
 def split_batches(

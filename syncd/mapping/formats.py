@@ -92,6 +92,8 @@ def _parse_text(text: str, input_pattern: str) -> dt.datetime:
 
 def to_decimal(value: object) -> Decimal:
     """A finite Decimal from an int, Decimal, float or numeric text; else FormatFailed."""
+    if type(value) is Decimal and value.is_finite():  # a view's NUMERIC column (immutable)
+        return value
     if isinstance(value, bool):
         raise FormatFailed("not a number")
     if isinstance(value, float):

@@ -248,6 +248,21 @@ def test_round_half_up_is_allowed_only_when_asked() -> None:
         one({"column": "C", "decimal": 2}, "2.345")
 
 
+def test_a_numeric_column_read_as_decimal_is_checked_like_text() -> None:
+    """A view's NUMERIC value arrives as a Decimal: the same places, exactness, sign and
+    finiteness rules as for text."""
+    assert str(one({"column": "C", "decimal": 4}, Decimal("1.25"))) == "1.2500"
+    assert str(one({"column": "C", "decimal": 2}, Decimal("-0.00"))) == "0.00"
+    assert one({"column": "C", "decimal": 2, "round": "half_up"}, Decimal("2.345")) == Decimal(
+        "2.35"
+    )
+    for bad in (Decimal("2.345"), Decimal("NaN"), Decimal("-Infinity")):
+        with pytest.raises(MappingError):
+            one({"column": "C", "decimal": 2}, bad)
+    with pytest.raises(MappingError):
+        one({"column": "C", "decimal": 2, "sign": "positive"}, Decimal("0"))
+
+
 def test_sign_rule_rejects_the_wrong_sign_in_chinese() -> None:
     with pytest.raises(MappingError) as info:
         one({"column": "C", "decimal": 2, "sign": "non_negative", "label": "金额"}, "-1")
