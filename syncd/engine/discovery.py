@@ -32,6 +32,7 @@ class Discovery:
         self.clock, self.batch_size = clock, batch_size
         self.after_read = not after  # the last search of every `requires.after` view saw it all
         self.found_for: dict[str, int] = {}  # the last run: rows of those feeds it found new
+        self.searched_full = False  # the last run: a search found as many rows as it may
 
     @property
     def limit(self) -> int:
@@ -43,7 +44,9 @@ class Discovery:
         found = {source.spec.feed: self.search(source, limit) for source in self.after}
         self.found_for = {feed: n for feed, n in found.items() if n}
         self.after_read = all(n < limit for n in found.values())
-        return self.search(self.source, limit)
+        own = self.search(self.source, limit)
+        self.searched_full = own >= limit or not self.after_read
+        return own
 
     def search(self, source: FeedSourcePort, limit: int) -> int:
         """One search of the view, recorded in chunks; the number of rows found."""

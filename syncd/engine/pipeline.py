@@ -18,7 +18,6 @@ from datetime import datetime
 from syncd.core.errors import LeaseLost, RequestEncodingError
 from syncd.core.records import (
     UNSETTLED_STATUSES,
-    Lease,
     OutboxRow,
     SourceRow,
     SyncStatus,
@@ -30,7 +29,7 @@ from syncd.engine.feed_checks import FeedChecks
 from syncd.engine.feed_settle import FeedSettle
 from syncd.engine.fixed import FixedRows
 from syncd.engine.gate import OPEN, Gate
-from syncd.engine.lanes import CallSlots, by_lane
+from syncd.engine.lanes import CallSlots
 from syncd.engine.leases import Leases
 from syncd.engine.persons import Answers, PersonLookups
 from syncd.engine.ports import FeedSourcePort, WritebackPort
@@ -38,13 +37,13 @@ from syncd.engine.prepare import Preparation, RenderInputs
 from syncd.engine.reports import TickReport
 from syncd.engine.row_ends import RowEnds
 from syncd.engine.rows_unit import RowsUnit
+from syncd.engine.tick_claims import LaneUnit, TickClaims
 from syncd.mapping import FeedSpec, MappedCall
 from syncd.rules import outbox, visits
 from syncd.rules.visits import Visit
 
 _STALE_ZH = "HIS源数据已删除或已更新为新版本，此版本不再发送"
 _STALE_UNKNOWN_ZH = "结果未知，且HIS源数据已删除或已更新，无法查询确认，请人工核对"
-MOST_CLAIMED = 20_000  # rows one tick claims at most for its lanes (one claim may hold more)
 Calls = list[tuple[list[OutboxRow], tuple[MappedCall, ...]]]  # rows and what they send
 
 
@@ -80,6 +79,7 @@ class FeedPipeline:
         self.settling = FeedSettle(self)  # unsettled calls: by query, or an operator's verdict
         self.persons = persons  # the person look-up, when the mapping has person: rules
         self.fixed = FixedRows(self, recheck_rejected_s)  # rejected rows whose data was fixed
+        self.claims = TickClaims(self)  # a tick's claims, fed to the lanes while they send
 
     @property
     def owner(self) -> str:
@@ -94,44 +94,23 @@ class FeedPipeline:
         if discover:
             report.discovered = self.discovery.run()
             report.found_for.update(self.discovery.found_for)
+            report.searched_full = self.discovery.searched_full
             report.resent = self.fixed.run()
         lease = self.exchange.lease(self.lease_s)
-        rows = self.claim(lease)
-        report.claimed = len(rows)
-        self.leases.claimed({r.id for r in rows}, lease.now)
+
+        def one(unit: LaneUnit) -> None:
+            self.gate.enter()
+            self.keep_leases()
+            rows, view = unit
+            held = [row for row in rows if row.id in self.leases.held]
+            if held:  # rows whose lease another engine took over are its own now
+                self.process(held, view, report)
+
         try:
-            view = self.source.by_keys([r.source_key for r in rows])
-
-            def one(unit: list[OutboxRow]) -> None:
-                self.gate.enter()
-                self.keep_leases()
-                held = [row for row in unit if row.id in self.leases.held]
-                if held:  # rows whose lease another engine took over are its own now
-                    self.process(held, view, report)
-
-            self.slots.run(by_lane(self.units(rows), _lane), one)
+            self.slots.feed(lambda put: self.claims.fill(lease, report, put), one)
         finally:
             self.release()
         return report
-
-    def claim(self, lease: Lease) -> list[OutboxRow]:
-        """``batch_size`` due rows; with lanes, more while every claim was full and the rows
-        hold fewer visits than four per lane (a backlog of long stays would else keep most
-        lanes idle: 500 rows may be two stays) — sized by the rows per visit so far, at most
-        four lanes' worth of batches (and :data:`MOST_CLAIMED` rows) in all."""
-        rows = self.store.outbox.claim(self.spec.feed, lease, self.batch_size)
-        want = 4 * self.slots.size if self.slots.size > 1 else 0
-        most = max(self.batch_size, min(self.batch_size * want, MOST_CLAIMED))
-        asked, got = self.batch_size, len(rows)
-        while got == asked and len(rows) < most:
-            visits = len({_lane([row]) for row in rows})
-            if visits >= want:
-                break
-            per_visit = -(-len(rows) // visits)
-            asked = min(most - len(rows), max(self.batch_size, per_visit * (want - visits)))
-            more = self.store.outbox.claim(self.spec.feed, lease, asked)
-            rows, got = rows + more, len(more)
-        return rows
 
     def keep_leases(self) -> None:
         self.leases.keep(self.store.outbox, self.owner, self._now(), self.lease_s)
@@ -140,22 +119,11 @@ class FeedPipeline:
         """Give back every lease this pipeline holds that is not in flight."""
         self.leases.release(self.store.outbox, self.owner)
 
-    def units(self, rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:
-        """What goes together: one row, or (batch feeds) the rows of a visit / of one call."""
-        if self.spec.batch is None:
-            return [[row] for row in rows]
-        groups: dict[tuple[str, str], list[OutboxRow]] = {}
-        for row in rows:
-            unsettled = row.status in UNSETTLED_STATUSES and row.request_id
-            group = ("call", row.request_id) if unsettled else ("visit", row.visit_key)
-            groups.setdefault(group, []).append(row)
-        return list(groups.values())
-
     # --- one unit -----------------------------------------------------------------------
 
     def process(self, unit: list[OutboxRow], view: Mapping[str, SourceRow], r: TickReport) -> None:
         if unit[0].status in UNSETTLED_STATUSES and self.exchange.unsafe(self.spec.function):
-            return self.settling.settle(unit, view, r)  # a unit of one call (units())
+            return self.settling.settle(unit, view, r)  # a unit of one call (TickClaims.units)
         live = self.close_stale(unit, view, r)
         if not live:
             return
@@ -286,12 +254,6 @@ class FeedPipeline:
 
     def _now(self) -> datetime:
         return self.exchange.clock()
-
-
-def _lane(unit: list[OutboxRow]) -> tuple[str, str]:
-    """The units of one visit go one after the other; a row of no visit is a lane alone."""
-    first = unit[0]
-    return ("visit", first.visit_key) if first.visit_key else ("row", first.source_key)
 
 
 def _current(row: OutboxRow, view: Mapping[str, SourceRow]) -> bool:

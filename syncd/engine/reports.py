@@ -18,6 +18,7 @@ class TickReport:
     resent: int = 0
     claimed: int = 0
     sent_ids: set[int] = field(default_factory=set)  # rows whose call went out
+    searched_full: bool = False  # a search came back full: the view holds more new rows
     found_for: Counter[str] = field(default_factory=Counter)  # other feeds' rows found first
     results: Counter[str] = field(default_factory=Counter)
 

@@ -325,7 +325,9 @@ def feed_job(
     """One run of a feed job: ticks again at once while a tick claimed a full batch, so a
     backlog drains at the engine's speed instead of ``batch_size`` rows per interval.  While
     it drains, the view is searched for new rows at most once per ``interval_s``: a full
-    discovery per batch cost more than the batch itself next to 1,000,000 synced rows."""
+    discovery per batch cost more than the batch itself next to 1,000,000 synced rows —
+    except right after a search that came back full (a search records at most 10,000 rows:
+    the view holds more new rows, which would else wait an interval per 10,000)."""
     full = worker.settings.polling.batch_size
     log = TickLog()
 
@@ -333,8 +335,8 @@ def feed_job(
         searched = time.monotonic()
         report = worker.tick_feed(name)
         log(report)
-        while report.claimed >= full and not stop.is_set():
-            due = time.monotonic() - searched >= interval_s
+        while (report.claimed >= full or report.searched_full) and not stop.is_set():
+            due = report.searched_full or time.monotonic() - searched >= interval_s
             searched = time.monotonic() if due else searched
             report = worker.tick_feed(name, discover=due)
             log(report)

@@ -297,6 +297,34 @@ def test_a_backlog_drain_searches_the_view_at_most_once_per_interval(
     assert {row["status"] for row in env.status("ip_fee").values()} == {"SUCCEEDED"}
 
 
+def test_a_search_that_came_back_full_is_followed_by_another_at_once(env: Env) -> None:
+    """A search records at most ``batch_size`` × 20 rows (40 here): with 90 new fee rows and
+    an interval of an hour, one run of the job searches again right after each full search
+    and sends all 90 (they would else wait an interval per 40)."""
+    one_lane = env.settings.delivery.model_copy(update={"max_in_flight": 1})
+    env.settings = env.settings.model_copy(
+        update={"polling": PollingSettings(batch_size=2), "delivery": one_lane}
+    )
+    admit(env)
+    worker = env.worker()
+    worker.once("ip_admission")
+    for i in range(90):
+        fee(env, f"F{i:02d}", "1.00")
+    found: list[int] = []
+    tick = worker.tick_feed
+
+    def recording(name: str, *, discover: bool = True) -> TickReport:
+        report = tick(name, discover=discover)
+        found.extend([report.discovered] if discover else [])
+        return report
+
+    worker.tick_feed = recording  # type: ignore[method-assign]
+    feed_job(worker, "ip_fee", threading.Event(), 3600.0)()
+    assert found[:3] == [40, 40, 10]
+    assert len(env.status("ip_fee")) == 90
+    assert {row["status"] for row in env.status("ip_fee").values()} == {"SUCCEEDED"}
+
+
 def test_a_tick_that_changed_something_is_logged_a_quiet_one_once_a_minute(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

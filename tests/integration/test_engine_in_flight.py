@@ -12,11 +12,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
-from engine_support import BACKENDS, Env, admit, build_env, fee
+from engine_support import BACKENDS, MAPPINGS, Env, admit, build_env, fee
 
+from syncd.config.mappings import load_mappings
 from syncd.platform.client import PlatformClient, SessionCache
+from syncd.protocol import catalogue
 from syncd.protocol.calls import CallResult
 from syncd.protocol.messages import Request
 from syncd.service.worker import Worker
@@ -132,3 +135,36 @@ def test_a_tick_claims_enough_stays_to_keep_its_lanes_busy(
     worker.close()
     assert report.claimed == (ROWS if in_flight == 1 else STAYS * ROWS)
     assert report.results == {"SUCCEEDED": report.claimed}
+
+
+def test_a_stay_cut_by_a_claim_goes_in_one_call_with_the_next_claims_rows(
+    crowd_sqlite: Env, tmp_path: Path
+) -> None:
+    """Claims of 5 rows cut most of the 8 stays of 7 fee rows in two: the lanes are fed
+    claim by claim, and the rows of a full claim's last stay wait for the next claim's rows of
+    that stay — with fee calls of up to 300 rows, one call per stay, its rows in order."""
+    env = crowd_sqlite
+    folder = tmp_path / "mappings" / "inpatient"
+    folder.mkdir(parents=True)
+    for path in (MAPPINGS / "inpatient").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8").replace("max_rows: 3", "max_rows: 300")
+        (folder / path.name).write_text(text, encoding="utf-8")
+    env.feeds = load_mappings(folder.parent, catalogue.load())
+    polling = env.settings.polling.model_copy(update={"batch_size": 5})
+    env.settings = env.settings.model_copy(update={"polling": polling})
+    visits = [f"ZY{n}" for n in range(STAYS)]
+    for n, visit in enumerate(visits):
+        admit(env, visit, f"20000{n:05d}", n + 1)
+        for r in range(ROWS):
+            fee(env, f"F{n}-{r}", f"{r + 1}.00", visit=visit)
+    worker = env.worker()
+    while worker.once("ip_admission").feeds[0].claimed:
+        pass
+    report = worker.tick_feed("ip_fee")
+    worker.close()
+    assert report.results == {"SUCCEEDED": STAYS * ROWS}
+    fee_calls = [c for c in env.sim.calls() if c["function_id"] == "bizh120002"]
+    assert len(fee_calls) == STAYS
+    for n, visit in enumerate(visits):
+        rows = env.business(env.visit(visit)["aaz218"])["rows"]
+        assert [r["aaz213"] for r in rows] == [f"F{n}-{r}" for r in range(ROWS)]

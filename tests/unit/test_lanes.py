@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from syncd.core.records import Lease
-from syncd.engine.lanes import CallSlots, by_lane
+from syncd.core.records import Lease, OutboxRow, SyncStatus
+from syncd.engine.lanes import CallSlots, Put, by_lane
 from syncd.engine.leases import Leases
 from syncd.platform.pace import PacedCaller
 
@@ -112,6 +112,120 @@ def test_the_first_error_stops_every_lane_before_its_next_unit_and_is_raised() -
     with pytest.raises(RuntimeError, match="database gone"):
         CallSlots(2).run(lanes, each)
     assert ran == [("ZY2", 0)]
+
+
+def test_units_put_while_the_lanes_run_keep_their_lane_and_order() -> None:
+    """Units of ZY1 put after ZY1's first unit started (it waits for them) run after it, in
+    the order put, never two of ZY1 at once, and the lanes of other visits run alongside."""
+    slots, watch = CallSlots(3), Watch()
+    first_started, later_put = threading.Event(), threading.Event()
+
+    def each(u: tuple[str, int]) -> None:
+        if u == ("ZY1", 0):
+            first_started.set()
+            assert later_put.wait(WAIT_S)
+        watch(u)
+
+    def fill(put: Put[tuple[str, int]]) -> None:
+        put("ZY1", ("ZY1", 0))
+        assert first_started.wait(WAIT_S)
+        for n in range(1, 4):
+            put("ZY1", ("ZY1", n))
+            put(f"ZY{n + 1}", (f"ZY{n + 1}", 0))
+        later_put.set()
+
+    slots.feed(fill, each)
+    assert [u for u in watch.ran if u[0] == "ZY1"] == [("ZY1", n) for n in range(4)]
+    assert len(watch.ran) == 7
+
+
+def test_put_waits_while_enough_units_wait_for_a_lane() -> None:
+    """Two slots (``ahead`` 4): with both units under way blocked, the fill puts 2 + 4 units
+    and then waits in ``put`` — it does not claim a backlog ahead of the calls — until the
+    units go on; then every unit runs."""
+    slots, go = CallSlots(2), threading.Event()
+    assert slots.ahead == 4
+    done: list[int] = []
+    ran: list[tuple[str, int]] = []
+
+    def fill(put: Put[tuple[str, int]]) -> None:
+        for n in range(10):
+            put(f"ZY{n}", (f"ZY{n}", n))
+            done.append(n)
+
+    def each(u: tuple[str, int]) -> None:
+        assert go.wait(WAIT_S)
+        ran.append(u)
+
+    tick = threading.Thread(target=slots.feed, args=(fill, each))
+    tick.start()
+    tick.join(0.5)  # long enough for ten puts that would not wait
+    assert tick.is_alive() and len(done) == 6
+    go.set()
+    tick.join(WAIT_S)
+    assert len(done) == 10 and len(ran) == 10
+
+
+def test_an_error_of_the_fill_stops_the_lanes_and_is_raised() -> None:
+    """The claim fails (the database gone) after two units were put: the units under way
+    finish, the tick gets the claim's error."""
+    ran: list[tuple[str, int]] = []
+
+    def fill(put: Put[tuple[str, int]]) -> None:
+        put("ZY1", ("ZY1", 0))
+        put("ZY2", ("ZY2", 0))
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError, match="database gone"):
+        CallSlots(2).feed(fill, ran.append)
+    assert set(ran) <= {("ZY1", 0), ("ZY2", 0)}
+
+
+def test_put_answers_false_once_a_lane_failed() -> None:
+    answers: list[bool] = []
+    failed = threading.Event()
+
+    def each(u: tuple[str, int]) -> None:
+        failed.set()
+        raise RuntimeError("stop requested")
+
+    def fill(put: Put[tuple[str, int]]) -> None:
+        answers.append(put("ZY1", ("ZY1", 0)))
+        assert failed.wait(WAIT_S)
+        while len(answers) < 50 and answers[-1]:  # the failure reaches put at once
+            answers.append(put("ZY2", ("ZY2", len(answers))))
+
+    with pytest.raises(RuntimeError, match="stop requested"):
+        CallSlots(2).feed(fill, each)
+    assert answers[0] is True and answers[-1] is False
+
+
+def test_a_full_claims_last_stay_waits_for_the_next_claim_while_a_call_would_hold_more() -> None:
+    from syncd.engine.tick_claims import carry_last_visit
+
+    due = datetime(2026, 11, 25, 9, 0)
+    rows = [row(1, "ZY1", due), row(2, "ZY2", due), row(3, "ZY2", due), row(4, "ZY1", due)]
+    now, kept = carry_last_visit(rows, 300)
+    assert [r.id for r in now] == [1, 4] and [r.id for r in kept] == [2, 3]
+    assert carry_last_visit(rows, 2) == (rows, [])  # ZY2 fills a call already: sent now
+    later = [*rows, row(5, "ZY1", due + timedelta(seconds=1))]  # due later: ZY1 is last
+    assert [r.id for r in carry_last_visit(later, 300)[1]] == [1, 4, 5]
+    only = [row(1, "ZY1", due), row(2, "ZY1", due)]
+    assert carry_last_visit(only, 300) == ([], only)  # a claim of one stay waits whole
+
+
+def row(row_id: int, visit: str, due: datetime) -> OutboxRow:
+    return OutboxRow(
+        id=row_id,
+        feed="ip_fee",
+        source_key=f"F{row_id}",
+        version="1",
+        visit_key=visit,
+        status=SyncStatus.PENDING,
+        attempts=0,
+        request_id="",
+        next_attempt_at=due,
+    )
 
 
 class Renewals:
