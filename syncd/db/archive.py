@@ -31,6 +31,7 @@ def _text(data: bytes | None) -> str | None:
 class Archive:
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
         self.engine, self.table = engine, tables.message
+        self._insert = sa.insert(self.table)  # its columns: those of the parameters
 
     def record(self, exchange: ArchiveEntry, now: datetime) -> None:
         """The exchange in a transaction of its own."""
@@ -56,7 +57,7 @@ class Archive:
             "request_xml": _text(masked_session(exchange.request)),
             "reply_xml": _text(exchange.reply),
         }
-        conn.execute(sa.insert(self.table).values(**values))
+        conn.execute(self._insert, values)
 
     def sent(self, call_id: str) -> bytes | None:
         """The request of call ``call_id`` as it went out (None when it is not here)."""

@@ -46,6 +46,7 @@ class OutboxStore(claims.LeasedStore):
     def __init__(self, engine: sa.Engine, tables: StagingTables) -> None:
         self.engine, self.table = engine, tables.sync_status
         self.operator = OperatorOutbox(engine, self.table)  # syncd retry's statements
+        self._ours = _ours_statement(self.table)  # built once: an intent and a result per call
 
     def _errors(self, doing: str) -> Any:
         return source_errors(self.engine.url, f"{doing} ({self.table.name})")
@@ -186,7 +187,6 @@ class OutboxStore(claims.LeasedStore):
         """Commit the intent before the call: IN_FLIGHT, the attempt, the request id and a
         fresh lease covering the call — only if every row is still ours (a lease that expired
         during a long tick may have been taken over); otherwise nothing changes: False."""
-        c = self.table.c
         by_attempt: dict[int, list[int]] = {}
         for row_id in ids:
             by_attempt.setdefault(attempts[row_id], []).append(row_id)
@@ -198,12 +198,10 @@ class OutboxStore(claims.LeasedStore):
                     "updated_at": lease.now,
                     "attempts": attempt,
                     "lease_until": lease.until,
+                    _OWNER: lease.owner,
                 }
-                stmt = sa.update(self.table).where(
-                    ids_in(c.id, "ids"), c.lease_owner == lease.owner
-                )
                 for chunk in _chunks(group):
-                    if conn.execute(stmt.values(**values), {"ids": chunk}).rowcount != len(chunk):
+                    if conn.execute(self._ours, {**values, "ids": chunk}).rowcount != len(chunk):
                         conn.rollback()
                         return False
         return True
@@ -238,12 +236,10 @@ class OutboxStore(claims.LeasedStore):
         values.update(reason_columns(transition, extra or {}))  # the current reason only
         values["blocked_by"] = transition.blocked_by[:300] or None
         values.update(extra or {})
-        stmt = sa.update(self.table).where(
-            ids_in(self.table.c.id, "ids"), self.table.c.lease_owner == owner
-        )
+        values[_OWNER] = owner
         changed = 0
         for chunk in _chunks(ids):
-            changed += conn.execute(stmt.values(**values), {"ids": chunk}).rowcount
+            changed += conn.execute(self._ours, {**values, "ids": chunk}).rowcount
         return int(changed)
 
     # --- operators (syncd.db.outbox_operator) ---------------------------------------
@@ -261,6 +257,17 @@ class OutboxStore(claims.LeasedStore):
 
     def resend_unknown(self, feed: str, key: str, now: datetime) -> int:
         return self.operator.resend_unknown(feed, key, now)
+
+
+_OWNER = "syncd_owner"  # bound in the WHERE clause of _ours_statement (no column's name)
+
+
+def _ours_statement(table: sa.Table) -> sa.Update:
+    """``UPDATE … WHERE id IN :ids AND lease_owner = :syncd_owner``, the SET clause the
+    columns named in the parameters (one statement object for every intent and result: it
+    is not built, coerced and keyed again for each call)."""
+    c = table.c
+    return sa.update(table).where(ids_in(c.id, "ids"), c.lease_owner == sa.bindparam(_OWNER))
 
 
 def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str) -> sa.Select[Any]:

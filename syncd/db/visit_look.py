@@ -13,6 +13,7 @@ One statement also sees one snapshot: the sums are as new as the statuses.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ _VISIT, _STATUS, _DELETES = 1, 2, 3  # which branch a row comes from (numbers: n
 
 def look_statement(
     tables: StagingTables,
-    visit_key: str,
+    visit_key: str | sa.BindParameter[str],
     kind: str | None,
     feeds: Sequence[str],
     deletes: Sequence[str],
@@ -97,13 +98,13 @@ def look(
     """The visit (``kind`` None: of either kind; not read unless ``visit``), the statuses of
     its rows of ``feeds`` and its unsettled ``deletes`` commands, in one statement."""
     statuses: dict[str, list[SyncStatus]] = {feed: [] for feed in feeds}
-    stmt = look_statement(tables, visit_key, kind, feeds, deletes, visit=visit)
+    stmt = _look_of(tables, kind, tuple(feeds), tuple(deletes), visit)
     if stmt is None or not visit_key:
         return VisitLook(None, statuses)
     found: Visit | None = None
     open_deletes = 0
     with source_errors(engine.url, "reading the visit"), reading(engine) as conn:
-        rows = conn.execute(stmt).all()
+        rows = conn.execute(stmt, {_KEY: visit_key}).all()
     for part, name, state, n, aaz218, aac001, amount in rows:
         if int(part) == _VISIT and found is None:
             found = _visit(visit_key, name, state, n, aaz218, aac001, amount)
@@ -114,6 +115,24 @@ def look(
     if visit and found is None and kind is not None:
         found = Visit(visit_key, kind)  # a visit never seen is NONE (no row written)
     return VisitLook(found, statuses, open_deletes)
+
+
+_KEY = "syncd_visit_key"  # the visit a statement of _look_of is bound to
+
+
+@lru_cache(maxsize=256)
+def _look_of(
+    tables: StagingTables,
+    kind: str | None,
+    feeds: tuple[str, ...],
+    deletes: tuple[str, ...],
+    visit: bool,
+) -> sa.CompoundSelect[Any] | sa.Select[Any] | None:
+    """:func:`look_statement` with the visit bound as :data:`_KEY`, built once per shape (a
+    feed asks the same question before and after every call: it is not built, coerced and
+    keyed again each time)."""
+    key = sa.bindparam(_KEY, type_=tables.visit.c.visit_key.type)
+    return look_statement(tables, key, kind, feeds, deletes, visit=visit)
 
 
 def _visit(
