@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from xml.etree.ElementTree import Element, ParseError, indent, tostring
@@ -121,22 +121,30 @@ def masked_session(body: bytes) -> bytes:
     return _SESSION_ELEMENT.sub(b"<session_id>" + SESSION_MASK.encode() + b"</session_id>", body, 1)
 
 
-def _dataset(name: str, rows: Rows, places: Mapping[str, int]) -> Iterable[str]:
+def _dataset(name: str, rows: Rows, places: Mapping[str, int]) -> list[str]:
     _check_name(name)
-    yield f"<{name}>"
+    parts = [f"<{name}>"]
     for row in rows:
-        yield f"<{ROW}>"
-        yield from _elements(row, places)
-        yield f"</{ROW}>"
-    yield f"</{name}>"
+        parts.append(f"<{ROW}>")
+        parts += _elements(row, places)
+        parts.append(f"</{ROW}>")
+    parts.append(f"</{name}>")
+    return parts
 
 
-def _elements(values: Mapping[str, Value], places: Mapping[str, int]) -> Iterable[str]:
+def _elements(values: Mapping[str, Value], places: Mapping[str, int]) -> list[str]:
+    """One element per value (None: left out), in order: checked, formatted and escaped
+    (called for every row of a dataset: a 300-row fee call has 2,400 values)."""
+    parts = []
     for code, value in values.items():
         if value is None:
             continue
         _check_name(code)
-        yield f"<{code}>{_escape(code, format_value(code, value, places))}</{code}>"
+        text = value if type(value) is str else format_value(code, value, places)
+        if not _PLAIN.fullmatch(text):
+            text = _escape(code, text)
+        parts.append(f"<{code}>{text}</{code}>")
+    return parts
 
 
 def format_value(code: str, value: Value, places: Mapping[str, int] | None = None) -> str:
@@ -162,7 +170,7 @@ def _format_decimal(code: str, value: Decimal, places: int) -> str:
     if not value.is_finite():
         raise RequestEncodingError(code, "is not a finite decimal", "金额/数量不是有效数字")
     try:
-        fixed = value.quantize(Decimal(1).scaleb(-places))
+        fixed = value.quantize(_step(places))
     except InvalidOperation as exc:
         raise RequestEncodingError(code, "is too large", "金额/数量过大") from exc
     if fixed != value:
@@ -172,6 +180,11 @@ def _format_decimal(code: str, value: Decimal, places: int) -> str:
             f"小数位数超过{places}位",
         )
     return f"{abs(fixed) if fixed == 0 else fixed:f}"
+
+
+@lru_cache(maxsize=32)
+def _step(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
 
 
 def _escape(code: str, text: str) -> str:
