@@ -11,11 +11,14 @@ over ``--stays`` admitted stays are delivered three times, each over stays of it
   call at a time, as before #19);
 * a hand-written loop with 8 calls in flight: 8 threads take stays from a queue; per stay
   SELECT the unsent rows → XML by f-string → ``httpx`` POST (one client, one session) →
-  check ``return_code`` → UPDATE, 300 rows per call.
+  check ``return_code`` → UPDATE, 300 rows per call; and the same loop with 4 threads (the
+  concurrency of syncd's defaults).
 
-The admissions are sent first, untimed.  The last line printed is
-``ratio syncd/hand8 at 100 ms: X.XX`` (syncd with defaults).  The load average of the
-machine is printed before and after.
+Beside each time: the CPU the contender's process(es) used per call (every thread; a Python
+process runs one thread at a time, so a contender whose CPU per call times the calls is
+near its time is bound by the interpreter, not by the platform's latency).  The admissions
+are sent first, untimed.  The last line printed is ``ratio syncd/hand8 at 100 ms: X.XX``
+(syncd with defaults).  The load average of the machine is printed before and after.
 
 Run: ``.venv/bin/python bench/bench_in_flight.py [--rows 20000] [--stays 100]
 [--latencies 100,300]`` (``--rows 2000`` for a short run).
@@ -55,19 +58,22 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
-def run_latency(rows: int, stays: int, latency_ms: int) -> dict[str, float]:
-    """Seconds per contender at ``latency_ms``."""
+Taken = dict[str, tuple[float, float]]  # contender: (seconds, CPU seconds)
+
+
+def run_latency(rows: int, stays: int, latency_ms: int) -> Taken:
+    """(seconds, CPU seconds) per contender at ``latency_ms``."""
     fault = f"latency:ms={latency_ms},times=0"
-    taken: dict[str, float] = {}
+    taken: Taken = {}
     with tempfile.TemporaryDirectory() as tmp, bench_schema() as (url, engine):
         folder = Path(tmp)
-        sim = start_simulator(persons_fixture(folder, 4 * stays), "--fault", fault)
+        sim = start_simulator(persons_fixture(folder, 5 * stays), "--fault", fault)
         try:
             base = settings(url, sim.endpoint, mappings(folder))
-            sets = [add_admissions(engine, n * stays, stays) for n in range(4)]
+            sets = [add_admissions(engine, n * stays, stays) for n in range(5)]
             eight = with_in_flight(base, HAND_IN_FLIGHT)
             admit = Worker(eight, feeds(base.folders.mappings))
-            while count(engine, "SELECT COUNT(*) FROM wi_visit") < 4 * stays:
+            while count(engine, "SELECT COUNT(*) FROM wi_visit") < 5 * stays:
                 admit.once("ip_admission")  # untimed: every stay admitted first
             admit.close()
             per_stay = rows // stays
@@ -79,18 +85,22 @@ def run_latency(rows: int, stays: int, latency_ms: int) -> dict[str, float]:
                 start = count(engine, _SUCCEEDED)
                 copy_fees(engine, "t_fee", visits, per_stay, prefix)
                 worker = Worker(s, feeds(base.folders.mappings))
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 while count(engine, _SUCCEEDED) < start + per_stay * stays:
                     worker.once("ip_fee")
-                taken[name] = time.perf_counter() - t0
+                taken[name] = (time.perf_counter() - t0, time.process_time() - cpu0)
                 worker.close()
             _hand_fee_table(engine, "t_fee_raw")
             with engine.begin() as conn:
                 conn.execute(sa.text("ALTER TABLE t_fee_raw ADD COLUMN sent VARCHAR(1)"))
-            copy_fees(engine, "t_fee_raw", sets[2], per_stay, "R")
-            t0 = time.perf_counter()
-            hand_loop(engine, sim.endpoint, sets[2], HAND_IN_FLIGHT)
-            taken["hand8"] = time.perf_counter() - t0
+            for name, visits, prefix, threads in (
+                ("hand8", sets[2], "R", HAND_IN_FLIGHT),
+                ("hand4", sets[4], "S", 4),
+            ):
+                copy_fees(engine, "t_fee_raw", visits, per_stay, prefix)
+                t0, cpu0 = time.perf_counter(), time.process_time()
+                hand_loop(engine, sim.endpoint, visits, threads)
+                taken[name] = (time.perf_counter() - t0, time.process_time() - cpu0)
             assert count(engine, "SELECT COUNT(*) FROM t_fee_raw WHERE sent IS NULL") == 0
         finally:
             sim.stop()
@@ -163,12 +173,22 @@ def main() -> None:
             ("syncd8", "syncd, max_in_flight 8"),
             ("syncd1", "syncd, max_in_flight 1 (before #19)"),
             ("hand8", f"hand loop, {HAND_IN_FLIGHT} calls in flight"),
+            ("hand4", "hand loop, 4 calls in flight"),
         ):
-            rate = args.rows / taken[name]
-            print(f"(d) {ms} ms: {label:36} {taken[name]:6.2f} s = {rate:7,.0f} rows/s")
-        ratios[ms] = taken["hand8"] / taken["syncd"]
-        eight = taken["hand8"] / taken["syncd8"]
-        print(f"(d) {ms} ms: syncd/hand8 {ratios[ms]:.2f}, syncd8/hand8 {eight:.2f}", flush=True)
+            seconds, cpu = taken[name]
+            rate, per_call = args.rows / seconds, cpu / args.stays * 1000
+            print(
+                f"(d) {ms} ms: {label:38} {seconds:6.2f} s = {rate:7,.0f} rows/s;"
+                f" CPU {cpu:5.2f} s ({per_call:4.1f} ms a stay's call)"
+            )
+        hand8, hand4 = taken["hand8"][0], taken["hand4"][0]
+        ratios[ms] = hand8 / taken["syncd"][0]
+        eight = hand8 / taken["syncd8"][0]
+        print(
+            f"(d) {ms} ms: syncd/hand8 {ratios[ms]:.2f}, syncd8/hand8 {eight:.2f},"
+            f" syncd/hand4 {hand4 / taken['syncd'][0]:.2f}",
+            flush=True,
+        )
     print(f"(d) after: {load()}")
     if 100 in ratios:
         print(f"ratio syncd/hand8 at 100 ms: {ratios[100]:.2f}")
