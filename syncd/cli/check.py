@@ -27,11 +27,14 @@ from syncd.cli.context import CliContext
 from syncd.config.feeds import watermark_of
 from syncd.config.loader import secret_missing, setting_problem
 from syncd.config.settings import FolderSettings, Settings
+from syncd.config.yamlfile import load_yaml
 from syncd.core.bilingual import zh_en
 from syncd.core.errors import ConfigError, ConfigProblem, SourceError
+from syncd.db.disabled_feeds import UNSETTLED_HINT, unsettled_message, unsettled_of_disabled
 from syncd.db.engine import make_engine
 from syncd.db.live_hints import session_offset, view_rows, zone_fix
 from syncd.db.mapping_check import disabled_views, live_problems
+from syncd.db.schema import staging_tables
 from syncd.db.views import ViewReader
 
 
@@ -214,4 +217,21 @@ def live_warnings(obj: CliContext, engine: Any) -> list[ConfigProblem]:
             f"set polling.watermarks.{name}.column (a time or id column that grows) and lookback",
         )
         out.append(setting_problem(obj.config_file, ("polling", "watermarks"), message, hint))
+    return out + _unsettled_warnings(obj, engine)
+
+
+def _unsettled_warnings(obj: CliContext, engine: Any) -> list[ConfigProblem]:
+    """A disabled feed with calls not settled (IN_FLIGHT/UNKNOWN), at its ``enabled`` line."""
+    db = obj.settings.database
+    found = unsettled_of_disabled(
+        engine, staging_tables(db.table_prefix, db.schema_name), obj.feeds
+    )
+    out = []
+    for feed, rows in found.items():
+        path = next(obj.settings.folders.mappings.rglob(f"{feed}.yaml"), None)
+        message = unsettled_message(feed, rows)
+        if path is None:
+            out.append(ConfigProblem(feed, 0, 0, message, UNSETTLED_HINT))
+        else:
+            out.append(load_yaml(path).problem(("enabled",), message, UNSETTLED_HINT))
     return out

@@ -230,10 +230,21 @@ class Daemon:
 
     # --- the main loop ------------------------------------------------------------
 
+    def _unsettled_of_disabled(self) -> None:
+        """A WARNING per disabled feed whose calls are not all settled (``syncd check`` says
+        it at the mapping's line); the database not answering now is the jobs' business."""
+        try:
+            found = self.worker.unsettled_of_disabled()
+        except SourceError:
+            return
+        for feed, rows in found.items():
+            event(logger, "daemon.disabled_feed_unsettled", logging.WARNING, feed=feed, rows=rows)
+
     def run(self) -> int:
         """Run until a stop is requested; 0 once every lease not in flight was given back
         (``unfinished`` then names jobs still stuck in a call after the stop timeout)."""
         event(logger, "daemon.starting", owner=self.worker.owner, feeds=len(self.worker.pipelines))
+        self._unsettled_of_disabled()
         close_gate(self.worker, self.stop, self.progress)
         self.schedule()
         try:

@@ -35,6 +35,7 @@ from syncd.core.errors import ConfigError
 from syncd.db.archive import Archive
 from syncd.db.audit import AuditLog
 from syncd.db.code_store import CodeStore
+from syncd.db.disabled_feeds import unsettled_of_disabled
 from syncd.db.engine import make_engine
 from syncd.db.feed_source import ChildViews, FeedSource
 from syncd.db.person_store import PersonStore
@@ -276,6 +277,11 @@ class Worker:
         if feed is None or feed not in self.pipelines:
             report.commands = self.tick_commands()
         return report
+
+    def unsettled_of_disabled(self) -> dict[str, int]:
+        """Unsettled rows (IN_FLIGHT/UNKNOWN) of each disabled fact-view feed that has any:
+        nothing settles them while the feed is disabled (:mod:`syncd.db.disabled_feeds`)."""
+        return unsettled_of_disabled(self.engine, self.tables, self.feeds)
 
     def prune_archive(self, now: datetime | None = None) -> int:
         """The archive's exchanges and the person table's answers older than

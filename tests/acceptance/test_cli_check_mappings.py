@@ -127,3 +127,41 @@ def test_a_disabled_feed_needs_no_view_and_a_large_view_without_watermark_gets_a
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("{ip_fee: {column: null}}", "{}"))
     again = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
     assert again.returncode == 0 and "提示：业务" not in again.stderr  # the mapping's FEE_ID
+
+
+def test_a_disabled_feed_with_calls_not_settled_is_a_warning_at_its_enabled_line(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    """Rows of the (shipped disabled) illness_late_upload feed IN_FLIGHT and UNKNOWN in the
+    staging table: check warns at the mapping's ``enabled:`` line with the count and how to
+    settle them (still exit 0); without such rows it says nothing of the kind."""
+    db = tmp_path / "his.db"
+    shutil.copy(seeded_db, db)
+    cfg = write_config(tmp_path, db, REPO / "mappings")
+    assert run(SYNCD, "--config", str(cfg), "init-db", cwd=tmp_path).returncode == 0
+    quiet = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "已停用（enabled: false），但仍有" not in quiet.stderr
+    with sqlite3.connect(db) as conn:
+        for n, status in enumerate(("IN_FLIGHT", "UNKNOWN", "SUCCEEDED")):
+            conn.execute(
+                "INSERT INTO WI_SYNC_STATUS (feed, source_key, version, function_id, visit_key,"
+                " status, attempts, next_attempt_at, created_at, updated_at)"
+                " VALUES ('illness_late_upload', ?, '', 'x', 'ZY1', ?, 1, '2026-11-25 09:00:00',"
+                " '2026-11-25 09:00:00', '2026-11-25 09:00:00')",
+                (f"K{n}", status),
+            )
+    result = run(SYNCD, "--config", str(cfg), "check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    late = REPO / "mappings" / "other" / "illness_late_upload.yaml"
+    line = next(
+        n
+        for n, s in enumerate(late.read_text(encoding="utf-8").splitlines(), start=1)
+        if s.startswith("enabled:")
+    )
+    said = (
+        f"{late}:{line}:1: 警告：业务 illness_late_upload 已停用（enabled: false），"
+        "但仍有 2 行的调用结果未确认"
+    )
+    assert said in result.stderr
+    assert "syncd 会先向平台查询确认这些调用" in result.stderr

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_support import Env, admit, env, fee
+from engine_support import Env, admit, any_env, env, fee
 
 from syncd.config.settings import PollingSettings
 from syncd.core.errors import SourceError
@@ -24,7 +24,7 @@ from syncd.service.scheduler import Scheduler
 from syncd.service.systemd import Notifier
 from syncd.service.worker import Worker
 
-__all__ = ["env"]
+__all__ = ["any_env", "env"]
 
 
 class FakeMonotonic:
@@ -212,6 +212,41 @@ def test_schedule_has_a_job_per_enabled_feed_and_the_daily_slots(env: Env) -> No
     finally:
         daemon.scheduler.shutdown()
         daemon.worker.close()
+
+
+def test_a_disabled_feed_with_unsettled_calls_is_a_warning_at_start(
+    any_env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fee rows whose call is UNKNOWN, then the DBA disables ip_fee: the daemon builds no
+    pipeline for it (nothing settles them) and says so once at start, with the count."""
+    env = any_env
+    admit(env)
+    worker = env.worker()
+    worker.once("ip_admission")
+    for i in range(3):
+        fee(env, f"F{i}", "1.00")
+    worker.once("ip_fee")
+    worker.close()
+    keys = sorted(env.status("ip_fee"))[:2]
+    with env.db.begin() as conn:
+        table = env.tables.sync_status
+        conn.execute(
+            table.update()
+            .where(table.c.feed == "ip_fee", table.c.source_key.in_(keys))
+            .values(status="UNKNOWN")
+        )
+    enabled = Daemon(env.worker())
+    assert enabled.worker.unsettled_of_disabled() == {}
+    env.feeds = {**env.feeds, "ip_fee": env.feeds["ip_fee"].model_copy(update={"enabled": False})}
+    daemon = Daemon(env.worker())
+    assert "ip_fee" not in daemon.worker.pipelines
+    with caplog.at_level(logging.WARNING, logger="syncd.service.daemon"):
+        daemon._unsettled_of_disabled()
+    said = [r for r in caplog.records if r.getMessage() == "daemon.disabled_feed_unsettled"]
+    assert len(said) == 1 and said[0].levelno == logging.WARNING
+    assert daemon.worker.unsettled_of_disabled() == {"ip_fee": 2}
+    enabled.worker.close()
+    daemon.worker.close()
 
 
 def test_nightly_slot_reconciles_yesterday(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
