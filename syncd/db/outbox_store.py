@@ -107,7 +107,7 @@ class OutboxStore(claims.LeasedStore):
             together="visit_key",
         )
         rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
-        return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id)
+        return sorted(map(_row, rows), key=lambda row: row.id)
 
     def unsettled_call(self, feed: str, key: str) -> tuple[str, str] | None:
         """(request id of its call, visit key) of row ``key`` when it is IN_FLIGHT or UNKNOWN."""
@@ -138,7 +138,7 @@ class OutboxStore(claims.LeasedStore):
         rows = claims.claim_rows(
             self.engine, self.table, ids, lease, UNSETTLED_STATUSES, self._columns(), due=False
         )
-        return sorted((_row(r._mapping) for r in rows), key=lambda row: row.id), len(ids)
+        return sorted(map(_row, rows), key=lambda row: row.id), len(ids)
 
     def _columns(self) -> list[sa.ColumnElement[Any]]:
         c = self.table.c
@@ -302,18 +302,24 @@ def _arrays(values: Sequence[Mapping[str, object]]) -> dict[str, object]:
     return bound
 
 
-def _row(r: Any) -> OutboxRow:
+_STATUSES = {status.value: status for status in SyncStatus}
+
+
+def _row(r: Sequence[Any]) -> OutboxRow:
+    """A claimed row as :func:`~syncd.db.claims.claim_rows` reads it: its id, then the
+    columns of :meth:`OutboxStore._columns` in their order (a claim reads thousands)."""
+    _id, feed, key, version, visit_key, status, attempts, request_id, due, found = r
     return OutboxRow(
-        id=int(r["id"]),
-        feed=r["feed"],
-        source_key=r["source_key"],
-        version=r["version"] or "",
-        visit_key=r["visit_key"] or "",
-        status=SyncStatus(r["status"]),
-        attempts=int(r["attempts"]),
-        request_id=r["request_id"] or "",
-        next_attempt_at=r["next_attempt_at"],
-        found_at=r["created_at"],
+        id=int(_id),
+        feed=feed,
+        source_key=key,
+        version=version or "",
+        visit_key=visit_key or "",
+        status=_STATUSES.get(status) or SyncStatus(status),
+        attempts=int(attempts),
+        request_id=request_id or "",
+        next_attempt_at=due,
+        found_at=found,
     )
 
 
