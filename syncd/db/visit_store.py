@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,13 +45,15 @@ class VisitStore:
         nothing takes a gap lock on MySQL/MariaDB, and two first calls inserting into the
         same gap then deadlock."""
         c = self.table.c
-        where = (c.visit_key == visit.visit_key, c.kind == visit.kind)
-        update = sa.update(self.table).where(*where)
+        update = _update_of(self.table, _shape(change))
+        values = _values(visit, change, now)
         if visit.state != VisitState.NONE.value:
-            if conn.execute(update.values(**_changes(self.table, change, now))).rowcount:
+            if conn.execute(update, values).rowcount:
                 return
-        elif conn.execute(sa.select(c.id).where(*where)).first() is not None:
-            conn.execute(update.values(**_changes(self.table, change, now)))
+        elif conn.execute(
+            sa.select(c.id).where(c.visit_key == visit.visit_key, c.kind == visit.kind)
+        ).first():
+            conn.execute(update, values)
             return
         try:
             with conn.begin_nested():
@@ -61,29 +64,64 @@ class VisitStore:
                 )
         except sa.exc.IntegrityError:
             pass  # another engine created it first
-        conn.execute(update.values(**_changes(self.table, change, now)))
+        conn.execute(update, values)
 
 
-def _changes(table: sa.Table, change: VisitChange, now: datetime) -> dict[str, object]:
+Shape = tuple[bool, bool, bool, bool, bool]  # what a VisitChange sets (see _shape)
+
+
+def _shape(change: VisitChange) -> Shape:
+    """Which columns ``change`` sets: state, aaz218, last batch, fee reset, fee sum."""
+    fee_delta = bool(change.fee_delta) and not change.fee_reset
+    return (
+        bool(change.state),
+        bool(change.aaz218),
+        change.last_batch is not None,
+        change.fee_reset,
+        fee_delta,
+    )
+
+
+@lru_cache(maxsize=64)
+def _update_of(table: sa.Table, shape: Shape) -> sa.Update:
+    """The relative UPDATE of one visit's row for changes of ``shape``, its values bound
+    (:func:`_values`): built once per shape, not for every result."""
     c = table.c
+    state, aaz218, last_batch, fee_reset, fee_delta = shape
+    now = sa.bindparam("syncd_now", type_=c.updated_at.type)
     values: dict[str, object] = {"updated_at": now, "version": c.version + 1}
-    if change.state:
-        values.update(state=change.state, state_changed_at=now)
-    if change.aaz218:
-        values["aaz218"] = change.aaz218
-    if change.last_batch is not None:
-        values["last_batch"] = sa.case(
-            (c.last_batch < change.last_batch, change.last_batch), else_=c.last_batch
-        )
-    if change.fee_reset:
+    if state:
+        values.update(state=sa.bindparam("syncd_state"), state_changed_at=now)
+    if aaz218:
+        values["aaz218"] = sa.bindparam("syncd_aaz218")
+    if last_batch:
+        batch = sa.bindparam("syncd_last_batch", type_=c.last_batch.type)
+        values["last_batch"] = sa.case((c.last_batch < batch, batch), else_=c.last_batch)
+    if fee_reset:
         values.update(fee_amount=Decimal("0"), fee_count=0, fee_rows=0)
-    elif change.fee_delta:
+    elif fee_delta:
         values.update(
-            fee_amount=c.fee_amount + Decimal(change.fee_delta),
+            fee_amount=c.fee_amount + sa.bindparam("syncd_fee_delta", type_=c.fee_amount.type),
             fee_count=c.fee_count + 1,  # upload calls
-            fee_rows=sa.func.coalesce(c.fee_rows, 0) + change.fee_rows,  # the rows they carried
+            fee_rows=sa.func.coalesce(c.fee_rows, 0)  # the rows they carried
+            + sa.bindparam("syncd_fee_rows", type_=sa.Integer()),
         )
-    return values
+    where = (c.visit_key == sa.bindparam("syncd_visit"), c.kind == sa.bindparam("syncd_kind"))
+    return sa.update(table).where(*where).values(values)
+
+
+def _values(visit: Visit, change: VisitChange, now: datetime) -> dict[str, object]:
+    """The parameters of :func:`_update_of`'s statement for ``change``."""
+    return {
+        "syncd_visit": visit.visit_key,
+        "syncd_kind": visit.kind,
+        "syncd_now": now,
+        "syncd_state": change.state,
+        "syncd_aaz218": change.aaz218,
+        "syncd_last_batch": change.last_batch,
+        "syncd_fee_delta": Decimal(change.fee_delta) if change.fee_delta else None,
+        "syncd_fee_rows": change.fee_rows,
+    }
 
 
 def _visit(row: Any) -> Visit:
