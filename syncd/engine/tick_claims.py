@@ -28,40 +28,54 @@ class TickClaims:
         full, up to :data:`MOST_CLAIMED` rows a tick (a backlog of long stays would else keep
         most lanes idle: 500 rows may be two stays); one lane keeps the single claim.  A
         batch feed keeps the rows of a full claim's last visit for the next claim's rows of
-        that visit (one call, not two) while they are fewer than a call holds."""
+        that visit (one call, not two) while they are fewer than a call holds.
+
+        Rows are due as at the tick's start: a row this tick ended waiting "due at once" is
+        not claimed again by it — until the tick searches the view again (its search came back
+        full: more new rows wait), which it does while the lanes send the last rows claimed;
+        then the claims go on with what that search found."""
+        p = self.pipeline
         carried: list[OutboxRow] = []
         carried_view: dict[str, SourceRow] = {}
-        while True:  # each claim's lease from now; due as at the tick's start (a row this
-            # tick ended waiting "due at once" is not claimed again in the same tick)
-            fresh = self.pipeline.exchange.lease(self.pipeline.lease_s)
-            claim = Lease(lease.owner, lease.now, max(fresh.until, lease.until))
-            got = self.pipeline.store.outbox.claim(
-                self.pipeline.spec.feed, claim, self.pipeline.batch_size
-            )
+        due = lease.now
+        while True:
+            fresh = p.exchange.lease(p.lease_s)  # each claim's lease from now
+            claim = Lease(lease.owner, due, max(fresh.until, lease.until))
+            got = p.store.outbox.claim(p.spec.feed, claim, p.batch_size)
             if report.claimed:  # the renewal clock stays with the first claim's leases
-                self.pipeline.leases.joined({r.id for r in got})
+                p.leases.joined({r.id for r in got})
             else:
-                self.pipeline.leases.claimed({r.id for r in got}, lease.now)
+                p.leases.claimed({r.id for r in got}, lease.now)
             report.claimed += len(got)
-            more = (
-                len(got) == self.pipeline.batch_size
-                and self.pipeline.slots.size > 1
-                and report.claimed < MOST_CLAIMED
-                and not self.pipeline.gate.stopping()
-            )
-            view = {**carried_view, **self.pipeline.source.by_keys([r.source_key for r in got])}
+            more = len(got) == p.batch_size and self._may_claim(report)
+            view = {**carried_view, **p.source.by_keys([r.source_key for r in got])}
             rows, carried = carried + got, []
-            batch = self.pipeline.spec.batch
-            if more and batch is not None:
-                rows, carried = carry_last_visit(rows, batch.max_rows)
+            if more and p.spec.batch is not None:
+                rows, carried = carry_last_visit(rows, p.spec.batch.max_rows)
             carried_view = {
                 r.source_key: view[r.source_key] for r in carried if r.source_key in view
             }
             for unit in self.units(rows):
                 if not put(_lane(unit), (unit, view)):
                     return
-            if not more:
+            if more:
+                continue
+            if not (report.searched_full and self._may_claim(report) and self._search(report)):
                 return
+            due = p.exchange.clock()  # what the search found is due from now
+
+    def _may_claim(self, report: TickReport) -> bool:
+        p = self.pipeline
+        return p.slots.size > 1 and report.claimed < MOST_CLAIMED and not p.gate.stopping()
+
+    def _search(self, report: TickReport) -> int:
+        """Search the view again (the last search came back full); the rows found."""
+        discovery = self.pipeline.discovery
+        found = discovery.run()
+        report.discovered += found
+        report.found_for.update(discovery.found_for)
+        report.searched_full = discovery.searched_full
+        return found
 
     def units(self, rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:
         """What goes together: one row, or (batch feeds) the rows of a visit / of one call."""

@@ -168,3 +168,30 @@ def test_a_stay_cut_by_a_claim_goes_in_one_call_with_the_next_claims_rows(
     for n, visit in enumerate(visits):
         rows = env.business(env.visit(visit)["aaz218"])["rows"]
         assert [r["aaz213"] for r in rows] == [f"F{n}-{r}" for r in range(ROWS)]
+
+
+def test_a_tick_whose_search_came_back_full_searches_again_while_its_lanes_send(
+    crowd_sqlite: Env,
+) -> None:
+    """``batch_size`` 2: a search records at most 40 rows.  With 8 stays of 11 fee rows (88),
+    one tick with lanes searches again each time its claims ran out after a full search —
+    while the lanes still send — and delivers all 88, each stay's rows in order; a row it
+    ended waiting is not claimed again before such a search."""
+    env = crowd_sqlite
+    polling = env.settings.polling.model_copy(update={"batch_size": 2})
+    env.settings = env.settings.model_copy(update={"polling": polling})
+    visits = [f"ZY{n}" for n in range(STAYS)]
+    for n, visit in enumerate(visits):
+        admit(env, visit, f"20000{n:05d}", n + 1)
+        for r in range(11):
+            fee(env, f"F{n}-{r:02d}", f"{r + 1}.00", visit=visit)
+    worker = env.worker()
+    while worker.once("ip_admission").feeds[0].claimed:
+        pass
+    report = worker.tick_feed("ip_fee")
+    worker.close()
+    assert report.discovered == STAYS * 11 and not report.searched_full
+    assert report.results == {"SUCCEEDED": STAYS * 11}
+    for n, visit in enumerate(visits):
+        rows = env.business(env.visit(visit)["aaz218"])["rows"]
+        assert [r["aaz213"] for r in rows] == [f"F{n}-{r:02d}" for r in range(11)]
