@@ -289,14 +289,19 @@ def test_scheduler_logs_a_refused_or_late_run_instead_of_skipping_silently(
 def _twelve_fees_in_batches_of_five(env: Env) -> Worker:
     """An admitted stay with 12 fee rows in the view and ``batch_size`` 5: the worker (one
     lane: a tick with lanes would claim all 12 rows at once)."""
+    return _fees_in_batches(env, 12, 5)
+
+
+def _fees_in_batches(env: Env, rows: int, batch_size: int) -> Worker:
+    """An admitted stay with ``rows`` fee rows in the view, ``batch_size``, one lane."""
     one_lane = env.settings.delivery.model_copy(update={"max_in_flight": 1})
     env.settings = env.settings.model_copy(
-        update={"polling": PollingSettings(batch_size=5), "delivery": one_lane}
+        update={"polling": PollingSettings(batch_size=batch_size), "delivery": one_lane}
     )
     admit(env)
     worker = env.worker()
     worker.once("ip_admission")
-    for i in range(12):
+    for i in range(rows):
         fee(env, f"F{i:02d}", "1.00")
     return worker
 
@@ -336,15 +341,7 @@ def test_a_search_that_came_back_full_is_followed_by_another_at_once(env: Env) -
     """A search records at most ``batch_size`` × 20 rows (40 here): with 90 new fee rows and
     an interval of an hour, one run of the job searches again right after each full search
     and sends all 90 (they would else wait an interval per 40)."""
-    one_lane = env.settings.delivery.model_copy(update={"max_in_flight": 1})
-    env.settings = env.settings.model_copy(
-        update={"polling": PollingSettings(batch_size=2), "delivery": one_lane}
-    )
-    admit(env)
-    worker = env.worker()
-    worker.once("ip_admission")
-    for i in range(90):
-        fee(env, f"F{i:02d}", "1.00")
+    worker = _fees_in_batches(env, 90, 2)
     found: list[int] = []
     tick = worker.tick_feed
 

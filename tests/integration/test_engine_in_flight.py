@@ -18,6 +18,7 @@ import pytest
 from engine_support import BACKENDS, MAPPINGS, Env, admit, build_env, fee
 
 from syncd.config.mappings import load_mappings
+from syncd.engine.reports import TickReport
 from syncd.platform.client import PlatformClient, SessionCache
 from syncd.protocol import catalogue
 from syncd.protocol.calls import CallResult
@@ -152,22 +153,13 @@ def test_a_stay_cut_by_a_claim_goes_in_one_call_with_the_next_claims_rows(
     env.feeds = load_mappings(folder.parent, catalogue.load())
     polling = env.settings.polling.model_copy(update={"batch_size": 5})
     env.settings = env.settings.model_copy(update={"polling": polling})
-    visits = [f"ZY{n}" for n in range(STAYS)]
-    for n, visit in enumerate(visits):
-        admit(env, visit, f"20000{n:05d}", n + 1)
-        for r in range(ROWS):
-            fee(env, f"F{n}-{r}", f"{r + 1}.00", visit=visit)
-    worker = env.worker()
-    while worker.once("ip_admission").feeds[0].claimed:
-        pass
-    report = worker.tick_feed("ip_fee")
-    worker.close()
+    visits, report = _stays_with_fees(env, ROWS)
     assert report.results == {"SUCCEEDED": STAYS * ROWS}
     fee_calls = [c for c in env.sim.calls() if c["function_id"] == "bizh120002"]
     assert len(fee_calls) == STAYS
     for n, visit in enumerate(visits):
         rows = env.business(env.visit(visit)["aaz218"])["rows"]
-        assert [r["aaz213"] for r in rows] == [f"F{n}-{r}" for r in range(ROWS)]
+        assert [r["aaz213"] for r in rows] == [f"F{n}-{r:02d}" for r in range(ROWS)]
 
 
 def test_a_tick_whose_search_came_back_full_searches_again_while_its_lanes_send(
@@ -175,23 +167,28 @@ def test_a_tick_whose_search_came_back_full_searches_again_while_its_lanes_send(
 ) -> None:
     """``batch_size`` 2: a search records at most 40 rows.  With 8 stays of 11 fee rows (88),
     one tick with lanes searches again each time its claims ran out after a full search —
-    while the lanes still send — and delivers all 88, each stay's rows in order; a row it
-    ended waiting is not claimed again before such a search."""
+    while the lanes still send — and delivers all 88, each stay's rows in order."""
     env = crowd_sqlite
     polling = env.settings.polling.model_copy(update={"batch_size": 2})
     env.settings = env.settings.model_copy(update={"polling": polling})
+    visits, report = _stays_with_fees(env, 11)
+    assert report.discovered == STAYS * 11 and not report.searched_full
+    assert report.results == {"SUCCEEDED": STAYS * 11}
+    for n, visit in enumerate(visits):
+        rows = env.business(env.visit(visit)["aaz218"])["rows"]
+        assert [r["aaz213"] for r in rows] == [f"F{n}-{r:02d}" for r in range(11)]
+
+
+def _stays_with_fees(env: Env, rows: int) -> tuple[list[str], TickReport]:
+    """``STAYS`` admitted stays of ``rows`` fee rows each (F<stay>-<row>); one fee tick."""
     visits = [f"ZY{n}" for n in range(STAYS)]
     for n, visit in enumerate(visits):
         admit(env, visit, f"20000{n:05d}", n + 1)
-        for r in range(11):
+        for r in range(rows):
             fee(env, f"F{n}-{r:02d}", f"{r + 1}.00", visit=visit)
     worker = env.worker()
     while worker.once("ip_admission").feeds[0].claimed:
         pass
     report = worker.tick_feed("ip_fee")
     worker.close()
-    assert report.discovered == STAYS * 11 and not report.searched_full
-    assert report.results == {"SUCCEEDED": STAYS * 11}
-    for n, visit in enumerate(visits):
-        rows = env.business(env.visit(visit)["aaz218"])["rows"]
-        assert [r["aaz213"] for r in rows] == [f"F{n}-{r:02d}" for r in range(11)]
+    return visits, report
