@@ -23,6 +23,7 @@ quote=False)``): case-insensitive on PostgreSQL/Oracle/SQL Server, as written on
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -32,10 +33,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import quoted_name
 
+from syncd.core.errors import SourceError
 from syncd.core.records import SourceRow, Watermark
 from syncd.db.engine import reading, source_errors
-from syncd.db.idlist import chunk_size, keys_in
+from syncd.db.idlist import chunk_size, ids_in, keys_in
 from syncd.db.schema import StagingTables
+from syncd.db.views import split_name
 from syncd.mapping.spec import DatasetSpec, FeedSpec
 
 KEY_LABEL, VERSION_LABEL = "syncd_key", "syncd_version"
@@ -72,6 +75,7 @@ class FeedSource:
         self._high: Any = None  # the highest watermark value seen by this process
         self._monotonic = monotonic
         self._full_since: float | None = None  # when the last complete full scan started
+        self._key_type: Any = _UNKNOWN  # the key column's type, asked once (_integer_key)
 
     def _key(self) -> sa.ColumnElement[Any]:
         parts = [sa.cast(self.view.c[c], _TEXT) for c in self.spec.source.key]
@@ -169,10 +173,32 @@ class FeedSource:
         found: dict[str, SourceRow] = {}
         size = chunk_size(self.engine.dialect)  # PostgreSQL: ≤ 65,535 parameters a statement
         for start in range(0, len(keys), size):
-            chunk = list(keys[start : start + size])
-            stmt = self._select().where(keys_in(self._key(), "keys"))
-            found.update((r.key, r) for r in self._fetch(stmt, "reading rows by key", chunk))
+            stmt, bound = self.by_keys_statement(list(keys[start : start + size]))
+            found.update((r.key, r) for r in self._fetch(stmt, "reading rows by key", bound))
         return found
+
+    def by_keys_statement(self, keys: list[str]) -> tuple[sa.Select[Any], Sequence[object]]:
+        """The statement of :meth:`by_keys` and what it binds as ``keys``.  A key of one
+        integer column is compared as the column is, so an index on it serves (the text of
+        the key, ``CAST(FEE_ID AS …)``, would make the database read the whole view for every
+        claim on PostgreSQL, Oracle and SQL Server); any other key as its text."""
+        column = self._integer_key()
+        if column is not None:
+            numbers = _integers(keys)
+            if numbers is not None:
+                return self._select().where(ids_in(self.view.c[column], "keys")), numbers
+        return self._select().where(keys_in(self._key(), "keys")), keys
+
+    def _integer_key(self) -> str | None:
+        """The key's column when the key is one column the view declares an integer (asked
+        of the database once; None when it cannot say)."""
+        key, view = self.spec.source.key, self.spec.source.view
+        if self._key_type is _UNKNOWN:
+            self._key_type = None
+            if len(key) == 1 and view is not None:
+                with contextlib.suppress(SourceError):  # it cannot say: the key's text
+                    self._key_type = key_type(self.engine, view, key[0])
+        return key[0] if self._key_type is not None and _is_integer(self._key_type) else None
 
     def of_visit(self, visit: object) -> list[SourceRow]:
         """The view's rows of one visit (its visit column equal to ``visit``), in the
@@ -187,7 +213,7 @@ class FeedSource:
         return child_rows(self.engine, dataset, row)
 
     def _fetch(
-        self, stmt: sa.Select[Any], doing: str, keys: Sequence[str] | None = None
+        self, stmt: sa.Select[Any], doing: str, keys: Sequence[object] | None = None
     ) -> list[SourceRow]:
         """The rows of ``stmt`` (``keys``: bound as its ``keys``), each as its key, version
         and the other columns by name (every statement here selects key and version first)."""
@@ -197,6 +223,42 @@ class FeedSource:
             names = list(result.keys())[2:]
             rows = result.all()
         return [_source_row(row, names) for row in rows]
+
+
+_UNKNOWN = object()
+
+
+def key_type(engine: sa.Engine, view: str, column: str) -> Any:
+    """The type the database declares for ``view``'s ``column`` (None if it has no such):
+    the view asked for as the mapping spells it, in upper and in lower case (what an unquoted
+    name becomes on Oracle and on PostgreSQL) — not every name of the schema listed."""
+    schema, name = split_name(view)
+    with source_errors(engine.url, f"inspecting {view}"), engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        for spelling in dict.fromkeys((name, name.upper(), name.lower())):
+            try:
+                columns = inspector.get_columns(spelling, schema)
+            except sa.exc.NoSuchTableError:
+                continue
+            folded = column.casefold()
+            return next((c["type"] for c in columns if str(c["name"]).casefold() == folded), None)
+    return None
+
+
+def _is_integer(kind: Any) -> bool:
+    """INTEGER, BIGINT, … and NUMBER(p, 0) / NUMERIC(p, 0) (Oracle's integer columns)."""
+    if isinstance(kind, sa.Integer):
+        return True
+    return isinstance(kind, sa.Numeric) and getattr(kind, "scale", None) == 0
+
+
+def _integers(keys: Sequence[str]) -> list[int] | None:
+    """The keys as the integers their text came from (``CAST(n AS text)``), or None."""
+    try:
+        numbers = [int(k) for k in keys]
+    except ValueError:
+        return None
+    return numbers if [str(n) for n in numbers] == list(keys) else None
 
 
 def _source_row(row: Sequence[Any], names: Sequence[str]) -> SourceRow:

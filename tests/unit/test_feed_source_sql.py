@@ -64,3 +64,22 @@ def test_discovery_reads_key_version_visit_and_watermark_only(feeds: dict) -> No
     assert "ITEM_NAME" not in select_list and "AMOUNT" not in select_list
     by_key = str(source._select().compile(dialect=dialect_named("postgresql")))
     assert "ITEM_NAME" in by_key and "AMOUNT" in by_key
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_rows_by_an_integer_key_compare_the_column_itself_on_every_dialect(
+    feeds: dict,  # type: ignore[type-arg]
+    dialect: str,
+) -> None:
+    """A key the view declares an integer (NUMBER(10, 0) on Oracle): the key column against
+    the integers, no CAST of the column (which would read the whole view); a text key keeps
+    the cast."""
+    source = FeedSource(sa.create_engine("sqlite://"), staging_tables(), feeds["ip_fee"])
+    source._key_type = sa.Numeric(10, 0) if dialect == "oracle" else sa.BigInteger()
+    stmt, bound = source.by_keys_statement(["12", "7"])
+    where = str(stmt.compile(dialect=dialect_named(dialect))).split("WHERE")[1]
+    assert bound == [12, 7] and "CAST(" not in where and "FEE_ID" in where
+    source._key_type = sa.String(20)
+    stmt, bound = source.by_keys_statement(["12", "7"])
+    where = str(stmt.compile(dialect=dialect_named(dialect))).split("WHERE")[1]
+    assert bound == ["12", "7"] and "CAST(" in where
