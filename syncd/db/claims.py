@@ -17,6 +17,9 @@ it, Oracle refuses it together with ``FETCH FIRST``).  Instead:
    claimers (possible when their scans lock in different orders) aborts one claim, which is a
    ``SourceError`` for that tick and is retried on the next.
 
+On PostgreSQL steps 1 and 2 are one ``UPDATE … WHERE id IN (step 1) … RETURNING``
+(:func:`claim_due_rows`), judged the same way.
+
 Every value is a bound parameter.  ``now`` is always passed in (naive local time).
 """
 
@@ -61,14 +64,19 @@ def due_statement(
 
 
 def claim_many_statement(
-    table: sa.Table, statuses: Sequence[str], *, due: bool = True
+    table: sa.Table,
+    statuses: Sequence[str],
+    *,
+    due: bool = True,
+    among: sa.ColumnElement[bool] | None = None,
 ) -> sa.Update:
-    """Take every row of ``claim_ids`` (expanding; bind ``me``, ``until``, ``now`` too) that
-    is still due (unless not ``due``: whatever its attempt time) and free."""
+    """Take every row of ``claim_ids`` (expanding; bind ``me``, ``until``, ``now`` too) — or
+    ``among`` the rows it names — that is still due (unless not ``due``: whatever its attempt
+    time) and free."""
     _check_lease_columns(table)
     stmt = (
         sa.update(table)
-        .where(ids_in(table.c.id, "claim_ids"))
+        .where(ids_in(table.c.id, "claim_ids") if among is None else among)
         .where(_not_indexed(table.c.status).in_(list(statuses)))
         .where(_lease_free(table))
         .values(lease_owner=sa.bindparam("me"), lease_until=sa.bindparam("until"))
@@ -197,6 +205,34 @@ def claim_rows(
                 for row in conn.execute(held, {**params, "claim_ids": chunk}):
                     ours[int(row[0])] = row
     return [ours[row_id] for row_id in wanted if row_id in ours]
+
+
+def claim_due_rows(
+    engine: sa.Engine,
+    table: sa.Table,
+    statuses: Sequence[str],
+    lease: Lease,
+    limit: int,
+    columns: Sequence[sa.ColumnElement[Any]] = (),
+    *,
+    only: Mapping[str, Sequence[str]] | None = None,
+    together: str | None = None,
+) -> list[sa.Row[Any]]:
+    """Select what is due and take it; the rows we now hold (id, then ``columns``), in no
+    particular order.  On PostgreSQL one ``UPDATE … WHERE id IN (`` :func:`due_statement`
+    ``) AND`` the re-check of :func:`claim_many_statement` ``RETURNING …``: no ids travel to
+    the engine and back, and a row another owner took first is re-checked under its row lock
+    and left out, as in the two steps the other databases take (:func:`due_ids`, then
+    :func:`claim_rows`: MySQL cannot limit an ``IN`` subquery, and ``UPDATE … RETURNING``
+    of many rows is not portable to Oracle and SQL Server)."""
+    if engine.dialect.name != "postgresql":
+        ids = due_ids(engine, table, statuses, lease.now, limit, only, together)
+        return claim_rows(engine, table, ids, lease, statuses, columns)
+    due = due_statement(table, statuses, limit, only, together).scalar_subquery()
+    take = claim_many_statement(table, statuses, among=table.c.id.in_(due))
+    params = {"me": lease.owner, "until": lease.until, "now": lease.now}
+    with source_errors(engine.url, f"claiming on {table.name}"), engine.begin() as conn:
+        return list(conn.execute(take.returning(table.c.id, *columns), params))
 
 
 def claim_due(

@@ -97,16 +97,16 @@ class OutboxStore(claims.LeasedStore):
     def claim(self, feed: str, lease: Lease, limit: int) -> list[OutboxRow]:
         """Claim due rows, read back with the claim (by id).  A candidate another engine
         finished between our select and our claim is no longer due, so it is not taken."""
-        ids = claims.due_ids(
+        rows = claims.claim_due_rows(
             self.engine,
             self.table,
             CLAIMABLE,
-            lease.now,
+            lease,
             limit,
+            self._columns(),
             only={"feed": [feed]},
             together="visit_key",
         )
-        rows = claims.claim_rows(self.engine, self.table, ids, lease, CLAIMABLE, self._columns())
         return sorted(map(_row, rows), key=lambda row: row.id)
 
     def unsettled_call(self, feed: str, key: str) -> tuple[str, str] | None:
