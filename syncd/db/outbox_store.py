@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from syncd.core.records import (
     FINAL_SYNC_STATUSES,
@@ -47,6 +48,7 @@ class OutboxStore(claims.LeasedStore):
         self.engine, self.table = engine, tables.sync_status
         self.operator = OperatorOutbox(engine, self.table)  # syncd retry's statements
         self._ours = _ours_statement(self.table)  # built once: an intent and a result per call
+        self._insert_new = _unnest_insert(self.table)  # PostgreSQL: a discovery's new rows
 
     def _errors(self, doing: str) -> Any:
         return source_errors(self.engine.url, f"{doing} ({self.table.name})")
@@ -54,8 +56,11 @@ class OutboxStore(claims.LeasedStore):
     def add(self, feed: str, function_id: str, rows: Sequence[NewRow], now: datetime) -> int:
         """Insert PENDING rows; a row another engine inserted meanwhile is skipped.
 
-        One multi-row transaction first; if another engine inserted any of the rows meanwhile
-        (unique constraint), it is rolled back and the rows go in one by one."""
+        One multi-row statement; on PostgreSQL a row already there (another engine's search
+        found it too) is skipped by the statement itself (``ON CONFLICT DO NOTHING``: two daemons
+        searching at once each recorded 10,000 rows one by one before).  Elsewhere, if another
+        engine inserted any of the rows meanwhile (unique constraint), the transaction is rolled
+        back and the rows go in one by one."""
         values = [
             {
                 "feed": feed,
@@ -75,10 +80,9 @@ class OutboxStore(claims.LeasedStore):
         with self._errors("recording new rows"):
             try:
                 with self.engine.begin() as conn:
-                    if self.engine.dialect.name == "postgresql":
-                        conn.execute(_unnest_insert(self.table), _arrays(values))
-                    else:
-                        conn.execute(sa.insert(self.table), values)
+                    if self.engine.dialect.name == "postgresql":  # conflicts skipped in it
+                        return len(conn.execute(self._insert_new, _arrays(values)).all())
+                    conn.execute(sa.insert(self.table), values)
                 return len(values)
             except sa.exc.IntegrityError:
                 return self._add_each(values)
@@ -280,7 +284,7 @@ def unsettled_calls_statement(table: sa.Table, function_id: str, visit_key: str)
 _PER_ROW = ("source_key", "version", "visit_key")  # what differs between the new rows of add()
 
 
-def _unnest_insert(table: sa.Table) -> sa.Insert:
+def _unnest_insert(table: sa.Table) -> sa.Insert:  # RETURNING: the rows it added
     """PostgreSQL: the new rows of :meth:`OutboxStore.add` in one statement, their keys,
     versions and visits bound as three arrays (``INSERT … SELECT … FROM unnest(…)``) instead
     of one statement per row; the values shared by every row bound once."""
@@ -289,7 +293,9 @@ def _unnest_insert(table: sa.Table) -> sa.Insert:
     shared = {name: sa.bindparam(name, type_=table.c[name].type) for name in _SHARED}
     columns = [*_PER_ROW, *_SHARED]
     select = sa.select(*[new.c[n] for n in _PER_ROW], *[shared[n] for n in _SHARED])
-    return sa.insert(table).from_select(columns, select)
+    keys = ["feed", "source_key", "version"]  # the unique key: a row recorded meanwhile is left
+    insert = pg_insert(table).from_select(columns, select)
+    return insert.on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
 
 
 _SHARED = ("feed", "function_id", "status", "next_attempt_at", "created_at", "updated_at")

@@ -72,3 +72,27 @@ def test_two_owners_claiming_at_once_share_the_rows_out_without_overlap(db_url: 
             assert statements == {"SELECT": 2, "UPDATE": 1}
     finally:
         engine.dispose()
+
+
+def test_rows_another_search_recorded_first_are_skipped(db_url: str) -> None:
+    """Two daemons' searches find the same new rows: the second ``add`` adds only the rows
+    not there yet — on PostgreSQL inside its one INSERT (ON CONFLICT DO NOTHING), elsewhere
+    by going row by row after the unique key refused the batch."""
+    engine = make_engine(DatabaseSettings(url=db_url))
+    tables = staging_tables()
+    init_db(engine, tables)
+    box = OutboxStore(engine, tables)
+    first = [NewRow(f"F{n:04d}", "1", "ZY1") for n in range(0, 600)]
+    both = [NewRow(f"F{n:04d}", "1", "ZY1") for n in range(500, 1000)]  # 100 already there
+    try:
+        assert box.add("ip_fee", "bizh120002", first, NOW) == 600
+        with RoundTrips(engine) as trips:
+            assert box.add("ip_fee", "bizh120002", both, NOW) == 400
+        inserts = sum(n for label, n in trips.seen.items() if label.startswith("INSERT"))
+        if engine.dialect.name == "postgresql":
+            assert inserts == 1
+        else:
+            assert inserts == 1 + len(both)  # the refused batch, then one by one
+        assert len(box.claim("ip_fee", lease("a"), 2000)) == 1000
+    finally:
+        engine.dispose()
