@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.core.records import Lease
-from syncd.db.engine import reading, source_errors
+from syncd.db.engine import only_on, reading, source_errors
 from syncd.db.idlist import chunk_size, ids_in
 
 LEASE_COLUMNS = ("id", "status", "next_attempt_at", "lease_owner", "lease_until")
@@ -232,7 +232,9 @@ def claim_due_rows(
     take = claim_many_statement(table, statuses, among=table.c.id.in_(due))
     params = {"me": lease.owner, "until": lease.until, "now": lease.now}
     with source_errors(engine.url, f"claiming on {table.name}"), engine.begin() as conn:
-        return list(conn.execute(take.returning(table.c.id, *columns), params))
+        return list(
+            conn.execute(only_on("postgresql", take.returning(table.c.id, *columns)), params)
+        )
 
 
 def claim_due(

@@ -17,7 +17,7 @@ import select
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -270,6 +270,16 @@ def source_errors(url: sa.URL | str, doing: str = "") -> Iterator[None]:
 # Drivers that send nothing for a transaction in autocommit mode, and for which switching a
 # pooled connection to it and back costs no round trip (psycopg: attributes set locally).
 _FREE_AUTOCOMMIT = frozenset({"psycopg"})
+
+
+ONLY_ON = "syncd_only_on"  # execution option: the one database a statement is built for
+_Executable = TypeVar("_Executable", bound=sa.sql.base.Executable)
+
+
+def only_on(dialect: str, statement: _Executable) -> _Executable:
+    """``statement``, marked as built for ``dialect`` alone (a code path that runs there only,
+    e.g. PostgreSQL's ``ON CONFLICT``): the version check compiles it for that family only."""
+    return statement.execution_options(**{ONLY_ON: dialect})
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from syncd.core.records import (
     SyncStatus,
 )
 from syncd.db import claims
-from syncd.db.engine import reading, source_errors
+from syncd.db.engine import only_on, reading, source_errors
 from syncd.db.idlist import ids_in
 from syncd.db.outbox_operator import OperatorOutbox
 from syncd.db.person_cases import visit_unknown_reason
@@ -295,7 +295,9 @@ def _unnest_insert(table: sa.Table) -> sa.Insert:  # RETURNING: the rows it adde
     select = sa.select(*[new.c[n] for n in _PER_ROW], *[shared[n] for n in _SHARED])
     keys = ["feed", "source_key", "version"]  # the unique key: a row recorded meanwhile is left
     insert = pg_insert(table).from_select(columns, select)
-    return insert.on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+    return only_on(
+        "postgresql", insert.on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+    )
 
 
 _SHARED = ("feed", "function_id", "status", "next_attempt_at", "created_at", "updated_at")
