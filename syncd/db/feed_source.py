@@ -38,7 +38,7 @@ from syncd.core.records import SourceRow, Watermark
 from syncd.db.engine import reading, source_errors
 from syncd.db.idlist import chunk_size, ids_in, keys_in
 from syncd.db.schema import StagingTables
-from syncd.db.views import split_name
+from syncd.db.views import ViewInfo, split_name
 from syncd.mapping.spec import DatasetSpec, FeedSpec
 
 KEY_LABEL, VERSION_LABEL = "syncd_key", "syncd_version"
@@ -240,8 +240,9 @@ def key_type(engine: sa.Engine, view: str, column: str) -> Any:
                 columns = inspector.get_columns(spelling, schema)
             except sa.exc.NoSuchTableError:
                 continue
-            folded = column.casefold()
-            return next((c["type"] for c in columns if str(c["name"]).casefold() == folded), None)
+            info = ViewInfo(spelling, schema, {str(c["name"]): c["type"] for c in columns})
+            found = info.column(column)  # the one case-blind column match
+            return None if found is None else info.columns[found]
     return None
 
 

@@ -23,19 +23,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 Put = Callable[[Hashable, T], bool]  # put(lane, unit): False once the lanes stopped
-
-
-def by_lane(items: Iterable[T], lane_of: Callable[[T], Hashable]) -> list[list[T]]:
-    """``items`` grouped by ``lane_of``, the groups and their items in first-seen order."""
-    lanes: dict[Hashable, list[T]] = {}
-    for item in items:
-        lanes.setdefault(lane_of(item), []).append(item)
-    return list(lanes.values())
 
 
 class CallSlots:
@@ -65,17 +57,6 @@ class CallSlots:
         run.close()
         if run.failed:
             raise run.failed[0]
-
-    def run(self, lanes: Sequence[Sequence[T]], each: Callable[[T], None]) -> None:
-        """:meth:`feed` of lanes known beforehand."""
-
-        def fill(put: Put[T]) -> None:
-            for n, lane in enumerate(lanes):
-                for unit in lane:
-                    if not put(n, unit):
-                        return
-
-        self.feed(fill, each)
 
     def _one(self, each: Callable[[T], None], unit: T) -> None:
         with self._slots:

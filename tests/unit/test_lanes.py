@@ -1,19 +1,22 @@
-"""The calls in flight side by side: lanes by visit, a bound shared by every feed, a visit's
-units in order, the first error stopping the other lanes; the rate cap; the lease renewal
+"""The calls in flight side by side: lanes fed while they run, a bound shared by every feed,
+a visit's units in order, the first error stopping the other lanes; the rate cap; the lease renewal
 that never touches a row reserved for its intent."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import pytest
 
 from syncd.core.records import Lease, OutboxRow, SyncStatus
-from syncd.engine.lanes import CallSlots, Put, by_lane
+from syncd.engine.lanes import CallSlots, Put
 from syncd.engine.leases import Leases
 from syncd.platform.pace import PacedCaller
 
+T = TypeVar("T")
 WAIT_S = 10.0  # a barrier that is never reached fails the test after this long
 
 
@@ -38,13 +41,16 @@ class Watch:
                 self.ran.append(unit)
 
 
-def test_units_are_grouped_by_lane_in_first_seen_order() -> None:
-    units = [("ZY1", 1), ("ZY2", 2), ("ZY1", 3), ("ZY3", 4), ("ZY2", 5)]
-    assert by_lane(units, lambda u: u[0]) == [
-        [("ZY1", 1), ("ZY1", 3)],
-        [("ZY2", 2), ("ZY2", 5)],
-        [("ZY3", 4)],
-    ]
+def run(slots: CallSlots, lanes: Sequence[Sequence[T]], each: Callable[[T], None]) -> None:
+    """Lanes known beforehand, fed lane by lane (as a tick's claims put them)."""
+
+    def fill(put: Put[T]) -> None:
+        for n, lane in enumerate(lanes):
+            for unit in lane:
+                if not put(n, unit):
+                    return
+
+    slots.feed(fill, each)
 
 
 def test_lanes_run_side_by_side_up_to_the_bound_each_lane_in_order() -> None:
@@ -54,7 +60,7 @@ def test_lanes_run_side_by_side_up_to_the_bound_each_lane_in_order() -> None:
     watch, meet = Watch(), threading.Barrier(4)
     lanes = [[(f"ZY{v}", n) for n in range(3)] for v in range(6)]
     first = {lane[0] for lane in lanes[:4]}
-    CallSlots(4).run(lanes, lambda u: watch(u, meet if u in first else None))
+    run(CallSlots(4), lanes, lambda u: watch(u, meet if u in first else None))
     assert watch.most == 4
     for lane in lanes:
         assert [u for u in watch.ran if u[0] == lane[0][0]] == lane
@@ -63,7 +69,7 @@ def test_lanes_run_side_by_side_up_to_the_bound_each_lane_in_order() -> None:
 def test_one_slot_runs_every_unit_in_the_callers_thread_in_order() -> None:
     seen: list[tuple[int, str]] = []
     lanes = [[(1, "a"), (1, "b")], [(2, "c")]]
-    CallSlots(1).run(lanes, lambda u: seen.append((threading.get_ident(), u[1])))
+    run(CallSlots(1), lanes, lambda u: seen.append((threading.get_ident(), u[1])))
     assert seen == [
         (threading.get_ident(), "a"),
         (threading.get_ident(), "b"),
@@ -81,7 +87,7 @@ def test_the_bound_is_shared_by_every_tick_of_the_engine() -> None:
         watch(u)
 
     def tick(feed: str) -> None:
-        slots.run([[(f"{feed}{v}", 0)] for v in range(4)], unit)
+        run(slots, [[(f"{feed}{v}", 0)] for v in range(4)], unit)
 
     ticks = [threading.Thread(target=tick, args=(f,)) for f in ("fee", "admission")]
     for t in ticks:
@@ -110,7 +116,7 @@ def test_the_first_error_stops_every_lane_before_its_next_unit_and_is_raised() -
 
     lanes = [[("ZY1", 0), ("ZY1", 1)], [("ZY2", 0), ("ZY2", 1)]]
     with pytest.raises(RuntimeError, match="database gone"):
-        CallSlots(2).run(lanes, each)
+        run(CallSlots(2), lanes, each)
     assert ran == [("ZY2", 0)]
 
 
